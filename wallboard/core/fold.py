@@ -1,0 +1,355 @@
+"""The pure fold: `apply(state, event) -> (state, changes)`.
+
+No I/O, no clock reads, no globals: the result depends only on the state and the event,
+which is what makes replay, tests and benchmarks trivial. Snapshots replace, events patch
+(PROTOCOL.md §3). The state is mutated in place and returned (see `models`).
+"""
+
+from __future__ import annotations
+
+from wallboard.core.clock import day_bounds, detect_shift
+from wallboard.core.events import (
+    CallDirection,
+    CallInfo,
+    CallStatus,
+    ConnectionChanged,
+    DomainEvent,
+    ExtensionChanged,
+    ExtensionRecord,
+    ExtensionsSnapshot,
+    LoggedIn,
+    QueueChanged,
+    QueueReason,
+    QueuesSnapshot,
+    WaitingCallInfo,
+)
+from wallboard.core.kpis import record_abandon, record_answer, record_offer
+from wallboard.core.models import (
+    Agent,
+    AgentCall,
+    AgentState,
+    Changes,
+    Day,
+    Queue,
+    State,
+    status_key,
+)
+
+__all__ = ["apply", "derive_agent_state"]
+
+ANSWERED_ELSEWHERE = "answered elsewhere"
+
+# Which call decides what an agent is doing when several are on the line.
+_CALL_PRIORITY: dict[CallStatus, tuple[int, AgentState]] = {
+    CallStatus.TALKING: (5, AgentState.TALKING),
+    CallStatus.SPYING: (4, AgentState.TALKING),
+    CallStatus.HOLD: (3, AgentState.HOLD),
+    CallStatus.DIALING: (2, AgentState.DIALING),
+    CallStatus.RINGING: (1, AgentState.RINGING),
+    CallStatus.OTHER: (0, AgentState.TALKING),
+}
+
+
+def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
+    """Fold one domain event into the state; return it and what changed."""
+    changes = Changes()
+    state.events_applied += 1
+    received = event.received
+    if isinstance(event, ConnectionChanged):
+        conn = state.connection
+        if conn.state is not event.state or conn.server != event.server:
+            conn.since = event.received
+        conn.state = event.state
+        conn.server = event.server
+        conn.detail = event.detail
+        changes.connection = True
+        return state, changes
+    if received is not None:
+        state.connection.last_event = received
+    if isinstance(event, ExtensionChanged):
+        _tick(state, event.server_time, received, changes)
+        _apply_extension(state, event, changes)
+    elif isinstance(event, QueueChanged):
+        _tick(state, event.server_time, received, changes)
+        _apply_queue(state, event, changes)
+    elif isinstance(event, ExtensionsSnapshot):
+        _tick(state, event.server_time, received, changes)
+        _apply_extensions_snapshot(state, event, changes)
+    elif isinstance(event, QueuesSnapshot):
+        _tick(state, event.server_time, received, changes)
+        _apply_queues_snapshot(state, event, changes)
+    elif isinstance(event, LoggedIn):
+        clock = state.clock
+        clock.offset_minutes = event.offset_minutes
+        clock.shift = detect_shift(event.server_time, received, event.offset_minutes)
+        _tick(state, event.server_time, received, changes)
+        changes.connection = True
+    # keepaliveResponse, *Updated and closeme are the connector's business, not the model's.
+    return state, changes
+
+
+def _tick(state: State, server_time: int, received: float | None, changes: Changes) -> None:
+    """Advance the server clock and roll today's tallies over at the reset time."""
+    state.clock.observe(server_time, received)
+    day = state.day
+    shift = state.clock.shift
+    if (
+        day is None
+        or server_time - shift >= day.bounds.end
+        or server_time - shift < (day.bounds.start - 86400)
+    ):
+        s = state.settings
+        state.day = Day(day_bounds(server_time - shift, s.timezone, s.reset_at))
+        changes.day_reset = True
+
+
+def _day(state: State) -> Day:
+    assert state.day is not None  # _tick always runs first
+    return state.day
+
+
+def _day_start(state: State) -> float:
+    return _day(state).bounds.start + state.clock.shift
+
+
+# ---------------------------------------------------------------- agents
+
+
+def derive_agent_state(
+    record: ExtensionRecord, calls: dict[str, AgentCall], available: int, logout: int
+) -> tuple[AgentState, int | None]:
+    """What the agent is doing: calls first, then the status code (break with its reason)."""
+    if calls:
+        best = -1
+        result = AgentState.TALKING
+        for c in calls.values():
+            rank, st = _CALL_PRIORITY[c.info.status]
+            if rank > best:
+                best, result = rank, st
+        return result, None
+    code = record.status_code
+    if code == available:
+        return AgentState.AVAILABLE, None
+    if code == logout:
+        return AgentState.LOGGED_OUT, None
+    return AgentState.BREAK, code
+
+
+def _known_since(
+    new: AgentState, record: ExtensionRecord, calls: dict[str, AgentCall]
+) -> float | None:
+    """When the vendor's own data says the new state began, if it says."""
+    if new is AgentState.AVAILABLE:
+        stamps = [t for t in (record.status_updated, record.last_hangup) if t]
+        return max(stamps) if stamps else None
+    if new in (AgentState.BREAK, AgentState.LOGGED_OUT):
+        return record.status_updated
+    if new is AgentState.TALKING:
+        answered = [c.info.answered_at for c in calls.values() if c.info.answered_at]
+        return max(answered) if answered else None
+    if new in (AgentState.RINGING, AgentState.DIALING):
+        return max((c.info.started for c in calls.values()), default=None)
+    return max((c.status_since for c in calls.values()), default=None)
+
+
+def _merge_calls(
+    old: dict[str, AgentCall], infos: tuple[CallInfo, ...], now: int
+) -> dict[str, AgentCall]:
+    out: dict[str, AgentCall] = {}
+    for info in infos:
+        prev = old.get(info.call_id)
+        if prev is not None and prev.info.status is info.status:
+            out[info.call_id] = AgentCall(info, prev.status_since)
+        elif prev is None and info.status is CallStatus.TALKING and info.answered_at:
+            out[info.call_id] = AgentCall(info, min(info.answered_at, now))
+        else:
+            out[info.call_id] = AgentCall(info, now)
+    return out
+
+
+def _apply_extension(state: State, event: ExtensionChanged, changes: Changes) -> None:
+    _update_agent(state, event.record, event.server_time, live=True, event=event, changes=changes)
+
+
+def _update_agent(
+    state: State,
+    record: ExtensionRecord,
+    now: int,
+    *,
+    live: bool,
+    event: ExtensionChanged | None,
+    changes: Changes,
+) -> None:
+    ext = record.extension
+    old = state.agents.get(ext)
+    old_calls = old.calls if old is not None else {}
+    calls = _merge_calls(old_calls, record.calls, now)
+    tally = _day(state).agent(ext)
+
+    for cid, c in calls.items():
+        info = c.info
+        if cid not in tally.seen_calls:
+            tally.seen_calls.add(cid)
+            if info.direction in (CallDirection.OUTGOING, CallDirection.CLICK2CALL):
+                tally.outgoing += 1
+        if info.answered_at and cid not in tally.answered_calls:
+            tally.answered_calls.add(cid)
+            if info.direction is CallDirection.INCOMING:
+                tally.answered += 1
+                _answered_from_queue(state, info, changes)
+
+    for cid, prev in old_calls.items():
+        if cid in calls:
+            continue
+        pinfo = prev.info
+        if pinfo.answered_at:
+            if live:
+                # Only a live hangup tells us when the call ended; a call that ended while
+                # we were away is left to the CDRs rather than guessed.
+                tally.talk_seconds += max(0, now - max(pinfo.answered_at, _int_day_start(state)))
+        elif (
+            live
+            and event is not None
+            and pinfo.direction is CallDirection.INCOMING
+            and event.call_id == cid
+            and event.cause.strip().lower() != ANSWERED_ELSEWHERE
+        ):
+            tally.missed += 1
+
+    s = state.settings
+    new_state, code = derive_agent_state(record, calls, s.available_code, s.logout_code)
+    if old is not None and old.state is new_state and old.break_code == code:
+        old.record = record
+        old.calls = calls
+    else:
+        known = _known_since(new_state, record, calls)
+        since: float = float(now) if known is None else float(min(known, now))
+        if old is not None:
+            since = max(since, old.state_since)
+            day_start = _day_start(state)
+            key = status_key(old.state, old.break_code)
+            spent = int(since - max(old.state_since, day_start))
+            if spent > 0:
+                tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
+        agent = Agent(
+            record=record,
+            calls=calls,
+            state=new_state,
+            break_code=code,
+            state_since=since,
+            since_known=known is not None or (old is not None and live),
+        )
+        state.agents[ext] = agent
+    changes.agents.add(ext)
+
+
+def _int_day_start(state: State) -> int:
+    return int(_day_start(state))
+
+
+def _answered_from_queue(state: State, info: CallInfo, changes: Changes) -> None:
+    """An agent took a call still listed as waiting: it left its queue, answered."""
+    candidates = (
+        [info.queue_id]
+        if info.queue_id is not None and info.queue_id in state.queues
+        else list(state.queues)
+    )
+    for qid in candidates:
+        q = state.queues[qid]
+        waiting = q.waiting.get(info.call_id)
+        if waiting is None:
+            continue
+        del q.waiting[info.call_id]
+        at = info.answered_at or waiting.joined
+        _resolve(state, qid, info.call_id, QueueReason.EXIT, at - waiting.joined)
+        changes.queues.add(qid)
+
+
+def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes: Changes) -> None:
+    seen: set[int] = set()
+    for record in event.extensions:
+        seen.add(record.extension)
+        _update_agent(state, record, event.server_time, live=False, event=None, changes=changes)
+    for ext in [e for e in state.agents if e not in seen]:
+        del state.agents[ext]
+        changes.agents.add(ext)
+    changes.snapshot = True
+
+
+# ---------------------------------------------------------------- queues
+
+
+def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | None) -> None:
+    """Count a call leaving a queue, once per call and queue per day."""
+    day = _day(state)
+    key = (qid, cid)
+    if key in day.resolved:
+        return
+    day.resolved[key] = reason.value
+    tally = day.queue(qid)
+    if key not in day.offered:
+        day.offered.add(key)
+        record_offer(tally)
+    if reason is QueueReason.EXIT:
+        record_answer(tally, wait, state.settings.sl_for(qid))
+    else:
+        record_abandon(tally, wait, state.settings.short_abandon)
+
+
+def _waiting_list(
+    state: State, qid: int, calls: tuple[WaitingCallInfo, ...]
+) -> dict[str, WaitingCallInfo]:
+    """The new waiting list, without calls this queue already saw leave (no ghosts)."""
+    resolved = _day(state).resolved
+    return {c.call_id: c for c in calls if (qid, c.call_id) not in resolved}
+
+
+def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
+    snap = event.queue
+    qid = snap.queue_id
+    q = state.queues.get(qid)
+    old_waiting = q.waiting if q is not None else {}
+    day = _day(state)
+    key = (qid, event.call_id)
+    if event.reason is QueueReason.JOIN and event.call_id:
+        # A call may come back to the same queue (from an IVR loop): waiting again.
+        day.resolved.pop(key, None)
+        if key not in day.offered:
+            day.offered.add(key)
+            record_offer(day.queue(qid))
+    waiting = _waiting_list(state, qid, snap.calls)
+    if event.reason in (QueueReason.EXIT, QueueReason.ABANDONED) and event.call_id:
+        was = old_waiting.get(event.call_id) or next(
+            (c for c in snap.calls if c.call_id == event.call_id), None
+        )
+        wait = event.server_time - was.joined if was is not None else None
+        _resolve(state, qid, event.call_id, event.reason, wait)
+        waiting.pop(event.call_id, None)
+    if q is None:
+        state.queues[qid] = Queue(qid, snap.name, waiting)
+    else:
+        q.waiting = waiting
+        if snap.name:
+            q.name = snap.name
+    day.queue(qid)
+    changes.queues.add(qid)
+
+
+def _apply_queues_snapshot(state: State, event: QueuesSnapshot, changes: Changes) -> None:
+    seen: set[int] = set()
+    day = _day(state)
+    for snap in event.queues:
+        seen.add(snap.queue_id)
+        waiting = _waiting_list(state, snap.queue_id, snap.calls)
+        q = state.queues.get(snap.queue_id)
+        if q is None:
+            state.queues[snap.queue_id] = Queue(snap.queue_id, snap.name, waiting)
+        else:
+            q.waiting = waiting
+            q.name = snap.name or q.name
+        day.queue(snap.queue_id)
+        changes.queues.add(snap.queue_id)
+    for qid in [k for k in state.queues if k not in seen]:
+        del state.queues[qid]
+        changes.queues.add(qid)
+    changes.snapshot = True

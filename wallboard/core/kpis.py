@@ -1,0 +1,281 @@
+"""Today's numbers: every metric defined once, here, with its formula in its docstring.
+
+The live fold and the CDR history both fill the same tallies through the same
+`record_*` functions, and every screen, export and API reads a metric only through
+the functions below. `METRICS` carries the same definitions for the UI's
+"what does this number mean" and for `docs/metrics.md` (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "METRICS",
+    "AgentTally",
+    "Metric",
+    "QueueTally",
+    "abandon_rate",
+    "average_speed_of_answer",
+    "average_wait",
+    "longest_waiting_now",
+    "record_abandon",
+    "record_answer",
+    "record_offer",
+    "service_level",
+    "talk_time",
+    "time_in_status",
+]
+
+
+@dataclass(slots=True)
+class QueueTally:
+    """Counts behind one queue's numbers for one day."""
+
+    offered: int = 0
+    answered: int = 0
+    answered_within_sl: int = 0
+    answered_wait_total: int = 0
+    answered_wait_known: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    abandoned_wait_total: int = 0
+    longest_wait: int = 0
+
+
+@dataclass(slots=True)
+class AgentTally:
+    """Counts behind one agent's numbers for one day."""
+
+    answered: int = 0
+    missed: int = 0
+    outgoing: int = 0
+    talk_seconds: int = 0
+    status_seconds: dict[str, int] = field(default_factory=dict)
+    seen_calls: set[str] = field(default_factory=set)
+    answered_calls: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """The definition of one number, as shown to a person."""
+
+    key: str
+    label_en: str
+    label_he: str
+    formula: str
+    explanation: str
+
+
+def record_offer(tally: QueueTally) -> None:
+    """Offered: +1 for every call that entered the queue today (a JOIN)."""
+    tally.offered += 1
+
+
+def record_answer(tally: QueueTally, wait: int | None, sl_threshold: int) -> None:
+    """Answered: +1 when a waiting call is answered by an agent (EXIT).
+
+    Within service level when its wait is at most the queue's threshold. A call whose
+    join time is unknown counts as answered but outside service level and not in ASA.
+    """
+    tally.answered += 1
+    if wait is None:
+        return
+    wait = max(0, wait)
+    tally.answered_wait_total += wait
+    tally.answered_wait_known += 1
+    tally.longest_wait = max(tally.longest_wait, wait)
+    if wait <= sl_threshold:
+        tally.answered_within_sl += 1
+
+
+def record_abandon(tally: QueueTally, wait: int | None, short_threshold: int) -> None:
+    """Abandoned: +1 when the caller hangs up while waiting (ABANDONED).
+
+    A short abandon waited less than the short-abandon threshold; it is counted, but left
+    out of service level and abandon rate (the caller dialled wrong, not us being slow).
+    """
+    tally.abandoned += 1
+    w = max(0, wait) if wait is not None else 0
+    tally.abandoned_wait_total += w
+    tally.longest_wait = max(tally.longest_wait, w)
+    if wait is not None and w < short_threshold:
+        tally.short_abandoned += 1
+
+
+def service_level(t: QueueTally) -> float | None:
+    """Service level = answered within threshold / (answered + abandoned − short abandons)."""
+    denominator = t.answered + t.abandoned - t.short_abandoned
+    if denominator <= 0:
+        return None
+    return t.answered_within_sl / denominator
+
+
+def abandon_rate(t: QueueTally) -> float | None:
+    """Abandon rate = (abandoned − short abandons) / (answered + abandoned − short abandons)."""
+    denominator = t.answered + t.abandoned - t.short_abandoned
+    if denominator <= 0:
+        return None
+    return (t.abandoned - t.short_abandoned) / denominator
+
+
+def average_speed_of_answer(t: QueueTally) -> float | None:
+    """ASA = total wait of answered calls / answered calls (with a known join time)."""
+    if t.answered_wait_known <= 0:
+        return None
+    return t.answered_wait_total / t.answered_wait_known
+
+
+def average_wait(t: QueueTally) -> float | None:
+    """Average wait = (wait of answered + wait of abandoned) / (answered + abandoned)."""
+    n = t.answered_wait_known + t.abandoned
+    if n <= 0:
+        return None
+    return (t.answered_wait_total + t.abandoned_wait_total) / n
+
+
+def longest_waiting_now(joined: Iterable[int], server_now: float) -> float | None:
+    """Longest waiting now = server now − earliest join time of the calls waiting now."""
+    earliest = min(joined, default=None)
+    if earliest is None:
+        return None
+    return max(0.0, server_now - earliest)
+
+
+def talk_time(t: AgentTally, open_answered_at: Iterable[int], server_now: float) -> float:
+    """Talk time = Σ (hangup − answer) of today's ended calls + Σ (now − answer) of live ones."""
+    live = sum(max(0.0, server_now - a) for a in open_answered_at)
+    return t.talk_seconds + live
+
+
+def time_in_status(
+    t: AgentTally, current: str, current_since: float, day_start: float, server_now: float
+) -> Mapping[str, float]:
+    """Time per status = Σ closed intervals today + the open one since max(since, day start)."""
+    out: dict[str, float] = {k: float(v) for k, v in t.status_seconds.items()}
+    open_seconds = max(0.0, server_now - max(current_since, day_start))
+    out[current] = out.get(current, 0.0) + open_seconds
+    return out
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric(
+            "offered",
+            "Offered",
+            "הוצעו",
+            "calls that joined the queue today",
+            "Every call that entered the queue since the day's reset, answered or not.",
+        ),
+        Metric(
+            "answered",
+            "Answered",
+            "נענו",
+            "calls that left the queue to an agent today",
+            "Counted when the vendor reports the waiting call EXITed to an extension.",
+        ),
+        Metric(
+            "abandoned",
+            "Abandoned",
+            "נטשו",
+            "callers who hung up while waiting today",
+            "Includes short abandons; see short abandons.",
+        ),
+        Metric(
+            "short_abandoned",
+            "Short abandons",
+            "נטישות קצרות",
+            "abandoned after waiting less than the short-abandon threshold",
+            "Left out of service level and abandon rate: the caller gave up before we "
+            "could reasonably answer.",
+        ),
+        Metric(
+            "service_level",
+            "Service level",
+            "רמת שירות",
+            "answered within threshold / (answered + abandoned − short abandons)",
+            "Share of callers answered within the queue's threshold (seconds of waiting).",
+        ),
+        Metric(
+            "abandon_rate",
+            "Abandon rate",
+            "שיעור נטישה",
+            "(abandoned − short abandons) / (answered + abandoned − short abandons)",
+            "Share of callers who gave up, not counting short abandons.",
+        ),
+        Metric(
+            "asa",
+            "Avg speed of answer",
+            "זמן מענה ממוצע",
+            "total wait of answered calls / answered calls",
+            "How long answered callers waited in the queue, on average.",
+        ),
+        Metric(
+            "average_wait",
+            "Avg wait",
+            "המתנה ממוצעת",
+            "(wait of answered + wait of abandoned) / (answered + abandoned)",
+            "How long every caller who left the queue today waited, on average.",
+        ),
+        Metric(
+            "longest_wait",
+            "Longest wait today",
+            "ההמתנה הארוכה היום",
+            "max wait of any call that left the queue today",
+            "The worst single wait today among answered and abandoned calls.",
+        ),
+        Metric(
+            "waiting_now",
+            "Waiting now",
+            "ממתינים כעת",
+            "calls in the queue's waiting list now",
+            "Live: replaced by every queue event and snapshot from the vendor.",
+        ),
+        Metric(
+            "longest_waiting_now",
+            "Longest waiting now",
+            "ההמתנה הארוכה כעת",
+            "server now − earliest join time among calls waiting now",
+            "Live: ticks every second on the screen.",
+        ),
+        Metric(
+            "agent_answered",
+            "Answered (agent)",
+            "נענו (נציג)",
+            "incoming calls this agent answered today",
+            "Each call is counted once, however many legs or holds it had.",
+        ),
+        Metric(
+            "agent_missed",
+            "Missed",
+            "לא נענו",
+            "incoming calls that rang this agent and ended unanswered by them today",
+            "A call answered by a colleague while ringing here ('Answered elsewhere') "
+            "is not a miss.",
+        ),
+        Metric(
+            "agent_outgoing",
+            "Outgoing",
+            "יוצאות",
+            "outgoing and click-to-call calls this agent made today",
+            "Each call is counted once, including both legs of a click-to-call.",
+        ),
+        Metric(
+            "talk_time",
+            "Talk time",
+            "זמן שיחה",
+            "Σ (hangup − answer) of today's calls + Σ (now − answer) of live calls",
+            "Time on answered calls, holds included.",
+        ),
+        Metric(
+            "time_in_status",
+            "Time per status",
+            "זמן לפי סטטוס",
+            "Σ time in each status since the day's reset, the current one up to now",
+            "Statuses: available, ringing, dialing, talking, on hold, each break reason, "
+            "logged out.",
+        ),
+    )
+}

@@ -1,0 +1,187 @@
+"""The in-memory model of the floor: agents, queues, waiting calls, clock, connection, today.
+
+The fold owns these objects and mutates them in place (copying 2,000 agents per event
+would cost more than the whole event budget); nothing else writes to them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from types import MappingProxyType
+
+from wallboard.core.clock import DayBounds, ServerClock
+from wallboard.core.events import CallInfo, ConnectionState, ExtensionRecord, WaitingCallInfo
+from wallboard.core.kpis import AgentTally, QueueTally
+
+__all__ = [
+    "DEFAULT_STATUS_NAMES",
+    "Agent",
+    "AgentCall",
+    "AgentState",
+    "Changes",
+    "Connection",
+    "Day",
+    "FoldSettings",
+    "Queue",
+    "State",
+    "status_key",
+]
+
+
+class AgentState(enum.StrEnum):
+    """What an agent is doing, derived from their status code and calls."""
+
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    DIALING = "dialing"
+    TALKING = "talking"
+    HOLD = "hold"
+    BREAK = "break"
+    LOGGED_OUT = "logged_out"
+
+
+# The vendor's default names for `representativeStatus` (the account may rename them).
+DEFAULT_STATUS_NAMES: Mapping[int, tuple[str, str]] = MappingProxyType(
+    {
+        1: ("Available", "זמין"),
+        2: ("Logged out", "מנותק"),
+        3: ("Lunch", "הפסקת צהריים"),
+        5: ("Administrative", "מנהלה"),
+        7: ("Private", "פרטי"),
+        9: ("Other", "אחר"),
+        11: ("Training", "הדרכה"),
+        12: ("Team meeting", "ישיבת צוות"),
+        13: ("Brief", "תדריך"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoldSettings:
+    """What the fold needs to know from configuration."""
+
+    sl_threshold: int = 20
+    sl_threshold_by_queue: Mapping[int, int] = field(default_factory=dict)
+    short_abandon: int = 5
+    timezone: str = "Asia/Jerusalem"
+    reset_at: time = time(0, 0)
+    available_code: int = 1
+    logout_code: int = 2
+
+    def sl_for(self, queue_id: int) -> int:
+        """The service-level threshold of one queue, in seconds."""
+        return self.sl_threshold_by_queue.get(queue_id, self.sl_threshold)
+
+
+@dataclass(slots=True)
+class AgentCall:
+    """A live call on an agent, with when its current status began (server time)."""
+
+    info: CallInfo
+    status_since: int
+
+
+@dataclass(slots=True)
+class Agent:
+    """One extension and the person on it."""
+
+    record: ExtensionRecord
+    calls: dict[str, AgentCall]
+    state: AgentState
+    break_code: int | None
+    state_since: float
+    since_known: bool
+
+    @property
+    def extension(self) -> int:
+        return self.record.extension
+
+
+@dataclass(slots=True)
+class Queue:
+    """One queue and the calls waiting in it now, in join order."""
+
+    queue_id: int
+    name: str
+    waiting: dict[str, WaitingCallInfo]
+
+
+@dataclass(slots=True)
+class Connection:
+    """Health of the link to the vendor (local epoch times)."""
+
+    state: ConnectionState = ConnectionState.STARTING
+    server: str | None = None
+    since: float | None = None
+    last_event: float | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Day:
+    """Today's tallies, reset at the configured local time."""
+
+    bounds: DayBounds
+    queues: dict[int, QueueTally] = field(default_factory=dict)
+    agents: dict[int, AgentTally] = field(default_factory=dict)
+    offered: set[tuple[int, str]] = field(default_factory=set)
+    resolved: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def queue(self, queue_id: int) -> QueueTally:
+        t = self.queues.get(queue_id)
+        if t is None:
+            t = self.queues[queue_id] = QueueTally()
+        return t
+
+    def agent(self, extension: int) -> AgentTally:
+        t = self.agents.get(extension)
+        if t is None:
+            t = self.agents[extension] = AgentTally()
+        return t
+
+
+@dataclass(slots=True)
+class Changes:
+    """What one or more events changed: what the UI publisher must send."""
+
+    agents: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
+    connection: bool = False
+    snapshot: bool = False
+    day_reset: bool = False
+
+    def merge(self, other: Changes) -> None:
+        """Fold another event's changes into this pending batch."""
+        self.agents |= other.agents
+        self.queues |= other.queues
+        self.connection |= other.connection
+        self.snapshot |= other.snapshot
+        self.day_reset |= other.day_reset
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.agents or self.queues or self.connection or self.snapshot or self.day_reset
+        )
+
+
+@dataclass(slots=True)
+class State:
+    """Everything the wallboard knows about the floor right now."""
+
+    settings: FoldSettings = field(default_factory=FoldSettings)
+    agents: dict[int, Agent] = field(default_factory=dict)
+    queues: dict[int, Queue] = field(default_factory=dict)
+    clock: ServerClock = field(default_factory=ServerClock)
+    connection: Connection = field(default_factory=Connection)
+    day: Day | None = None
+    events_applied: int = 0
+
+
+def status_key(state: AgentState, break_code: int | None) -> str:
+    """The key under which time in a status is tallied: 'talking', 'break:3', ..."""
+    if state is AgentState.BREAK:
+        return f"break:{break_code}"
+    return state.value

@@ -1,0 +1,43 @@
+"""One exception tree for the whole wallboard, translated into a clear message at the edge."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "PayloadError",
+    "VendorAuthError",
+    "VendorConnectionError",
+    "WallboardError",
+]
+
+
+class WallboardError(Exception):
+    """Base of every error the wallboard raises on purpose."""
+
+
+class ConfigError(WallboardError):
+    """The configuration is wrong: names the file, the key and what was expected."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{file}: {key}: {problem}")
+
+
+class PayloadError(WallboardError):
+    """A wire payload (realtime event or CDR) could not be understood."""
+
+    def __init__(self, event: str, field: str, problem: str) -> None:
+        self.event = event
+        self.field = field
+        self.problem = problem
+        super().__init__(f"malformed {event}: {field}: {problem}")
+
+
+class VendorAuthError(WallboardError):
+    """The vendor refused our credentials or token; retrying fast will not help."""
+
+
+class VendorConnectionError(WallboardError):
+    """The vendor could not be reached or dropped us; retry with backoff."""

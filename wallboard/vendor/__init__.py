@@ -1,0 +1,1 @@
+"""Speaks the vendor's protocols, nothing else: wire in, domain events out."""

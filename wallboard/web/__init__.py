@@ -1,0 +1,1 @@
+"""The NiceGUI app: pages, the board component, JSON routes."""
