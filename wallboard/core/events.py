@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
+    "CallCompleted",
     "CallDirection",
     "CallInfo",
     "CallStatus",
@@ -213,6 +214,30 @@ class ConnectionChanged:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CallCompleted:
+    """A finished call from a CDR or the Call Log: fills in what the live stream missed.
+
+    `started` is true UTC epoch seconds (CDR `time`). A queue call has `queue_id` and an
+    `outcome` (EXIT = answered, ABANDONED) with its `wait`; an agent's call names the agent
+    by `extension` (number) or `sip_user`. The fold counts it only if the live stream did
+    not already count the same call, so a restart never resets the day and nothing is
+    counted twice.
+    """
+
+    received: float | None
+    call_id: str
+    started: int
+    direction: CallDirection
+    queue_id: int | None = None
+    outcome: QueueReason | None = None
+    wait: int | None = None
+    extension: int | None = None
+    sip_user: str = ""
+    answered: bool = False
+    talk_seconds: int = 0
+
+
 DomainEvent = (
     LoggedIn
     | QueuesSnapshot
@@ -223,4 +248,5 @@ DomainEvent = (
     | ConfigChanged
     | ServerClosing
     | ConnectionChanged
+    | CallCompleted
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from wallboard.core.clock import day_bounds, detect_shift
 from wallboard.core.events import (
+    CallCompleted,
     CallDirection,
     CallInfo,
     CallStatus,
@@ -63,6 +64,10 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
         conn.server = event.server
         conn.detail = event.detail
         changes.connection = True
+        return state, changes
+    if isinstance(event, CallCompleted):
+        # History, not the realtime stream: it must not make stale data look fresh.
+        _apply_completed(state, event, changes)
         return state, changes
     if received is not None:
         state.connection.last_event = received
@@ -353,3 +358,43 @@ def _apply_queues_snapshot(state: State, event: QueuesSnapshot, changes: Changes
         del state.queues[qid]
         changes.queues.add(qid)
     changes.snapshot = True
+
+
+# ---------------------------------------------------------------- history (CDR, Call Log)
+
+
+def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> None:
+    """Count a finished call the live stream did not see; ignore it if it did."""
+    day = state.day
+    if day is None:
+        # Nothing live yet (start-up backfill): open the day the call belongs to.
+        s = state.settings
+        day = state.day = Day(day_bounds(event.started, s.timezone, s.reset_at))
+        changes.day_reset = True
+    if not day.bounds.start <= event.started < day.bounds.end:
+        return  # another day: history only
+    if event.queue_id is not None and event.outcome in (QueueReason.EXIT, QueueReason.ABANDONED):
+        key = (event.queue_id, event.call_id)
+        if key not in day.resolved:
+            _resolve(state, event.queue_id, event.call_id, event.outcome, event.wait)
+            changes.queues.add(event.queue_id)
+    ext = event.extension
+    if ext is None and event.sip_user:
+        ext = next(
+            (a.extension for a in state.agents.values() if a.record.sip_user == event.sip_user),
+            None,
+        )
+    if ext is None:
+        return
+    tally = day.agent(ext)
+    if event.call_id in tally.seen_calls:
+        return
+    tally.seen_calls.add(event.call_id)
+    if event.direction in (CallDirection.OUTGOING, CallDirection.CLICK2CALL):
+        tally.outgoing += 1
+    if event.answered:
+        tally.answered_calls.add(event.call_id)
+        if event.direction is CallDirection.INCOMING:
+            tally.answered += 1
+        tally.talk_seconds += max(0, event.talk_seconds)
+    changes.agents.add(ext)
