@@ -39,6 +39,7 @@ from wallboard.core.models import (
 __all__ = ["apply", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
+_NO_CALLS: dict[str, AgentCall] = {}
 
 # Which call decides what an agent is doing when several are on the line.
 _CALL_PRIORITY: dict[CallStatus, tuple[int, AgentState]] = {
@@ -56,7 +57,26 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
     changes = Changes()
     state.events_applied += 1
     received = event.received
-    if isinstance(event, ConnectionChanged):
+    # The two live events come first: they are nearly all of the traffic.
+    if isinstance(event, ExtensionChanged):
+        _seen(state, event.server_time, received, changes)
+        _update_agent(state, event.record, event.server_time, event, changes)
+    elif isinstance(event, QueueChanged):
+        _seen(state, event.server_time, received, changes)
+        _apply_queue(state, event, changes)
+    elif isinstance(event, ExtensionsSnapshot):
+        _seen(state, event.server_time, received, changes)
+        _apply_extensions_snapshot(state, event, changes)
+    elif isinstance(event, QueuesSnapshot):
+        _seen(state, event.server_time, received, changes)
+        _apply_queues_snapshot(state, event, changes)
+    elif isinstance(event, LoggedIn):
+        clock = state.clock
+        clock.offset_minutes = event.offset_minutes
+        clock.shift = detect_shift(event.server_time, received, event.offset_minutes)
+        _seen(state, event.server_time, received, changes)
+        changes.connection = True
+    elif isinstance(event, ConnectionChanged):
         conn = state.connection
         if conn.state is not event.state or conn.server != event.server:
             conn.since = event.received
@@ -64,33 +84,21 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
         conn.server = event.server
         conn.detail = event.detail
         changes.connection = True
-        return state, changes
-    if isinstance(event, CallCompleted):
+    elif isinstance(event, CallCompleted):
         # History, not the realtime stream: it must not make stale data look fresh.
         _apply_completed(state, event, changes)
-        return state, changes
+    elif received is not None:
+        # keepaliveResponse, *Updated and closeme are the connector's business; they only
+        # show that the link is alive.
+        state.connection.last_event = received
+    return state, changes
+
+
+def _seen(state: State, server_time: int, received: float | None, changes: Changes) -> None:
+    """A realtime event arrived: the link is fresh, and the server clock moves on."""
     if received is not None:
         state.connection.last_event = received
-    if isinstance(event, ExtensionChanged):
-        _tick(state, event.server_time, received, changes)
-        _apply_extension(state, event, changes)
-    elif isinstance(event, QueueChanged):
-        _tick(state, event.server_time, received, changes)
-        _apply_queue(state, event, changes)
-    elif isinstance(event, ExtensionsSnapshot):
-        _tick(state, event.server_time, received, changes)
-        _apply_extensions_snapshot(state, event, changes)
-    elif isinstance(event, QueuesSnapshot):
-        _tick(state, event.server_time, received, changes)
-        _apply_queues_snapshot(state, event, changes)
-    elif isinstance(event, LoggedIn):
-        clock = state.clock
-        clock.offset_minutes = event.offset_minutes
-        clock.shift = detect_shift(event.server_time, received, event.offset_minutes)
-        _tick(state, event.server_time, received, changes)
-        changes.connection = True
-    # keepaliveResponse, *Updated and closeme are the connector's business, not the model's.
-    return state, changes
+    _tick(state, server_time, received, changes)
 
 
 def _tick(state: State, server_time: int, received: float | None, changes: Changes) -> None:
@@ -172,23 +180,22 @@ def _merge_calls(
     return out
 
 
-def _apply_extension(state: State, event: ExtensionChanged, changes: Changes) -> None:
-    _update_agent(state, event.record, event.server_time, live=True, event=event, changes=changes)
-
-
 def _update_agent(
     state: State,
     record: ExtensionRecord,
     now: int,
-    *,
-    live: bool,
     event: ExtensionChanged | None,
     changes: Changes,
 ) -> None:
+    """Replace one agent's record and calls; count what the difference means.
+
+    `event` is the live event that carried the record, or None for a snapshot.
+    """
+    live = event is not None
     ext = record.extension
     old = state.agents.get(ext)
-    old_calls = old.calls if old is not None else {}
-    calls = _merge_calls(old_calls, record.calls, now)
+    old_calls = old.calls if old is not None else _NO_CALLS
+    calls = _merge_calls(old_calls, record.calls, now) if record.calls else {}
     tally = _day(state).agent(ext)
 
     for cid, c in calls.items():
@@ -274,7 +281,7 @@ def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes:
     seen: set[int] = set()
     for record in event.extensions:
         seen.add(record.extension)
-        _update_agent(state, record, event.server_time, live=False, event=None, changes=changes)
+        _update_agent(state, record, event.server_time, None, changes)
     for ext in [e for e in state.agents if e not in seen]:
         del state.agents[ext]
         changes.agents.add(ext)

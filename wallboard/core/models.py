@@ -143,15 +143,18 @@ class Day:
         return t
 
 
-@dataclass(slots=True)
 class Changes:
     """What one or more events changed: what the UI publisher must send."""
 
-    agents: set[int] = field(default_factory=set)
-    queues: set[int] = field(default_factory=set)
-    connection: bool = False
-    snapshot: bool = False
-    day_reset: bool = False
+    # A plain slotted class, not a dataclass: one is made per event (hot path).
+    __slots__ = ("agents", "connection", "day_reset", "queues", "snapshot")
+
+    def __init__(self) -> None:
+        self.agents: set[int] = set()
+        self.queues: set[int] = set()
+        self.connection = False
+        self.snapshot = False
+        self.day_reset = False
 
     def merge(self, other: Changes) -> None:
         """Fold another event's changes into this pending batch."""
@@ -164,6 +167,12 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(
             self.agents or self.queues or self.connection or self.snapshot or self.day_reset
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Changes(agents={self.agents}, queues={self.queues}, connection={self.connection}, "
+            f"snapshot={self.snapshot}, day_reset={self.day_reset})"
         )
 
 

@@ -1,0 +1,49 @@
+"""Parse + fold throughput on one core over a realistic recorded stream.
+
+Usage: python bench/fold.py [--events 1000000] [--agents 2000] [--queues 200]
+Prints events/s for parse (validate from text) + fold, the way the connector feeds them.
+Goal (issue 3): ≥ 50,000 events/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stream import generate  # noqa: E402
+
+from wallboard.hub import Hub  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--agents", type=int, default=2000)
+    p.add_argument("--queues", type=int, default=200)
+    args = p.parse_args()
+    t0 = time.perf_counter()
+    frames = list(generate(args.events, args.agents, args.queues))
+    gen = time.perf_counter() - t0
+    size = sum(len(f) for _, f in frames)
+    hub = Hub()
+    t0 = time.process_time()
+    for received, frame in frames:
+        hub.feed_frame(frame, received)
+    cpu = time.process_time() - t0
+    n = len(frames)
+    print(f"stream: {n:,} frames, {size / n:,.0f} bytes/frame avg, "
+          f"{args.agents:,} agents, {args.queues} queues (generated in {gen:.1f} s)")
+    print(f"parse+fold: {cpu:.2f} s CPU, {n / cpu:,.0f} events/s on one core")
+    print(f"malformed: {sum(hub.malformed_events.values())}, unknown: {sum(hub.unknown_events.values())}")
+    s = hub.state
+    print(f"final: {len(s.agents)} agents, {len(s.queues)} queues, "
+          f"{sum(len(q.waiting) for q in s.queues.values())} waiting")
+
+
+if __name__ == "__main__":
+    main()
