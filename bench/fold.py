@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stream import generate  # noqa: E402
+from stream import generate
 
-from wallboard.hub import Hub  # noqa: E402
+from wallboard.hub import Hub
 
 
 def main() -> None:
@@ -36,13 +36,18 @@ def main() -> None:
         hub.feed_frame(frame, received)
     cpu = time.process_time() - t0
     n = len(frames)
-    print(f"stream: {n:,} frames, {size / n:,.0f} bytes/frame avg, "
-          f"{args.agents:,} agents, {args.queues} queues (generated in {gen:.1f} s)")
+    print(
+        f"stream: {n:,} frames, {size / n:,.0f} bytes/frame avg, "
+        f"{args.agents:,} agents, {args.queues} queues (generated in {gen:.1f} s)"
+    )
     print(f"parse+fold: {cpu:.2f} s CPU, {n / cpu:,.0f} events/s on one core")
-    print(f"malformed: {sum(hub.malformed_events.values())}, unknown: {sum(hub.unknown_events.values())}")
+    bad, unknown = sum(hub.malformed_events.values()), sum(hub.unknown_events.values())
+    print(f"malformed: {bad}, unknown: {unknown}")
     s = hub.state
-    print(f"final: {len(s.agents)} agents, {len(s.queues)} queues, "
-          f"{sum(len(q.waiting) for q in s.queues.values())} waiting")
+    print(
+        f"final: {len(s.agents)} agents, {len(s.queues)} queues, "
+        f"{sum(len(q.waiting) for q in s.queues.values())} waiting"
+    )
 
 
 if __name__ == "__main__":

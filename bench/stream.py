@@ -18,28 +18,52 @@ __all__ = ["generate"]
 _BREAKS = (3, 5, 7, 9, 11, 12, 13)
 
 
-def _call(cid: str, direction: str, status: str, started: int, answered: int, phone: str,
-          queue: int | None) -> dict[str, Any]:
+def _call(
+    cid: str,
+    direction: str,
+    status: str,
+    started: int,
+    answered: int,
+    phone: str,
+    queue: int | None,
+) -> dict[str, Any]:
     c: dict[str, Any] = {
-        "callStarted": started, "calldurationinterval": started,
-        "callAnswered": answered, "answered": 1 if answered else 0,
-        "callername": phone, "callerphone": phone, "callstatus": status,
-        "customdata": {}, "direction": direction, "ivrid": cid,
-        "recording": {"Filename": f"{cid}.mp3", "IsMuted": 0}, "did": "0722776772",
+        "callStarted": started,
+        "calldurationinterval": started,
+        "callAnswered": answered,
+        "answered": 1 if answered else 0,
+        "callername": phone,
+        "callerphone": phone,
+        "callstatus": status,
+        "customdata": {},
+        "direction": direction,
+        "ivrid": cid,
+        "recording": {"Filename": f"{cid}.mp3", "IsMuted": 0},
+        "did": "0722776772",
     }
     if queue is not None:
         c["queueID"] = queue
     return c
 
 
-def _ext(n: int, status: int, updated: int, calls: list[dict[str, Any]], last: int) -> dict[str, Any]:
+def _ext(
+    n: int, status: int, updated: int, calls: list[dict[str, Any]], last: int
+) -> dict[str, Any]:
     return {
-        "calls": calls, "userID": 500000 + n, "userName": f"Agent {n}", "number": 1000 + n,
-        "extenUser": f"SIP{n}", "summery": {"representative": f"Agent {n}"},
-        "onlineUserID": 500000 + n, "representative": 500000 + n,
-        "representativeStatus": status, "lastCallEventEpoch": last,
-        "lastAnsweredCallEventEpoch": last, "lastHangupCallEpoch": last,
-        "representativeUpdated": updated * 1000, "peerStatus": "OK",
+        "calls": calls,
+        "userID": 500000 + n,
+        "userName": f"Agent {n}",
+        "number": 1000 + n,
+        "extenUser": f"SIP{n}",
+        "summery": {"representative": f"Agent {n}"},
+        "onlineUserID": 500000 + n,
+        "representative": 500000 + n,
+        "representativeStatus": status,
+        "lastCallEventEpoch": last,
+        "lastAnsweredCallEventEpoch": last,
+        "lastHangupCallEpoch": last,
+        "representativeUpdated": updated * 1000,
+        "peerStatus": "OK",
     }
 
 
@@ -47,8 +71,9 @@ def _frame(name: str, payload: dict[str, Any]) -> str:
     return json.dumps([name, payload], separators=(",", ":"))
 
 
-def generate(events: int, agents: int = 2000, queues: int = 200, seed: int = 1,
-             start: int = 1_763_888_400) -> Iterator[tuple[float, str]]:
+def generate(
+    events: int, agents: int = 2000, queues: int = 200, seed: int = 1, start: int = 1_763_888_400
+) -> Iterator[tuple[float, str]]:
     """Yield (received, frame text) pairs: `events` frames in all."""
     rng = random.Random(seed)
     t = start
@@ -56,24 +81,58 @@ def generate(events: int, agents: int = 2000, queues: int = 200, seed: int = 1,
     busy: dict[int, tuple[str, int, int]] = {}  # agent -> (call id, queue, answered)
     waiting: dict[int, dict[str, tuple[str, int]]] = {q: {} for q in range(queues)}
     count = 0
-    yield float(t), _frame("loginSuccess", {"errorCode": 0, "errorDesc": "OK", "servertime": t,
-                                            "servertimeoffset": 120})
-    yield float(t), _frame("loginStatus", {"servertime": t, "errorCode": 0, "queues": [
-        {"QueueID": 9000 + q, "QueueName": f"Queue {q}", "Calls": []} for q in range(queues)]})
-    yield float(t), _frame("AllExtensionsStatus", {"servertime": t, "errorCode": 0, "extensions": [
-        _ext(a, 1, t, [], t) for a in range(agents)]})
+    yield (
+        float(t),
+        _frame(
+            "loginSuccess",
+            {"errorCode": 0, "errorDesc": "OK", "servertime": t, "servertimeoffset": 120},
+        ),
+    )
+    yield (
+        float(t),
+        _frame(
+            "loginStatus",
+            {
+                "servertime": t,
+                "errorCode": 0,
+                "queues": [
+                    {"QueueID": 9000 + q, "QueueName": f"Queue {q}", "Calls": []}
+                    for q in range(queues)
+                ],
+            },
+        ),
+    )
+    yield (
+        float(t),
+        _frame(
+            "AllExtensionsStatus",
+            {
+                "servertime": t,
+                "errorCode": 0,
+                "extensions": [_ext(a, 1, t, [], t) for a in range(agents)],
+            },
+        ),
+    )
     count = 3
     seq = 0
 
     def qcalls(q: int) -> list[dict[str, Any]]:
-        return [{"CallerID": p, "CallerName": "", "IvrUniqueID": c, "JoinTimeStamp": j, "ivrid": c}
-                for c, (p, j) in waiting[q].items()]
+        return [
+            {"CallerID": p, "CallerName": "", "IvrUniqueID": c, "JoinTimeStamp": j, "ivrid": c}
+            for c, (p, j) in waiting[q].items()
+        ]
 
-    def ext_event(a: int, reason: str, calls: list[dict[str, Any]], current: dict[str, Any] | None,
-                  cause: str = "") -> str:
+    def ext_event(
+        a: int,
+        reason: str,
+        calls: list[dict[str, Any]],
+        current: dict[str, Any] | None,
+        cause: str = "",
+    ) -> str:
         data = _ext(a, status[a], t - 60, calls, t)
-        data.update({"eventName": "extension", "reason": reason, "servertime": t,
-                     "servertimeoffset": 120})
+        data.update(
+            {"eventName": "extension", "reason": reason, "servertime": t, "servertimeoffset": 120}
+        )
         if current is not None:
             data["currentCall"] = current
         if cause:
@@ -89,26 +148,71 @@ def generate(events: int, agents: int = 2000, queues: int = 200, seed: int = 1,
             seq += 1
             cid = f"c{seq:09d}"
             waiting[q][cid] = (f"05{rng.randrange(10**8):08d}", t)
-            yield float(t), _frame("QueueEvent", {"data": {"QueueID": 9000 + q, "QueueName": f"Queue {q}",
-                "Calls": qcalls(q)}, "eventName": "queue", "reason": "JOIN", "servertime": t,
-                "servertimeoffset": 120, "ivruniqueid": cid})
+            yield (
+                float(t),
+                _frame(
+                    "QueueEvent",
+                    {
+                        "data": {
+                            "QueueID": 9000 + q,
+                            "QueueName": f"Queue {q}",
+                            "Calls": qcalls(q),
+                        },
+                        "eventName": "queue",
+                        "reason": "JOIN",
+                        "servertime": t,
+                        "servertimeoffset": 120,
+                        "ivruniqueid": cid,
+                    },
+                ),
+            )
         elif roll < 0.45 and waiting[q]:  # answered: exit + agent rings and answers
             free = [a for a in rng.sample(range(agents), 8) if a not in busy and status[a] == 1]
-            cid, (phone, joined) = next(iter(waiting[q].items()))
+            cid, (phone, _joined) = next(iter(waiting[q].items()))
             if not free:
                 del waiting[q][cid]
-                yield float(t), _frame("QueueEvent", {"data": {"QueueID": 9000 + q, "QueueName": f"Queue {q}",
-                    "Calls": qcalls(q)}, "eventName": "queue", "reason": "ABANDONED", "servertime": t,
-                    "servertimeoffset": 120, "ivruniqueid": cid})
+                yield (
+                    float(t),
+                    _frame(
+                        "QueueEvent",
+                        {
+                            "data": {
+                                "QueueID": 9000 + q,
+                                "QueueName": f"Queue {q}",
+                                "Calls": qcalls(q),
+                            },
+                            "eventName": "queue",
+                            "reason": "ABANDONED",
+                            "servertime": t,
+                            "servertimeoffset": 120,
+                            "ivruniqueid": cid,
+                        },
+                    ),
+                )
                 count += 1
                 continue
             a = free[0]
             ring = _call(cid, "Incoming", "Ringing", t, 0, phone, 9000 + q)
             yield float(t), ext_event(a, "NEWCALL", [ring], ring)
             del waiting[q][cid]
-            yield float(t), _frame("QueueEvent", {"data": {"QueueID": 9000 + q, "QueueName": f"Queue {q}",
-                "Calls": qcalls(q)}, "eventName": "queue", "reason": "EXIT", "servertime": t,
-                "servertimeoffset": 120, "ivruniqueid": cid})
+            yield (
+                float(t),
+                _frame(
+                    "QueueEvent",
+                    {
+                        "data": {
+                            "QueueID": 9000 + q,
+                            "QueueName": f"Queue {q}",
+                            "Calls": qcalls(q),
+                        },
+                        "eventName": "queue",
+                        "reason": "EXIT",
+                        "servertime": t,
+                        "servertimeoffset": 120,
+                        "ivruniqueid": cid,
+                    },
+                ),
+            )
             talk = _call(cid, "Incoming", "Talking", t, t, phone, 9000 + q)
             yield float(t), ext_event(a, "ANSWER", [talk], talk)
             busy[a] = (cid, q, t)
@@ -127,15 +231,41 @@ def generate(events: int, agents: int = 2000, queues: int = 200, seed: int = 1,
         elif roll < 0.9 and waiting[q]:  # abandon
             cid = next(iter(waiting[q]))
             del waiting[q][cid]
-            yield float(t), _frame("QueueEvent", {"data": {"QueueID": 9000 + q, "QueueName": f"Queue {q}",
-                "Calls": qcalls(q)}, "eventName": "queue", "reason": "ABANDONED", "servertime": t,
-                "servertimeoffset": 120, "ivruniqueid": cid})
+            yield (
+                float(t),
+                _frame(
+                    "QueueEvent",
+                    {
+                        "data": {
+                            "QueueID": 9000 + q,
+                            "QueueName": f"Queue {q}",
+                            "Calls": qcalls(q),
+                        },
+                        "eventName": "queue",
+                        "reason": "ABANDONED",
+                        "servertime": t,
+                        "servertimeoffset": 120,
+                        "ivruniqueid": cid,
+                    },
+                ),
+            )
         else:  # status change
             a = rng.randrange(agents)
             if a in busy:
                 continue
             status[a] = 1 if status[a] != 1 else rng.choice(_BREAKS)
             data = _ext(a, status[a], t, [], t)
-            yield float(t), _frame("ExtensionEvent", {"eventName": "extension", "reason": "userStatusUpdate",
-                "servertime": t, "servertimeoffset": 120, "data": data})
+            yield (
+                float(t),
+                _frame(
+                    "ExtensionEvent",
+                    {
+                        "eventName": "extension",
+                        "reason": "userStatusUpdate",
+                        "servertime": t,
+                        "servertimeoffset": 120,
+                        "data": data,
+                    },
+                ),
+            )
         count += 1

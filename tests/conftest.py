@@ -21,3 +21,16 @@ def realtime(name: str) -> str:
 @pytest.fixture
 def realtime_dir() -> Path:
     return REALTIME
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for running the app as a subprocess from a test.
+
+    NiceGUI switches to its own test mode when PYTEST_CURRENT_TEST is set, so drop it:
+    the subprocess must run exactly as a user would run it.
+    """
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.update(extra)
+    return env

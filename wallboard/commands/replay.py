@@ -88,7 +88,7 @@ async def replay_paced(hub: Hub, path: Path, speed: float, loop: bool) -> None:
                 continue
             t = item.received if item.received is not None else _frame_server_time(item.frame)
             if t is not None and last is not None and t > last:
-                await asyncio.sleep(min(_MAX_GAP_SECONDS, (t - last) / speed))
+                await asyncio.sleep(min(_MAX_GAP_SECONDS, t - last) / speed)
             if t is not None:
                 last = t
             hub.feed_frame(item.frame, timebase.now())

@@ -296,6 +296,7 @@ def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | 
     day = _day(state)
     key = (qid, cid)
     if key in day.resolved:
+        day.rejoined.discard(key)  # counted once per queue and day, however often it loops
         return
     day.resolved[key] = reason.value
     tally = day.queue(qid)
@@ -312,8 +313,13 @@ def _waiting_list(
     state: State, qid: int, calls: tuple[WaitingCallInfo, ...]
 ) -> dict[str, WaitingCallInfo]:
     """The new waiting list, without calls this queue already saw leave (no ghosts)."""
-    resolved = _day(state).resolved
-    return {c.call_id: c for c in calls if (qid, c.call_id) not in resolved}
+    day = _day(state)
+    resolved, rejoined = day.resolved, day.rejoined
+    return {
+        c.call_id: c
+        for c in calls
+        if (qid, c.call_id) not in resolved or (qid, c.call_id) in rejoined
+    }
 
 
 def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
@@ -324,8 +330,9 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
     day = _day(state)
     key = (qid, event.call_id)
     if event.reason is QueueReason.JOIN and event.call_id:
-        # A call may come back to the same queue (from an IVR loop): waiting again.
-        day.resolved.pop(key, None)
+        if key in day.resolved:
+            # Back in the same queue (an IVR loop): waiting again, but counted only once.
+            day.rejoined.add(key)
         if key not in day.offered:
             day.offered.add(key)
             record_offer(day.queue(qid))

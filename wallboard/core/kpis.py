@@ -41,6 +41,7 @@ class QueueTally:
     abandoned: int = 0
     short_abandoned: int = 0
     abandoned_wait_total: int = 0
+    abandoned_wait_known: int = 0
     longest_wait: int = 0
 
 
@@ -95,12 +96,16 @@ def record_abandon(tally: QueueTally, wait: int | None, short_threshold: int) ->
 
     A short abandon waited less than the short-abandon threshold; it is counted, but left
     out of service level and abandon rate (the caller dialled wrong, not us being slow).
+    A call whose join time is unknown is never a short abandon and has no wait to average.
     """
     tally.abandoned += 1
-    w = max(0, wait) if wait is not None else 0
+    if wait is None:
+        return
+    w = max(0, wait)
     tally.abandoned_wait_total += w
+    tally.abandoned_wait_known += 1
     tally.longest_wait = max(tally.longest_wait, w)
-    if wait is not None and w < short_threshold:
+    if w < short_threshold:
         tally.short_abandoned += 1
 
 
@@ -129,7 +134,7 @@ def average_speed_of_answer(t: QueueTally) -> float | None:
 
 def average_wait(t: QueueTally) -> float | None:
     """Average wait = (wait of answered + wait of abandoned) / (answered + abandoned)."""
-    n = t.answered_wait_known + t.abandoned
+    n = t.answered_wait_known + t.abandoned_wait_known
     if n <= 0:
         return None
     return (t.answered_wait_total + t.abandoned_wait_total) / n

@@ -129,6 +129,7 @@ class Day:
     agents: dict[int, AgentTally] = field(default_factory=dict)
     offered: set[tuple[int, str]] = field(default_factory=set)
     resolved: dict[tuple[int, str], str] = field(default_factory=dict)
+    rejoined: set[tuple[int, str]] = field(default_factory=set)
 
     def queue(self, queue_id: int) -> QueueTally:
         t = self.queues.get(queue_id)

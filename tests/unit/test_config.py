@@ -1,0 +1,64 @@
+"""Configuration: TOML + environment, errors that name the file and the key."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from wallboard.config import load_settings
+from wallboard.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_config_is_valid_and_matches_defaults():
+    s = load_settings(ROOT / "config.example.toml", env={})
+    assert s == load_settings(None, env={})
+
+
+def test_environment_overrides_secrets_and_they_never_print(tmp_path):
+    s = load_settings(
+        None, env={"WALLBOARD_VENDOR_PASSWORD": "hunter2", "WALLBOARD_WEB_PORT": "9000"}
+    )
+    assert s.vendor.password is not None
+    assert s.vendor.password.get_secret_value() == "hunter2"
+    assert s.web.port == 9000
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[kpi]\nsl_threshold_seconds = "soon"\n', "kpi.sl_threshold_seconds", "integer"),
+        ("[web]\nprot = 1\n", "web.prot", "unknown key"),
+        ('[day]\ntimezone = "Mars/Olympus"\n', "day.timezone", "unknown time zone"),
+        ("[kpi\n", "(syntax)", ""),
+        ('source = "cloud"\n', "source", "simulator"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, text, key, words):
+    path = tmp_path / "wb.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    assert info.value.file == str(path)
+    assert info.value.key == key
+    assert words in str(info.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_fold_settings_take_per_queue_thresholds(tmp_path):
+    path = tmp_path / "wb.toml"
+    path.write_text(
+        "[kpi]\nsl_threshold_seconds = 15\n[kpi.queues.77]\nsl_threshold_seconds = 40\n"
+        '[day]\nreset_at = 06:00:00\ntimezone = "UTC"\n',
+        encoding="utf-8",
+    )
+    f = load_settings(path, env={}).fold_settings()
+    assert (f.sl_for(77), f.sl_for(78), f.reset_at, f.timezone) == (40, 15, time(6, 0), "UTC")
