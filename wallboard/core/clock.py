@@ -37,15 +37,14 @@ class ServerClock:
                 self.anchor_server = server_time
                 self.anchor_local = None
             return
-        estimate = self.now(received)
-        if (
-            estimate is None
-            or server_time > estimate
-            or estimate - server_time > _BACKWARD_TOLERANCE
-            or self.anchor_local is None
-        ):
-            self.anchor_server = server_time
-            self.anchor_local = received
+        anchor_server, anchor_local = self.anchor_server, self.anchor_local
+        if anchor_server is None or anchor_local is None:
+            self.anchor_server, self.anchor_local = server_time, received
+            return
+        # Inlined `now()`: this runs for every event.
+        estimate = anchor_server + (received - anchor_local if received > anchor_local else 0.0)
+        if server_time > estimate or estimate - server_time > _BACKWARD_TOLERANCE:
+            self.anchor_server, self.anchor_local = server_time, received
 
     def now(self, local_now: float | None) -> float | None:
         """The server's time now, in its own stamp domain (None before any stamp)."""

@@ -24,7 +24,7 @@ from wallboard.core.events import (
     QueuesSnapshot,
     WaitingCallInfo,
 )
-from wallboard.core.kpis import record_abandon, record_answer, record_offer
+from wallboard.core.kpis import AgentTally, record_abandon, record_answer, record_offer
 from wallboard.core.models import (
     Agent,
     AgentCall,
@@ -40,6 +40,7 @@ __all__ = ["apply", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
 _NO_CALLS: dict[str, AgentCall] = {}
+_OUTBOUND = frozenset((CallDirection.OUTGOING, CallDirection.CLICK2CALL))
 
 # Which call decides what an agent is doing when several are on the line.
 _CALL_PRIORITY: dict[CallStatus, tuple[int, AgentState]] = {
@@ -103,16 +104,14 @@ def _seen(state: State, server_time: int, received: float | None, changes: Chang
 
 def _tick(state: State, server_time: int, received: float | None, changes: Changes) -> None:
     """Advance the server clock and roll today's tallies over at the reset time."""
-    state.clock.observe(server_time, received)
+    clock = state.clock
+    clock.observe(server_time, received)
+    utc = server_time - clock.shift
     day = state.day
-    shift = state.clock.shift
-    if (
-        day is None
-        or server_time - shift >= day.bounds.end
-        or server_time - shift < (day.bounds.start - 86400)
-    ):
+    # A stamp a day older than today is a server clock reset, not yesterday's news.
+    if day is None or not day.bounds.start - 86400 <= utc < day.bounds.end:
         s = state.settings
-        state.day = Day(day_bounds(server_time - shift, s.timezone, s.reset_at))
+        state.day = Day(day_bounds(utc, s.timezone, s.reset_at))
         changes.day_reset = True
 
 
@@ -191,18 +190,18 @@ def _update_agent(
 
     `event` is the live event that carried the record, or None for a snapshot.
     """
-    live = event is not None
     ext = record.extension
     old = state.agents.get(ext)
     old_calls = old.calls if old is not None else _NO_CALLS
     calls = _merge_calls(old_calls, record.calls, now) if record.calls else {}
-    tally = _day(state).agent(ext)
+    day = _day(state)
+    tally = day.agents.get(ext) or day.agent(ext)
 
     for cid, c in calls.items():
         info = c.info
         if cid not in tally.seen_calls:
             tally.seen_calls.add(cid)
-            if info.direction in (CallDirection.OUTGOING, CallDirection.CLICK2CALL):
+            if info.direction in _OUTBOUND:
                 tally.outgoing += 1
         if info.answered_at and cid not in tally.answered_calls:
             tally.answered_calls.add(cid)
@@ -210,49 +209,53 @@ def _update_agent(
                 tally.answered += 1
                 _answered_from_queue(state, info, changes)
 
-    for cid, prev in old_calls.items():
-        if cid in calls:
-            continue
-        pinfo = prev.info
-        if pinfo.answered_at:
-            if live:
-                # Only a live hangup tells us when the call ended; a call that ended while
-                # we were away is left to the CDRs rather than guessed.
-                tally.talk_seconds += max(0, now - max(pinfo.answered_at, _int_day_start(state)))
-        elif (
-            live
-            and event is not None
-            and pinfo.direction is CallDirection.INCOMING
-            and event.call_id == cid
-            and event.cause.strip().lower() != ANSWERED_ELSEWHERE
-        ):
-            tally.missed += 1
+    if old_calls:
+        for cid, prev in old_calls.items():
+            if cid not in calls:
+                _call_ended(state, tally, prev.info, now, event)
 
     s = state.settings
     new_state, code = derive_agent_state(record, calls, s.available_code, s.logout_code)
-    if old is not None and old.state is new_state and old.break_code == code:
-        old.record = record
-        old.calls = calls
-    else:
-        known = _known_since(new_state, record, calls)
-        since: float = float(now) if known is None else float(min(known, now))
-        if old is not None:
-            since = max(since, old.state_since)
-            day_start = _day_start(state)
-            key = status_key(old.state, old.break_code)
-            spent = int(since - max(old.state_since, day_start))
-            if spent > 0:
-                tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
-        agent = Agent(
-            record=record,
-            calls=calls,
-            state=new_state,
-            break_code=code,
-            state_since=since,
-            since_known=known is not None or (old is not None and live),
-        )
-        state.agents[ext] = agent
     changes.agents.add(ext)
+    if old is None:
+        known = _known_since(new_state, record, calls)
+        since = float(now) if known is None else float(min(known, now))
+        state.agents[ext] = Agent(record, calls, new_state, code, since, known is not None)
+        return
+    old.record = record
+    old.calls = calls
+    if old.state is new_state and old.break_code == code:
+        return
+    known = _known_since(new_state, record, calls)
+    since = float(now) if known is None else float(min(known, now))
+    since = max(since, old.state_since)
+    spent = int(since - max(old.state_since, day.bounds.start + state.clock.shift))
+    if spent > 0:
+        key = status_key(old.state, old.break_code)
+        tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
+    old.state = new_state
+    old.break_code = code
+    old.state_since = since
+    old.since_known = known is not None or event is not None
+
+
+def _call_ended(
+    state: State, tally: AgentTally, info: CallInfo, now: int, event: ExtensionChanged | None
+) -> None:
+    """A call left the agent: add its talk time, or count a miss."""
+    if info.answered_at:
+        if event is not None:
+            # Only a live hangup tells us when the call ended; a call that ended while
+            # we were away is left to the CDRs rather than guessed.
+            start = max(info.answered_at, _int_day_start(state))
+            tally.talk_seconds += max(0, now - start)
+    elif (
+        event is not None
+        and info.direction is CallDirection.INCOMING
+        and event.call_id == info.call_id
+        and event.cause.strip().lower() != ANSWERED_ELSEWHERE
+    ):
+        tally.missed += 1
 
 
 def _int_day_start(state: State) -> int:
@@ -404,7 +407,7 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
     if event.call_id in tally.seen_calls:
         return
     tally.seen_calls.add(event.call_id)
-    if event.direction in (CallDirection.OUTGOING, CallDirection.CLICK2CALL):
+    if event.direction in _OUTBOUND:
         tally.outgoing += 1
     if event.answered:
         tally.answered_calls.add(event.call_id)

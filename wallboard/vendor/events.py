@@ -180,18 +180,18 @@ def _call(w: WireCall) -> CallInfo:
     answered_at = w.get("callAnswered", 0) or (started if w.get("answered") else 0)
     rec = w.get("recording")
     return CallInfo(
-        call_id=w["ivrid"],
-        direction=_DIRECTIONS.get(w.get("direction", "").lower(), CallDirection.OTHER),
-        status=_STATUSES.get(w.get("callstatus", "").lower(), CallStatus.OTHER),
-        started=started,
-        answered_at=answered_at or None,
-        caller_number=w.get("callerphone", ""),
-        caller_name=w.get("callername", ""),
-        did=w.get("did") or "",
-        queue_id=w.get("queueID") or None,
-        campaign_id=w.get("campaignID") or None,
-        c2c_leg=w.get("c2cdirection"),
-        muted=bool(rec.get("IsMuted")) if rec else False,
+        w["ivrid"],
+        _DIRECTIONS.get(w.get("direction", "").lower(), CallDirection.OTHER),
+        _STATUSES.get(w.get("callstatus", "").lower(), CallStatus.OTHER),
+        started,
+        answered_at or None,
+        w.get("callerphone", ""),
+        w.get("callername", ""),
+        w.get("did") or "",
+        w.get("queueID") or None,
+        w.get("campaignID") or None,
+        w.get("c2cdirection"),
+        bool(rec.get("IsMuted")) if rec else False,
     )
 
 
@@ -202,18 +202,19 @@ def _record(w: WireExtension) -> ExtensionRecord:
     summery = w.get("summery")
     user_name = w.get("userName", "")
     shown = (summery.get("representative") if summery else None) or user_name
+    calls = w.get("calls")
     return ExtensionRecord(
-        extension=w["number"],
-        sip_user=w.get("extenUser", ""),
-        user_id=w.get("userID"),
-        user_name=user_name,
-        display_name=shown or str(w["number"]),
-        online_user_id=w.get("onlineUserID") or w.get("representative") or None,
-        status_code=w.get("representativeStatus", 2),
-        status_updated=updated or None,
-        last_hangup=w.get("lastHangupCallEpoch") or None,
-        peer_status=w.get("peerStatus", ""),
-        calls=tuple(_call(c) for c in w.get("calls", ())),
+        w["number"],
+        w.get("extenUser", ""),
+        w.get("userID"),
+        user_name,
+        shown or str(w["number"]),
+        w.get("onlineUserID") or w.get("representative") or None,
+        w.get("representativeStatus", 2),
+        updated or None,
+        w.get("lastHangupCallEpoch") or None,
+        w.get("peerStatus", ""),
+        tuple([_call(c) for c in calls]) if calls else (),
     )
 
 
