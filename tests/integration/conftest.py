@@ -1,4 +1,4 @@
-"""Fixtures for the connector's integration tests: node socket.io servers and a running connector."""
+"""Fixtures for the connector's integration tests: node socket.io servers, a connector."""
 
 from __future__ import annotations
 
@@ -54,8 +54,12 @@ async def floor_matches(hub: Hub, server: NodeServer) -> bool:
     """The hub's agents' calls and queues' waiting calls equal the server's truth now."""
     floor = await server.control("floor")
     truth_calls = {e["number"]: sorted(c["ivrid"] for c in e["calls"]) for e in floor["extensions"]}
-    truth_waiting = {q["QueueID"]: sorted(c["IvrUniqueID"] for c in q["Calls"]) for q in floor["queues"]}
+    truth_waiting = {
+        q["QueueID"]: sorted(c["IvrUniqueID"] for c in q["Calls"]) for q in floor["queues"]
+    }
     view = state_view(hub.state, None)
     ours_calls = {a["extension"]: sorted(c["call_id"] for c in a["calls"]) for a in view["agents"]}
-    ours_waiting = {q["queue_id"]: sorted(w["call_id"] for w in q["waiting"]) for q in view["queues"]}
+    ours_waiting = {
+        q["queue_id"]: sorted(w["call_id"] for w in q["waiting"]) for q in view["queues"]
+    }
     return ours_calls == truth_calls and ours_waiting == truth_waiting

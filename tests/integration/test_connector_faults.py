@@ -113,7 +113,10 @@ async def test_login_faults_recover(server: NodeServer, fault: str) -> None:
     async with running(settings, hub):
         want = ConnectionState.AUTH_FAILED if fault == "401" else ConnectionState.CONNECTING
         await wait_for(
-            lambda: hub.state.connection.state is want and "logging in" not in hub.state.connection.detail
+            lambda: (
+                hub.state.connection.state is want
+                and "logging in" not in hub.state.connection.detail
+            )
         )
         detail = hub.state.connection.detail
         assert {"401": "401", "500": "500", "hang": "no answer"}[fault] in detail
@@ -137,7 +140,9 @@ async def test_first_server_down_fails_over_to_second(server: NodeServer) -> Non
 
 
 @pytest.mark.parametrize("with_refresh_url", [True, False])
-async def test_token_expiry_refreshes_and_reconnects(server: NodeServer, with_refresh_url: bool) -> None:
+async def test_token_expiry_refreshes_and_reconnects(
+    server: NodeServer, with_refresh_url: bool
+) -> None:
     await server.configure(tokenTtl=3)
     refresh_url = f"{server.url}/monitorAPI/Refresh" if with_refresh_url else ""
     hub = Hub()

@@ -81,7 +81,9 @@ async def test_login_server_down_is_a_connection_error() -> None:
 
 async def test_refresh_gives_a_new_token(make_server) -> None:
     server = await make_server(2)
-    settings = _settings(server, "legacy", "account", refresh_url=f"{server.url}/monitorAPI/Refresh")
+    settings = _settings(
+        server, "legacy", "account", refresh_url=f"{server.url}/monitorAPI/Refresh"
+    )
     async with aiohttp.ClientSession() as http:
         first = await login(http, settings)
         second = await refresh(http, settings, first)

@@ -123,7 +123,9 @@ class NodeServer:
             str(self.ping_ms[0]),
             str(self.ping_ms[1]),
             stdout=asyncio.subprocess.PIPE,
-            stderr=None if os.environ.get("WALLBOARD_TEST_NODE_LOG") else asyncio.subprocess.DEVNULL,
+            stderr=None
+            if os.environ.get("WALLBOARD_TEST_NODE_LOG")
+            else asyncio.subprocess.DEVNULL,
         )
         assert self.proc.stdout is not None
         line = await asyncio.wait_for(self.proc.stdout.readline(), 20)
@@ -274,4 +276,3 @@ class FaultProxy:
 def connected(hub: Hub) -> Callable[[], bool]:
     """A condition: the hub shows the link CONNECTED."""
     return lambda: hub.state.connection.state is ConnectionState.CONNECTED
-

@@ -270,6 +270,8 @@ class Connector:
     def _fail(self, server: str | None, why: str) -> None:
         why = redact(why, self._secrets())
         self.last_error = why
+        if server is not None and why.startswith(server):
+            why = why[len(server) :].lstrip(": ")
         log.warning("vendor link %s: %s", server or "(login)", why)
         self._state(self._down_state(), server, why)
 
