@@ -22,14 +22,16 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.vendor_env import NodeServer, ensure_node_modules  # noqa: E402
-from wallboard.hub import Hub  # noqa: E402
-from wallboard.vendor.eio3 import Eio3Socket, PacketKind  # noqa: E402
-from wallboard.vendor.events import parse_frame  # noqa: E402
+from tests.integration.vendor_env import NodeServer, ensure_node_modules
+from wallboard.hub import Hub
+from wallboard.vendor.eio3 import Eio3Socket, PacketKind
+from wallboard.vendor.events import parse_frame
 
 
 async def _token(http: aiohttp.ClientSession, server: NodeServer) -> str:
-    async with http.post(f"{server.legacy_login}/Token", json={"token": "vendor-issued-token"}) as r:
+    async with http.post(
+        f"{server.legacy_login}/Token", json={"token": "vendor-issued-token"}
+    ) as r:
         token: str = (await r.json())["Data"]["Socket"]["Token"]
     return token
 
