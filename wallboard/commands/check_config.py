@@ -18,11 +18,11 @@ import aiohttp
 
 from wallboard.config import Settings, load_settings
 from wallboard.core.events import ExtensionsSnapshot, LoggedIn, QueuesSnapshot
-from wallboard.errors import VendorAuthError, VendorConnectionError, WallboardError
+from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError, WallboardError
 from wallboard.hub import Hub
 from wallboard.vendor.connector import Connector, _Link
 from wallboard.vendor.eio3 import PacketKind
-from wallboard.vendor.login import login, redact, settings_secrets
+from wallboard.vendor.login import check_credentials, login, redact, settings_secrets
 
 __all__ = ["add_parser", "check", "run"]
 
@@ -105,6 +105,11 @@ async def _until_snapshots(connector: Connector, link: _Link, out: list[str]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    try:
+        check_credentials(settings.vendor)
+    except ConfigError as e:
+        where = str(args.config) if args.config else "(defaults + environment)"
+        raise ConfigError(where, e.key, e.problem) from None
     out: list[str] = []
     try:
         ok = asyncio.run(check(settings, out, args.timeout))

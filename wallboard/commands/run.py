@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from wallboard.config import load_settings
+from wallboard.errors import ConfigError
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.connector import Connector
+from wallboard.vendor.login import check_credentials
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    try:  # a missing password is a clear error at start, not a dead board later
+        check_credentials(settings.vendor)
+    except ConfigError as e:
+        where = str(args.config) if args.config else "(defaults + environment)"
+        raise ConfigError(where, e.key, e.problem) from None
     hub = Hub(settings.fold_settings())
     owner = TaskOwner("run")
 

@@ -43,7 +43,7 @@ from wallboard.core.events import (
     QueuesSnapshot,
     ServerClosing,
 )
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
@@ -220,6 +220,9 @@ class Connector:
             except VendorAuthError as e:
                 await self._auth_failed(str(e))
                 continue
+            except ConfigError as e:
+                self._state(ConnectionState.AUTH_FAILED, None, str(e))
+                raise
             except VendorConnectionError as e:
                 self._fail(None, str(e))
                 if await self._wait(self._backoff.next()):
