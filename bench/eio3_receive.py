@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -79,6 +80,7 @@ async def one(server: NodeServer, count: int, mode: str) -> tuple[float, float, 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=3, help="runs per mode; the median is shown")
     args = ap.parse_args()
     ensure_node_modules()
     server = await NodeServer(2, ping_ms=(60000, 180000)).start()
@@ -90,10 +92,13 @@ async def main() -> None:
             ("parse", "receive + parse to domain events"),
             ("fold", "receive + parse + fold (hub.feed_frame)"),
         ):
-            wall, per_cpu, size = await one(server, args.count, mode)
+            results = [await one(server, args.count, mode) for _ in range(args.runs)]
+            wall = statistics.median(r[0] for r in results)
+            per_cpu = statistics.median(r[1] for r in results)
             print(
                 f"  {label:<42} {wall:>9,.0f} events/s wall, "
-                f"{per_cpu:>9,.0f} events per client CPU-second ({size} B frames)"
+                f"{per_cpu:>9,.0f} events per client CPU-second "
+                f"(median of {args.runs}, {results[0][2]} B frames)"
             )
     finally:
         await server.stop()

@@ -181,3 +181,16 @@ async def test_missing_snapshots_are_asked_for(server: NodeServer) -> None:
         await wait_for(connected(hub))
         assert (await server.stats())["resyncs"] == 1
         await _matches(hub, server)
+
+
+@pytest.mark.parametrize("version", [2, 4])
+async def test_socket_refusing_fresh_tokens_is_auth_failed_not_a_loop(make_server, version: int):
+    server: NodeServer = await make_server(version)
+    await server.configure(refuseAll=True, reject="disconnect" if version == 2 else "error")
+    hub = Hub()
+    async with running(fast_settings(server.legacy_login, auth_retry_seconds=30), hub):
+        await wait_for(lambda: hub.state.connection.state is ConnectionState.AUTH_FAILED)
+        assert "refused" in hub.state.connection.detail
+        await asyncio.sleep(1.0)
+        stats = await server.stats()
+        assert stats["logins"] == 2 and stats["rejected"] == 2  # then waits auth_retry_seconds

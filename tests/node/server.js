@@ -29,6 +29,7 @@ const cfg = {
   reject: "disconnect", // how a bad socket token is refused: "disconnect" | "error"
   snapshots: true, // send loginStatus/AllExtensionsStatus on connect (else only on resync)
   keepaliveError: 0,
+  refuseAll: false, // the socket refuses even freshly issued tokens
 };
 const CREDENTIALS = {
   User: (b) => b.email === "lead@acme.test" && b.password === "s3cret-pass",
@@ -231,6 +232,7 @@ if (version === 2) {
 }
 
 function tokenOk(socket) {
+  if (cfg.refuseAll) return false;
   const token = socket.handshake.query.token;
   const exp = tokens.get(token);
   return exp !== undefined && exp > now();

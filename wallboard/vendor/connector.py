@@ -130,6 +130,7 @@ class Connector:
         self.session: Session | None = None
         self._session_obtained = 0.0
         self._fresh_login = False
+        self._refusals = 0
         self._server_index = 0
         self._detected: dict[str, str] = {}
         self._abort = asyncio.Event()
@@ -240,12 +241,17 @@ class Connector:
                 self._session_obtained = time.time()
                 continue
             except VendorAuthError as e:
-                fresh = self._fresh_login
+                # A stale token (server restarted, session expired) is normal: log in again.
+                # Only a token refused twice right after fresh logins is an auth failure.
                 self.session = None
-                if fresh:
+                self._refusals += 1 if self._fresh_login else 0
+                if self._refusals >= 2:
+                    self._refusals = 0
                     await self._auth_failed(str(e))
-                else:
-                    log.warning("token refused by %s; logging in again", server)
+                    continue
+                log.warning("token refused by %s; logging in again", server)
+                if await self._wait(self._backoff.next() if self._fresh_login else 0):
+                    return
                 continue
             except _Relogin as e:
                 self._fail(server, str(e))
@@ -412,6 +418,7 @@ class Connector:
             link.logged_in = True
             link.healthy = True
             self._ever_healthy = True
+            self._refusals = 0
             self._backoff.reset()
             took = time.monotonic() - link.opened
             log.info("%s: snapshots in after %.2f s; live", link.server, took)
