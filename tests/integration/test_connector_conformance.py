@@ -66,18 +66,25 @@ async def test_keepalive_and_resync_are_emitted(make_server, version: int) -> No
         await wait_for(connected(hub))
         await server.control("emit", {"name": "QueuesUpdated", "payload": {}})
         stats: dict[str, int] = {}
-
-        async def poll() -> bool:
-            stats.update(await server.stats())
-            return stats["keepalives"] >= 1 and stats["resyncs"] >= 1
-
-        for _ in range(100):
-            if await poll():
+        for _ in range(200):  # bounded: about 10 s
+            stats = await server.stats()
+            if stats["keepalives"] >= 1 and stats["resyncs"] >= 1:
                 break
             await asyncio.sleep(0.05)
-        assert stats["keepalives"] >= 1, stats
-        assert stats["resyncs"] >= 1, stats
+        assert stats["keepalives"] >= 1, stats  # after keepalive_seconds without an event
+        assert stats["resyncs"] >= 1, stats  # QueuesUpdated → resync
         assert hub.state.connection.state is ConnectionState.CONNECTED
+
+
+async def test_stop_ends_run_promptly(make_server) -> None:
+    server = await make_server(2)
+    hub = Hub()
+    conn = Connector(fast_settings(server.legacy_login), hub)
+    task = asyncio.get_running_loop().create_task(conn.run(), name="test.connector")
+    await wait_for(connected(hub))
+    conn.stop()
+    await asyncio.wait_for(task, 5)
+    assert hub.state.connection.state is ConnectionState.STOPPED
 
 
 @pytest.mark.parametrize("version", VERSIONS)

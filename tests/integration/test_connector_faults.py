@@ -194,3 +194,26 @@ async def test_socket_refusing_fresh_tokens_is_auth_failed_not_a_loop(make_serve
         await asyncio.sleep(1.0)
         stats = await server.stats()
         assert stats["logins"] == 2 and stats["rejected"] == 2  # then waits auth_retry_seconds
+
+
+async def test_reconnecting_since_is_when_the_link_was_lost(server: NodeServer) -> None:
+    hub = Hub()
+    async with running(fast_settings(server.legacy_login), hub):
+        await wait_for(connected(hub))
+        await server.stop()
+        conn = hub.state.connection
+        await wait_for(lambda: conn.state is ConnectionState.RECONNECTING)
+        since = conn.since
+        details = set()
+        for _ in range(30):  # several failed attempts, to the server and to the login
+            details.add(conn.detail)
+            assert conn.state is ConnectionState.RECONNECTING and conn.since == since
+            await asyncio.sleep(0.05)
+        assert len(details) >= 2 and all(PASSWORD_HINT not in d for d in details)
+        await server.restart()
+        await server.configure(servers=[server.url])
+        await _matches(hub, server, timeout=15)
+        assert conn.since is not None and since is not None and conn.since > since
+
+
+PASSWORD_HINT = "s3cret"

@@ -176,6 +176,8 @@ class Connector:
         return out
 
     def _state(self, state: ConnectionState, server: str | None, detail: str) -> None:
+        # While down, `server` stays None (the attempt is in `detail`), so the fold's
+        # `since` keeps the moment the link was lost: "reconnecting since ...".
         key = (state, server, detail)
         if key == self._last_state:
             return
@@ -282,7 +284,7 @@ class Connector:
         if server is not None and why.startswith(server):
             why = why[len(server) :].lstrip(": ")
         log.warning("vendor link %s: %s", server or "(login)", why)
-        self._state(self._down_state(), server, why)
+        self._state(self._down_state(), None, f"{server}: {why}" if server else why)
 
     async def _auth_failed(self, why: str) -> None:
         why = redact(why, self._secrets())
@@ -337,7 +339,7 @@ class Connector:
     async def _connect(self, http: aiohttp.ClientSession, server: str) -> None:
         assert self.session is not None
         token = self.session.token.get_secret_value()
-        self._state(self._down_state(), server, "connecting")
+        self._state(self._down_state(), None, f"connecting to {server}")
         sock = await self.open_socket(http, server, token)
         self.connects += 1
         link = _Link(server=server, socket=sock, token=token)
@@ -399,7 +401,7 @@ class Connector:
             link.logged_in = True
             self._fresh_login = False
             link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
-            self._state(self._down_state(), link.server, "logged in, waiting for snapshots")
+            self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
         elif isinstance(event, QueuesSnapshot):
             link.queues = True
         elif isinstance(event, ExtensionsSnapshot):
