@@ -217,3 +217,27 @@ async def test_reconnecting_since_is_when_the_link_was_lost(server: NodeServer) 
 
 
 PASSWORD_HINT = "s3cret"
+
+
+class _BuggyHub(Hub):
+    """A hub whose fold fails once on a call event (a bug), to test the supervisor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def feed_frame(self, text: str | bytes, received: float | None):  # type: ignore[no-untyped-def]
+        if not self.failed and "bug-call" in str(text):
+            self.failed = True
+            raise RuntimeError("a bug in the fold")
+        return super().feed_frame(text, received)
+
+
+async def test_an_internal_error_reconnects_instead_of_dying(server: NodeServer) -> None:
+    hub = _BuggyHub()
+    async with running(fast_settings(server.legacy_login), hub) as conn:
+        await wait_for(connected(hub))
+        await server.control("call", {"ext": 102, "ivrid": "bug-call"})
+        await wait_for(lambda: hub.failed and conn.connects >= 2)
+        await _matches(hub, server)  # the snapshot after the reconnect has the call
+        assert "bug-call" in hub.state.agents[102].calls

@@ -261,8 +261,14 @@ class Connector:
                 if await self._wait(self._backoff.next()):
                     return
                 continue
-            except VendorConnectionError as e:
-                self._fail(server, str(e))
+            except Exception as e:
+                why = str(e)
+                if not isinstance(e, VendorConnectionError):
+                    # A bug must not leave a wall screen dead for months: log it, reconnect,
+                    # and let fresh snapshots replace whatever state it left behind.
+                    log.exception("connector: unexpected error; reconnecting")
+                    why = f"internal error: {type(e).__name__}"
+                self._fail(server, why)
                 if self.link is not None and self.link.healthy:
                     self._backoff.reset()
                     failures = 0
