@@ -166,3 +166,17 @@ async def test_eio3_client_against_socketio2_directly(make_server) -> None:
             assert (await server.stats())["connected"] == 1
         finally:
             await sock.close()
+
+
+async def test_socketio4_allowing_eio3_is_spoken_to_in_eio3(make_server) -> None:
+    server = await make_server("4e3")
+    hub = Hub()
+    seen: list[ExtensionChanged] = []
+    hub.subscribe(lambda e: seen.append(e) if isinstance(e, ExtensionChanged) else None)
+    async with running(fast_settings(server.legacy_login), hub):
+        await wait_for(connected(hub))
+        assert hub.state.connection.detail == "eio3"
+        await server.control("call", {"ext": 101, "ivrid": "c1"})
+        await wait_for(lambda: len(seen) >= 1)
+        await asyncio.sleep(0.3)
+    assert len(seen) == 1

@@ -1,7 +1,7 @@
 // A real socket.io server (v2 = Engine.IO 3, as the vendor runs; or v4 = Engine.IO 4) that
 // also serves the vendor's HTTP login APIs, for the connector's conformance and fault tests.
 //
-//   node server.js <2|4> <port, 0 = any> [pingIntervalMs] [pingTimeoutMs]
+//   node server.js <2|4|4e3> <port, 0 = any> [pingIntervalMs] [pingTimeoutMs]
 //
 // Prints one line `{"port": N}` when listening. Tests drive it over HTTP:
 //   POST /control/config  {servers, tokenTtl, loginFault, reject, snapshots, keepaliveError}
@@ -17,7 +17,9 @@
 
 const http = require("http");
 
-const version = process.argv[2] === "4" ? 4 : 2;
+// "4e3" = socket.io@4 with allowEIO3 (a server in the middle of an upgrade).
+const version = process.argv[2] === "2" ? 2 : 4;
+const allowEIO3 = process.argv[2] === "4e3";
 const port = Number(process.argv[3] || 0);
 const pingInterval = Number(process.argv[4] || 25000);
 const pingTimeout = Number(process.argv[5] || 5000);
@@ -228,7 +230,7 @@ const server = http.createServer((req, res) => {
 if (version === 2) {
   io = require("sio2")(server, { pingInterval, pingTimeout, transports: ["websocket"] });
 } else {
-  io = require("sio4")(server, { pingInterval, pingTimeout, transports: ["websocket"] });
+  io = require("sio4")(server, { pingInterval, pingTimeout, transports: ["websocket"], allowEIO3 });
 }
 
 function tokenOk(socket) {
