@@ -12,7 +12,7 @@
 //   POST /control/drop                   close every client connection
 //   GET  /control/stats                  counters
 // Login (legacy): POST /monitorAPI/Login/{User,Account,Token}; refresh: POST /monitorAPI/Refresh
-// Login (identity): POST /identity/login, GET /identity/settings
+// Login (identity): POST /identity/login, GET /identity/settings, POST /identity/refresh
 "use strict";
 
 const http = require("http");
@@ -151,6 +151,16 @@ function route(req, res, body) {
     const creds = kind === "User" ? { email: b.username, password: b.password } : b;
     if (!kind || !CREDENTIALS[kind](creds)) return send(res, 401, { ErrorMessage: "Invalid" });
     stats.logins += 1;
+    const t = issue();
+    return send(res, 200, {
+      Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
+    });
+  }
+  if (p === "/identity/refresh" && req.method === "POST") {
+    if (loginFault(res)) return;
+    if (!refreshTokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad refresh" });
+    refreshTokens.delete(bearer(req));
+    stats.refreshes += 1;
     const t = issue();
     return send(res, 200, {
       Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
