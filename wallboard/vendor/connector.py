@@ -213,8 +213,9 @@ class Connector:
         failures = 0
         while not self._abort.is_set():
             try:
-                if self.session is None:
-                    await self._login(http)
+                left = self.session.expires_in() if self.session is not None else None
+                if self.session is None or (left is not None and left <= 0):
+                    await self._login(http)  # an expired token cannot be refreshed: log in
                     failures = 0
                 refresh_at = self._refresh_at()
                 if refresh_at is not None and time.time() >= refresh_at and self.session:
