@@ -72,7 +72,9 @@ async def test_keepalive_and_resync_are_emitted(make_server, version: int) -> No
                 break
             await asyncio.sleep(0.05)
         assert stats["keepalives"] >= 1, stats  # after keepalive_seconds without an event
+        assert stats["keepalivesWithOwnToken"] == stats["keepalives"]  # payload: the token
         assert stats["resyncs"] >= 1, stats  # QueuesUpdated → resync
+        assert stats["resyncsNoCache"] == stats["resyncs"]  # {"cache": false}
         assert hub.state.connection.state is ConnectionState.CONNECTED
 
 

@@ -42,6 +42,7 @@ const tokens = new Map(); // socket token -> expiry (epoch s)
 const refreshTokens = new Set();
 const stats = {
   logins: 0, refreshes: 0, connections: 0, rejected: 0, keepalives: 0, resyncs: 0, connected: 0,
+  keepalivesWithOwnToken: 0, resyncsNoCache: 0,
 };
 let serial = 0;
 
@@ -269,13 +270,15 @@ io.on("connection", (socket) => {
   if (cfg.snapshots) snapshots(socket);
   socket.on("keepalive", (token) => {
     stats.keepalives += 1;
+    if (token === socket.handshake.query.token) stats.keepalivesWithOwnToken += 1;
     socket.emit("keepaliveResponse", {
       errorCode: cfg.keepaliveError, errorDesc: cfg.keepaliveError ? "session expired" : "OK",
       token_ok: token === socket.handshake.query.token,
     });
   });
-  socket.on("resync", () => {
+  socket.on("resync", (opts) => {
     stats.resyncs += 1;
+    if (opts && opts.cache === false) stats.resyncsNoCache += 1;
     snapshots(socket);
   });
 });
