@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import replay
+from wallboard.commands import check_config, replay, run
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay]
+_COMMANDS = [replay, run, check_config]
 
 
 def build_parser() -> argparse.ArgumentParser:
