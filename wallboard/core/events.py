@@ -26,6 +26,7 @@ __all__ = [
     "ExtensionRecord",
     "ExtensionsSnapshot",
     "KeepaliveAnswered",
+    "LinkAlive",
     "LoggedIn",
     "QueueChanged",
     "QueueReason",
@@ -204,6 +205,16 @@ class ConnectionChanged(NamedTuple):
     detail: str = ""
 
 
+class LinkAlive(NamedTuple):
+    """From the connector: the link was proven alive at `received` (a pong, any frame).
+
+    A quiet floor at night sends no event for minutes; this keeps such a healthy link from
+    looking stale, while a link that died stops proving itself within seconds.
+    """
+
+    received: float
+
+
 class CallCompleted(NamedTuple):
     """A finished call from a CDR or the Call Log: fills in what the live stream missed.
 
@@ -237,5 +248,6 @@ DomainEvent = (
     | ConfigChanged
     | ServerClosing
     | ConnectionChanged
+    | LinkAlive
     | CallCompleted
 )

@@ -18,6 +18,7 @@ from wallboard.core.events import (
     ExtensionChanged,
     ExtensionRecord,
     ExtensionsSnapshot,
+    LinkAlive,
     LoggedIn,
     QueueChanged,
     QueueReason,
@@ -84,6 +85,9 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
         conn.state = event.state
         conn.server = event.server
         conn.detail = event.detail
+        changes.connection = True
+    elif isinstance(event, LinkAlive):
+        state.connection.last_alive = event.received
         changes.connection = True
     elif isinstance(event, CallCompleted):
         # History, not the realtime stream: it must not make stale data look fresh.

@@ -117,6 +117,7 @@ class Connection:
     server: str | None = None
     since: float | None = None
     last_event: float | None = None
+    last_alive: float | None = None
     detail: str = ""
 
 

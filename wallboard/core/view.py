@@ -137,6 +137,7 @@ def state_view(state: State, local_now: float | None) -> JSON:
             "server": conn.server,
             "since": conn.since,
             "last_event": conn.last_event,
+            "last_alive": conn.last_alive,
             "detail": conn.detail,
         },
         "day": {"date": day.bounds.key, "start": day_start} if day is not None else None,

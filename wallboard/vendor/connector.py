@@ -39,6 +39,7 @@ from wallboard.core.events import (
     DomainEvent,
     ExtensionsSnapshot,
     KeepaliveAnswered,
+    LinkAlive,
     LoggedIn,
     QueuesSnapshot,
     ServerClosing,
@@ -54,6 +55,8 @@ from wallboard.vendor.recorder import Recorder
 __all__ = ["Backoff", "Connector", "RealtimeSocket"]
 
 log = logging.getLogger(__name__)
+
+_ALIVE_EVERY = 5.0  # seconds between LinkAlive reports to the hub while healthy
 
 
 class RealtimeSocket(Protocol):
@@ -438,10 +441,16 @@ class Connector:
         s = self.settings
         tick = max(0.02, min(0.5, s.keepalive_seconds / 10, s.snapshot_timeout_seconds / 5))
         login_deadline = link.opened + s.connect_timeout_seconds + s.snapshot_timeout_seconds
+        next_alive = 0.0
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
             silent = now - link.last_event
+            if link.healthy and now >= next_alive:
+                # The socket raises within seconds when the server goes silent, so a healthy
+                # link that is still here is alive: say so, or a quiet night looks stale.
+                self.hub.feed(LinkAlive(timebase.now()))
+                next_alive = now + _ALIVE_EVERY
             if self._abort.is_set():
                 link.failure = _Stopped()
                 await link.socket.close()

@@ -10,7 +10,7 @@ from nicegui import app, ui
 
 from wallboard import timebase
 from wallboard.config import Settings
-from wallboard.core.events import ConnectionState
+from wallboard.core.health import stale_since
 from wallboard.core.view import state_view
 from wallboard.hub import Hub
 
@@ -18,15 +18,16 @@ __all__ = ["health", "register", "serve"]
 
 
 def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:
-    """Healthy when connected to the vendor and the data is fresher than `stale_after`."""
+    """Healthy when connected to the vendor and the link proved itself within `stale_after`."""
     conn = hub.state.connection
+    stale = stale_since(conn, local_now, settings.web.stale_after_seconds)
+    ok = stale is None
     age = None if conn.last_event is None else max(0.0, local_now - conn.last_event)
-    fresh = age is not None and age <= settings.web.stale_after_seconds
-    ok = conn.state is ConnectionState.CONNECTED and fresh
     return ok, {
         "ok": ok,
         "connection": conn.state.value,
         "server": conn.server,
+        "stale_since": stale,
         "last_event_age_seconds": None if age is None else round(age, 1),
         "stale_after_seconds": settings.web.stale_after_seconds,
         "events_applied": hub.state.events_applied,
