@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import replay
+from wallboard.commands import demo, replay, simulate
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay]
+_COMMANDS = [replay, simulate, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -649,6 +649,23 @@ class CallCentre:
         if code == LOGIN:
             self._agent_free_now(a)
 
+    def terminate(self, a: SimAgent) -> None:
+        """Click2Call `terminate`: end every call on the agent's extension now."""
+        for call in list(a.calls.values()):
+            if call.agent is a and call.answered_at:
+                self._hangup(call)
+            elif call.agent is a:
+                self._no_answer(call, "CANCEL")
+            elif a in call.ringing:
+                call.ringing.remove(a)
+                leg = self._drop_leg(a, call)
+                a.missed += 1
+                self._ext_event(a, "HANGUP", call, cause=REJECTED, leg=leg)
+                if call.ringing:  # a ring-all group: someone else picks up
+                    self._at(self.now + 2.0, self._answer, call, call.ringing[0])
+                elif call.queue is not None:
+                    self._dispatch(call.queue)
+
     def _set_surge(self, queue_ids: list[int], factor: float) -> None:
         for qid in queue_ids:
             if factor == 1.0:
