@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -152,14 +153,32 @@ async def test_faults_keepalive_and_expiry(sim: Simulator) -> None:
     assert got[1:] == ["40", "41"]  # the expired token is refused
 
 
-async def test_agreement_with_truth(sim: Simulator) -> None:
-    """After a simulated stretch, the folded state equals the simulator's own truth."""
+async def test_agreement_with_truth() -> None:
+    """After a simulated hour, the folded state and today's numbers equal the model's truth."""
+    s = _settings(agents=60, queues=6, speed=500.0, seed=11)
+    sim = Simulator(s, CallCentre(model_config(s, START)))
+    sim.clock.set_speed(0.0)  # frozen until the client is in: it must see everything
+    await sim.start("127.0.0.1", 0)
+    try:
+        hub = await _follow_for(sim, 7.5)  # 7.5 s × 500 ≈ 62 simulated minutes
+    finally:
+        await sim.stop()
+    truth = hub.truth  # type: ignore[attr-defined]
+    assert truth["servertime"] - START >= 3600
+    _assert_agrees(hub, truth)
+
+
+async def _follow_for(sim: Simulator, seconds: float) -> Hub:
+    """Follow the socket for a while, freeze the model, drain; attach the truth to the hub."""
     hub = Hub()
     async with aiohttp.ClientSession() as http:
         token = await _login(http, sim)
         async with http.ws_connect(_ws_url(sim, token)) as ws:
+            if sim.clock.speed == 0:
+                async with http.post(f"{sim.base_url}/sim/speed?factor=500") as r:
+                    assert r.status == 200
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + 8.0  # 8 s × 50 = 400 simulated seconds
+            deadline = loop.time() + seconds
             last_ping = loop.time()
             while loop.time() < deadline:
                 if loop.time() - last_ping > 0.5:
@@ -172,8 +191,8 @@ async def test_agreement_with_truth(sim: Simulator) -> None:
                 if msg.type is aiohttp.WSMsgType.TEXT and msg.data.startswith("42"):
                     hub.feed_frame(msg.data[2:], None)
             # Freeze the model, then drain what is in flight.
-            sim.clock.speed = 0.0
-            sim.clock.start = sim.model.now
+            async with http.post(f"{sim.base_url}/sim/speed?factor=0") as r:
+                assert r.status == 200
             async with http.get(f"{sim.base_url}/sim/truth") as r:
                 truth = await r.json()
             await ws.send_str("2")
@@ -183,6 +202,11 @@ async def test_agreement_with_truth(sim: Simulator) -> None:
                     break
                 if msg.data.startswith("42"):
                     hub.feed_frame(msg.data[2:], None)
+    hub.truth = truth  # type: ignore[attr-defined]
+    return hub
+
+
+def _assert_agrees(hub: Hub, truth: dict[str, Any]) -> None:
     state = hub.state
     assert state.day is not None
     assert not hub.malformed_events

@@ -7,6 +7,7 @@
   reconnect"), `updated` (`ExtensionsUpdated`/`QueuesUpdated`: clients should resync).
 * `GET /sim/truth`: agents, calls, waiting lists and counts as the model knows them.
 * `GET /sim/status`: simulated time, speed, clients, events.
+* `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def inject(sim: Simulator, kind: str) -> int:
 
 
 async def fault(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     kind = request.match_info["kind"]
     if kind not in FAULTS:
         return web.json_response(
@@ -68,13 +69,13 @@ async def fault(request: web.Request) -> web.Response:
 
 
 async def truth(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(sim.model.truth())
 
 
 async def status(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(
         {
@@ -91,8 +92,28 @@ async def status(request: web.Request) -> web.Response:
     )
 
 
+async def speed(request: web.Request) -> web.Response:
+    sim: Simulator = _sim(request)
+    try:
+        factor = float(request.query.get("factor", ""))
+    except ValueError:
+        factor = -1.0
+    if not 0 <= factor <= 1000:
+        return web.json_response({"ok": False, "error": "factor must be 0 to 1000"}, status=400)
+    sim.catch_up()
+    sim.clock.set_speed(factor)
+    return web.json_response({"ok": True, "speed": factor})
+
+
 def add_routes(app: web.Application) -> None:
     """Mount the control routes."""
+    app.router.add_post("/sim/speed", speed)
     app.router.add_post("/sim/fault/{kind}", fault)
     app.router.add_get("/sim/truth", truth)
     app.router.add_get("/sim/status", status)
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

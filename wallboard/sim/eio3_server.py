@@ -140,7 +140,7 @@ def _on_event(sim: Simulator, session: Session, text: str) -> None:
 
 async def socket_handler(request: web.Request) -> web.StreamResponse:
     """The Engine.IO v3 websocket endpoint."""
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     q = request.query
     if q.get("EIO") != "3":
         return web.Response(status=400, text='{"code":5,"message":"Unsupported protocol version"}')
@@ -210,3 +210,9 @@ def add_routes(app: web.Application) -> None:
 
 
 frame = _frame
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

@@ -88,7 +88,7 @@ def _socket(sim: Simulator, grant: TokenGrant) -> dict[str, Any]:
 
 
 async def legacy_login(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
         return body
@@ -106,7 +106,7 @@ def _bearer(request: web.Request) -> str:
 
 
 async def legacy_refresh(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     refresh = _bearer(request)
     old = next((g for g in sim.grants.values() if g.refresh_token == refresh), None)
     if not refresh or old is None:
@@ -119,7 +119,7 @@ async def legacy_refresh(request: web.Request) -> web.Response:
 
 
 async def identity_login(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
         return body
@@ -140,7 +140,7 @@ async def identity_login(request: web.Request) -> web.Response:
 
 
 async def identity_settings(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     grant = sim.access.get(_bearer(request))
     if grant is None or not sim.token_valid(grant):
         return _unauthorized()
@@ -168,3 +168,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(LEGACY_PREFIX + "/{kind:User|Account|Token|user|account|token}", legacy_login)
     app.router.add_post("/identity/Login", identity_login)
     app.router.add_get("/identity/Settings", identity_settings)
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

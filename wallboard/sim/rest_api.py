@@ -84,7 +84,7 @@ def _code_ok(sim: Simulator, p: Json) -> bool:
 
 
 async def get_extensions_calls(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -122,7 +122,7 @@ async def get_extensions_calls(request: web.Request) -> web.Response:
 
 
 async def get_queues_callers(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -159,7 +159,7 @@ async def get_queues_callers(request: web.Request) -> web.Response:
 
 
 async def get_extensions(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     p = await _params(request)
     if _get(p, "code") is None or p.get("__bad__"):
         return web.json_response({"ERR": 1, "DESC": "Unauthorized", "EXTENSIONS": []})
@@ -191,7 +191,7 @@ def _login_reply(status: int, error: int, message: str) -> web.Response:
 
 
 async def login_logout(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _login_reply(2, 0, "Wrong request format.")
@@ -227,7 +227,7 @@ def _c2c_reply(p: Json, code: int, message: str, call_id: str = "") -> web.Respo
 
 
 async def click2call(request: web.Request) -> web.Response:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _c2c_reply({}, 1, "Invalid request parameters")
@@ -324,7 +324,7 @@ class CallLog:
         self.recent: dict[str, deque[float]] = {}
 
     async def handle(self, request: web.Request) -> web.Response:
-        sim: Simulator = request.app["sim"]
+        sim: Simulator = _sim(request)
         p = await _params(request)
         if not _code_ok(sim, p):
             return _error(2, "Authorization failed.", 403)
@@ -407,3 +407,9 @@ def add_routes(app: web.Application) -> None:
     ):
         app.router.add_get(path, handler)
         app.router.add_post(path, handler)
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

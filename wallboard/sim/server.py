@@ -25,7 +25,7 @@ from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import Scenario, load_scenario
 from wallboard.tasks import TaskOwner
 
-__all__ = ["SimClock", "Simulator", "TokenGrant", "model_config"]
+__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,12 @@ class SimClock:
 
     def now(self) -> float:
         return self.start + (time.monotonic() - self._mono0) * self.speed
+
+    def set_speed(self, speed: float) -> None:
+        """Change speed from now on (0 freezes the clock); simulated time never jumps."""
+        self.start = self.now()
+        self._mono0 = time.monotonic()
+        self.speed = speed
 
 
 def model_config(s: SimulatorSettings, start: float | None = None) -> ModelConfig:
@@ -148,7 +154,7 @@ class Simulator:
 
     def build_app(self) -> web.Application:
         app = web.Application()
-        app["sim"] = self
+        app[SIM_KEY] = self
         login_api.add_routes(app)
         eio3_server.add_routes(app)
         rest_api.add_routes(app)
@@ -181,3 +187,6 @@ class Simulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+SIM_KEY = web.AppKey("sim", Simulator)
