@@ -154,7 +154,7 @@ async def identity_settings(request: web.Request) -> web.Response:
                 "TokenExpiry": int(grant.expires),
                 "RefreshToken": grant.refresh_token,
                 "MonitorList": [
-                    {"Priority": 1, "Domain": sim.base_url.split("://", 1)[1], "Url": sim.base_url}
+                    {"Priority": 1, "Domain": sim.base_url, "Url": sim.base_url}
                 ],
             },
         }
