@@ -51,12 +51,27 @@ class VendorSettings(_Section):
     password: SecretStr | None = None
     token: SecretStr | None = None
     protocol: Literal["auto", "eio3", "eio4"] = "auto"
+    # Per server (host or URL as in URLList/MonitorList) overrides of `protocol`.
+    server_protocols: dict[str, Literal["auto", "eio3", "eio4"]] = {}
+    # Use these monitor servers instead of the ones the login returns (in order).
+    servers: list[str] = []
     keepalive_seconds: float = Field(60.0, gt=0)
+    # Our Engine.IO pings: at most this far apart, and a pong must come within this long.
+    ping_interval_seconds: float = Field(10.0, gt=0)
+    pong_timeout_seconds: float = Field(8.0, gt=0)
     backoff_min_seconds: float = Field(2.0, gt=0)
     backoff_max_seconds: float = Field(120.0, gt=0)
+    # After the vendor refuses our credentials, wait this long before trying again.
+    auth_retry_seconds: float = Field(300.0, gt=0)
     connect_timeout_seconds: float = Field(10.0, gt=0)
+    login_timeout_seconds: float = Field(15.0, gt=0)
+    # Ask for `resync` when the snapshots have not arrived this long after loginSuccess.
+    snapshot_timeout_seconds: float = Field(5.0, gt=0)
+    # Refresh the socket token this long before it expires, then reconnect with it.
+    refresh_before_seconds: float = Field(60.0, ge=0)
     record_dir: str = ""
     record_max_mb: int = Field(512, gt=0)
+    record_file_max_mb: int = Field(64, gt=0)
 
 
 class QueueKpiSettings(_Section):
