@@ -227,3 +227,67 @@ def _assert_agrees(hub: Hub, truth: dict[str, Any]) -> None:
                 a["missed"],
                 a["outgoing"],
             )
+
+
+async def test_user_login_sees_only_its_extension_and_queues(sim: Simulator) -> None:
+    agent = sim.model.agents[3]
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/User",
+            json={"email": agent.email, "password": "demo"},
+        ) as r:
+            token = (await r.json())["Data"]["Socket"]["Token"]
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            frames: list[list[Any]] = []
+            while len(frames) < 3:
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if text.startswith("42"):
+                    frames.append(json.loads(text[2:]))
+    (_, status), (_, exts) = frames[1], frames[2]
+    assert [e["number"] for e in exts["extensions"]] == [agent.extension]
+    assert {q["QueueID"] for q in status["queues"]} == {q.queue_id for q in agent.skills}
+
+
+async def test_identity_login_settings_and_refresh(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sim.base_url}/identity/Login",
+            json={"identityType": "token", "token": "demo-token"},
+        ) as r:
+            access = (await r.json())["Data"]["AccessToken"]
+        async with http.get(
+            f"{sim.base_url}/identity/Settings", headers={"Authorization": f"Bearer {access}"}
+        ) as r:
+            data = (await r.json())["Data"]
+        assert data["MonitorList"][0]["Priority"] == 1
+        assert sim.grant_for(data["IdentityCode"]) is not None
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/Account", json={"username": "demo", "password": "demo"}
+        ) as r:
+            old = (await r.json())["Data"]["Socket"]
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/Refresh",
+            headers={"Authorization": f"Bearer {old['RefreshToken']}"},
+        ) as r:
+            new = (await r.json())["Data"]["Socket"]
+        assert new["Token"] != old["Token"]
+        assert sim.grant_for(old["Token"]) is None and sim.grant_for(new["Token"]) is not None
+        async with http.get(f"{sim.base_url}/identity/Settings") as r:
+            assert r.status == 401
+
+
+async def test_a_client_sending_40_gets_every_event_twice(sim: Simulator) -> None:
+    """The socket.io@2 trap, reproduced: an extra `40` doubles the events."""
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            await ws.send_str("40")
+            await ws.send_str(f'42["keepalive","{token}"]')
+            replies = 0
+            for _ in range(10_000):
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if text.startswith('42["keepaliveResponse"'):
+                    replies += 1
+                    if replies == 2:
+                        break
+    assert replies == 2
