@@ -113,8 +113,19 @@ async def test_wallboard_demo_command_shows_a_live_floor() -> None:
     env = dict(os.environ, WALLBOARD_WEB_PORT=str(port), WALLBOARD_WEB_HOST="127.0.0.1")
     env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI changes its port under pytest
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wallboard.cli", "demo", "--sim-port", "0", "--speed", "20",
-         "--agents", "30", "--flat"],
+        [
+            sys.executable,
+            "-m",
+            "wallboard.cli",
+            "demo",
+            "--sim-port",
+            "0",
+            "--speed",
+            "20",
+            "--agents",
+            "30",
+            "--flat",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -60,23 +60,33 @@ async def test_active_calls_and_extension_list(sim: Simulator) -> None:
             row
         )
         one = await _post(
-            http, f"{base}/comet/API/GetExtensionsCalls", {"code": CODE, "extension": row["username"]}
+            http,
+            f"{base}/comet/API/GetExtensionsCalls",
+            {"code": CODE, "extension": row["username"]},
         )
         assert [e["username"] for e in one["EXTENSIONS"]] == [row["username"]]
         q = await _post(http, f"{base}/comet/API/GetQueuesCallers", {"code": CODE})
         assert q["ERR"] == 0 and [x["ID"] for x in q["QUEUES"]] == [
             x.queue_id for x in sim.model.queues
         ]
-        missing = await _post(http, f"{base}/comet/API/GetQueuesCallers", {"code": CODE, "queue": "1"})
+        missing = await _post(
+            http, f"{base}/comet/API/GetQueuesCallers", {"code": CODE, "queue": "1"}
+        )
         assert missing["ERR"] == 2
         bad = await _post(http, f"{base}/comet/API/GetQueuesCallers", {"code": "nope"})
         assert bad["ERR"] == 1
         async with http.get(f"{base}/Comet/api/GetExtensions", params={"code": CODE}) as r:
             lst = await r.json()
         assert lst["ERR"] == 0
-        assert {"SIP", "Name", "SpeedDial", "AccountID", "AccountName", "UserName", "UserEmail"} <= set(
-            lst["EXTENSIONS"][0]
-        )
+        assert {
+            "SIP",
+            "Name",
+            "SpeedDial",
+            "AccountID",
+            "AccountName",
+            "UserName",
+            "UserEmail",
+        } <= set(lst["EXTENSIONS"][0])
         assert len({e["AccountName"] for e in lst["EXTENSIONS"]}) == 3
         wrong = await _post(http, f"{base}/Comet/api/GetExtensions", {"code": "nope"})
         assert wrong["EXTENSIONS"] == []
@@ -165,7 +175,15 @@ async def test_call_log_filters_fields_and_limits_requests(sim: Simulator) -> No
         log = await _post(http, f"{base}/hub/cdr/", body)
         assert log["ERROR_NUMBER"] == 0 and log["TOTAL_HITS"] == log["RETURN_HITS"] > 10
         row = log["CDR_LIST"][0]
-        assert set(row) == {"CallID", "Type", "CdrType", "DialStatus", "Duration", "Date", "QueueName"}
+        assert set(row) == {
+            "CallID",
+            "Type",
+            "CdrType",
+            "DialStatus",
+            "Duration",
+            "Date",
+            "QueueName",
+        }
         assert row["Date"].endswith("Z")
         only_queue = await _post(
             http, f"{base}/hub/cdr/", {**body, "search": {**body["search"], "cdrTypes": [8]}}

@@ -139,7 +139,9 @@ async def test_faults_keepalive_and_expiry(sim: Simulator) -> None:
                 text = await asyncio.wait_for(ws.receive_str(), 10)
                 if text.startswith('42["keepaliveResponse"') or text.startswith('42["closeme"'):
                     seen.append(text)
-                if text.startswith('42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon"'):
+                if text.startswith(
+                    '42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon"'
+                ):
                     seen.append("malformed")
                 if len(seen) == 4:
                     break
@@ -262,7 +264,8 @@ async def test_identity_login_settings_and_refresh(sim: Simulator) -> None:
         assert data["MonitorList"][0]["Priority"] == 1
         assert sim.grant_for(data["IdentityCode"]) is not None
         async with http.post(
-            f"{sim.base_url}/monitorAPI/Login/Account", json={"username": "demo", "password": "demo"}
+            f"{sim.base_url}/monitorAPI/Login/Account",
+            json={"username": "demo", "password": "demo"},
         ) as r:
             old = (await r.json())["Data"]["Socket"]
         async with http.post(

@@ -150,9 +150,7 @@ def test_scenarios_change_the_floor() -> None:
     assert sum(a.status == 3 for a in lunch.agents) >= 10
 
     empty = CallCentre(
-        ModelConfig(
-            agents=40, queues=4, seed=9, start=START, scenario=load_scenario("empty-queue")
-        )
+        ModelConfig(agents=40, queues=4, seed=9, start=START, scenario=load_scenario("empty-queue"))
     )
     empty.advance(START + 1800)
     first = empty.queues[0]

@@ -120,7 +120,7 @@ def send_snapshots(sim: Simulator, session: Session) -> None:
 
 def _on_event(sim: Simulator, session: Session, text: str) -> None:
     try:
-        name, *rest = json.loads(text[2:])
+        name, *_args = json.loads(text[2:])
     except (ValueError, TypeError):
         log.warning("simulator: unreadable client event %r", text[:80])
         return
@@ -150,8 +150,9 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     grant = sim.grant_for(q.get("token", ""))
     s = sim.settings
+    sid = secrets.token_hex(10)
     handshake = {
-        "sid": secrets.token_hex(10),
+        "sid": sid,
         "upgrades": [],
         "pingInterval": s.ping_interval_ms,
         "pingTimeout": s.ping_timeout_ms,
@@ -164,7 +165,7 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         await ws.close()
         return ws
     session = Session(ws, grant)
-    session.sid = handshake["sid"]
+    session.sid = sid
     sim.catch_up()
     session.send(_frame("loginSuccess", sim.model.login_success()))
     send_snapshots(sim, session)
@@ -198,7 +199,7 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         sim.sessions.discard(session)
         if session.state is not SessionState.CLOSED:
             session.close()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(writer, 5.0)
         watchdog.cancel()
     return ws

@@ -68,9 +68,7 @@ def authenticate(sim: Simulator, kind: str, body: dict[str, Any]) -> TokenGrant 
         agent = next((a for a in sim.model.agents if a.email == email), None)
         if agent is None or not _same(secret, s.password.get_secret_value()):
             return None
-        return sim.issue(
-            frozenset({agent.extension}), frozenset(q.queue_id for q in agent.skills)
-        )
+        return sim.issue(frozenset({agent.extension}), frozenset(q.queue_id for q in agent.skills))
     return None
 
 
@@ -153,9 +151,7 @@ async def identity_settings(request: web.Request) -> web.Response:
                 "Token": grant.token,
                 "TokenExpiry": int(grant.expires),
                 "RefreshToken": grant.refresh_token,
-                "MonitorList": [
-                    {"Priority": 1, "Domain": sim.base_url, "Url": sim.base_url}
-                ],
+                "MonitorList": [{"Priority": 1, "Domain": sim.base_url, "Url": sim.base_url}],
             },
         }
     )
@@ -165,7 +161,9 @@ def add_routes(app: web.Application) -> None:
     """Mount the login routes."""
     app.router.add_post(f"{LEGACY_PREFIX}/Refresh", legacy_refresh)
     app.router.add_post(f"{LEGACY_PREFIX}/RefreshToken", legacy_refresh)
-    app.router.add_post(LEGACY_PREFIX + "/{kind:User|Account|Token|user|account|token}", legacy_login)
+    app.router.add_post(
+        LEGACY_PREFIX + "/{kind:User|Account|Token|user|account|token}", legacy_login
+    )
     app.router.add_post("/identity/Login", identity_login)
     app.router.add_get("/identity/Settings", identity_settings)
 

@@ -210,7 +210,8 @@ class CallCentre:
                 queue_id=12_345_600 + i,
                 name=name,
                 did=f"07227{76_000 + i:05d}",
-                ring_all=cfg.ring_all_every > 0 and i % cfg.ring_all_every == cfg.ring_all_every - 1,
+                ring_all=cfg.ring_all_every > 0
+                and i % cfg.ring_all_every == cfg.ring_all_every - 1,
             )
             self.queues.append(q)
             self.by_queue[q.queue_id] = q
@@ -302,7 +303,7 @@ class CallCentre:
         self.events_emitted += len(out)
         return out
 
-    def run_action(self, at: float, fn: Callable[[], None]) -> list[Frame]:
+    def run_action(self, at: float, fn: Callable[[], object]) -> list[Frame]:
         """Advance to `at`, then apply an outside action (REST call); return its events."""
         frames = self.advance(at)
         fn()
@@ -867,8 +868,12 @@ class CallCentre:
             "dialtime": max(0, (answered or st) - ring_from),
             "representative_name": a.name if a is not None else "",
             "representative_code": str(a.user_id) if a is not None else "",
-            "targetextension_name": a.name if a is not None and call.direction == "Incoming" else "",
-            "callerextension_name": a.name if a is not None and call.direction != "Incoming" else "",
+            "targetextension_name": a.name
+            if a is not None and call.direction == "Incoming"
+            else "",
+            "callerextension_name": a.name
+            if a is not None and call.direction != "Incoming"
+            else "",
             "target_country": "Israel" if call.direction != "Incoming" else "",
             "caller_country": "Israel" if call.direction == "Incoming" else "",
         }

@@ -185,9 +185,7 @@ async def get_extensions(request: web.Request) -> web.Response:
 
 
 def _login_reply(status: int, error: int, message: str) -> web.Response:
-    return web.json_response(
-        {"Status": status, "StatusError": error, "StatusErroMessage": message}
-    )
+    return web.json_response({"Status": status, "StatusError": error, "StatusErroMessage": message})
 
 
 async def login_logout(request: web.Request) -> web.Response:
@@ -354,8 +352,10 @@ class CallLog:
                 continue
             if phones and cdr["caller"] not in phones and cdr["target"] not in phones:
                 continue
-            if exts and str(cdr["targetextension"]).lower() not in exts and (
-                str(cdr["callerextension"]).lower() not in exts
+            if (
+                exts
+                and str(cdr["targetextension"]).lower() not in exts
+                and (str(cdr["callerextension"]).lower() not in exts)
             ):
                 continue
             if call_id and cdr["ivruniqueid"] != call_id:
@@ -367,9 +367,9 @@ class CallLog:
             rows.append(_row(cdr))
         for s in reversed(_as_list(_get(p, "sort"))):
             if isinstance(s, dict) and isinstance(s.get("field"), str):
-                key = {"date": "DateEpoch"}.get(s["field"].lower(), s["field"])
-                rows.sort(key=lambda r, k=key: (str(type(r.get(k))), r.get(k) or 0),
-                          reverse=str(s.get("order", "asc")).lower() == "desc")
+                field = str(s["field"])
+                key = "DateEpoch" if field.lower() == "date" else field
+                rows.sort(key=_sort_key(key), reverse=str(s.get("order")).lower() == "desc")
         total = len(rows)
         rows = rows[:CALL_LOG_MAX_ROWS]
         fields = [f for f in _as_list(_get(p, "fields")) if isinstance(f, str)]
@@ -386,6 +386,16 @@ class CallLog:
                 "CDR_LIST": rows,
             }
         )
+
+
+def _sort_key(field: str) -> Callable[[Json], tuple[str, Any]]:
+    """Sort by one field; values of different types (or missing) do not break the sort."""
+
+    def key(row: Json) -> tuple[str, Any]:
+        value = row.get(field)
+        return (type(value).__name__, value if value is not None else 0)
+
+    return key
 
 
 def _as_list(v: Any) -> list[Any]:

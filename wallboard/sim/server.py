@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -120,9 +121,8 @@ class Simulator:
         """Advance the model to now and send what happened (before a snapshot or action)."""
         self.broadcast(self.model.advance(self.clock.now()))
 
-    def act(self, action: object) -> None:
+    def act(self, action: Callable[[], object]) -> None:
         """Apply an outside action (REST) at the current simulated time."""
-        assert callable(action)
         self.broadcast(self.model.run_action(self.clock.now(), action))
 
     def broadcast(self, frames: list[Frame]) -> None:
