@@ -17,6 +17,9 @@ __all__ = ["add_parser", "run", "vendor_settings_for"]
 
 log = logging.getLogger(__name__)
 
+# Below this share of the daily peak the demo switches to daytime traffic.
+_QUIET = 0.3
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="the wallboard on a simulated live call centre")
@@ -52,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     sim_settings = simulator_settings(settings, args)
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
+    if not sim_settings.flat_curve and sim.model.curve(sim.model.now) < _QUIET:
+        # Night in Israel: a faithful floor would be nearly idle, which demonstrates
+        # nothing. Run a daytime load instead and say so.
+        print("wallboard demo: it is night on the simulated floor; running daytime traffic")
+        sim_settings = sim_settings.model_copy(update={"flat_curve": True})
+        sim = Simulator(sim_settings)
     owner = TaskOwner("demo")
 
     async def start() -> None:
