@@ -154,3 +154,45 @@ async def test_wallboard_demo_command_shows_a_live_floor() -> None:
     assert f"open http://127.0.0.1:{port}/" in out, out[-3000:]
     assert state.get("connection", {}).get("state") == "connected", out[-3000:]
     assert len(state["agents"]) == 30
+
+
+async def test_after_a_dropped_connection_the_board_matches_again() -> None:
+    """Drop the socket mid-shift: the connector reconnects and no ghost call survives."""
+    s = SimulatorSettings.model_validate({"agents": 40, "queues": 4, "seed": 5, "port": 0})
+    sim = Simulator(s, CallCentre(model_config(s, START)))
+    sim.clock.set_speed(200.0)
+    hub = Hub()
+    owner = TaskOwner("test")
+    url = await sim.start("127.0.0.1", 0)
+    try:
+        connector = Connector(vendor_settings_for(url, "demo", "demo"), hub)
+        owner.start("connector", connector.run())
+        await asyncio.sleep(2.0)
+        assert len(sim.sessions) == 1
+        sim.clock.set_speed(0.0)  # nothing moves while the wallboard is away...
+        from wallboard.sim.control import inject
+
+        inject(sim, "drop")
+        sim.clock.set_speed(200.0)  # ...then the floor carries on without it
+        for _ in range(300):
+            await asyncio.sleep(0.05)
+            if connector.connects >= 2 and hub.state.connection.state is ConnectionState.CONNECTED:
+                break
+        assert connector.connects >= 2
+        await asyncio.sleep(1.0)
+        sim.clock.set_speed(0.0)
+        sim.catch_up()
+        truth = sim.model.truth()
+        problems: list[str] = ["not checked"]
+        for _ in range(100):
+            # Today's tallies missed what happened while away; the live state must not.
+            problems = [
+                p for p in _disagreements(hub, truth) if "counts" not in p and "tallies" not in p
+            ]
+            if not problems:
+                break
+            await asyncio.sleep(0.1)
+        assert problems == []
+    finally:
+        await owner.close()
+        await sim.stop()

@@ -294,3 +294,34 @@ async def test_a_client_sending_40_gets_every_event_twice(sim: Simulator) -> Non
                     if replies == 2:
                         break
     assert replies == 2
+
+
+async def test_silent_and_drop_faults(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            async with http.post(f"{sim.base_url}/sim/fault/silent") as r:
+                assert (await r.json())["clients"] == 1
+            await ws.send_str("2")
+            texts: list[str] = []
+            end: aiohttp.WSMsgType | None = None
+            for _ in range(100_000):  # until the server drops us (pings unanswered)
+                msg = await asyncio.wait_for(ws.receive(), 15)
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    end = msg.type
+                    break
+                texts.append(msg.data)
+                await ws.send_str("2")
+            assert end is not None
+            assert "3" not in texts  # pings go unanswered: the client must notice
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            assert (await ws.receive_str()).startswith("0{")
+            async with http.post(f"{sim.base_url}/sim/fault/drop") as r:
+                assert (await r.json())["clients"] == 1
+            for _ in range(100_000):
+                msg = await asyncio.wait_for(ws.receive(), 15)
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    break
+        async with http.post(f"{sim.base_url}/sim/fault/nonsense") as r:
+            assert r.status == 404
