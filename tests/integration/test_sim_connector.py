@@ -196,3 +196,28 @@ async def test_after_a_dropped_connection_the_board_matches_again() -> None:
     finally:
         await owner.close()
         await sim.stop()
+
+
+async def test_wallboard_simulate_command_serves() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wallboard.cli", "simulate", "--sim-port", str(port),
+         "--agents", "12", "--queues", "2", "--scenario", "surge", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        status: dict[str, Any] = {}
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                await asyncio.sleep(0.2)
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"http://127.0.0.1:{port}/sim/status") as r:
+                        status = await r.json()
+                    break
+        assert status["agents"] == 12 and status["queues"] == 2
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    assert "12 agents, 2 queues" in out

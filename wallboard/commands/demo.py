@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
+    if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
+        # In-process: any free port will do, so a busy 8090 never stops the demo.
+        sim_settings = sim_settings.model_copy(update={"port": 0})
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
     if not sim_settings.flat_curve and sim.model.curve(sim.model.now) < _QUIET:

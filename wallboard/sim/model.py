@@ -353,11 +353,13 @@ class CallCentre:
         if rate <= 0:
             return
         st = self._st()
+        # Some callers are known to the CRM, so the vendor shows their name.
+        known = rng.random() < 0.3
         call = SimCall(
             ivrid=self._new_id(),
             direction="Incoming",
             caller_phone=self._phone(),
-            caller_name="",
+            caller_name=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" if known else "",
             did=q.did,
             started=st - rng.randrange(3, 15),  # time in the IVR before the queue
             queue=q,
