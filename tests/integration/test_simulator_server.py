@@ -325,3 +325,25 @@ async def test_silent_and_drop_faults(sim: Simulator) -> None:
                     break
         async with http.post(f"{sim.base_url}/sim/fault/nonsense") as r:
             assert r.status == 404
+
+
+async def test_resync_and_updated_events(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            async with http.post(f"{sim.base_url}/sim/fault/updated") as r:
+                assert r.status == 200
+            names: list[str] = []
+            for _ in range(100_000):
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if not text.startswith("42"):
+                    continue
+                name = json.loads(text[2:])[0]
+                names.append(name)
+                if name == "QueuesUpdated":
+                    await ws.send_str('42["resync",{"cache":false}]')
+                if names.count("AllExtensionsStatus") == 2:
+                    break
+    assert "ExtensionsUpdated" in names and "QueuesUpdated" in names
+    after = names[names.index("QueuesUpdated") :]
+    assert "loginStatus" in after and "AllExtensionsStatus" in after

@@ -165,3 +165,18 @@ def test_bundled_scenarios_load_and_bad_ones_name_the_key() -> None:
         parse_scenario('[[surge]]\nfactor = "lots"\n', "x.toml")
     with pytest.raises(ConfigError, match="nonsense"):
         parse_scenario("nonsense = 1\n", "x.toml")
+
+
+def test_cdrs_have_the_fixtures_fields() -> None:
+    model = CallCentre(ModelConfig(agents=30, queues=3, seed=2, start=START))
+    model.advance(START + 3600)
+    by_type: dict[str, dict[str, Any]] = {}
+    for c in model.take_cdrs():
+        by_type.setdefault(c["type"], c)
+    cdr_dir = FIXTURES.parent / "cdr"
+    queue = json.loads((cdr_dir / "incoming-queue-answer.json").read_text())
+    outgoing = json.loads((cdr_dir / "outgoing-answer.json").read_text())
+    assert set(queue) <= set(by_type["Queue"])
+    assert set(outgoing) <= set(by_type["Extension Outgoing"])
+    assert by_type["Queue"]["seconds_waiting_in_queue"] >= 0
+    assert {"Click2Call leg1", "Click2Call leg2"} <= set(by_type)

@@ -859,10 +859,11 @@ class CallCentre:
             "targetextension": a.sip if a is not None and call.direction == "Incoming" else "",
             "callerextension": a.sip if a is not None and call.direction != "Incoming" else "",
             "did": call.did,
+            **({"caller_number": call.did} if call.direction == "Incoming" else {}),
             "queueid": q.queue_id if q is not None else 0,
             "queuename": q.name if q is not None else "",
             "record": (
-                f"https://cpanel.voicenter.co.il/CallsHistory/PlayRecord/{call.ivrid}.mp3"
+                f"https://recordings.sim.example/CallsHistory/PlayRecord/{call.ivrid}.mp3"
                 if answered
                 else ""
             ),
