@@ -97,12 +97,11 @@ async def _measure(base: str, pid: int, seconds: float) -> tuple[float, float]:
 def server_load(speeds: list[float], seconds: float) -> None:
     for speed in speeds:
         port = _free_port()
+        command = [sys.executable, "-m", "wallboard.cli", "simulate", "--flat"]
+        command += ["--agents", str(AGENTS), "--queues", str(QUEUES), "--speed", str(speed)]
+        command += ["--sim-port", str(port)]
         proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "wallboard.cli", "simulate",
-                "--agents", str(AGENTS), "--queues", str(QUEUES), "--speed", str(speed),
-                "--flat", "--sim-port", str(port),
-            ],  # fmt: skip
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -43,7 +43,7 @@ from wallboard.core.events import (
     QueuesSnapshot,
     ServerClosing,
 )
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
@@ -130,6 +130,7 @@ class Connector:
         self.session: Session | None = None
         self._session_obtained = 0.0
         self._fresh_login = False
+        self._refusals = 0
         self._server_index = 0
         self._detected: dict[str, str] = {}
         self._abort = asyncio.Event()
@@ -220,6 +221,9 @@ class Connector:
             except VendorAuthError as e:
                 await self._auth_failed(str(e))
                 continue
+            except ConfigError as e:
+                self._state(ConnectionState.AUTH_FAILED, None, str(e))
+                raise
             except VendorConnectionError as e:
                 self._fail(None, str(e))
                 if await self._wait(self._backoff.next()):
@@ -237,12 +241,17 @@ class Connector:
                 self._session_obtained = time.time()
                 continue
             except VendorAuthError as e:
-                fresh = self._fresh_login
+                # A stale token (server restarted, session expired) is normal: log in again.
+                # Only a token refused twice right after fresh logins is an auth failure.
                 self.session = None
-                if fresh:
+                self._refusals += 1 if self._fresh_login else 0
+                if self._refusals >= 2:
+                    self._refusals = 0
                     await self._auth_failed(str(e))
-                else:
-                    log.warning("token refused by %s; logging in again", server)
+                    continue
+                log.warning("token refused by %s; logging in again", server)
+                if await self._wait(self._backoff.next() if self._fresh_login else 0):
+                    return
                 continue
             except _Relogin as e:
                 self._fail(server, str(e))
@@ -270,6 +279,8 @@ class Connector:
     def _fail(self, server: str | None, why: str) -> None:
         why = redact(why, self._secrets())
         self.last_error = why
+        if server is not None and why.startswith(server):
+            why = why[len(server) :].lstrip(": ")
         log.warning("vendor link %s: %s", server or "(login)", why)
         self._state(self._down_state(), server, why)
 
@@ -407,6 +418,7 @@ class Connector:
             link.logged_in = True
             link.healthy = True
             self._ever_healthy = True
+            self._refusals = 0
             self._backoff.reset()
             took = time.monotonic() - link.opened
             log.info("%s: snapshots in after %.2f s; live", link.server, took)
