@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from wallboard.tasks import TaskOwner
+
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator, TokenGrant
 
@@ -170,10 +172,9 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
     session.send(_frame("loginSuccess", sim.model.login_success()))
     send_snapshots(sim, session)
     sim.sessions.add(session)
-    writer = asyncio.get_running_loop().create_task(_writer(session), name="sim.ws.writer")
-    watchdog = asyncio.get_running_loop().create_task(
-        _watchdog(sim, session), name="sim.ws.watchdog"
-    )
+    owner = TaskOwner(f"simulator.client.{sid[:8]}")
+    writer = owner.start("writer", _writer(session))
+    owner.start("watchdog", _watchdog(sim, session))
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
@@ -200,8 +201,8 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         if session.state is not SessionState.CLOSED:
             session.close()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(writer, 5.0)
-        watchdog.cancel()
+            await asyncio.wait_for(asyncio.shield(writer), 5.0)
+        await owner.close()
     return ws
 
 
