@@ -42,12 +42,29 @@ ANSWERED_ELSEWHERE = "Answered elsewhere"
 NORMAL = "Normal hangup"
 REJECTED = "Call Rejected"
 
-# Calls per hour relative to the day's peak, by local hour (a typical Israeli service
-# desk: quiet at night, a morning peak, a dip at lunch, a second peak, a long tail).
-DAILY_CURVE = (
-    0.05, 0.03, 0.02, 0.02, 0.03, 0.06, 0.15, 0.40, 0.80, 1.00, 1.00, 0.95,
-    0.80, 0.75, 0.90, 0.95, 0.85, 0.65, 0.45, 0.30, 0.22, 0.15, 0.10, 0.07,
-)  # fmt: skip
+# Shifts as (local start hour, hours, share of agents): the floor is staffed to the
+# forecast, so the staffing is the daily curve — a ramp from 07:00, the busiest hours
+# from late morning to mid-afternoon, a long evening tail and a skeleton night shift.
+SHIFTS = (
+    (7.0, 8.0, 0.30),
+    (8.0, 8.0, 0.25),
+    (10.0, 8.0, 0.20),
+    (13.0, 8.0, 0.12),
+    (16.0, 7.0, 0.08),
+    (23.0, 8.0, 0.05),
+)
+
+
+def _coverage(hour: float) -> float:
+    """Share of agents whose shift covers this local hour of the day."""
+    total = 0.0
+    for start, length, share in SHIFTS:
+        if (hour - start) % 24.0 < length:
+            total += share
+    return total
+
+
+_PEAK_COVERAGE = max(_coverage(h / 4.0) for h in range(96))
 
 _FIRST = (
     "Noa", "Tamar", "Yael", "Maya", "Shira", "Michal", "Dana", "Lior", "Adi", "Roni",
@@ -80,10 +97,10 @@ class ModelConfig:
     seed: int = 1
     start: float = 1_700_000_000.0  # simulated epoch seconds at t=0
     timezone: str = "Asia/Jerusalem"
-    utilisation: float = 0.85  # target share of logged-in agents' time on calls at peak
+    utilisation: float = 0.7  # target share of the staff's time on calls
     mean_talk: float = 180.0
     mean_wrap: float = 20.0
-    mean_patience: float = 100.0
+    mean_patience: float = 150.0
     ring_all_every: int = 4  # every Nth queue rings all its free agents at once
     logged_in_share: float = 0.85
     outgoing_per_hour: float = 1.5  # per available agent
@@ -113,6 +130,7 @@ class SimQueue:
     ring_all: bool
     members: list[SimAgent] = field(default_factory=list)
     weight: float = 0.0
+    staffed: float = 0.0  # like weight, counting only the agents on shift now
     waiting: dict[str, SimCall] = field(default_factory=dict)
     offered: int = 0
     answered: int = 0
@@ -166,6 +184,7 @@ class SimAgent:
     idle_since: float = 0.0
     pending_status: int | None = None
     on_shift: bool = False
+    shift: tuple[float, float] = (8.0, 8.0)  # local start hour, hours
     answered: int = 0
     missed: int = 0
     outgoing: int = 0
@@ -247,28 +266,72 @@ class CallCentre:
         self._plan_scenario()
 
     def _plan_shifts(self) -> None:
-        """Who is in at the start, who comes later, breaks, lunch and the end of shifts."""
+        """Who works which shift, who is in at the start, and everyone's first shift."""
         cfg, rng, t0 = self.config, self.rng, self.config.start
-        ms = int(t0 * 1000)
+        shares = [share for _, _, share in SHIFTS]
         for a in self.agents:
-            if rng.random() < cfg.logged_in_share:
-                a.status = LOGIN
-                a.on_shift = True
-                a.status_updated_ms = ms - int(rng.uniform(60, 3 * 3600) * 1000)
-                a.idle_since = t0 - rng.uniform(0, 120)
+            start_hour, hours, _ = rng.choices(SHIFTS, weights=shares)[0]
+            a.shift = (start_hour, hours)
+            if cfg.flat_curve:
+                # Rolling shifts: about the same number of people in at any hour.
+                length = rng.uniform(6 * 3600, 9 * 3600)
+                if rng.random() < cfg.logged_in_share:
+                    begin = t0 - rng.uniform(0, length - 3600)
+                else:
+                    begin = t0 + rng.uniform(60, 45 * 60)
+                self._plan_shift(a, begin, begin + length)
             else:
-                a.status_updated_ms = ms - int(rng.uniform(600, 8 * 3600) * 1000)
-                if rng.random() < 0.6:
-                    self._at(t0 + rng.uniform(60, 45 * 60), self._shift, a, True)
-            # A short break, lunch, then the end of the shift.
-            brk = t0 + rng.uniform(15 * 60, 3 * 3600)
-            self._at(brk, self._set_status, a, rng.choice(BREAK_CODES))
-            self._at(brk + rng.uniform(5 * 60, 15 * 60), self._set_status, a, LOGIN)
-            lunch = t0 + rng.uniform(1.5 * 3600, 5 * 3600)
-            self._at(lunch, self._set_status, a, LUNCH)
-            self._at(lunch + rng.uniform(20 * 60, 40 * 60), self._set_status, a, LOGIN)
-            self._at(t0 + rng.uniform(6 * 3600, 10 * 3600), self._shift, a, False)
+                local = datetime.fromtimestamp(t0, self.zone)
+                day0 = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+                # Yesterday's night shift may still be on; otherwise the next one to come.
+                for day in (-1, 0, 1):
+                    begin = day0 + day * 86400 + start_hour * 3600 + rng.uniform(-600, 600)
+                    end = begin + hours * 3600 + rng.uniform(-600, 900)
+                    if end > t0:
+                        break
+                if begin <= t0 and rng.random() >= cfg.logged_in_share:
+                    begin += 86400  # off today (sick, holiday): back tomorrow
+                    end += 86400
+                self._plan_shift(a, begin, end)
             self._at(t0 + rng.expovariate(cfg.outgoing_per_hour / 3600.0), self._agent_dials, a)
+
+    def _plan_shift(self, a: SimAgent, begin: float, end: float) -> None:
+        """One shift: log in, a short break, lunch, another break, log out (then the next)."""
+        rng, now = self.rng, self.now
+        if begin <= now:
+            a.status = LOGIN
+            self._on_shift(a, True)
+            a.status_updated_ms = int(begin * 1000)
+            a.idle_since = now - rng.uniform(0, 120)
+        else:
+            if a.status_updated_ms == 0:
+                a.status_updated_ms = int((begin - rng.uniform(8, 16) * 3600) * 1000)
+            self._at(begin, self._shift, a, True)
+        length = end - begin
+        for at, back, code in (
+            (rng.uniform(0.2, 0.3), rng.uniform(5, 15), rng.choice(BREAK_CODES)),
+            (rng.uniform(0.45, 0.55), rng.uniform(20, 40), LUNCH),
+            (rng.uniform(0.7, 0.8), rng.uniform(5, 15), rng.choice(BREAK_CODES)),
+        ):
+            when = begin + at * length
+            if when > now:
+                self._at(when, self._set_status, a, code)
+                self._at(when + back * 60, self._set_status, a, LOGIN)
+        self._at(end, self._shift_end, a, begin, end)
+
+    def _shift_end(self, a: SimAgent, begin: float, end: float) -> None:
+        """Log out at the end of a shift and plan the next one."""
+        rng = self.rng
+        self._shift(a, False)
+        if self.config.flat_curve:
+            nxt = end + rng.uniform(15 * 60, 60 * 60)
+            self._plan_shift(a, nxt, nxt + rng.uniform(6 * 3600, 9 * 3600))
+            return
+        nxt = begin + 86400 + rng.uniform(-600, 600)
+        nxt_end = nxt + a.shift[1] * 3600 + rng.uniform(-600, 900)
+        if rng.random() >= self.config.logged_in_share:
+            nxt, nxt_end = nxt + 86400, nxt_end + 86400  # a day off
+        self._plan_shift(a, nxt, nxt_end)
 
     def _plan_scenario(self) -> None:
         sc, t0, rng = self.config.scenario, self.config.start, self.rng
@@ -329,21 +392,23 @@ class CallCentre:
     # ------------------------------------------------------------ traffic
 
     def curve(self, t: float) -> float:
-        """The daily curve at simulated time `t` (local time, interpolated by hour)."""
+        """Traffic at simulated time `t` relative to the day's peak (staffing-shaped)."""
         if self.config.flat_curve:
             return 1.0
         local = datetime.fromtimestamp(t, self.zone)
-        h = local.hour + local.minute / 60.0
-        i = int(h) % 24
-        frac = h - int(h)
-        return DAILY_CURVE[i] * (1 - frac) + DAILY_CURVE[(i + 1) % 24] * frac
+        hour = local.hour + local.minute / 60.0
+        return _coverage(hour) / _PEAK_COVERAGE
 
     def rate(self, q: SimQueue, t: float) -> float:
-        """Arrivals per second into `q` at time `t`."""
+        """Arrivals per second into `q` at time `t`.
+
+        The roster is built to the forecast (the shifts above), so traffic follows the
+        agents on shift: the daily curve, at the target utilisation. Breaks, lunch and
+        scenarios then make the real floor busier or quieter than planned.
+        """
         cfg = self.config
         handle = cfg.mean_talk + cfg.mean_wrap + 8.0
-        peak = cfg.utilisation * cfg.logged_in_share * q.weight / handle
-        return peak * self.curve(t) * self.surge.get(q.queue_id, 1.0)
+        return cfg.utilisation * q.staffed / handle * self.surge.get(q.queue_id, 1.0)
 
     def _arrival(self, q: SimQueue) -> None:
         rng = self.rng
@@ -619,9 +684,17 @@ class CallCentre:
 
     # ------------------------------------------------------------ statuses and scenarios
 
+    def _on_shift(self, a: SimAgent, value: bool) -> None:
+        """Mark an agent on or off shift; queues size their traffic to who is on shift."""
+        if a.on_shift == value:
+            return
+        a.on_shift = value
+        for q in a.skills:
+            q.staffed += (1.0 if value else -1.0) / len(a.skills)
+
     def _shift(self, a: SimAgent, start: bool) -> None:
         """The start or end of an agent's shift: log in or out."""
-        a.on_shift = start
+        self._on_shift(a, start)
         self._set_status(a, LOGIN if start else LOGOUT)
 
     def _set_status(self, a: SimAgent, code: int) -> None:
@@ -642,7 +715,7 @@ class CallCentre:
     def set_status(self, a: SimAgent, code: int) -> None:
         """Login/Logout API: change an agent's status now (a call in progress continues)."""
         a.pending_status = None
-        a.on_shift = code != LOGOUT
+        self._on_shift(a, code != LOGOUT)
         if code == a.status:
             return
         a.status = code
