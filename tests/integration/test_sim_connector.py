@@ -221,3 +221,41 @@ async def test_wallboard_simulate_command_serves() -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=15)
     assert "12 agents, 2 queues" in out
+
+
+@pytest.mark.parametrize(
+    ("login_type", "login_api", "extra"),
+    [
+        ("token", "legacy", {"token": "demo-token"}),
+        ("user", "legacy", {"email": "", "password": "demo"}),
+        ("account", "identity", {"username": "demo", "password": "demo"}),
+        ("token", "identity", {"token": "demo-token"}),
+    ],
+)
+async def test_every_login_style_reaches_the_floor(
+    login_type: str, login_api: str, extra: dict[str, str]
+) -> None:
+    s = SimulatorSettings.model_validate({"agents": 10, "queues": 2, "port": 0})
+    sim = Simulator(s, CallCentre(model_config(s, START)))
+    hub = Hub()
+    owner = TaskOwner("test")
+    url = await sim.start("127.0.0.1", 0)
+    try:
+        if login_type == "user":
+            extra = {**extra, "email": sim.model.agents[2].email}
+        base = vendor_settings_for(url, "demo", "demo").model_dump()
+        base.update(login_type=login_type, login_api=login_api, **extra)
+        if login_api == "identity":
+            base.update(login_url=f"{url}/identity/Login", settings_url=f"{url}/identity/Settings")
+        vendor = type(vendor_settings_for(url, "demo", "demo")).model_validate(base)
+        owner.start("connector", Connector(vendor, hub).run())
+        for _ in range(200):
+            if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
+                break
+            await asyncio.sleep(0.05)
+        assert hub.state.connection.state is ConnectionState.CONNECTED
+        expected = 1 if login_type == "user" else 10
+        assert len(hub.state.agents) == expected
+    finally:
+        await owner.close()
+        await sim.stop()
