@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import statistics
 import sys
 import time
@@ -106,6 +107,29 @@ async def first_down(server: NodeServer) -> float:
         await owner.close()
 
 
+async def single_server(server: NodeServer, how: str) -> float:
+    """One server: restarted (down 3 s) or sending `closeme`; seconds until live again."""
+    await server.configure(servers=[server.url])
+    hub = Hub()
+    owner = TaskOwner("bench")
+    conn = Connector(_defaults(server.legacy_login), hub)
+    owner.start("connector", conn.run())
+    try:
+        await _until(lambda: hub.state.connection.state is ConnectionState.CONNECTED)
+        if how == "restart":
+            await server.restart(down_for=3.0)
+            await server.configure(servers=[server.url])
+        else:
+            await server.control("emit", {"name": "closeme", "payload": {}})
+        t0 = time.monotonic()
+        await _until(
+            lambda: conn.connects >= 2 and hub.state.connection.state is ConnectionState.CONNECTED
+        )
+        return time.monotonic() - t0
+    finally:
+        await owner.close()
+
+
 def _fmt(xs: list[float]) -> str:
     return f"median {statistics.median(xs):6.2f} s  (max {max(xs):6.2f} s, n={len(xs)})"
 
@@ -114,6 +138,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
+    logging.basicConfig(level=logging.ERROR)
     ensure_node_modules()
     server = await NodeServer(2, ping_ms=VENDOR_PING).start()
     s = VendorSettings()
@@ -140,6 +165,12 @@ async def main() -> None:
         downs = [await first_down(server) for _ in range(args.repeat)]
         print("first server refuses connections, at start")
         print(f"  live on the second server: {_fmt(downs)}")
+        restarts = [await single_server(server, "restart") for _ in range(args.repeat)]
+        print("only server restarted (down 3 s, forgets every token)")
+        print(f"  live again, from the server being back: {_fmt(restarts)}")
+        closes = [await single_server(server, "closeme") for _ in range(args.repeat)]
+        print("server sends closeme (log in again)")
+        print(f"  live again: {_fmt(closes)}")
     finally:
         await server.stop()
 

@@ -66,18 +66,27 @@ async def test_keepalive_and_resync_are_emitted(make_server, version: int) -> No
         await wait_for(connected(hub))
         await server.control("emit", {"name": "QueuesUpdated", "payload": {}})
         stats: dict[str, int] = {}
-
-        async def poll() -> bool:
-            stats.update(await server.stats())
-            return stats["keepalives"] >= 1 and stats["resyncs"] >= 1
-
-        for _ in range(100):
-            if await poll():
+        for _ in range(200):  # bounded: about 10 s
+            stats = await server.stats()
+            if stats["keepalives"] >= 1 and stats["resyncs"] >= 1:
                 break
             await asyncio.sleep(0.05)
-        assert stats["keepalives"] >= 1, stats
-        assert stats["resyncs"] >= 1, stats
+        assert stats["keepalives"] >= 1, stats  # after keepalive_seconds without an event
+        assert stats["keepalivesWithOwnToken"] == stats["keepalives"]  # payload: the token
+        assert stats["resyncs"] >= 1, stats  # QueuesUpdated → resync
+        assert stats["resyncsNoCache"] == stats["resyncs"]  # {"cache": false}
         assert hub.state.connection.state is ConnectionState.CONNECTED
+
+
+async def test_stop_ends_run_promptly(make_server) -> None:
+    server = await make_server(2)
+    hub = Hub()
+    conn = Connector(fast_settings(server.legacy_login), hub)
+    task = asyncio.get_running_loop().create_task(conn.run(), name="test.connector")
+    await wait_for(connected(hub))
+    conn.stop()
+    await asyncio.wait_for(task, 5)
+    assert hub.state.connection.state is ConnectionState.STOPPED
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -159,3 +168,17 @@ async def test_eio3_client_against_socketio2_directly(make_server) -> None:
             assert (await server.stats())["connected"] == 1
         finally:
             await sock.close()
+
+
+async def test_socketio4_allowing_eio3_is_spoken_to_in_eio3(make_server) -> None:
+    server = await make_server("4e3")
+    hub = Hub()
+    seen: list[ExtensionChanged] = []
+    hub.subscribe(lambda e: seen.append(e) if isinstance(e, ExtensionChanged) else None)
+    async with running(fast_settings(server.legacy_login), hub):
+        await wait_for(connected(hub))
+        assert hub.state.connection.detail == "eio3"
+        await server.control("call", {"ext": 101, "ivrid": "c1"})
+        await wait_for(lambda: len(seen) >= 1)
+        await asyncio.sleep(0.3)
+    assert len(seen) == 1

@@ -194,3 +194,50 @@ async def test_socket_refusing_fresh_tokens_is_auth_failed_not_a_loop(make_serve
         await asyncio.sleep(1.0)
         stats = await server.stats()
         assert stats["logins"] == 2 and stats["rejected"] == 2  # then waits auth_retry_seconds
+
+
+async def test_reconnecting_since_is_when_the_link_was_lost(server: NodeServer) -> None:
+    hub = Hub()
+    async with running(fast_settings(server.legacy_login), hub):
+        await wait_for(connected(hub))
+        await server.stop()
+        conn = hub.state.connection
+        await wait_for(lambda: conn.state is ConnectionState.RECONNECTING)
+        since = conn.since
+        details = set()
+        for _ in range(30):  # several failed attempts, to the server and to the login
+            details.add(conn.detail)
+            assert conn.state is ConnectionState.RECONNECTING and conn.since == since
+            await asyncio.sleep(0.05)
+        assert len(details) >= 2 and all(PASSWORD_HINT not in d for d in details)
+        await server.restart()
+        await server.configure(servers=[server.url])
+        await _matches(hub, server, timeout=15)
+        assert conn.since is not None and since is not None and conn.since > since
+
+
+PASSWORD_HINT = "s3cret"
+
+
+class _BuggyHub(Hub):
+    """A hub whose fold fails once on a call event (a bug), to test the supervisor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def feed_frame(self, text: str | bytes, received: float | None):  # type: ignore[no-untyped-def]
+        if not self.failed and "bug-call" in str(text):
+            self.failed = True
+            raise RuntimeError("a bug in the fold")
+        return super().feed_frame(text, received)
+
+
+async def test_an_internal_error_reconnects_instead_of_dying(server: NodeServer) -> None:
+    hub = _BuggyHub()
+    async with running(fast_settings(server.legacy_login), hub) as conn:
+        await wait_for(connected(hub))
+        await server.control("call", {"ext": 102, "ivrid": "bug-call"})
+        await wait_for(lambda: hub.failed and conn.connects >= 2)
+        await _matches(hub, server)  # the snapshot after the reconnect has the call
+        assert "bug-call" in hub.state.agents[102].calls

@@ -98,3 +98,16 @@ async def test_connector_runs_on_either_api(make_server, api: str) -> None:
     async with running(_settings(server, api, "token"), hub):
         await wait_for(connected(hub))
     assert sorted(hub.state.agents) == [101, 102, 103]
+
+
+async def test_identity_api_refreshes_before_expiry(make_server) -> None:
+    server = await make_server(2)
+    await server.configure(tokenTtl=3)
+    settings = _settings(
+        server, "identity", "account", refresh_url=f"{server.url}/identity/refresh"
+    )
+    hub = Hub()
+    async with running(settings, hub) as conn:
+        await wait_for(lambda: conn.connects >= 2 and connected(hub)(), 15)
+    stats = await server.stats()
+    assert stats["refreshes"] >= 1 and stats["logins"] == 1 and stats["rejected"] == 0

@@ -99,7 +99,9 @@ def fast_settings(login_url: str, **kw: Any) -> VendorSettings:
 class NodeServer:
     """One `tests/node/server.js` process (socket.io@2 or @4 plus the login API)."""
 
-    def __init__(self, version: int, port: int = 0, ping_ms: tuple[int, int] = (25000, 5000)):
+    def __init__(
+        self, version: int | str, port: int = 0, ping_ms: tuple[int, int] = (25000, 5000)
+    ) -> None:
         self.version = version
         self.port = port
         self.ping_ms = ping_ms

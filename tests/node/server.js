@@ -1,7 +1,7 @@
 // A real socket.io server (v2 = Engine.IO 3, as the vendor runs; or v4 = Engine.IO 4) that
 // also serves the vendor's HTTP login APIs, for the connector's conformance and fault tests.
 //
-//   node server.js <2|4> <port, 0 = any> [pingIntervalMs] [pingTimeoutMs]
+//   node server.js <2|4|4e3> <port, 0 = any> [pingIntervalMs] [pingTimeoutMs]
 //
 // Prints one line `{"port": N}` when listening. Tests drive it over HTTP:
 //   POST /control/config  {servers, tokenTtl, loginFault, reject, snapshots, keepaliveError}
@@ -12,12 +12,14 @@
 //   POST /control/drop                   close every client connection
 //   GET  /control/stats                  counters
 // Login (legacy): POST /monitorAPI/Login/{User,Account,Token}; refresh: POST /monitorAPI/Refresh
-// Login (identity): POST /identity/login, GET /identity/settings
+// Login (identity): POST /identity/login, GET /identity/settings, POST /identity/refresh
 "use strict";
 
 const http = require("http");
 
-const version = process.argv[2] === "4" ? 4 : 2;
+// "4e3" = socket.io@4 with allowEIO3 (a server in the middle of an upgrade).
+const version = process.argv[2] === "2" ? 2 : 4;
+const allowEIO3 = process.argv[2] === "4e3";
 const port = Number(process.argv[3] || 0);
 const pingInterval = Number(process.argv[4] || 25000);
 const pingTimeout = Number(process.argv[5] || 5000);
@@ -40,6 +42,7 @@ const tokens = new Map(); // socket token -> expiry (epoch s)
 const refreshTokens = new Set();
 const stats = {
   logins: 0, refreshes: 0, connections: 0, rejected: 0, keepalives: 0, resyncs: 0, connected: 0,
+  keepalivesWithOwnToken: 0, resyncsNoCache: 0,
 };
 let serial = 0;
 
@@ -154,6 +157,16 @@ function route(req, res, body) {
       Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
     });
   }
+  if (p === "/identity/refresh" && req.method === "POST") {
+    if (loginFault(res)) return;
+    if (!refreshTokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad refresh" });
+    refreshTokens.delete(bearer(req));
+    stats.refreshes += 1;
+    const t = issue();
+    return send(res, 200, {
+      Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
+    });
+  }
   if (p === "/identity/settings" && req.method === "GET") {
     if (!tokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad token" });
     // Priorities given in reverse of the list order: the client must sort them.
@@ -228,7 +241,7 @@ const server = http.createServer((req, res) => {
 if (version === 2) {
   io = require("sio2")(server, { pingInterval, pingTimeout, transports: ["websocket"] });
 } else {
-  io = require("sio4")(server, { pingInterval, pingTimeout, transports: ["websocket"] });
+  io = require("sio4")(server, { pingInterval, pingTimeout, transports: ["websocket"], allowEIO3 });
 }
 
 function tokenOk(socket) {
@@ -257,13 +270,15 @@ io.on("connection", (socket) => {
   if (cfg.snapshots) snapshots(socket);
   socket.on("keepalive", (token) => {
     stats.keepalives += 1;
+    if (token === socket.handshake.query.token) stats.keepalivesWithOwnToken += 1;
     socket.emit("keepaliveResponse", {
       errorCode: cfg.keepaliveError, errorDesc: cfg.keepaliveError ? "session expired" : "OK",
       token_ok: token === socket.handshake.query.token,
     });
   });
-  socket.on("resync", () => {
+  socket.on("resync", (opts) => {
     stats.resyncs += 1;
+    if (opts && opts.cache === false) stats.resyncsNoCache += 1;
     snapshots(socket);
   });
 });

@@ -176,6 +176,8 @@ class Connector:
         return out
 
     def _state(self, state: ConnectionState, server: str | None, detail: str) -> None:
+        # While down, `server` stays None (the attempt is in `detail`), so the fold's
+        # `since` keeps the moment the link was lost: "reconnecting since ...".
         key = (state, server, detail)
         if key == self._last_state:
             return
@@ -211,8 +213,9 @@ class Connector:
         failures = 0
         while not self._abort.is_set():
             try:
-                if self.session is None:
-                    await self._login(http)
+                left = self.session.expires_in() if self.session is not None else None
+                if self.session is None or (left is not None and left <= 0):
+                    await self._login(http)  # an expired token cannot be refreshed: log in
                     failures = 0
                 refresh_at = self._refresh_at()
                 if refresh_at is not None and time.time() >= refresh_at and self.session:
@@ -259,8 +262,14 @@ class Connector:
                 if await self._wait(self._backoff.next()):
                     return
                 continue
-            except VendorConnectionError as e:
-                self._fail(server, str(e))
+            except Exception as e:
+                why = str(e)
+                if not isinstance(e, VendorConnectionError):
+                    # A bug must not leave a wall screen dead for months: log it, reconnect,
+                    # and let fresh snapshots replace whatever state it left behind.
+                    log.exception("connector: unexpected error; reconnecting")
+                    why = f"internal error: {type(e).__name__}"
+                self._fail(server, why)
                 if self.link is not None and self.link.healthy:
                     self._backoff.reset()
                     failures = 0
@@ -282,7 +291,7 @@ class Connector:
         if server is not None and why.startswith(server):
             why = why[len(server) :].lstrip(": ")
         log.warning("vendor link %s: %s", server or "(login)", why)
-        self._state(self._down_state(), server, why)
+        self._state(self._down_state(), None, f"{server}: {why}" if server else why)
 
     async def _auth_failed(self, why: str) -> None:
         why = redact(why, self._secrets())
@@ -337,7 +346,7 @@ class Connector:
     async def _connect(self, http: aiohttp.ClientSession, server: str) -> None:
         assert self.session is not None
         token = self.session.token.get_secret_value()
-        self._state(self._down_state(), server, "connecting")
+        self._state(self._down_state(), None, f"connecting to {server}")
         sock = await self.open_socket(http, server, token)
         self.connects += 1
         link = _Link(server=server, socket=sock, token=token)
@@ -399,7 +408,7 @@ class Connector:
             link.logged_in = True
             self._fresh_login = False
             link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
-            self._state(self._down_state(), link.server, "logged in, waiting for snapshots")
+            self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
         elif isinstance(event, QueuesSnapshot):
             link.queues = True
         elif isinstance(event, ExtensionsSnapshot):

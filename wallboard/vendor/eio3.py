@@ -188,9 +188,6 @@ class Eio3Socket:
         except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
             await ws.close()
             raise ProtocolMismatch(f"{server}: unreadable open packet") from None
-        if "maxPayload" in raw:  # only Engine.IO v4 sends it
-            await ws.close()
-            raise ProtocolMismatch(f"{server}: server speaks Engine.IO v4")
         return cls(ws, hs, ping_interval_max, pong_timeout_max)
 
     async def _heartbeat(self) -> None:
