@@ -22,6 +22,7 @@ _QUIET = 0.3
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard demo`."""
     p = sub.add_parser("demo", help="the wallboard on a simulated live call centre")
     add_options(p)
     p.set_defaults(handler=run)
@@ -45,6 +46,7 @@ def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSe
 
 
 def run(args: argparse.Namespace) -> int:
+    """Start the simulator, the connector and the board in one process."""
     from wallboard.hub import Hub
     from wallboard.sim.server import Simulator
     from wallboard.tasks import TaskOwner
@@ -67,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     owner = TaskOwner("demo")
 
     async def start() -> None:
+        """Start the simulator, then the connector pointed at it."""
         url = await sim.start()
         vendor = vendor_settings_for(
             url, sim_settings.username, sim_settings.password.get_secret_value()
@@ -81,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     async def stop() -> None:
+        """Stop the connector, then the simulator."""
         await owner.close()
         await sim.stop()
 

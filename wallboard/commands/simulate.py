@@ -14,6 +14,7 @@ __all__ = ["add_parser", "run", "simulator_settings"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard simulate`."""
     p = sub.add_parser("simulate", help="serve a simulated Voicenter account (no vendor needed)")
     add_options(p)
     p.set_defaults(handler=run)
@@ -77,6 +78,7 @@ async def _serve(s: SimulatorSettings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve the simulator until interrupted."""
     s = simulator_settings(load_settings(args.config), args)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(s))

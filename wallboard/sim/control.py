@@ -58,6 +58,7 @@ def inject(sim: Simulator, kind: str) -> int:
 
 
 async def fault(request: web.Request) -> web.Response:
+    """`POST /sim/fault/<kind>`: inject one fault into every client."""
     sim: Simulator = _sim(request)
     kind = request.match_info["kind"]
     if kind not in FAULTS:
@@ -69,12 +70,14 @@ async def fault(request: web.Request) -> web.Response:
 
 
 async def truth(request: web.Request) -> web.Response:
+    """`GET /sim/truth`: the model's own state and counts."""
     sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(sim.model.truth())
 
 
 async def status(request: web.Request) -> web.Response:
+    """`GET /sim/status`: simulated time, speed, clients, events, CDRs."""
     sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(
@@ -93,6 +96,7 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def speed(request: web.Request) -> web.Response:
+    """`POST /sim/speed?factor=N`: change the speed (0 pauses)."""
     sim: Simulator = _sim(request)
     try:
         factor = float(request.query.get("factor", ""))

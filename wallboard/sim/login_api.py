@@ -86,6 +86,7 @@ def _socket(sim: Simulator, grant: TokenGrant) -> dict[str, Any]:
 
 
 async def legacy_login(request: web.Request) -> web.Response:
+    """`POST /monitorAPI/Login/User|Account|Token` → `Data.Socket`."""
     sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
@@ -104,6 +105,7 @@ def _bearer(request: web.Request) -> str:
 
 
 async def legacy_refresh(request: web.Request) -> web.Response:
+    """`POST /monitorAPI/Login/Refresh` with the refresh token as Bearer."""
     sim: Simulator = _sim(request)
     refresh = _bearer(request)
     old = next((g for g in sim.grants.values() if g.refresh_token == refresh), None)
@@ -117,6 +119,7 @@ async def legacy_refresh(request: web.Request) -> web.Response:
 
 
 async def identity_login(request: web.Request) -> web.Response:
+    """`POST /identity/Login` (newer stack) → an access token."""
     sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
@@ -138,6 +141,7 @@ async def identity_login(request: web.Request) -> web.Response:
 
 
 async def identity_settings(request: web.Request) -> web.Response:
+    """`GET /identity/Settings` with the access token → `MonitorList`."""
     sim: Simulator = _sim(request)
     grant = sim.access.get(_bearer(request))
     if grant is None or not sim.token_valid(grant):

@@ -124,6 +124,8 @@ class Frame:
 
 @dataclass(slots=True)
 class SimQueue:
+    """One queue: its members, its waiting calls and today's counts."""
+
     queue_id: int
     name: str
     did: str
@@ -140,6 +142,8 @@ class SimQueue:
 
 @dataclass(slots=True)
 class SimCall:
+    """One call through the floor (both click-to-call legs are one call)."""
+
     ivrid: str
     direction: str  # Incoming / Outgoing / Click2Call
     caller_phone: str
@@ -163,6 +167,8 @@ class SimCall:
 
 @dataclass(slots=True)
 class SimAgent:
+    """One extension, the person on it, their calls, status and shift."""
+
     extension: int
     sip: str
     user_id: int
@@ -881,6 +887,7 @@ class CallCentre:
     # ------------------------------------------------------------ snapshots
 
     def login_success(self) -> Json:
+        """The `loginSuccess` payload."""
         return {
             "errorCode": 0,
             "errorDesc": "OK",
@@ -889,6 +896,7 @@ class CallCentre:
         }
 
     def login_status(self, queues: Iterable[SimQueue] | None = None) -> Json:
+        """The `loginStatus` payload: queues with their waiting calls."""
         qs = self.queues if queues is None else queues
         return {
             "servertime": self._st(),
@@ -897,6 +905,7 @@ class CallCentre:
         }
 
     def all_extensions(self, agents: Iterable[SimAgent] | None = None) -> Json:
+        """The `AllExtensionsStatus` payload: every extension's record."""
         ags = self.agents if agents is None else agents
         return {
             "servertime": self._st(),

@@ -84,6 +84,7 @@ def _code_ok(sim: Simulator, p: Json) -> bool:
 
 
 async def get_extensions_calls(request: web.Request) -> web.Response:
+    """Active Calls: `GetExtensionsCalls`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
@@ -122,6 +123,7 @@ async def get_extensions_calls(request: web.Request) -> web.Response:
 
 
 async def get_queues_callers(request: web.Request) -> web.Response:
+    """Active Calls: `GetQueuesCallers`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
@@ -159,6 +161,7 @@ async def get_queues_callers(request: web.Request) -> web.Response:
 
 
 async def get_extensions(request: web.Request) -> web.Response:
+    """Organizational Extension List: `GetExtensions`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if _get(p, "code") is None or p.get("__bad__"):
@@ -189,6 +192,7 @@ def _login_reply(status: int, error: int, message: str) -> web.Response:
 
 
 async def login_logout(request: web.Request) -> web.Response:
+    """Login/Logout: set an agent's status in the model."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
@@ -225,6 +229,7 @@ def _c2c_reply(p: Json, code: int, message: str, call_id: str = "") -> web.Respo
 
 
 async def click2call(request: web.Request) -> web.Response:
+    """Click2Call: `action=call` places a two-leg call, `terminate` ends calls."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
@@ -322,6 +327,7 @@ class CallLog:
         self.recent: dict[str, deque[float]] = {}
 
     async def handle(self, request: web.Request) -> web.Response:
+        """One Call Log request."""
         sim: Simulator = _sim(request)
         p = await _params(request)
         if not _code_ok(sim, p):
@@ -392,6 +398,7 @@ def _sort_key(field: str) -> Callable[[Json], tuple[str, Any]]:
     """Sort by one field; values of different types (or missing) do not break the sort."""
 
     def key(row: Json) -> tuple[str, Any]:
+        """The sort key of one row."""
         value = row.get(field)
         return (type(value).__name__, value if value is not None else 0)
 

@@ -54,6 +54,7 @@ class SimClock:
         self._mono0 = time.monotonic()
 
     def now(self) -> float:
+        """The simulated time now."""
         return self.start + (time.monotonic() - self._mono0) * self.speed
 
     def set_speed(self, speed: float) -> None:
@@ -109,9 +110,11 @@ class Simulator:
         return grant
 
     def token_valid(self, grant: TokenGrant) -> bool:
+        """Whether a grant is neither revoked nor expired."""
         return not grant.revoked and time.time() < grant.expires
 
     def grant_for(self, token: str) -> TokenGrant | None:
+        """The valid grant of a socket token, if any."""
         grant = self.grants.get(token)
         return grant if grant is not None and self.token_valid(grant) else None
 
@@ -153,6 +156,7 @@ class Simulator:
     # ------------------------------------------------------------ lifecycle
 
     def build_app(self) -> web.Application:
+        """The aiohttp application with every route."""
         app = web.Application()
         app[SIM_KEY] = self
         login_api.add_routes(app)
