@@ -144,6 +144,8 @@ class SimulatorSettings(_Section):
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)
     seed: int = 1
+    # "now", epoch seconds, "HH:MM" (today, Israeli time) or an ISO date-time.
+    start: str = "now"
     scenario: str = ""
     flat_curve: bool = False
     username: str = "demo"

@@ -180,3 +180,15 @@ def test_cdrs_have_the_fixtures_fields() -> None:
     assert set(outgoing) <= set(by_type["Extension Outgoing"])
     assert by_type["Queue"]["seconds_waiting_in_queue"] >= 0
     assert {"Click2Call leg1", "Click2Call leg2"} <= set(by_type)
+
+
+def test_start_time_forms() -> None:
+    from wallboard.sim.server import start_time
+
+    now = 1_763_888_400.0  # 11:00 in Israel
+    assert start_time("now", now + 0.7) == now
+    assert start_time("1700000000", now) == 1_700_000_000.0
+    assert start_time("08:30", now) == now - 2.5 * 3600
+    assert start_time("2025-11-23T09:00:00+00:00", now) == now
+    with pytest.raises(ConfigError, match="simulator.start"):
+        start_time("teatime", now)

@@ -14,11 +14,14 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from wallboard import timebase
 from wallboard.config import SimulatorSettings
+from wallboard.errors import ConfigError
 from wallboard.sim import control, eio3_server, login_api, rest_api
 from wallboard.sim.cdr_poster import CdrPoster
 from wallboard.sim.eio3_server import Session
@@ -26,7 +29,7 @@ from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import Scenario, load_scenario
 from wallboard.tasks import TaskOwner
 
-__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config"]
+__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config", "start_time"]
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +67,41 @@ class SimClock:
         self.speed = speed
 
 
+def start_time(text: str, now: float, zone: str = "Asia/Jerusalem") -> float:
+    """Simulated start from settings: "now", epoch seconds, "HH:MM" today, or ISO."""
+    text = text.strip()
+    if text in ("", "now"):
+        return float(int(now))
+    try:
+        return float(int(float(text)))
+    except ValueError:
+        pass
+    tz = ZoneInfo(zone)
+    try:
+        if len(text) <= 5 and ":" in text:
+            hh, mm = (int(x) for x in text.split(":"))
+            today = datetime.fromtimestamp(now, tz)
+            return today.replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            "simulator settings",
+            "simulator.start",
+            f"{text!r} is not 'now', epoch seconds, HH:MM or an ISO date-time",
+        ) from None
+    return (d if d.tzinfo else d.replace(tzinfo=tz)).timestamp()
+
+
 def model_config(s: SimulatorSettings, start: float | None = None) -> ModelConfig:
-    """The model's configuration from settings; `start` defaults to now (a live-looking demo)."""
+    """The model's configuration from settings; `start` overrides `s.start` (default now)."""
     scenario = load_scenario(s.scenario) if s.scenario else Scenario()
+    if start is None:
+        start = start_time(s.start, timebase.now())
     return ModelConfig(
         agents=s.agents,
         queues=s.queues,
         seed=s.seed,
-        start=float(int(timebase.now() if start is None else start)),
+        start=float(start),
         flat_curve=s.flat_curve,
         scenario=scenario,
     )
