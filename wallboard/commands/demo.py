@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"port": 0})
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
-    if not sim_settings.flat_curve and sim.model.curve(sim.model.now) < _QUIET:
+    quiet = sim.model.curve(sim.model.now) < _QUIET
+    if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
         # Night in Israel: a faithful floor would be nearly idle, which demonstrates
         # nothing. Run a daytime load instead and say so.
         print("wallboard demo: it is night on the simulated floor; running daytime traffic")
