@@ -148,6 +148,8 @@ class SimulatorSettings(_Section):
     start: str = "now"
     scenario: str = ""
     flat_curve: bool = False
+    # Names of agents and queues: "he" (Hebrew script) or "en"; the demo follows [web].
+    language: Literal["en", "he"] = "en"
     username: str = "demo"
     password: SecretStr = SecretStr("demo")
     token: SecretStr = SecretStr("demo-token")

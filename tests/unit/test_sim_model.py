@@ -192,3 +192,16 @@ def test_start_time_forms() -> None:
     assert start_time("2025-11-23T09:00:00+00:00", now) == now
     with pytest.raises(ConfigError, match="simulator.start"):
         start_time("teatime", now)
+
+
+def test_hebrew_floor_same_stream_shape() -> None:
+    """Hebrew names change the text, not the floor: same seed, same calls and statuses."""
+    en = CallCentre(ModelConfig(agents=12, queues=3, seed=8, start=START))
+    he = CallCentre(ModelConfig(agents=12, queues=3, seed=8, start=START, language="he"))
+    assert he.agents[0].name != en.agents[0].name
+    assert any("\u0590" <= ch <= "\u05ff" for ch in he.agents[0].name + he.queues[0].name)
+    assert he.agents[0].email == en.agents[0].email  # logins stay Latin
+    a, b = en.advance(START + 1200), he.advance(START + 1200)
+    assert [(f.name, f.extension, f.queue) for f in a] == [
+        (f.name, f.extension, f.queue) for f in b
+    ]

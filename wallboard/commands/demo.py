@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
         # In-process: any free port will do, so a busy 8090 never stops the demo.
         sim_settings = sim_settings.model_copy(update={"port": 0})
+    if "language" not in settings.simulator.model_fields_set:
+        sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
     quiet = sim.model.curve(sim.model.now) < _QUIET

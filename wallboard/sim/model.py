@@ -76,6 +76,21 @@ _LAST = (
     "Katz", "Yosef", "Amar", "Ohana", "Shapira", "Golan", "Ben-David", "Haddad", "Khoury",
     "Nasser", "Ivanov", "Segal", "Weiss", "Klein", "Barak", "Tal",
 )  # fmt: skip
+# The same people in Hebrew script, as an Israeli account usually names its users.
+_FIRST_HE = (
+    "נועה", "תמר", "יעל", "מאיה", "שירה", "מיכל", "דנה", "ליאור", "עדי", "רוני",
+    "אבי", "יוסי", "דוד", "משה", "איתן", "עומר", "איתי", "עמית", "יונתן", "דניאל",
+    "ראנה", "לינה", "סמיר", "נדיה", "אולגה", "איגור", "שרה", "רבקה", "אריאל", "גל",
+)  # fmt: skip
+_LAST_HE = (
+    "כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", "אברהם", "פרידמן", "אזולאי",
+    "כץ", "יוסף", "עמר", "אוחנה", "שפירא", "גולן", "בן דוד", "חדאד", "ח'ורי",
+    "נאסר", "איבנוב", "סגל", "וייס", "קליין", "ברק", "טל",
+)  # fmt: skip
+_QUEUE_NAMES_HE = (
+    "מכירות", "תמיכה", "גבייה", "VIP", "תמיכה טכנית", "שימור", "הזמנות", "החזרות",
+    "עסקים", "קו עברית", "קו ערבית", "קו רוסית",
+)  # fmt: skip
 _QUEUE_NAMES = (
     "Sales", "Support", "Billing", "VIP", "Technical", "Retention", "Orders", "Returns",
     "Business", "Hebrew Line", "Arabic Line", "Russian Line",
@@ -109,6 +124,7 @@ class ModelConfig:
     miss_share: float = 0.04  # rings on one agent and is not picked up
     ai_share: float = 0.3  # answered calls whose CDR carries aiData
     flat_curve: bool = False  # ignore the daily curve (constant peak-level traffic)
+    language: str = "en"  # "he": agents and queues named in Hebrew
     scenario: Scenario = field(default_factory=Scenario)
 
 
@@ -222,15 +238,21 @@ class CallCentre:
         self.by_sip: dict[str, SimAgent] = {}
         self.by_queue: dict[int, SimQueue] = {}
         self.surge: dict[int, float] = {}  # queue id -> current factor
+        self._first_names: tuple[str, ...] = _FIRST
+        self._last_names: tuple[str, ...] = _LAST
         self._build()
 
     # ------------------------------------------------------------ set-up
 
     def _build(self) -> None:
         cfg, rng = self.config, self.rng
+        hebrew = cfg.language == "he"
+        queue_names = _QUEUE_NAMES_HE if hebrew else _QUEUE_NAMES
+        first_names = self._first_names = _FIRST_HE if hebrew else _FIRST
+        last_names = self._last_names = _LAST_HE if hebrew else _LAST
         for i in range(cfg.queues):
-            base = _QUEUE_NAMES[i % len(_QUEUE_NAMES)]
-            name = base if i < len(_QUEUE_NAMES) else f"{base} {i // len(_QUEUE_NAMES) + 1}"
+            base = queue_names[i % len(queue_names)]
+            name = base if i < len(queue_names) else f"{base} {i // len(queue_names) + 1}"
             q = SimQueue(
                 queue_id=12_345_600 + i,
                 name=name,
@@ -241,16 +263,23 @@ class CallCentre:
             self.queues.append(q)
             self.by_queue[q.queue_id] = q
         for i in range(cfg.agents):
-            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            pick_first, pick_last = rng.randrange(len(_FIRST)), rng.randrange(len(_LAST))
+            first, last = first_names[pick_first], last_names[pick_last]
+            # E-mail addresses stay Latin whatever the display language.
+            mail = f"{_FIRST[pick_first].lower()}.{_LAST[pick_last].lower()}.{i}@sim.example"
             primary = self.queues[i % len(self.queues)] if self.queues else None
             a = SimAgent(
                 extension=9_000_000 + i,
                 sip="".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(6)) + str(i),
                 user_id=7_000_000 + i,
                 name=f"{first} {last}",
-                email=f"{first.lower()}.{last.lower()}.{i}@sim.example",
+                email=mail.replace("'", ""),
                 department_id=5_000_000 + (primary.queue_id % 1000 if primary else 0),
-                department=f"{primary.name} Department" if primary else "Floor",
+                department=(
+                    (f"מחלקת {primary.name}" if hebrew else f"{primary.name} Department")
+                    if primary
+                    else "Floor"
+                ),
                 speed_dial=str(100 + i),
             )
             if primary is not None:
@@ -430,7 +459,9 @@ class CallCentre:
             ivrid=self._new_id(),
             direction="Incoming",
             caller_phone=self._phone(),
-            caller_name=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" if known else "",
+            caller_name=(
+                f"{rng.choice(self._first_names)} {rng.choice(self._last_names)}" if known else ""
+            ),
             did=q.did,
             started=st - rng.randrange(3, 15),  # time in the IVR before the queue
             queue=q,

@@ -103,6 +103,7 @@ def model_config(s: SimulatorSettings, start: float | None = None) -> ModelConfi
         seed=s.seed,
         start=float(start),
         flat_curve=s.flat_curve,
+        language=s.language,
         scenario=scenario,
     )
 
