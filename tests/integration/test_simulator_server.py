@@ -347,3 +347,16 @@ async def test_resync_and_updated_events(sim: Simulator) -> None:
     assert "ExtensionsUpdated" in names and "QueuesUpdated" in names
     after = names[names.index("QueuesUpdated") :]
     assert "loginStatus" in after and "AllExtensionsStatus" in after
+
+
+async def test_a_scenario_started_on_command(sim: Simulator) -> None:
+    """A trainer starts a lunch wave now: a share of the floor goes to lunch."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sim.base_url}/sim/scenario/lunch") as r:
+            body = await r.json()
+        assert body["ok"] and body["scenario"] == "lunch"
+        await asyncio.sleep(4.5)  # 3 simulated minutes at ×50, plus a margin
+        sim.catch_up()
+        assert sum(a.status == 3 for a in sim.model.agents) >= 5
+        async with http.post(f"{sim.base_url}/sim/scenario/nope") as r:
+            assert r.status == 404

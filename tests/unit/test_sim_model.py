@@ -190,7 +190,7 @@ def test_start_time_forms() -> None:
     assert start_time("1700000000", now) == 1_700_000_000.0
     assert start_time("08:30", now) == now - 2.5 * 3600
     assert start_time("2025-11-23T09:00:00+00:00", now) == now
-    with pytest.raises(ConfigError, match="simulator.start"):
+    with pytest.raises(ConfigError, match=r"simulator\.start"):
         start_time("teatime", now)
 
 

@@ -369,7 +369,10 @@ class CallCentre:
         self._plan_shift(a, nxt, nxt_end)
 
     def _plan_scenario(self) -> None:
-        sc, t0, rng = self.config.scenario, self.config.start, self.rng
+        self.start_scenario(self.config.scenario, self.config.start)
+
+    def start_scenario(self, sc: Scenario, t0: float) -> None:
+        """Schedule a scenario's changes, its minutes counted from `t0`."""
         for s in sc.surges:
             ids = [self.queues[p - 1].queue_id for p in s.queues if 0 < p <= len(self.queues)]
             ids = ids or [q.queue_id for q in self.queues]
@@ -381,7 +384,6 @@ class CallCentre:
         for e in sc.empty_queues:
             if 0 < e.queue <= len(self.queues):
                 self._at(t0 + e.at_minutes * 60, self._close_queue, self.queues[e.queue - 1])
-        del rng
 
     # ------------------------------------------------------------ engine
 
