@@ -138,6 +138,11 @@ class Simulator:
             queues=queues,
         )
         self.grants[grant.token] = grant
+        # Forget grants long dead, so a kiosk demo refreshing for months stays small.
+        stale = time.time() - 86400
+        for table in (self.grants, self.access):
+            for key in [k for k, g in table.items() if g.expires < stale]:
+                del table[key]
         return grant
 
     def token_valid(self, grant: TokenGrant) -> bool:
