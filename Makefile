@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) \
-		$(BIN)/wallboard replay tests/fixtures/realtime --speed 1 --serve --loop
+		$(BIN)/wallboard demo
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -47,6 +47,7 @@ test: $(BIN)/.installed browser node-deps lint typecheck
 
 bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/fold.py
+	$(BIN)/python bench/simulator.py
 	$(BIN)/python bench/eio3_receive.py
 	$(BIN)/python bench/failover.py
 

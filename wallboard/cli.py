@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import check_config, replay, run
+from wallboard.commands import check_config, demo, replay, run, simulate
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay, run, check_config]
+_COMMANDS = [replay, run, check_config, simulate, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

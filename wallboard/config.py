@@ -24,6 +24,7 @@ __all__ = [
     "KpiSettings",
     "QueueKpiSettings",
     "Settings",
+    "SimulatorSettings",
     "StatusName",
     "VendorSettings",
     "WebSettings",
@@ -134,6 +135,33 @@ class WebSettings(_Section):
     storage_secret: SecretStr | None = None
 
 
+class SimulatorSettings(_Section):
+    """The built-in vendor simulator (`wallboard simulate`, `wallboard demo`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8090, ge=0, le=65535)
+    agents: int = Field(40, ge=1, le=20000)
+    queues: int = Field(5, ge=1, le=2000)
+    speed: float = Field(1.0, ge=0.1, le=1000)
+    seed: int = 1
+    # "now", epoch seconds, "HH:MM" (today, Israeli time) or an ISO date-time.
+    start: str = "now"
+    scenario: str = ""
+    flat_curve: bool = False
+    # Names of agents and queues: "he" (Hebrew script) or "en"; the demo follows [web].
+    language: Literal["en", "he"] = "en"
+    username: str = "demo"
+    password: SecretStr = SecretStr("demo")
+    token: SecretStr = SecretStr("demo-token")
+    api_code: SecretStr = SecretStr("demo-code")
+    token_ttl_seconds: float = Field(3600.0, gt=0)
+    ping_interval_ms: int = Field(60000, gt=0)
+    ping_timeout_ms: int = Field(180000, gt=0)
+    cdr_url: str = ""
+    cdr_format: Literal["json", "form", "xmlrpc"] = "json"
+    cdr_retry_seconds: list[float] = [5.0, 30.0, 120.0, 600.0, 1800.0]
+
+
 class Settings(_Section):
     """All settings of one wallboard process."""
 
@@ -143,6 +171,7 @@ class Settings(_Section):
     day: DaySettings = DaySettings()
     statuses: StatusSettings = StatusSettings()
     web: WebSettings = WebSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""
