@@ -122,6 +122,12 @@ def generate(
             for c, (p, j) in waiting[q].items()
         ]
 
+    def queue_event(q: int, reason: str, cid: str) -> str:
+        data = {"QueueID": 9000 + q, "QueueName": f"Queue {q}", "Calls": qcalls(q)}
+        payload = {"data": data, "eventName": "queue", "reason": reason, "servertime": t}
+        payload.update({"servertimeoffset": 120, "ivruniqueid": cid})
+        return _frame("QueueEvent", payload)
+
     def ext_event(
         a: int,
         reason: str,
@@ -148,71 +154,20 @@ def generate(
             seq += 1
             cid = f"c{seq:09d}"
             waiting[q][cid] = (f"05{rng.randrange(10**8):08d}", t)
-            yield (
-                float(t),
-                _frame(
-                    "QueueEvent",
-                    {
-                        "data": {
-                            "QueueID": 9000 + q,
-                            "QueueName": f"Queue {q}",
-                            "Calls": qcalls(q),
-                        },
-                        "eventName": "queue",
-                        "reason": "JOIN",
-                        "servertime": t,
-                        "servertimeoffset": 120,
-                        "ivruniqueid": cid,
-                    },
-                ),
-            )
+            yield float(t), queue_event(q, "JOIN", cid)
         elif roll < 0.45 and waiting[q]:  # answered: exit + agent rings and answers
             free = [a for a in rng.sample(range(agents), 8) if a not in busy and status[a] == 1]
             cid, (phone, _joined) = next(iter(waiting[q].items()))
             if not free:
                 del waiting[q][cid]
-                yield (
-                    float(t),
-                    _frame(
-                        "QueueEvent",
-                        {
-                            "data": {
-                                "QueueID": 9000 + q,
-                                "QueueName": f"Queue {q}",
-                                "Calls": qcalls(q),
-                            },
-                            "eventName": "queue",
-                            "reason": "ABANDONED",
-                            "servertime": t,
-                            "servertimeoffset": 120,
-                            "ivruniqueid": cid,
-                        },
-                    ),
-                )
+                yield float(t), queue_event(q, "ABANDONED", cid)
                 count += 1
                 continue
             a = free[0]
             ring = _call(cid, "Incoming", "Ringing", t, 0, phone, 9000 + q)
             yield float(t), ext_event(a, "NEWCALL", [ring], ring)
             del waiting[q][cid]
-            yield (
-                float(t),
-                _frame(
-                    "QueueEvent",
-                    {
-                        "data": {
-                            "QueueID": 9000 + q,
-                            "QueueName": f"Queue {q}",
-                            "Calls": qcalls(q),
-                        },
-                        "eventName": "queue",
-                        "reason": "EXIT",
-                        "servertime": t,
-                        "servertimeoffset": 120,
-                        "ivruniqueid": cid,
-                    },
-                ),
-            )
+            yield float(t), queue_event(q, "EXIT", cid)
             talk = _call(cid, "Incoming", "Talking", t, t, phone, 9000 + q)
             yield float(t), ext_event(a, "ANSWER", [talk], talk)
             busy[a] = (cid, q, t)
@@ -231,24 +186,7 @@ def generate(
         elif roll < 0.9 and waiting[q]:  # abandon
             cid = next(iter(waiting[q]))
             del waiting[q][cid]
-            yield (
-                float(t),
-                _frame(
-                    "QueueEvent",
-                    {
-                        "data": {
-                            "QueueID": 9000 + q,
-                            "QueueName": f"Queue {q}",
-                            "Calls": qcalls(q),
-                        },
-                        "eventName": "queue",
-                        "reason": "ABANDONED",
-                        "servertime": t,
-                        "servertimeoffset": 120,
-                        "ivruniqueid": cid,
-                    },
-                ),
-            )
+            yield float(t), queue_event(q, "ABANDONED", cid)
         else:  # status change
             a = rng.randrange(agents)
             if a in busy:
