@@ -102,7 +102,7 @@ def register_pages(
         }
 
     def nav(lang: Lang) -> None:
-        with ui.element("nav").classes("wb-nav"):
+        with ui.element("nav").classes("wb-nav w-full"):
             for b in visible_boards():
                 ui.link(specs[b].title, f"/board/{b}")
             # Room for the history and worklist pages of the `cdr` branch.
@@ -318,4 +318,4 @@ def register_pages(
                 publisher,
                 b,
                 config(spec, blang, kiosk=True, rotate=rotate, slot=i, slots=len(allowed)),
-            )
+            ).classes("w-full")
