@@ -200,7 +200,8 @@ export default {
       if (d.full || Object.keys(d.agents).length || d.gone.length || Object.keys(d.queues).length || d.qgone.length) {
         this.version += 1;
       }
-      this.tick();
+      // Colour and clocks once Vue has patched the DOM (tiles may be new).
+      this.$nextTick(() => this.tick());
     },
     clock(since) {
       return fmtDuration(this.serverNow() - since);
@@ -364,11 +365,12 @@ export default {
     <header class="wb-head">
       <h1 class="wb-title">{{ config.title }}</h1>
       <div class="wb-summary" v-if="has('summary')">
-        <button v-for="k in ['available', 'on_call', 'on_break', 'logged_out']" :key="k"
+        <component :is="config.kiosk ? 'div' : 'button'"
+                v-for="k in ['available', 'on_call', 'on_break', 'logged_out']" :key="k"
                 class="wb-count" :class="['cat-' + k, { on: filterCat === k }]" :data-cat="k"
-                :disabled="config.kiosk" @click="filterCat = filterCat === k ? 'all' : k">
+                @click="if (!config.kiosk) filterCat = filterCat === k ? 'all' : k">
           <b>{{ counts[k] }}</b> <span>{{ s[k] }}</span>
-        </button>
+        </component>
       </div>
       <div class="wb-last">{{ lastEventText }}</div>
     </header>

@@ -128,7 +128,7 @@ class WebSettings(_Section):
     stale_after_seconds: float = Field(30.0, gt=0)
     storage_secret: SecretStr | None = None
     # How often the publisher pushes coalesced deltas to every open board.
-    publish_interval_seconds: float = Field(0.2, gt=0, le=2.0)
+    publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
 
 
 class Level(_Section):

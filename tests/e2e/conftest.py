@@ -70,10 +70,20 @@ class App:
         log = (self.workdir / "app.log").open("ab")
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "wallboard.cli", "replay", str(self.feed.path),
-                "--follow", "--serve", "--config", str(self.workdir / "wallboard.toml"),
+                sys.executable,
+                "-m",
+                "wallboard.cli",
+                "replay",
+                str(self.feed.path),
+                "--follow",
+                "--serve",
+                "--config",
+                str(self.workdir / "wallboard.toml"),
             ],
-            cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -163,6 +163,9 @@ def queue_json(
     day = state.day
     t = day.queues.get(q.queue_id, QueueTally()) if day else QueueTally()
     nums = queue_numbers(t, q, server_now)
+    # Ticks in the browser from the waiting calls' join times; sending it would make every
+    # queue look changed on every tick.
+    nums.pop("longest_waiting_now", None)
     return {
         "id": v["queue_id"],
         "n": v["name"] or str(v["queue_id"]),

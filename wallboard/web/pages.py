@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Protocol
 
 from fastapi import Request
@@ -26,6 +27,7 @@ __all__ = ["StatusActions", "register_pages"]
 log = logging.getLogger(__name__)
 
 _SESSION_KEY = "user"
+_SINCE_KEY = "since"
 
 
 class StatusActions(Protocol):
@@ -59,7 +61,12 @@ def register_pages(
 
     def user() -> str | None:
         name = app.storage.user.get(_SESSION_KEY)
-        return name if isinstance(name, str) and name in access.users else None
+        since = app.storage.user.get(_SINCE_KEY)
+        if not isinstance(name, str) or name not in access.users:
+            return None
+        if not isinstance(since, float) or time.time() - since > settings.auth.session_hours * 3600:
+            return None  # the session expired: log in again
+        return name
 
     def user_lang(request: Request, board_lang: Lang | None = None) -> Lang:
         q = request.query_params.get("lang")
@@ -276,6 +283,7 @@ def register_pages(
             def submit() -> None:
                 if access.login(name.value or "", pw.value or ""):
                     app.storage.user[_SESSION_KEY] = name.value
+                    app.storage.user[_SINCE_KEY] = time.time()
                     ui.navigate.to(target)
                 else:
                     log.info("failed login for %r", name.value)

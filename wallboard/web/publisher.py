@@ -47,6 +47,8 @@ class _Group:
     seq: int = 0
     sinks: set[BoardSink] = field(default_factory=set)
     fresh: set[BoardSink] = field(default_factory=set)
+    # What this board's tabs last got for each queue, so unchanged queues are not resent.
+    queues_sent: dict[str, JSON] = field(default_factory=dict)
 
 
 class Publisher:
@@ -107,8 +109,16 @@ class Publisher:
     async def run(self) -> None:
         """The publisher task: tick forever at the configured interval."""
         interval = self.settings.web.publish_interval_seconds
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(interval)
+            # A fixed cadence (not sleep-after-work), so a slow tick does not add latency
+            # to the next; a late one runs at once and the schedule starts over.
+            due += interval
+            delay = due - loop.time()
+            if delay < 0:
+                due, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
             try:
                 self.tick()
             except Exception:  # one bad tick must not stop the boards
@@ -217,7 +227,12 @@ class Publisher:
         # Agents available per queue may change with any agent: resend this board's queues
         # when agents changed (a handful of queues, cheap), else only the changed ones.
         qids = None if changes.agents else set(changes.queues)
-        queues = self._queues(spec, qids, local_now) if (changes.agents or changes.queues) else {}
+        queues: JSON = {}
+        if changes.agents or changes.queues:
+            g = self._groups[spec.name]
+            for k, v in self._queues(spec, qids, local_now).items():
+                if g.queues_sent.get(k) != v:
+                    queues[k] = g.queues_sent[k] = v
         qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
         return {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
 
@@ -230,10 +245,6 @@ class Publisher:
             for ext, a in state.agents.items()
             if spec.shows_agent(ext)
         }
-        return {
-            "full": True,
-            "agents": agents,
-            "gone": [],
-            "queues": self._queues(spec, None, local_now),
-            "qgone": [],
-        }
+        queues = self._queues(spec, None, local_now)
+        self._groups[spec.name].queues_sent = dict(queues)
+        return {"full": True, "agents": agents, "gone": [], "queues": queues, "qgone": []}
