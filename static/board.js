@@ -9,6 +9,12 @@ const ICON = {
 };
 const ON_CALL = new Set(["ringing", "dialing", "talking", "hold"]);
 
+// The server sends `wallboardApply(board, payload)` to every tab of a board at once.
+const INSTANCES = new Map();
+window.wallboardApply = (board, payload) => {
+  for (const inst of INSTANCES.get(board) || []) inst.apply(payload);
+};
+
 function category(s) {
   if (s === "available") return "available";
   if (ON_CALL.has(s)) return "on_call";
@@ -119,6 +125,8 @@ export default {
     this.queueLevels = {};
   },
   mounted() {
+    if (!INSTANCES.has(this.config.board)) INSTANCES.set(this.config.board, new Set());
+    INSTANCES.get(this.config.board).add(this);
     this.timer = setInterval(() => this.tick(), 1000);
     this.fmtTime = new Intl.DateTimeFormat(this.config.lang === "he" ? "he-IL" : "en-GB", {
       timeZone: this.config.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
@@ -131,6 +139,7 @@ export default {
     this.tick();
   },
   unmounted() {
+    INSTANCES.get(this.config.board)?.delete(this);
     clearInterval(this.timer);
     clearTimeout(this.askTimer);
   },
@@ -170,6 +179,9 @@ export default {
     },
   },
   methods: {
+    pickCat(k) {
+      if (!this.config.kiosk) this.filterCat = this.filterCat === k ? "all" : k;
+    },
     has(w) {
       return this.config.widgets.includes(w);
     },
@@ -368,7 +380,7 @@ export default {
         <component :is="config.kiosk ? 'div' : 'button'"
                 v-for="k in ['available', 'on_call', 'on_break', 'logged_out']" :key="k"
                 class="wb-count" :class="['cat-' + k, { on: filterCat === k }]" :data-cat="k"
-                @click="if (!config.kiosk) filterCat = filterCat === k ? 'all' : k">
+                @click="pickCat(k)">
           <b>{{ counts[k] }}</b> <span>{{ s[k] }}</span>
         </component>
       </div>

@@ -199,3 +199,21 @@ def test_kiosk_recovers_by_itself_after_a_server_restart(browser: Any, app_serve
     # Whatever the data's age, the board no longer says the server is lost.
     expect(page.locator(".wb-banner", has_text="lost")).to_have_count(0, timeout=SLOW)
     ctx.close()
+
+
+def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
+    from playwright.sync_api import expect
+
+    desk.locator('.wb-tile[data-ext="205"]').click()
+    desk.wait_for_url("**/agent/205", timeout=SLOW)
+    expect(desk.get_by_text("Agent Maya Katz · 205")).to_be_visible(timeout=SLOW)
+    expect(desk.locator(".wb-tile")).to_have_count(1, timeout=SLOW)
+    expect(desk.locator("table")).to_contain_text("Administrative")
+    desk.screenshot(path=str(SHOTS / "desk-agent-1920x1080.png"))
+
+    desk.goto(f"{app_server.url}/queue/101")
+    expect(desk.locator('.wb-queue[data-q="101"]')).to_be_visible(timeout=SLOW)
+    # Members come from the team configuration (the vendor does not say who is in a queue).
+    expect(desk.locator(".wb-tile")).to_have_count(4, timeout=SLOW)
+    expect(desk.get_by_text("Agents of this queue")).to_be_visible()
+    desk.screenshot(path=str(SHOTS / "desk-queue-1920x1080.png"))

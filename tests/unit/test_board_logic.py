@@ -25,7 +25,7 @@ class Tab:
         self.got: list[dict[str, object]] = []
         self.alive = True
 
-    def send(self, payload: str) -> bool:
+    async def send(self, payload: str) -> bool:
         self.got.append(json.loads(payload))
         return self.alive
 
@@ -109,7 +109,7 @@ def test_status_names_and_metric_texts() -> None:
     assert "answered within threshold" in texts["service_level"]["formula"]
 
 
-def test_publisher_snapshot_then_deltas_with_masking() -> None:
+async def test_publisher_snapshot_then_deltas_with_masking() -> None:
     hub = Hub()
     settings = Settings()
     pub = Publisher(hub, settings)
@@ -117,7 +117,7 @@ def test_publisher_snapshot_then_deltas_with_masking() -> None:
     pub.attach(tab)
     for prefix in ("01", "02"):
         hub.feed_frame(realtime(prefix), 1597945606.0)
-    pub.tick()
+    await pub.tick()
     snap = tab.got[-1]
     assert snap["full"] is True
     agents = snap["agents"]
@@ -129,14 +129,14 @@ def test_publisher_snapshot_then_deltas_with_masking() -> None:
     assert "0501234567" not in json.dumps(snap)
 
     hub.feed_frame(realtime("06"), 1606908124.0)  # a later day: the day resets, all is resent
-    pub.tick()
+    await pub.tick()
     reset = tab.got[-1]
     assert reset["full"] is True
     call = reset["agents"]["1234567"]["calls"][0]  # type: ignore[index]
     assert call["dir"] == "incoming" and call["num"] == "•••••••567"
 
     hub.feed_frame(realtime("14"), 1606917164.0)  # same day: a delta of one agent
-    pub.tick()
+    await pub.tick()
     delta = tab.got[-1]
     assert delta["full"] is False and delta["seq"] == int(str(reset["seq"])) + 1
     changed = delta["agents"]
@@ -146,11 +146,11 @@ def test_publisher_snapshot_then_deltas_with_masking() -> None:
 
     tab.alive = False
     hub.feed_frame(realtime("13"), 1606917165.0)
-    pub.tick()
+    await pub.tick()
     assert pub.tabs == 0  # a closed tab is dropped
 
 
-def test_board_filters_agents_and_queues(tmp_path: Path) -> None:
+async def test_board_filters_agents_and_queues(tmp_path: Path) -> None:
     s = _settings(tmp_path, "[boards.b]\nextensions = [9876542]\nqueues = [12345679]\n")
     hub = Hub()
     pub = Publisher(hub, s)
@@ -158,7 +158,28 @@ def test_board_filters_agents_and_queues(tmp_path: Path) -> None:
     pub.attach(tab)
     for prefix in ("01", "02"):
         hub.feed_frame(realtime(prefix), 1597945606.0)
-    pub.tick()
+    await pub.tick()
     snap = tab.got[-1]
     assert list(snap["agents"]) == ["9876542"]  # type: ignore[call-overload]
     assert list(snap["queues"]) == ["12345679"]  # type: ignore[call-overload]
+
+
+async def test_broadcast_sends_one_delta_per_board_and_snapshots_per_tab() -> None:
+    sent: list[tuple[str, str]] = []
+
+    async def broadcast(board: str, payload: str) -> None:
+        sent.append((board, payload))
+
+    hub = Hub()
+    pub = Publisher(hub, Settings(), broadcast)
+    tabs = [Tab("all") for _ in range(3)]
+    for t in tabs:
+        pub.attach(t)
+    for prefix in ("01", "02"):
+        hub.feed_frame(realtime(prefix), 1597945606.0)
+    await pub.tick()
+    assert [len(t.got) for t in tabs] == [1, 1, 1] and all(t.got[0]["full"] for t in tabs)
+    hub.feed_frame(realtime("02"), 1597945607.0)
+    await pub.tick()
+    assert [b for b, _ in sent] == ["all", "all"]  # one per tick for all tabs
+    assert [len(t.got) for t in tabs] == [1, 1, 1]

@@ -18,6 +18,7 @@ from wallboard.core.view import state_view
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.web.auth import Access
+from wallboard.web.board import broadcast
 from wallboard.web.pages import StatusActions, register_pages
 from wallboard.web.publisher import Publisher
 
@@ -60,7 +61,7 @@ def register(hub: Hub, settings: Settings, actions: StatusActions | None = None)
         return JSONResponse(body, status_code=200 if ok else 503)
 
     # The live boards (issue 6): one publisher task feeds every open board element.
-    publisher = Publisher(hub, settings)
+    publisher = Publisher(hub, settings, broadcast)
     owner = TaskOwner("web")
     app.add_static_files("/static", str(STATIC))
     register_pages(hub, settings, publisher, Access(settings), actions)

@@ -1,16 +1,35 @@
-"""The board element: one Vue component (static/board.js) per tab, patched by deltas."""
+"""The board element: one Vue component (static/board.js) per tab, patched by deltas.
+
+Deltas go to a socket.io room per board (every tab showing the board has joined it), so
+one message is encoded per board and tick however many tabs watch; a snapshot goes to
+one tab's own room. Both call `wallboardApply(board, payload)` in the page, which hands
+the payload to that board's component(s).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from nicegui import ui
+from nicegui import core, ui
 from nicegui.element import Element
-from nicegui.events import GenericEventArguments
 
 from wallboard.web.publisher import Publisher
 
-__all__ = ["Board"]
+__all__ = ["Board", "board_head", "broadcast"]
+
+
+def _room(board: str) -> str:
+    return f"wallboard-board:{board}"
+
+
+def _code(board: str, payload: str) -> str:
+    return f"window.wallboardApply&&wallboardApply({json.dumps(board)},{payload})"
+
+
+async def broadcast(board: str, payload: str) -> None:
+    """Send one delta to every tab of a board."""
+    await core.sio.emit("run_javascript", {"code": _code(board, payload)}, room=_room(board))
 
 
 class Board(Element, component="../../static/board.js"):
@@ -21,35 +40,32 @@ class Board(Element, component="../../static/board.js"):
         self.board = board
         self.publisher = publisher
         self._props["config"] = config
-        self.on("resync", self._resync)
-        self.client.on_connect(self._resync)
-        self.client.on_disconnect(self._gone)
+        self.on("resync", lambda _: publisher.resync(self))
+        self.client.on_connect(self._connected)
         publisher.attach(self)
 
-    def _resync(self, _: GenericEventArguments | None = None) -> None:
+    async def _connected(self) -> None:
+        # Every (re)connect: join the board's room with the tab's socket, then get a snapshot.
+        room = _room(self.board)
+        for sid, _ in list(core.sio.manager.get_participants("/", self.client.id)):
+            await core.sio.enter_room(sid, room)
         self.publisher.resync(self)
 
-    def _gone(self) -> None:
-        # NiceGUI deletes the client after its reconnect timeout; until then the tab may
-        # come back, so keep the element attached and let send() report a deleted client.
-        if self.client.is_deleted:
-            self.publisher.detach(self)
-
-    def send(self, payload: str) -> bool:
-        """Queue a delta (already JSON) for this tab; False once the tab is gone."""
+    async def send(self, payload: str) -> bool:
+        """Send a snapshot (or delta) to this tab only; False once the tab is gone."""
         if self.is_deleted or self.client.is_deleted:
             return False
-        if not self.client.has_socket_connection:
-            return True  # reconnecting: the snapshot on reconnect will catch it up
-        self.client.run_javascript(f'return runMethod({self.id},"apply",[{payload}])')
-        return True
+        if self.client.has_socket_connection:
+            await core.sio.emit(
+                "run_javascript", {"code": _code(self.board, payload)}, room=self.client.id
+            )
+        return True  # reconnecting: the snapshot on reconnect catches it up
 
     def _handle_delete(self) -> None:
         self.publisher.detach(self)
         super()._handle_delete()
 
 
-# Registered once: the board's stylesheet (served from static/ by the app).
 def board_head() -> None:
     """Link the board's stylesheet into the current page."""
     ui.add_head_html('<link rel="stylesheet" href="/static/board.css">')
