@@ -113,6 +113,7 @@ export default {
       explain: null,
       visible: true,
       clockText: "",
+      pageText: "",
     };
   },
   created() {
@@ -160,6 +161,10 @@ export default {
       else if (by === "time") list.sort((a, b) => a.since - b.since || name(a, b));
       else list.sort((a, b) => (ORDER[a.s] ?? 9) - (ORDER[b.s] ?? 9) || a.since - b.since || name(a, b));
       return list;
+    },
+    agentTotal() {
+      this.version;
+      return Object.keys(this.agents).length;
     },
     counts() {
       this.version;
@@ -312,6 +317,7 @@ export default {
       if (rot && this.config.slots > 1) {
         this.visible = Math.floor(Date.now() / 1000 / rot) % this.config.slots === this.config.slot;
       }
+      if (this.config.kiosk) this.pageAgents();
       const agentTh = this.config.thresholds.agent;
       for (const el of root.querySelectorAll("[data-since]")) {
         const since = Number(el.dataset.since);
@@ -340,6 +346,18 @@ export default {
         } else if (worst !== "alarm") this.alarmed.delete(q.id);
       }
       this.updateBanner(now);
+    },
+    pageAgents() {
+      // A kiosk has no scroll bar: when the tiles do not fit, show them a screenful at a
+      // time, turning every 10 s, and say which page this is.
+      const el = this.$el.querySelector(".wb-agents");
+      if (!el || !el.clientHeight) return;
+      const pages = Math.max(1, Math.ceil(el.scrollHeight / el.clientHeight));
+      const page = pages > 1 ? Math.floor(Date.now() / 10000) % pages : 0;
+      const top = page * el.clientHeight;
+      if (el.scrollTop !== top) el.scrollTop = top;
+      const text = pages > 1 ? `${page + 1}/${pages}` : "";
+      if (text !== this.pageText) this.pageText = text;
     },
     updateBanner(now) {
       const s = this.s;
@@ -384,9 +402,10 @@ export default {
           <b>{{ counts[k] }}</b> <span>{{ s[k] }}</span>
         </component>
       </div>
+      <div class="wb-page" v-if="pageText">{{ pageText }}</div>
       <div class="wb-last">{{ lastEventText }}</div>
     </header>
-    <div class="wb-controls" v-if="!config.kiosk && has('agents')">
+    <div class="wb-controls" v-if="!config.kiosk && has('agents') && agentTotal > 1">
       <input class="wb-filter" v-model="filterText" :placeholder="s.filter" :aria-label="s.filter">
       <label>{{ s.sort }}
         <select v-model="sortBy" class="wb-sort">
