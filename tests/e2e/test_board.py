@@ -217,3 +217,22 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     expect(desk.locator(".wb-tile")).to_have_count(4, timeout=SLOW)
     expect(desk.get_by_text("Agents of this queue")).to_be_visible()
     desk.screenshot(path=str(SHOTS / "desk-queue-1920x1080.png"))
+
+
+def test_board_resyncs_by_itself_after_a_network_cut(browser: Any, app_server: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    page.goto(f"{app_server.url}/kiosk?boards=floor&token={KIOSK_TOKEN}")
+    page.wait_for_selector('.wb-tile[data-ext="206"]', timeout=SLOW)
+    ctx.set_offline(True)
+    expect(page.locator(".wb-banner", has_text="lost")).to_be_visible(timeout=30_000)
+    app_server.feed.status(206, "Omer Friedman", 7)  # happens while the tab is cut off
+    page.wait_for_timeout(1000)
+    ctx.set_offline(False)
+    expect(page.locator('.wb-tile[data-ext="206"]')).to_have_attribute(
+        "data-state", "break", timeout=60_000
+    )
+    expect(page.locator(".wb-banner", has_text="lost")).to_have_count(0, timeout=SLOW)
+    ctx.close()

@@ -31,6 +31,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "agents_available": ("Agents available", "נציגים זמינים"),
     "incoming": ("In", "נכנסת"),
     "outgoing": ("Out", "יוצאת"),
+    "outgoing_calls": ("Outgoing calls", "שיחות יוצאות"),
     "sort": ("Sort", "מיון"),
     "filter": ("Filter", "סינון"),
     "sort_status": ("Status", "סטטוס"),

@@ -177,7 +177,9 @@ def register_pages(
         names = status_names(settings, lang)
         with ui.column().classes("p-4 gap-2 w-full"):
             ui.label(f"{t('agent', lang)} {a.record.display_name} · {ext}").classes("text-3xl")
-            Board(publisher, spec.name, config(spec, lang, kiosk=False, links=None))
+            Board(publisher, spec.name, config(spec, lang, kiosk=False, links=None)).classes(
+                "w-full"
+            )
             day = hub.state.day
             now = timebase.now()
             sn = hub.state.clock.now(now) or now
@@ -188,7 +190,7 @@ def register_pages(
             rows = [
                 {"k": t("answered", lang), "v": nums["answered"]},
                 {"k": t("missed", lang), "v": nums["missed"]},
-                {"k": t("outgoing", lang), "v": nums["outgoing"]},
+                {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
             ] + [
                 {"k": names.get(k, k), "v": f"{int(v) // 60}:{int(v) % 60:02d}"}
                 for k, v in nums["time_in_status"].items()
@@ -199,7 +201,7 @@ def register_pages(
                     {"name": "v", "label": "", "field": "v", "align": "right"},
                 ],
                 rows=rows,
-            ).classes("max-w-lg")
+            ).props("dark flat hide-header").classes("max-w-lg")
             if actions is not None and not access.open and user() is not None:
                 _status_control(actions, user() or "", ext, a.record.status_code, lang)
         return None
@@ -251,19 +253,23 @@ def register_pages(
             ),
         )
         with ui.column().classes("p-4 gap-2 w-full"):
-            Board(publisher, spec.name, config(spec, lang, kiosk=False))
+            Board(publisher, spec.name, config(spec, lang, kiosk=False)).classes("w-full")
             day = hub.state.day
             tally = day.queues.get(qid, QueueTally()) if day else QueueTally()
             now = timebase.now()
             nums = queue_numbers(tally, q, hub.state.clock.now(now) or now)
+            labels = metric_texts(lang)
             ui.label(t("today", lang)).classes("text-xl")
             ui.table(
                 columns=[
                     {"name": "k", "label": "", "field": "k", "align": "left"},
                     {"name": "v", "label": "", "field": "v", "align": "right"},
                 ],
-                rows=[{"k": k, "v": "—" if v is None else v} for k, v in nums.items()],
-            ).classes("max-w-lg")
+                rows=[
+                    {"k": labels.get(k, {}).get("label", k), "v": "—" if v is None else v}
+                    for k, v in nums.items()
+                ],
+            ).props("dark flat hide-header").classes("max-w-lg")
             ui.label(t("members_note", lang)).classes("text-sm opacity-70")
         return None
 
