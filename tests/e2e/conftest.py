@@ -143,7 +143,7 @@ language = "he"
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     work = tmp_path_factory.mktemp("wallboard-e2e")
     write_config(work / "wallboard.toml")
@@ -157,7 +157,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     app.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is open, which
+# would break the asyncio tests that run after this module.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is required: `make browser` installs it")
