@@ -20,12 +20,22 @@ from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
 from wallboard.errors import ConfigError
 
 __all__ = [
+    "AuthSettings",
+    "BoardSettings",
     "DaySettings",
+    "KioskSettings",
+    "KioskToken",
     "KpiSettings",
+    "Level",
+    "PrivacySettings",
     "QueueKpiSettings",
+    "QueueThresholds",
     "Settings",
     "SimulatorSettings",
     "StatusName",
+    "TeamSettings",
+    "ThresholdSettings",
+    "UserSettings",
     "VendorSettings",
     "WebSettings",
     "load_settings",
@@ -133,6 +143,105 @@ class WebSettings(_Section):
     language: Literal["en", "he"] = "en"
     stale_after_seconds: float = Field(30.0, gt=0)
     storage_secret: SecretStr | None = None
+    # How often the publisher pushes coalesced deltas to every open board.
+    publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
+
+
+class Level(_Section):
+    """A warn/alarm pair for one number (None: never)."""
+
+    warn: float | None = None
+    alarm: float | None = None
+
+
+class QueueThresholds(_Section):
+    """When a queue's numbers turn amber (warn) and red (alarm)."""
+
+    waiting: Level = Level(warn=3, alarm=6)
+    longest_wait_seconds: Level = Level(warn=60, alarm=120)
+    service_level_percent: Level = Level(warn=80, alarm=70)  # lower is worse
+    abandon_rate_percent: Level = Level(warn=5, alarm=10)
+
+
+class ThresholdSettings(_Section):
+    """Queue thresholds (default + per queue id) and agent time-in-status thresholds."""
+
+    queue: QueueThresholds = QueueThresholds()
+    queues: dict[int, QueueThresholds] = {}
+    # Keyed like the time-per-status tallies: "break:3" (lunch), "talking", "ringing", ...
+    agent_seconds: dict[str, Level] = Field(
+        default_factory=lambda: {
+            "break:3": Level(warn=1500, alarm=1800),
+            "ringing": Level(warn=15, alarm=30),
+        }
+    )
+
+
+class TeamSettings(_Section):
+    """A team: its agents, the queues it answers, and its department."""
+
+    name: str = ""
+    department: str = ""
+    extensions: list[int] = []
+    queues: list[int] = []
+
+
+Widget = Literal["summary", "queues", "waiting", "agents"]
+
+
+class BoardSettings(_Section):
+    """One board: which queues and agents it shows, and how."""
+
+    title: str = ""
+    language: Literal["en", "he"] | None = None
+    queues: list[int] = []  # empty: every queue
+    extensions: list[int] = []
+    teams: list[str] = []
+    departments: list[str] = []
+    widgets: list[Widget] = ["summary", "queues", "waiting", "agents"]
+    sort: Literal["status", "name", "extension", "time"] = "status"
+    sound: bool = False
+    mask_callers: bool | None = None  # None: [privacy] mask_callers
+
+
+class PrivacySettings(_Section):
+    """What of a caller's number a screen may show."""
+
+    mask_callers: bool = True
+    # Digits left visible at the end of a masked number.
+    visible_digits: int = Field(3, ge=0, le=10)
+
+
+class UserSettings(_Section):
+    """A team lead who may log in (hash from `wallboard hash-password`)."""
+
+    password_hash: SecretStr
+    name: str = ""
+    language: Literal["en", "he"] | None = None
+    boards: list[str] = []  # empty: every board
+
+
+class AuthSettings(_Section):
+    """Who may log in; with no users at all the desk pages are open (say so loudly)."""
+
+    users: dict[str, UserSettings] = {}
+    # A TOML file with more `[users.<name>]` tables, kept apart from the main settings.
+    users_file: str = ""
+    session_hours: float = Field(12.0, gt=0)
+
+
+class KioskToken(_Section):
+    """A read-only token for a TV: it opens `/kiosk` with these boards and nothing else."""
+
+    token: SecretStr
+    boards: list[str] = []  # empty: every board
+
+
+class KioskSettings(_Section):
+    """TV kiosks: tokens and defaults."""
+
+    tokens: dict[str, KioskToken] = {}
+    rotate_seconds: float = Field(30.0, ge=5)
 
 
 class SimulatorSettings(_Section):
@@ -172,6 +281,12 @@ class Settings(_Section):
     statuses: StatusSettings = StatusSettings()
     web: WebSettings = WebSettings()
     simulator: SimulatorSettings = SimulatorSettings()
+    thresholds: ThresholdSettings = ThresholdSettings()
+    teams: dict[str, TeamSettings] = {}
+    boards: dict[str, BoardSettings] = {}
+    privacy: PrivacySettings = PrivacySettings()
+    auth: AuthSettings = AuthSettings()
+    kiosk: KioskSettings = KioskSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""

@@ -36,6 +36,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--serve", action="store_true", help="serve the board while replaying")
     p.add_argument("--loop", action="store_true", help="start again at the end (with --speed)")
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="after the end, keep feeding lines appended to the file (like tail -f)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -98,6 +103,39 @@ async def replay_paced(hub: Hub, path: Path, speed: float, loop: bool) -> None:
         await asyncio.sleep(1.0)
 
 
+def _line_frame(line: str) -> str | None:
+    """The frame text of one recording line (`{"t":..,"event":[..]}` or a bare frame)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        log.warning("follow: skipped a line that is not JSON")
+        return None
+    if isinstance(obj, list):
+        return line
+    if isinstance(obj, dict) and isinstance(obj.get("event"), list):
+        return json.dumps(obj["event"], separators=(",", ":"), ensure_ascii=False)
+    log.warning('follow: skipped a line that is not {"t":..,"event":[..]}')
+    return None
+
+
+async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
+    """Feed every line of a growing recording as it is appended, stamped as received now."""
+    hub.feed(ConnectionChanged(timebase.now(), ConnectionState.CONNECTED, f"follow:{path.name}"))
+    buf = ""
+    with path.open(encoding="utf-8") as f:
+        while True:
+            chunk = f.readline()
+            if not chunk:
+                await asyncio.sleep(poll)
+                continue
+            buf += chunk
+            if not buf.endswith("\n"):
+                continue  # a line still being written
+            line, buf = buf.strip(), ""
+            if line and (frame := _line_frame(line)) is not None:
+                hub.feed_frame(frame, timebase.now())
+
+
 def run(args: argparse.Namespace) -> int:
     settings: Settings = load_settings(args.config)
     hub = Hub(settings.fold_settings())
@@ -111,7 +149,10 @@ def run(args: argparse.Namespace) -> int:
         owner = TaskOwner("replay")
 
         async def start() -> None:
-            owner.start("feed", replay_paced(hub, args.file, args.speed or 1.0, args.loop))
+            if args.follow:
+                owner.start("feed", replay_follow(hub, args.file))
+            else:
+                owner.start("feed", replay_paced(hub, args.file, args.speed or 1.0, args.loop))
 
         serve(hub, settings, on_startup=start, on_shutdown=owner.close)
         return 0

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-import json
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
+from pydantic import SecretStr
 
 from wallboard import timebase
 from wallboard.config import Settings
 from wallboard.core.health import stale_since
 from wallboard.core.view import state_view
 from wallboard.hub import Hub
+from wallboard.tasks import TaskOwner
+from wallboard.web.auth import Access
+from wallboard.web.board import broadcast
+from wallboard.web.pages import StatusActions, register_pages
+from wallboard.web.publisher import Publisher
 
-__all__ = ["health", "register", "serve"]
+__all__ = ["STATIC", "health", "register", "serve"]
+
+log = logging.getLogger(__name__)
+
+# The board's JavaScript and CSS live at the repository root (static/).
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:
@@ -36,7 +49,7 @@ def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[s
     }
 
 
-def register(hub: Hub, settings: Settings) -> None:
+def register(hub: Hub, settings: Settings, actions: StatusActions | None = None) -> None:
     """Register the JSON routes and pages for this hub (call once per process)."""
 
     @app.get("/api/state")
@@ -48,23 +61,17 @@ def register(hub: Hub, settings: Settings) -> None:
         ok, body = health(hub, settings, timebase.now())
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @ui.page("/")
-    def index() -> None:
-        ui.dark_mode(True)
-        ui.label("wallboard").classes("text-3xl")
-        status = ui.label()
-        code = ui.code("", language="json").classes("w-full")
+    # The live boards (issue 6): one publisher task feeds every open board element.
+    publisher = Publisher(hub, settings, broadcast)
+    owner = TaskOwner("web")
+    app.add_static_files("/static", str(STATIC))
+    register_pages(hub, settings, publisher, Access(settings), actions)
 
-        def refresh() -> None:
-            view = state_view(hub.state, timebase.now())
-            status.text = (
-                f"{len(view['agents'])} agents · {len(view['queues'])} queues · "
-                f"connection {view['connection']['state']}"
-            )
-            code.content = json.dumps(view, indent=1, ensure_ascii=False)[:20000]
+    def start_publisher() -> None:
+        owner.start("publisher", publisher.run())
 
-        refresh()
-        ui.timer(1.0, refresh)
+    app.on_startup(start_publisher)
+    app.on_shutdown(owner.close)
 
 
 def serve(
@@ -72,9 +79,10 @@ def serve(
     settings: Settings,
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    actions: StatusActions | None = None,
 ) -> None:
     """Run the web server (blocking) with the given start-up and shut-down hooks."""
-    register(hub, settings)
+    register(hub, settings, actions)
     if on_startup is not None:
         app.on_startup(on_startup)
     if on_shutdown is not None:
@@ -89,5 +97,13 @@ def serve(
         reload=False,
         show=False,
         show_welcome_message=False,
-        storage_secret=secret.get_secret_value() if secret is not None else None,
+        storage_secret=_storage_secret(secret),
     )
+
+
+def _storage_secret(secret: SecretStr | None) -> str:
+    """The configured secret, or a random one (logins then last until the next restart)."""
+    if secret is not None:
+        return secret.get_secret_value()
+    log.warning("web.storage_secret is not set: logins will not survive a restart")
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,207 @@
+"""Boards from configuration, and what one board shows of the state (compact, masked JSON).
+
+Built on `core.view` projections; caller numbers are masked here, on the server, so a
+masked number never reaches a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wallboard.config import BoardSettings, Level, QueueThresholds, Settings
+from wallboard.core.kpis import AgentTally, QueueTally
+from wallboard.core.models import Agent, AgentState, Queue, State, status_key
+from wallboard.core.view import agent_view, queue_numbers, queue_view
+from wallboard.web.i18n import Lang
+
+__all__ = [
+    "BoardSpec",
+    "Membership",
+    "agent_json",
+    "board_specs",
+    "mask_number",
+    "queue_json",
+    "thresholds_json",
+]
+
+JSON = dict[str, Any]
+
+DEFAULT_BOARD = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSpec:
+    """One board, resolved: which agents and queues (None: all), language and options."""
+
+    name: str
+    title: str
+    language: Lang
+    queues: frozenset[int] | None
+    extensions: frozenset[int] | None
+    widgets: tuple[str, ...]
+    sort: str
+    sound: bool
+    mask: bool
+
+    def shows_agent(self, extension: int) -> bool:
+        return self.extensions is None or extension in self.extensions
+
+    def shows_queue(self, queue_id: int) -> bool:
+        return self.queues is None or queue_id in self.queues
+
+
+def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
+    exts: set[int] = set(b.extensions)
+    queues: set[int] = set(b.queues)
+    for team_name, team in settings.teams.items():
+        if team_name in b.teams or (team.department and team.department in b.departments):
+            exts |= set(team.extensions)
+    picks_agents = bool(b.extensions or b.teams or b.departments)
+    return BoardSpec(
+        name=name,
+        title=b.title or name,
+        language=b.language or settings.web.language,
+        queues=frozenset(queues) if queues else None,
+        extensions=frozenset(exts) if picks_agents else None,
+        widgets=tuple(b.widgets),
+        sort=b.sort,
+        sound=b.sound,
+        mask=settings.privacy.mask_callers if b.mask_callers is None else b.mask_callers,
+    )
+
+
+def board_specs(settings: Settings) -> dict[str, BoardSpec]:
+    """Every configured board; with none configured, one board 'all' showing everything."""
+    boards = dict(settings.boards) or {DEFAULT_BOARD: BoardSettings(title="")}
+    return {name: _spec(name, b, settings) for name, b in boards.items()}
+
+
+def mask_number(number: str, visible: int) -> str:
+    """'0501234567' → '•••••••567' (keeps the last `visible` digits)."""
+    if not number:
+        return ""
+    keep = number[-visible:] if visible > 0 else ""
+    return "•" * max(0, len(number) - len(keep)) + keep
+
+
+class Membership:
+    """Which agents answer which queue: team config plus queues of calls seen today.
+
+    The vendor's realtime events do not say who belongs to a queue, so this is a best
+    effort: configured teams, and any agent who took a call from the queue today.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.configured: dict[int, set[int]] = {}
+        for team in settings.teams.values():
+            for q in team.queues:
+                self.configured.setdefault(q, set()).update(team.extensions)
+        self.seen: dict[int, set[int]] = {}
+
+    def observe(self, a: Agent) -> None:
+        """Remember the queues of this agent's live calls."""
+        for c in a.calls.values():
+            q = c.info.queue_id
+            if q:
+                self.seen.setdefault(q, set()).add(a.extension)
+
+    def reset_day(self) -> None:
+        self.seen.clear()
+
+    def members(self, queue_id: int) -> set[int]:
+        return self.configured.get(queue_id, set()) | self.seen.get(queue_id, set())
+
+    def available(self, queue_id: int, state: State) -> int:
+        """Members of the queue who are available now."""
+        n = 0
+        for ext in self.members(queue_id):
+            a = state.agents.get(ext)
+            if a is not None and a.state is AgentState.AVAILABLE:
+                n += 1
+        return n
+
+
+def agent_json(a: Agent, state: State, mask: bool, visible: int) -> JSON:
+    """One agent tile: who, status, since when, the current call, today's counts."""
+    v = agent_view(a)
+    day = state.day
+    t = day.agents.get(a.extension, AgentTally()) if day else AgentTally()
+    calls = []
+    for c in v["calls"]:
+        number = c["caller_number"] or ""
+        since = c["answered_at"] if c["status"] == "talking" and c["answered_at"] else None
+        calls.append(
+            {
+                "dir": c["direction"],
+                "st": c["status"],
+                "q": c["queue_id"],
+                "since": since if since is not None else c["status_since"],
+                "num": mask_number(number, visible) if mask else number,
+                "name": "" if mask else (c["caller_name"] or ""),
+            }
+        )
+    return {
+        "x": v["extension"],
+        "n": v["name"] or str(v["extension"]),
+        "s": v["state"],
+        "k": status_key(a.state, a.break_code),
+        "c": v["status_code"],
+        "since": v["state_since"],
+        "known": v["since_known"],
+        "calls": calls,
+        "missed": t.missed,
+        "answered": t.answered,
+    }
+
+
+def queue_json(
+    q: Queue, state: State, server_now: float, available: int, mask: bool, visible: int
+) -> JSON:
+    """One queue tile: today's numbers with the counts behind them, and who waits now."""
+    v = queue_view(q)
+    day = state.day
+    t = day.queues.get(q.queue_id, QueueTally()) if day else QueueTally()
+    nums = queue_numbers(t, q, server_now)
+    # Ticks in the browser from the waiting calls' join times; sending it would make every
+    # queue look changed on every tick.
+    nums.pop("longest_waiting_now", None)
+    return {
+        "id": v["queue_id"],
+        "n": v["name"] or str(v["queue_id"]),
+        "sl_threshold": state.settings.sl_for(q.queue_id),
+        "today": nums,
+        "avail": available,
+        "waiting": [
+            {
+                "id": w["call_id"],
+                "num": mask_number(w["caller_number"], visible) if mask else w["caller_number"],
+                "name": "" if mask else w["caller_name"],
+                "joined": w["joined"],
+            }
+            for w in v["waiting"]
+        ],
+    }
+
+
+def _level(lv: Level) -> list[float | None]:
+    return [lv.warn, lv.alarm]
+
+
+def _queue_levels(t: QueueThresholds) -> JSON:
+    return {
+        "waiting": _level(t.waiting),
+        "longest": _level(t.longest_wait_seconds),
+        "sl": _level(t.service_level_percent),
+        "abandon": _level(t.abandon_rate_percent),
+    }
+
+
+def thresholds_json(settings: Settings) -> JSON:
+    """Warn/alarm levels for the browser, which colours the ticking numbers itself."""
+    th = settings.thresholds
+    return {
+        "queue": _queue_levels(th.queue),
+        "queues": {str(q): _queue_levels(t) for q, t in th.queues.items()},
+        "agent": {k: _level(v) for k, v in th.agent_seconds.items()},
+    }

@@ -1,0 +1,273 @@
+"""The one publisher: every ~200 ms, the hub's changes become one delta per board, sent to
+every open board element of that board; a tab that (re)connects gets a full snapshot.
+
+Each delta is serialised once per board and reused for every tab showing that board, so
+the cost of a tick grows with the number of boards, not with the number of tabs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from wallboard import timebase
+from wallboard.config import Settings
+from wallboard.core.events import DomainEvent
+from wallboard.core.health import last_proof_of_life
+from wallboard.core.models import Changes
+from wallboard.hub import Hub
+from wallboard.web.boards import BoardSpec, Membership, agent_json, board_specs, queue_json
+
+__all__ = ["BoardSink", "Publisher"]
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+
+# Send at least this often even without changes: it carries the server's now and the
+# connection state, so a browser knows the server is alive and data age keeps counting.
+_HEARTBEAT_SECONDS = 1.0
+
+
+class BoardSink(Protocol):
+    """A board element in one browser tab (the publisher only needs these)."""
+
+    board: str
+
+    async def send(self, payload: str) -> bool:
+        """Send a JSON delta or snapshot to this tab; False when the tab is gone."""
+        ...
+
+
+# Sends one payload to every tab of a board at once (a socket.io room): the message is
+# encoded once, not once per tab. Without it, each tab is sent its own copy.
+Broadcast = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Group:
+    spec: BoardSpec
+    seq: int = 0
+    sinks: set[BoardSink] = field(default_factory=set)
+    fresh: set[BoardSink] = field(default_factory=set)
+    # What this board's tabs last got for each queue, so unchanged queues are not resent.
+    queues_sent: dict[str, JSON] = field(default_factory=dict)
+
+
+class Publisher:
+    """Owns the open board elements and feeds them coalesced deltas."""
+
+    def __init__(self, hub: Hub, settings: Settings, broadcast: Broadcast | None = None) -> None:
+        self.hub = hub
+        self.broadcast = broadcast
+        self.settings = settings
+        self.specs = board_specs(settings)
+        self.membership = Membership(settings)
+        self._groups = {name: _Group(spec) for name, spec in self.specs.items()}
+        self._first_pending: float | None = None
+        self._last_sent = 0.0
+        self.ticks = 0
+        hub.subscribe(self._on_event)
+        for a in hub.state.agents.values():
+            self.membership.observe(a)
+
+    # ------------------------------------------------------------ tabs
+
+    def ensure(self, name: str, spec: BoardSpec) -> BoardSpec:
+        """A board made for one page (an agent's or a queue's detail); kept up to date."""
+        g = self._groups.get(name)
+        if g is None:
+            self._groups[name] = _Group(spec)
+        else:
+            g.spec = spec
+        return spec
+
+    def attach(self, sink: BoardSink) -> None:
+        """A new tab shows this board; it gets a snapshot on the next tick."""
+        g = self._groups[sink.board]
+        g.sinks.add(sink)
+        g.fresh.add(sink)
+
+    def resync(self, sink: BoardSink) -> None:
+        """The tab (re)connected or saw a gap: send it a full snapshot next tick."""
+        g = self._groups.get(sink.board)
+        if g is not None and sink in g.sinks:
+            g.fresh.add(sink)
+
+    def detach(self, sink: BoardSink) -> None:
+        g = self._groups.get(sink.board)
+        if g is not None:
+            g.sinks.discard(sink)
+            g.fresh.discard(sink)
+
+    @property
+    def tabs(self) -> int:
+        return sum(len(g.sinks) for g in self._groups.values())
+
+    # ------------------------------------------------------------ the loop
+
+    def _on_event(self, event: DomainEvent) -> None:
+        if self._first_pending is None:
+            self._first_pending = event.received
+
+    async def run(self) -> None:
+        """The publisher task: tick forever at the configured interval."""
+        interval = self.settings.web.publish_interval_seconds
+        # Everything loaded by now (modules, NiceGUI, FastAPI) lives as long as the process;
+        # taking it out of the collector's full passes keeps their pauses (which a board
+        # would see as latency) short.
+        gc.collect()
+        gc.freeze()
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            # A fixed cadence (not sleep-after-work), so a slow tick does not add latency
+            # to the next; a late one runs at once and the schedule starts over.
+            due += interval
+            delay = due - loop.time()
+            if delay < 0:
+                due, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
+            try:
+                await self.tick()
+            except Exception:  # one bad tick must not stop the boards
+                log.exception("publisher tick failed")
+
+    async def tick(self) -> None:
+        """Take the hub's changes and send each board its delta (and snapshots to new tabs)."""
+        self.ticks += 1
+        changes = self.hub.take_changes()
+        first, self._first_pending = self._first_pending, None
+        local_now = timebase.now()
+        state = self.hub.state
+        if changes.day_reset:
+            self.membership.reset_day()
+        for ext in changes.agents:
+            a = state.agents.get(ext)
+            if a is not None:
+                self.membership.observe(a)
+        beat = local_now - self._last_sent >= _HEARTBEAT_SECONDS
+        if not (changes or beat or any(g.fresh for g in self._groups.values())):
+            return
+        self._last_sent = local_now
+        head = self._head(local_now, first)
+        for g in list(self._groups.values()):  # a page may add a group while we await
+            if not g.sinks:
+                continue
+            if changes or beat:
+                g.seq += 1
+                payload = json.dumps(
+                    {**head, **self._delta(g.spec, changes, local_now), "seq": g.seq},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+                if self.broadcast is not None:
+                    # Tabs still waiting for their snapshot ignore it (no sequence yet).
+                    await self.broadcast(g.spec.name, payload)
+                else:
+                    for sink in list(g.sinks - g.fresh):
+                        if not await sink.send(payload):
+                            self.detach(sink)
+            if g.fresh:
+                snap = json.dumps(
+                    {**head, **self.snapshot(g.spec, local_now), "seq": g.seq},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+                fresh, g.fresh = g.fresh, set()
+                for sink in fresh:
+                    if not await sink.send(snap):
+                        self.detach(sink)
+
+    # ------------------------------------------------------------ payloads
+
+    def _head(self, local_now: float, first_event: float | None) -> JSON:
+        state = self.hub.state
+        clock = state.clock
+        server_now = clock.now(local_now)
+        skew = clock.skew() if server_now is not None else 0.0
+        conn = state.connection
+
+        def server(t: float | None) -> float | None:
+            return None if t is None else round(t + skew, 3)
+
+        return {
+            "now": round(server_now if server_now is not None else local_now, 3),
+            "shift": clock.shift,
+            "conn": {
+                "state": conn.state.value,
+                "since": server(conn.since),
+                "last": server(conn.last_event),
+                # Staleness runs from the last proof of life (an event or the connector's
+                # liveness report), so a quiet but healthy night is not "stale".
+                "alive": server(last_proof_of_life(conn)),
+                "detail": conn.detail,
+            },
+            # Local receive time of the oldest event in this batch, and when the delta was
+            # built: bench/fanout.py splits latency into batching and delivery with them.
+            "ev": None if first_event is None else round(first_event, 4),
+            "at": round(local_now, 4),
+        }
+
+    def _server_now(self, local_now: float) -> float:
+        sn = self.hub.state.clock.now(local_now)
+        return sn if sn is not None else local_now
+
+    def _queues(self, spec: BoardSpec, ids: set[int] | None, local_now: float) -> JSON:
+        state = self.hub.state
+        privacy = self.settings.privacy
+        sn = self._server_now(local_now)
+        out: JSON = {}
+        for q in state.queues.values():
+            if not spec.shows_queue(q.queue_id) or (ids is not None and q.queue_id not in ids):
+                continue
+            avail = self.membership.available(q.queue_id, state)
+            out[str(q.queue_id)] = queue_json(
+                q, state, sn, avail, spec.mask, privacy.visible_digits
+            )
+        return out
+
+    def _delta(self, spec: BoardSpec, changes: Changes, local_now: float) -> JSON:
+        if changes.snapshot or changes.day_reset:
+            return self.snapshot(spec, local_now)
+        state = self.hub.state
+        privacy = self.settings.privacy
+        agents: JSON = {}
+        gone: list[int] = []
+        for ext in changes.agents:
+            if not spec.shows_agent(ext):
+                continue
+            a = state.agents.get(ext)
+            if a is None:
+                gone.append(ext)
+            else:
+                agents[str(ext)] = agent_json(a, state, spec.mask, privacy.visible_digits)
+        # Agents available per queue may change with any agent: resend this board's queues
+        # when agents changed (a handful of queues, cheap), else only the changed ones.
+        qids = None if changes.agents else set(changes.queues)
+        queues: JSON = {}
+        if changes.agents or changes.queues:
+            g = self._groups[spec.name]
+            for k, v in self._queues(spec, qids, local_now).items():
+                if g.queues_sent.get(k) != v:
+                    queues[k] = g.queues_sent[k] = v
+        qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
+        return {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
+
+    def snapshot(self, spec: BoardSpec, local_now: float) -> JSON:
+        """Everything this board shows, for a new or resyncing tab."""
+        state = self.hub.state
+        privacy = self.settings.privacy
+        agents = {
+            str(ext): agent_json(a, state, spec.mask, privacy.visible_digits)
+            for ext, a in state.agents.items()
+            if spec.shows_agent(ext)
+        }
+        queues = self._queues(spec, None, local_now)
+        self._groups[spec.name].queues_sent = dict(queues)
+        return {"full": True, "agents": agents, "gone": [], "queues": queues, "qgone": []}
