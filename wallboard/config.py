@@ -20,11 +20,14 @@ from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
 from wallboard.errors import ConfigError
 
 __all__ = [
+    "ApiSettings",
+    "CdrSettings",
     "DaySettings",
     "KpiSettings",
     "QueueKpiSettings",
     "Settings",
     "StatusName",
+    "StoreSettings",
     "VendorSettings",
     "WebSettings",
     "load_settings",
@@ -119,6 +122,54 @@ class WebSettings(_Section):
     storage_secret: SecretStr | None = None
 
 
+class CdrSettings(_Section):
+    """The vendor's CDR webhook (PROTOCOL.md §6)."""
+
+    enabled: bool = True
+    path: str = "/vendor/cdr"
+    # Required either in the path (`path` ending in the secret) or in this header.
+    secret: SecretStr | None = None
+    secret_header: str = "X-Wallboard-Secret"
+    # Source addresses or networks allowed to post (empty: any).
+    allow_ips: list[str] = []
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    # CDR `time` is the local wall clock of `day.timezone` read as epoch ("Israel time").
+    time_is_local: bool = True
+    # Fill today from the Call Log API at start-up (needs `api.code`).
+    backfill: bool = True
+
+    @field_validator("path")
+    @classmethod
+    def _slash(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("must start with '/'")
+        return v
+
+
+class StoreSettings(_Section):
+    """The SQLite database: CDRs, worklist, audit log."""
+
+    path: str = "wallboard.db"
+
+
+class ApiSettings(_Section):
+    """The vendor's REST APIs (Call Log, Active Calls, Extensions, Login/Logout, Click2Call)."""
+
+    code: SecretStr | None = None
+    call_log_url: str = "https://api.voicenter.com/hub/cdr/"
+    click2call_url: str = "https://api.voicenter.com/ForwardDialer/click2call.aspx"
+    # The vendor's reference leaves the Login/Logout URI blank: ask Voicenter for yours.
+    login_logout_url: str = ""
+    extensions_url: str = "https://monitor.voicenter.co.il/Comet/api/GetExtensions"
+    extensions_calls_url: str = "https://monapisec.voicenter.co.il/comet/API/GetExtensionsCalls"
+    queues_callers_url: str = "https://monapisec.voicenter.co.il/comet/API/GetQueuesCallers"
+    call_log_per_minute: int = Field(30, gt=0)
+    timeout_seconds: float = Field(15.0, gt=0)
+    # Who may change statuses and place callbacks (empty: every signed-in team lead).
+    allowed_actors: list[str] = []
+    record_callbacks: bool = True
+
+
 class Settings(_Section):
     """All settings of one wallboard process."""
 
@@ -128,6 +179,9 @@ class Settings(_Section):
     day: DaySettings = DaySettings()
     statuses: StatusSettings = StatusSettings()
     web: WebSettings = WebSettings()
+    cdr: CdrSettings = CdrSettings()
+    store: StoreSettings = StoreSettings()
+    api: ApiSettings = ApiSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""

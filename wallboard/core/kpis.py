@@ -21,6 +21,7 @@ __all__ = [
     "average_wait",
     "longest_waiting_now",
     "record_abandon",
+    "record_agent_call",
     "record_answer",
     "record_offer",
     "service_level",
@@ -102,6 +103,27 @@ def record_abandon(tally: QueueTally, wait: int | None, short_threshold: int) ->
     tally.longest_wait = max(tally.longest_wait, w)
     if wait is not None and w < short_threshold:
         tally.short_abandoned += 1
+
+
+def record_agent_call(
+    t: AgentTally, call_id: str, *, incoming: bool, outgoing: bool, answered: bool, talk: int
+) -> bool:
+    """A finished call of this agent (CDR / Call Log): counted once per call id.
+
+    Outgoing +1 for an outgoing or click-to-call call; answered +1 for an answered
+    incoming call; talk time += its talk seconds when answered. False if already counted.
+    """
+    if call_id in t.seen_calls:
+        return False
+    t.seen_calls.add(call_id)
+    if outgoing:
+        t.outgoing += 1
+    if answered:
+        t.answered_calls.add(call_id)
+        if incoming:
+            t.answered += 1
+        t.talk_seconds += max(0, talk)
+    return True
 
 
 def service_level(t: QueueTally) -> float | None:
