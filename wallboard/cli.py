@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import replay
+from wallboard.commands import cdr, replay
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay]
+_COMMANDS = [replay, cdr]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -221,11 +221,8 @@ def ack_body(encoding: Encoding, err: int, desc: str) -> tuple[bytes, str]:
         xml = xmlrpc.client.dumps(({"Err": err, "Errdesc": desc},), methodresponse=True)
         return xml.encode("utf-8"), "text/xml; charset=utf-8"
     if encoding is Encoding.FORM:
-        from urllib.parse import urlencode
-
-        return urlencode(
-            {"Err": err, "Errdesc": desc}
-        ).encode(), "application/x-www-form-urlencoded"
+        form = urlencode({"Err": err, "Errdesc": desc}).encode()
+        return form, "application/x-www-form-urlencoded"
     return json.dumps({"Err": err, "Errdesc": desc}).encode(), "application/json"
 
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
-from wallboard import timebase
+from wallboard import cdr_service, timebase
 from wallboard.config import Settings
 from wallboard.core.events import ConnectionState
 from wallboard.core.view import state_view
@@ -64,6 +64,8 @@ def register(hub: Hub, settings: Settings) -> None:
 
         refresh()
         ui.timer(1.0, refresh)
+
+    cdr_service.install(hub, settings)  # CDR webhook, /history, /worklist (issue 7)
 
 
 def serve(

@@ -1,0 +1,95 @@
+"""Wires CDR intake, store, vendor REST client, actions and their pages into the web app."""
+
+from __future__ import annotations
+
+import logging
+
+from wallboard.actions import Actions
+from wallboard.cdr_intake import CdrIntake
+from wallboard.cdr_intake import register as register_webhook
+from wallboard.config import Settings
+from wallboard.errors import WallboardError
+from wallboard.hub import Hub
+from wallboard.store.db import Store
+from wallboard.tasks import TaskOwner
+from wallboard.vendor.api import VendorApi, VendorApiSettings
+
+__all__ = ["CdrService", "install"]
+
+log = logging.getLogger(__name__)
+
+
+def api_settings(settings: Settings) -> VendorApiSettings:
+    """The REST client's settings from the `[api]` section."""
+    a = settings.api
+    return VendorApiSettings(
+        code=a.code,
+        call_log_url=a.call_log_url,
+        click2call_url=a.click2call_url,
+        login_logout_url=a.login_logout_url,
+        extensions_url=a.extensions_url,
+        extensions_calls_url=a.extensions_calls_url,
+        queues_callers_url=a.queues_callers_url,
+        call_log_per_minute=a.call_log_per_minute,
+        timeout_seconds=a.timeout_seconds,
+    )
+
+
+class CdrService:
+    """Everything after-call: webhook, store, backfill, actions; started with the app."""
+
+    def __init__(self, settings: Settings, hub: Hub) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.store = Store(settings.store.path)
+        self.intake = CdrIntake(settings, self.store, hub)
+        self.api = VendorApi(api_settings(settings))
+        self.actions = Actions(
+            self.api,
+            self.store,
+            hub,
+            allowed_actors=settings.api.allowed_actors,
+            status_codes=settings.statuses.names.keys(),
+            record_calls=settings.api.record_callbacks,
+        )
+        self.tasks = TaskOwner("cdr")
+
+    async def start(self) -> None:
+        """Open the store, feed today's CDRs, start the Call Log backfill."""
+        self.store.open()
+        n = await self.intake.replay_today()
+        log.info("fed %d stored CDRs of today", n)
+        code = self.settings.api.code
+        if self.settings.cdr.backfill and code is not None and code.get_secret_value():
+            self.tasks.start("backfill", self._backfill())
+
+    async def _backfill(self) -> None:
+        try:
+            n = await self.intake.backfill(self.api, sorted(self.hub.state.queues))
+        except WallboardError as e:
+            log.warning("Call Log backfill failed: %s", e)
+            return
+        log.info("Call Log backfill: %d calls not seen before", n)
+
+    async def stop(self) -> None:
+        """Stop tasks, close the HTTP session and the store."""
+        await self.tasks.close()
+        await self.api.close()
+        self.store.close()
+
+
+def install(hub: Hub, settings: Settings) -> CdrService | None:
+    """Register the webhook and the history and worklist pages; start/stop with the app."""
+    if not settings.cdr.enabled:
+        return None
+    from nicegui import app
+
+    from wallboard.web import history, worklist
+
+    service = CdrService(settings, hub)
+    register_webhook(service.intake)
+    history.register(service)
+    worklist.register(service)
+    app.on_startup(service.start)
+    app.on_shutdown(service.stop)
+    return service

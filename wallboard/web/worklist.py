@@ -1,0 +1,132 @@
+"""The abandoned-caller worklist: who abandoned today and was not reached since; call back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+
+from wallboard import timebase
+from wallboard.errors import WallboardError
+from wallboard.worklist import WorkItem, build_worklist, time_to_callback
+
+if TYPE_CHECKING:
+    from wallboard.cdr_service import CdrService
+
+__all__ = ["register", "worklist_items"]
+
+log = logging.getLogger(__name__)
+
+# Ticks every "ago" in the browser from the server's clock (skew taken at page load).
+_TICKER = """
+<script>
+window.wbSkew = window.wbSkew ?? 0;
+function wbFmt(s){s=Math.max(0,Math.floor(s));const h=Math.floor(s/3600),m=Math.floor(s%3600/60);
+ return (h?h+'h ':'')+m+'m '+String(s%60).padStart(2,'0')+'s';}
+setInterval(()=>{const now=Date.now()/1000+window.wbSkew;
+ document.querySelectorAll('[data-since]').forEach(e=>{e.textContent=wbFmt(now-e.dataset.since)});},1000);
+</script>
+"""
+
+
+async def worklist_items(service: CdrService) -> list[WorkItem]:
+    """Today's worklist from the store."""
+    start, _ = service.intake.today_bounds()
+    rows = await service.intake.today_rows()
+    callbacks = await service.store.callbacks_since(start)
+    return build_worklist((r.cdr for r in rows), callbacks, service.intake.zone)
+
+
+def _fmt_seconds(v: float | None) -> str:
+    if v is None:
+        return "—"
+    s = int(v)
+    return f"{s // 60}m {s % 60:02d}s"
+
+
+def register(service: CdrService, user_of: Callable[[], str] | None = None) -> None:
+    """Register `/worklist`; `user_of` names the signed-in team lead (from the session)."""
+
+    @ui.page("/worklist")
+    async def worklist_page(user: str = "", ext: int | None = None) -> None:
+        ui.dark_mode(True)
+        ui.add_body_html(_TICKER)
+        ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
+        actor = user_of() if user_of is not None else user
+        with ui.row().classes("items-center w-full"):
+            ui.label("Abandoned callers").classes("text-3xl")
+            ui.space()
+            who = ui.input("Team lead", value=actor).props("dark dense outlined")
+            if user_of is not None:
+                who.disable()
+            my_ext = ui.number("My extension", value=ext, format="%d").props("dark dense outlined")
+        figures = ui.row().classes("gap-8 text-xl")
+        body = ui.column().classes("w-full")
+
+        async def call_back(item: WorkItem) -> None:
+            if not who.value or my_ext.value is None:
+                ui.notify("Enter your name and extension first", type="warning")
+                return
+            try:
+                await service.actions.call_back(
+                    str(who.value), int(my_ext.value), item.call_id, item.number
+                )
+            except WallboardError as e:
+                ui.notify(f"Call back failed: {e}", type="negative")
+            else:
+                ui.notify(f"Calling {item.number} from extension {int(my_ext.value)}")
+            await refresh()
+
+        async def refresh() -> None:
+            items = await worklist_items(service)
+            open_items = [i for i in items if not i.closed]
+            closed = [i for i in items if i.closed]
+            figures.clear()
+            with figures:
+                ui.label(f"Open: {len(open_items)}").classes("wb-open")
+                ui.label(f"Reached: {len(closed)}")
+                ui.label(f"Avg time to callback: {_fmt_seconds(time_to_callback(items))}").classes(
+                    "wb-ttc"
+                )
+            body.clear()
+            with body:
+                if not open_items:
+                    ui.label("Nobody is waiting for a call back.").classes("text-lg")
+                for i in open_items:
+                    card = ui.card().classes("w-full wb-item").props("dark flat bordered")
+                    with card, ui.row().classes("items-center w-full gap-6"):
+                        ui.label(i.number).classes("text-2xl font-mono")
+                        ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
+                        ui.label(f"waited {_fmt_seconds(i.wait)}")
+                        with ui.row().classes("gap-1"):
+                            ui.label("abandoned")
+                            ui.html(f'<span data-since="{i.abandoned_at}"></span>')
+                            ui.label("ago")
+                        if i.abandons > 1:
+                            ui.badge(f"{i.abandons}× today", color="orange")
+                        last = i.callbacks[-1] if i.callbacks else None
+                        if last is not None:
+                            state = "called back" if last.ok else "call back failed"
+                            ui.label(f"{state} by {last.actor} (ext {last.from_extension})")
+                            with ui.row().classes("gap-1"):
+                                ui.html(f'<span data-since="{last.at}"></span>')
+                                ui.label("ago")
+                        ui.space()
+                        ui.button("Call back", on_click=lambda _, it=i: call_back(it)).props(
+                            "color=green"
+                        )
+                if closed:
+                    ui.label("Reached since").classes("text-xl mt-4")
+                    for i in closed:
+                        by = i.callbacks[-1].actor if i.callbacks else "—"
+                        assert i.reached_at is not None
+                        ui.label(
+                            f"{i.number} · {i.queue_name} · reached "
+                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} after abandoning"
+                            f" · called back by {by}"
+                        ).classes("wb-closed")
+
+        await refresh()
+        ui.timer(5.0, refresh)
