@@ -81,8 +81,10 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        # NiceGUI's ui.run does nothing when it sees it runs under pytest: hide that.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         env = {
-            **os.environ,
+            **env,
             "WALLBOARD_WEB_PORT": str(self.port),
             "WALLBOARD_STORE_PATH": str(self.db),
             "WALLBOARD_CDR_SECRET": SECRET,
