@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) \
-		$(BIN)/wallboard replay tests/fixtures/realtime --speed 1 --serve --loop
+		$(BIN)/wallboard demo
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -28,8 +28,8 @@ from wallboard.vendor.api import VendorApi
 from wallboard.vendor.cdr import (
     Cdr,
     Encoding,
+    TimeRule,
     ack_body,
-    cdr_utc,
     detect_encoding,
     parse_cdr,
     to_call_completed,
@@ -61,7 +61,7 @@ class CdrIntake:
         self.store = store
         self.hub = hub
         self.stats = IntakeStats()
-        self.zone = settings.day.timezone if self.cfg.time_is_local else None
+        self.rule = TimeRule(settings.day.timezone, self.cfg.time_stamps)
         self._nets = [ipaddress.ip_network(n, strict=False) for n in self.cfg.allow_ips]
         self._today: list[CallCompleted] = []
         hub.subscribe(self._on_event)
@@ -125,7 +125,7 @@ class CdrIntake:
         return (200, *ack_body(encoding, 0, "OK"))
 
     def _feed(self, cdr: Cdr, received: float | None) -> None:
-        event = to_call_completed(cdr, received, self.zone)
+        event = to_call_completed(cdr, received, self.rule)
         if event.sip_user:
             self._today.append(event)
         self.hub.feed(event)
@@ -146,7 +146,7 @@ class CdrIntake:
         """Stored CDRs that started in [start, end) true UTC, oldest first."""
         # Stored `time` may be shifted by up to a day's offset: widen, then filter exactly.
         rows = await self.store.cdrs_between(int(start) - 86400, int(end) + 86400)
-        return [r for r in rows if start <= cdr_utc(r.cdr.time, self.zone) < end]
+        return [r for r in rows if start <= self.rule.utc(r.cdr) < end]
 
     async def replay_today(self) -> int:
         """Feed today's stored CDRs to the hub (idempotent: the fold counts each call once)."""

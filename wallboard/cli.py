@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import cdr, replay
+from wallboard.commands import cdr, demo, replay, simulate
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay, cdr]
+_COMMANDS = [replay, simulate, demo, cdr]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ __all__ = [
     "KpiSettings",
     "QueueKpiSettings",
     "Settings",
+    "SimulatorSettings",
     "StatusName",
     "StoreSettings",
     "VendorSettings",
@@ -53,12 +54,27 @@ class VendorSettings(_Section):
     password: SecretStr | None = None
     token: SecretStr | None = None
     protocol: Literal["auto", "eio3", "eio4"] = "auto"
+    # Per server (host or URL as in URLList/MonitorList) overrides of `protocol`.
+    server_protocols: dict[str, Literal["auto", "eio3", "eio4"]] = {}
+    # Use these monitor servers instead of the ones the login returns (in order).
+    servers: list[str] = []
     keepalive_seconds: float = Field(60.0, gt=0)
+    # Our Engine.IO pings: at most this far apart, and a pong must come within this long.
+    ping_interval_seconds: float = Field(10.0, gt=0)
+    pong_timeout_seconds: float = Field(8.0, gt=0)
     backoff_min_seconds: float = Field(2.0, gt=0)
     backoff_max_seconds: float = Field(120.0, gt=0)
+    # After the vendor refuses our credentials, wait this long before trying again.
+    auth_retry_seconds: float = Field(300.0, gt=0)
     connect_timeout_seconds: float = Field(10.0, gt=0)
+    login_timeout_seconds: float = Field(15.0, gt=0)
+    # Ask for `resync` when the snapshots have not arrived this long after loginSuccess.
+    snapshot_timeout_seconds: float = Field(5.0, gt=0)
+    # Refresh the socket token this long before it expires, then reconnect with it.
+    refresh_before_seconds: float = Field(60.0, ge=0)
     record_dir: str = ""
     record_max_mb: int = Field(512, gt=0)
+    record_file_max_mb: int = Field(64, gt=0)
 
 
 class QueueKpiSettings(_Section):
@@ -133,8 +149,9 @@ class CdrSettings(_Section):
     # Source addresses or networks allowed to post (empty: any).
     allow_ips: list[str] = []
     max_body_bytes: int = Field(1_000_000, gt=0)
-    # CDR `time` is the local wall clock of `day.timezone` read as epoch ("Israel time").
-    time_is_local: bool = True
+    # CDR `time`: "local" = the wall clock of `day.timezone` read as epoch (the docs'
+    # "Israel time"), "utc" = true UTC, "auto" = decide per CDR from its ivruniqueid.
+    time_stamps: Literal["auto", "local", "utc"] = "auto"
     # Fill today from the Call Log API at start-up (needs `api.code`).
     backfill: bool = True
 
@@ -170,6 +187,29 @@ class ApiSettings(_Section):
     record_callbacks: bool = True
 
 
+class SimulatorSettings(_Section):
+    """The built-in vendor simulator (`wallboard simulate`, `wallboard demo`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8090, ge=0, le=65535)
+    agents: int = Field(40, ge=1, le=20000)
+    queues: int = Field(5, ge=1, le=2000)
+    speed: float = Field(1.0, ge=0.1, le=1000)
+    seed: int = 1
+    scenario: str = ""
+    flat_curve: bool = False
+    username: str = "demo"
+    password: SecretStr = SecretStr("demo")
+    token: SecretStr = SecretStr("demo-token")
+    api_code: SecretStr = SecretStr("demo-code")
+    token_ttl_seconds: float = Field(3600.0, gt=0)
+    ping_interval_ms: int = Field(60000, gt=0)
+    ping_timeout_ms: int = Field(180000, gt=0)
+    cdr_url: str = ""
+    cdr_format: Literal["json", "form", "xmlrpc"] = "json"
+    cdr_retry_seconds: list[float] = [5.0, 30.0, 120.0, 600.0, 1800.0]
+
+
 class Settings(_Section):
     """All settings of one wallboard process."""
 
@@ -182,6 +222,8 @@ class Settings(_Section):
     cdr: CdrSettings = CdrSettings()
     store: StoreSettings = StoreSettings()
     api: ApiSettings = ApiSettings()
+
+    simulator: SimulatorSettings = SimulatorSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""

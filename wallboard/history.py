@@ -28,7 +28,7 @@ from wallboard.core.kpis import (
     service_level,
 )
 from wallboard.core.models import FoldSettings
-from wallboard.vendor.cdr import Cdr, ai_insights, to_call_completed
+from wallboard.vendor.cdr import Cdr, TimeRule, ai_insights, to_call_completed
 
 __all__ = ["DayHistory", "build_history", "csv_export", "queue_row"]
 
@@ -64,13 +64,13 @@ def _queue_call(
 
 
 def build_history(
-    cdrs: Iterable[Cdr], settings: FoldSettings, zone: str | None = None
+    cdrs: Iterable[Cdr], settings: FoldSettings, rule: TimeRule | None = None
 ) -> dict[str, DayHistory]:
     """Tally CDRs into days (keyed by local date of the day's start), oldest first."""
     days: dict[str, DayHistory] = {}
     tz = _zone(settings.timezone)
     for cdr in cdrs:
-        ev = to_call_completed(cdr, None, zone)
+        ev = to_call_completed(cdr, None, rule)
         bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
         day = days.get(bounds.key)
         if day is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from wallboard.core.events import CallDirection, QueueReason
 from wallboard.store.db import CallbackRow
-from wallboard.vendor.cdr import Cdr, cdr_utc, direction, is_c2c_leg2, queue_outcome
+from wallboard.vendor.cdr import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 
 __all__ = ["WorkItem", "build_worklist", "normalize_number", "time_to_callback"]
 
@@ -67,10 +67,14 @@ def _reached_number(cdr: Cdr) -> str | None:
 
 
 def build_worklist(
-    cdrs: Iterable[Cdr], callbacks: Sequence[CallbackRow], zone: str | None = None
+    cdrs: Iterable[Cdr], callbacks: Sequence[CallbackRow], rule: TimeRule | None = None
 ) -> list[WorkItem]:
     """Every number that abandoned today, newest abandon first (open and closed)."""
-    ordered = sorted(cdrs, key=lambda c: c.time)
+
+    def start(cdr: Cdr) -> float:
+        return float(rule.utc(cdr) if rule is not None else cdr.time)
+
+    ordered = sorted(cdrs, key=start)
     latest: dict[str, Cdr] = {}
     count: dict[str, int] = {}
     reached: dict[str, float] = {}  # number → start of the last answered call
@@ -81,10 +85,12 @@ def build_worklist(
             count[n] = count.get(n, 0) + 1
         other = _reached_number(cdr)
         if other:
-            reached[normalize_number(other)] = float(cdr_utc(cdr.time, zone))
+            reached[normalize_number(other)] = float(
+                rule.utc(cdr) if rule is not None else cdr.time
+            )
     items = []
     for n, cdr in latest.items():
-        at = float(cdr_utc(cdr.time, zone))
+        at = start(cdr)
         got = reached.get(n)
         presses = tuple(c for c in callbacks if normalize_number(c.number) == n and c.at >= at - 1)
         items.append(

@@ -34,7 +34,7 @@ async def intake(tmp_path: Path):
         {
             "WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"),
             "WALLBOARD_DAY_TIMEZONE": "UTC",
-            "WALLBOARD_CDR_TIME_IS_LOCAL": "false",
+            "WALLBOARD_CDR_TIME_STAMPS": "utc",
         },
     )
     store = Store(settings.store.path)

@@ -192,3 +192,20 @@ def test_ai_insights():
     cdr2, _ = parse_cdr(form.encode(), "application/x-www-form-urlencoded")
     ai2 = ai_insights(cdr2)
     assert ai2 is not None and ai2.summary == "hi"
+
+
+def test_time_rule_auto_reads_the_id_wall_clock():
+    from wallboard.vendor.cdr import TimeRule
+
+    rule = TimeRule("Asia/Jerusalem", "auto")
+    fixture, _ = parse_cdr(JSON_QUEUE)  # id 20200721121327…, time = that wall clock as epoch
+    assert rule.utc(fixture) == cdr_utc(fixture.time, "Asia/Jerusalem") == fixture.time - 3 * 3600
+    utc = int(datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp())  # 11:00 in Israel
+    sim = json.loads(JSON_QUEUE)
+    sim.update(ivruniqueid="20260302110000000001abcdef01", time=utc)  # true UTC stamps
+    assert rule.utc(parse_cdr(json.dumps(sim).encode())[0]) == utc
+    assert TimeRule("Asia/Jerusalem", "utc").utc(fixture) == fixture.time
+    assert TimeRule("Asia/Jerusalem", "local").utc(fixture) == fixture.time - 3 * 3600
+    no_id = json.loads(JSON_QUEUE)
+    no_id["ivruniqueid"] = "abc"
+    assert rule.utc(parse_cdr(json.dumps(no_id).encode())[0]) == fixture.time - 3 * 3600

@@ -11,7 +11,7 @@ from nicegui import app, ui
 from wallboard import timebase
 from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.history import DayHistory, build_history, csv_export, queue_row
-from wallboard.vendor.cdr import ai_insights, cdr_utc
+from wallboard.vendor.cdr import ai_insights
 
 if TYPE_CHECKING:
     from wallboard.cdr_service import CdrService
@@ -26,7 +26,7 @@ async def _days(service: CdrService) -> tuple[dict[str, DayHistory], str]:
     start, end = intake.today_bounds()
     rows = await intake.rows_between(start - 7 * 86400 - 3600, end)
     days = build_history(
-        (r.cdr for r in rows), service.settings.fold_settings(), service.intake.zone
+        (r.cdr for r in rows), service.settings.fold_settings(), service.intake.rule
     )
     from wallboard.core.clock import day_bounds
 
@@ -205,7 +205,7 @@ def register(service: CdrService) -> None:
         row, _raw = found
         cdr = row.cdr
         ui.label(f"Call {cdr.ivruniqueid}").classes("text-2xl")
-        utc = cdr_utc(cdr.time, service.intake.zone)
+        utc = service.intake.rule.utc(cdr)
         facts = {
             "Type": cdr.type,
             "Status": cdr.status,

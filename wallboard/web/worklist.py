@@ -36,7 +36,7 @@ async def worklist_items(service: CdrService) -> list[WorkItem]:
     start, _ = service.intake.today_bounds()
     rows = await service.intake.today_rows()
     callbacks = await service.store.callbacks_since(start)
-    return build_worklist((r.cdr for r in rows), callbacks, service.intake.zone)
+    return build_worklist((r.cdr for r in rows), callbacks, service.intake.rule)
 
 
 def _fmt_seconds(v: float | None) -> str:

@@ -1,0 +1,229 @@
+"""The simulator as a server: login, the EIO3 socket, REST APIs, faults, agreement."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from wallboard.config import SimulatorSettings
+from wallboard.hub import Hub
+from wallboard.sim.model import CallCentre
+from wallboard.sim.server import Simulator, model_config
+
+pytestmark = pytest.mark.integration
+
+START = 1_763_888_400.0  # 10:00 in Israel: a busy morning
+
+
+def _settings(**kw: object) -> SimulatorSettings:
+    base: dict[str, object] = {
+        "agents": 30,
+        "queues": 4,
+        "speed": 50.0,
+        "seed": 7,
+        "port": 0,
+        "ping_interval_ms": 1000,
+        "ping_timeout_ms": 1000,
+    }
+    base.update(kw)
+    return SimulatorSettings.model_validate(base)
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    s = _settings()
+    simulator = Simulator(s, CallCentre(model_config(s, START)))
+    await simulator.start("127.0.0.1", 0)
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+async def _login(http: aiohttp.ClientSession, sim: Simulator) -> str:
+    async with http.post(
+        f"{sim.base_url}/monitorAPI/Login/Account", json={"username": "demo", "password": "demo"}
+    ) as r:
+        assert r.status == 200
+        body = await r.json()
+    socket = body["Data"]["Socket"]
+    assert socket["URLList"] == [sim.base_url]
+    token: str = socket["Token"]
+    return token
+
+
+def _ws_url(sim: Simulator, token: str) -> str:
+    return f"{sim.base_url}/socket.io/?EIO=3&transport=websocket&token={token}"
+
+
+async def test_bad_login_is_401(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/Account", json={"username": "demo", "password": "x"}
+        ) as r:
+            assert r.status == 401
+        async with http.post(f"{sim.base_url}/monitorAPI/Login/Token", data="{nope") as r:
+            assert r.status == 500
+
+
+async def test_refused_token_gets_41_and_close(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(_ws_url(sim, "wrong")) as ws:
+        got = [m.data async for m in ws if m.type is aiohttp.WSMsgType.TEXT]
+    assert got[0].startswith("0{") and got[1:] == ["40", "41"]
+
+
+async def test_handshake_snapshots_ping_and_live_events(sim: Simulator) -> None:
+    hub = Hub()
+    names: list[str] = []
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            first = await ws.receive_str()
+            handshake = json.loads(first[1:])
+            assert first[0] == "0" and handshake["pingInterval"] == 1000
+            assert handshake["upgrades"] == []
+            assert await ws.receive_str() == "40"
+            await ws.send_str("2")
+            pong = False
+            for _ in range(2000):
+                msg = await asyncio.wait_for(ws.receive(), 10)
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                if msg.data == "3":
+                    pong = True
+                    continue
+                assert msg.data.startswith("42")
+                event = hub.feed_frame(msg.data[2:], None)
+                assert event is not None, msg.data[:200]
+                names.append(json.loads(msg.data[2:])[0])
+                if len(names) >= 60 and pong:
+                    break
+    assert names[:3] == ["loginSuccess", "loginStatus", "AllExtensionsStatus"]
+    assert {"QueueEvent", "ExtensionEvent"} <= set(names)
+    assert pong
+    assert not hub.malformed_events and not hub.unknown_events
+
+
+async def test_silent_client_is_dropped(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            closed = False
+            for _ in range(100_000):
+                msg = await asyncio.wait_for(ws.receive(), 15)
+                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                    closed = True
+                    break
+    assert closed  # no pings for pingInterval + pingTimeout (2 s here): dropped
+
+
+async def test_faults_keepalive_and_expiry(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            await ws.send_str(f'42["keepalive","{token}"]')
+            async with http.post(f"{sim.base_url}/sim/fault/malformed") as r:
+                assert (await r.json())["clients"] == 1
+            async with http.post(f"{sim.base_url}/sim/fault/expire") as r:
+                assert r.status == 200
+            await ws.send_str(f'42["keepalive","{token}"]')
+            async with http.post(f"{sim.base_url}/sim/fault/closeme") as r:
+                assert r.status == 200
+            seen: list[str] = []
+            for _ in range(100_000):
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if text.startswith('42["keepaliveResponse"') or text.startswith('42["closeme"'):
+                    seen.append(text)
+                if text.startswith('42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon"'):
+                    seen.append("malformed")
+                if len(seen) == 4:
+                    break
+            await ws.send_str("2")
+    assert seen[0] == '42["keepaliveResponse",{"errorCode":0,"errorDesc":"OK"}]'
+    assert "malformed" in seen
+    assert any('"errorCode":1' in s for s in seen)
+    assert seen[-1].startswith('42["closeme"')
+    async with aiohttp.ClientSession() as http, http.ws_connect(_ws_url(sim, token)) as ws:
+        got = [m.data async for m in ws if m.type is aiohttp.WSMsgType.TEXT]
+    assert got[1:] == ["40", "41"]  # the expired token is refused
+
+
+async def test_agreement_with_truth() -> None:
+    """After a simulated hour, the folded state and today's numbers equal the model's truth."""
+    s = _settings(agents=60, queues=6, speed=500.0, seed=11)
+    sim = Simulator(s, CallCentre(model_config(s, START)))
+    sim.clock.set_speed(0.0)  # frozen until the client is in: it must see everything
+    await sim.start("127.0.0.1", 0)
+    try:
+        hub = await _follow_for(sim, 7.5)  # 7.5 s × 500 ≈ 62 simulated minutes
+    finally:
+        await sim.stop()
+    truth = hub.truth  # type: ignore[attr-defined]
+    assert truth["servertime"] - START >= 3600
+    _assert_agrees(hub, truth)
+
+
+async def _follow_for(sim: Simulator, seconds: float) -> Hub:
+    """Follow the socket for a while, freeze the model, drain; attach the truth to the hub."""
+    hub = Hub()
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            if sim.clock.speed == 0:
+                async with http.post(f"{sim.base_url}/sim/speed?factor=500") as r:
+                    assert r.status == 200
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            last_ping = loop.time()
+            while loop.time() < deadline:
+                if loop.time() - last_ping > 0.5:
+                    await ws.send_str("2")
+                    last_ping = loop.time()
+                try:
+                    msg = await asyncio.wait_for(ws.receive(), 0.5)
+                except TimeoutError:
+                    continue
+                if msg.type is aiohttp.WSMsgType.TEXT and msg.data.startswith("42"):
+                    hub.feed_frame(msg.data[2:], None)
+            # Freeze the model, then drain what is in flight.
+            async with http.post(f"{sim.base_url}/sim/speed?factor=0") as r:
+                assert r.status == 200
+            async with http.get(f"{sim.base_url}/sim/truth") as r:
+                truth = await r.json()
+            await ws.send_str("2")
+            while True:
+                msg = await asyncio.wait_for(ws.receive(), 10)
+                if msg.data == "3":
+                    break
+                if msg.data.startswith("42"):
+                    hub.feed_frame(msg.data[2:], None)
+    hub.truth = truth  # type: ignore[attr-defined]
+    return hub
+
+
+def _assert_agrees(hub: Hub, truth: dict[str, Any]) -> None:
+    state = hub.state
+    assert state.day is not None
+    assert not hub.malformed_events
+    for qid, q in truth["queues"].items():
+        tally = state.day.queues[int(qid)]
+        assert list(state.queues[int(qid)].waiting) == q["waiting"]
+        assert (tally.answered, tally.abandoned) == (q["answered"], q["abandoned"])
+    for ext, a in truth["agents"].items():
+        agent = state.agents[int(ext)]
+        assert agent.record.status_code == a["status"]
+        assert {cid: c.info.status.value for cid, c in agent.calls.items()} == {
+            cid: s.lower() for cid, s in a["calls"].items()
+        }
+        tally = state.day.agents.get(int(ext))
+        if tally is not None:
+            assert (tally.answered, tally.missed, tally.outgoing) == (
+                a["answered"],
+                a["missed"],
+                a["outgoing"],
+            )

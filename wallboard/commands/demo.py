@@ -1,0 +1,76 @@
+"""`wallboard demo`: a live call centre with no account.
+
+Starts the simulator and the wallboard in one process; the wallboard reaches the
+simulator only through the real connector (login API, EIO3 socket), exactly as it would
+reach the vendor, and the board is served on the usual web address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from wallboard.commands.simulate import add_options, simulator_settings
+from wallboard.config import VendorSettings, load_settings
+
+__all__ = ["add_parser", "run", "vendor_settings_for"]
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="the wallboard on a simulated live call centre")
+    add_options(p)
+    p.set_defaults(handler=run)
+
+
+def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSettings:
+    """Connector settings that log in to the simulator like an account login to the vendor."""
+    return VendorSettings.model_validate(
+        {
+            "login_type": "account",
+            "login_api": "legacy",
+            "login_url": f"{base_url}/monitorAPI/Login",
+            "refresh_url": f"{base_url}/monitorAPI/Login/Refresh",
+            "username": username,
+            "password": password,
+            "protocol": "eio3",
+            "backoff_min_seconds": 1.0,
+            "backoff_max_seconds": 10.0,
+        }
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from wallboard.hub import Hub
+    from wallboard.sim.server import Simulator
+    from wallboard.tasks import TaskOwner
+    from wallboard.vendor.connector import Connector  # the real connector, no shortcut
+    from wallboard.web.app import serve
+
+    settings = load_settings(args.config)
+    sim_settings = simulator_settings(settings, args)
+    hub = Hub(settings.fold_settings())
+    sim = Simulator(sim_settings)
+    owner = TaskOwner("demo")
+
+    async def start() -> None:
+        url = await sim.start()
+        vendor = vendor_settings_for(
+            url, sim_settings.username, sim_settings.password.get_secret_value()
+        )
+        owner.start("connector", Connector(vendor, hub).run())
+        web = settings.web
+        print(
+            f"wallboard demo: open http://{web.host}:{web.port}/  "
+            f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
+            f"×{sim_settings.speed}; simulator at {url})",
+            flush=True,
+        )
+
+    async def stop() -> None:
+        await owner.close()
+        await sim.stop()
+
+    serve(hub, settings, on_startup=start, on_shutdown=stop)
+    return 0

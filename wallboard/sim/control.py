@@ -1,0 +1,119 @@
+"""Control routes: fault injection on command and the model's own truth.
+
+* `POST /sim/fault/<kind>`: `drop` (every socket closed at once), `silent` (the server
+  stops sending and answering pings: clients must notice by themselves), `malformed` (an
+  ExtensionEvent the parser must reject), `expire` (every token revoked: keepalives answer
+  errorCode 1 and reconnecting needs a new login), `closeme` (the vendor's "please
+  reconnect"), `updated` (`ExtensionsUpdated`/`QueuesUpdated`: clients should resync).
+* `GET /sim/truth`: agents, calls, waiting lists and counts as the model knows them.
+* `GET /sim/status`: simulated time, speed, clients, events.
+* `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from wallboard.sim.eio3_server import SessionState, frame
+
+if TYPE_CHECKING:
+    from wallboard.sim.server import Simulator
+
+__all__ = ["FAULTS", "add_routes", "inject"]
+
+FAULTS = ("drop", "silent", "malformed", "expire", "closeme", "updated")
+
+_MALFORMED = '42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon","calls":7}}]'
+
+
+def inject(sim: Simulator, kind: str) -> int:
+    """Apply one fault to every connected client; returns how many clients it touched."""
+    sessions = list(sim.sessions)
+    if kind == "drop":
+        for s in sessions:
+            s.state = SessionState.CLOSED
+            s.outbox.put_nowait(None)
+            transport = s.ws._req.transport if s.ws._req is not None else None
+            if transport is not None:
+                transport.abort()  # no close frame: the network just went away
+        return len(sessions)
+    if kind == "silent":
+        for s in sessions:
+            s.state = SessionState.SILENT
+        return len(sessions)
+    if kind == "malformed":
+        return sim.send_all(_MALFORMED)
+    if kind == "expire":
+        for g in sim.grants.values():
+            g.revoked = True
+        return len(sessions)
+    if kind == "closeme":
+        return sim.send_all(frame("closeme", {}))
+    if kind == "updated":
+        sim.send_all(frame("ExtensionsUpdated", {}))
+        return sim.send_all(frame("QueuesUpdated", {}))
+    raise ValueError(kind)
+
+
+async def fault(request: web.Request) -> web.Response:
+    sim: Simulator = _sim(request)
+    kind = request.match_info["kind"]
+    if kind not in FAULTS:
+        return web.json_response(
+            {"ok": False, "error": f"unknown fault {kind!r}", "faults": list(FAULTS)}, status=404
+        )
+    touched = inject(sim, kind)
+    return web.json_response({"ok": True, "fault": kind, "clients": touched})
+
+
+async def truth(request: web.Request) -> web.Response:
+    sim: Simulator = _sim(request)
+    sim.catch_up()
+    return web.json_response(sim.model.truth())
+
+
+async def status(request: web.Request) -> web.Response:
+    sim: Simulator = _sim(request)
+    sim.catch_up()
+    return web.json_response(
+        {
+            "servertime": int(sim.model.now),
+            "speed": sim.clock.speed,
+            "clients": len(sim.sessions),
+            "events": sim.model.events_emitted,
+            "frames_sent": sim.frames_sent,
+            "cdrs_pending": sim.poster.pending,
+            "cdrs_delivered": sim.poster.delivered,
+            "agents": len(sim.model.agents),
+            "queues": len(sim.model.queues),
+        }
+    )
+
+
+async def speed(request: web.Request) -> web.Response:
+    sim: Simulator = _sim(request)
+    try:
+        factor = float(request.query.get("factor", ""))
+    except ValueError:
+        factor = -1.0
+    if not 0 <= factor <= 1000:
+        return web.json_response({"ok": False, "error": "factor must be 0 to 1000"}, status=400)
+    sim.catch_up()
+    sim.clock.set_speed(factor)
+    return web.json_response({"ok": True, "speed": factor})
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the control routes."""
+    app.router.add_post("/sim/speed", speed)
+    app.router.add_post("/sim/fault/{kind}", fault)
+    app.router.add_get("/sim/truth", truth)
+    app.router.add_get("/sim/status", status)
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

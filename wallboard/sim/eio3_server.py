@@ -1,0 +1,218 @@
+"""The realtime endpoint: Engine.IO v3 over a websocket, as the vendor's socket.io@2 speaks it.
+
+`GET /socket.io/?EIO=3&transport=websocket&token=...` → `0{sid,upgrades,pingInterval,
+pingTimeout}`, `40`, then `loginSuccess`, `loginStatus`, `AllExtensionsStatus` and live
+events. The client pings (`2`, answered `3`); a client silent past pingInterval +
+pingTimeout is dropped with a bare close, like engine.io 3. A refused token gets `0`, `40`,
+`41` and a close. A client that sends `40` itself gets what socket.io@2 gives it: a second
+socket on the same connection, so every event twice (PROTOCOL.md §2, the traps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from wallboard.sim.server import Simulator, TokenGrant
+
+__all__ = ["Session", "SessionState", "add_routes"]
+
+log = logging.getLogger(__name__)
+
+# A client further behind than this many frames is dropped rather than buffered forever.
+_MAX_BACKLOG = 50_000
+
+
+class SessionState(enum.StrEnum):
+    """Lifecycle of one client connection."""
+
+    OPEN = "open"
+    SILENT = "silent"  # fault injection: the server sends and answers nothing
+    CLOSED = "closed"
+
+
+class Session:
+    """One connected client: its filter, its outgoing queue and its ping watchdog."""
+
+    def __init__(self, ws: web.WebSocketResponse, grant: TokenGrant) -> None:
+        self.ws = ws
+        self.grant = grant
+        self.sid = secrets.token_hex(10)
+        self.state = SessionState.OPEN
+        self.sockets = 1  # socket.io namespaces joined on this connection (2 after a `40`)
+        self.last_ping = time.monotonic()
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.silent_until = 0.0
+
+    def wants(self, extension: int | None, queue: int | None) -> bool:
+        """Whether this session's login may see an event about this extension or queue."""
+        g = self.grant
+        if g.extensions is None:
+            return True
+        if extension is not None:
+            return extension in g.extensions
+        if queue is not None:
+            return g.queues is not None and queue in g.queues
+        return True
+
+    def send(self, text: str) -> None:
+        """Queue one frame (every joined socket gets its copy)."""
+        if self.state is not SessionState.OPEN:
+            return
+        if self.outbox.qsize() > _MAX_BACKLOG:
+            log.warning("simulator: client %s too slow, dropping it", self.sid)
+            self.close()
+            return
+        for _ in range(self.sockets):
+            self.outbox.put_nowait(text)
+
+    def close(self) -> None:
+        """Close after what is queued (a bare websocket close, as engine.io 3 does)."""
+        self.state = SessionState.CLOSED
+        self.outbox.put_nowait(None)
+
+
+def _frame(name: str, payload: Any) -> str:
+    return "42" + json.dumps([name, payload], separators=(",", ":"), ensure_ascii=False)
+
+
+async def _writer(session: Session) -> None:
+    ws = session.ws
+    while True:
+        text = await session.outbox.get()
+        if text is None or ws.closed:
+            break
+        await ws.send_str(text)
+    if not ws.closed:
+        await ws.close()
+
+
+async def _watchdog(sim: Simulator, session: Session) -> None:
+    limit = (sim.settings.ping_interval_ms + sim.settings.ping_timeout_ms) / 1000.0
+    while session.state is not SessionState.CLOSED:
+        await asyncio.sleep(min(1.0, limit / 4))
+        if time.monotonic() - session.last_ping > limit:
+            log.info("simulator: client %s silent for %.0f s, dropped", session.sid, limit)
+            session.close()
+            return
+
+
+def send_snapshots(sim: Simulator, session: Session) -> None:
+    """`loginStatus` and `AllExtensionsStatus` for what this session may see."""
+    model = sim.model
+    g = session.grant
+    queues = None if g.queues is None else [q for q in model.queues if q.queue_id in g.queues]
+    agents = (
+        None if g.extensions is None else [a for a in model.agents if a.extension in g.extensions]
+    )
+    session.send(_frame("loginStatus", model.login_status(queues)))
+    session.send(_frame("AllExtensionsStatus", model.all_extensions(agents)))
+
+
+def _on_event(sim: Simulator, session: Session, text: str) -> None:
+    try:
+        name, *rest = json.loads(text[2:])
+    except (ValueError, TypeError):
+        log.warning("simulator: unreadable client event %r", text[:80])
+        return
+    if name == "keepalive":
+        if sim.token_valid(session.grant):
+            session.send(_frame("keepaliveResponse", {"errorCode": 0, "errorDesc": "OK"}))
+        else:
+            session.send(
+                _frame("keepaliveResponse", {"errorCode": 1, "errorDesc": "Token expired"})
+            )
+    elif name == "resync":
+        sim.catch_up()
+        send_snapshots(sim, session)
+    else:
+        log.info("simulator: client sent unknown event %r", name)
+
+
+async def socket_handler(request: web.Request) -> web.StreamResponse:
+    """The Engine.IO v3 websocket endpoint."""
+    sim: Simulator = _sim(request)
+    q = request.query
+    if q.get("EIO") != "3":
+        return web.Response(status=400, text='{"code":5,"message":"Unsupported protocol version"}')
+    if q.get("transport") != "websocket":
+        return web.Response(status=400, text='{"code":3,"message":"Bad request"}')
+    ws = web.WebSocketResponse(autoping=True)
+    await ws.prepare(request)
+    grant = sim.grant_for(q.get("token", ""))
+    s = sim.settings
+    handshake = {
+        "sid": secrets.token_hex(10),
+        "upgrades": [],
+        "pingInterval": s.ping_interval_ms,
+        "pingTimeout": s.ping_timeout_ms,
+    }
+    await ws.send_str("0" + json.dumps(handshake))
+    await ws.send_str("40")
+    if grant is None:
+        # A refused token: joined, then thrown out of the namespace and closed.
+        await ws.send_str("41")
+        await ws.close()
+        return ws
+    session = Session(ws, grant)
+    session.sid = handshake["sid"]
+    sim.catch_up()
+    session.send(_frame("loginSuccess", sim.model.login_success()))
+    send_snapshots(sim, session)
+    sim.sessions.add(session)
+    writer = asyncio.get_running_loop().create_task(_writer(session), name="sim.ws.writer")
+    watchdog = asyncio.get_running_loop().create_task(
+        _watchdog(sim, session), name="sim.ws.watchdog"
+    )
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            data: str = msg.data
+            if session.state is SessionState.SILENT:
+                continue
+            if data == "2" or data.startswith("2"):
+                session.last_ping = time.monotonic()
+                session.send("3" + data[1:])
+            elif data.startswith("42"):
+                _on_event(sim, session, data)
+            elif data == "40":
+                log.warning(
+                    "simulator: client %s sent 40 on EIO3: a second socket joins, "
+                    "every event now arrives twice (as socket.io@2 does)",
+                    session.sid,
+                )
+                session.sockets += 1
+            elif data == "41" or data == "1":
+                break
+    finally:
+        sim.sessions.discard(session)
+        if session.state is not SessionState.CLOSED:
+            session.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(writer, 5.0)
+        watchdog.cancel()
+    return ws
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the realtime endpoint."""
+    app.router.add_get("/socket.io/", socket_handler)
+
+
+frame = _frame
+
+
+def _sim(request: web.Request) -> Simulator:
+    from wallboard.sim.server import SIM_KEY
+
+    return request.app[SIM_KEY]

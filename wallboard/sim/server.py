@@ -1,0 +1,192 @@
+"""The simulator as a server: the model on a simulated clock, behind the vendor's protocols.
+
+One aiohttp application serves the login API, the Engine.IO v3 socket, the REST APIs and
+the control routes; a ticker task advances the model (simulated time = start + speed ×
+real time since start), serializes each event once and hands it to every client that may
+see it; the CDR poster sends ended calls to the configured URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from wallboard import timebase
+from wallboard.config import SimulatorSettings
+from wallboard.sim import control, eio3_server, login_api, rest_api
+from wallboard.sim.cdr_poster import CdrPoster
+from wallboard.sim.eio3_server import Session
+from wallboard.sim.model import CallCentre, Frame, ModelConfig
+from wallboard.sim.scenario import Scenario, load_scenario
+from wallboard.tasks import TaskOwner
+
+__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config"]
+
+log = logging.getLogger(__name__)
+
+_TICK_SECONDS = 0.05
+
+
+@dataclass(slots=True)
+class TokenGrant:
+    """What one socket token lets its holder see (None: the whole account)."""
+
+    token: str
+    refresh_token: str
+    expires: float  # real epoch seconds
+    extensions: frozenset[int] | None = None
+    queues: frozenset[int] | None = None
+    revoked: bool = False
+
+
+class SimClock:
+    """Simulated epoch seconds: `start` + `speed` × real seconds since creation."""
+
+    def __init__(self, start: float, speed: float) -> None:
+        self.start = start
+        self.speed = speed
+        self._mono0 = time.monotonic()
+
+    def now(self) -> float:
+        return self.start + (time.monotonic() - self._mono0) * self.speed
+
+    def set_speed(self, speed: float) -> None:
+        """Change speed from now on (0 freezes the clock); simulated time never jumps."""
+        self.start = self.now()
+        self._mono0 = time.monotonic()
+        self.speed = speed
+
+
+def model_config(s: SimulatorSettings, start: float | None = None) -> ModelConfig:
+    """The model's configuration from settings; `start` defaults to now (a live-looking demo)."""
+    scenario = load_scenario(s.scenario) if s.scenario else Scenario()
+    return ModelConfig(
+        agents=s.agents,
+        queues=s.queues,
+        seed=s.seed,
+        start=float(int(timebase.now() if start is None else start)),
+        flat_curve=s.flat_curve,
+        scenario=scenario,
+    )
+
+
+class Simulator:
+    """The model, its clock, the connected clients and the tokens handed out."""
+
+    def __init__(self, settings: SimulatorSettings, model: CallCentre | None = None) -> None:
+        self.settings = settings
+        self.model = model or CallCentre(model_config(settings))
+        self.clock = SimClock(self.model.now, settings.speed)
+        self.sessions: set[Session] = set()
+        self.grants: dict[str, TokenGrant] = {}
+        self.access: dict[str, TokenGrant] = {}  # identity-style access tokens
+        self.poster = CdrPoster(settings)
+        self.frames_sent = 0
+        self._owner = TaskOwner("simulator")
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------ tokens
+
+    def issue(
+        self, extensions: frozenset[int] | None = None, queues: frozenset[int] | None = None
+    ) -> TokenGrant:
+        """A new socket token (and refresh token) for what the login may see."""
+        grant = TokenGrant(
+            token=secrets.token_urlsafe(24),
+            refresh_token=secrets.token_urlsafe(24),
+            expires=time.time() + self.settings.token_ttl_seconds,
+            extensions=extensions,
+            queues=queues,
+        )
+        self.grants[grant.token] = grant
+        return grant
+
+    def token_valid(self, grant: TokenGrant) -> bool:
+        return not grant.revoked and time.time() < grant.expires
+
+    def grant_for(self, token: str) -> TokenGrant | None:
+        grant = self.grants.get(token)
+        return grant if grant is not None and self.token_valid(grant) else None
+
+    # ------------------------------------------------------------ time and events
+
+    def catch_up(self) -> None:
+        """Advance the model to now and send what happened (before a snapshot or action)."""
+        self.broadcast(self.model.advance(self.clock.now()))
+
+    def act(self, action: object) -> None:
+        """Apply an outside action (REST) at the current simulated time."""
+        assert callable(action)
+        self.broadcast(self.model.run_action(self.clock.now(), action))
+
+    def broadcast(self, frames: list[Frame]) -> None:
+        """Serialize each frame once; queue it for every client that may see it."""
+        if frames and self.sessions:
+            sessions = list(self.sessions)
+            for f in frames:
+                text = eio3_server.frame(f.name, f.payload)
+                for s in sessions:
+                    if s.wants(f.extension, f.queue):
+                        s.send(text)
+                        self.frames_sent += 1
+        cdrs = self.model.take_cdrs()
+        if cdrs:
+            self.poster.submit(cdrs)
+
+    def send_all(self, text: str) -> int:
+        """Send a raw frame to every client (fault injection); returns how many got it."""
+        for s in self.sessions:
+            s.send(text)
+        return len(self.sessions)
+
+    async def _tick(self) -> None:
+        while True:
+            self.catch_up()
+            await asyncio.sleep(_TICK_SECONDS)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def build_app(self) -> web.Application:
+        app = web.Application()
+        app[SIM_KEY] = self
+        login_api.add_routes(app)
+        eio3_server.add_routes(app)
+        rest_api.add_routes(app)
+        control.add_routes(app)
+        return app
+
+    async def start(self, host: str | None = None, port: int | None = None) -> str:
+        """Serve on host:port (0 = any free port); returns the base URL."""
+        host = host or self.settings.host
+        port = self.settings.port if port is None else port
+        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        self.base_url = f"http://{host}:{self.port}"
+        self._owner.start("tick", self._tick())
+        self._owner.start("cdr", self.poster.run())
+        log.info("simulator serving on %s", self.base_url)
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Close every client and stop serving."""
+        for s in list(self.sessions):
+            s.close()
+        await self._owner.close()
+        await self.poster.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+SIM_KEY = web.AppKey("sim", Simulator)

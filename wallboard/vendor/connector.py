@@ -1,0 +1,470 @@
+"""The connector: log in, hold the socket, feed the fold, and recover from anything.
+
+One loop owns the whole link (PROTOCOL.md §1–3):
+
+* log in (legacy or identity API), refresh the token before it expires and reconnect;
+* open the socket with our EIO3 client or python-socketio (EIO4), per server by
+  configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
+* feed every event to the hub; `*Updated` → `resync`; `closeme` or a failed
+  `keepaliveResponse` → log in again; `keepalive` after `keepalive_seconds` of silence, and
+  two silent periods mean the server is dead;
+* the link is CONNECTED only once `loginStatus` and `AllExtensionsStatus` arrived (asked for
+  with `resync` when late), so every reconnect ends with state replaced by fresh snapshots
+  and no call that ended while we were away survives;
+* failures fail over to the next server at once; after a whole round of servers failed,
+  wait a capped, jittered, growing delay; a refused token waits `auth_retry_seconds`.
+
+Link state is reported to the hub as `ConnectionChanged` (part of the state and /api/state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiohttp
+
+from wallboard import timebase
+from wallboard.config import VendorSettings
+from wallboard.core.events import (
+    ConfigChanged,
+    ConnectionChanged,
+    ConnectionState,
+    DomainEvent,
+    ExtensionsSnapshot,
+    KeepaliveAnswered,
+    LoggedIn,
+    QueuesSnapshot,
+    ServerClosing,
+)
+from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.hub import Hub
+from wallboard.tasks import TaskOwner
+from wallboard.vendor.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
+from wallboard.vendor.eio4 import Eio4Socket, frame_text
+from wallboard.vendor.login import Session, login, redact, refresh, settings_secrets
+from wallboard.vendor.recorder import Recorder
+
+__all__ = ["Backoff", "Connector", "RealtimeSocket"]
+
+log = logging.getLogger(__name__)
+
+
+class RealtimeSocket(Protocol):
+    """What the connector needs from a socket (our EIO3 client or the EIO4 path)."""
+
+    protocol: str
+
+    async def recv(self) -> Packet: ...
+    async def emit(self, name: str, *args: Any) -> None: ...
+    async def close(self) -> None: ...
+
+
+class Backoff:
+    """Capped, growing delays with jitter: each is uniform in [base/2, base]."""
+
+    def __init__(self, low: float, high: float, rng: Callable[[], float] = random.random) -> None:
+        self.low = low
+        self.high = max(low, high)
+        self.attempt = 0
+        self._rng = rng
+
+    def next(self) -> float:
+        """The next delay (seconds)."""
+        base: float = min(self.high, self.low * 2.0 ** min(self.attempt, 30))
+        self.attempt += 1
+        return base / 2 + self._rng() * base / 2
+
+    def reset(self) -> None:
+        """Start again from the shortest delay (after a healthy connection)."""
+        self.attempt = 0
+
+
+class _Relogin(VendorConnectionError):
+    """The session is over (closeme, keepalive refused, token refused by refresh)."""
+
+
+class _Stopped(Exception):
+    """`stop()` was called while connected."""
+
+
+class _Refreshed(Exception):
+    """The token was refreshed: reconnect at once with the new one."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__("token refreshed")
+        self.session = session
+
+
+@dataclass
+class _Link:
+    """What one connection has seen so far (monotonic times)."""
+
+    server: str
+    socket: RealtimeSocket
+    token: str
+    opened: float = field(default_factory=time.monotonic)
+    last_event: float = field(default_factory=time.monotonic)
+    keepalive_sent: bool = False
+    logged_in: bool = False
+    queues: bool = False
+    extensions: bool = False
+    healthy: bool = False
+    snapshot_deadline: float | None = None
+    resyncs: int = 0
+    failure: BaseException | None = None
+
+
+class Connector:
+    """Owns login, the socket, reconnection and failover; feeds the hub until cancelled."""
+
+    def __init__(self, settings: VendorSettings, hub: Hub) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.session: Session | None = None
+        self._session_obtained = 0.0
+        self._fresh_login = False
+        self._server_index = 0
+        self._detected: dict[str, str] = {}
+        self._abort = asyncio.Event()
+        self._backoff = Backoff(settings.backoff_min_seconds, settings.backoff_max_seconds)
+        self._ever_healthy = False
+        self._last_state: tuple[ConnectionState, str | None, str] | None = None
+        self.link: _Link | None = None
+        self.connects = 0
+        self.last_error = ""
+        self.recorder = (
+            Recorder(
+                Path(settings.record_dir),
+                settings.record_max_mb * 1024 * 1024,
+                settings.record_file_max_mb * 1024 * 1024,
+            )
+            if settings.record_dir
+            else None
+        )
+
+    # ------------------------------------------------------------------ public
+
+    async def run(self) -> None:
+        """Run until cancelled (or `stop`): login, reconnection and failover included."""
+        self._state(ConnectionState.CONNECTING, None, "starting")
+        try:
+            async with aiohttp.ClientSession() as http:
+                await self._loop(http)
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+            self._state(ConnectionState.STOPPED, None, "stopped")
+
+    def stop(self) -> None:
+        """Ask `run` to return (it also stops on cancellation)."""
+        self._abort.set()
+
+    # ------------------------------------------------------------------ loop
+
+    def _secrets(self) -> list[str]:
+        out = settings_secrets(self.settings)
+        if self.session is not None:
+            out += self.session.secrets()
+        return out
+
+    def _state(self, state: ConnectionState, server: str | None, detail: str) -> None:
+        key = (state, server, detail)
+        if key == self._last_state:
+            return
+        self._last_state = key
+        self.hub.feed(ConnectionChanged(timebase.now(), state, server, detail))
+
+    def _down_state(self) -> ConnectionState:
+        return ConnectionState.RECONNECTING if self._ever_healthy else ConnectionState.CONNECTING
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep, or return True at once when asked to stop."""
+        try:
+            await asyncio.wait_for(self._abort.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def _refresh_at(self) -> float | None:
+        s = self.session
+        if s is None or s.expires_at is None:
+            return None
+        lifetime = max(0.0, s.expires_at - self._session_obtained)
+        return s.expires_at - min(self.settings.refresh_before_seconds, lifetime / 2)
+
+    async def _login(self, http: aiohttp.ClientSession) -> None:
+        self._state(self._down_state(), None, "logging in")
+        self.session = await login(http, self.settings)
+        self._session_obtained = time.time()
+        self._fresh_login = True
+        self._server_index = 0
+
+    async def _loop(self, http: aiohttp.ClientSession) -> None:
+        failures = 0
+        while not self._abort.is_set():
+            try:
+                if self.session is None:
+                    await self._login(http)
+                    failures = 0
+                refresh_at = self._refresh_at()
+                if refresh_at is not None and time.time() >= refresh_at and self.session:
+                    self.session = await refresh(http, self.settings, self.session)
+                    self._session_obtained = time.time()
+            except VendorAuthError as e:
+                await self._auth_failed(str(e))
+                continue
+            except VendorConnectionError as e:
+                self._fail(None, str(e))
+                if await self._wait(self._backoff.next()):
+                    return
+                continue
+            assert self.session is not None
+            servers = self.session.servers
+            server = servers[self._server_index % len(servers)]
+            try:
+                await self._connect(http, server)
+            except _Stopped:
+                return
+            except _Refreshed as r:
+                self.session = r.session
+                self._session_obtained = time.time()
+                continue
+            except VendorAuthError as e:
+                fresh = self._fresh_login
+                self.session = None
+                if fresh:
+                    await self._auth_failed(str(e))
+                else:
+                    log.warning("token refused by %s; logging in again", server)
+                continue
+            except _Relogin as e:
+                self._fail(server, str(e))
+                self.session = None
+                if await self._wait(self._backoff.next()):
+                    return
+                continue
+            except VendorConnectionError as e:
+                self._fail(server, str(e))
+                if self.link is not None and self.link.healthy:
+                    self._backoff.reset()
+                    failures = 0
+                failures += 1
+                self._server_index += 1
+                if failures % len(servers) == 0:
+                    if failures >= 2 * len(servers):
+                        self.session = None  # the server list may have changed: log in again
+                    if await self._wait(self._backoff.next()):
+                        return
+                elif len(servers) > 1:
+                    log.warning("failing over to %s", servers[self._server_index % len(servers)])
+            finally:
+                self.link = None
+
+    def _fail(self, server: str | None, why: str) -> None:
+        why = redact(why, self._secrets())
+        self.last_error = why
+        log.warning("vendor link %s: %s", server or "(login)", why)
+        self._state(self._down_state(), server, why)
+
+    async def _auth_failed(self, why: str) -> None:
+        why = redact(why, self._secrets())
+        self.last_error = why
+        self.session = None
+        log.error(
+            "vendor refused our credentials: %s (next try in %g s)",
+            why,
+            self.settings.auth_retry_seconds,
+        )
+        self._state(ConnectionState.AUTH_FAILED, None, why)
+        await self._wait(self.settings.auth_retry_seconds)
+
+    # ------------------------------------------------------------------ one connection
+
+    def _protocol_for(self, server: str) -> str:
+        configured = self.settings.server_protocols.get(server)
+        if configured is None:
+            host = server.split("://", 1)[-1].split("/", 1)[0]
+            configured = self.settings.server_protocols.get(host, self.settings.protocol)
+        if configured != "auto":
+            return configured
+        return self._detected.get(server, "auto")
+
+    async def open_socket(
+        self, http: aiohttp.ClientSession, server: str, token: str
+    ) -> RealtimeSocket:
+        """Open a socket to `server` with the configured or detected protocol."""
+        s = self.settings
+        proto = self._protocol_for(server)
+        if proto in ("eio3", "auto"):
+            try:
+                sock3 = await Eio3Socket.open(
+                    http,
+                    server,
+                    token,
+                    connect_timeout=s.connect_timeout_seconds,
+                    ping_interval_max=s.ping_interval_seconds,
+                    pong_timeout_max=s.pong_timeout_seconds,
+                )
+                self._detected[server] = "eio3"
+                return sock3
+            except ProtocolMismatch as e:
+                if proto == "eio3":
+                    raise
+                log.info("%s; trying Engine.IO v4", redact(str(e), [token]))
+        timeout = s.connect_timeout_seconds
+        sock4 = await Eio4Socket.open(http, server, token, connect_timeout=timeout)
+        self._detected[server] = "eio4"
+        return sock4
+
+    async def _connect(self, http: aiohttp.ClientSession, server: str) -> None:
+        assert self.session is not None
+        token = self.session.token.get_secret_value()
+        self._state(self._down_state(), server, "connecting")
+        sock = await self.open_socket(http, server, token)
+        self.connects += 1
+        link = _Link(server=server, socket=sock, token=token)
+        self.link = link
+        log.info("connected to %s (%s); waiting for loginSuccess", server, sock.protocol)
+        owner = TaskOwner("connector")
+        owner.start("watchdog", self._watchdog(http, link))
+        try:
+            await self._serve(link)
+        except VendorConnectionError:
+            if link.failure is not None:
+                raise link.failure from None
+            raise
+        finally:
+            await owner.close()
+            await sock.close()
+
+    async def _serve(self, link: _Link) -> None:
+        sock = link.socket
+        hub = self.hub
+        rec = self.recorder
+        while True:
+            try:
+                pkt = await sock.recv()
+            except LinkClosed as e:
+                if link.failure is None and not link.logged_in:
+                    raise VendorAuthError(
+                        f"{link.server} closed the socket before loginSuccess (token refused?): {e}"
+                    ) from None
+                raise
+            if link.failure is not None:
+                raise link.failure
+            link.last_event = time.monotonic()
+            link.keepalive_sent = False
+            kind = pkt.kind
+            if kind is PacketKind.EVENT:
+                now = timebase.now()
+                if pkt.frame is not None:
+                    if rec is not None:
+                        rec.write(now, pkt.frame)
+                    event = hub.feed_frame(pkt.frame, now)
+                else:
+                    name = pkt.name or ""
+                    if rec is not None:
+                        rec.write(now, frame_text(name, pkt.payload))
+                    event = hub.feed_message(name, pkt.payload, now)
+                if event is not None and (not link.healthy or type(event) in _REACT_TYPES):
+                    await self._react(link, event)
+            elif kind is PacketKind.DISCONNECT or kind is PacketKind.ERROR:
+                if link.failure is not None:
+                    raise link.failure
+                detail = redact(pkt.detail, [link.token])
+                if not link.logged_in:
+                    raise VendorAuthError(f"{link.server} refused the socket token: {detail}")
+                raise VendorConnectionError(f"{link.server}: {detail}")
+
+    async def _react(self, link: _Link, event: DomainEvent) -> None:
+        if isinstance(event, LoggedIn):
+            link.logged_in = True
+            self._fresh_login = False
+            link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
+            self._state(self._down_state(), link.server, "logged in, waiting for snapshots")
+        elif isinstance(event, QueuesSnapshot):
+            link.queues = True
+        elif isinstance(event, ExtensionsSnapshot):
+            link.extensions = True
+        elif isinstance(event, ConfigChanged):
+            log.info("%s changed on the vendor side: asking for a resync", event.what)
+            await link.socket.emit("resync", {"cache": False})
+        elif isinstance(event, KeepaliveAnswered):
+            if event.error_code != 0:
+                raise _Relogin(
+                    f"keepalive refused (error {event.error_code}: {event.description[:100]})"
+                )
+        elif isinstance(event, ServerClosing):
+            raise _Relogin("server sent closeme")
+        if not link.healthy and link.queues and link.extensions:
+            link.logged_in = True
+            link.healthy = True
+            self._ever_healthy = True
+            self._backoff.reset()
+            took = time.monotonic() - link.opened
+            log.info("%s: snapshots in after %.2f s; live", link.server, took)
+            self._state(ConnectionState.CONNECTED, link.server, link.socket.protocol)
+
+    async def _watchdog(self, http: aiohttp.ClientSession, link: _Link) -> None:
+        """Keepalive, dead-server, snapshot and token-refresh timers of one connection."""
+        s = self.settings
+        tick = max(0.02, min(0.5, s.keepalive_seconds / 10, s.snapshot_timeout_seconds / 5))
+        login_deadline = link.opened + s.connect_timeout_seconds + s.snapshot_timeout_seconds
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            silent = now - link.last_event
+            if self._abort.is_set():
+                link.failure = _Stopped()
+                await link.socket.close()
+                return
+            try:
+                if not link.logged_in and now >= login_deadline:
+                    raise VendorConnectionError(f"{link.server}: no loginSuccess")
+                if silent >= 2 * s.keepalive_seconds:
+                    raise VendorConnectionError(
+                        f"{link.server}: no event for {silent:.0f} s (two keepalive periods)"
+                    )
+                if silent >= s.keepalive_seconds and not link.keepalive_sent:
+                    link.keepalive_sent = True
+                    await link.socket.emit("keepalive", link.token)
+                if (
+                    not link.healthy
+                    and link.snapshot_deadline is not None
+                    and now >= link.snapshot_deadline
+                ):
+                    if link.resyncs >= 2:
+                        raise VendorConnectionError(f"{link.server}: snapshots never arrived")
+                    link.resyncs += 1
+                    log.info("%s: snapshots late; asking for a resync", link.server)
+                    await link.socket.emit("resync", {"cache": False})
+                    link.snapshot_deadline = now + s.snapshot_timeout_seconds
+                refresh_at = self._refresh_at()
+                if refresh_at is not None and time.time() >= refresh_at and self.session:
+                    try:
+                        new = await refresh(http, s, self.session)
+                    except VendorAuthError as e:
+                        raise _Relogin(f"token refresh refused: {e}") from None
+                    except VendorConnectionError as e:
+                        log.warning("token refresh failed, will retry: %s", e)
+                        self._session_obtained = time.time()  # retry at half the rest
+                        continue
+                    link.failure = _Refreshed(new)
+                    log.info("token refreshed; reconnecting with the new token")
+                    await link.socket.close()
+                    return
+            except VendorConnectionError as e:
+                link.failure = e
+                await link.socket.close()
+                return
+
+
+# Events the connector reacts to once the link is live (the others only feed the fold).
+_REACT_TYPES = frozenset({ConfigChanged, KeepaliveAnswered, ServerClosing, LoggedIn})

@@ -1,0 +1,263 @@
+"""Our own minimal Engine.IO v3 / socket.io v2 client: websocket only, over aiohttp.
+
+Why our own: the vendor runs Engine.IO v3, and python-socketio 5 speaks only v4 — against
+a v3 server it connects, sends its own `40` (so every event arrives twice) and never pings
+(so it is dropped after pingInterval + pingTimeout). See PROTOCOL.md §2.
+
+What it does, and nothing more:
+
+* `GET /socket.io/?EIO=3&transport=websocket&token=...` upgraded to a websocket; the server
+  sends `0{"sid","pingInterval","pingTimeout",...}`, then `40` (we never send `40`).
+* In v3 the client pings: we send `2` every `min(pingInterval, ping_interval_max)` and the
+  server answers `3`. If nothing at all arrives within `min(pingTimeout, pong_timeout_max)`
+  of a ping, the server is silent (dead, half-open) and `recv` raises.
+* `42["name",{...}]` events are handed out as their frame text (`["name",{...}]`) so the
+  parser validates them in one step; `40`, `41`, `44` as CONNECT / DISCONNECT / ERROR.
+* No reconnection and no polling: the connector owns both.
+
+Pings are sent from inside `recv` (which the connector always awaits), so the client owns
+no background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+
+from wallboard.errors import VendorAuthError, VendorConnectionError
+
+__all__ = [
+    "Eio3Socket",
+    "Handshake",
+    "LinkClosed",
+    "Packet",
+    "PacketKind",
+    "ProtocolMismatch",
+    "socket_url",
+]
+
+_MAX_MESSAGE = 64 * 1024 * 1024  # AllExtensionsStatus of a large account is megabytes
+
+
+class ProtocolMismatch(VendorConnectionError):
+    """The server does not speak the Engine.IO version we tried (try the other one)."""
+
+
+class LinkClosed(VendorConnectionError):
+    """The server closed the link (websocket close, `1`, or a socket.io disconnect)."""
+
+
+class PacketKind(enum.StrEnum):
+    """What a socket.io packet from the server means to the connector."""
+
+    EVENT = "event"
+    CONNECT = "connect"
+    DISCONNECT = "disconnect"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """One socket.io packet: an event (frame text, or name + payload) or a link signal."""
+
+    kind: PacketKind
+    frame: str | None = None  # EIO3 events: the `["name", {...}]` text
+    name: str | None = None  # EIO4 events: already split by python-socketio
+    payload: Any = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """The server's `0{...}` open packet (intervals in seconds)."""
+
+    sid: str
+    ping_interval: float
+    ping_timeout: float
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def socket_url(server: str, token: str, eio: int) -> str:
+    """The websocket URL of a monitor server for Engine.IO version `eio`."""
+    if "://" not in server:
+        server = f"https://{server}"
+    parts = urlsplit(server)
+    scheme = "wss" if parts.scheme in ("https", "wss") else "ws"
+    query = urlencode({"EIO": str(eio), "transport": "websocket", "token": token})
+    return f"{scheme}://{parts.netloc}/socket.io/?{query}"
+
+
+def _event_frame(data: str) -> str:
+    """The `[...]` part of a `42...` packet (skips a namespace and an ack id)."""
+    i = 2
+    if data.startswith("/", i):  # `42/ns,[...]`
+        i = data.find(",", i) + 1
+    while i < len(data) and data[i].isdigit():  # `42<ack id>[...]`
+        i += 1
+    return data[i:] if i > 2 else data[2:]
+
+
+class Eio3Socket:
+    """One open Engine.IO v3 websocket; `recv` until it raises, then `close`."""
+
+    protocol = "eio3"
+
+    def __init__(
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        handshake: Handshake,
+        ping_interval_max: float,
+        pong_timeout_max: float,
+    ) -> None:
+        self._ws = ws
+        self.handshake = handshake
+        self.ping_interval = min(handshake.ping_interval, ping_interval_max)
+        self.pong_timeout = min(handshake.ping_timeout, pong_timeout_max)
+        now = time.monotonic()
+        self._next_ping = now + self.ping_interval
+        self._pong_due: float | None = None
+        self.last_received = now
+        self.pings_sent = 0
+
+    @classmethod
+    async def open(
+        cls,
+        http: aiohttp.ClientSession,
+        server: str,
+        token: str,
+        *,
+        connect_timeout: float,
+        ping_interval_max: float,
+        pong_timeout_max: float,
+    ) -> Eio3Socket:
+        """Connect and read the open packet; errors never contain the token."""
+        url = socket_url(server, token, 3)
+        try:
+            async with asyncio.timeout(connect_timeout):
+                ws = await http.ws_connect(
+                    url, autoping=True, max_msg_size=_MAX_MESSAGE, compress=0
+                )
+                try:
+                    msg = await ws.receive()
+                except BaseException:
+                    await ws.close()
+                    raise
+        except TimeoutError:
+            raise VendorConnectionError(
+                f"{server}: no Engine.IO handshake within {connect_timeout:g} s"
+            ) from None
+        except aiohttp.WSServerHandshakeError as e:
+            if e.status in (401, 403):
+                raise VendorAuthError(
+                    f"{server}: socket refused the token (HTTP {e.status})"
+                ) from None
+            if e.status == 400:
+                raise ProtocolMismatch(f"{server}: HTTP 400 to an EIO=3 websocket") from None
+            raise VendorConnectionError(
+                f"{server}: websocket upgrade failed: HTTP {e.status}"
+            ) from None
+        except (aiohttp.ClientError, OSError) as e:
+            raise VendorConnectionError(f"{server}: cannot connect: {type(e).__name__}") from None
+        if msg.type is not aiohttp.WSMsgType.TEXT or not msg.data.startswith("0{"):
+            await ws.close()
+            text = msg.data if isinstance(msg.data, str) else ""
+            if "protocol" in text.lower() or msg.type is not aiohttp.WSMsgType.TEXT:
+                raise ProtocolMismatch(f"{server}: not an Engine.IO v3 server ({msg.type.name})")
+            raise ProtocolMismatch(f"{server}: unexpected first packet {text[:40]!r}")
+        try:
+            raw = json.loads(msg.data[1:])
+            hs = Handshake(
+                sid=str(raw.get("sid", "")),
+                ping_interval=float(raw.get("pingInterval", 25000)) / 1000,
+                ping_timeout=float(raw.get("pingTimeout", 20000)) / 1000,
+                raw=raw,
+            )
+        except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+            await ws.close()
+            raise ProtocolMismatch(f"{server}: unreadable open packet") from None
+        if "maxPayload" in raw:  # only Engine.IO v4 sends it
+            await ws.close()
+            raise ProtocolMismatch(f"{server}: server speaks Engine.IO v4")
+        return cls(ws, hs, ping_interval_max, pong_timeout_max)
+
+    async def recv(self) -> Packet:
+        """The next socket.io packet; pings as due; raises VendorConnectionError when lost."""
+        ws = self._ws
+        while True:
+            now = time.monotonic()
+            if self._pong_due is not None and now >= self._pong_due:
+                raise VendorConnectionError(
+                    f"server silent: nothing received within {self.pong_timeout:g} s of a ping"
+                )
+            if now >= self._next_ping:
+                await self._send("2")
+                self.pings_sent += 1
+                self._next_ping = now + self.ping_interval
+                if self._pong_due is None:
+                    self._pong_due = now + self.pong_timeout
+            due = self._next_ping
+            if self._pong_due is not None:
+                due = min(due, self._pong_due)
+            try:
+                msg = await ws.receive(timeout=max(0.001, due - now))
+            except TimeoutError:
+                continue
+            if msg.type is aiohttp.WSMsgType.TEXT:
+                data: str = msg.data
+                self.last_received = time.monotonic()
+                # Any traffic proves the server alive: a busy link may queue the pong.
+                self._pong_due = None
+                kind = data[:1]
+                if kind == "4":
+                    sub = data[1:2]
+                    if sub == "2":
+                        return Packet(PacketKind.EVENT, frame=_event_frame(data))
+                    if sub == "0":
+                        return Packet(PacketKind.CONNECT)
+                    if sub == "1":
+                        return Packet(PacketKind.DISCONNECT, detail="server disconnected us")
+                    if sub == "4":
+                        return Packet(PacketKind.ERROR, detail=data[2:200])
+                    continue  # acks and binary events: not used by the vendor
+                if kind == "2":  # a server ping (not v3 style, but answer it)
+                    await self._send("3")
+                elif kind == "1":
+                    raise LinkClosed("server closed the Engine.IO session")
+                continue  # `3` pong, `6` noop, a repeated `0`
+            if msg.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSING,
+                aiohttp.WSMsgType.CLOSED,
+            ):
+                code = ws.close_code
+                raise LinkClosed(f"websocket closed by server (code {code})")
+            if msg.type is aiohttp.WSMsgType.ERROR:
+                raise VendorConnectionError(f"websocket error: {type(msg.data).__name__}")
+            # BINARY: attachments are not used by the vendor; PING/PONG handled by aiohttp.
+
+    async def emit(self, name: str, *args: Any) -> None:
+        """Send a `42["name", ...args]` event."""
+        await self._send("42" + json.dumps([name, *args], separators=(",", ":")))
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self._ws.send_str(text)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as e:
+            raise VendorConnectionError(f"send failed: {type(e).__name__}") from None
+
+    async def close(self) -> None:
+        """Close the websocket (best effort, bounded)."""
+        if self._ws.closed:
+            return
+        try:
+            async with asyncio.timeout(2.0):
+                await self._ws.close()
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            pass
