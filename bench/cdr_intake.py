@@ -76,8 +76,11 @@ def encode(cdr: dict[str, object], kind: int) -> tuple[bytes, str]:
 class Server:
     """One `wallboard cdr-server` process that can be killed and restarted."""
 
-    def __init__(self, db: Path, port: int, log: Path) -> None:
+    def __init__(
+        self, db: Path, port: int, log: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.db, self.port, self.log = db, port, log
+        self.extra_env = extra_env or {}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -89,6 +92,7 @@ class Server:
             "WALLBOARD_STORE_PATH": str(self.db),
             "WALLBOARD_CDR_SECRET": SECRET,
             "WALLBOARD_CDR_BACKFILL": "false",
+            **self.extra_env,
         }
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(

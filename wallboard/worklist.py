@@ -92,7 +92,13 @@ def build_worklist(
     for n, cdr in latest.items():
         at = start(cdr)
         got = reached.get(n)
-        presses = tuple(c for c in callbacks if normalize_number(c.number) == n and c.at >= at - 1)
+        # Presses for this abandon, or for this number since it (a later abandon needs a
+        # new call back). The id match does not depend on the two clocks agreeing.
+        presses = tuple(
+            c
+            for c in callbacks
+            if c.call_id == cdr.ivruniqueid or (normalize_number(c.number) == n and c.at >= at)
+        )
         items.append(
             WorkItem(
                 call_id=cdr.ivruniqueid,

@@ -113,3 +113,25 @@ async def test_today_is_refed_when_agents_become_known(intake):
     intake2 = CdrIntake(intake.settings, intake.store, hub2)
     assert await intake2.replay_today() == 1
     assert hub2.state.day is not None and hub2.state.day.queues[123456789].answered == 1
+
+
+async def test_webhook_cdr_replaces_call_log_row_and_legs_are_separate(intake):
+    from wallboard.vendor.cdr import parse_cdr
+
+    body = (CDR / "incoming-queue-answer.json").read_bytes()
+    cdr, _ = parse_cdr(body)
+    store = intake.store
+    kw = {"received": 1.0, "encoding": "json", "content_type": "application/json"}
+    assert await store.add_cdr(cdr, b"{}", source="calllog", **kw)
+    assert not await store.add_cdr(cdr, b"{}", source="calllog", **kw)
+    assert await store.add_cdr(cdr, body, source="webhook", **kw)  # richer: replaces
+    assert not await store.add_cdr(cdr, body, source="webhook", **kw)
+    assert not await store.add_cdr(cdr, b"{}", source="calllog", **kw)  # never downgraded
+    rows = _rows(intake)
+    assert len(rows) == 1 and rows[0][2] == body
+    # Two legs of one click-to-call may share the id: both are kept.
+    leg1 = cdr.model_copy(update={"type": "Click2Call leg1"})
+    leg2 = cdr.model_copy(update={"type": "Click2Call leg2"})
+    assert await store.add_cdr(leg1, b"1", source="webhook", **kw)
+    assert await store.add_cdr(leg2, b"2", source="webhook", **kw)
+    assert len(_rows(intake)) == 3

@@ -35,7 +35,7 @@ T = TypeVar("T")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cdr (
     id INTEGER PRIMARY KEY,
-    ivruniqueid TEXT NOT NULL UNIQUE,
+    ivruniqueid TEXT NOT NULL,
     received REAL NOT NULL,
     source TEXT NOT NULL,
     encoding TEXT NOT NULL,
@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS cdr (
     caller TEXT NOT NULL,
     target TEXT NOT NULL,
     queueid INTEGER,
-    department TEXT NOT NULL
+    department TEXT NOT NULL,
+    -- A retry repeats the whole CDR; the two legs of a click-to-call may share an id.
+    UNIQUE (ivruniqueid, type)
 );
 CREATE INDEX IF NOT EXISTS cdr_time ON cdr(time);
 CREATE TABLE IF NOT EXISTS callback (
@@ -247,7 +249,10 @@ class Store:
         encoding: str,
         content_type: str,
     ) -> bool:
-        """Store one CDR durably; False when this `ivruniqueid` was already stored."""
+        """Store one CDR durably; False when it was already stored (same id and type).
+
+        A webhook CDR for a call only known from the Call Log replaces that row (True).
+        """
         parsed = cdr.model_dump_json(by_alias=True)
         row = (
             cdr.ivruniqueid,
@@ -268,9 +273,18 @@ class Store:
 
         def op(conn: sqlite3.Connection) -> bool:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO cdr (ivruniqueid, received, source, encoding,"
+                "INSERT INTO cdr (ivruniqueid, received, source, encoding,"
                 " content_type, raw, parsed, time, type, status, caller, target, queueid,"
-                " department) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " department) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                # A webhook CDR replaces a Call Log backfill row of the same call: it has
+                # more (queue id, wait, aiData). Anything else already stored is a repeat.
+                " ON CONFLICT (ivruniqueid, type) DO UPDATE SET received=excluded.received,"
+                " source=excluded.source, encoding=excluded.encoding,"
+                " content_type=excluded.content_type, raw=excluded.raw, parsed=excluded.parsed,"
+                " time=excluded.time, status=excluded.status, caller=excluded.caller,"
+                " target=excluded.target, queueid=excluded.queueid,"
+                " department=excluded.department"
+                " WHERE cdr.source = 'calllog' AND excluded.source != 'calllog'",
                 row,
             )
             return cur.rowcount == 1
@@ -297,7 +311,8 @@ class Store:
 
         def fn(conn: sqlite3.Connection) -> tuple[CdrRow, bytes] | None:
             r = conn.execute(
-                "SELECT id, parsed, received, source, encoding, raw FROM cdr WHERE ivruniqueid=?",
+                "SELECT id, parsed, received, source, encoding, raw FROM cdr WHERE ivruniqueid=?"
+                " ORDER BY type LIKE '%leg1', id LIMIT 1",
                 (call_id,),
             ).fetchone()
             if r is None:

@@ -39,6 +39,14 @@ async def worklist_items(service: CdrService) -> list[WorkItem]:
     return build_worklist((r.cdr for r in rows), callbacks, service.intake.rule)
 
 
+def _ago(since: float) -> str:
+    """A duration that ticks in the browser (server-rendered first, so never blank)."""
+    s = max(0, int(timebase.now() - since))
+    h, m = divmod(s // 60, 60)
+    text = (f"{h}h " if h else "") + f"{m}m {s % 60:02d}s"
+    return f'<span data-since="{since}">{text}</span>'
+
+
 def _fmt_seconds(v: float | None) -> str:
     if v is None:
         return "—"
@@ -102,7 +110,7 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
                         ui.label(f"waited {_fmt_seconds(i.wait)}")
                         with ui.row().classes("gap-1"):
                             ui.label("abandoned")
-                            ui.html(f'<span data-since="{i.abandoned_at}"></span>')
+                            ui.html(_ago(i.abandoned_at))
                             ui.label("ago")
                         if i.abandons > 1:
                             ui.badge(f"{i.abandons}× today", color="orange")
@@ -111,7 +119,7 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
                             state = "called back" if last.ok else "call back failed"
                             ui.label(f"{state} by {last.actor} (ext {last.from_extension})")
                             with ui.row().classes("gap-1"):
-                                ui.html(f'<span data-since="{last.at}"></span>')
+                                ui.html(_ago(last.at))
                                 ui.label("ago")
                         ui.space()
                         ui.button("Call back", on_click=lambda _, it=i: call_back(it)).props(
