@@ -158,7 +158,6 @@ class CdrIntake:
     async def backfill(self, api: VendorApi, queue_ids: Sequence[int] = ()) -> int:
         """Store today's calls from the Call Log (webhook CDRs win) and feed them."""
         start, end = self.today_bounds()
-        end = min(end, timebase.now())
         n = 0
         for qid in (None, *queue_ids):
             async for cdr in api.call_log(start, end, queue_id=qid):
