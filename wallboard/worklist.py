@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from wallboard.core.events import CallDirection, QueueReason
+from wallboard.core.kpis import time_to_callback as kpi_time_to_callback
 from wallboard.store.db import CallbackRow
 from wallboard.vendor.cdr import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 
@@ -117,10 +118,7 @@ def build_worklist(
 
 
 def time_to_callback(items: Iterable[WorkItem]) -> float | None:
-    """Average time to callback = mean of (first "call back" press − abandon) today."""
-    gaps = [
-        max(0.0, i.first_callback_at - i.abandoned_at)
-        for i in items
-        if i.first_callback_at is not None
-    ]
-    return sum(gaps) / len(gaps) if gaps else None
+    """Today's time to callback over the worklist (definition: `core.kpis.time_to_callback`)."""
+    return kpi_time_to_callback(
+        i.first_callback_at - i.abandoned_at for i in items if i.first_callback_at is not None
+    )

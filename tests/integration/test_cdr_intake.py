@@ -135,3 +135,22 @@ async def test_webhook_cdr_replaces_call_log_row_and_legs_are_separate(intake):
     assert await store.add_cdr(leg1, b"1", source="webhook", **kw)
     assert await store.add_cdr(leg2, b"2", source="webhook", **kw)
     assert len(_rows(intake)) == 3
+
+
+async def test_allowlist_and_secret(tmp_path):
+    settings = load_settings(
+        None,
+        {
+            "WALLBOARD_STORE_PATH": str(tmp_path / "a.sqlite"),
+            "WALLBOARD_CDR_SECRET": "s3",
+        },
+    )
+    settings = settings.model_copy(
+        update={"cdr": settings.cdr.model_copy(update={"allow_ips": ["10.0.0.0/8", "::1"]})}
+    )
+    intake = CdrIntake(settings, Store(settings.store.path), Hub())
+    assert intake.allowed_ip("10.1.2.3") and intake.allowed_ip("::1")
+    assert not intake.allowed_ip("192.0.2.1") and not intake.allowed_ip(None)
+    assert not intake.allowed_ip("not an address")
+    assert intake.authorised("s3", None) and intake.authorised(None, "s3")
+    assert not intake.authorised("s4", None) and not intake.authorised(None, None)

@@ -27,6 +27,7 @@ __all__ = [
     "service_level",
     "talk_time",
     "time_in_status",
+    "time_to_callback",
 ]
 
 
@@ -181,6 +182,12 @@ def time_in_status(
     return out
 
 
+def time_to_callback(gaps: Iterable[float]) -> float | None:
+    """Time to callback = mean of (first "call back" press − abandon) over today's called-back."""
+    values = [max(0.0, g) for g in gaps]
+    return sum(values) / len(values) if values else None
+
+
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
@@ -290,6 +297,13 @@ METRICS: dict[str, Metric] = {
             "זמן שיחה",
             "Σ (hangup − answer) of today's calls + Σ (now − answer) of live calls",
             "Time on answered calls, holds included.",
+        ),
+        Metric(
+            "time_to_callback",
+            "Time to callback",
+            "זמן עד חזרה",
+            "mean of (first call-back press − abandon) over abandoned callers called back today",
+            "How long an abandoned caller waited for a team lead to call back (worklist).",
         ),
         Metric(
             "time_in_status",
