@@ -7,14 +7,14 @@ import logging
 from wallboard.actions import Actions
 from wallboard.cdr_intake import CdrIntake
 from wallboard.cdr_intake import register as register_webhook
-from wallboard.config import Settings
+from wallboard.config import Settings, SimulatorSettings
 from wallboard.errors import WallboardError
 from wallboard.hub import Hub
 from wallboard.store.db import Store
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.api import VendorApi, VendorApiSettings
 
-__all__ = ["CdrService", "install"]
+__all__ = ["CdrService", "for_simulator", "install"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,33 @@ class CdrService:
         await self.tasks.close()
         await self.api.close()
         self.store.close()
+
+
+def for_simulator(
+    settings: Settings, sim: SimulatorSettings
+) -> tuple[Settings, SimulatorSettings]:
+    """Point the REST client at the simulator and the simulator's CDRs at our webhook."""
+    if sim.port == 0:
+        return settings, sim  # its address is known only once it runs
+    base = f"http://{sim.host}:{sim.port}"
+    api = settings.api.model_copy(
+        update={
+            "code": sim.api_code,
+            "call_log_url": f"{base}/hub/cdr/",
+            "click2call_url": f"{base}/ForwardDialer/click2call.aspx",
+            "login_logout_url": f"{base}/Agents/LoginLogout",
+            "extensions_url": f"{base}/Comet/api/GetExtensions",
+            "extensions_calls_url": f"{base}/comet/API/GetExtensionsCalls",
+            "queues_callers_url": f"{base}/comet/API/GetQueuesCallers",
+        }
+    )
+    secret = settings.cdr.secret
+    path = settings.cdr.path.rstrip("/")
+    if secret is not None and secret.get_secret_value():
+        path = f"{path}/{secret.get_secret_value()}"
+    host = "127.0.0.1" if settings.web.host in ("0.0.0.0", "::") else settings.web.host
+    sim = sim.model_copy(update={"cdr_url": f"http://{host}:{settings.web.port}{path}"})
+    return settings.model_copy(update={"api": api}), sim
 
 
 def install(hub: Hub, settings: Settings) -> CdrService | None:

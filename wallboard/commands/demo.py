@@ -42,6 +42,7 @@ def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSe
 
 
 def run(args: argparse.Namespace) -> int:
+    from wallboard import cdr_service
     from wallboard.hub import Hub
     from wallboard.sim.server import Simulator
     from wallboard.tasks import TaskOwner
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
+    # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
+    settings, sim_settings = cdr_service.for_simulator(settings, sim_settings)
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
     owner = TaskOwner("demo")
