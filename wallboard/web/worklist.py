@@ -105,7 +105,9 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
                 for i in open_items:
                     card = ui.card().classes("w-full wb-item").props("dark flat bordered")
                     with card, ui.row().classes("items-center w-full gap-6"):
-                        ui.label(i.number).classes("text-2xl font-mono")
+                        ui.link(i.number, f"/call/{i.call_id}").classes(
+                            "text-2xl font-mono text-white no-underline"
+                        )
                         ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
                         ui.label(f"waited {_fmt_seconds(i.wait)}")
                         with ui.row().classes("gap-1"):
