@@ -78,9 +78,7 @@ class CdrService:
         self.store.close()
 
 
-def for_simulator(
-    settings: Settings, sim: SimulatorSettings
-) -> tuple[Settings, SimulatorSettings]:
+def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings, SimulatorSettings]:
     """Point the REST client at the simulator and the simulator's CDRs at our webhook."""
     if sim.port == 0:
         return settings, sim  # its address is known only once it runs
