@@ -125,10 +125,21 @@ class CdrIntake:
         return (200, *ack_body(encoding, 0, "OK"))
 
     def _feed(self, cdr: Cdr, received: float | None) -> None:
+        if cdr.queue_id is None and cdr.queuename:
+            # The Call Log names the queue but has no id: take it from the live queues.
+            qid = next(
+                (q.queue_id for q in self.hub.state.queues.values() if q.name == cdr.queuename),
+                None,
+            )
+            if qid is not None:
+                cdr = cdr.model_copy(update={"queueid": qid})
         event = to_call_completed(cdr, received, self.rule)
         if event.sip_user:
             self._today.append(event)
-        self.hub.feed(event)
+        try:
+            self.hub.feed(event)
+        except Exception:  # a fold bug must not lose the acknowledgement of a stored CDR
+            log.exception("CDR %s stored but not folded", cdr.ivruniqueid)
 
     # ------------------------------------------------------------ today
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from wallboard.actions import Actions
@@ -64,6 +65,12 @@ class CdrService:
             self.tasks.start("backfill", self._backfill())
 
     async def _backfill(self) -> None:
+        # Wait (a while) for the live queue list: the Call Log is asked per queue, because
+        # its rows carry no queue id.
+        for _ in range(60):
+            if self.hub.state.queues:
+                break
+            await asyncio.sleep(0.5)
         try:
             n = await self.intake.backfill(self.api, sorted(self.hub.state.queues))
         except WallboardError as e:

@@ -53,8 +53,39 @@ def _fmt_row(t: QueueTally) -> dict[str, Any]:
     return {k: ("—" if v == "" else v) for k, v in r.items()}
 
 
+_HE = {
+    "History": "היסטוריה",
+    "All queues": "כל התורים",
+    "Calls offered by hour": "שיחות לפי שעה",
+    "Offered today": "הוצעו היום",
+    "Offered, 7-day avg": "הוצעו, ממוצע 7 ימים",
+    "Abandoned today": "נטשו היום",
+    "Abandoned, 7-day avg": "נטשו, ממוצע 7 ימים",
+    "Queues: today and the last 7 days": "תורים: היום ו-7 הימים האחרונים",
+    "Queue": "תור",
+    "Day": "יום",
+    "All": "הכל",
+    "Agents today": "נציגים היום",
+    "Agent": "נציג",
+    "Department": "מחלקה",
+    "Departments today": "מחלקות היום",
+    "Call categories today (AI)": "נושאי שיחות היום (AI)",
+    "AI insights": "תובנות AI",
+    "Category": "נושא",
+    "Emotions": "רגשות",
+}
+
+
 def register(service: CdrService) -> None:
     """Register `/history`, `/history.csv` and `/call/{id}`."""
+    he = service.settings.web.language == "he"
+
+    def t(text: str) -> str:
+        return _HE.get(text, text) if he else text
+
+    def label(key: str) -> str:
+        m = METRICS[key]
+        return m.label_he if he else m.label_en
 
     @app.get("/history.csv")
     async def history_csv() -> Response:
@@ -75,9 +106,9 @@ def register(service: CdrService) -> None:
             names.update(d.queue_names)
             names.update({q: names.get(q, str(q)) for q in d.queues})
         with ui.row().classes("items-center w-full"):
-            ui.label("History").classes("text-3xl")
+            ui.label(t("History")).classes("text-3xl")
             ui.space()
-            options = {0: "All queues", **{q: f"{n} ({q})" for q, n in sorted(names.items())}}
+            options = {0: t("All queues"), **{q: f"{n} ({q})" for q, n in sorted(names.items())}}
             ui.select(
                 options,
                 value=queue or 0,
@@ -93,27 +124,27 @@ def register(service: CdrService) -> None:
         ui.echart(
             {
                 "backgroundColor": "transparent",
-                "title": {"text": "Calls offered by hour", "textStyle": {"color": "#ddd"}},
+                "title": {"text": t("Calls offered by hour"), "textStyle": {"color": "#ddd"}},
                 "tooltip": {"trigger": "axis"},
                 "legend": {"top": 28, "textStyle": {"color": "#ddd"}},
                 "grid": {"top": 70, "left": 40, "right": 20, "bottom": 30},
                 "xAxis": {"type": "category", "data": hours},
                 "yAxis": {"type": "value", "minInterval": 1},
                 "series": [
-                    {"name": "Offered today", "type": "bar", "data": off_today},
-                    {"name": "Offered, 7-day avg", "type": "line", "data": off_avg},
-                    {"name": "Abandoned today", "type": "bar", "data": ab_today},
-                    {"name": "Abandoned, 7-day avg", "type": "line", "data": ab_avg},
+                    {"name": t("Offered today"), "type": "bar", "data": off_today},
+                    {"name": t("Offered, 7-day avg"), "type": "line", "data": off_avg},
+                    {"name": t("Abandoned today"), "type": "bar", "data": ab_today},
+                    {"name": t("Abandoned, 7-day avg"), "type": "line", "data": ab_avg},
                 ],
             }
         ).classes("w-full h-80")
 
-        ui.label("Queues: today and the last 7 days").classes("text-xl mt-4")
+        ui.label(t("Queues: today and the last 7 days")).classes("text-xl mt-4")
         cols = [
-            {"name": "queue", "label": "Queue", "field": "queue", "align": "left"},
-            {"name": "day", "label": "Day", "field": "day", "align": "left"},
+            {"name": "queue", "label": t("Queue"), "field": "queue", "align": "left"},
+            {"name": "day", "label": t("Day"), "field": "day", "align": "left"},
         ] + [
-            {"name": k, "label": METRICS[m].label_en if m in METRICS else k, "field": k}
+            {"name": k, "label": label(m), "field": k}
             for k, m in (
                 ("offered", "offered"),
                 ("answered", "answered"),
@@ -129,12 +160,12 @@ def register(service: CdrService) -> None:
             d = days[key]
             sel = d.total if qid is None else d.queues.get(qid, QueueTally())
             rows.append(
-                {"queue": "All" if qid is None else names.get(qid, str(qid)), "day": key}
+                {"queue": t("All") if qid is None else names.get(qid, str(qid)), "day": key}
                 | _fmt_row(sel)
             )
         ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props("dark dense")
 
-        ui.label(f"Agents today ({today})").classes("text-xl mt-4")
+        ui.label(f"{t('Agents today')} ({today})").classes("text-xl mt-4")
         agent_rows = [
             {
                 "agent": t_day.agent_names.get(sip, sip),
@@ -148,28 +179,28 @@ def register(service: CdrService) -> None:
         ]
         ui.table(
             columns=[
-                {"name": "agent", "label": "Agent", "field": "agent", "align": "left"},
-                {"name": "department", "label": "Department", "field": "department"},
+                {"name": "agent", "label": t("Agent"), "field": "agent", "align": "left"},
+                {"name": "department", "label": t("Department"), "field": "department"},
                 {
                     "name": "answered",
-                    "label": METRICS["agent_answered"].label_en,
+                    "label": label("agent_answered"),
                     "field": "answered",
                 },
                 {
                     "name": "outgoing",
-                    "label": METRICS["agent_outgoing"].label_en,
+                    "label": label("agent_outgoing"),
                     "field": "outgoing",
                 },
-                {"name": "talk", "label": METRICS["talk_time"].label_en, "field": "talk"},
+                {"name": "talk", "label": label("talk_time"), "field": "talk"},
             ],
             rows=agent_rows,
             row_key="sip",
         ).classes("w-full").props("dark dense")
 
-        ui.label("Departments today").classes("text-xl mt-4")
+        ui.label(t("Departments today")).classes("text-xl mt-4")
         ui.table(
             columns=[
-                {"name": "department", "label": "Department", "field": "department"},
+                {"name": "department", "label": t("Department"), "field": "department"},
                 *cols[2:],
             ],
             rows=[{"department": k} | _fmt_row(t) for k, t in sorted(t_day.departments.items())],
@@ -177,7 +208,7 @@ def register(service: CdrService) -> None:
         ).classes("w-full").props("dark dense")
 
         if t_day.categories:
-            ui.label("Call categories today (AI)").classes("text-xl mt-4")
+            ui.label(t("Call categories today (AI)")).classes("text-xl mt-4")
             ui.echart(
                 {
                     "backgroundColor": "transparent",
@@ -231,12 +262,13 @@ def register(service: CdrService) -> None:
         )
         ai = ai_insights(cdr)
         if ai is not None:
-            ui.label("AI insights").classes("text-xl mt-4")
+            ui.label(t("AI insights")).classes("text-xl mt-4")
             if ai.category:
-                ui.label(f"Category: {ai.category}")
+                ui.label(f"{t('Category')}: {ai.category}")
             if ai.summary:
                 ui.html(f"<p style='max-width:60em'>{html.escape(ai.summary)}</p>")
             if ai.emotions:
                 ui.label(
-                    "Emotions: " + ", ".join(f"{k} ×{v}" for k, v in sorted(ai.emotions.items()))
+                    f"{t('Emotions')}: "
+                    + ", ".join(f"{k} ×{v}" for k, v in sorted(ai.emotions.items()))
                 )

@@ -54,8 +54,41 @@ def _fmt_seconds(v: float | None) -> str:
     return f"{s // 60}m {s % 60:02d}s"
 
 
+_HE = {
+    "Abandoned callers": "מתקשרים שנטשו",
+    "Team lead": "ראש צוות",
+    "My extension": "השלוחה שלי",
+    "Enter your name and extension first": "נא להזין שם ושלוחה",
+    "Call back failed": "החזרת השיחה נכשלה",
+    "Calling": "מתקשר אל",
+    "from extension": "משלוחה",
+    "Open": "פתוחים",
+    "Reached": "הושגו",
+    "Avg time to callback": "זמן ממוצע עד חזרה",
+    "Nobody is waiting for a call back.": "אין מי שממתין לחזרה.",
+    "waited": "המתין",
+    "abandoned": "נטש לפני",
+    "ago": "",
+    "called back": "חזרו אליו",
+    "call back failed": "החזרה נכשלה",
+    "by": "על ידי",
+    "ext": "שלוחה",
+    "Call back": "חזרה",
+    "Reached since": "הושגו מאז",
+    "reached": "הושג",
+    "after abandoning": "אחרי הנטישה",
+    "called back by": "חזר אליו",
+    "× today": "× היום",
+}
+
+
 def register(service: CdrService, user_of: Callable[[], str] | None = None) -> None:
     """Register `/worklist`; `user_of` names the signed-in team lead (from the session)."""
+
+    he = service.settings.web.language == "he"
+
+    def t(text: str) -> str:
+        return _HE.get(text, text) if he else text
 
     @ui.page("/worklist")
     async def worklist_page(user: str = "", ext: int | None = None) -> None:
@@ -64,27 +97,29 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
         ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
         actor = user_of() if user_of is not None else user
         with ui.row().classes("items-center w-full"):
-            ui.label("Abandoned callers").classes("text-3xl")
+            ui.label(t("Abandoned callers")).classes("text-3xl")
             ui.space()
-            who = ui.input("Team lead", value=actor).props("dark dense outlined")
+            who = ui.input(t("Team lead"), value=actor).props("dark dense outlined")
             if user_of is not None:
                 who.disable()
-            my_ext = ui.number("My extension", value=ext, format="%d").props("dark dense outlined")
+            my_ext = ui.number(t("My extension"), value=ext, format="%d").props(
+                "dark dense outlined"
+            )
         figures = ui.row().classes("gap-8 text-xl")
         body = ui.column().classes("w-full")
 
         async def call_back(item: WorkItem) -> None:
             if not who.value or my_ext.value is None:
-                ui.notify("Enter your name and extension first", type="warning")
+                ui.notify(t("Enter your name and extension first"), type="warning")
                 return
             try:
                 await service.actions.call_back(
                     str(who.value), int(my_ext.value), item.call_id, item.number
                 )
             except WallboardError as e:
-                ui.notify(f"Call back failed: {e}", type="negative")
+                ui.notify(f"{t('Call back failed')}: {e}", type="negative")
             else:
-                ui.notify(f"Calling {item.number} from extension {int(my_ext.value)}")
+                ui.notify(f"{t('Calling')} {item.number} {t('from extension')} {int(my_ext.value)}")
             await refresh()
 
         async def refresh() -> None:
@@ -93,15 +128,15 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
             closed = [i for i in items if i.closed]
             figures.clear()
             with figures:
-                ui.label(f"Open: {len(open_items)}").classes("wb-open")
-                ui.label(f"Reached: {len(closed)}")
-                ui.label(f"Avg time to callback: {_fmt_seconds(time_to_callback(items))}").classes(
-                    "wb-ttc"
-                )
+                ui.label(f"{t('Open')}: {len(open_items)}").classes("wb-open")
+                ui.label(f"{t('Reached')}: {len(closed)}")
+                ui.label(
+                    f"{t('Avg time to callback')}: {_fmt_seconds(time_to_callback(items))}"
+                ).classes("wb-ttc")
             body.clear()
             with body:
                 if not open_items:
-                    ui.label("Nobody is waiting for a call back.").classes("text-lg")
+                    ui.label(t("Nobody is waiting for a call back.")).classes("text-lg")
                 for i in open_items:
                     card = ui.card().classes("w-full wb-item").props("dark flat bordered")
                     with card, ui.row().classes("items-center w-full gap-6"):
@@ -109,33 +144,35 @@ def register(service: CdrService, user_of: Callable[[], str] | None = None) -> N
                             "text-2xl font-mono text-white no-underline"
                         )
                         ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
-                        ui.label(f"waited {_fmt_seconds(i.wait)}")
+                        ui.label(f"{t('waited')} {_fmt_seconds(i.wait)}")
                         with ui.row().classes("gap-1"):
-                            ui.label("abandoned")
+                            ui.label(t("abandoned"))
                             ui.html(_ago(i.abandoned_at))
-                            ui.label("ago")
+                            ui.label(t("ago"))
                         if i.abandons > 1:
-                            ui.badge(f"{i.abandons}× today", color="orange")
+                            ui.badge(f"{i.abandons}{t('× today')}", color="orange")
                         last = i.callbacks[-1] if i.callbacks else None
                         if last is not None:
-                            state = "called back" if last.ok else "call back failed"
-                            ui.label(f"{state} by {last.actor} (ext {last.from_extension})")
+                            state = t("called back") if last.ok else t("call back failed")
+                            ui.label(
+                                f"{state} {t('by')} {last.actor} ({t('ext')} {last.from_extension})"
+                            )
                             with ui.row().classes("gap-1"):
                                 ui.html(_ago(last.at))
-                                ui.label("ago")
+                                ui.label(t("ago"))
                         ui.space()
-                        ui.button("Call back", on_click=lambda _, it=i: call_back(it)).props(
+                        ui.button(t("Call back"), on_click=lambda _, it=i: call_back(it)).props(
                             "color=green"
                         )
                 if closed:
-                    ui.label("Reached since").classes("text-xl mt-4")
+                    ui.label(t("Reached since")).classes("text-xl mt-4")
                     for i in closed:
                         by = i.callbacks[-1].actor if i.callbacks else "—"
                         assert i.reached_at is not None
                         ui.label(
-                            f"{i.number} · {i.queue_name} · reached "
-                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} after abandoning"
-                            f" · called back by {by}"
+                            f"{i.number} · {i.queue_name} · {t('reached')} "
+                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} {t('after abandoning')}"
+                            f" · {t('called back by')} {by}"
                         ).classes("wb-closed")
 
         await refresh()
