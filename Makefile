@@ -41,6 +41,7 @@ test: $(BIN)/.installed browser node-deps lint typecheck
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/fold.py
+	$(BIN)/python bench/cdr_intake.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache

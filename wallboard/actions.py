@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Collection
 
 from wallboard import timebase
-from wallboard.errors import ActionDenied, VendorApiError, WallboardError
+from wallboard.errors import ActionDenied, WallboardError
 from wallboard.hub import Hub
 from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
 from wallboard.vendor.api import VendorApi
@@ -106,7 +106,7 @@ class Actions:
         at = self._clock()
         try:
             new_id = await self._click_to_call(actor, from_extension, number)
-        except (VendorApiError, WallboardError) as e:
+        except WallboardError as e:
             if not isinstance(e, ActionDenied):
                 await self.store.add_callback(
                     CallbackRow(call_id, number, actor, from_extension, at, False, str(e))

@@ -124,4 +124,6 @@ def install(hub: Hub, settings: Settings) -> CdrService | None:
     worklist.register(service)
     app.on_startup(service.start)
     app.on_shutdown(service.stop)
+    # Other pages (the agent page's status change) reach the actions service here.
+    app.state.cdr_service = service
     return service
