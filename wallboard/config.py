@@ -138,6 +138,13 @@ class WebSettings(_Section):
     storage_secret: SecretStr | None = None
 
 
+def _comma_list(v: object) -> object:
+    """A list from the environment comes as "a,b,c"."""
+    if isinstance(v, str):
+        return [p.strip() for p in v.split(",") if p.strip()]
+    return v
+
+
 class CdrSettings(_Section):
     """The vendor's CDR webhook (PROTOCOL.md §6)."""
 
@@ -160,6 +167,23 @@ class CdrSettings(_Section):
     def _slash(cls, v: str) -> str:
         if not v.startswith("/"):
             raise ValueError("must start with '/'")
+        return v
+
+    @field_validator("allow_ips", mode="before")
+    @classmethod
+    def _ip_list(cls, v: object) -> object:
+        return _comma_list(v)
+
+    @field_validator("allow_ips")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for n in v:
+            try:
+                ipaddress.ip_network(n, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {n!r}") from None
         return v
 
 
@@ -185,6 +209,11 @@ class ApiSettings(_Section):
     # Who may change statuses and place callbacks (empty: every signed-in team lead).
     allowed_actors: list[str] = []
     record_callbacks: bool = True
+
+    @field_validator("allowed_actors", mode="before")
+    @classmethod
+    def _actor_list(cls, v: object) -> object:
+        return _comma_list(v)
 
 
 class SimulatorSettings(_Section):

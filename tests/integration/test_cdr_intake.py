@@ -154,3 +154,22 @@ async def test_allowlist_and_secret(tmp_path):
     assert not intake.allowed_ip("not an address")
     assert intake.authorised("s3", None) and intake.authorised(None, "s3")
     assert not intake.authorised("s4", None) and not intake.authorised(None, None)
+
+
+def test_settings_from_environment():
+    from wallboard.errors import ConfigError
+
+    s = load_settings(
+        None,
+        {
+            "WALLBOARD_CDR_ALLOW_IPS": "10.0.0.0/8, 192.0.2.7",
+            "WALLBOARD_API_ALLOWED_ACTORS": "dana,eli",
+            "WALLBOARD_CDR_SECRET": "hunter2-secret",
+        },
+    )
+    assert s.cdr.allow_ips == ["10.0.0.0/8", "192.0.2.7"]
+    assert s.api.allowed_actors == ["dana", "eli"]
+    assert "hunter2" not in repr(s.cdr)  # a secret is never printed
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, {"WALLBOARD_CDR_ALLOW_IPS": "nonsense"})
+    assert e.value.key.startswith("cdr.allow_ips")
