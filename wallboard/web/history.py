@@ -73,6 +73,8 @@ _HE = {
     "AI insights": "תובנות AI",
     "Category": "נושא",
     "Emotions": "רגשות",
+    "Calls today": "שיחות היום",
+    "Calls, 7-day avg": "שיחות, ממוצע 7 ימים",
 }
 
 
@@ -97,7 +99,7 @@ def register(service: CdrService) -> None:
         )
 
     @ui.page("/history")
-    async def history_page(queue: int | None = None) -> None:
+    async def history_page(queue: int | None = None, agent: str = "") -> None:
         ui.dark_mode(True)
         days, today = await _days(service)
         t_day = days.get(today, DayHistory(today))
@@ -196,6 +198,51 @@ def register(service: CdrService) -> None:
             rows=agent_rows,
             row_key="sip",
         ).classes("w-full").props("dark dense")
+
+        # One agent by hour: today against the 7-day average (answered + outgoing calls).
+        sips = sorted({sip for d in days.values() for sip in d.agents})
+        if sips:
+            names_by_sip: dict[str, str] = {}
+            for d in days.values():
+                names_by_sip.update(d.agent_names)
+            chosen = agent if agent in sips else sips[0]
+            ui.select(
+                {sip: names_by_sip.get(sip, sip) for sip in sips},
+                value=chosen,
+                on_change=lambda e: ui.navigate.to(
+                    f"/history?agent={e.value}" + (f"&queue={queue}" if queue else "")
+                ),
+            ).classes("w-64 mt-2 wb-agent-select").props("dark dense outlined")
+
+            def calls(d: DayHistory, h: int) -> int:
+                a = d.hour_agents.get((h, chosen))
+                return 0 if a is None else a.answered + a.outgoing
+
+            past = [d for k, d in days.items() if k != today]
+            ui.echart(
+                {
+                    "backgroundColor": "transparent",
+                    "tooltip": {"trigger": "axis"},
+                    "legend": {"top": 0, "textStyle": {"color": "#ddd"}},
+                    "grid": {"top": 40, "left": 40, "right": 20, "bottom": 30},
+                    "xAxis": {"type": "category", "data": hours},
+                    "yAxis": {"type": "value", "minInterval": 1},
+                    "series": [
+                        {
+                            "name": t("Calls today"),
+                            "type": "bar",
+                            "data": [calls(t_day, h) for h in range(24)],
+                        },
+                        {
+                            "name": t("Calls, 7-day avg"),
+                            "type": "line",
+                            "data": [
+                                round(sum(calls(d, h) for d in past) / 7, 2) for h in range(24)
+                            ],
+                        },
+                    ],
+                }
+            ).classes("w-full h-64")
 
         ui.label(t("Departments today")).classes("text-xl mt-4")
         ui.table(
