@@ -26,8 +26,14 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-node-deps:
-	@true
+# The real socket.io servers (socket.io@2 = Engine.IO 3 like the vendor, socket.io@4) for
+# the connector's tests; reinstalled only when missing or older than the lock file.
+NODE_DIR := tests/node
+node-deps: $(NODE_DIR)/node_modules/.package-lock.json
+
+$(NODE_DIR)/node_modules/.package-lock.json: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund || npm install --prefix $(NODE_DIR) --no-audit --no-fund
+	touch $@
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check wallboard tests bench
@@ -39,9 +45,12 @@ typecheck: $(BIN)/.installed
 test: $(BIN)/.installed browser node-deps lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/fold.py
 	$(BIN)/python bench/cdr_intake.py
+	$(BIN)/python bench/simulator.py
+	$(BIN)/python bench/eio3_receive.py
+	$(BIN)/python bench/failover.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache

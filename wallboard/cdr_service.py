@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from wallboard.actions import Actions
@@ -15,7 +16,7 @@ from wallboard.store.db import Store
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.api import VendorApi, VendorApiSettings
 
-__all__ = ["CdrService", "for_simulator", "install"]
+__all__ = ["CdrService", "for_simulator", "install", "point_at_simulator"]
 
 log = logging.getLogger(__name__)
 
@@ -85,29 +86,51 @@ class CdrService:
         self.store.close()
 
 
+def _api_urls(base: str) -> dict[str, str]:
+    return {
+        "call_log_url": f"{base}/hub/cdr/",
+        "click2call_url": f"{base}/ForwardDialer/click2call.aspx",
+        "login_logout_url": f"{base}/Agents/LoginLogout",
+        "extensions_url": f"{base}/Comet/api/GetExtensions",
+        "extensions_calls_url": f"{base}/comet/API/GetExtensionsCalls",
+        "queues_callers_url": f"{base}/comet/API/GetQueuesCallers",
+    }
+
+
 def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings, SimulatorSettings]:
-    """Point the REST client at the simulator and the simulator's CDRs at our webhook."""
-    if sim.port == 0:
-        return settings, sim  # its address is known only once it runs
-    base = f"http://{sim.host}:{sim.port}"
-    api = settings.api.model_copy(
-        update={
-            "code": sim.api_code,
-            "call_log_url": f"{base}/hub/cdr/",
-            "click2call_url": f"{base}/ForwardDialer/click2call.aspx",
-            "login_logout_url": f"{base}/Agents/LoginLogout",
-            "extensions_url": f"{base}/Comet/api/GetExtensions",
-            "extensions_calls_url": f"{base}/comet/API/GetExtensionsCalls",
-            "queues_callers_url": f"{base}/comet/API/GetQueuesCallers",
-        }
-    )
+    """The simulator's CDRs to our webhook; our REST client to it when its port is fixed."""
     secret = settings.cdr.secret
     path = settings.cdr.path.rstrip("/")
     if secret is not None and secret.get_secret_value():
         path = f"{path}/{secret.get_secret_value()}"
     host = "127.0.0.1" if settings.web.host in ("0.0.0.0", "::") else settings.web.host
     sim = sim.model_copy(update={"cdr_url": f"http://{host}:{settings.web.port}{path}"})
+    if sim.port == 0:
+        return settings, sim  # its address is known once it runs: `point_at_simulator`
+    api = settings.api.model_copy(
+        update={"code": sim.api_code, **_api_urls(f"http://{sim.host}:{sim.port}")}
+    )
     return settings.model_copy(update={"api": api}), sim
+
+
+def point_at_simulator(base_url: str, sim: SimulatorSettings) -> None:
+    """Once the simulator runs: send the running service's REST calls to it."""
+    from nicegui import app
+
+    service: CdrService | None = getattr(app.state, "cdr_service", None)
+    if service is None:
+        return
+    urls = _api_urls(base_url)
+    service.api.settings = dataclasses.replace(
+        service.api.settings,
+        code=sim.api_code,
+        call_log_url=urls["call_log_url"],
+        click2call_url=urls["click2call_url"],
+        login_logout_url=urls["login_logout_url"],
+        extensions_url=urls["extensions_url"],
+        extensions_calls_url=urls["extensions_calls_url"],
+        queues_callers_url=urls["queues_callers_url"],
+    )
 
 
 def install(hub: Hub, settings: Settings) -> CdrService | None:

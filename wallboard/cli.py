@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import cdr, demo, replay, simulate
+from wallboard.commands import cdr, check_config, demo, replay, run, simulate
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay, simulate, demo, cdr]
+_COMMANDS = [replay, run, check_config, simulate, demo, cdr]
 
 
 def build_parser() -> argparse.ArgumentParser:

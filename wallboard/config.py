@@ -225,8 +225,12 @@ class SimulatorSettings(_Section):
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)
     seed: int = 1
+    # "now", epoch seconds, "HH:MM" (today, Israeli time) or an ISO date-time.
+    start: str = "now"
     scenario: str = ""
     flat_curve: bool = False
+    # Names of agents and queues: "he" (Hebrew script) or "en"; the demo follows [web].
+    language: Literal["en", "he"] = "en"
     username: str = "demo"
     password: SecretStr = SecretStr("demo")
     token: SecretStr = SecretStr("demo-token")

@@ -139,7 +139,9 @@ async def test_faults_keepalive_and_expiry(sim: Simulator) -> None:
                 text = await asyncio.wait_for(ws.receive_str(), 10)
                 if text.startswith('42["keepaliveResponse"') or text.startswith('42["closeme"'):
                     seen.append(text)
-                if text.startswith('42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon"'):
+                if text.startswith(
+                    '42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon"'
+                ):
                     seen.append("malformed")
                 if len(seen) == 4:
                     break
@@ -227,3 +229,134 @@ def _assert_agrees(hub: Hub, truth: dict[str, Any]) -> None:
                 a["missed"],
                 a["outgoing"],
             )
+
+
+async def test_user_login_sees_only_its_extension_and_queues(sim: Simulator) -> None:
+    agent = sim.model.agents[3]
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/User",
+            json={"email": agent.email, "password": "demo"},
+        ) as r:
+            token = (await r.json())["Data"]["Socket"]["Token"]
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            frames: list[list[Any]] = []
+            while len(frames) < 3:
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if text.startswith("42"):
+                    frames.append(json.loads(text[2:]))
+    (_, status), (_, exts) = frames[1], frames[2]
+    assert [e["number"] for e in exts["extensions"]] == [agent.extension]
+    assert {q["QueueID"] for q in status["queues"]} == {q.queue_id for q in agent.skills}
+
+
+async def test_identity_login_settings_and_refresh(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sim.base_url}/identity/Login",
+            json={"identityType": "token", "token": "demo-token"},
+        ) as r:
+            access = (await r.json())["Data"]["AccessToken"]
+        async with http.get(
+            f"{sim.base_url}/identity/Settings", headers={"Authorization": f"Bearer {access}"}
+        ) as r:
+            data = (await r.json())["Data"]
+        assert data["MonitorList"][0]["Priority"] == 1
+        assert sim.grant_for(data["IdentityCode"]) is not None
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/Account",
+            json={"username": "demo", "password": "demo"},
+        ) as r:
+            old = (await r.json())["Data"]["Socket"]
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/Refresh",
+            headers={"Authorization": f"Bearer {old['RefreshToken']}"},
+        ) as r:
+            new = (await r.json())["Data"]["Socket"]
+        assert new["Token"] != old["Token"]
+        assert sim.grant_for(old["Token"]) is None and sim.grant_for(new["Token"]) is not None
+        async with http.get(f"{sim.base_url}/identity/Settings") as r:
+            assert r.status == 401
+
+
+async def test_a_client_sending_40_gets_every_event_twice(sim: Simulator) -> None:
+    """The socket.io@2 trap, reproduced: an extra `40` doubles the events."""
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            await ws.send_str("40")
+            await ws.send_str(f'42["keepalive","{token}"]')
+            replies = 0
+            for _ in range(10_000):
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if text.startswith('42["keepaliveResponse"'):
+                    replies += 1
+                    if replies == 2:
+                        break
+    assert replies == 2
+
+
+async def test_silent_and_drop_faults(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            async with http.post(f"{sim.base_url}/sim/fault/silent") as r:
+                assert (await r.json())["clients"] == 1
+            await ws.send_str("2")
+            texts: list[str] = []
+            end: aiohttp.WSMsgType | None = None
+            for _ in range(100_000):  # until the server drops us (pings unanswered)
+                msg = await asyncio.wait_for(ws.receive(), 15)
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    end = msg.type
+                    break
+                texts.append(msg.data)
+                await ws.send_str("2")
+            assert end is not None
+            assert "3" not in texts  # pings go unanswered: the client must notice
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            assert (await ws.receive_str()).startswith("0{")
+            async with http.post(f"{sim.base_url}/sim/fault/drop") as r:
+                assert (await r.json())["clients"] == 1
+            for _ in range(100_000):
+                msg = await asyncio.wait_for(ws.receive(), 15)
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    break
+        async with http.post(f"{sim.base_url}/sim/fault/nonsense") as r:
+            assert r.status == 404
+
+
+async def test_resync_and_updated_events(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await _login(http, sim)
+        async with http.ws_connect(_ws_url(sim, token)) as ws:
+            async with http.post(f"{sim.base_url}/sim/fault/updated") as r:
+                assert r.status == 200
+            names: list[str] = []
+            for _ in range(100_000):
+                text = await asyncio.wait_for(ws.receive_str(), 10)
+                if not text.startswith("42"):
+                    continue
+                name = json.loads(text[2:])[0]
+                names.append(name)
+                if name == "QueuesUpdated":
+                    await ws.send_str('42["resync",{"cache":false}]')
+                if names.count("AllExtensionsStatus") == 2:
+                    break
+    assert "ExtensionsUpdated" in names and "QueuesUpdated" in names
+    after = names[names.index("QueuesUpdated") :]
+    assert "loginStatus" in after and "AllExtensionsStatus" in after
+
+
+async def test_a_scenario_started_on_command(sim: Simulator) -> None:
+    """A trainer starts a lunch wave now: a share of the floor goes to lunch."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sim.base_url}/sim/scenario/lunch") as r:
+            body = await r.json()
+        assert body["ok"] and body["scenario"] == "lunch"
+        await asyncio.sleep(4.5)  # 3 simulated minutes at ×50, plus a margin
+        sim.catch_up()
+        assert sum(a.status == 3 for a in sim.model.agents) >= 5
+        async with http.post(f"{sim.base_url}/sim/scenario/nope") as r:
+            assert r.status == 404

@@ -150,9 +150,7 @@ def test_scenarios_change_the_floor() -> None:
     assert sum(a.status == 3 for a in lunch.agents) >= 10
 
     empty = CallCentre(
-        ModelConfig(
-            agents=40, queues=4, seed=9, start=START, scenario=load_scenario("empty-queue")
-        )
+        ModelConfig(agents=40, queues=4, seed=9, start=START, scenario=load_scenario("empty-queue"))
     )
     empty.advance(START + 1800)
     first = empty.queues[0]
@@ -167,3 +165,43 @@ def test_bundled_scenarios_load_and_bad_ones_name_the_key() -> None:
         parse_scenario('[[surge]]\nfactor = "lots"\n', "x.toml")
     with pytest.raises(ConfigError, match="nonsense"):
         parse_scenario("nonsense = 1\n", "x.toml")
+
+
+def test_cdrs_have_the_fixtures_fields() -> None:
+    model = CallCentre(ModelConfig(agents=30, queues=3, seed=2, start=START))
+    model.advance(START + 3600)
+    by_type: dict[str, dict[str, Any]] = {}
+    for c in model.take_cdrs():
+        by_type.setdefault(c["type"], c)
+    cdr_dir = FIXTURES.parent / "cdr"
+    queue = json.loads((cdr_dir / "incoming-queue-answer.json").read_text())
+    outgoing = json.loads((cdr_dir / "outgoing-answer.json").read_text())
+    assert set(queue) <= set(by_type["Queue"])
+    assert set(outgoing) <= set(by_type["Extension Outgoing"])
+    assert by_type["Queue"]["seconds_waiting_in_queue"] >= 0
+    assert {"Click2Call leg1", "Click2Call leg2"} <= set(by_type)
+
+
+def test_start_time_forms() -> None:
+    from wallboard.sim.server import start_time
+
+    now = 1_763_888_400.0  # 11:00 in Israel
+    assert start_time("now", now + 0.7) == now
+    assert start_time("1700000000", now) == 1_700_000_000.0
+    assert start_time("08:30", now) == now - 2.5 * 3600
+    assert start_time("2025-11-23T09:00:00+00:00", now) == now
+    with pytest.raises(ConfigError, match=r"simulator\.start"):
+        start_time("teatime", now)
+
+
+def test_hebrew_floor_same_stream_shape() -> None:
+    """Hebrew names change the text, not the floor: same seed, same calls and statuses."""
+    en = CallCentre(ModelConfig(agents=12, queues=3, seed=8, start=START))
+    he = CallCentre(ModelConfig(agents=12, queues=3, seed=8, start=START, language="he"))
+    assert he.agents[0].name != en.agents[0].name
+    assert any("\u0590" <= ch <= "\u05ff" for ch in he.agents[0].name + he.queues[0].name)
+    assert he.agents[0].email == en.agents[0].email  # logins stay Latin
+    a, b = en.advance(START + 1200), he.advance(START + 1200)
+    assert [(f.name, f.extension, f.queue) for f in a] == [
+        (f.name, f.extension, f.queue) for f in b
+    ]

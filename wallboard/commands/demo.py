@@ -17,8 +17,12 @@ __all__ = ["add_parser", "run", "vendor_settings_for"]
 
 log = logging.getLogger(__name__)
 
+# Below this share of the daily peak the demo switches to daytime traffic.
+_QUIET = 0.3
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard demo`."""
     p = sub.add_parser("demo", help="the wallboard on a simulated live call centre")
     add_options(p)
     p.set_defaults(handler=run)
@@ -42,6 +46,7 @@ def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSe
 
 
 def run(args: argparse.Namespace) -> int:
+    """Start the simulator, the connector and the board in one process."""
     from wallboard import cdr_service
     from wallboard.hub import Hub
     from wallboard.sim.server import Simulator
@@ -51,18 +56,32 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
+    if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
+        # In-process: any free port will do, so a busy 8090 never stops the demo.
+        sim_settings = sim_settings.model_copy(update={"port": 0})
+    if "language" not in settings.simulator.model_fields_set:
+        sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
     settings, sim_settings = cdr_service.for_simulator(settings, sim_settings)
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
+    quiet = sim.model.curve(sim.model.now) < _QUIET
+    if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
+        # Night in Israel: a faithful floor would be nearly idle, which demonstrates
+        # nothing. Run a daytime load instead and say so.
+        print("wallboard demo: it is night on the simulated floor; running daytime traffic")
+        sim_settings = sim_settings.model_copy(update={"flat_curve": True})
+        sim = Simulator(sim_settings)
     owner = TaskOwner("demo")
 
     async def start() -> None:
+        """Start the simulator, then the connector pointed at it."""
         url = await sim.start()
         vendor = vendor_settings_for(
             url, sim_settings.username, sim_settings.password.get_secret_value()
         )
         owner.start("connector", Connector(vendor, hub).run())
+        cdr_service.point_at_simulator(url, sim_settings)  # Click2Call, Call Log → simulator
         web = settings.web
         print(
             f"wallboard demo: open http://{web.host}:{web.port}/  "
@@ -72,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     async def stop() -> None:
+        """Stop the connector, then the simulator."""
         await owner.close()
         await sim.stop()
 

@@ -14,21 +14,31 @@ __all__ = ["add_parser", "run", "simulator_settings"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard simulate`."""
     p = sub.add_parser("simulate", help="serve a simulated Voicenter account (no vendor needed)")
-    add_options(p)
+    add_options(p, short_names=True)
     p.set_defaults(handler=run)
 
 
-def add_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by `simulate` and `demo` (each overrides [simulator] in the config)."""
+def add_options(p: argparse.ArgumentParser, short_names: bool = False) -> None:
+    """Options shared by `simulate` and `demo` (each overrides [simulator] in the config).
+
+    `simulate` also takes `--host`/`--port`; in `demo` those would be mistaken for the web
+    server's, so there only `--sim-host`/`--sim-port` exist.
+    """
+    host = ["--sim-host", "--host"] if short_names else ["--sim-host"]
+    port = ["--sim-port", "--port"] if short_names else ["--sim-port"]
     p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
-    p.add_argument("--sim-host", dest="sim_host", default=None, help="simulator address")
-    p.add_argument("--sim-port", dest="sim_port", type=int, default=None, help="0 = any free")
+    p.add_argument(*host, dest="sim_host", default=None, help="simulator address")
+    p.add_argument(*port, dest="sim_port", type=int, default=None, help="0 = any free")
     p.add_argument("--agents", type=int, default=None, help="number of agents (extensions)")
     p.add_argument("--queues", type=int, default=None, help="number of queues")
     p.add_argument("--speed", type=float, default=None, help="simulated seconds per second")
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same day)")
     p.add_argument("--scenario", default=None, help="bundled scenario name or .toml path")
+    p.add_argument(
+        "--start", default=None, help='simulated start: "now", epoch, "HH:MM" (Israel) or ISO'
+    )
     p.add_argument("--flat", action="store_true", help="peak traffic all day")
     p.add_argument("--cdr-url", dest="cdr_url", default=None, help="POST a CDR here per call")
     p.add_argument(
@@ -47,6 +57,7 @@ def simulator_settings(settings: Settings, args: argparse.Namespace) -> Simulato
         ("speed", "speed"),
         ("seed", "seed"),
         ("scenario", "scenario"),
+        ("start", "start"),
         ("cdr_url", "cdr_url"),
         ("cdr_format", "cdr_format"),
     ):
@@ -77,6 +88,7 @@ async def _serve(s: SimulatorSettings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve the simulator until interrupted."""
     s = simulator_settings(load_settings(args.config), args)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(s))

@@ -81,6 +81,7 @@ class CdrPoster:
 
     @property
     def pending(self) -> int:
+        """CDRs waiting for delivery or a retry."""
         return (self._queue.qsize() if self._queue is not None else 0) + len(self._retry)
 
     def submit(self, cdrs: list[Json]) -> None:
@@ -135,6 +136,7 @@ class CdrPoster:
             log.warning("CDR %s given up after %d attempts", body.get("ivruniqueid"), attempt + 1)
 
     async def close(self) -> None:
+        """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -8,6 +8,7 @@
 * `GET /sim/truth`: agents, calls, waiting lists and counts as the model knows them.
 * `GET /sim/status`: simulated time, speed, clients, events.
 * `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
+* `POST /sim/scenario/<name>`: start a bundled scenario now (minutes count from now).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from wallboard.sim.eio3_server import SessionState, frame
+from wallboard.sim.scenario import bundled_names, load_scenario
 
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator
@@ -58,6 +60,7 @@ def inject(sim: Simulator, kind: str) -> int:
 
 
 async def fault(request: web.Request) -> web.Response:
+    """`POST /sim/fault/<kind>`: inject one fault into every client."""
     sim: Simulator = _sim(request)
     kind = request.match_info["kind"]
     if kind not in FAULTS:
@@ -69,12 +72,14 @@ async def fault(request: web.Request) -> web.Response:
 
 
 async def truth(request: web.Request) -> web.Response:
+    """`GET /sim/truth`: the model's own state and counts."""
     sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(sim.model.truth())
 
 
 async def status(request: web.Request) -> web.Response:
+    """`GET /sim/status`: simulated time, speed, clients, events, CDRs."""
     sim: Simulator = _sim(request)
     sim.catch_up()
     return web.json_response(
@@ -92,7 +97,22 @@ async def status(request: web.Request) -> web.Response:
     )
 
 
+async def scenario(request: web.Request) -> web.Response:
+    """`POST /sim/scenario/<name>`: start a scenario now (a trainer's surge, a lunch wave)."""
+    sim: Simulator = _sim(request)
+    name = request.match_info["name"]
+    if name not in bundled_names():
+        return web.json_response(
+            {"ok": False, "error": f"unknown scenario {name!r}", "scenarios": bundled_names()},
+            status=404,
+        )
+    sc = load_scenario(name)
+    sim.act(lambda: sim.model.start_scenario(sc, sim.model.now))
+    return web.json_response({"ok": True, "scenario": sc.name, "description": sc.description})
+
+
 async def speed(request: web.Request) -> web.Response:
+    """`POST /sim/speed?factor=N`: change the speed (0 pauses)."""
     sim: Simulator = _sim(request)
     try:
         factor = float(request.query.get("factor", ""))
@@ -108,6 +128,7 @@ async def speed(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Mount the control routes."""
     app.router.add_post("/sim/speed", speed)
+    app.router.add_post("/sim/scenario/{name}", scenario)
     app.router.add_post("/sim/fault/{kind}", fault)
     app.router.add_get("/sim/truth", truth)
     app.router.add_get("/sim/status", status)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from wallboard.tasks import TaskOwner
+
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator, TokenGrant
 
@@ -120,7 +122,7 @@ def send_snapshots(sim: Simulator, session: Session) -> None:
 
 def _on_event(sim: Simulator, session: Session, text: str) -> None:
     try:
-        name, *rest = json.loads(text[2:])
+        name, *_args = json.loads(text[2:])
     except (ValueError, TypeError):
         log.warning("simulator: unreadable client event %r", text[:80])
         return
@@ -150,8 +152,9 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     grant = sim.grant_for(q.get("token", ""))
     s = sim.settings
+    sid = secrets.token_hex(10)
     handshake = {
-        "sid": secrets.token_hex(10),
+        "sid": sid,
         "upgrades": [],
         "pingInterval": s.ping_interval_ms,
         "pingTimeout": s.ping_timeout_ms,
@@ -164,15 +167,14 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         await ws.close()
         return ws
     session = Session(ws, grant)
-    session.sid = handshake["sid"]
+    session.sid = sid
     sim.catch_up()
     session.send(_frame("loginSuccess", sim.model.login_success()))
     send_snapshots(sim, session)
     sim.sessions.add(session)
-    writer = asyncio.get_running_loop().create_task(_writer(session), name="sim.ws.writer")
-    watchdog = asyncio.get_running_loop().create_task(
-        _watchdog(sim, session), name="sim.ws.watchdog"
-    )
+    owner = TaskOwner(f"simulator.client.{sid[:8]}")
+    writer = owner.start("writer", _writer(session))
+    owner.start("watchdog", _watchdog(sim, session))
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
@@ -198,9 +200,9 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         sim.sessions.discard(session)
         if session.state is not SessionState.CLOSED:
             session.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(writer, 5.0)
-        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(writer), 5.0)
+        await owner.close()
     return ws
 
 

@@ -68,9 +68,7 @@ def authenticate(sim: Simulator, kind: str, body: dict[str, Any]) -> TokenGrant 
         agent = next((a for a in sim.model.agents if a.email == email), None)
         if agent is None or not _same(secret, s.password.get_secret_value()):
             return None
-        return sim.issue(
-            frozenset({agent.extension}), frozenset(q.queue_id for q in agent.skills)
-        )
+        return sim.issue(frozenset({agent.extension}), frozenset(q.queue_id for q in agent.skills))
     return None
 
 
@@ -88,6 +86,7 @@ def _socket(sim: Simulator, grant: TokenGrant) -> dict[str, Any]:
 
 
 async def legacy_login(request: web.Request) -> web.Response:
+    """`POST /monitorAPI/Login/User|Account|Token` → `Data.Socket`."""
     sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
@@ -106,6 +105,7 @@ def _bearer(request: web.Request) -> str:
 
 
 async def legacy_refresh(request: web.Request) -> web.Response:
+    """`POST /monitorAPI/Login/Refresh` with the refresh token as Bearer."""
     sim: Simulator = _sim(request)
     refresh = _bearer(request)
     old = next((g for g in sim.grants.values() if g.refresh_token == refresh), None)
@@ -119,6 +119,7 @@ async def legacy_refresh(request: web.Request) -> web.Response:
 
 
 async def identity_login(request: web.Request) -> web.Response:
+    """`POST /identity/Login` (newer stack) → an access token."""
     sim: Simulator = _sim(request)
     body = await _json(request)
     if isinstance(body, web.Response):
@@ -140,6 +141,7 @@ async def identity_login(request: web.Request) -> web.Response:
 
 
 async def identity_settings(request: web.Request) -> web.Response:
+    """`GET /identity/Settings` with the access token → `MonitorList`."""
     sim: Simulator = _sim(request)
     grant = sim.access.get(_bearer(request))
     if grant is None or not sim.token_valid(grant):
@@ -153,9 +155,7 @@ async def identity_settings(request: web.Request) -> web.Response:
                 "Token": grant.token,
                 "TokenExpiry": int(grant.expires),
                 "RefreshToken": grant.refresh_token,
-                "MonitorList": [
-                    {"Priority": 1, "Domain": sim.base_url, "Url": sim.base_url}
-                ],
+                "MonitorList": [{"Priority": 1, "Domain": sim.base_url, "Url": sim.base_url}],
             },
         }
     )
@@ -165,7 +165,9 @@ def add_routes(app: web.Application) -> None:
     """Mount the login routes."""
     app.router.add_post(f"{LEGACY_PREFIX}/Refresh", legacy_refresh)
     app.router.add_post(f"{LEGACY_PREFIX}/RefreshToken", legacy_refresh)
-    app.router.add_post(LEGACY_PREFIX + "/{kind:User|Account|Token|user|account|token}", legacy_login)
+    app.router.add_post(
+        LEGACY_PREFIX + "/{kind:User|Account|Token|user|account|token}", legacy_login
+    )
     app.router.add_post("/identity/Login", identity_login)
     app.router.add_get("/identity/Settings", identity_settings)
 

@@ -42,12 +42,29 @@ ANSWERED_ELSEWHERE = "Answered elsewhere"
 NORMAL = "Normal hangup"
 REJECTED = "Call Rejected"
 
-# Calls per hour relative to the day's peak, by local hour (a typical Israeli service
-# desk: quiet at night, a morning peak, a dip at lunch, a second peak, a long tail).
-DAILY_CURVE = (
-    0.05, 0.03, 0.02, 0.02, 0.03, 0.06, 0.15, 0.40, 0.80, 1.00, 1.00, 0.95,
-    0.80, 0.75, 0.90, 0.95, 0.85, 0.65, 0.45, 0.30, 0.22, 0.15, 0.10, 0.07,
-)  # fmt: skip
+# Shifts as (local start hour, hours, share of agents): the floor is staffed to the
+# forecast, so the staffing is the daily curve — a ramp from 07:00, the busiest hours
+# from late morning to mid-afternoon, a long evening tail and a skeleton night shift.
+SHIFTS = (
+    (7.0, 8.0, 0.30),
+    (8.0, 8.0, 0.25),
+    (10.0, 8.0, 0.20),
+    (13.0, 8.0, 0.12),
+    (16.0, 7.0, 0.08),
+    (23.0, 8.0, 0.05),
+)
+
+
+def _coverage(hour: float) -> float:
+    """Share of agents whose shift covers this local hour of the day."""
+    total = 0.0
+    for start, length, share in SHIFTS:
+        if (hour - start) % 24.0 < length:
+            total += share
+    return total
+
+
+_PEAK_COVERAGE = max(_coverage(h / 4.0) for h in range(96))
 
 _FIRST = (
     "Noa", "Tamar", "Yael", "Maya", "Shira", "Michal", "Dana", "Lior", "Adi", "Roni",
@@ -58,6 +75,21 @@ _LAST = (
     "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Dahan", "Avraham", "Friedman", "Azulay",
     "Katz", "Yosef", "Amar", "Ohana", "Shapira", "Golan", "Ben-David", "Haddad", "Khoury",
     "Nasser", "Ivanov", "Segal", "Weiss", "Klein", "Barak", "Tal",
+)  # fmt: skip
+# The same people in Hebrew script, as an Israeli account usually names its users.
+_FIRST_HE = (
+    "נועה", "תמר", "יעל", "מאיה", "שירה", "מיכל", "דנה", "ליאור", "עדי", "רוני",
+    "אבי", "יוסי", "דוד", "משה", "איתן", "עומר", "איתי", "עמית", "יונתן", "דניאל",
+    "ראנה", "לינה", "סמיר", "נדיה", "אולגה", "איגור", "שרה", "רבקה", "אריאל", "גל",
+)  # fmt: skip
+_LAST_HE = (
+    "כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", "אברהם", "פרידמן", "אזולאי",
+    "כץ", "יוסף", "עמר", "אוחנה", "שפירא", "גולן", "בן דוד", "חדאד", "ח'ורי",
+    "נאסר", "איבנוב", "סגל", "וייס", "קליין", "ברק", "טל",
+)  # fmt: skip
+_QUEUE_NAMES_HE = (
+    "מכירות", "תמיכה", "גבייה", "VIP", "תמיכה טכנית", "שימור", "הזמנות", "החזרות",
+    "עסקים", "קו עברית", "קו ערבית", "קו רוסית",
 )  # fmt: skip
 _QUEUE_NAMES = (
     "Sales", "Support", "Billing", "VIP", "Technical", "Retention", "Orders", "Returns",
@@ -80,10 +112,10 @@ class ModelConfig:
     seed: int = 1
     start: float = 1_700_000_000.0  # simulated epoch seconds at t=0
     timezone: str = "Asia/Jerusalem"
-    utilisation: float = 0.85  # target share of logged-in agents' time on calls at peak
+    utilisation: float = 0.7  # target share of the staff's time on calls
     mean_talk: float = 180.0
     mean_wrap: float = 20.0
-    mean_patience: float = 100.0
+    mean_patience: float = 150.0
     ring_all_every: int = 4  # every Nth queue rings all its free agents at once
     logged_in_share: float = 0.85
     outgoing_per_hour: float = 1.5  # per available agent
@@ -92,6 +124,7 @@ class ModelConfig:
     miss_share: float = 0.04  # rings on one agent and is not picked up
     ai_share: float = 0.3  # answered calls whose CDR carries aiData
     flat_curve: bool = False  # ignore the daily curve (constant peak-level traffic)
+    language: str = "en"  # "he": agents and queues named in Hebrew
     scenario: Scenario = field(default_factory=Scenario)
 
 
@@ -107,12 +140,15 @@ class Frame:
 
 @dataclass(slots=True)
 class SimQueue:
+    """One queue: its members, its waiting calls and today's counts."""
+
     queue_id: int
     name: str
     did: str
     ring_all: bool
     members: list[SimAgent] = field(default_factory=list)
     weight: float = 0.0
+    staffed: float = 0.0  # like weight, counting only the agents on shift now
     waiting: dict[str, SimCall] = field(default_factory=dict)
     offered: int = 0
     answered: int = 0
@@ -122,6 +158,8 @@ class SimQueue:
 
 @dataclass(slots=True)
 class SimCall:
+    """One call through the floor (both click-to-call legs are one call)."""
+
     ivrid: str
     direction: str  # Incoming / Outgoing / Click2Call
     caller_phone: str
@@ -145,6 +183,8 @@ class SimCall:
 
 @dataclass(slots=True)
 class SimAgent:
+    """One extension, the person on it, their calls, status and shift."""
+
     extension: int
     sip: str
     user_id: int
@@ -166,6 +206,7 @@ class SimAgent:
     idle_since: float = 0.0
     pending_status: int | None = None
     on_shift: bool = False
+    shift: tuple[float, float] = (8.0, 8.0)  # local start hour, hours
     answered: int = 0
     missed: int = 0
     outgoing: int = 0
@@ -197,34 +238,48 @@ class CallCentre:
         self.by_sip: dict[str, SimAgent] = {}
         self.by_queue: dict[int, SimQueue] = {}
         self.surge: dict[int, float] = {}  # queue id -> current factor
+        self._first_names: tuple[str, ...] = _FIRST
+        self._last_names: tuple[str, ...] = _LAST
         self._build()
 
     # ------------------------------------------------------------ set-up
 
     def _build(self) -> None:
         cfg, rng = self.config, self.rng
+        hebrew = cfg.language == "he"
+        queue_names = _QUEUE_NAMES_HE if hebrew else _QUEUE_NAMES
+        first_names = self._first_names = _FIRST_HE if hebrew else _FIRST
+        last_names = self._last_names = _LAST_HE if hebrew else _LAST
         for i in range(cfg.queues):
-            base = _QUEUE_NAMES[i % len(_QUEUE_NAMES)]
-            name = base if i < len(_QUEUE_NAMES) else f"{base} {i // len(_QUEUE_NAMES) + 1}"
+            base = queue_names[i % len(queue_names)]
+            name = base if i < len(queue_names) else f"{base} {i // len(queue_names) + 1}"
             q = SimQueue(
                 queue_id=12_345_600 + i,
                 name=name,
                 did=f"07227{76_000 + i:05d}",
-                ring_all=cfg.ring_all_every > 0 and i % cfg.ring_all_every == cfg.ring_all_every - 1,
+                ring_all=cfg.ring_all_every > 0
+                and i % cfg.ring_all_every == cfg.ring_all_every - 1,
             )
             self.queues.append(q)
             self.by_queue[q.queue_id] = q
         for i in range(cfg.agents):
-            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            pick_first, pick_last = rng.randrange(len(_FIRST)), rng.randrange(len(_LAST))
+            first, last = first_names[pick_first], last_names[pick_last]
+            # E-mail addresses stay Latin whatever the display language.
+            mail = f"{_FIRST[pick_first].lower()}.{_LAST[pick_last].lower()}.{i}@sim.example"
             primary = self.queues[i % len(self.queues)] if self.queues else None
             a = SimAgent(
                 extension=9_000_000 + i,
                 sip="".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(6)) + str(i),
                 user_id=7_000_000 + i,
                 name=f"{first} {last}",
-                email=f"{first.lower()}.{last.lower()}.{i}@sim.example",
+                email=mail.replace("'", ""),
                 department_id=5_000_000 + (primary.queue_id % 1000 if primary else 0),
-                department=f"{primary.name} Department" if primary else "Floor",
+                department=(
+                    (f"מחלקת {primary.name}" if hebrew else f"{primary.name} Department")
+                    if primary
+                    else "Floor"
+                ),
                 speed_dial=str(100 + i),
             )
             if primary is not None:
@@ -246,31 +301,78 @@ class CallCentre:
         self._plan_scenario()
 
     def _plan_shifts(self) -> None:
-        """Who is in at the start, who comes later, breaks, lunch and the end of shifts."""
+        """Who works which shift, who is in at the start, and everyone's first shift."""
         cfg, rng, t0 = self.config, self.rng, self.config.start
-        ms = int(t0 * 1000)
+        shares = [share for _, _, share in SHIFTS]
         for a in self.agents:
-            if rng.random() < cfg.logged_in_share:
-                a.status = LOGIN
-                a.on_shift = True
-                a.status_updated_ms = ms - int(rng.uniform(60, 3 * 3600) * 1000)
-                a.idle_since = t0 - rng.uniform(0, 120)
+            start_hour, hours, _ = rng.choices(SHIFTS, weights=shares)[0]
+            a.shift = (start_hour, hours)
+            if cfg.flat_curve:
+                # Rolling shifts: about the same number of people in at any hour.
+                length = rng.uniform(6 * 3600, 9 * 3600)
+                if rng.random() < cfg.logged_in_share:
+                    begin = t0 - rng.uniform(0, length - 3600)
+                else:
+                    begin = t0 + rng.uniform(60, 45 * 60)
+                self._plan_shift(a, begin, begin + length)
             else:
-                a.status_updated_ms = ms - int(rng.uniform(600, 8 * 3600) * 1000)
-                if rng.random() < 0.6:
-                    self._at(t0 + rng.uniform(60, 45 * 60), self._shift, a, True)
-            # A short break, lunch, then the end of the shift.
-            brk = t0 + rng.uniform(15 * 60, 3 * 3600)
-            self._at(brk, self._set_status, a, rng.choice(BREAK_CODES))
-            self._at(brk + rng.uniform(5 * 60, 15 * 60), self._set_status, a, LOGIN)
-            lunch = t0 + rng.uniform(1.5 * 3600, 5 * 3600)
-            self._at(lunch, self._set_status, a, LUNCH)
-            self._at(lunch + rng.uniform(20 * 60, 40 * 60), self._set_status, a, LOGIN)
-            self._at(t0 + rng.uniform(6 * 3600, 10 * 3600), self._shift, a, False)
+                local = datetime.fromtimestamp(t0, self.zone)
+                day0 = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+                # Yesterday's night shift may still be on; otherwise the next one to come.
+                for day in (-1, 0, 1):
+                    begin = day0 + day * 86400 + start_hour * 3600 + rng.uniform(-600, 600)
+                    end = begin + hours * 3600 + rng.uniform(-600, 900)
+                    if end > t0:
+                        break
+                if begin <= t0 and rng.random() >= cfg.logged_in_share:
+                    begin += 86400  # off today (sick, holiday): back tomorrow
+                    end += 86400
+                self._plan_shift(a, begin, end)
             self._at(t0 + rng.expovariate(cfg.outgoing_per_hour / 3600.0), self._agent_dials, a)
 
+    def _plan_shift(self, a: SimAgent, begin: float, end: float) -> None:
+        """One shift: log in, a short break, lunch, another break, log out (then the next)."""
+        rng, now = self.rng, self.now
+        if begin <= now:
+            a.status = LOGIN
+            self._on_shift(a, True)
+            a.status_updated_ms = int(begin * 1000)
+            a.idle_since = now - rng.uniform(0, 120)
+        else:
+            if a.status_updated_ms == 0:
+                a.status_updated_ms = int((begin - rng.uniform(8, 16) * 3600) * 1000)
+            self._at(begin, self._shift, a, True)
+        length = end - begin
+        for at, back, code in (
+            (rng.uniform(0.2, 0.3), rng.uniform(5, 15), rng.choice(BREAK_CODES)),
+            (rng.uniform(0.45, 0.55), rng.uniform(20, 40), LUNCH),
+            (rng.uniform(0.7, 0.8), rng.uniform(5, 15), rng.choice(BREAK_CODES)),
+        ):
+            when = begin + at * length
+            if when > now:
+                self._at(when, self._set_status, a, code)
+                self._at(when + back * 60, self._set_status, a, LOGIN)
+        self._at(end, self._shift_end, a, begin, end)
+
+    def _shift_end(self, a: SimAgent, begin: float, end: float) -> None:
+        """Log out at the end of a shift and plan the next one."""
+        rng = self.rng
+        self._shift(a, False)
+        if self.config.flat_curve:
+            nxt = end + rng.uniform(15 * 60, 60 * 60)
+            self._plan_shift(a, nxt, nxt + rng.uniform(6 * 3600, 9 * 3600))
+            return
+        nxt = begin + 86400 + rng.uniform(-600, 600)
+        nxt_end = nxt + a.shift[1] * 3600 + rng.uniform(-600, 900)
+        if rng.random() >= self.config.logged_in_share:
+            nxt, nxt_end = nxt + 86400, nxt_end + 86400  # a day off
+        self._plan_shift(a, nxt, nxt_end)
+
     def _plan_scenario(self) -> None:
-        sc, t0, rng = self.config.scenario, self.config.start, self.rng
+        self.start_scenario(self.config.scenario, self.config.start)
+
+    def start_scenario(self, sc: Scenario, t0: float) -> None:
+        """Schedule a scenario's changes, its minutes counted from `t0`."""
         for s in sc.surges:
             ids = [self.queues[p - 1].queue_id for p in s.queues if 0 < p <= len(self.queues)]
             ids = ids or [q.queue_id for q in self.queues]
@@ -282,7 +384,6 @@ class CallCentre:
         for e in sc.empty_queues:
             if 0 < e.queue <= len(self.queues):
                 self._at(t0 + e.at_minutes * 60, self._close_queue, self.queues[e.queue - 1])
-        del rng
 
     # ------------------------------------------------------------ engine
 
@@ -302,7 +403,7 @@ class CallCentre:
         self.events_emitted += len(out)
         return out
 
-    def run_action(self, at: float, fn: Callable[[], None]) -> list[Frame]:
+    def run_action(self, at: float, fn: Callable[[], object]) -> list[Frame]:
         """Advance to `at`, then apply an outside action (REST call); return its events."""
         frames = self.advance(at)
         fn()
@@ -328,21 +429,23 @@ class CallCentre:
     # ------------------------------------------------------------ traffic
 
     def curve(self, t: float) -> float:
-        """The daily curve at simulated time `t` (local time, interpolated by hour)."""
+        """Traffic at simulated time `t` relative to the day's peak (staffing-shaped)."""
         if self.config.flat_curve:
             return 1.0
         local = datetime.fromtimestamp(t, self.zone)
-        h = local.hour + local.minute / 60.0
-        i = int(h) % 24
-        frac = h - int(h)
-        return DAILY_CURVE[i] * (1 - frac) + DAILY_CURVE[(i + 1) % 24] * frac
+        hour = local.hour + local.minute / 60.0
+        return _coverage(hour) / _PEAK_COVERAGE
 
     def rate(self, q: SimQueue, t: float) -> float:
-        """Arrivals per second into `q` at time `t`."""
+        """Arrivals per second into `q` at time `t`.
+
+        The roster is built to the forecast (the shifts above), so traffic follows the
+        agents on shift: the daily curve, at the target utilisation. Breaks, lunch and
+        scenarios then make the real floor busier or quieter than planned.
+        """
         cfg = self.config
         handle = cfg.mean_talk + cfg.mean_wrap + 8.0
-        peak = cfg.utilisation * cfg.logged_in_share * q.weight / handle
-        return peak * self.curve(t) * self.surge.get(q.queue_id, 1.0)
+        return cfg.utilisation * q.staffed / handle * self.surge.get(q.queue_id, 1.0)
 
     def _arrival(self, q: SimQueue) -> None:
         rng = self.rng
@@ -352,11 +455,15 @@ class CallCentre:
         if rate <= 0:
             return
         st = self._st()
+        # Some callers are known to the CRM, so the vendor shows their name.
+        known = rng.random() < 0.3
         call = SimCall(
             ivrid=self._new_id(),
             direction="Incoming",
             caller_phone=self._phone(),
-            caller_name="",
+            caller_name=(
+                f"{rng.choice(self._first_names)} {rng.choice(self._last_names)}" if known else ""
+            ),
             did=q.did,
             started=st - rng.randrange(3, 15),  # time in the IVR before the queue
             queue=q,
@@ -616,9 +723,17 @@ class CallCentre:
 
     # ------------------------------------------------------------ statuses and scenarios
 
+    def _on_shift(self, a: SimAgent, value: bool) -> None:
+        """Mark an agent on or off shift; queues size their traffic to who is on shift."""
+        if a.on_shift == value:
+            return
+        a.on_shift = value
+        for q in a.skills:
+            q.staffed += (1.0 if value else -1.0) / len(a.skills)
+
     def _shift(self, a: SimAgent, start: bool) -> None:
         """The start or end of an agent's shift: log in or out."""
-        a.on_shift = start
+        self._on_shift(a, start)
         self._set_status(a, LOGIN if start else LOGOUT)
 
     def _set_status(self, a: SimAgent, code: int) -> None:
@@ -639,7 +754,7 @@ class CallCentre:
     def set_status(self, a: SimAgent, code: int) -> None:
         """Login/Logout API: change an agent's status now (a call in progress continues)."""
         a.pending_status = None
-        a.on_shift = code != LOGOUT
+        self._on_shift(a, code != LOGOUT)
         if code == a.status:
             return
         a.status = code
@@ -805,6 +920,7 @@ class CallCentre:
     # ------------------------------------------------------------ snapshots
 
     def login_success(self) -> Json:
+        """The `loginSuccess` payload."""
         return {
             "errorCode": 0,
             "errorDesc": "OK",
@@ -813,6 +929,7 @@ class CallCentre:
         }
 
     def login_status(self, queues: Iterable[SimQueue] | None = None) -> Json:
+        """The `loginStatus` payload: queues with their waiting calls."""
         qs = self.queues if queues is None else queues
         return {
             "servertime": self._st(),
@@ -821,6 +938,7 @@ class CallCentre:
         }
 
     def all_extensions(self, agents: Iterable[SimAgent] | None = None) -> Json:
+        """The `AllExtensionsStatus` payload: every extension's record."""
         ags = self.agents if agents is None else agents
         return {
             "servertime": self._st(),
@@ -856,10 +974,11 @@ class CallCentre:
             "targetextension": a.sip if a is not None and call.direction == "Incoming" else "",
             "callerextension": a.sip if a is not None and call.direction != "Incoming" else "",
             "did": call.did,
+            **({"caller_number": call.did} if call.direction == "Incoming" else {}),
             "queueid": q.queue_id if q is not None else 0,
             "queuename": q.name if q is not None else "",
             "record": (
-                f"https://cpanel.voicenter.co.il/CallsHistory/PlayRecord/{call.ivrid}.mp3"
+                f"https://recordings.sim.example/CallsHistory/PlayRecord/{call.ivrid}.mp3"
                 if answered
                 else ""
             ),
@@ -867,8 +986,12 @@ class CallCentre:
             "dialtime": max(0, (answered or st) - ring_from),
             "representative_name": a.name if a is not None else "",
             "representative_code": str(a.user_id) if a is not None else "",
-            "targetextension_name": a.name if a is not None and call.direction == "Incoming" else "",
-            "callerextension_name": a.name if a is not None and call.direction != "Incoming" else "",
+            "targetextension_name": a.name
+            if a is not None and call.direction == "Incoming"
+            else "",
+            "callerextension_name": a.name
+            if a is not None and call.direction != "Incoming"
+            else "",
             "target_country": "Israel" if call.direction != "Incoming" else "",
             "caller_country": "Israel" if call.direction == "Incoming" else "",
         }

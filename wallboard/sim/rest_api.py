@@ -84,6 +84,7 @@ def _code_ok(sim: Simulator, p: Json) -> bool:
 
 
 async def get_extensions_calls(request: web.Request) -> web.Response:
+    """Active Calls: `GetExtensionsCalls`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
@@ -122,6 +123,7 @@ async def get_extensions_calls(request: web.Request) -> web.Response:
 
 
 async def get_queues_callers(request: web.Request) -> web.Response:
+    """Active Calls: `GetQueuesCallers`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if not _code_ok(sim, p):
@@ -159,6 +161,7 @@ async def get_queues_callers(request: web.Request) -> web.Response:
 
 
 async def get_extensions(request: web.Request) -> web.Response:
+    """Organizational Extension List: `GetExtensions`."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if _get(p, "code") is None or p.get("__bad__"):
@@ -185,12 +188,11 @@ async def get_extensions(request: web.Request) -> web.Response:
 
 
 def _login_reply(status: int, error: int, message: str) -> web.Response:
-    return web.json_response(
-        {"Status": status, "StatusError": error, "StatusErroMessage": message}
-    )
+    return web.json_response({"Status": status, "StatusError": error, "StatusErroMessage": message})
 
 
 async def login_logout(request: web.Request) -> web.Response:
+    """Login/Logout: set an agent's status in the model."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
@@ -227,6 +229,7 @@ def _c2c_reply(p: Json, code: int, message: str, call_id: str = "") -> web.Respo
 
 
 async def click2call(request: web.Request) -> web.Response:
+    """Click2Call: `action=call` places a two-leg call, `terminate` ends calls."""
     sim: Simulator = _sim(request)
     p = await _params(request)
     if p.get("__bad__"):
@@ -324,6 +327,7 @@ class CallLog:
         self.recent: dict[str, deque[float]] = {}
 
     async def handle(self, request: web.Request) -> web.Response:
+        """One Call Log request."""
         sim: Simulator = _sim(request)
         p = await _params(request)
         if not _code_ok(sim, p):
@@ -354,8 +358,10 @@ class CallLog:
                 continue
             if phones and cdr["caller"] not in phones and cdr["target"] not in phones:
                 continue
-            if exts and str(cdr["targetextension"]).lower() not in exts and (
-                str(cdr["callerextension"]).lower() not in exts
+            if (
+                exts
+                and str(cdr["targetextension"]).lower() not in exts
+                and (str(cdr["callerextension"]).lower() not in exts)
             ):
                 continue
             if call_id and cdr["ivruniqueid"] != call_id:
@@ -367,9 +373,9 @@ class CallLog:
             rows.append(_row(cdr))
         for s in reversed(_as_list(_get(p, "sort"))):
             if isinstance(s, dict) and isinstance(s.get("field"), str):
-                key = {"date": "DateEpoch"}.get(s["field"].lower(), s["field"])
-                rows.sort(key=lambda r, k=key: (str(type(r.get(k))), r.get(k) or 0),
-                          reverse=str(s.get("order", "asc")).lower() == "desc")
+                field = str(s["field"])
+                key = "DateEpoch" if field.lower() == "date" else field
+                rows.sort(key=_sort_key(key), reverse=str(s.get("order")).lower() == "desc")
         total = len(rows)
         rows = rows[:CALL_LOG_MAX_ROWS]
         fields = [f for f in _as_list(_get(p, "fields")) if isinstance(f, str)]
@@ -386,6 +392,17 @@ class CallLog:
                 "CDR_LIST": rows,
             }
         )
+
+
+def _sort_key(field: str) -> Callable[[Json], tuple[str, Any]]:
+    """Sort by one field; values of different types (or missing) do not break the sort."""
+
+    def key(row: Json) -> tuple[str, Any]:
+        """The sort key of one row."""
+        value = row.get(field)
+        return (type(value).__name__, value if value is not None else 0)
+
+    return key
 
 
 def _as_list(v: Any) -> list[Any]:

@@ -120,12 +120,12 @@ def parse_scenario(text: str, where: str) -> Scenario:
             )
         )
     empties = []
-    for i, e in enumerate(_items(where, data, "empty_queue")):
+    for i, item in enumerate(_items(where, data, "empty_queue")):
         k = f"empty_queue[{i}]"
         empties.append(
             EmptyQueue(
-                int(_num(where, f"{k}.queue", e.get("queue", 1), minimum=1)),
-                _num(where, f"{k}.at_minutes", e.get("at_minutes", 0)),
+                int(_num(where, f"{k}.queue", item.get("queue", 1), minimum=1)),
+                _num(where, f"{k}.at_minutes", item.get("at_minutes", 0)),
             )
         )
     name = data.get("name", Path(where).stem)

@@ -12,12 +12,16 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from wallboard import timebase
 from wallboard.config import SimulatorSettings
+from wallboard.errors import ConfigError
 from wallboard.sim import control, eio3_server, login_api, rest_api
 from wallboard.sim.cdr_poster import CdrPoster
 from wallboard.sim.eio3_server import Session
@@ -25,7 +29,7 @@ from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import Scenario, load_scenario
 from wallboard.tasks import TaskOwner
 
-__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config"]
+__all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config", "start_time"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class SimClock:
         self._mono0 = time.monotonic()
 
     def now(self) -> float:
+        """The simulated time now."""
         return self.start + (time.monotonic() - self._mono0) * self.speed
 
     def set_speed(self, speed: float) -> None:
@@ -62,15 +67,43 @@ class SimClock:
         self.speed = speed
 
 
+def start_time(text: str, now: float, zone: str = "Asia/Jerusalem") -> float:
+    """Simulated start from settings: "now", epoch seconds, "HH:MM" today, or ISO."""
+    text = text.strip()
+    if text in ("", "now"):
+        return float(int(now))
+    try:
+        return float(int(float(text)))
+    except ValueError:
+        pass
+    tz = ZoneInfo(zone)
+    try:
+        if len(text) <= 5 and ":" in text:
+            hh, mm = (int(x) for x in text.split(":"))
+            today = datetime.fromtimestamp(now, tz)
+            return today.replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            "simulator settings",
+            "simulator.start",
+            f"{text!r} is not 'now', epoch seconds, HH:MM or an ISO date-time",
+        ) from None
+    return (d if d.tzinfo else d.replace(tzinfo=tz)).timestamp()
+
+
 def model_config(s: SimulatorSettings, start: float | None = None) -> ModelConfig:
-    """The model's configuration from settings; `start` defaults to now (a live-looking demo)."""
+    """The model's configuration from settings; `start` overrides `s.start` (default now)."""
     scenario = load_scenario(s.scenario) if s.scenario else Scenario()
+    if start is None:
+        start = start_time(s.start, timebase.now())
     return ModelConfig(
         agents=s.agents,
         queues=s.queues,
         seed=s.seed,
-        start=float(int(timebase.now() if start is None else start)),
+        start=float(start),
         flat_curve=s.flat_curve,
+        language=s.language,
         scenario=scenario,
     )
 
@@ -105,12 +138,19 @@ class Simulator:
             queues=queues,
         )
         self.grants[grant.token] = grant
+        # Forget grants long dead, so a kiosk demo refreshing for months stays small.
+        stale = time.time() - 86400
+        for table in (self.grants, self.access):
+            for key in [k for k, g in table.items() if g.expires < stale]:
+                del table[key]
         return grant
 
     def token_valid(self, grant: TokenGrant) -> bool:
+        """Whether a grant is neither revoked nor expired."""
         return not grant.revoked and time.time() < grant.expires
 
     def grant_for(self, token: str) -> TokenGrant | None:
+        """The valid grant of a socket token, if any."""
         grant = self.grants.get(token)
         return grant if grant is not None and self.token_valid(grant) else None
 
@@ -120,9 +160,8 @@ class Simulator:
         """Advance the model to now and send what happened (before a snapshot or action)."""
         self.broadcast(self.model.advance(self.clock.now()))
 
-    def act(self, action: object) -> None:
+    def act(self, action: Callable[[], object]) -> None:
         """Apply an outside action (REST) at the current simulated time."""
-        assert callable(action)
         self.broadcast(self.model.run_action(self.clock.now(), action))
 
     def broadcast(self, frames: list[Frame]) -> None:
@@ -153,6 +192,7 @@ class Simulator:
     # ------------------------------------------------------------ lifecycle
 
     def build_app(self) -> web.Application:
+        """The aiohttp application with every route."""
         app = web.Application()
         app[SIM_KEY] = self
         login_api.add_routes(app)

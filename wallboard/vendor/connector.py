@@ -43,7 +43,7 @@ from wallboard.core.events import (
     QueuesSnapshot,
     ServerClosing,
 )
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
@@ -130,6 +130,7 @@ class Connector:
         self.session: Session | None = None
         self._session_obtained = 0.0
         self._fresh_login = False
+        self._refusals = 0
         self._server_index = 0
         self._detected: dict[str, str] = {}
         self._abort = asyncio.Event()
@@ -175,6 +176,8 @@ class Connector:
         return out
 
     def _state(self, state: ConnectionState, server: str | None, detail: str) -> None:
+        # While down, `server` stays None (the attempt is in `detail`), so the fold's
+        # `since` keeps the moment the link was lost: "reconnecting since ...".
         key = (state, server, detail)
         if key == self._last_state:
             return
@@ -210,8 +213,9 @@ class Connector:
         failures = 0
         while not self._abort.is_set():
             try:
-                if self.session is None:
-                    await self._login(http)
+                left = self.session.expires_in() if self.session is not None else None
+                if self.session is None or (left is not None and left <= 0):
+                    await self._login(http)  # an expired token cannot be refreshed: log in
                     failures = 0
                 refresh_at = self._refresh_at()
                 if refresh_at is not None and time.time() >= refresh_at and self.session:
@@ -220,6 +224,9 @@ class Connector:
             except VendorAuthError as e:
                 await self._auth_failed(str(e))
                 continue
+            except ConfigError as e:
+                self._state(ConnectionState.AUTH_FAILED, None, str(e))
+                raise
             except VendorConnectionError as e:
                 self._fail(None, str(e))
                 if await self._wait(self._backoff.next()):
@@ -237,12 +244,17 @@ class Connector:
                 self._session_obtained = time.time()
                 continue
             except VendorAuthError as e:
-                fresh = self._fresh_login
+                # A stale token (server restarted, session expired) is normal: log in again.
+                # Only a token refused twice right after fresh logins is an auth failure.
                 self.session = None
-                if fresh:
+                self._refusals += 1 if self._fresh_login else 0
+                if self._refusals >= 2:
+                    self._refusals = 0
                     await self._auth_failed(str(e))
-                else:
-                    log.warning("token refused by %s; logging in again", server)
+                    continue
+                log.warning("token refused by %s; logging in again", server)
+                if await self._wait(self._backoff.next() if self._fresh_login else 0):
+                    return
                 continue
             except _Relogin as e:
                 self._fail(server, str(e))
@@ -250,8 +262,14 @@ class Connector:
                 if await self._wait(self._backoff.next()):
                     return
                 continue
-            except VendorConnectionError as e:
-                self._fail(server, str(e))
+            except Exception as e:
+                why = str(e)
+                if not isinstance(e, VendorConnectionError):
+                    # A bug must not leave a wall screen dead for months: log it, reconnect,
+                    # and let fresh snapshots replace whatever state it left behind.
+                    log.exception("connector: unexpected error; reconnecting")
+                    why = f"internal error: {type(e).__name__}"
+                self._fail(server, why)
                 if self.link is not None and self.link.healthy:
                     self._backoff.reset()
                     failures = 0
@@ -270,8 +288,10 @@ class Connector:
     def _fail(self, server: str | None, why: str) -> None:
         why = redact(why, self._secrets())
         self.last_error = why
+        if server is not None and why.startswith(server):
+            why = why[len(server) :].lstrip(": ")
         log.warning("vendor link %s: %s", server or "(login)", why)
-        self._state(self._down_state(), server, why)
+        self._state(self._down_state(), None, f"{server}: {why}" if server else why)
 
     async def _auth_failed(self, why: str) -> None:
         why = redact(why, self._secrets())
@@ -326,7 +346,7 @@ class Connector:
     async def _connect(self, http: aiohttp.ClientSession, server: str) -> None:
         assert self.session is not None
         token = self.session.token.get_secret_value()
-        self._state(self._down_state(), server, "connecting")
+        self._state(self._down_state(), None, f"connecting to {server}")
         sock = await self.open_socket(http, server, token)
         self.connects += 1
         link = _Link(server=server, socket=sock, token=token)
@@ -388,7 +408,7 @@ class Connector:
             link.logged_in = True
             self._fresh_login = False
             link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
-            self._state(self._down_state(), link.server, "logged in, waiting for snapshots")
+            self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
         elif isinstance(event, QueuesSnapshot):
             link.queues = True
         elif isinstance(event, ExtensionsSnapshot):
@@ -407,6 +427,7 @@ class Connector:
             link.logged_in = True
             link.healthy = True
             self._ever_healthy = True
+            self._refusals = 0
             self._backoff.reset()
             took = time.monotonic() - link.opened
             log.info("%s: snapshots in after %.2f s; live", link.server, took)

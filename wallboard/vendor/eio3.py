@@ -8,20 +8,23 @@ What it does, and nothing more:
 
 * `GET /socket.io/?EIO=3&transport=websocket&token=...` upgraded to a websocket; the server
   sends `0{"sid","pingInterval","pingTimeout",...}`, then `40` (we never send `40`).
-* In v3 the client pings: we send `2` every `min(pingInterval, ping_interval_max)` and the
-  server answers `3`. If nothing at all arrives within `min(pingTimeout, pong_timeout_max)`
-  of a ping, the server is silent (dead, half-open) and `recv` raises.
+* In v3 the client pings: we send `2` `min(pingInterval, ping_interval_max)` after the last
+  pong and the server answers `3`. If nothing at all arrives within
+  `min(pingTimeout, pong_timeout_max)` of a ping, the server is silent (dead, half-open)
+  and `recv` raises.
 * `42["name",{...}]` events are handed out as their frame text (`["name",{...}]`) so the
   parser validates them in one step; `40`, `41`, `44` as CONNECT / DISCONNECT / ERROR.
 * No reconnection and no polling: the connector owns both.
 
-Pings are sent from inside `recv` (which the connector always awaits), so the client owns
-no background task.
+Pings come from one owned heartbeat task per socket; when the server is silent it wakes
+the pending `recv` (by cancelling and un-cancelling it, as `asyncio.timeout` does), so the
+hot receive path carries no per-message timer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import time
@@ -32,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 
 from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.tasks import TaskOwner
 
 __all__ = [
     "Eio3Socket",
@@ -120,11 +124,13 @@ class Eio3Socket:
         self.handshake = handshake
         self.ping_interval = min(handshake.ping_interval, ping_interval_max)
         self.pong_timeout = min(handshake.ping_timeout, pong_timeout_max)
-        now = time.monotonic()
-        self._next_ping = now + self.ping_interval
-        self._pong_due: float | None = None
-        self.last_received = now
+        self.last_received = time.monotonic()
         self.pings_sent = 0
+        self._dead: str | None = None
+        self._pong = asyncio.Event()
+        self._receiver: asyncio.Task[Any] | None = None
+        self._owner = TaskOwner("eio3")
+        self._owner.start("heartbeat", self._heartbeat())
 
     @classmethod
     async def open(
@@ -182,38 +188,51 @@ class Eio3Socket:
         except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
             await ws.close()
             raise ProtocolMismatch(f"{server}: unreadable open packet") from None
-        if "maxPayload" in raw:  # only Engine.IO v4 sends it
-            await ws.close()
-            raise ProtocolMismatch(f"{server}: server speaks Engine.IO v4")
         return cls(ws, hs, ping_interval_max, pong_timeout_max)
 
-    async def recv(self) -> Packet:
-        """The next socket.io packet; pings as due; raises VendorConnectionError when lost."""
-        ws = self._ws
-        while True:
-            now = time.monotonic()
-            if self._pong_due is not None and now >= self._pong_due:
-                raise VendorConnectionError(
-                    f"server silent: nothing received within {self.pong_timeout:g} s of a ping"
-                )
-            if now >= self._next_ping:
+    async def _heartbeat(self) -> None:
+        """Ping every `ping_interval`; nothing received within `pong_timeout` means dead."""
+        try:
+            while True:
+                await asyncio.sleep(self.ping_interval)
+                sent = time.monotonic()
+                self._pong.clear()
                 await self._send("2")
                 self.pings_sent += 1
-                self._next_ping = now + self.ping_interval
-                if self._pong_due is None:
-                    self._pong_due = now + self.pong_timeout
-            due = self._next_ping
-            if self._pong_due is not None:
-                due = min(due, self._pong_due)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._pong.wait(), self.pong_timeout)
+                # Any traffic proves the server alive: on a busy link the pong may queue.
+                if not self._pong.is_set() and self.last_received < sent:
+                    self._kill(
+                        f"server silent: nothing received within {self.pong_timeout:g} s of a ping"
+                    )
+                    return
+        except VendorConnectionError as e:
+            self._kill(str(e))
+
+    def _kill(self, why: str) -> None:
+        self._dead = why
+        if self._receiver is not None:
+            self._receiver.cancel()
+
+    async def recv(self) -> Packet:
+        """The next socket.io packet; raises VendorConnectionError when the link is lost."""
+        ws = self._ws
+        while True:
+            if self._dead is not None:
+                raise VendorConnectionError(self._dead)
+            self._receiver = task = asyncio.current_task()
             try:
-                msg = await ws.receive(timeout=max(0.001, due - now))
-            except TimeoutError:
-                continue
+                msg = await ws.receive()
+            except asyncio.CancelledError:
+                if self._dead is not None and task is not None and task.uncancel() == 0:
+                    raise VendorConnectionError(self._dead) from None
+                raise
+            finally:
+                self._receiver = None
             if msg.type is aiohttp.WSMsgType.TEXT:
                 data: str = msg.data
                 self.last_received = time.monotonic()
-                # Any traffic proves the server alive: a busy link may queue the pong.
-                self._pong_due = None
                 kind = data[:1]
                 if kind == "4":
                     sub = data[1:2]
@@ -226,7 +245,9 @@ class Eio3Socket:
                     if sub == "4":
                         return Packet(PacketKind.ERROR, detail=data[2:200])
                     continue  # acks and binary events: not used by the vendor
-                if kind == "2":  # a server ping (not v3 style, but answer it)
+                if kind == "3":
+                    self._pong.set()
+                elif kind == "2":  # a server ping (not v3 style, but answer it)
                     await self._send("3")
                 elif kind == "1":
                     raise LinkClosed("server closed the Engine.IO session")
@@ -253,7 +274,8 @@ class Eio3Socket:
             raise VendorConnectionError(f"send failed: {type(e).__name__}") from None
 
     async def close(self) -> None:
-        """Close the websocket (best effort, bounded)."""
+        """Stop the heartbeat and close the websocket (best effort, bounded)."""
+        await self._owner.close()
         if self._ws.closed:
             return
         try:

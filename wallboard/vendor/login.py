@@ -35,7 +35,7 @@ from pydantic import SecretStr
 from wallboard.config import VendorSettings
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 
-__all__ = ["Session", "login", "redact", "refresh"]
+__all__ = ["Session", "check_credentials", "login", "redact", "refresh", "settings_secrets"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,15 @@ def _credentials(settings: VendorSettings) -> dict[str, str]:
     if not token:
         raise ConfigError(where, "vendor.token", "required for login_type 'token'")
     return {"token": token}
+
+
+def check_credentials(settings: VendorSettings) -> None:
+    """Raise ConfigError naming the missing key when the identity lacks a credential."""
+    _credentials(settings)
+    if settings.login_api == "identity" and not settings.settings_url:
+        raise ConfigError(
+            "vendor settings", "vendor.settings_url", "required for login_api 'identity'"
+        )
 
 
 async def _request(

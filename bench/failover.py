@@ -1,0 +1,179 @@
+"""Time to detect a dead monitor server and to fail over, with the DEFAULT vendor settings.
+
+A real socket.io@2 server (the vendor's pingInterval 60 s / pingTimeout 180 s) is reached
+through a TCP proxy listed first, and directly as the second server. Each scenario breaks
+the first link and measures, from the moment of the fault: detection (the board leaves
+CONNECTED) and failover (CONNECTED to the second server, fresh snapshots in).
+
+    .venv/bin/python bench/failover.py [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.integration.vendor_env import (
+    FaultProxy,
+    NodeServer,
+    ensure_node_modules,
+    free_port,
+)
+from wallboard.config import VendorSettings
+from wallboard.core.events import ConnectionChanged, ConnectionState, DomainEvent
+from wallboard.hub import Hub
+from wallboard.tasks import TaskOwner
+from wallboard.vendor.connector import Connector
+
+VENDOR_PING = (60000, 180000)
+
+
+def _defaults(login_url: str) -> VendorSettings:
+    return VendorSettings(login_url=login_url, username="acme", password=SecretStr("s3cret-pass"))
+
+
+async def _until(cond: Callable[[], bool], limit: float = 120.0) -> float:
+    t0 = time.monotonic()
+    while not cond():
+        if time.monotonic() - t0 > limit:
+            raise TimeoutError("scenario did not complete")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - t0
+
+
+async def scenario(
+    server: NodeServer, fault: Callable[[FaultProxy], Awaitable[None] | None]
+) -> tuple[float, float]:
+    proxy = await FaultProxy(server.port).start()
+    await server.configure(servers=[proxy.url, server.url])
+    hub = Hub()
+    lost: list[float] = []  # when the link left CONNECTED (a listener: no polling gaps)
+
+    def watch(event: DomainEvent) -> None:
+        if isinstance(event, ConnectionChanged) and event.state is not ConnectionState.CONNECTED:
+            lost.append(time.monotonic())
+
+    hub.subscribe(watch)
+    owner = TaskOwner("bench")
+    owner.start("connector", Connector(_defaults(server.legacy_login), hub).run())
+    conn = hub.state.connection
+    try:
+        await _until(lambda: conn.state is ConnectionState.CONNECTED and conn.server == proxy.url)
+        t0 = time.monotonic()
+        lost.clear()
+        result = fault(proxy)
+        if result is not None:
+            await result
+        await _until(lambda: conn.state is ConnectionState.CONNECTED and conn.server == server.url)
+        return lost[0] - t0, time.monotonic() - t0
+    finally:
+        await owner.close()
+        await proxy.stop()
+
+
+def _silent(p: FaultProxy) -> None:
+    p.silent = True
+
+
+def _half_open(p: FaultProxy) -> None:
+    p.half_open = True
+
+
+def _cut(p: FaultProxy) -> None:
+    p.refuse = True
+    p.cut()
+
+
+async def first_down(server: NodeServer) -> float:
+    await server.configure(servers=[f"http://127.0.0.1:{free_port()}", server.url])
+    hub = Hub()
+    owner = TaskOwner("bench")
+    t0 = time.monotonic()
+    owner.start("connector", Connector(_defaults(server.legacy_login), hub).run())
+    try:
+        await _until(lambda: hub.state.connection.state is ConnectionState.CONNECTED)
+        return time.monotonic() - t0
+    finally:
+        await owner.close()
+
+
+async def single_server(server: NodeServer, how: str) -> float:
+    """One server: restarted (down 3 s) or sending `closeme`; seconds until live again."""
+    await server.configure(servers=[server.url])
+    hub = Hub()
+    owner = TaskOwner("bench")
+    conn = Connector(_defaults(server.legacy_login), hub)
+    owner.start("connector", conn.run())
+    try:
+        await _until(lambda: hub.state.connection.state is ConnectionState.CONNECTED)
+        if how == "restart":
+            await server.restart(down_for=3.0)
+            await server.configure(servers=[server.url])
+        else:
+            await server.control("emit", {"name": "closeme", "payload": {}})
+        t0 = time.monotonic()
+        await _until(
+            lambda: conn.connects >= 2 and hub.state.connection.state is ConnectionState.CONNECTED
+        )
+        return time.monotonic() - t0
+    finally:
+        await owner.close()
+
+
+def _fmt(xs: list[float]) -> str:
+    return f"median {statistics.median(xs):6.2f} s  (max {max(xs):6.2f} s, n={len(xs)})"
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    ensure_node_modules()
+    server = await NodeServer(2, ping_ms=VENDOR_PING).start()
+    s = VendorSettings()
+    print(
+        f"default settings: ping every {s.ping_interval_seconds:g} s, pong timeout "
+        f"{s.pong_timeout_seconds:g} s, keepalive {s.keepalive_seconds:g} s, "
+        f"backoff {s.backoff_min_seconds:g}–{s.backoff_max_seconds:g} s"
+    )
+    try:
+        for label, fault in (
+            ("silent server (no pongs, no events)", _silent),
+            ("half-open socket (nothing either way)", _half_open),
+            ("connection cut (RST), server gone", _cut),
+        ):
+            detects: list[float] = []
+            totals: list[float] = []
+            for _ in range(args.repeat):
+                d, t = await scenario(server, fault)
+                detects.append(d)
+                totals.append(t)
+            print(f"{label}")
+            print(f"  detect dead server:  {_fmt(detects)}")
+            print(f"  fail over (live on the second server): {_fmt(totals)}")
+        downs = [await first_down(server) for _ in range(args.repeat)]
+        print("first server refuses connections, at start")
+        print(f"  live on the second server: {_fmt(downs)}")
+        restarts = [await single_server(server, "restart") for _ in range(args.repeat)]
+        print("only server restarted (down 3 s, forgets every token)")
+        print(f"  live again, from the server being back: {_fmt(restarts)}")
+        closes = [await single_server(server, "closeme") for _ in range(args.repeat)]
+        print("server sends closeme (log in again)")
+        print(f"  live again: {_fmt(closes)}")
+    finally:
+        await server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

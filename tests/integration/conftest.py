@@ -1,0 +1,65 @@
+"""Fixtures for the connector's integration tests: node socket.io servers, a connector."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from tests.integration.vendor_env import NodeServer, ensure_node_modules
+from wallboard.config import VendorSettings
+from wallboard.core.events import ConnectionState
+from wallboard.core.view import state_view
+from wallboard.hub import Hub
+from wallboard.tasks import TaskOwner
+from wallboard.vendor.connector import Connector
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> None:
+    ensure_node_modules()
+
+
+@pytest.fixture
+async def make_server(node_modules: None) -> AsyncIterator[Callable[..., Any]]:
+    started: list[NodeServer] = []
+
+    async def make(version: int, **kw: Any) -> NodeServer:
+        server = await NodeServer(version, **kw).start()
+        await server.configure(servers=[server.url])
+        started.append(server)
+        return server
+
+    yield make
+    for s in started:
+        await s.stop()
+
+
+@contextlib.asynccontextmanager
+async def running(settings: VendorSettings, hub: Hub | None = None) -> AsyncIterator[Connector]:
+    """A connector running in a named task, cancelled on exit."""
+    connector = Connector(settings, hub or Hub())
+    owner = TaskOwner("test")
+    owner.start("connector", connector.run())
+    try:
+        yield connector
+    finally:
+        await owner.close()
+    assert connector.hub.state.connection.state is ConnectionState.STOPPED
+
+
+async def floor_matches(hub: Hub, server: NodeServer) -> bool:
+    """The hub's agents' calls and queues' waiting calls equal the server's truth now."""
+    floor = await server.control("floor")
+    truth_calls = {e["number"]: sorted(c["ivrid"] for c in e["calls"]) for e in floor["extensions"]}
+    truth_waiting = {
+        q["QueueID"]: sorted(c["IvrUniqueID"] for c in q["Calls"]) for q in floor["queues"]
+    }
+    view = state_view(hub.state, None)
+    ours_calls = {a["extension"]: sorted(c["call_id"] for c in a["calls"]) for a in view["agents"]}
+    ours_waiting = {
+        q["queue_id"]: sorted(w["call_id"] for w in q["waiting"]) for q in view["queues"]
+    }
+    return ours_calls == truth_calls and ours_waiting == truth_waiting

@@ -1,0 +1,129 @@
+"""`wallboard check-config`: validate the settings, log in once, and report what we see.
+
+Prints the login API and identity, the monitor servers, which one answered and with which
+Engine.IO version, the server's clock, and the queues and extensions it sends — or exactly
+what is wrong (a config key, refused credentials, an unreachable server). Never prints a
+secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from wallboard.config import Settings, load_settings
+from wallboard.core.events import ExtensionsSnapshot, LoggedIn, QueuesSnapshot
+from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError, WallboardError
+from wallboard.hub import Hub
+from wallboard.vendor.connector import Connector, _Link
+from wallboard.vendor.eio3 import PacketKind
+from wallboard.vendor.login import check_credentials, login, redact, settings_secrets
+
+__all__ = ["add_parser", "check", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check-config", help="validate settings, log in once, report what we see")
+    p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
+    p.add_argument("--timeout", type=float, default=20.0, help="give up after this many seconds")
+    p.set_defaults(handler=run)
+
+
+async def check(settings: Settings, out: list[str], timeout: float) -> bool:
+    """Log in, connect to the first server that answers, wait for the snapshots."""
+    v = settings.vendor
+    hub = Hub(settings.fold_settings())
+    connector = Connector(v, hub)
+    out.append(f"login:      {v.login_api} API, {v.login_type} identity, {v.login_url}")
+    async with aiohttp.ClientSession() as http:
+        session = await login(http, v)
+        connector.session = session
+        left = session.expires_in()
+        out.append(f"token:      ok, expires in {'?' if left is None else f'{left:.0f} s'}")
+        out.append(f"servers:    {', '.join(session.servers)}")
+        token = session.token.get_secret_value()
+        problems: list[str] = []
+        for server in session.servers:
+            try:
+                async with asyncio.timeout(timeout):
+                    sock = await connector.open_socket(http, server, token)
+                    try:
+                        link = _Link(server=server, socket=sock, token=token)
+                        await _until_snapshots(connector, link, out)
+                    finally:
+                        await sock.close()
+                out.extend(f"skipped:    {p}" for p in problems)
+                out.append(f"connected:  {server} ({sock.protocol})")
+                return True
+            except TimeoutError:
+                problems.append(f"{server}: no snapshots within {timeout:g} s")
+            except VendorConnectionError as e:
+                problems.append(redact(str(e), [token]))
+        for p in problems:
+            out.append(f"problem:    {p}")
+        return False
+
+
+async def _until_snapshots(connector: Connector, link: _Link, out: list[str]) -> None:
+    got_queues = got_exts = False
+    while not (got_queues and got_exts):
+        pkt = await link.socket.recv()
+        if pkt.kind in (PacketKind.DISCONNECT, PacketKind.ERROR):
+            if not link.logged_in:
+                raise VendorAuthError(f"{link.server} refused the socket token: {pkt.detail}")
+            raise VendorConnectionError(f"{link.server}: {pkt.detail}")
+        if pkt.kind is not PacketKind.EVENT:
+            continue
+        now = time.time()
+        if pkt.frame is not None:
+            event = connector.hub.feed_frame(pkt.frame, now)
+        else:
+            event = connector.hub.feed_message(pkt.name or "", pkt.payload, now)
+        if isinstance(event, LoggedIn):
+            link.logged_in = True
+            skew = event.server_time - now
+            out.append(
+                f"server:     time {event.server_time} ({skew:+.0f} s from ours), "
+                f"UTC offset {event.offset_minutes} min"
+            )
+        elif isinstance(event, QueuesSnapshot):
+            got_queues = True
+            names = ", ".join(f"{q.queue_id} {q.name}" for q in event.queues[:20])
+            more = f" (+{len(event.queues) - 20} more)" if len(event.queues) > 20 else ""
+            out.append(f"queues:     {len(event.queues)}: {names}{more}")
+        elif isinstance(event, ExtensionsSnapshot):
+            got_exts = True
+            nums = ", ".join(f"{e.extension} {e.display_name}" for e in event.extensions[:20])
+            more = f" (+{len(event.extensions) - 20} more)" if len(event.extensions) > 20 else ""
+            out.append(f"extensions: {len(event.extensions)}: {nums}{more}")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    try:
+        check_credentials(settings.vendor)
+    except ConfigError as e:
+        where = str(args.config) if args.config else "(defaults + environment)"
+        raise ConfigError(where, e.key, e.problem) from None
+    out: list[str] = []
+    try:
+        ok = asyncio.run(check(settings, out, args.timeout))
+    except WallboardError as e:
+        for line in out:
+            print(line)
+        why = redact(str(e), settings_secrets(settings.vendor))
+        kind = "credentials refused" if isinstance(e, VendorAuthError) else "problem"
+        print(f"{kind}: {why}", file=sys.stderr)
+        return 2
+    for line in out:
+        print(line)
+    if not ok:
+        print("problem: no monitor server answered", file=sys.stderr)
+        return 1
+    print("ok")
+    return 0
