@@ -61,8 +61,7 @@ class CdrService:
         self.store.open()
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
-        code = self.settings.api.code
-        if self.settings.cdr.backfill and code is not None and code.get_secret_value():
+        if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
 
     async def _backfill(self) -> None:
@@ -72,6 +71,10 @@ class CdrService:
             if self.hub.state.queues:
                 break
             await asyncio.sleep(0.5)
+        code = self.api.settings.code
+        if code is None or not code.get_secret_value():
+            log.info("no [api] code: today is not backfilled from the Call Log")
+            return
         try:
             n = await self.intake.backfill(self.api, sorted(self.hub.state.queues))
         except WallboardError as e:
