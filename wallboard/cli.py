@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import check_config, demo, hash_password, replay, run, simulate
+from wallboard.commands import cdr, check_config, demo, hash_password, replay, run, simulate
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay, run, check_config, simulate, demo, hash_password]
+_COMMANDS = [replay, run, check_config, simulate, demo, cdr, hash_password]
 
 
 def build_parser() -> argparse.ArgumentParser:

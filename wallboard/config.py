@@ -20,8 +20,10 @@ from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
 from wallboard.errors import ConfigError
 
 __all__ = [
+    "ApiSettings",
     "AuthSettings",
     "BoardSettings",
+    "CdrSettings",
     "DaySettings",
     "KioskSettings",
     "KioskToken",
@@ -33,6 +35,7 @@ __all__ = [
     "Settings",
     "SimulatorSettings",
     "StatusName",
+    "StoreSettings",
     "TeamSettings",
     "ThresholdSettings",
     "UserSettings",
@@ -219,6 +222,7 @@ class UserSettings(_Section):
     name: str = ""
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
+    extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
 
 
 class AuthSettings(_Section):
@@ -242,6 +246,84 @@ class KioskSettings(_Section):
 
     tokens: dict[str, KioskToken] = {}
     rotate_seconds: float = Field(30.0, ge=5)
+
+
+def _comma_list(v: object) -> object:
+    """A list from the environment comes as "a,b,c"."""
+    if isinstance(v, str):
+        return [p.strip() for p in v.split(",") if p.strip()]
+    return v
+
+
+class CdrSettings(_Section):
+    """The vendor's CDR webhook (PROTOCOL.md §6)."""
+
+    enabled: bool = True
+    path: str = "/vendor/cdr"
+    # Required either in the path (`path` ending in the secret) or in this header.
+    secret: SecretStr | None = None
+    secret_header: str = "X-Wallboard-Secret"
+    # Source addresses or networks allowed to post (empty: any).
+    allow_ips: list[str] = []
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    # CDR `time`: "local" = the wall clock of `day.timezone` read as epoch (the docs'
+    # "Israel time"), "utc" = true UTC, "auto" = decide per CDR from its ivruniqueid.
+    time_stamps: Literal["auto", "local", "utc"] = "auto"
+    # Fill today from the Call Log API at start-up (needs `api.code`).
+    backfill: bool = True
+
+    @field_validator("path")
+    @classmethod
+    def _slash(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("must start with '/'")
+        return v
+
+    @field_validator("allow_ips", mode="before")
+    @classmethod
+    def _ip_list(cls, v: object) -> object:
+        return _comma_list(v)
+
+    @field_validator("allow_ips")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for n in v:
+            try:
+                ipaddress.ip_network(n, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {n!r}") from None
+        return v
+
+
+class StoreSettings(_Section):
+    """The SQLite database: CDRs, worklist, audit log."""
+
+    path: str = "wallboard.db"
+
+
+class ApiSettings(_Section):
+    """The vendor's REST APIs (Call Log, Active Calls, Extensions, Login/Logout, Click2Call)."""
+
+    code: SecretStr | None = None
+    call_log_url: str = "https://api.voicenter.com/hub/cdr/"
+    click2call_url: str = "https://api.voicenter.com/ForwardDialer/click2call.aspx"
+    # The vendor's reference leaves the Login/Logout URI blank: ask Voicenter for yours.
+    login_logout_url: str = ""
+    extensions_url: str = "https://monitor.voicenter.co.il/Comet/api/GetExtensions"
+    extensions_calls_url: str = "https://monapisec.voicenter.co.il/comet/API/GetExtensionsCalls"
+    queues_callers_url: str = "https://monapisec.voicenter.co.il/comet/API/GetQueuesCallers"
+    call_log_per_minute: int = Field(30, gt=0)
+    timeout_seconds: float = Field(15.0, gt=0)
+    # Who may change statuses and place callbacks (empty: every signed-in team lead).
+    allowed_actors: list[str] = []
+    record_callbacks: bool = True
+
+    @field_validator("allowed_actors", mode="before")
+    @classmethod
+    def _actor_list(cls, v: object) -> object:
+        return _comma_list(v)
 
 
 class SimulatorSettings(_Section):
@@ -280,6 +362,10 @@ class Settings(_Section):
     day: DaySettings = DaySettings()
     statuses: StatusSettings = StatusSettings()
     web: WebSettings = WebSettings()
+    cdr: CdrSettings = CdrSettings()
+    store: StoreSettings = StoreSettings()
+    api: ApiSettings = ApiSettings()
+
     simulator: SimulatorSettings = SimulatorSettings()
     thresholds: ThresholdSettings = ThresholdSettings()
     teams: dict[str, TeamSettings] = {}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "ActionDenied",
     "ConfigError",
     "PayloadError",
+    "StoreError",
+    "VendorApiError",
     "VendorAuthError",
     "VendorConnectionError",
     "WallboardError",
@@ -41,3 +44,21 @@ class VendorAuthError(WallboardError):
 
 class VendorConnectionError(WallboardError):
     """The vendor could not be reached or dropped us; retry with backoff."""
+
+
+class VendorApiError(WallboardError):
+    """A vendor REST API answered with an error code (names the API and the code)."""
+
+    def __init__(self, api: str, code: object, message: str) -> None:
+        self.api = api
+        self.code = code
+        self.message = message
+        super().__init__(f"{api}: error {code}: {message}")
+
+
+class StoreError(WallboardError):
+    """The database could not store or read something."""
+
+
+class ActionDenied(WallboardError):
+    """A supervisor action the actor is not allowed to take."""

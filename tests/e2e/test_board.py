@@ -151,9 +151,11 @@ def test_kiosk_is_large_rotates_and_its_token_opens_nothing_else(
     expect(page.locator('.wb-kiosk[data-board="sales"] .wb-tile')).to_have_count(4)
 
     # The token is read-only: any other page asks for a login.
-    for path in ("/board/floor", "/agent/201", "/queue/101", "/"):
+    for path in ("/board/floor", "/agent/201", "/queue/101", "/", "/history", "/worklist"):
         page.goto(f"{app_server.url}{path}?token={KIOSK_TOKEN}")
         page.wait_for_url("**/login**", timeout=SLOW)
+    for path in ("/api/state", "/history.csv"):
+        assert page.request.get(f"{app_server.url}{path}?token={KIOSK_TOKEN}").status == 401
     page.goto(f"{app_server.url}/kiosk?boards=floor&token=wrong")
     expect(page.get_by_text("Not allowed")).to_be_visible()
     assert page.locator(".wb-tile").count() == 0

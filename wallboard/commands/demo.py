@@ -47,6 +47,7 @@ def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSe
 
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
+    from wallboard import cdr_service
     from wallboard.hub import Hub
     from wallboard.sim.server import Simulator
     from wallboard.tasks import TaskOwner
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"port": 0})
     if "language" not in settings.simulator.model_fields_set:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
+    # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
+    settings, sim_settings = cdr_service.for_simulator(settings, sim_settings)
     hub = Hub(settings.fold_settings())
     sim = Simulator(sim_settings)
     quiet = sim.model.curve(sim.model.now) < _QUIET
@@ -78,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             url, sim_settings.username, sim_settings.password.get_secret_value()
         )
         owner.start("connector", Connector(vendor, hub).run())
+        cdr_service.point_at_simulator(url, sim_settings)  # Click2Call, Call Log → simulator
         web = settings.web
         print(
             f"wallboard demo: open http://{web.host}:{web.port}/  "

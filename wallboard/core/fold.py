@@ -25,7 +25,13 @@ from wallboard.core.events import (
     QueuesSnapshot,
     WaitingCallInfo,
 )
-from wallboard.core.kpis import AgentTally, record_abandon, record_answer, record_offer
+from wallboard.core.kpis import (
+    AgentTally,
+    record_abandon,
+    record_agent_call,
+    record_answer,
+    record_offer,
+)
 from wallboard.core.models import (
     Agent,
     AgentCall,
@@ -407,15 +413,12 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
         )
     if ext is None:
         return
-    tally = day.agent(ext)
-    if event.call_id in tally.seen_calls:
-        return
-    tally.seen_calls.add(event.call_id)
-    if event.direction in _OUTBOUND:
-        tally.outgoing += 1
-    if event.answered:
-        tally.answered_calls.add(event.call_id)
-        if event.direction is CallDirection.INCOMING:
-            tally.answered += 1
-        tally.talk_seconds += max(0, event.talk_seconds)
-    changes.agents.add(ext)
+    if record_agent_call(
+        day.agent(ext),
+        event.call_id,
+        incoming=event.direction is CallDirection.INCOMING,
+        outgoing=event.direction in _OUTBOUND,
+        answered=event.answered,
+        talk=event.talk_seconds,
+    ):
+        changes.agents.add(ext)

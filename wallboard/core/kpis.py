@@ -21,11 +21,13 @@ __all__ = [
     "average_wait",
     "longest_waiting_now",
     "record_abandon",
+    "record_agent_call",
     "record_answer",
     "record_offer",
     "service_level",
     "talk_time",
     "time_in_status",
+    "time_to_callback",
 ]
 
 
@@ -109,6 +111,27 @@ def record_abandon(tally: QueueTally, wait: int | None, short_threshold: int) ->
         tally.short_abandoned += 1
 
 
+def record_agent_call(
+    t: AgentTally, call_id: str, *, incoming: bool, outgoing: bool, answered: bool, talk: int
+) -> bool:
+    """A finished call of this agent (CDR / Call Log): counted once per call id.
+
+    Outgoing +1 for an outgoing or click-to-call call; answered +1 for an answered
+    incoming call; talk time += its talk seconds when answered. False if already counted.
+    """
+    if call_id in t.seen_calls:
+        return False
+    t.seen_calls.add(call_id)
+    if outgoing:
+        t.outgoing += 1
+    if answered:
+        t.answered_calls.add(call_id)
+        if incoming:
+            t.answered += 1
+        t.talk_seconds += max(0, talk)
+    return True
+
+
 def service_level(t: QueueTally) -> float | None:
     """Service level = answered within threshold / (answered + abandoned − short abandons)."""
     denominator = t.answered + t.abandoned - t.short_abandoned
@@ -162,6 +185,12 @@ def time_in_status(
     open_seconds = max(0.0, server_now - max(current_since, day_start))
     out[current] = out.get(current, 0.0) + open_seconds
     return out
+
+
+def time_to_callback(gaps: Iterable[float]) -> float | None:
+    """Time to callback = mean of (first "call back" press − abandon) over today's called-back."""
+    values = [max(0.0, g) for g in gaps]
+    return sum(values) / len(values) if values else None
 
 
 METRICS: dict[str, Metric] = {
@@ -273,6 +302,13 @@ METRICS: dict[str, Metric] = {
             "זמן שיחה",
             "Σ (hangup − answer) of today's calls + Σ (now − answer) of live calls",
             "Time on answered calls, holds included.",
+        ),
+        Metric(
+            "time_to_callback",
+            "Time to callback",
+            "זמן עד חזרה",
+            "mean of (first call-back press − abandon) over abandoned callers called back today",
+            "How long an abandoned caller waited for a team lead to call back (worklist).",
         ),
         Metric(
             "time_in_status",

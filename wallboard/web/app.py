@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 from pydantic import SecretStr
 
-from wallboard import timebase
+from wallboard import cdr_service, timebase
 from wallboard.config import Settings
 from wallboard.core.health import stale_since
 from wallboard.core.view import state_view
@@ -53,7 +54,10 @@ def register(hub: Hub, settings: Settings, actions: StatusActions | None = None)
     """Register the JSON routes and pages for this hub (call once per process)."""
 
     @app.get("/api/state")
-    def api_state() -> JSONResponse:
+    def api_state(request: Request) -> JSONResponse:
+        # Same rule as the desk pages: the whole floor, numbers unmasked, for team leads only.
+        if gate.need_login(request) is not None:
+            return JSONResponse({"error": "log in first (/login)"}, status_code=401)
         return JSONResponse(state_view(hub.state, timebase.now()))
 
     @app.get("/healthz")
@@ -65,13 +69,19 @@ def register(hub: Hub, settings: Settings, actions: StatusActions | None = None)
     publisher = Publisher(hub, settings, broadcast)
     owner = TaskOwner("web")
     app.add_static_files("/static", str(STATIC))
-    register_pages(hub, settings, publisher, Access(settings), actions)
+    service = cdr_service.create(hub, settings)
+    if actions is None and service is not None:
+        actions = service.actions
+    gate = register_pages(hub, settings, publisher, Access(settings), actions)
 
     def start_publisher() -> None:
         owner.start("publisher", publisher.run())
 
     app.on_startup(start_publisher)
     app.on_shutdown(owner.close)
+
+    if service is not None:
+        cdr_service.install(service, gate)  # CDR webhook, /history, /worklist (issue 7)
 
 
 def serve(

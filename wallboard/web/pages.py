@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from fastapi import Request
@@ -22,7 +23,7 @@ from wallboard.web.boards import thresholds_json as _thresholds
 from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings, t
 from wallboard.web.publisher import Publisher
 
-__all__ = ["StatusActions", "register_pages"]
+__all__ = ["Gate", "StatusActions", "register_pages"]
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,31 @@ def _head(lang: Lang) -> None:
     board_head()
 
 
+class Gate:
+    """Who is signed in, and the redirect to the login page for anyone who is not.
+
+    Shared by every desk page (boards, detail, history, callbacks) so one rule guards all.
+    """
+
+    def __init__(
+        self,
+        user: Callable[[], str | None],
+        need_login: Callable[[Request], RedirectResponse | None],
+        access: Access,
+    ) -> None:
+        self.user = user
+        self.need_login = need_login
+        self.access = access
+
+
 def register_pages(
     hub: Hub,
     settings: Settings,
     publisher: Publisher,
     access: Access,
     actions: StatusActions | None = None,
-) -> None:
-    """Register every page (call once per process)."""
+) -> Gate:
+    """Register every page (call once per process); returns the login gate they share."""
     specs = publisher.specs
     default_lang: Lang = settings.web.language
 
@@ -112,9 +130,8 @@ def register_pages(
         with ui.element("nav").classes("wb-nav w-full"):
             for b in visible_boards():
                 ui.link(specs[b].title, f"/board/{b}")
-            # Room for the history and worklist pages of the `cdr` branch.
             ui.link(t("history", lang), "/history")
-            ui.link(t("callbacks", lang), "/callbacks")
+            ui.link(t("callbacks", lang), "/worklist")
             ui.space()
             if access.open:
                 ui.label(t("open_mode", lang)).classes("wb-open")
@@ -333,3 +350,5 @@ def register_pages(
                 b,
                 config(spec, blang, kiosk=True, rotate=rotate, slot=i, slots=len(allowed)),
             ).classes("w-full")
+
+    return Gate(user, need_login, access)

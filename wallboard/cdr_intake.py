@@ -1,0 +1,257 @@
+"""The CDR webhook and today's reconciliation: store first, acknowledge after, then fold.
+
+A CDR is parsed, stored (raw + parsed, one fsync'd commit) and only then acknowledged in
+the vendor's own format; a repeat of the same `ivruniqueid` is acknowledged without being
+stored or counted again. At start-up today's stored CDRs and the Call Log backfill are
+fed to the hub as `CallCompleted` events; the fold ignores what the live stream counted.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from wallboard import timebase
+from wallboard.config import CdrSettings, Settings
+from wallboard.core.clock import day_bounds
+from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
+from wallboard.errors import PayloadError, StoreError, WallboardError
+from wallboard.hub import Hub
+from wallboard.store.db import CdrRow, Store
+from wallboard.vendor.api import VendorApi
+from wallboard.vendor.cdr import (
+    Cdr,
+    Encoding,
+    TimeRule,
+    ack_body,
+    detect_encoding,
+    parse_cdr,
+    to_call_completed,
+)
+
+__all__ = ["CdrIntake", "IntakeStats", "register"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IntakeStats:
+    """Counters for /healthz and the logs."""
+
+    stored: int = 0
+    duplicates: int = 0
+    parse_errors: int = 0
+    store_errors: int = 0
+    refused: int = 0
+    backfilled: int = 0
+
+
+class CdrIntake:
+    """Owns the webhook's logic and feeding CDRs into the hub."""
+
+    def __init__(self, settings: Settings, store: Store, hub: Hub) -> None:
+        self.settings = settings
+        self.cfg: CdrSettings = settings.cdr
+        self.store = store
+        self.hub = hub
+        self.stats = IntakeStats()
+        self.rule = TimeRule(settings.day.timezone, self.cfg.time_stamps)
+        self._nets = [ipaddress.ip_network(n, strict=False) for n in self.cfg.allow_ips]
+        self._today: list[CallCompleted] = []
+        hub.subscribe(self._on_event)
+
+    # ------------------------------------------------------------ checks
+
+    def allowed_ip(self, ip: str | None) -> bool:
+        """Whether the source address may post (no allowlist: any)."""
+        if not self._nets:
+            return True
+        if ip is None:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(addr in n for n in self._nets)
+
+    def authorised(self, path_secret: str | None, header_secret: str | None) -> bool:
+        """The secret in the path or the header matches (no secret configured: open)."""
+        secret = self.cfg.secret
+        if secret is None or not secret.get_secret_value():
+            return True
+        want = secret.get_secret_value().encode()
+        return any(
+            given is not None and hmac.compare_digest(given.encode(), want)
+            for given in (path_secret, header_secret)
+        )
+
+    # ------------------------------------------------------------ intake
+
+    async def receive(self, body: bytes, content_type: str) -> tuple[int, bytes, str]:
+        """Parse, store, acknowledge: (HTTP status, reply body, reply content type)."""
+        encoding = detect_encoding(content_type, body)
+        try:
+            cdr, encoding = parse_cdr(body, content_type)
+        except PayloadError as e:
+            self.stats.parse_errors += 1
+            log.warning("CDR refused (%s): %s: %s", encoding.value, e.field, e.problem)
+            return (200, *ack_body(encoding, 1, f"parse error: {e.field}: {e.problem}"))
+        received = timebase.now()
+        try:
+            new = await self.store.add_cdr(
+                cdr,
+                body,
+                received=received,
+                source="webhook",
+                encoding=encoding.value,
+                content_type=content_type,
+            )
+        except StoreError as e:
+            self.stats.store_errors += 1
+            log.error("CDR %s not stored: %s", cdr.ivruniqueid, e)
+            # Not acknowledged as OK: the vendor will retry.
+            return (500, *ack_body(encoding, 2, "application error: not stored"))
+        if new:
+            self.stats.stored += 1
+            self._feed(cdr, received)
+        else:
+            self.stats.duplicates += 1
+        return (200, *ack_body(encoding, 0, "OK"))
+
+    def _feed(self, cdr: Cdr, received: float | None) -> None:
+        if cdr.queue_id is None and cdr.queuename:
+            # The Call Log names the queue but has no id: take it from the live queues.
+            qid = next(
+                (q.queue_id for q in self.hub.state.queues.values() if q.name == cdr.queuename),
+                None,
+            )
+            if qid is not None:
+                cdr = cdr.model_copy(update={"queueid": qid})
+        event = to_call_completed(cdr, received, self.rule)
+        if event.sip_user:
+            self._today.append(event)
+        try:
+            self.hub.feed(event)
+        except Exception:  # a fold bug must not lose the acknowledgement of a stored CDR
+            log.exception("CDR %s stored but not folded", cdr.ivruniqueid)
+
+    # ------------------------------------------------------------ today
+
+    def today_bounds(self) -> tuple[float, float]:
+        """[start, end) of today in true UTC."""
+        b = day_bounds(timebase.now(), self.settings.day.timezone, self.settings.day.reset_at)
+        return b.start, b.end
+
+    async def today_rows(self) -> list[CdrRow]:
+        """Today's stored CDRs (by their true UTC start), oldest first."""
+        start, end = self.today_bounds()
+        return await self.rows_between(start, end)
+
+    async def rows_between(self, start: float, end: float) -> list[CdrRow]:
+        """Stored CDRs that started in [start, end) true UTC, oldest first."""
+        # Stored `time` may be shifted by up to a day's offset: widen, then filter exactly.
+        rows = await self.store.cdrs_between(int(start) - 86400, int(end) + 86400)
+        return [r for r in rows if start <= self.rule.utc(r.cdr) < end]
+
+    async def replay_today(self) -> int:
+        """Feed today's stored CDRs to the hub (idempotent: the fold counts each call once)."""
+        rows = await self.today_rows()
+        for r in rows:
+            self._feed(r.cdr, None)
+        return len(rows)
+
+    async def backfill(self, api: VendorApi, queue_ids: Sequence[int] = ()) -> int:
+        """Store today's calls from the Call Log (webhook CDRs win) and feed them."""
+        start, end = self.today_bounds()
+        n = 0
+        for qid in (None, *queue_ids):
+            async for cdr in api.call_log(start, end, queue_id=qid):
+                try:
+                    new = await self.store.add_cdr(
+                        cdr,
+                        cdr.model_dump_json(by_alias=True).encode(),
+                        received=timebase.now(),
+                        source="calllog",
+                        encoding=Encoding.JSON.value,
+                        content_type="application/json",
+                    )
+                except StoreError as e:
+                    log.error("Call Log row %s not stored: %s", cdr.ivruniqueid, e)
+                    continue
+                if new:
+                    n += 1
+                    self._feed(cdr, None)
+        self.stats.backfilled += n
+        return n
+
+    def _on_event(self, event: DomainEvent) -> None:
+        # CDRs name agents by SIP code, which the fold maps to extensions only once it
+        # knows the agents: after every extension snapshot, feed today's CDRs again
+        # (idempotent — the fold counts each call once).
+        if isinstance(event, ExtensionsSnapshot) and self._today:
+            start, end = self.today_bounds()
+            self._today = [e for e in self._today if start <= e.started < end]
+            for e in list(self._today):
+                self.hub.feed(e)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it exceeds `limit` bytes (stops reading at once)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def register(intake: CdrIntake) -> None:
+    """Add the webhook route(s) to NiceGUI's FastAPI app."""
+    from nicegui import app
+
+    cfg = intake.cfg
+
+    async def handle(request: Request, path_secret: str | None) -> Response:
+        ip = request.client.host if request.client else None
+        ctype = request.headers.get("content-type", "")
+        if not intake.allowed_ip(ip) or not intake.authorised(
+            path_secret, request.headers.get(cfg.secret_header)
+        ):
+            intake.stats.refused += 1
+            log.warning("CDR post refused from %s (address or secret)", ip)
+            body, rtype = ack_body(detect_encoding(ctype, b""), 2, "forbidden")
+            return Response(body, status_code=403, media_type=rtype)
+        raw = await _read_limited(request, cfg.max_body_bytes)
+        if raw is None:
+            intake.stats.parse_errors += 1
+            body, rtype = ack_body(detect_encoding(ctype, b""), 1, "body too large")
+            return Response(body, status_code=413, media_type=rtype)
+        try:
+            status, body, rtype = await intake.receive(raw, ctype)
+        except WallboardError as e:  # belt and braces: never a bare 500 page
+            log.error("CDR intake failed: %s", e)
+            body, rtype = ack_body(Encoding.JSON, 2, "application error")
+            status = 500
+        return Response(body, status_code=status, media_type=rtype)
+
+    async def with_header(request: Request) -> Response:
+        return await handle(request, None)
+
+    async def with_path(request: Request, secret: str) -> Response:
+        return await handle(request, secret)
+
+    app.add_api_route(cfg.path, with_header, methods=["POST"], include_in_schema=False)
+    app.add_api_route(
+        cfg.path.rstrip("/") + "/{secret}", with_path, methods=["POST"], include_in_schema=False
+    )

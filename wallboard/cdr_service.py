@@ -1,0 +1,163 @@
+"""Wires CDR intake, store, vendor REST client, actions and their pages into the web app."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from wallboard.actions import Actions
+from wallboard.cdr_intake import CdrIntake
+from wallboard.cdr_intake import register as register_webhook
+from wallboard.config import Settings, SimulatorSettings
+from wallboard.errors import WallboardError
+from wallboard.hub import Hub
+from wallboard.store.db import Store
+from wallboard.tasks import TaskOwner
+from wallboard.vendor.api import VendorApi, VendorApiSettings
+from wallboard.web.pages import Gate
+
+__all__ = ["CdrService", "create", "for_simulator", "install", "point_at_simulator"]
+
+log = logging.getLogger(__name__)
+
+
+def api_settings(settings: Settings) -> VendorApiSettings:
+    """The REST client's settings from the `[api]` section."""
+    a = settings.api
+    return VendorApiSettings(
+        code=a.code,
+        call_log_url=a.call_log_url,
+        click2call_url=a.click2call_url,
+        login_logout_url=a.login_logout_url,
+        extensions_url=a.extensions_url,
+        extensions_calls_url=a.extensions_calls_url,
+        queues_callers_url=a.queues_callers_url,
+        call_log_per_minute=a.call_log_per_minute,
+        timeout_seconds=a.timeout_seconds,
+    )
+
+
+class CdrService:
+    """Everything after-call: webhook, store, backfill, actions; started with the app."""
+
+    def __init__(self, settings: Settings, hub: Hub) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.store = Store(settings.store.path)
+        self.intake = CdrIntake(settings, self.store, hub)
+        self.api = VendorApi(api_settings(settings))
+        self.actions = Actions(
+            self.api,
+            self.store,
+            hub,
+            allowed_actors=settings.api.allowed_actors,
+            status_codes=settings.statuses.names.keys(),
+            record_calls=settings.api.record_callbacks,
+        )
+        self.tasks = TaskOwner("cdr")
+
+    async def start(self) -> None:
+        """Open the store, feed today's CDRs, start the Call Log backfill."""
+        self.store.open()
+        n = await self.intake.replay_today()
+        log.info("fed %d stored CDRs of today", n)
+        if self.settings.cdr.backfill:
+            self.tasks.start("backfill", self._backfill())
+
+    async def _backfill(self) -> None:
+        # Wait (a while) for the live queue list: the Call Log is asked per queue, because
+        # its rows carry no queue id.
+        for _ in range(60):
+            if self.hub.state.queues:
+                break
+            await asyncio.sleep(0.5)
+        code = self.api.settings.code
+        if code is None or not code.get_secret_value():
+            log.info("no [api] code: today is not backfilled from the Call Log")
+            return
+        try:
+            n = await self.intake.backfill(self.api, sorted(self.hub.state.queues))
+        except WallboardError as e:
+            log.warning("Call Log backfill failed: %s", e)
+            return
+        log.info("Call Log backfill: %d calls not seen before", n)
+
+    async def stop(self) -> None:
+        """Stop tasks, close the HTTP session and the store."""
+        await self.tasks.close()
+        await self.api.close()
+        self.store.close()
+
+
+def _api_urls(base: str) -> dict[str, str]:
+    return {
+        "call_log_url": f"{base}/hub/cdr/",
+        "click2call_url": f"{base}/ForwardDialer/click2call.aspx",
+        "login_logout_url": f"{base}/Agents/LoginLogout",
+        "extensions_url": f"{base}/Comet/api/GetExtensions",
+        "extensions_calls_url": f"{base}/comet/API/GetExtensionsCalls",
+        "queues_callers_url": f"{base}/comet/API/GetQueuesCallers",
+    }
+
+
+def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings, SimulatorSettings]:
+    """The simulator's CDRs to our webhook; our REST client to it when its port is fixed."""
+    secret = settings.cdr.secret
+    path = settings.cdr.path.rstrip("/")
+    if secret is not None and secret.get_secret_value():
+        path = f"{path}/{secret.get_secret_value()}"
+    host = "127.0.0.1" if settings.web.host in ("0.0.0.0", "::") else settings.web.host
+    sim = sim.model_copy(update={"cdr_url": f"http://{host}:{settings.web.port}{path}"})
+    if sim.port == 0:
+        return settings, sim  # its address is known once it runs: `point_at_simulator`
+    api = settings.api.model_copy(
+        update={"code": sim.api_code, **_api_urls(f"http://{sim.host}:{sim.port}")}
+    )
+    return settings.model_copy(update={"api": api}), sim
+
+
+def point_at_simulator(base_url: str, sim: SimulatorSettings) -> None:
+    """Once the simulator runs: send the running service's REST calls to it."""
+    from nicegui import app
+
+    service: CdrService | None = getattr(app.state, "cdr_service", None)
+    if service is None:
+        return
+    urls = _api_urls(base_url)
+    service.api.settings = dataclasses.replace(
+        service.api.settings,
+        code=sim.api_code,
+        call_log_url=urls["call_log_url"],
+        click2call_url=urls["click2call_url"],
+        login_logout_url=urls["login_logout_url"],
+        extensions_url=urls["extensions_url"],
+        extensions_calls_url=urls["extensions_calls_url"],
+        queues_callers_url=urls["queues_callers_url"],
+    )
+
+
+def create(hub: Hub, settings: Settings) -> CdrService | None:
+    """The after-call service, or None when `[cdr] enabled` is false."""
+    if not settings.cdr.enabled:
+        return None
+    return CdrService(settings, hub)
+
+
+def install(service: CdrService, gate: Gate) -> None:
+    """Register the webhook and the history and worklist pages; start/stop with the app.
+
+    The pages sit behind `gate`, the board's team-lead login; the webhook has its own
+    secret (the vendor cannot log in).
+    """
+    from nicegui import app
+
+    from wallboard.web import history, worklist
+
+    register_webhook(service.intake)
+    history.register(service, gate)
+    worklist.register(service, gate)
+    app.on_startup(service.start)
+    app.on_shutdown(service.stop)
+    # Other pages (the agent page's status change) reach the actions service here.
+    app.state.cdr_service = service

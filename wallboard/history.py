@@ -1,0 +1,160 @@
+"""Pure: stored CDRs → per-day, per-hour, per-queue, per-agent and per-department tallies.
+
+Every count goes through the `record_*` functions of `core/kpis.py`, the same ones the
+live fold uses, so a number in history means exactly what it means on the live board.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from wallboard.core.clock import _zone, day_bounds
+from wallboard.core.events import QueueReason
+from wallboard.core.kpis import (
+    AgentTally,
+    QueueTally,
+    abandon_rate,
+    average_speed_of_answer,
+    average_wait,
+    record_abandon,
+    record_agent_call,
+    record_answer,
+    record_offer,
+    service_level,
+)
+from wallboard.core.models import FoldSettings
+from wallboard.vendor.cdr import Cdr, TimeRule, ai_insights, to_call_completed
+
+__all__ = ["DayHistory", "build_history", "csv_export", "queue_row"]
+
+
+@dataclass(slots=True)
+class DayHistory:
+    """One day's figures from its CDRs."""
+
+    key: str
+    total: QueueTally = field(default_factory=QueueTally)
+    queues: dict[int, QueueTally] = field(default_factory=dict)
+    queue_names: dict[int, str] = field(default_factory=dict)
+    departments: dict[str, QueueTally] = field(default_factory=dict)
+    hours: dict[int, QueueTally] = field(default_factory=dict)
+    hour_queues: dict[tuple[int, int], QueueTally] = field(default_factory=dict)
+    agents: dict[str, AgentTally] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
+    agent_departments: dict[str, str] = field(default_factory=dict)
+    hour_agents: dict[tuple[int, str], AgentTally] = field(default_factory=dict)
+    categories: Counter[str] = field(default_factory=Counter)
+    _resolved: set[tuple[int, str]] = field(default_factory=set)
+
+
+def _queue_call(
+    tallies: Iterable[QueueTally], outcome: QueueReason, wait: int | None, s: FoldSettings, q: int
+) -> None:
+    for t in tallies:
+        record_offer(t)
+        if outcome is QueueReason.EXIT:
+            record_answer(t, wait, s.sl_for(q))
+        else:
+            record_abandon(t, wait, s.short_abandon)
+
+
+def build_history(
+    cdrs: Iterable[Cdr], settings: FoldSettings, rule: TimeRule | None = None
+) -> dict[str, DayHistory]:
+    """Tally CDRs into days (keyed by local date of the day's start), oldest first."""
+    days: dict[str, DayHistory] = {}
+    tz = _zone(settings.timezone)
+    for cdr in cdrs:
+        ev = to_call_completed(cdr, None, rule)
+        bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
+        day = days.get(bounds.key)
+        if day is None:
+            day = days[bounds.key] = DayHistory(bounds.key)
+        hour = datetime.fromtimestamp(ev.started, tz).hour
+        dept = cdr.department_name or "—"
+        ai = ai_insights(cdr)
+        if ai is not None and ai.category:
+            day.categories[ai.category] += 1
+        if ev.queue_id is not None and ev.outcome is not None:
+            qid = ev.queue_id
+            if (qid, ev.call_id) not in day._resolved:
+                day._resolved.add((qid, ev.call_id))
+                if cdr.queuename:
+                    day.queue_names[qid] = cdr.queuename
+                tallies = (
+                    day.total,
+                    day.queues.setdefault(qid, QueueTally()),
+                    day.departments.setdefault(dept, QueueTally()),
+                    day.hours.setdefault(hour, QueueTally()),
+                    day.hour_queues.setdefault((hour, qid), QueueTally()),
+                )
+                _queue_call(tallies, ev.outcome, ev.wait, settings, qid)
+        if ev.sip_user:
+            sip = ev.sip_user
+            name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
+            if name:
+                day.agent_names[sip] = name
+            day.agent_departments.setdefault(sip, dept)
+            for t in (
+                day.agents.setdefault(sip, AgentTally()),
+                day.hour_agents.setdefault((hour, sip), AgentTally()),
+            ):
+                record_agent_call(
+                    t,
+                    ev.call_id,
+                    incoming=ev.direction.value == "incoming",
+                    outgoing=ev.direction.value in ("outgoing", "click2call"),
+                    answered=ev.answered,
+                    talk=ev.talk_seconds,
+                )
+    return dict(sorted(days.items()))
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{100 * v:.1f}"
+
+
+def _sec(v: float | None) -> str:
+    return "" if v is None else f"{v:.1f}"
+
+
+def queue_row(t: QueueTally) -> dict[str, str | int]:
+    """The figures of one tally, as shown and exported (definitions from `core/kpis.py`)."""
+    return {
+        "offered": t.offered,
+        "answered": t.answered,
+        "abandoned": t.abandoned,
+        "short_abandoned": t.short_abandoned,
+        "service_level_pct": _pct(service_level(t)),
+        "abandon_rate_pct": _pct(abandon_rate(t)),
+        "asa_seconds": _sec(average_speed_of_answer(t)),
+        "average_wait_seconds": _sec(average_wait(t)),
+        "longest_wait_seconds": t.longest_wait,
+    }
+
+
+def csv_export(days: dict[str, DayHistory]) -> str:
+    """All days as CSV: one row per day × (all | queue | department | agent)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    qcols = list(queue_row(QueueTally()).keys())
+    w.writerow(
+        ["date", "kind", "id", "name", *qcols, "agent_answered", "agent_outgoing", "talk_seconds"]
+    )
+    for key, d in days.items():
+        w.writerow([key, "all", "", "", *queue_row(d.total).values(), "", "", ""])
+        for qid, t in sorted(d.queues.items()):
+            name = d.queue_names.get(qid, "")
+            w.writerow([key, "queue", qid, name, *queue_row(t).values(), "", "", ""])
+        for dept, t in sorted(d.departments.items()):
+            w.writerow([key, "department", "", dept, *queue_row(t).values(), "", "", ""])
+        for sip, a in sorted(d.agents.items()):
+            blanks = [""] * len(qcols)
+            name = d.agent_names.get(sip, "")
+            w.writerow([key, "agent", sip, name, *blanks, a.answered, a.outgoing, a.talk_seconds])
+    return out.getvalue()

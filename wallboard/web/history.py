@@ -1,0 +1,333 @@
+"""History page: today against the last 7 days by hour, per queue and agent; CSV; call detail."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from nicegui import app, ui
+
+from wallboard import timebase
+from wallboard.core.kpis import METRICS, QueueTally
+from wallboard.history import DayHistory, build_history, csv_export, queue_row
+from wallboard.vendor.cdr import ai_insights
+
+if TYPE_CHECKING:
+    from wallboard.cdr_service import CdrService
+    from wallboard.web.pages import Gate
+
+__all__ = ["register"]
+
+_DAYS = 8  # today and the 7 before
+
+
+async def _days(service: CdrService) -> tuple[dict[str, DayHistory], str]:
+    intake = service.intake
+    start, end = intake.today_bounds()
+    rows = await intake.rows_between(start - 7 * 86400 - 3600, end)
+    days = build_history(
+        (r.cdr for r in rows), service.settings.fold_settings(), service.intake.rule
+    )
+    from wallboard.core.clock import day_bounds
+
+    today = day_bounds(timebase.now(), service.settings.day.timezone, service.settings.day.reset_at)
+    return days, today.key
+
+
+def _hour_series(
+    days: dict[str, DayHistory], today: str, queue_id: int | None, field: str
+) -> tuple[list[int], list[float]]:
+    def count(d: DayHistory, h: int) -> int:
+        t = d.hours.get(h) if queue_id is None else d.hour_queues.get((h, queue_id))
+        return int(getattr(t, field)) if t is not None else 0
+
+    past = [d for k, d in days.items() if k != today]
+    t_day = days.get(today)
+    today_vals = [count(t_day, h) if t_day else 0 for h in range(24)]
+    avg = [round(sum(count(d, h) for d in past) / 7, 2) for h in range(24)]
+    return today_vals, avg
+
+
+def _fmt_row(t: QueueTally) -> dict[str, Any]:
+    r = queue_row(t)
+    return {k: ("—" if v == "" else v) for k, v in r.items()}
+
+
+_HE = {
+    "History": "היסטוריה",
+    "All queues": "כל התורים",
+    "Calls offered by hour": "שיחות לפי שעה",
+    "Offered today": "הוצעו היום",
+    "Offered, 7-day avg": "הוצעו, ממוצע 7 ימים",
+    "Abandoned today": "נטשו היום",
+    "Abandoned, 7-day avg": "נטשו, ממוצע 7 ימים",
+    "Queues: today and the last 7 days": "תורים: היום ו-7 הימים האחרונים",
+    "Queue": "תור",
+    "Day": "יום",
+    "All": "הכל",
+    "Agents today": "נציגים היום",
+    "Agent": "נציג",
+    "Department": "מחלקה",
+    "Departments today": "מחלקות היום",
+    "Call categories today (AI)": "נושאי שיחות היום (AI)",
+    "AI insights": "תובנות AI",
+    "Category": "נושא",
+    "Emotions": "רגשות",
+    "Calls today": "שיחות היום",
+    "Calls, 7-day avg": "שיחות, ממוצע 7 ימים",
+}
+
+
+def register(service: CdrService, gate: Gate) -> None:
+    """Register `/history`, `/history.csv` and `/call/{id}`, behind the team-lead login."""
+    he = service.settings.web.language == "he"
+
+    def t(text: str) -> str:
+        return _HE.get(text, text) if he else text
+
+    def label(key: str) -> str:
+        m = METRICS[key]
+        return m.label_he if he else m.label_en
+
+    @app.get("/history.csv")
+    async def history_csv(request: Request) -> Response:
+        if gate.need_login(request) is not None:
+            return Response("log in first (/login)", status_code=401)
+        days, _ = await _days(service)
+        return Response(
+            csv_export(days),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="wallboard-history.csv"'},
+        )
+
+    @ui.page("/history")
+    async def history_page(
+        request: Request, queue: int | None = None, agent: str = ""
+    ) -> RedirectResponse | None:
+        if (login := gate.need_login(request)) is not None:
+            return login
+        ui.dark_mode(True)
+        days, today = await _days(service)
+        t_day = days.get(today, DayHistory(today))
+        names: dict[int, str] = {}
+        for d in days.values():
+            names.update(d.queue_names)
+            names.update({q: names.get(q, str(q)) for q in d.queues})
+        with ui.row().classes("items-center w-full"):
+            ui.label(t("History")).classes("text-3xl")
+            ui.space()
+            options = {0: t("All queues"), **{q: f"{n} ({q})" for q, n in sorted(names.items())}}
+            ui.select(
+                options,
+                value=queue or 0,
+                on_change=lambda e: ui.navigate.to(
+                    "/history" if not e.value else f"/history?queue={e.value}"
+                ),
+            ).classes("w-64").props("dark dense outlined")
+            ui.button("CSV", on_click=lambda: ui.navigate.to("/history.csv")).props("outline")
+        qid = queue or None
+        hours = [f"{h:02d}" for h in range(24)]
+        off_today, off_avg = _hour_series(days, today, qid, "offered")
+        ab_today, ab_avg = _hour_series(days, today, qid, "abandoned")
+        ui.echart(
+            {
+                "backgroundColor": "transparent",
+                "title": {"text": t("Calls offered by hour"), "textStyle": {"color": "#ddd"}},
+                "tooltip": {"trigger": "axis"},
+                "legend": {"top": 28, "textStyle": {"color": "#ddd"}},
+                "grid": {"top": 70, "left": 40, "right": 20, "bottom": 30},
+                "xAxis": {"type": "category", "data": hours},
+                "yAxis": {"type": "value", "minInterval": 1},
+                "series": [
+                    {"name": t("Offered today"), "type": "bar", "data": off_today},
+                    {"name": t("Offered, 7-day avg"), "type": "line", "data": off_avg},
+                    {"name": t("Abandoned today"), "type": "bar", "data": ab_today},
+                    {"name": t("Abandoned, 7-day avg"), "type": "line", "data": ab_avg},
+                ],
+            }
+        ).classes("w-full h-80")
+
+        ui.label(t("Queues: today and the last 7 days")).classes("text-xl mt-4")
+        cols = [
+            {"name": "queue", "label": t("Queue"), "field": "queue", "align": "left"},
+            {"name": "day", "label": t("Day"), "field": "day", "align": "left"},
+        ] + [
+            {"name": k, "label": label(m), "field": k}
+            for k, m in (
+                ("offered", "offered"),
+                ("answered", "answered"),
+                ("abandoned", "abandoned"),
+                ("service_level_pct", "service_level"),
+                ("abandon_rate_pct", "abandon_rate"),
+                ("asa_seconds", "asa"),
+                ("longest_wait_seconds", "longest_wait"),
+            )
+        ]
+        rows: list[dict[str, Any]] = []
+        for key in sorted(days, reverse=True):
+            d = days[key]
+            sel = d.total if qid is None else d.queues.get(qid, QueueTally())
+            rows.append(
+                {"queue": t("All") if qid is None else names.get(qid, str(qid)), "day": key}
+                | _fmt_row(sel)
+            )
+        ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props("dark dense")
+
+        ui.label(f"{t('Agents today')} ({today})").classes("text-xl mt-4")
+        agent_rows = [
+            {
+                "agent": t_day.agent_names.get(sip, sip),
+                "sip": sip,
+                "department": t_day.agent_departments.get(sip, ""),
+                "answered": a.answered,
+                "outgoing": a.outgoing,
+                "talk": f"{a.talk_seconds // 60}:{a.talk_seconds % 60:02d}",
+            }
+            for sip, a in sorted(t_day.agents.items())
+        ]
+        ui.table(
+            columns=[
+                {"name": "agent", "label": t("Agent"), "field": "agent", "align": "left"},
+                {"name": "department", "label": t("Department"), "field": "department"},
+                {
+                    "name": "answered",
+                    "label": label("agent_answered"),
+                    "field": "answered",
+                },
+                {
+                    "name": "outgoing",
+                    "label": label("agent_outgoing"),
+                    "field": "outgoing",
+                },
+                {"name": "talk", "label": label("talk_time"), "field": "talk"},
+            ],
+            rows=agent_rows,
+            row_key="sip",
+        ).classes("w-full").props("dark dense")
+
+        # One agent by hour: today against the 7-day average (answered + outgoing calls).
+        sips = sorted({sip for d in days.values() for sip in d.agents})
+        if sips:
+            names_by_sip: dict[str, str] = {}
+            for d in days.values():
+                names_by_sip.update(d.agent_names)
+            chosen = agent if agent in sips else sips[0]
+            ui.select(
+                {sip: names_by_sip.get(sip, sip) for sip in sips},
+                value=chosen,
+                on_change=lambda e: ui.navigate.to(
+                    f"/history?agent={e.value}" + (f"&queue={queue}" if queue else "")
+                ),
+            ).classes("w-64 mt-2 wb-agent-select").props("dark dense outlined")
+
+            def calls(d: DayHistory, h: int) -> int:
+                a = d.hour_agents.get((h, chosen))
+                return 0 if a is None else a.answered + a.outgoing
+
+            past = [d for k, d in days.items() if k != today]
+            ui.echart(
+                {
+                    "backgroundColor": "transparent",
+                    "tooltip": {"trigger": "axis"},
+                    "legend": {"top": 0, "textStyle": {"color": "#ddd"}},
+                    "grid": {"top": 40, "left": 40, "right": 20, "bottom": 30},
+                    "xAxis": {"type": "category", "data": hours},
+                    "yAxis": {"type": "value", "minInterval": 1},
+                    "series": [
+                        {
+                            "name": t("Calls today"),
+                            "type": "bar",
+                            "data": [calls(t_day, h) for h in range(24)],
+                        },
+                        {
+                            "name": t("Calls, 7-day avg"),
+                            "type": "line",
+                            "data": [
+                                round(sum(calls(d, h) for d in past) / 7, 2) for h in range(24)
+                            ],
+                        },
+                    ],
+                }
+            ).classes("w-full h-64")
+
+        ui.label(t("Departments today")).classes("text-xl mt-4")
+        ui.table(
+            columns=[
+                {"name": "department", "label": t("Department"), "field": "department"},
+                *cols[2:],
+            ],
+            rows=[{"department": k} | _fmt_row(t) for k, t in sorted(t_day.departments.items())],
+            row_key="department",
+        ).classes("w-full").props("dark dense")
+
+        if t_day.categories:
+            ui.label(t("Call categories today (AI)")).classes("text-xl mt-4")
+            ui.echart(
+                {
+                    "backgroundColor": "transparent",
+                    "tooltip": {"trigger": "item"},
+                    "series": [
+                        {
+                            "type": "pie",
+                            "radius": "65%",
+                            "label": {"color": "#ddd"},
+                            "data": [
+                                {"name": k, "value": v} for k, v in t_day.categories.most_common()
+                            ],
+                        }
+                    ],
+                }
+            ).classes("w-full h-72")
+        return None
+
+    @ui.page("/call/{call_id}")
+    async def call_page(request: Request, call_id: str) -> RedirectResponse | None:
+        if (login := gate.need_login(request)) is not None:
+            return login
+        ui.dark_mode(True)
+        found = await service.store.cdr(call_id)
+        if found is None:
+            ui.label(f"No CDR for call {call_id}").classes("text-xl")
+            return None
+        row, _raw = found
+        cdr = row.cdr
+        ui.label(f"Call {cdr.ivruniqueid}").classes("text-2xl")
+        utc = service.intake.rule.utc(cdr)
+        facts = {
+            "Type": cdr.type,
+            "Status": cdr.status,
+            "Caller": cdr.caller,
+            "Target": cdr.target,
+            "Queue": f"{cdr.queuename} ({cdr.queue_id})" if cdr.queue_id else "",
+            "Waited in queue (s)": cdr.seconds_waiting_in_queue,
+            "Talk (s)": cdr.duration,
+            "Agent": cdr.representative_name,
+            "Department": cdr.department_name,
+            "Source": row.source,
+        }
+        with ui.grid(columns=2).classes("gap-x-6"):
+            ui.label("Started")
+            ui.html(f'<span data-utc="{utc}" class="wb-local-time"></span>')
+            for k, v in facts.items():
+                if v not in ("", None):
+                    ui.label(k)
+                    ui.label(str(v))
+        ui.add_body_html(
+            "<script>setTimeout(()=>document.querySelectorAll('.wb-local-time').forEach("
+            "e=>e.textContent=new Date(e.dataset.utc*1000).toLocaleString()),300)</script>"
+        )
+        ai = ai_insights(cdr)
+        if ai is not None:
+            ui.label(t("AI insights")).classes("text-xl mt-4")
+            if ai.category:
+                ui.label(f"{t('Category')}: {ai.category}")
+            if ai.summary:
+                ui.html(f"<p style='max-width:60em'>{html.escape(ai.summary)}</p>")
+            if ai.emotions:
+                ui.label(
+                    f"{t('Emotions')}: "
+                    + ", ".join(f"{k} ×{v}" for k, v in sorted(ai.emotions.items()))
+                )
+        return None

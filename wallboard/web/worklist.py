@@ -1,0 +1,193 @@
+"""The abandoned-caller worklist: who abandoned today and was not reached since; call back."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from wallboard import timebase
+from wallboard.errors import WallboardError
+from wallboard.worklist import WorkItem, build_worklist, time_to_callback
+
+if TYPE_CHECKING:
+    from wallboard.cdr_service import CdrService
+    from wallboard.web.pages import Gate
+
+__all__ = ["register", "worklist_items"]
+
+log = logging.getLogger(__name__)
+
+# Ticks every "ago" in the browser from the server's clock (skew taken at page load).
+_TICKER = """
+<script>
+window.wbSkew = window.wbSkew ?? 0;
+function wbFmt(s){s=Math.max(0,Math.floor(s));const h=Math.floor(s/3600),m=Math.floor(s%3600/60);
+ return (h?h+'h ':'')+m+'m '+String(s%60).padStart(2,'0')+'s';}
+setInterval(()=>{const now=Date.now()/1000+window.wbSkew;
+ document.querySelectorAll('[data-since]').forEach(e=>{e.textContent=wbFmt(now-e.dataset.since)});},1000);
+</script>
+"""
+
+
+async def worklist_items(service: CdrService) -> list[WorkItem]:
+    """Today's worklist from the store."""
+    start, _ = service.intake.today_bounds()
+    rows = await service.intake.today_rows()
+    callbacks = await service.store.callbacks_since(start)
+    return build_worklist((r.cdr for r in rows), callbacks, service.intake.rule)
+
+
+def _ago(since: float) -> str:
+    """A duration that ticks in the browser (server-rendered first, so never blank)."""
+    s = max(0, int(timebase.now() - since))
+    h, m = divmod(s // 60, 60)
+    text = (f"{h}h " if h else "") + f"{m}m {s % 60:02d}s"
+    return f'<span data-since="{since}">{text}</span>'
+
+
+def _fmt_seconds(v: float | None) -> str:
+    if v is None:
+        return "—"
+    s = int(v)
+    return f"{s // 60}m {s % 60:02d}s"
+
+
+_HE = {
+    "Abandoned callers": "מתקשרים שנטשו",
+    "Team lead": "ראש צוות",
+    "My extension": "השלוחה שלי",
+    "Enter your name and extension first": "נא להזין שם ושלוחה",
+    "Call back failed": "החזרת השיחה נכשלה",
+    "Calling": "מתקשר אל",
+    "from extension": "משלוחה",
+    "Open": "פתוחים",
+    "Reached": "הושגו",
+    "Avg time to callback": "זמן ממוצע עד חזרה",
+    "Nobody is waiting for a call back.": "אין מי שממתין לחזרה.",
+    "waited": "המתין",
+    "abandoned": "נטש לפני",
+    "ago": "",
+    "called back": "חזרו אליו",
+    "call back failed": "החזרה נכשלה",
+    "by": "על ידי",
+    "ext": "שלוחה",
+    "Call back": "חזרה",
+    "Reached since": "הושגו מאז",
+    "reached": "הושג",
+    "after abandoning": "אחרי הנטישה",
+    "called back by": "חזר אליו",
+    "× today": "× היום",
+}
+
+
+def register(service: CdrService, gate: Gate) -> None:
+    """Register `/worklist` behind the team-lead login; the caller is the signed-in lead."""
+
+    he = service.settings.web.language == "he"
+
+    def t(text: str) -> str:
+        return _HE.get(text, text) if he else text
+
+    @ui.page("/worklist")
+    async def worklist_page(
+        request: Request, user: str = "", ext: int | None = None
+    ) -> RedirectResponse | None:
+        if (login := gate.need_login(request)) is not None:
+            return login
+        signed_in = gate.user()
+        if signed_in is not None:
+            # A signed-in lead calls back as themself, from their configured extension.
+            user = signed_in
+            lead = gate.access.users.get(signed_in)
+            if lead is not None and lead.extension is not None and ext is None:
+                ext = lead.extension
+        ui.dark_mode(True)
+        ui.add_body_html(_TICKER)
+        ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
+        actor = user
+        with ui.row().classes("items-center w-full"):
+            ui.label(t("Abandoned callers")).classes("text-3xl")
+            ui.space()
+            who = ui.input(t("Team lead"), value=actor).props("dark dense outlined")
+            if signed_in is not None:
+                who.disable()
+            my_ext = ui.number(t("My extension"), value=ext, format="%d").props(
+                "dark dense outlined"
+            )
+        figures = ui.row().classes("gap-8 text-xl")
+        body = ui.column().classes("w-full")
+
+        async def call_back(item: WorkItem) -> None:
+            if not who.value or my_ext.value is None:
+                ui.notify(t("Enter your name and extension first"), type="warning")
+                return
+            try:
+                await service.actions.call_back(
+                    str(who.value), int(my_ext.value), item.call_id, item.number
+                )
+            except WallboardError as e:
+                ui.notify(f"{t('Call back failed')}: {e}", type="negative")
+            else:
+                ui.notify(f"{t('Calling')} {item.number} {t('from extension')} {int(my_ext.value)}")
+            await refresh()
+
+        async def refresh() -> None:
+            items = await worklist_items(service)
+            open_items = [i for i in items if not i.closed]
+            closed = [i for i in items if i.closed]
+            figures.clear()
+            with figures:
+                ui.label(f"{t('Open')}: {len(open_items)}").classes("wb-open")
+                ui.label(f"{t('Reached')}: {len(closed)}")
+                ui.label(
+                    f"{t('Avg time to callback')}: {_fmt_seconds(time_to_callback(items))}"
+                ).classes("wb-ttc")
+            body.clear()
+            with body:
+                if not open_items:
+                    ui.label(t("Nobody is waiting for a call back.")).classes("text-lg")
+                for i in open_items:
+                    card = ui.card().classes("w-full wb-item").props("dark flat bordered")
+                    with card, ui.row().classes("items-center w-full gap-6"):
+                        ui.link(i.number, f"/call/{i.call_id}").classes(
+                            "text-2xl font-mono text-white no-underline"
+                        )
+                        ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
+                        ui.label(f"{t('waited')} {_fmt_seconds(i.wait)}")
+                        with ui.row().classes("gap-1"):
+                            ui.label(t("abandoned"))
+                            ui.html(_ago(i.abandoned_at))
+                            ui.label(t("ago"))
+                        if i.abandons > 1:
+                            ui.badge(f"{i.abandons}{t('× today')}", color="orange")
+                        last = i.callbacks[-1] if i.callbacks else None
+                        if last is not None:
+                            state = t("called back") if last.ok else t("call back failed")
+                            ui.label(
+                                f"{state} {t('by')} {last.actor} ({t('ext')} {last.from_extension})"
+                            )
+                            with ui.row().classes("gap-1"):
+                                ui.html(_ago(last.at))
+                                ui.label(t("ago"))
+                        ui.space()
+                        ui.button(t("Call back"), on_click=lambda _, it=i: call_back(it)).props(
+                            "color=green"
+                        )
+                if closed:
+                    ui.label(t("Reached since")).classes("text-xl mt-4")
+                    for i in closed:
+                        by = i.callbacks[-1].actor if i.callbacks else "—"
+                        assert i.reached_at is not None
+                        ui.label(
+                            f"{i.number} · {i.queue_name} · {t('reached')} "
+                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} {t('after abandoning')}"
+                            f" · {t('called back by')} {by}"
+                        ).classes("wb-closed")
+
+        await refresh()
+        ui.timer(5.0, refresh)
+        return None
