@@ -351,10 +351,20 @@ export default {
       // A kiosk has no scroll bar: when the tiles do not fit, show them a screenful at a
       // time, turning every 10 s, and say which page this is.
       const el = this.$el.querySelector(".wb-agents");
-      if (!el || !el.clientHeight) return;
-      const pages = Math.max(1, Math.ceil(el.scrollHeight / el.clientHeight));
+      if (!el || !el.parentElement) return;
+      // Turn by whole rows, so no page shows a tile cut in half: the list is as tall as
+      // the whole rows that fit below the queues.
+      const first = el.firstElementChild;
+      const gap = parseFloat(getComputedStyle(el).rowGap) || 0;
+      const room = this.$el.getBoundingClientRect().bottom - el.getBoundingClientRect().top;
+      const row = first ? first.offsetHeight + gap : room;
+      const rows = Math.max(1, Math.floor((room + gap) / row));
+      const height = `${Math.max(0, rows * row - gap - 1)}px`;
+      if (el.style.maxHeight !== height) el.style.maxHeight = height;
+      const step = rows * row;
+      const pages = Math.max(1, Math.ceil((el.scrollHeight + gap) / step));
       const page = pages > 1 ? Math.floor(Date.now() / 10000) % pages : 0;
-      const top = page * el.clientHeight;
+      const top = page * step;
       if (el.scrollTop !== top) el.scrollTop = top;
       const text = pages > 1 ? `${page + 1}/${pages}` : "";
       if (text !== this.pageText) this.pageText = text;
@@ -432,7 +442,7 @@ export default {
         </div>
       </div>
     </section>
-    <section class="wb-waiting" v-if="has('waiting') && queueList.length">
+    <section class="wb-waiting" v-if="has('waiting') && queueList.length && (waitingList.length || !config.kiosk)">
       <h2>{{ s.waiting_calls }}</h2>
       <div v-if="!waitingList.length" class="wb-none">{{ s.no_waiting }}</div>
       <ol v-else>
