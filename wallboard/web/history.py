@@ -51,8 +51,19 @@ def _hour_series(
 
 
 def _fmt_row(t: QueueTally) -> dict[str, Any]:
-    r = queue_row(t)
-    return {k: ("—" if v == "" else v) for k, v in r.items()}
+    """`queue_row` as a person reads it: percentages with %, durations as m:ss."""
+    out: dict[str, Any] = {}
+    for k, v in queue_row(t).items():
+        if v == "":
+            out[k] = "—"
+        elif k.endswith("_pct"):
+            out[k] = f"{float(v):.1f}%"
+        elif k.endswith("_seconds"):
+            sec = round(float(v))
+            out[k] = f"{sec // 60}:{sec % 60:02d}"
+        else:
+            out[k] = v
+    return out
 
 
 _HE = {
@@ -109,6 +120,7 @@ def register(service: CdrService, gate: Gate) -> None:
         if (login := gate.need_login(request)) is not None:
             return login
         ui.dark_mode(True)
+        gate.nav("he" if he else "en")
         days, today = await _days(service)
         t_day = days.get(today, DayHistory(today))
         names: dict[int, str] = {}

@@ -60,10 +60,12 @@ class Gate:
         user: Callable[[], str | None],
         need_login: Callable[[Request], RedirectResponse | None],
         access: Access,
+        nav: Callable[[Lang], None],
     ) -> None:
         self.user = user
         self.need_login = need_login
         self.access = access
+        self.nav = nav  # the desk pages' navigation bar (boards, history, callbacks, user)
 
 
 def register_pages(
@@ -127,6 +129,7 @@ def register_pages(
         }
 
     def nav(lang: Lang) -> None:
+        board_head()  # the nav's styles; harmless where the page already linked them
         with ui.element("nav").classes("wb-nav w-full"):
             for b in visible_boards():
                 ui.link(specs[b].title, f"/board/{b}")
@@ -351,4 +354,4 @@ def register_pages(
                 config(spec, blang, kiosk=True, rotate=rotate, slot=i, slots=len(allowed)),
             ).classes("w-full")
 
-    return Gate(user, need_login, access)
+    return Gate(user, need_login, access, nav)

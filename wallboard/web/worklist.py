@@ -106,6 +106,7 @@ def register(service: CdrService, gate: Gate) -> None:
             if lead is not None and lead.extension is not None and ext is None:
                 ext = lead.extension
         ui.dark_mode(True)
+        gate.nav("he" if he else "en")
         ui.add_body_html(_TICKER)
         ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
         actor = user
