@@ -199,7 +199,7 @@ export default {
       // Keep the smallest network delay seen (largest offset); re-anchor on a real jump.
       if (this.offset === null || Math.abs(offset - this.offset) > 1) this.offset = offset;
       else this.offset = Math.max(this.offset, offset);
-      this.head = { conn: d.conn, shift: d.shift };
+      this.head = { conn: d.conn, shift: d.shift, callbacks: d.callbacks || null };
       if (d.full) {
         this.agents = {};
         this.queues = {};
@@ -268,6 +268,9 @@ export default {
     label(key) {
       if (key === "agents_available") return this.s.agents_available;
       return this.config.metrics[key] ? this.config.metrics[key].label : key;
+    },
+    fmtDur(secs) {
+      return fmtDuration(secs);
     },
     tooltip(key) {
       if (key === "agents_available") return this.s.members_note;
@@ -413,6 +416,13 @@ export default {
           <b>{{ counts[k] }}</b> <span>{{ s[k] }}</span>
         </component>
       </div>
+      <component :is="config.kiosk ? 'div' : 'a'" class="wb-count wb-callbacks"
+                 v-if="head && head.callbacks" :href="config.kiosk ? null : '/worklist'"
+                 :title="tooltip('time_to_callback')" :data-open="head.callbacks.open">
+        <b>{{ head.callbacks.open }}</b> <span>{{ s.callbacks_open }}</span>
+        <span v-if="head.callbacks.ttc !== null"> · {{ s.time_to_callback }}
+          <bdi class="wb-clock">{{ fmtDur(head.callbacks.ttc) }}</bdi></span>
+      </component>
       <div class="wb-page" v-if="pageText">{{ pageText }}</div>
       <div class="wb-last">{{ lastEventText }}</div>
     </header>

@@ -127,6 +127,12 @@ async def test_worklist_follows_the_simulator(tmp_path: Path) -> None:
             ttc = await page.locator(".wb-ttc").inner_text()
             assert "—" not in ttc  # a time to callback is shown
             await page.screenshot(path=str(SHOTS / "worklist-reached.png"), full_page=True)
+            # The live board carries the same figure: callers to call back, time to callback.
+            await page.goto(f"http://127.0.0.1:{wport}/board/all")
+            chip = page.locator(".wb-callbacks")
+            await chip.wait_for(timeout=30_000)
+            await page.locator(".wb-callbacks .wb-clock").wait_for(timeout=30_000)
+            assert (await chip.get_attribute("data-open")) is not None
             await page.goto(f"http://127.0.0.1:{wport}/history")
             await page.locator("text=Queues: today").wait_for(timeout=15_000)
             await page.wait_for_timeout(1500)  # let echarts draw

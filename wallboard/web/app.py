@@ -22,6 +22,7 @@ from wallboard.web.auth import Access
 from wallboard.web.board import broadcast
 from wallboard.web.pages import StatusActions, register_pages
 from wallboard.web.publisher import Publisher
+from wallboard.web.worklist import publish_callback_figures
 
 __all__ = ["STATIC", "health", "register", "serve"]
 
@@ -76,6 +77,8 @@ def register(hub: Hub, settings: Settings, actions: StatusActions | None = None)
 
     def start_publisher() -> None:
         owner.start("publisher", publisher.run())
+        if service is not None:
+            owner.start("callback-figures", publish_callback_figures(service, publisher.extras))
 
     app.on_startup(start_publisher)
     app.on_shutdown(owner.close)

@@ -26,6 +26,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "vendor_down": ("Telephony connection", "חיבור למרכזייה"),
     "last_event": ("Last event", "אירוע אחרון"),
     "no_events": ("No events yet", "טרם התקבלו אירועים"),
+    "callbacks_open": ("To call back", "לחזור אליהם"),
+    "time_to_callback": ("avg callback in", "זמן חזרה ממוצע"),
     "missed": ("Missed", "לא נענו"),
     "answered": ("Answered", "נענו"),
     "agents_available": ("Agents available", "נציגים זמינים"),

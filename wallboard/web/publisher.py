@@ -71,6 +71,9 @@ class Publisher:
         self._groups = {name: _Group(spec) for name, spec in self.specs.items()}
         self._first_pending: float | None = None
         self._last_sent = 0.0
+        # Figures from outside the live state (today's callbacks, from the CDR store), sent
+        # in every delta's head; whoever owns them replaces the entry.
+        self.extras: dict[str, Any] = {}
         self.ticks = 0
         hub.subscribe(self._on_event)
         for a in hub.state.agents.values():
@@ -197,6 +200,7 @@ class Publisher:
             return None if t is None else round(t + skew, 3)
 
         return {
+            **self.extras,
             "now": round(server_now if server_now is not None else local_now, 3),
             "shift": clock.shift,
             "conn": {

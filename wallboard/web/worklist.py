@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
     from wallboard.cdr_service import CdrService
     from wallboard.web.pages import Gate
 
-__all__ = ["register", "worklist_items"]
+__all__ = ["publish_callback_figures", "register", "worklist_items"]
+
+_FIGURES_EVERY = 15.0  # seconds between refreshes of the board's callback figures
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,22 @@ async def worklist_items(service: CdrService) -> list[WorkItem]:
     rows = await service.intake.today_rows()
     callbacks = await service.store.callbacks_since(start)
     return build_worklist((r.cdr for r in rows), callbacks, service.intake.rule)
+
+
+async def publish_callback_figures(service: CdrService, extras: dict[str, Any]) -> None:
+    """Keep today's open callbacks and time to callback in every board's head."""
+    while True:
+        try:
+            items = await worklist_items(service)
+        except WallboardError as e:
+            log.warning("callback figures not refreshed: %s", e)
+        else:
+            ttc = time_to_callback(items)
+            extras["callbacks"] = {
+                "open": sum(1 for i in items if not i.closed),
+                "ttc": None if ttc is None else round(ttc),
+            }
+        await asyncio.sleep(_FIGURES_EVERY)
 
 
 def _ago(since: float) -> str:
