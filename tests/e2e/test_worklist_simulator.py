@@ -52,7 +52,6 @@ def _free_agent(sim: Simulator) -> int:
     return next(a.extension for a in sim.model.agents if a.status == LOGIN)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 async def test_worklist_follows_the_simulator(tmp_path: Path) -> None:
     from playwright.async_api import async_playwright
 
