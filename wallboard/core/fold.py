@@ -43,7 +43,7 @@ from wallboard.core.models import (
     status_key,
 )
 
-__all__ = ["apply", "derive_agent_state"]
+__all__ = ["apply", "apply_into", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
 _NO_CALLS: dict[str, AgentCall] = {}
@@ -63,6 +63,12 @@ _CALL_PRIORITY: dict[CallStatus, tuple[int, AgentState]] = {
 def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
     """Fold one domain event into the state; return it and what changed."""
     changes = Changes()
+    apply_into(state, event, changes)
+    return state, changes
+
+
+def apply_into(state: State, event: DomainEvent, changes: Changes) -> None:
+    """`apply`, adding what changed to `changes` (the hub's pending batch: no copy per event)."""
     state.events_applied += 1
     received = event.received
     # The two live events come first: they are nearly all of the traffic.
@@ -102,18 +108,13 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
         # keepaliveResponse, *Updated and closeme are the connector's business; they only
         # show that the link is alive.
         state.connection.last_event = received
-    return state, changes
 
 
 def _seen(state: State, server_time: int, received: float | None, changes: Changes) -> None:
-    """A realtime event arrived: the link is fresh, and the server clock moves on."""
+    """A realtime event arrived: the link is fresh, the server clock moves on, and today's
+    tallies roll over at the reset time."""
     if received is not None:
         state.connection.last_event = received
-    _tick(state, server_time, received, changes)
-
-
-def _tick(state: State, server_time: int, received: float | None, changes: Changes) -> None:
-    """Advance the server clock and roll today's tallies over at the reset time."""
     clock = state.clock
     clock.observe(server_time, received)
     utc = server_time - clock.shift
@@ -126,7 +127,7 @@ def _tick(state: State, server_time: int, received: float | None, changes: Chang
 
 
 def _day(state: State) -> Day:
-    assert state.day is not None  # _tick always runs first
+    assert state.day is not None  # _seen always runs first
     return state.day
 
 
@@ -204,13 +205,15 @@ def _update_agent(
     old = state.agents.get(ext)
     old_calls = old.calls if old is not None else _NO_CALLS
     calls = _merge_calls(old_calls, record.calls, now) if record.calls else {}
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     tally = day.agents.get(ext) or day.agent(ext)
 
     for cid, c in calls.items():
         info = c.info
-        if cid not in tally.seen_calls:
-            tally.seen_calls.add(cid)
+        seen = tally.seen_calls
+        if cid not in seen:
+            seen.add(cid)
             if info.direction in _OUTBOUND:
                 tally.outgoing += 1
         if info.answered_at and cid not in tally.answered_calls:
@@ -363,7 +366,8 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
         q.waiting = waiting
         if snap.name:
             q.name = snap.name
-    day.queue(qid)
+    if qid not in day.queues:
+        day.queue(qid)
     changes.queues.add(qid)
 
 
