@@ -163,8 +163,10 @@ def _known_since(
 ) -> float | None:
     """When the vendor's own data says the new state began, if it says."""
     if new is AgentState.AVAILABLE:
-        stamps = [t for t in (record.status_updated, record.last_hangup) if t]
-        return max(stamps) if stamps else None
+        updated, hangup = record.status_updated, record.last_hangup
+        if updated and hangup:
+            return max(updated, hangup)
+        return updated or hangup or None
     if new in (AgentState.BREAK, AgentState.LOGGED_OUT):
         return record.status_updated
     if new is AgentState.TALKING:
@@ -331,21 +333,24 @@ def _waiting_list(
     """The new waiting list, without calls this queue already saw leave (no ghosts)."""
     day = _day(state)
     resolved, rejoined = day.resolved, day.rejoined
-    return {
-        c.call_id: c
-        for c in calls
-        if (qid, c.call_id) not in resolved or (qid, c.call_id) in rejoined
-    }
+    out: dict[str, WaitingCallInfo] = {}
+    for c in calls:  # a loop, not a comprehension: one key per call, no nested frame
+        cid = c.call_id
+        key = (qid, cid)
+        if key not in resolved or key in rejoined:
+            out[cid] = c
+    return out
 
 
 def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
     snap = event.queue
     qid = snap.queue_id
     q = state.queues.get(qid)
-    old_waiting = q.waiting if q is not None else {}
-    day = _day(state)
-    key = (qid, event.call_id)
-    if event.reason is QueueReason.JOIN and event.call_id:
+    day = state.day
+    assert day is not None  # _seen always runs first
+    reason, call_id = event.reason, event.call_id
+    if reason is QueueReason.JOIN and call_id:
+        key = (qid, call_id)
         if key in day.resolved:
             # Back in the same queue (an IVR loop): waiting again, but counted only once.
             day.rejoined.add(key)
@@ -353,13 +358,13 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
             day.offered.add(key)
             record_offer(day.queue(qid))
     waiting = _waiting_list(state, qid, snap.calls)
-    if event.reason in (QueueReason.EXIT, QueueReason.ABANDONED) and event.call_id:
-        was = old_waiting.get(event.call_id) or next(
-            (c for c in snap.calls if c.call_id == event.call_id), None
-        )
+    if (reason is QueueReason.EXIT or reason is QueueReason.ABANDONED) and call_id:
+        was = q.waiting.get(call_id) if q is not None else None
+        if was is None:
+            was = next((c for c in snap.calls if c.call_id == call_id), None)
         wait = event.server_time - was.joined if was is not None else None
-        _resolve(state, qid, event.call_id, event.reason, wait)
-        waiting.pop(event.call_id, None)
+        _resolve(state, qid, call_id, reason, wait)
+        waiting.pop(call_id, None)
     if q is None:
         state.queues[qid] = Queue(qid, snap.name, waiting)
     else:
