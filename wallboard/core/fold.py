@@ -46,6 +46,8 @@ from wallboard.core.models import (
 __all__ = ["apply", "apply_into", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
+# `.value` of an enum member is a Python-level descriptor in 3.11: look it up instead.
+_REASON_VALUES: dict[QueueReason, str] = {r: r.value for r in QueueReason}
 _NO_CALLS: dict[str, AgentCall] = {}
 _OUTBOUND = frozenset((CallDirection.OUTGOING, CallDirection.CLICK2CALL))
 
@@ -311,12 +313,13 @@ def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes:
 
 def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | None) -> None:
     """Count a call leaving a queue, once per call and queue per day."""
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     key = (qid, cid)
     if key in day.resolved:
         day.rejoined.discard(key)  # counted once per queue and day, however often it loops
         return
-    day.resolved[key] = reason.value
+    day.resolved[key] = _REASON_VALUES[reason]
     tally = day.queue(qid)
     if key not in day.offered:
         day.offered.add(key)
@@ -331,7 +334,8 @@ def _waiting_list(
     state: State, qid: int, calls: tuple[WaitingCallInfo, ...]
 ) -> dict[str, WaitingCallInfo]:
     """The new waiting list, without calls this queue already saw leave (no ghosts)."""
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     resolved, rejoined = day.resolved, day.rejoined
     out: dict[str, WaitingCallInfo] = {}
     for c in calls:  # a loop, not a comprehension: one key per call, no nested frame
