@@ -172,8 +172,12 @@ def _known_since(
     if new in (AgentState.BREAK, AgentState.LOGGED_OUT):
         return record.status_updated
     if new is AgentState.TALKING:
-        answered = [c.info.answered_at for c in calls.values() if c.info.answered_at]
-        return max(answered) if answered else None
+        latest = None
+        for c in calls.values():
+            at = c.info.answered_at
+            if at and (latest is None or at > latest):
+                latest = at
+        return latest
     if new in (AgentState.RINGING, AgentState.DIALING):
         return max((c.info.started for c in calls.values()), default=None)
     return max((c.status_since for c in calls.values()), default=None)
@@ -244,9 +248,13 @@ def _update_agent(
     if old.state is new_state and old.break_code == code:
         return
     known = _known_since(new_state, record, calls)
-    since = float(now) if known is None else float(min(known, now))
-    since = max(since, old.state_since)
-    spent = int(since - max(old.state_since, day.bounds.start + state.clock.shift))
+    # Comparisons rather than min()/max() calls: this runs on most events.
+    since = float(now if known is None or known >= now else known)
+    prev_since = old.state_since
+    if prev_since > since:
+        since = prev_since
+    day_start = day.bounds.start + state.clock.shift
+    spent = int(since - (prev_since if prev_since >= day_start else day_start))
     if spent > 0:
         key = status_key(old.state, old.break_code)
         tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
