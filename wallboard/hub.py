@@ -11,8 +11,8 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from wallboard.core.events import DomainEvent
-from wallboard.core.fold import apply
+from wallboard.core.events import DomainEvent, ExtensionChanged, QueueChanged
+from wallboard.core.fold import apply, apply_into
 from wallboard.core.models import Changes, FoldSettings, State
 from wallboard.errors import PayloadError
 from wallboard.vendor.events import parse_event, parse_frame
@@ -22,6 +22,10 @@ __all__ = ["Hub"]
 log = logging.getLogger(__name__)
 
 Listener = Callable[[DomainEvent], None]
+
+# Nearly all of the traffic, and each always changes its agent or queue: these are folded
+# straight into the pending batch, without a `Changes` per event to test and merge.
+_LIVE = (ExtensionChanged, QueueChanged)
 
 
 class Hub:
@@ -41,10 +45,14 @@ class Hub:
 
     def feed(self, event: DomainEvent) -> None:
         """Fold one domain event and remember what it changed."""
-        _, changes = apply(self.state, event)
-        if changes:
-            self.pending.merge(changes)
+        if type(event) in _LIVE:
+            apply_into(self.state, event, self.pending)
             self.version += 1
+        else:
+            _, changes = apply(self.state, event)
+            if changes:
+                self.pending.merge(changes)
+                self.version += 1
         for listener in self._listeners:
             listener(event)
 
@@ -55,7 +63,10 @@ class Hub:
         except PayloadError as e:
             self._malformed(e)
             return None
-        return self._known(name, event)
+        if event is None:
+            return self._known(name, event)
+        self.feed(event)
+        return event
 
     def feed_message(
         self, name: str, payload: object, received: float | None

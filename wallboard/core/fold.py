@@ -43,9 +43,11 @@ from wallboard.core.models import (
     status_key,
 )
 
-__all__ = ["apply", "derive_agent_state"]
+__all__ = ["apply", "apply_into", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
+# `.value` of an enum member is a Python-level descriptor in 3.11: look it up instead.
+_REASON_VALUES: dict[QueueReason, str] = {r: r.value for r in QueueReason}
 _NO_CALLS: dict[str, AgentCall] = {}
 _OUTBOUND = frozenset((CallDirection.OUTGOING, CallDirection.CLICK2CALL))
 
@@ -63,6 +65,12 @@ _CALL_PRIORITY: dict[CallStatus, tuple[int, AgentState]] = {
 def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
     """Fold one domain event into the state; return it and what changed."""
     changes = Changes()
+    apply_into(state, event, changes)
+    return state, changes
+
+
+def apply_into(state: State, event: DomainEvent, changes: Changes) -> None:
+    """`apply`, adding what changed to `changes` (the hub's pending batch: no copy per event)."""
     state.events_applied += 1
     received = event.received
     # The two live events come first: they are nearly all of the traffic.
@@ -102,18 +110,13 @@ def apply(state: State, event: DomainEvent) -> tuple[State, Changes]:
         # keepaliveResponse, *Updated and closeme are the connector's business; they only
         # show that the link is alive.
         state.connection.last_event = received
-    return state, changes
 
 
 def _seen(state: State, server_time: int, received: float | None, changes: Changes) -> None:
-    """A realtime event arrived: the link is fresh, and the server clock moves on."""
+    """A realtime event arrived: the link is fresh, the server clock moves on, and today's
+    tallies roll over at the reset time."""
     if received is not None:
         state.connection.last_event = received
-    _tick(state, server_time, received, changes)
-
-
-def _tick(state: State, server_time: int, received: float | None, changes: Changes) -> None:
-    """Advance the server clock and roll today's tallies over at the reset time."""
     clock = state.clock
     clock.observe(server_time, received)
     utc = server_time - clock.shift
@@ -126,7 +129,7 @@ def _tick(state: State, server_time: int, received: float | None, changes: Chang
 
 
 def _day(state: State) -> Day:
-    assert state.day is not None  # _tick always runs first
+    assert state.day is not None  # _seen always runs first
     return state.day
 
 
@@ -162,13 +165,19 @@ def _known_since(
 ) -> float | None:
     """When the vendor's own data says the new state began, if it says."""
     if new is AgentState.AVAILABLE:
-        stamps = [t for t in (record.status_updated, record.last_hangup) if t]
-        return max(stamps) if stamps else None
+        updated, hangup = record.status_updated, record.last_hangup
+        if updated and hangup:
+            return max(updated, hangup)
+        return updated or hangup or None
     if new in (AgentState.BREAK, AgentState.LOGGED_OUT):
         return record.status_updated
     if new is AgentState.TALKING:
-        answered = [c.info.answered_at for c in calls.values() if c.info.answered_at]
-        return max(answered) if answered else None
+        latest = None
+        for c in calls.values():
+            at = c.info.answered_at
+            if at and (latest is None or at > latest):
+                latest = at
+        return latest
     if new in (AgentState.RINGING, AgentState.DIALING):
         return max((c.info.started for c in calls.values()), default=None)
     return max((c.status_since for c in calls.values()), default=None)
@@ -204,13 +213,15 @@ def _update_agent(
     old = state.agents.get(ext)
     old_calls = old.calls if old is not None else _NO_CALLS
     calls = _merge_calls(old_calls, record.calls, now) if record.calls else {}
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     tally = day.agents.get(ext) or day.agent(ext)
 
     for cid, c in calls.items():
         info = c.info
-        if cid not in tally.seen_calls:
-            tally.seen_calls.add(cid)
+        seen = tally.seen_calls
+        if cid not in seen:
+            seen.add(cid)
             if info.direction in _OUTBOUND:
                 tally.outgoing += 1
         if info.answered_at and cid not in tally.answered_calls:
@@ -237,9 +248,13 @@ def _update_agent(
     if old.state is new_state and old.break_code == code:
         return
     known = _known_since(new_state, record, calls)
-    since = float(now) if known is None else float(min(known, now))
-    since = max(since, old.state_since)
-    spent = int(since - max(old.state_since, day.bounds.start + state.clock.shift))
+    # Comparisons rather than min()/max() calls: this runs on most events.
+    since = float(now if known is None or known >= now else known)
+    prev_since = old.state_since
+    if prev_since > since:
+        since = prev_since
+    day_start = day.bounds.start + state.clock.shift
+    spent = int(since - (prev_since if prev_since >= day_start else day_start))
     if spent > 0:
         key = status_key(old.state, old.break_code)
         tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
@@ -306,12 +321,13 @@ def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes:
 
 def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | None) -> None:
     """Count a call leaving a queue, once per call and queue per day."""
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     key = (qid, cid)
     if key in day.resolved:
         day.rejoined.discard(key)  # counted once per queue and day, however often it loops
         return
-    day.resolved[key] = reason.value
+    day.resolved[key] = _REASON_VALUES[reason]
     tally = day.queue(qid)
     if key not in day.offered:
         day.offered.add(key)
@@ -326,23 +342,27 @@ def _waiting_list(
     state: State, qid: int, calls: tuple[WaitingCallInfo, ...]
 ) -> dict[str, WaitingCallInfo]:
     """The new waiting list, without calls this queue already saw leave (no ghosts)."""
-    day = _day(state)
+    day = state.day
+    assert day is not None  # _seen always runs first
     resolved, rejoined = day.resolved, day.rejoined
-    return {
-        c.call_id: c
-        for c in calls
-        if (qid, c.call_id) not in resolved or (qid, c.call_id) in rejoined
-    }
+    out: dict[str, WaitingCallInfo] = {}
+    for c in calls:  # a loop, not a comprehension: one key per call, no nested frame
+        cid = c.call_id
+        key = (qid, cid)
+        if key not in resolved or key in rejoined:
+            out[cid] = c
+    return out
 
 
 def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
     snap = event.queue
     qid = snap.queue_id
     q = state.queues.get(qid)
-    old_waiting = q.waiting if q is not None else {}
-    day = _day(state)
-    key = (qid, event.call_id)
-    if event.reason is QueueReason.JOIN and event.call_id:
+    day = state.day
+    assert day is not None  # _seen always runs first
+    reason, call_id = event.reason, event.call_id
+    if reason is QueueReason.JOIN and call_id:
+        key = (qid, call_id)
         if key in day.resolved:
             # Back in the same queue (an IVR loop): waiting again, but counted only once.
             day.rejoined.add(key)
@@ -350,20 +370,21 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
             day.offered.add(key)
             record_offer(day.queue(qid))
     waiting = _waiting_list(state, qid, snap.calls)
-    if event.reason in (QueueReason.EXIT, QueueReason.ABANDONED) and event.call_id:
-        was = old_waiting.get(event.call_id) or next(
-            (c for c in snap.calls if c.call_id == event.call_id), None
-        )
+    if (reason is QueueReason.EXIT or reason is QueueReason.ABANDONED) and call_id:
+        was = q.waiting.get(call_id) if q is not None else None
+        if was is None:
+            was = next((c for c in snap.calls if c.call_id == call_id), None)
         wait = event.server_time - was.joined if was is not None else None
-        _resolve(state, qid, event.call_id, event.reason, wait)
-        waiting.pop(event.call_id, None)
+        _resolve(state, qid, call_id, reason, wait)
+        waiting.pop(call_id, None)
     if q is None:
         state.queues[qid] = Queue(qid, snap.name, waiting)
     else:
         q.waiting = waiting
         if snap.name:
             q.name = snap.name
-    day.queue(qid)
+    if qid not in day.queues:
+        day.queue(qid)
     changes.queues.add(qid)
 
 

@@ -191,8 +191,18 @@ class State:
     events_applied: int = 0
 
 
+# `.value` of an enum member is a Python-level descriptor in 3.11: look the keys up instead.
+_STATE_KEYS: dict[AgentState, str] = {s: s.value for s in AgentState}
+_BREAK_KEYS: dict[int | None, str] = {}
+
+
 def status_key(state: AgentState, break_code: int | None) -> str:
     """The key under which time in a status is tallied: 'talking', 'break:3', ..."""
     if state is AgentState.BREAK:
-        return f"break:{break_code}"
-    return state.value
+        key = _BREAK_KEYS.get(break_code)
+        if key is None:
+            key = f"break:{break_code}"
+            if len(_BREAK_KEYS) < 1024:  # codes are a short list; junk must not grow it
+                _BREAK_KEYS[break_code] = key
+        return key
+    return _STATE_KEYS[state]

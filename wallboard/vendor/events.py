@@ -10,6 +10,7 @@ are reported to the caller to count; a malformed event raises one `PayloadError`
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from typing import Any, Generic, NotRequired, TypeVar
@@ -44,10 +45,11 @@ __all__ = ["KNOWN_EVENTS", "event_name", "parse_event", "parse_frame"]
 # than BaseModels: validation makes plain dicts instead of model instances, measured at
 # 109k against 72k ExtensionEvents/s, and parsing is the larger half of the event budget.
 # Unknown keys are ignored; strings holding numbers ("c2cdirection": "1") are coerced.
+# Only fields the conversion reads are declared: every other one is skipped unbuilt (a
+# field we do not use must not get an event dropped, and costs time to build).
 
 
 class WireRecording(TypedDict):
-    Filename: NotRequired[str]
     IsMuted: NotRequired[int]
 
 
@@ -92,7 +94,6 @@ class WireExtensionData(WireExtension):
     reason: NotRequired[str | None]
     cause: NotRequired[str | None]
     servertime: NotRequired[int | None]
-    servertimeoffset: NotRequired[int | None]
     ivruniqueid: NotRequired[str | None]
     currentCall: NotRequired[WireCall | None]
 
@@ -104,7 +105,6 @@ class WireExtensionEvent(TypedDict):
     reason: NotRequired[str | None]
     cause: NotRequired[str | None]
     servertime: NotRequired[int | None]
-    servertimeoffset: NotRequired[int | None]
     ivruniqueid: NotRequired[str | None]
     currentCall: NotRequired[WireCall | None]
 
@@ -152,25 +152,57 @@ class WireKeepalive(TypedDict):
 
 
 # ---------------------------------------------------------------- conversion
+#
+# This runs for every event, so it is written for speed (bench/fold.py): domain tuples are
+# built with `tuple.__new__` (skipping the NamedTuple's Python-level `__new__`), each
+# `dict.get` is bound once, and error locations are formatted only when raising.
 
-_DIRECTIONS = {
-    "incoming": CallDirection.INCOMING,
-    "outgoing": CallDirection.OUTGOING,
-    "click2call": CallDirection.CLICK2CALL,
-    "spy": CallDirection.SPY,
-}
-_STATUSES = {
-    "ringing": CallStatus.RINGING,
-    "dialing": CallStatus.DIALING,
-    "talking": CallStatus.TALKING,
-    "hold": CallStatus.HOLD,
-    "spying": CallStatus.SPYING,
-}
-_QUEUE_REASONS = {
-    "JOIN": QueueReason.JOIN,
-    "EXIT": QueueReason.EXIT,
-    "ABANDONED": QueueReason.ABANDONED,
-}
+_new = tuple.__new__
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+class _Caseless(dict[str, _E]):
+    """Wire word → enum, case-insensitive: each spelling seen is lowered once, then a hit."""
+
+    def __init__(self, words: dict[str, _E], other: _E) -> None:
+        super().__init__(words)
+        self._words = words
+        self._other = other
+
+    def __missing__(self, key: str) -> _E:
+        value = self._words.get(key.lower(), self._other)
+        if len(self) < 256:  # junk spellings must not grow it without bound
+            self[key] = value
+        return value
+
+
+_DIRECTIONS = _Caseless(
+    {
+        "incoming": CallDirection.INCOMING,
+        "outgoing": CallDirection.OUTGOING,
+        "click2call": CallDirection.CLICK2CALL,
+        "spy": CallDirection.SPY,
+    },
+    CallDirection.OTHER,
+)
+_STATUSES = _Caseless(
+    {
+        "ringing": CallStatus.RINGING,
+        "dialing": CallStatus.DIALING,
+        "talking": CallStatus.TALKING,
+        "hold": CallStatus.HOLD,
+        "spying": CallStatus.SPYING,
+    },
+    CallStatus.OTHER,
+)
+_QUEUE_REASONS = _Caseless(
+    {
+        "join": QueueReason.JOIN,
+        "exit": QueueReason.EXIT,
+        "abandoned": QueueReason.ABANDONED,
+    },
+    QueueReason.OTHER,
+)
 # `representativeUpdated` is documented in ms; anything below this is already seconds.
 _MS_THRESHOLD = 100_000_000_000
 
@@ -179,20 +211,24 @@ def _call(w: WireCall) -> CallInfo:
     started = w.get("callStarted", 0)
     answered_at = w.get("callAnswered", 0) or (started if w.get("answered") else 0)
     rec = w.get("recording")
-    return CallInfo(
-        w["ivrid"],
-        _DIRECTIONS.get(w.get("direction", "").lower(), CallDirection.OTHER),
-        _STATUSES.get(w.get("callstatus", "").lower(), CallStatus.OTHER),
-        started,
-        answered_at or None,
-        w.get("callerphone", ""),
-        w.get("callername", ""),
-        w.get("did") or "",
-        w.get("queueID") or None,
-        w.get("campaignID") or None,
-        w.get("c2cdirection"),
-        bool(rec.get("IsMuted")) if rec else False,
+    info: CallInfo = _new(
+        CallInfo,
+        (
+            w["ivrid"],
+            _DIRECTIONS[w.get("direction", "")],
+            _STATUSES[w.get("callstatus", "")],
+            started,
+            answered_at or None,
+            w.get("callerphone", ""),
+            w.get("callername", ""),
+            w.get("did") or "",
+            w.get("queueID") or None,
+            w.get("campaignID") or None,
+            w.get("c2cdirection"),
+            bool(rec.get("IsMuted")) if rec else False,
+        ),
     )
+    return info
 
 
 def _record(w: WireExtension) -> ExtensionRecord:
@@ -203,35 +239,45 @@ def _record(w: WireExtension) -> ExtensionRecord:
     user_name = w.get("userName", "")
     shown = (summery.get("representative") if summery else None) or user_name
     calls = w.get("calls")
-    return ExtensionRecord(
-        w["number"],
-        w.get("extenUser", ""),
-        w.get("userID"),
-        user_name,
-        shown or str(w["number"]),
-        w.get("onlineUserID") or w.get("representative") or None,
-        w.get("representativeStatus", 2),
-        updated or None,
-        w.get("lastHangupCallEpoch") or None,
-        w.get("peerStatus", ""),
-        tuple([_call(c) for c in calls]) if calls else (),
+    record: ExtensionRecord = _new(
+        ExtensionRecord,
+        (
+            w["number"],
+            w.get("extenUser", ""),
+            w.get("userID"),
+            user_name,
+            shown or str(w["number"]),
+            w.get("onlineUserID") or w.get("representative") or None,
+            w.get("representativeStatus", 2),
+            updated or None,
+            w.get("lastHangupCallEpoch") or None,
+            w.get("peerStatus", ""),
+            tuple([_call(c) for c in calls]) if calls else (),
+        ),
     )
+    return record
 
 
-def _waiting(w: WireWaitingCall, event: str, where: str) -> WaitingCallInfo:
+def _waiting(w: WireWaitingCall) -> WaitingCallInfo | None:
     cid = w.get("IvrUniqueID") or w.get("ivrid")
     if not cid:
-        raise PayloadError(event, f"{where}.IvrUniqueID", "missing call id")
-    return WaitingCallInfo(
-        cid, w.get("CallerID", ""), w.get("CallerName", ""), w.get("JoinTimeStamp", 0)
+        return None
+    info: WaitingCallInfo = _new(
+        WaitingCallInfo,
+        (cid, w.get("CallerID", ""), w.get("CallerName", ""), w.get("JoinTimeStamp", 0)),
     )
+    return info
 
 
 def _queue(w: WireQueue, event: str, where: str) -> QueueSnapshot:
-    calls = tuple(
-        _waiting(c, event, f"{where}.Calls[{i}]") for i, c in enumerate(w.get("Calls", ()))
-    )
-    return QueueSnapshot(w["QueueID"], w.get("QueueName", ""), calls)
+    calls: list[WaitingCallInfo] = []
+    for c in w.get("Calls", ()):
+        info = _waiting(c)
+        if info is None:
+            raise PayloadError(event, f"{where}.Calls[{len(calls)}].IvrUniqueID", "missing call id")
+        calls.append(info)
+    snap: QueueSnapshot = _new(QueueSnapshot, (w["QueueID"], w.get("QueueName", ""), tuple(calls)))
+    return snap
 
 
 def _login_success(p: WireLoginSuccess, received: float | None) -> DomainEvent:
@@ -254,14 +300,19 @@ def _all_extensions(p: WireAllExtensions, received: float | None) -> DomainEvent
 
 
 def _queue_event(p: WireQueueEvent, received: float | None) -> DomainEvent:
-    return QueueChanged(
-        received=received,
-        server_time=p["servertime"],
-        reason=_QUEUE_REASONS.get(p["reason"].upper(), QueueReason.OTHER),
-        raw_reason=p["reason"],
-        call_id=p.get("ivruniqueid", ""),
-        queue=_queue(p["data"], "QueueEvent", "data"),
+    reason = p["reason"]
+    event: QueueChanged = _new(
+        QueueChanged,
+        (
+            received,
+            p["servertime"],
+            _QUEUE_REASONS[reason],
+            reason,
+            p.get("ivruniqueid", ""),
+            _queue(p["data"], "QueueEvent", "data"),
+        ),
     )
+    return event
 
 
 def _extension_event(p: WireExtensionEvent, received: float | None) -> DomainEvent:
@@ -274,15 +325,29 @@ def _extension_event(p: WireExtensionEvent, received: float | None) -> DomainEve
         raise PayloadError("ExtensionEvent", "servertime", "missing (neither top level nor data)")
     current = p.get("currentCall") or d.get("currentCall")
     call_id = p.get("ivruniqueid") or d.get("ivruniqueid") or (current["ivrid"] if current else "")
-    return ExtensionChanged(
-        received=received,
-        server_time=servertime,
-        reason=reason,
-        cause=p.get("cause") or d.get("cause") or "",
-        call_id=call_id,
-        record=_record(d),
-        current_call=_call(current) if current else None,
+    record = _record(d)
+    current_call = None
+    if current:
+        # `currentCall` is usually the same call as one in `calls`: reuse its conversion.
+        for wire, info in zip(d.get("calls", ()), record.calls, strict=True):
+            if wire == current:
+                current_call = info
+                break
+        else:
+            current_call = _call(current)
+    event: ExtensionChanged = _new(
+        ExtensionChanged,
+        (
+            received,
+            servertime,
+            reason,
+            p.get("cause") or d.get("cause") or "",
+            call_id,
+            record,
+            current_call,
+        ),
     )
+    return event
 
 
 def _keepalive(p: WireKeepalive, received: float | None) -> DomainEvent:
@@ -297,16 +362,19 @@ class _Decoder(Generic[M]):
 
     def __init__(self, model: Any, convert: Callable[[M, float | None], DomainEvent]) -> None:
         # Caching only keys measured 8% faster than caching every string (values vary).
-        self.adapter: TypeAdapter[tuple[str, M]] = TypeAdapter(
+        adapter: TypeAdapter[tuple[str, M]] = TypeAdapter(
             tuple[str, model], config=ConfigDict(cache_strings="keys")
         )
+        # The core validator itself: `TypeAdapter.validate_json` is a Python wrapper around it.
+        self.validate_json: Callable[[str | bytes], tuple[str, M]] = adapter.validator.validate_json
+        self.validate_python: Callable[[Any], tuple[str, M]] = adapter.validator.validate_python
         self.convert = convert
 
     def from_json(self, text: str | bytes, received: float | None) -> DomainEvent:
-        return self.convert(self.adapter.validate_json(text)[1], received)
+        return self.convert(self.validate_json(text)[1], received)
 
     def from_python(self, data: Any, received: float | None) -> DomainEvent:
-        return self.convert(self.adapter.validate_python(data)[1], received)
+        return self.convert(self.validate_python(data)[1], received)
 
 
 class _NoPayload:
