@@ -29,7 +29,7 @@ _TICKER = """
 <script>
 window.wbSkew = window.wbSkew ?? 0;
 function wbFmt(s){s=Math.max(0,Math.floor(s));const h=Math.floor(s/3600),m=Math.floor(s%3600/60);
- return (h?h+'h ':'')+m+'m '+String(s%60).padStart(2,'0')+'s';}
+ const ss=String(s%60).padStart(2,'0');return h?h+':'+String(m).padStart(2,'0')+':'+ss:m+':'+ss;}
 setInterval(()=>{const now=Date.now()/1000+window.wbSkew;
  document.querySelectorAll('[data-since]').forEach(e=>{e.textContent=wbFmt(now-e.dataset.since)});},1000);
 </script>
@@ -62,17 +62,16 @@ async def publish_callback_figures(service: CdrService, extras: dict[str, Any]) 
 
 def _ago(since: float) -> str:
     """A duration that ticks in the browser (server-rendered first, so never blank)."""
-    s = max(0, int(timebase.now() - since))
-    h, m = divmod(s // 60, 60)
-    text = (f"{h}h " if h else "") + f"{m}m {s % 60:02d}s"
-    return f'<span data-since="{since}">{text}</span>'
+    return f'<bdi data-since="{since}">{_fmt_seconds(timebase.now() - since)}</bdi>'
 
 
 def _fmt_seconds(v: float | None) -> str:
+    """m:ss or h:mm:ss, as on the board: the same in Hebrew and English."""
     if v is None:
         return "—"
-    s = int(v)
-    return f"{s // 60}m {s % 60:02d}s"
+    s = max(0, int(v))
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
 _HE = {
