@@ -19,12 +19,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.integration.sim_env import running_simulator
 from wallboard.commands.demo import vendor_settings_for
 from wallboard.config import SimulatorSettings
 from wallboard.core.events import ConnectionState
 from wallboard.hub import Hub
-from wallboard.sim.model import CallCentre
-from wallboard.sim.server import Simulator, model_config
 from wallboard.tasks import TaskOwner
 from wallboard.vendor.connector import Connector
 
@@ -67,37 +66,36 @@ async def test_a_simulated_hour_agrees_through_the_connector() -> None:
     s = SimulatorSettings.model_validate(
         {"agents": 80, "queues": 8, "seed": 21, "port": 0, "speed": 450.0}
     )
-    sim = Simulator(s, CallCentre(model_config(s, START)))
-    sim.clock.set_speed(0.0)  # frozen until the wallboard is in: it must see everything
     hub = Hub()
     owner = TaskOwner("test")
-    url = await sim.start("127.0.0.1", 0)
-    try:
-        vendor = vendor_settings_for(url, "demo", "demo")
-        owner.start("connector", Connector(vendor, hub).run())
-        for _ in range(200):
-            if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
-                break
-            await asyncio.sleep(0.05)
-        assert len(hub.state.agents) == 80
-        sim.clock.set_speed(450.0)
-        await asyncio.sleep(8.0)  # 8 s × 450 = an hour
-        sim.clock.set_speed(0.0)  # freeze first, then take the truth at that instant
-        sim.catch_up()
-        truth = sim.model.truth()
-        assert truth["servertime"] - START >= 3600
-        problems: list[str] = ["not checked"]
-        for _ in range(100):  # let the connector drain what is in flight
-            problems = _disagreements(hub, truth)
-            if not problems:
-                break
-            await asyncio.sleep(0.1)
-        assert problems == []
-        assert sum(q["answered"] for q in truth["queues"].values()) > 500
-        assert not hub.malformed_events
-    finally:
-        await owner.close()
-        await sim.stop()
+    # frozen until the wallboard is in: it must see everything
+    async with running_simulator(s, START, speed=0.0) as sim:
+        url = sim.base_url
+        try:
+            vendor = vendor_settings_for(url, "demo", "demo")
+            owner.start("connector", Connector(vendor, hub).run())
+            for _ in range(200):
+                if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(hub.state.agents) == 80
+            sim.clock.set_speed(450.0)
+            await asyncio.sleep(8.0)  # 8 s × 450 = an hour
+            sim.clock.set_speed(0.0)  # freeze first, then take the truth at that instant
+            sim.catch_up()
+            truth = sim.model.truth()
+            assert truth["servertime"] - START >= 3600
+            problems: list[str] = ["not checked"]
+            for _ in range(100):  # let the connector drain what is in flight
+                problems = _disagreements(hub, truth)
+                if not problems:
+                    break
+                await asyncio.sleep(0.1)
+            assert problems == []
+            assert sum(q["answered"] for q in truth["queues"].values()) > 500
+            assert not hub.malformed_events
+        finally:
+            await owner.close()
 
 
 def _free_port() -> int:
@@ -159,43 +157,46 @@ async def test_wallboard_demo_command_shows_a_live_floor() -> None:
 async def test_after_a_dropped_connection_the_board_matches_again() -> None:
     """Drop the socket mid-shift: the connector reconnects and no ghost call survives."""
     s = SimulatorSettings.model_validate({"agents": 40, "queues": 4, "seed": 5, "port": 0})
-    sim = Simulator(s, CallCentre(model_config(s, START)))
-    sim.clock.set_speed(200.0)
     hub = Hub()
     owner = TaskOwner("test")
-    url = await sim.start("127.0.0.1", 0)
-    try:
-        connector = Connector(vendor_settings_for(url, "demo", "demo"), hub)
-        owner.start("connector", connector.run())
-        await asyncio.sleep(2.0)
-        assert len(sim.sessions) == 1
-        sim.clock.set_speed(0.0)  # nothing moves while the wallboard is away...
-        from wallboard.sim.control import inject
+    async with running_simulator(s, START, speed=200.0) as sim:
+        url = sim.base_url
+        try:
+            connector = Connector(vendor_settings_for(url, "demo", "demo"), hub)
+            owner.start("connector", connector.run())
+            await asyncio.sleep(2.0)
+            assert len(sim.sessions) == 1
+            sim.clock.set_speed(0.0)  # nothing moves while the wallboard is away...
+            from wallboard.sim.control import inject
 
-        inject(sim, "drop")
-        sim.clock.set_speed(200.0)  # ...then the floor carries on without it
-        for _ in range(300):
-            await asyncio.sleep(0.05)
-            if connector.connects >= 2 and hub.state.connection.state is ConnectionState.CONNECTED:
-                break
-        assert connector.connects >= 2
-        await asyncio.sleep(1.0)
-        sim.clock.set_speed(0.0)
-        sim.catch_up()
-        truth = sim.model.truth()
-        problems: list[str] = ["not checked"]
-        for _ in range(100):
-            # Today's tallies missed what happened while away; the live state must not.
-            problems = [
-                p for p in _disagreements(hub, truth) if "counts" not in p and "tallies" not in p
-            ]
-            if not problems:
-                break
-            await asyncio.sleep(0.1)
-        assert problems == []
-    finally:
-        await owner.close()
-        await sim.stop()
+            inject(sim, "drop")
+            sim.clock.set_speed(200.0)  # ...then the floor carries on without it
+            for _ in range(300):
+                await asyncio.sleep(0.05)
+                if (
+                    connector.connects >= 2
+                    and hub.state.connection.state is ConnectionState.CONNECTED
+                ):
+                    break
+            assert connector.connects >= 2
+            await asyncio.sleep(1.0)
+            sim.clock.set_speed(0.0)
+            sim.catch_up()
+            truth = sim.model.truth()
+            problems: list[str] = ["not checked"]
+            for _ in range(100):
+                # Today's tallies missed what happened while away; the live state must not.
+                problems = [
+                    p
+                    for p in _disagreements(hub, truth)
+                    if "counts" not in p and "tallies" not in p
+                ]
+                if not problems:
+                    break
+                await asyncio.sleep(0.1)
+            assert problems == []
+        finally:
+            await owner.close()
 
 
 async def test_wallboard_simulate_command_serves() -> None:
@@ -236,26 +237,27 @@ async def test_every_login_style_reaches_the_floor(
     login_type: str, login_api: str, extra: dict[str, str]
 ) -> None:
     s = SimulatorSettings.model_validate({"agents": 10, "queues": 2, "port": 0})
-    sim = Simulator(s, CallCentre(model_config(s, START)))
     hub = Hub()
     owner = TaskOwner("test")
-    url = await sim.start("127.0.0.1", 0)
-    try:
-        if login_type == "user":
-            extra = {**extra, "email": sim.model.agents[2].email}
-        base = vendor_settings_for(url, "demo", "demo").model_dump()
-        base.update(login_type=login_type, login_api=login_api, **extra)
-        if login_api == "identity":
-            base.update(login_url=f"{url}/identity/Login", settings_url=f"{url}/identity/Settings")
-        vendor = type(vendor_settings_for(url, "demo", "demo")).model_validate(base)
-        owner.start("connector", Connector(vendor, hub).run())
-        for _ in range(200):
-            if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
-                break
-            await asyncio.sleep(0.05)
-        assert hub.state.connection.state is ConnectionState.CONNECTED
-        expected = 1 if login_type == "user" else 10
-        assert len(hub.state.agents) == expected
-    finally:
-        await owner.close()
-        await sim.stop()
+    async with running_simulator(s, START) as sim:
+        url = sim.base_url
+        try:
+            if login_type == "user":
+                extra = {**extra, "email": sim.model.agents[2].email}
+            base = vendor_settings_for(url, "demo", "demo").model_dump()
+            base.update(login_type=login_type, login_api=login_api, **extra)
+            if login_api == "identity":
+                base.update(
+                    login_url=f"{url}/identity/Login", settings_url=f"{url}/identity/Settings"
+                )
+            vendor = type(vendor_settings_for(url, "demo", "demo")).model_validate(base)
+            owner.start("connector", Connector(vendor, hub).run())
+            for _ in range(200):
+                if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
+                    break
+                await asyncio.sleep(0.05)
+            assert hub.state.connection.state is ConnectionState.CONNECTED
+            expected = 1 if login_type == "user" else 10
+            assert len(hub.state.agents) == expected
+        finally:
+            await owner.close()

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from tests.integration.sim_env import running_simulator
 from wallboard.config import SimulatorSettings
 from wallboard.sim import rest_api
 from wallboard.sim.cdr_poster import encode, reply_ok
-from wallboard.sim.model import CallCentre
-from wallboard.sim.server import Simulator, model_config
+from wallboard.sim.server import Simulator
 
 pytestmark = pytest.mark.integration
 
@@ -35,13 +35,8 @@ def _settings(**kw: Any) -> SimulatorSettings:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    s = _settings()
-    simulator = Simulator(s, CallCentre(model_config(s, START)))
-    await simulator.start("127.0.0.1", 0)
-    try:
+    async with running_simulator(_settings(), START) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 async def _post(http: aiohttp.ClientSession, url: str, body: Any) -> Any:
@@ -250,15 +245,13 @@ async def test_cdrs_are_posted_and_retried_until_err_0(fmt: str) -> None:
         cdr_format=fmt,
         cdr_retry_seconds=[0.2, 0.2],
     )
-    sim = Simulator(s, CallCentre(model_config(s, START)))
-    await sim.start("127.0.0.1", 0)
     try:
-        for _ in range(100):
-            await asyncio.sleep(0.1)
-            if sim.poster.delivered >= 5:
-                break
+        async with running_simulator(s, START) as sim:
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                if sim.poster.delivered >= 5:
+                    break
     finally:
-        await sim.stop()
         await runner.cleanup()
     assert sim.poster.delivered >= 5
     assert all(n <= 2 for n in seen.values())

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.integration.sim_env import running_simulator
 from wallboard.config import SimulatorSettings
 from wallboard.hub import Hub
-from wallboard.sim.model import CallCentre
-from wallboard.sim.server import Simulator, model_config
+from wallboard.sim.server import Simulator
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +36,8 @@ def _settings(**kw: object) -> SimulatorSettings:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    s = _settings()
-    simulator = Simulator(s, CallCentre(model_config(s, START)))
-    await simulator.start("127.0.0.1", 0)
-    try:
+    async with running_simulator(_settings(), START) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 async def _login(http: aiohttp.ClientSession, sim: Simulator) -> str:
@@ -158,13 +153,9 @@ async def test_faults_keepalive_and_expiry(sim: Simulator) -> None:
 async def test_agreement_with_truth() -> None:
     """After a simulated hour, the folded state and today's numbers equal the model's truth."""
     s = _settings(agents=60, queues=6, speed=500.0, seed=11)
-    sim = Simulator(s, CallCentre(model_config(s, START)))
-    sim.clock.set_speed(0.0)  # frozen until the client is in: it must see everything
-    await sim.start("127.0.0.1", 0)
-    try:
+    # Frozen until the client is in: it must see everything.
+    async with running_simulator(s, START, speed=0.0) as sim:
         hub = await _follow_for(sim, 7.5)  # 7.5 s × 500 ≈ 62 simulated minutes
-    finally:
-        await sim.stop()
     truth = hub.truth  # type: ignore[attr-defined]
     assert truth["servertime"] - START >= 3600
     _assert_agrees(hub, truth)
