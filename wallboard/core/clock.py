@@ -77,11 +77,15 @@ def detect_shift(server_time: float, received: float | None, offset_minutes: int
 
 @dataclass(frozen=True, slots=True)
 class DayBounds:
-    """One wallboard day: [start, end) in true UTC epoch seconds, and its local date."""
+    """One wallboard day: [start, end) in true UTC epoch seconds, and its local date.
+
+    Whole seconds (the reset time has no fraction): the fold compares every event's integer
+    stamp with them, and int-to-int comparisons are several times cheaper than int-to-float.
+    """
 
     key: str
-    start: float
-    end: float
+    start: int
+    end: int
 
 
 @lru_cache(maxsize=64)
@@ -99,6 +103,6 @@ def day_bounds(utc: float, timezone: str, reset_at: time) -> DayBounds:
     end_local = datetime.combine(start_local.date() + timedelta(days=1), reset_at, tzinfo=tz)
     return DayBounds(
         key=start_local.date().isoformat(),
-        start=start_local.timestamp(),
-        end=end_local.timestamp(),
+        start=int(start_local.timestamp()),
+        end=int(end_local.timestamp()),
     )

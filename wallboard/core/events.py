@@ -172,7 +172,6 @@ class ExtensionChanged(NamedTuple):
     cause: str  # HANGUP cause, "" otherwise
     call_id: str  # the call this event is about, "" if none
     record: ExtensionRecord
-    current_call: CallInfo | None
 
 
 class KeepaliveAnswered(NamedTuple):

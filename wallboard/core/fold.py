@@ -46,9 +46,25 @@ from wallboard.core.models import (
 __all__ = ["apply", "apply_into", "derive_agent_state"]
 
 ANSWERED_ELSEWHERE = "answered elsewhere"
+# Enum members as module constants: on Python 3.11 every `AgentState.TALKING` goes through
+# `EnumType.__getattr__` (measured 106 ns, against 10 ns for a global), and the fold reads
+# several on every event.
+_AVAILABLE = AgentState.AVAILABLE
+_RINGING = AgentState.RINGING
+_DIALING = AgentState.DIALING
+_TALKING = AgentState.TALKING
+_BREAK = AgentState.BREAK
+_LOGGED_OUT = AgentState.LOGGED_OUT
+_CALL_TALKING = CallStatus.TALKING
+_INCOMING = CallDirection.INCOMING
+_JOIN = QueueReason.JOIN
+_EXIT = QueueReason.EXIT
+_ABANDONED = QueueReason.ABANDONED
 # `.value` of an enum member is a Python-level descriptor in 3.11: look it up instead.
 _REASON_VALUES: dict[QueueReason, str] = {r: r.value for r in QueueReason}
 _NO_CALLS: dict[str, AgentCall] = {}
+# Builds a NamedTuple without its Python-level `__new__` (one per live call per event).
+_new = tuple.__new__
 _OUTBOUND = frozenset((CallDirection.OUTGOING, CallDirection.CLICK2CALL))
 
 # Which call decides what an agent is doing when several are on the line.
@@ -75,8 +91,9 @@ def apply_into(state: State, event: DomainEvent, changes: Changes) -> None:
     received = event.received
     # The two live events come first: they are nearly all of the traffic.
     if isinstance(event, ExtensionChanged):
-        _seen(state, event.server_time, received, changes)
-        _update_agent(state, event.record, event.server_time, event, changes)
+        now = event.server_time
+        _seen(state, now, received, changes)
+        _update_agent(state, event.record, now, event, changes)
     elif isinstance(event, QueueChanged):
         _seen(state, event.server_time, received, changes)
         _apply_queue(state, event, changes)
@@ -146,7 +163,7 @@ def derive_agent_state(
     """What the agent is doing: calls first, then the status code (break with its reason)."""
     if calls:
         best = -1
-        result = AgentState.TALKING
+        result = _TALKING
         for c in calls.values():
             rank, st = _CALL_PRIORITY[c.info.status]
             if rank > best:
@@ -154,33 +171,41 @@ def derive_agent_state(
         return result, None
     code = record.status_code
     if code == available:
-        return AgentState.AVAILABLE, None
+        return _AVAILABLE, None
     if code == logout:
-        return AgentState.LOGGED_OUT, None
-    return AgentState.BREAK, code
+        return _LOGGED_OUT, None
+    return _BREAK, code
 
 
 def _known_since(
     new: AgentState, record: ExtensionRecord, calls: dict[str, AgentCall]
-) -> float | None:
+) -> int | None:
     """When the vendor's own data says the new state began, if it says."""
-    if new is AgentState.AVAILABLE:
+    if new is _AVAILABLE:
         updated, hangup = record.status_updated, record.last_hangup
         if updated and hangup:
-            return max(updated, hangup)
+            return updated if updated > hangup else hangup
         return updated or hangup or None
-    if new in (AgentState.BREAK, AgentState.LOGGED_OUT):
+    if new is _BREAK or new is _LOGGED_OUT:
         return record.status_updated
-    if new is AgentState.TALKING:
-        latest = None
+    # Loops rather than max() over generators: this runs on most call events.
+    latest: int | None = None
+    if new is _TALKING:
         for c in calls.values():
             at = c.info.answered_at
             if at and (latest is None or at > latest):
                 latest = at
-        return latest
-    if new in (AgentState.RINGING, AgentState.DIALING):
-        return max((c.info.started for c in calls.values()), default=None)
-    return max((c.status_since for c in calls.values()), default=None)
+    elif new is _RINGING or new is _DIALING:
+        for c in calls.values():
+            at = c.info.started
+            if latest is None or at > latest:
+                latest = at
+    else:
+        for c in calls.values():
+            at = c.status_since
+            if latest is None or at > latest:
+                latest = at
+    return latest
 
 
 def _merge_calls(
@@ -188,13 +213,16 @@ def _merge_calls(
 ) -> dict[str, AgentCall]:
     out: dict[str, AgentCall] = {}
     for info in infos:
-        prev = old.get(info.call_id)
+        cid = info.call_id
+        prev = old.get(cid)
         if prev is not None and prev.info.status is info.status:
-            out[info.call_id] = AgentCall(info, prev.status_since)
-        elif prev is None and info.status is CallStatus.TALKING and info.answered_at:
-            out[info.call_id] = AgentCall(info, min(info.answered_at, now))
+            since = prev.status_since
+        elif prev is None and info.status is _CALL_TALKING and info.answered_at:
+            since = info.answered_at if info.answered_at < now else now
         else:
-            out[info.call_id] = AgentCall(info, now)
+            since = now
+        call: AgentCall = _new(AgentCall, (info, since))
+        out[cid] = call
     return out
 
 
@@ -212,10 +240,13 @@ def _update_agent(
     ext = record.extension
     old = state.agents.get(ext)
     old_calls = old.calls if old is not None else _NO_CALLS
-    calls = _merge_calls(old_calls, record.calls, now) if record.calls else {}
+    infos = record.calls
+    calls = _merge_calls(old_calls, infos, now) if infos else {}
     day = state.day
     assert day is not None  # _seen always runs first
-    tally = day.agents.get(ext) or day.agent(ext)
+    tally = day.agents.get(ext)
+    if tally is None:
+        tally = day.agent(ext)
 
     for cid, c in calls.items():
         info = c.info
@@ -226,7 +257,7 @@ def _update_agent(
                 tally.outgoing += 1
         if info.answered_at and cid not in tally.answered_calls:
             tally.answered_calls.add(cid)
-            if info.direction is CallDirection.INCOMING:
+            if info.direction is _INCOMING:
                 tally.answered += 1
                 _answered_from_queue(state, info, changes)
 
@@ -276,7 +307,7 @@ def _call_ended(
             tally.talk_seconds += max(0, now - start)
     elif (
         event is not None
-        and info.direction is CallDirection.INCOMING
+        and info.direction is _INCOMING
         and event.call_id == info.call_id
         and event.cause.strip().lower() != ANSWERED_ELSEWHERE
     ):
@@ -301,7 +332,7 @@ def _answered_from_queue(state: State, info: CallInfo, changes: Changes) -> None
             continue
         del q.waiting[info.call_id]
         at = info.answered_at or waiting.joined
-        _resolve(state, qid, info.call_id, QueueReason.EXIT, at - waiting.joined)
+        _resolve(state, qid, info.call_id, _EXIT, at - waiting.joined)
         changes.queues.add(qid)
 
 
@@ -332,7 +363,7 @@ def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | 
     if key not in day.offered:
         day.offered.add(key)
         record_offer(tally)
-    if reason is QueueReason.EXIT:
+    if reason is _EXIT:
         record_answer(tally, wait, state.settings.sl_for(qid))
     else:
         record_abandon(tally, wait, state.settings.short_abandon)
@@ -361,16 +392,17 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
     day = state.day
     assert day is not None  # _seen always runs first
     reason, call_id = event.reason, event.call_id
-    if reason is QueueReason.JOIN and call_id:
+    if reason is _JOIN and call_id:
         key = (qid, call_id)
         if key in day.resolved:
             # Back in the same queue (an IVR loop): waiting again, but counted only once.
             day.rejoined.add(key)
         if key not in day.offered:
             day.offered.add(key)
-            record_offer(day.queue(qid))
+            tally = day.queues.get(qid)
+            record_offer(day.queue(qid) if tally is None else tally)
     waiting = _waiting_list(state, qid, snap.calls)
-    if (reason is QueueReason.EXIT or reason is QueueReason.ABANDONED) and call_id:
+    if (reason is _EXIT or reason is _ABANDONED) and call_id:
         was = q.waiting.get(call_id) if q is not None else None
         if was is None:
             was = next((c for c in snap.calls if c.call_id == call_id), None)

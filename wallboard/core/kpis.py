@@ -85,10 +85,12 @@ def record_answer(tally: QueueTally, wait: int | None, sl_threshold: int) -> Non
     tally.answered += 1
     if wait is None:
         return
-    wait = max(0, wait)
+    if wait < 0:  # comparisons rather than max(): this runs for every answered call
+        wait = 0
     tally.answered_wait_total += wait
     tally.answered_wait_known += 1
-    tally.longest_wait = max(tally.longest_wait, wait)
+    if wait > tally.longest_wait:
+        tally.longest_wait = wait
     if wait <= sl_threshold:
         tally.answered_within_sl += 1
 
@@ -103,10 +105,11 @@ def record_abandon(tally: QueueTally, wait: int | None, short_threshold: int) ->
     tally.abandoned += 1
     if wait is None:
         return
-    w = max(0, wait)
+    w = wait if wait > 0 else 0
     tally.abandoned_wait_total += w
     tally.abandoned_wait_known += 1
-    tally.longest_wait = max(tally.longest_wait, w)
+    if w > tally.longest_wait:
+        tally.longest_wait = w
     if w < short_threshold:
         tally.short_abandoned += 1
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from types import MappingProxyType
+from typing import NamedTuple
 
 from wallboard.core.clock import DayBounds, ServerClock
 from wallboard.core.events import CallInfo, ConnectionState, ExtensionRecord, WaitingCallInfo
@@ -76,9 +77,11 @@ class FoldSettings:
         return self.sl_threshold_by_queue.get(queue_id, self.sl_threshold)
 
 
-@dataclass(slots=True)
-class AgentCall:
-    """A live call on an agent, with when its current status began (server time)."""
+class AgentCall(NamedTuple):
+    """A live call on an agent, with when its current status began (server time).
+
+    A NamedTuple: a new one is made for every live call on every event (hot path).
+    """
 
     info: CallInfo
     status_since: int
