@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -19,7 +18,7 @@ from wallboard.core.view import state_view
 from wallboard.hub import Hub
 from wallboard.tasks import TaskOwner
 from wallboard.web.auth import Access
-from wallboard.web.board import broadcast
+from wallboard.web.board import STATIC, broadcast
 from wallboard.web.pages import StatusActions, register_pages
 from wallboard.web.publisher import Publisher
 from wallboard.web.worklist import publish_callback_figures
@@ -27,9 +26,6 @@ from wallboard.web.worklist import publish_callback_figures
 __all__ = ["STATIC", "health", "register", "serve"]
 
 log = logging.getLogger(__name__)
-
-# The board's JavaScript and CSS live at the repository root (static/).
-STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:

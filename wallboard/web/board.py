@@ -1,4 +1,4 @@
-"""The board element: one Vue component (static/board.js) per tab, patched by deltas.
+"""The board element: one Vue component (wallboard/static/board.js) per tab, patched by deltas.
 
 Deltas go to a socket.io room per board (every tab showing the board has joined it), so
 one message is encoded per board and tick however many tabs watch; a snapshot goes to
@@ -9,6 +9,7 @@ the payload to that board's component(s).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from nicegui import core, ui
@@ -16,7 +17,12 @@ from nicegui.element import Element
 
 from wallboard.web.publisher import Publisher
 
-__all__ = ["Board", "board_head", "broadcast"]
+__all__ = ["STATIC", "Board", "board_head", "broadcast"]
+
+# The board's JavaScript and CSS ship inside the package (package-data), so a plain
+# `pip install .` serves them too. NiceGUI registers no component, silently, when the
+# path matches no file: `tests/unit/test_static.py` holds it to an existing one.
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def _room(board: str) -> str:
@@ -32,7 +38,7 @@ async def broadcast(board: str, payload: str) -> None:
     await core.sio.emit("run_javascript", {"code": _code(board, payload)}, room=_room(board))
 
 
-class Board(Element, component="../../static/board.js"):
+class Board(Element, component=STATIC / "board.js"):
     """Shows one board; the publisher sends it JSON deltas, the browser ticks the clocks."""
 
     def __init__(self, publisher: Publisher, board: str, config: dict[str, Any]) -> None:

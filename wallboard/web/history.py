@@ -13,6 +13,8 @@ from wallboard import timebase
 from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.history import DayHistory, build_history, csv_export, queue_row
 from wallboard.vendor.cdr import ai_insights
+from wallboard.web import i18n
+from wallboard.web.i18n import Lang
 
 if TYPE_CHECKING:
     from wallboard.cdr_service import CdrService
@@ -66,37 +68,13 @@ def _fmt_row(t: QueueTally) -> dict[str, Any]:
     return out
 
 
-_HE = {
-    "History": "היסטוריה",
-    "All queues": "כל התורים",
-    "Calls offered by hour": "שיחות לפי שעה",
-    "Offered today": "הוצעו היום",
-    "Offered, 7-day avg": "הוצעו, ממוצע 7 ימים",
-    "Abandoned today": "נטשו היום",
-    "Abandoned, 7-day avg": "נטשו, ממוצע 7 ימים",
-    "Queues: today and the last 7 days": "תורים: היום ו-7 הימים האחרונים",
-    "Queue": "תור",
-    "Day": "יום",
-    "All": "הכל",
-    "Agents today": "נציגים היום",
-    "Agent": "נציג",
-    "Department": "מחלקה",
-    "Departments today": "מחלקות היום",
-    "Call categories today (AI)": "נושאי שיחות היום (AI)",
-    "AI insights": "תובנות AI",
-    "Category": "נושא",
-    "Emotions": "רגשות",
-    "Calls today": "שיחות היום",
-    "Calls, 7-day avg": "שיחות, ממוצע 7 ימים",
-}
-
-
 def register(service: CdrService, gate: Gate) -> None:
     """Register `/history`, `/history.csv` and `/call/{id}`, behind the team-lead login."""
-    he = service.settings.web.language == "he"
+    lang: Lang = service.settings.web.language
+    he = lang == "he"
 
-    def t(text: str) -> str:
-        return _HE.get(text, text) if he else text
+    def t(key: str) -> str:
+        return i18n.t(key, lang)
 
     def label(key: str) -> str:
         m = METRICS[key]
@@ -120,7 +98,7 @@ def register(service: CdrService, gate: Gate) -> None:
         if (login := gate.need_login(request)) is not None:
             return login
         ui.dark_mode(True)
-        gate.nav("he" if he else "en")
+        gate.nav(lang)
         days, today = await _days(service)
         t_day = days.get(today, DayHistory(today))
         names: dict[int, str] = {}
@@ -128,9 +106,9 @@ def register(service: CdrService, gate: Gate) -> None:
             names.update(d.queue_names)
             names.update({q: names.get(q, str(q)) for q in d.queues})
         with ui.row().classes("items-center w-full"):
-            ui.label(t("History")).classes("text-3xl")
+            ui.label(t("history")).classes("text-3xl")
             ui.space()
-            options = {0: t("All queues"), **{q: f"{n} ({q})" for q, n in sorted(names.items())}}
+            options = {0: t("all_queues"), **{q: f"{n} ({q})" for q, n in sorted(names.items())}}
             ui.select(
                 options,
                 value=queue or 0,
@@ -146,25 +124,25 @@ def register(service: CdrService, gate: Gate) -> None:
         ui.echart(
             {
                 "backgroundColor": "transparent",
-                "title": {"text": t("Calls offered by hour"), "textStyle": {"color": "#ddd"}},
+                "title": {"text": t("offered_by_hour"), "textStyle": {"color": "#ddd"}},
                 "tooltip": {"trigger": "axis"},
                 "legend": {"top": 28, "textStyle": {"color": "#ddd"}},
                 "grid": {"top": 70, "left": 40, "right": 20, "bottom": 30},
                 "xAxis": {"type": "category", "data": hours},
                 "yAxis": {"type": "value", "minInterval": 1},
                 "series": [
-                    {"name": t("Offered today"), "type": "bar", "data": off_today},
-                    {"name": t("Offered, 7-day avg"), "type": "line", "data": off_avg},
-                    {"name": t("Abandoned today"), "type": "bar", "data": ab_today},
-                    {"name": t("Abandoned, 7-day avg"), "type": "line", "data": ab_avg},
+                    {"name": t("offered_today"), "type": "bar", "data": off_today},
+                    {"name": t("offered_avg7"), "type": "line", "data": off_avg},
+                    {"name": t("abandoned_today"), "type": "bar", "data": ab_today},
+                    {"name": t("abandoned_avg7"), "type": "line", "data": ab_avg},
                 ],
             }
         ).classes("w-full h-80")
 
-        ui.label(t("Queues: today and the last 7 days")).classes("text-xl mt-4")
+        ui.label(t("queues_by_day")).classes("text-xl mt-4")
         cols = [
-            {"name": "queue", "label": t("Queue"), "field": "queue", "align": "left"},
-            {"name": "day", "label": t("Day"), "field": "day", "align": "left"},
+            {"name": "queue", "label": t("queue"), "field": "queue", "align": "left"},
+            {"name": "day", "label": t("day"), "field": "day", "align": "left"},
         ] + [
             {"name": k, "label": label(m), "field": k}
             for k, m in (
@@ -182,12 +160,12 @@ def register(service: CdrService, gate: Gate) -> None:
             d = days[key]
             sel = d.total if qid is None else d.queues.get(qid, QueueTally())
             rows.append(
-                {"queue": t("All") if qid is None else names.get(qid, str(qid)), "day": key}
+                {"queue": t("all") if qid is None else names.get(qid, str(qid)), "day": key}
                 | _fmt_row(sel)
             )
         ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props("dark dense")
 
-        ui.label(f"{t('Agents today')} ({today})").classes("text-xl mt-4")
+        ui.label(f"{t('agents_today')} ({today})").classes("text-xl mt-4")
         agent_rows = [
             {
                 "agent": t_day.agent_names.get(sip, sip),
@@ -201,8 +179,8 @@ def register(service: CdrService, gate: Gate) -> None:
         ]
         ui.table(
             columns=[
-                {"name": "agent", "label": t("Agent"), "field": "agent", "align": "left"},
-                {"name": "department", "label": t("Department"), "field": "department"},
+                {"name": "agent", "label": t("agent"), "field": "agent", "align": "left"},
+                {"name": "department", "label": t("department"), "field": "department"},
                 {
                     "name": "answered",
                     "label": label("agent_answered"),
@@ -249,12 +227,12 @@ def register(service: CdrService, gate: Gate) -> None:
                     "yAxis": {"type": "value", "minInterval": 1},
                     "series": [
                         {
-                            "name": t("Calls today"),
+                            "name": t("calls_today"),
                             "type": "bar",
                             "data": [calls(t_day, h) for h in range(24)],
                         },
                         {
-                            "name": t("Calls, 7-day avg"),
+                            "name": t("calls_avg7"),
                             "type": "line",
                             "data": [
                                 round(sum(calls(d, h) for d in past) / 7, 2) for h in range(24)
@@ -264,10 +242,10 @@ def register(service: CdrService, gate: Gate) -> None:
                 }
             ).classes("w-full h-64")
 
-        ui.label(t("Departments today")).classes("text-xl mt-4")
+        ui.label(t("departments_today")).classes("text-xl mt-4")
         ui.table(
             columns=[
-                {"name": "department", "label": t("Department"), "field": "department"},
+                {"name": "department", "label": t("department"), "field": "department"},
                 *cols[2:],
             ],
             rows=[{"department": k} | _fmt_row(t) for k, t in sorted(t_day.departments.items())],
@@ -275,7 +253,7 @@ def register(service: CdrService, gate: Gate) -> None:
         ).classes("w-full").props("dark dense")
 
         if t_day.categories:
-            ui.label(t("Call categories today (AI)")).classes("text-xl mt-4")
+            ui.label(t("categories_today")).classes("text-xl mt-4")
             ui.echart(
                 {
                     "backgroundColor": "transparent",
@@ -332,14 +310,14 @@ def register(service: CdrService, gate: Gate) -> None:
         )
         ai = ai_insights(cdr)
         if ai is not None:
-            ui.label(t("AI insights")).classes("text-xl mt-4")
+            ui.label(t("ai_insights")).classes("text-xl mt-4")
             if ai.category:
-                ui.label(f"{t('Category')}: {ai.category}")
+                ui.label(f"{t('category')}: {ai.category}")
             if ai.summary:
                 ui.html(f"<p style='max-width:60em'>{html.escape(ai.summary)}</p>")
             if ai.emotions:
                 ui.label(
-                    f"{t('Emotions')}: "
+                    f"{t('emotions')}: "
                     + ", ".join(f"{k} ×{v}" for k, v in sorted(ai.emotions.items()))
                 )
         return None

@@ -76,6 +76,56 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "counts": ("Counts", "ספירות"),
 }
 
+# The words of the server-rendered pages (/history, /worklist), in the same table style and
+# found by the same `t`; kept apart only so `strings` does not send them to every board.
+# Keys must not repeat `_STRINGS` ones: a page reuses those ("history", "queue", ...).
+_PAGE_STRINGS: dict[str, tuple[str, str]] = {
+    # /history
+    "all_queues": ("All queues", "כל התורים"),
+    "offered_by_hour": ("Calls offered by hour", "שיחות לפי שעה"),
+    "offered_today": ("Offered today", "הוצעו היום"),
+    "offered_avg7": ("Offered, 7-day avg", "הוצעו, ממוצע 7 ימים"),
+    "abandoned_today": ("Abandoned today", "נטשו היום"),
+    "abandoned_avg7": ("Abandoned, 7-day avg", "נטשו, ממוצע 7 ימים"),
+    "queues_by_day": ("Queues: today and the last 7 days", "תורים: היום ו-7 הימים האחרונים"),
+    "day": ("Day", "יום"),
+    "agents_today": ("Agents today", "נציגים היום"),
+    "department": ("Department", "מחלקה"),
+    "departments_today": ("Departments today", "מחלקות היום"),
+    "categories_today": ("Call categories today (AI)", "נושאי שיחות היום (AI)"),
+    "ai_insights": ("AI insights", "תובנות AI"),
+    "category": ("Category", "נושא"),
+    "emotions": ("Emotions", "רגשות"),
+    "calls_today": ("Calls today", "שיחות היום"),
+    "calls_avg7": ("Calls, 7-day avg", "שיחות, ממוצע 7 ימים"),
+    # /worklist
+    "abandoned_callers": ("Abandoned callers", "מתקשרים שנטשו"),
+    "team_lead": ("Team lead", "ראש צוות"),
+    "my_extension": ("My extension", "השלוחה שלי"),
+    "need_name_and_extension": ("Enter your name and extension first", "נא להזין שם ושלוחה"),
+    "callback_failed_notice": ("Call back failed", "החזרת השיחה נכשלה"),
+    "calling": ("Calling", "מתקשר אל"),
+    "from_extension": ("from extension", "משלוחה"),
+    "open_count": ("Open", "פתוחים"),
+    "reached_count": ("Reached", "הושגו"),
+    "avg_time_to_callback": ("Avg time to callback", "זמן ממוצע עד חזרה"),
+    "no_callbacks_waiting": ("Nobody is waiting for a call back.", "אין מי שממתין לחזרה."),
+    "waited": ("waited", "המתין"),
+    # "abandoned <m:ss> ago" reads "נטש לפני <m:ss>" in Hebrew: "ago" is empty there.
+    "abandoned_ago": ("abandoned", "נטש לפני"),
+    "ago": ("ago", ""),
+    "called_back": ("called back", "חזרו אליו"),
+    "callback_failed": ("call back failed", "החזרה נכשלה"),
+    "by": ("by", "על ידי"),
+    "ext": ("ext", "שלוחה"),
+    "call_back": ("Call back", "חזרה"),
+    "reached_since": ("Reached since", "הושגו מאז"),
+    "reached": ("reached", "הושג"),
+    "after_abandoning": ("after abandoning", "אחרי הנטישה"),
+    "called_back_by": ("called back by", "חזר אליו"),
+    "times_today": ("× today", "× היום"),
+}
+
 # Fallback names for states that are not a status code (the code names come from settings).
 _STATE_NAMES: dict[AgentState, tuple[str, str]] = {
     AgentState.AVAILABLE: ("Available", "זמין"),
@@ -90,14 +140,14 @@ _STATE_NAMES: dict[AgentState, tuple[str, str]] = {
 
 def t(key: str, lang: Lang) -> str:
     """One UI string in `lang` (the key itself when unknown, so a gap is visible)."""
-    pair = _STRINGS.get(key)
+    pair = _STRINGS.get(key) or _PAGE_STRINGS.get(key)
     if pair is None:
         return key
     return pair[1] if lang == "he" else pair[0]
 
 
 def strings(lang: Lang) -> dict[str, str]:
-    """Every UI string in `lang`, for the browser."""
+    """Every board string in `lang`, for the browser (the pages' own stay on the server)."""
     return {k: t(k, lang) for k in _STRINGS}
 
 

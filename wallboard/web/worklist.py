@@ -12,6 +12,8 @@ from nicegui import ui
 
 from wallboard import timebase
 from wallboard.errors import WallboardError
+from wallboard.web import i18n
+from wallboard.web.i18n import Lang
 from wallboard.worklist import WorkItem, build_worklist, time_to_callback
 
 if TYPE_CHECKING:
@@ -74,41 +76,13 @@ def _fmt_seconds(v: float | None) -> str:
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
-_HE = {
-    "Abandoned callers": "מתקשרים שנטשו",
-    "Team lead": "ראש צוות",
-    "My extension": "השלוחה שלי",
-    "Enter your name and extension first": "נא להזין שם ושלוחה",
-    "Call back failed": "החזרת השיחה נכשלה",
-    "Calling": "מתקשר אל",
-    "from extension": "משלוחה",
-    "Open": "פתוחים",
-    "Reached": "הושגו",
-    "Avg time to callback": "זמן ממוצע עד חזרה",
-    "Nobody is waiting for a call back.": "אין מי שממתין לחזרה.",
-    "waited": "המתין",
-    "abandoned": "נטש לפני",
-    "ago": "",
-    "called back": "חזרו אליו",
-    "call back failed": "החזרה נכשלה",
-    "by": "על ידי",
-    "ext": "שלוחה",
-    "Call back": "חזרה",
-    "Reached since": "הושגו מאז",
-    "reached": "הושג",
-    "after abandoning": "אחרי הנטישה",
-    "called back by": "חזר אליו",
-    "× today": "× היום",
-}
-
-
 def register(service: CdrService, gate: Gate) -> None:
     """Register `/worklist` behind the team-lead login; the caller is the signed-in lead."""
 
-    he = service.settings.web.language == "he"
+    lang: Lang = service.settings.web.language
 
-    def t(text: str) -> str:
-        return _HE.get(text, text) if he else text
+    def t(key: str) -> str:
+        return i18n.t(key, lang)
 
     @ui.page("/worklist")
     async def worklist_page(
@@ -124,17 +98,17 @@ def register(service: CdrService, gate: Gate) -> None:
             if lead is not None and lead.extension is not None and ext is None:
                 ext = lead.extension
         ui.dark_mode(True)
-        gate.nav("he" if he else "en")
+        gate.nav(lang)
         ui.add_body_html(_TICKER)
         ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
         actor = user
         with ui.row().classes("items-center w-full"):
-            ui.label(t("Abandoned callers")).classes("text-3xl")
+            ui.label(t("abandoned_callers")).classes("text-3xl")
             ui.space()
-            who = ui.input(t("Team lead"), value=actor).props("dark dense outlined")
+            who = ui.input(t("team_lead"), value=actor).props("dark dense outlined")
             if signed_in is not None:
                 who.disable()
-            my_ext = ui.number(t("My extension"), value=ext, format="%d").props(
+            my_ext = ui.number(t("my_extension"), value=ext, format="%d").props(
                 "dark dense outlined"
             )
         figures = ui.row().classes("gap-8 text-xl")
@@ -142,16 +116,16 @@ def register(service: CdrService, gate: Gate) -> None:
 
         async def call_back(item: WorkItem) -> None:
             if not who.value or my_ext.value is None:
-                ui.notify(t("Enter your name and extension first"), type="warning")
+                ui.notify(t("need_name_and_extension"), type="warning")
                 return
             try:
                 await service.actions.call_back(
                     str(who.value), int(my_ext.value), item.call_id, item.number
                 )
             except WallboardError as e:
-                ui.notify(f"{t('Call back failed')}: {e}", type="negative")
+                ui.notify(f"{t('callback_failed_notice')}: {e}", type="negative")
             else:
-                ui.notify(f"{t('Calling')} {item.number} {t('from extension')} {int(my_ext.value)}")
+                ui.notify(f"{t('calling')} {item.number} {t('from_extension')} {int(my_ext.value)}")
             await refresh()
 
         async def refresh() -> None:
@@ -160,15 +134,15 @@ def register(service: CdrService, gate: Gate) -> None:
             closed = [i for i in items if i.closed]
             figures.clear()
             with figures:
-                ui.label(f"{t('Open')}: {len(open_items)}").classes("wb-open")
-                ui.label(f"{t('Reached')}: {len(closed)}")
+                ui.label(f"{t('open_count')}: {len(open_items)}").classes("wb-open")
+                ui.label(f"{t('reached_count')}: {len(closed)}")
                 ui.label(
-                    f"{t('Avg time to callback')}: {_fmt_seconds(time_to_callback(items))}"
+                    f"{t('avg_time_to_callback')}: {_fmt_seconds(time_to_callback(items))}"
                 ).classes("wb-ttc")
             body.clear()
             with body:
                 if not open_items:
-                    ui.label(t("Nobody is waiting for a call back.")).classes("text-lg")
+                    ui.label(t("no_callbacks_waiting")).classes("text-lg")
                 for i in open_items:
                     card = ui.card().classes("w-full wb-item").props("dark flat bordered")
                     with card, ui.row().classes("items-center w-full gap-6"):
@@ -178,14 +152,14 @@ def register(service: CdrService, gate: Gate) -> None:
                         ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
                         ui.label(f"{t('waited')} {_fmt_seconds(i.wait)}")
                         with ui.row().classes("gap-1"):
-                            ui.label(t("abandoned"))
+                            ui.label(t("abandoned_ago"))
                             ui.html(_ago(i.abandoned_at))
                             ui.label(t("ago"))
                         if i.abandons > 1:
-                            ui.badge(f"{i.abandons}{t('× today')}", color="orange")
+                            ui.badge(f"{i.abandons}{t('times_today')}", color="orange")
                         last = i.callbacks[-1] if i.callbacks else None
                         if last is not None:
-                            state = t("called back") if last.ok else t("call back failed")
+                            state = t("called_back") if last.ok else t("callback_failed")
                             ui.label(
                                 f"{state} {t('by')} {last.actor} ({t('ext')} {last.from_extension})"
                             )
@@ -193,18 +167,18 @@ def register(service: CdrService, gate: Gate) -> None:
                                 ui.html(_ago(last.at))
                                 ui.label(t("ago"))
                         ui.space()
-                        ui.button(t("Call back"), on_click=lambda _, it=i: call_back(it)).props(
+                        ui.button(t("call_back"), on_click=lambda _, it=i: call_back(it)).props(
                             "color=green"
                         )
                 if closed:
-                    ui.label(t("Reached since")).classes("text-xl mt-4")
+                    ui.label(t("reached_since")).classes("text-xl mt-4")
                     for i in closed:
                         by = i.callbacks[-1].actor if i.callbacks else "—"
                         assert i.reached_at is not None
                         ui.label(
                             f"{i.number} · {i.queue_name} · {t('reached')} "
-                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} {t('after abandoning')}"
-                            f" · {t('called back by')} {by}"
+                            f"{_fmt_seconds(i.reached_at - i.abandoned_at)} {t('after_abandoning')}"
+                            f" · {t('called_back_by')} {by}"
                         ).classes("wb-closed")
 
         await refresh()
