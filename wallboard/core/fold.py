@@ -33,6 +33,9 @@ from wallboard.core.kpis import (
     record_offer,
 )
 from wallboard.core.models import (
+    OFFERED,
+    REJOINED,
+    RESOLVED,
     Agent,
     AgentCall,
     AgentState,
@@ -60,9 +63,8 @@ _INCOMING = CallDirection.INCOMING
 _JOIN = QueueReason.JOIN
 _EXIT = QueueReason.EXIT
 _ABANDONED = QueueReason.ABANDONED
-# `.value` of an enum member is a Python-level descriptor in 3.11: look it up instead.
-_REASON_VALUES: dict[QueueReason, str] = {r: r.value for r in QueueReason}
 _NO_CALLS: dict[str, AgentCall] = {}
+_NO_FATES: dict[str, int] = {}
 # Builds a NamedTuple without its Python-level `__new__` (one per live call per event).
 _new = tuple.__new__
 _OUTBOUND = frozenset((CallDirection.OUTGOING, CallDirection.CLICK2CALL))
@@ -354,14 +356,13 @@ def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | 
     """Count a call leaving a queue, once per call and queue per day."""
     day = state.day
     assert day is not None  # _seen always runs first
-    key = (qid, cid)
-    if key in day.resolved:
-        day.rejoined.discard(key)  # counted once per queue and day, however often it loops
-        return
-    day.resolved[key] = _REASON_VALUES[reason]
+    fates = day.queue_calls(qid)
+    fate = fates.get(cid)
+    fates[cid] = RESOLVED
+    if fate is not None and fate != OFFERED:
+        return  # counted once per queue and day, however often it loops
     tally = day.queue(qid)
-    if key not in day.offered:
-        day.offered.add(key)
+    if fate is None:
         record_offer(tally)
     if reason is _EXIT:
         record_answer(tally, wait, state.settings.sl_for(qid))
@@ -375,12 +376,11 @@ def _waiting_list(
     """The new waiting list, without calls this queue already saw leave (no ghosts)."""
     day = state.day
     assert day is not None  # _seen always runs first
-    resolved, rejoined = day.resolved, day.rejoined
+    fates = day.calls.get(qid) or _NO_FATES
     out: dict[str, WaitingCallInfo] = {}
-    for c in calls:  # a loop, not a comprehension: one key per call, no nested frame
+    for c in calls:  # a loop, not a comprehension: no nested frame
         cid = c.call_id
-        key = (qid, cid)
-        if key not in resolved or key in rejoined:
+        if fates.get(cid) != RESOLVED:
             out[cid] = c
     return out
 
@@ -393,14 +393,15 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
     assert day is not None  # _seen always runs first
     reason, call_id = event.reason, event.call_id
     if reason is _JOIN and call_id:
-        key = (qid, call_id)
-        if key in day.resolved:
-            # Back in the same queue (an IVR loop): waiting again, but counted only once.
-            day.rejoined.add(key)
-        if key not in day.offered:
-            day.offered.add(key)
+        fates = day.queue_calls(qid)
+        fate = fates.get(call_id)
+        if fate is None:
+            fates[call_id] = OFFERED
             tally = day.queues.get(qid)
             record_offer(day.queue(qid) if tally is None else tally)
+        elif fate == RESOLVED:
+            # Back in the same queue (an IVR loop): waiting again, but counted only once.
+            fates[call_id] = REJOINED
     waiting = _waiting_list(state, qid, snap.calls)
     if (reason is _EXIT or reason is _ABANDONED) and call_id:
         was = q.waiting.get(call_id) if q is not None else None
@@ -454,8 +455,8 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
     if not day.bounds.start <= event.started < day.bounds.end:
         return  # another day: history only
     if event.queue_id is not None and event.outcome in (QueueReason.EXIT, QueueReason.ABANDONED):
-        key = (event.queue_id, event.call_id)
-        if key not in day.resolved:
+        fate = day.calls.get(event.queue_id, _NO_FATES).get(event.call_id)
+        if fate is None or fate == OFFERED:
             _resolve(state, event.queue_id, event.call_id, event.outcome, event.wait)
             changes.queues.add(event.queue_id)
     ext = event.extension

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from wallboard.core.clock import DayBounds, ServerClock
 from wallboard.core.events import CallInfo, ConnectionState, ExtensionRecord, WaitingCallInfo
@@ -19,6 +19,9 @@ from wallboard.core.kpis import AgentTally, QueueTally
 
 __all__ = [
     "DEFAULT_STATUS_NAMES",
+    "OFFERED",
+    "REJOINED",
+    "RESOLVED",
     "Agent",
     "AgentCall",
     "AgentState",
@@ -124,6 +127,13 @@ class Connection:
     detail: str = ""
 
 
+# What became of a call in a queue today (`Day.calls`). Plain ints, not an enum: they are
+# read on every queue event.
+OFFERED: Final = 0  # counted as offered; waiting, or left without our seeing how
+RESOLVED: Final = 1  # counted as answered or abandoned: gone from the queue
+REJOINED: Final = 2  # back in the same queue after that (an IVR loop): waiting, never recounted
+
+
 @dataclass(slots=True)
 class Day:
     """Today's tallies, reset at the configured local time."""
@@ -131,15 +141,23 @@ class Day:
     bounds: DayBounds
     queues: dict[int, QueueTally] = field(default_factory=dict)
     agents: dict[int, AgentTally] = field(default_factory=dict)
-    offered: set[tuple[int, str]] = field(default_factory=set)
-    resolved: dict[tuple[int, str], str] = field(default_factory=dict)
-    rejoined: set[tuple[int, str]] = field(default_factory=set)
+    # Each queue's calls seen today, by call id, and what became of them (OFFERED,
+    # RESOLVED, REJOINED). One map with string keys rather than three sets of (queue, call)
+    # pairs: a queue event makes one lookup instead of three, with no key tuple to build,
+    # and the map is most of what grows over a busy day (bench/fold.py).
+    calls: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def queue(self, queue_id: int) -> QueueTally:
         t = self.queues.get(queue_id)
         if t is None:
             t = self.queues[queue_id] = QueueTally()
         return t
+
+    def queue_calls(self, queue_id: int) -> dict[str, int]:
+        c = self.calls.get(queue_id)
+        if c is None:
+            c = self.calls[queue_id] = {}
+        return c
 
     def agent(self, extension: int) -> AgentTally:
         t = self.agents.get(extension)
