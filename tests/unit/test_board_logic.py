@@ -93,6 +93,39 @@ def test_board_specs_default_and_teams(tmp_path: Path) -> None:
     assert Membership(s).members(9) == {1, 2}
 
 
+def test_agents_available_is_unknown_until_a_member_is_known(tmp_path: Path) -> None:
+    hub = Hub()
+    for prefix in ("00", "01", "02"):
+        hub.feed_frame(realtime(prefix), 1597945606.0)
+    state = hub.state
+    available = [a.extension for a in state.agents.values() if a.state.value == "available"]
+    assert available  # the fixture floor has someone available
+    # No team and no call seen for the queue: unknown ("—"), not a false "0 available".
+    assert Membership(Settings()).available(1234567, state) is None
+    # A team naming one available and one logged-out agent: exactly one is available.
+    logged_out = next(a.extension for a in state.agents.values() if a.state.value == "logged_out")
+    s = _settings(
+        tmp_path,
+        f"[teams.t]\nextensions = [{available[0]}, {logged_out}]\nqueues = [1234567]\n",
+    )
+    assert Membership(s).available(1234567, state) == 1
+
+
+def test_demo_teams_follow_the_simulated_skills() -> None:
+    from wallboard.commands.demo import demo_teams
+    from wallboard.sim.model import CallCentre
+    from wallboard.sim.server import model_config
+
+    model = CallCentre(model_config(Settings().simulator))
+    teams = demo_teams(model)
+    assert len(teams) == len(model.queues)
+    for q in model.queues:
+        team = teams[f"queue-{q.queue_id}"]
+        assert team.queues == [q.queue_id] and team.name == q.name
+        assert set(team.extensions) == {a.extension for a in model.agents if q in a.skills}
+        assert team.extensions  # every simulated queue has someone to answer it
+
+
 def test_mask_number() -> None:
     assert mask_number("0501234567", 3) == "•••••••567"
     assert mask_number("12", 3) == "12"

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 from wallboard.commands.simulate import add_options, simulator_settings
-from wallboard.config import VendorSettings, load_settings
+from wallboard.config import TeamSettings, VendorSettings, load_settings
 
-__all__ = ["add_parser", "run", "vendor_settings_for"]
+if TYPE_CHECKING:  # the simulator is imported only when the demo runs
+    from wallboard.sim.model import CallCentre
+
+__all__ = ["add_parser", "demo_teams", "run", "vendor_settings_for"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,23 @@ def vendor_settings_for(base_url: str, username: str, password: str) -> VendorSe
     )
 
 
+def demo_teams(model: CallCentre) -> dict[str, TeamSettings]:
+    """One team per simulated queue: the agents skilled for it.
+
+    The vendor's realtime events do not say who answers which queue, so a real account lists
+    its teams in the config; the demo takes them from the simulated floor, so that "agents
+    available" per queue means something from the first minute, not only once calls flow.
+    """
+    return {
+        f"queue-{q.queue_id}": TeamSettings(
+            name=q.name,
+            extensions=[a.extension for a in q.members],
+            queues=[q.queue_id],
+        )
+        for q in model.queues
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
     from wallboard import cdr_service
@@ -72,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         print("wallboard demo: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
         sim = Simulator(sim_settings)
+    if not settings.teams:
+        settings = settings.model_copy(update={"teams": demo_teams(sim.model)})
     owner = TaskOwner("demo")
 
     async def start() -> None:

@@ -262,7 +262,7 @@ export default {
         { key: "abandoned", value: String(t.abandoned) },
         { key: "abandon_rate", value: this.pct(t.abandon_rate) },
         { key: "asa", value: this.secs(t.asa) },
-        { key: "agents_available", value: String(q.avail) },
+        { key: "agents_available", value: q.avail == null ? "—" : String(q.avail) },
       ];
     },
     label(key) {

@@ -112,10 +112,17 @@ class Membership:
     def members(self, queue_id: int) -> set[int]:
         return self.configured.get(queue_id, set()) | self.seen.get(queue_id, set())
 
-    def available(self, queue_id: int, state: State) -> int:
-        """Members of the queue who are available now."""
+    def available(self, queue_id: int, state: State) -> int | None:
+        """Members of the queue who are available now; None when no member is known.
+
+        None rather than 0: "0 agents available" on a wall screen is an alarm, and with no
+        team configured and no call taken yet it would be a false one.
+        """
+        members = self.members(queue_id)
+        if not members:
+            return None
         n = 0
-        for ext in self.members(queue_id):
+        for ext in members:
             a = state.agents.get(ext)
             if a is not None and a.state is AgentState.AVAILABLE:
                 n += 1
@@ -156,7 +163,7 @@ def agent_json(a: Agent, state: State, mask: bool, visible: int) -> JSON:
 
 
 def queue_json(
-    q: Queue, state: State, server_now: float, available: int, mask: bool, visible: int
+    q: Queue, state: State, server_now: float, available: int | None, mask: bool, visible: int
 ) -> JSON:
     """One queue tile: today's numbers with the counts behind them, and who waits now."""
     v = queue_view(q)
