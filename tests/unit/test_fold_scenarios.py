@@ -119,6 +119,18 @@ def test_incoming_call_ring_answer_hangup():
     assert t.status_seconds == {"ringing": 1, "talking": 15}
 
 
+def test_queue_call_rings_from_when_it_rang_not_from_when_the_caller_dialled_in():
+    hub = Hub()
+    f = frame("06")
+    for call in (f[1]["data"]["calls"][0], f[1]["data"]["currentCall"]):
+        call["queueID"] = 1234567
+        call["callStarted"] = 1606908124 - 40  # 40 s in the IVR and the queue first
+    feed(hub, f)
+    agent = hub.state.agents[1234567]
+    assert agent.state is AgentState.RINGING
+    assert agent.state_since == 1606908124  # the event that showed it ringing
+
+
 def _unanswered_hangup(cause: str) -> Frame:
     f = frame("08")
     f[1]["data"]["cause"] = cause

@@ -199,7 +199,9 @@ def _known_since(
                 latest = at
     elif new is _RINGING or new is _DIALING:
         for c in calls.values():
-            at = c.info.started
+            # A queue call started when the caller dialled in, before the wait in the
+            # queue: it began ringing here when we saw it ring, not at its start.
+            at = c.status_since if c.info.queue_id else c.info.started
             if latest is None or at > latest:
                 latest = at
     else:
