@@ -101,9 +101,21 @@ class Actions:
         await self._audit(actor, action, target, {**detail, "call_id": result.call_id}, True)
         return result.call_id
 
+    def _server_utc_now(self) -> float:
+        """Now in the CDRs' time domain: the telephony server's clock, as true UTC.
+
+        Abandon times come from CDRs stamped by that server; a press stamped by our own
+        clock would be off by the clocks' skew (and on a simulated floor run faster than
+        real time, ahead by hours), so time to callback could come out negative.
+        """
+        local = self._clock()
+        clock = self.hub.state.clock
+        server = clock.now(local)
+        return local if server is None else clock.to_utc(server)
+
     async def call_back(self, actor: str, from_extension: int, call_id: str, number: str) -> None:
         """Worklist "call back": Click2Call, then record who called back and when."""
-        at = self._clock()
+        at = self._server_utc_now()
         try:
             new_id = await self._click_to_call(actor, from_extension, number)
         except WallboardError as e:

@@ -119,6 +119,23 @@ async def test_actions_audit_everything(sim, store):
     assert "0507654321" not in rows[1].target or rows[1].ok is False
 
 
+async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):
+    # Time to callback compares the press with CDR abandon times, stamped by the server;
+    # here the server runs two hours ahead of our clock (a floor simulated at speed > 1).
+    api = _api(sim.base_url)
+    hub = _hub_from(sim)
+    local = 1_800_000_000.0
+    hub.state.clock.observe(int(local) + 7200, local)
+    actions = Actions(api, store, hub, allowed_actors={"dana"}, clock=lambda: local)
+    free = next(a for a in sim.model.agents if a.status == LOGIN and not a.calls)
+    try:
+        await actions.call_back("dana", free.extension, "abandoned-1", "0501234567")
+        rows = await store.callbacks_since(0)
+    finally:
+        await api.close()
+    assert [(r.call_id, r.ok, r.at) for r in rows] == [("abandoned-1", True, local + 7200)]
+
+
 async def test_call_log_backfill_pages_and_is_idempotent(sim, store, monkeypatch, tmp_path):
     monkeypatch.setattr(rest_api, "CALL_LOG_MAX_ROWS", 7)  # force split requests
     for _ in range(300):  # let the simulated floor produce some calls
