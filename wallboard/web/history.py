@@ -11,7 +11,7 @@ from nicegui import app, ui
 
 from wallboard import timebase
 from wallboard.core.kpis import METRICS, QueueTally
-from wallboard.history import DayHistory, build_history, csv_export, queue_row
+from wallboard.history import DayHistory, csv_export, queue_row
 from wallboard.vendor.cdr import ai_insights
 from wallboard.web import i18n
 from wallboard.web.i18n import Lang
@@ -22,20 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_DAYS = 8  # today and the 7 before
-
 
 async def _days(service: CdrService) -> tuple[dict[str, DayHistory], str]:
-    intake = service.intake
-    start, end = intake.today_bounds()
-    rows = await intake.rows_between(start - 7 * 86400 - 3600, end)
-    days = build_history(
-        (r.cdr for r in rows), service.settings.fold_settings(), service.intake.rule
-    )
-    from wallboard.core.clock import day_bounds
-
-    today = day_bounds(timebase.now(), service.settings.day.timezone, service.settings.day.reset_at)
-    return days, today.key
+    # Today is read and folded again (off the event loop); closed days come from memory.
+    return await service.history.load(timebase.now())
 
 
 def _hour_series(
