@@ -11,19 +11,20 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from wallboard import timebase
 from wallboard.config import CdrSettings, Settings
-from wallboard.core.clock import day_bounds
+from wallboard.core.clock import _zone, day_bounds
 from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
 from wallboard.errors import PayloadError, StoreError, WallboardError
 from wallboard.hub import Hub
-from wallboard.store.db import CdrRow, Store
+from wallboard.store.db import CdrRow, Store, Stored
 from wallboard.vendor.api import VendorApi
 from wallboard.vendor.cdr import (
     Cdr,
@@ -64,6 +65,9 @@ class CdrIntake:
         self.rule = TimeRule(settings.day.timezone, self.cfg.time_stamps)
         self._nets = [ipaddress.ip_network(n, strict=False) for n in self.cfg.allow_ips]
         self._today: list[CallCompleted] = []
+        # Told the true UTC start of every CDR stored (and of a Call Log row one replaced):
+        # the history's cache of closed days forgets that day. Called on the event loop.
+        self.on_stored: list[Callable[[int], None]] = []
         hub.subscribe(self._on_event)
 
     # ------------------------------------------------------------ checks
@@ -104,7 +108,7 @@ class CdrIntake:
             return (200, *ack_body(encoding, 1, f"parse error: {e.field}: {e.problem}"))
         received = timebase.now()
         try:
-            new = await self.store.add_cdr(
+            stored = await self.store.store_cdr(
                 cdr,
                 body,
                 received=received,
@@ -117,12 +121,25 @@ class CdrIntake:
             log.error("CDR %s not stored: %s", cdr.ivruniqueid, e)
             # Not acknowledged as OK: the vendor will retry.
             return (500, *ack_body(encoding, 2, "application error: not stored"))
-        if new:
+        if stored.new:
             self.stats.stored += 1
+            self._stored(cdr, stored)
             self._feed(cdr, received)
         else:
             self.stats.duplicates += 1
         return (200, *ack_body(encoding, 0, "OK"))
+
+    def _stored(self, cdr: Cdr, stored: Stored) -> None:
+        # Only a new or replacing row changes what the store holds: a repeat tells nobody.
+        starts = {self.rule.utc(cdr)}
+        if stored.replaced_time is not None:
+            starts.add(self.rule.utc(cdr.model_copy(update={"time": stored.replaced_time})))
+        for listener in self.on_stored:
+            for utc in starts:
+                try:
+                    listener(utc)
+                except Exception:  # a stored CDR is acknowledged whatever a listener does
+                    log.exception("CDR %s stored; a listener failed", cdr.ivruniqueid)
 
     def _feed(self, cdr: Cdr, received: float | None) -> None:
         if cdr.queue_id is None and cdr.queuename:
@@ -155,9 +172,26 @@ class CdrIntake:
 
     async def rows_between(self, start: float, end: float) -> list[CdrRow]:
         """Stored CDRs that started in [start, end) true UTC, oldest first."""
-        # Stored `time` may be shifted by up to a day's offset: widen, then filter exactly.
-        rows = await self.store.cdrs_between(int(start) - 86400, int(end) + 86400)
+        # Stored `time` may be shifted by the zone's offset: widen, then filter exactly.
+        rows = await self.store.cdrs_between(*self.stored_window(start, end))
         return [r for r in rows if start <= self.rule.utc(r.cdr) < end]
+
+    def stored_window(self, start: float, end: float) -> tuple[int, int]:
+        """The stored `time`s [lo, hi) that can belong to CDRs started in [start, end) UTC.
+
+        A stored `time` is true UTC or the local wall clock read as epoch (`TimeRule`), so
+        it lies within the zone's UTC offset of the true start; an hour more covers a DST
+        change inside the range. Narrower than a whole day each side: reading today must
+        not parse most of yesterday (the history's cache relies on it).
+        """
+        tz = _zone(self.rule.zone)
+        offsets = []
+        for x in (start, end):
+            off = datetime.fromtimestamp(x, tz).utcoffset()
+            offsets.append(0 if off is None else int(off.total_seconds()))
+        before = max(0, -min(offsets)) + 3600
+        after = max(0, max(offsets)) + 3600
+        return int(start) - before, int(end) + after
 
     async def replay_today(self) -> int:
         """Feed today's stored CDRs to the hub (idempotent: the fold counts each call once)."""
@@ -173,7 +207,7 @@ class CdrIntake:
         for qid in (None, *queue_ids):
             async for cdr in api.call_log(start, end, queue_id=qid):
                 try:
-                    new = await self.store.add_cdr(
+                    stored = await self.store.store_cdr(
                         cdr,
                         cdr.model_dump_json(by_alias=True).encode(),
                         received=timebase.now(),
@@ -184,8 +218,9 @@ class CdrIntake:
                 except StoreError as e:
                     log.error("Call Log row %s not stored: %s", cdr.ivruniqueid, e)
                     continue
-                if new:
+                if stored.new:
                     n += 1
+                    self._stored(cdr, stored)
                     self._feed(cdr, None)
         self.stats.backfilled += n
         return n

@@ -11,6 +11,7 @@ from wallboard.cdr_intake import CdrIntake
 from wallboard.cdr_intake import register as register_webhook
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.errors import WallboardError
+from wallboard.history_cache import HistoryDays
 from wallboard.hub import Hub
 from wallboard.store.db import Store
 from wallboard.tasks import TaskOwner
@@ -46,6 +47,8 @@ class CdrService:
         self.hub = hub
         self.store = Store(settings.store.path)
         self.intake = CdrIntake(settings, self.store, hub)
+        # /history's days: closed ones kept in memory until a CDR for them is stored.
+        self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.actions = Actions(
             self.api,

@@ -61,3 +61,32 @@ def test_lookup_picks_the_language_and_keeps_the_board_payload_to_board_words():
     assert i18n.t("ago", "he") == ""
     assert i18n.t("no_such_key", "he") == "no_such_key"
     assert set(i18n.strings("he")) == set(i18n._STRINGS)
+
+
+def _english_literals(path: Path) -> list[tuple[int, str]]:
+    """Text written straight into `ui.label` / `ui.button` / `ui.notify` (not through `t`)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        f = node.func
+        if not (isinstance(f, ast.Attribute) and f.attr in ("label", "button", "notify")):
+            continue
+        arg = node.args[0]
+        parts = arg.values if isinstance(arg, ast.JoinedStr) else [arg]
+        for part in parts:
+            text = part.value if isinstance(part, ast.Constant) else None
+            if isinstance(text, str) and any(c.isascii() and c.isalpha() for c in text):
+                found.append((node.lineno, text))
+    return found
+
+
+# The same in both languages.
+SAME_IN_BOTH = {"CSV"}
+
+
+def test_history_and_call_pages_write_no_english_of_their_own():
+    # `/history` and `/call/<id>` (history.py) and `/worklist`: every word via `t`.
+    for name in ("history.py", "worklist.py"):
+        found = [(n, s) for n, s in _english_literals(WEB / name) if s not in SAME_IN_BOTH]
+        assert found == [], name

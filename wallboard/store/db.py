@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from wallboard.errors import StoreError
 from wallboard.vendor.cdr import Cdr
 
-__all__ = ["AuditRow", "CallbackRow", "CdrRow", "Store"]
+__all__ = ["AuditRow", "CallbackRow", "CdrRow", "Store", "Stored"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,15 @@ class CdrRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing one CDR did: `new` (inserted, or replaced a Call Log row) and the
+    replaced row's `time` (which may put that call on another day than the new one)."""
+
+    new: bool
+    replaced_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackRow:
     """One press of "call back" on the worklist."""
 
@@ -136,6 +145,7 @@ class Store:
         self._reader: ThreadPoolExecutor | None = None
         self._read_conn: sqlite3.Connection | None = None
         self.commits = 0
+        self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`: what a history load costs
 
     # ------------------------------------------------------------ lifecycle
 
@@ -253,6 +263,27 @@ class Store:
 
         A webhook CDR for a call only known from the Call Log replaces that row (True).
         """
+        stored = await self.store_cdr(
+            cdr,
+            raw,
+            received=received,
+            source=source,
+            encoding=encoding,
+            content_type=content_type,
+        )
+        return stored.new
+
+    async def store_cdr(
+        self,
+        cdr: Cdr,
+        raw: bytes,
+        *,
+        received: float,
+        source: str,
+        encoding: str,
+        content_type: str,
+    ) -> Stored:
+        """`add_cdr`, also telling the `time` of a Call Log row it replaced."""
         parsed = cdr.model_dump_json(by_alias=True)
         row = (
             cdr.ivruniqueid,
@@ -271,7 +302,17 @@ class Store:
             cdr.department_name,
         )
 
-        def op(conn: sqlite3.Connection) -> bool:
+        def op(conn: sqlite3.Connection) -> Stored:
+            previous: int | None = None
+            if source != "calllog":
+                # The Call Log may stamp the call differently (another day near midnight):
+                # whoever caches a day's figures must forget that day too. One lookup in the
+                # unique index, inside the same transaction.
+                found = conn.execute(
+                    "SELECT time FROM cdr WHERE ivruniqueid=? AND type=? AND source='calllog'",
+                    (cdr.ivruniqueid, cdr.type),
+                ).fetchone()
+                previous = None if found is None else int(found[0])
             cur = conn.execute(
                 "INSERT INTO cdr (ivruniqueid, received, source, encoding,"
                 " content_type, raw, parsed, time, type, status, caller, target, queueid,"
@@ -287,9 +328,11 @@ class Store:
                 " WHERE cdr.source = 'calllog' AND excluded.source != 'calllog'",
                 row,
             )
-            return cur.rowcount == 1
+            new = cur.rowcount == 1
+            return Stored(new, previous if new else None)
 
-        return bool(await self._write(op))
+        stored: Stored = await self._write(op)
+        return stored
 
     async def cdrs_between(self, start: int, end: int) -> list[CdrRow]:
         """CDRs whose `time` is in [start, end), oldest first."""
@@ -300,9 +343,11 @@ class Store:
                 " WHERE time >= ? AND time < ? ORDER BY time, id",
                 (start, end),
             )
-            return [
+            rows = [
                 CdrRow(i, Cdr.model_validate_json(p), r, s, e) for i, p, r, s, e in cur.fetchall()
             ]
+            self.cdr_rows_read += len(rows)  # one reader thread: no lost updates
+            return rows
 
         return await self._read(fn)
 

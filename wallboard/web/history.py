@@ -11,7 +11,7 @@ from nicegui import app, ui
 
 from wallboard import timebase
 from wallboard.core.kpis import METRICS, QueueTally
-from wallboard.history import DayHistory, build_history, csv_export, queue_row
+from wallboard.history import DayHistory, csv_export, queue_row
 from wallboard.vendor.cdr import ai_insights
 from wallboard.web import i18n
 from wallboard.web.i18n import Lang
@@ -22,20 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_DAYS = 8  # today and the 7 before
-
 
 async def _days(service: CdrService) -> tuple[dict[str, DayHistory], str]:
-    intake = service.intake
-    start, end = intake.today_bounds()
-    rows = await intake.rows_between(start - 7 * 86400 - 3600, end)
-    days = build_history(
-        (r.cdr for r in rows), service.settings.fold_settings(), service.intake.rule
-    )
-    from wallboard.core.clock import day_bounds
-
-    today = day_bounds(timebase.now(), service.settings.day.timezone, service.settings.day.reset_at)
-    return days, today.key
+    # Today is read and folded again (off the event loop); closed days come from memory.
+    return await service.history.load(timebase.now())
 
 
 def _hour_series(
@@ -279,34 +269,38 @@ def register(service: CdrService, gate: Gate) -> None:
         ui.dark_mode(True)
         found = await service.store.cdr(call_id)
         if found is None:
-            ui.label(f"No CDR for call {call_id}").classes("text-xl")
+            ui.label(f"{t('no_cdr_for_call')} {call_id}").classes("text-xl")
             return None
         row, _raw = found
         cdr = row.cdr
-        ui.label(f"Call {cdr.ivruniqueid}").classes("text-2xl")
+        ui.label(f"{t('call')} {cdr.ivruniqueid}").classes("text-2xl")
         utc = service.intake.rule.utc(cdr)
+        sources = {"webhook": t("source_webhook"), "calllog": t("source_calllog")}
         facts = {
-            "Type": cdr.type,
-            "Status": cdr.status,
-            "Caller": cdr.caller,
-            "Target": cdr.target,
-            "Queue": f"{cdr.queuename} ({cdr.queue_id})" if cdr.queue_id else "",
-            "Waited in queue (s)": cdr.seconds_waiting_in_queue,
-            "Talk (s)": cdr.duration,
-            "Agent": cdr.representative_name,
-            "Department": cdr.department_name,
-            "Source": row.source,
+            t("call_type"): cdr.type,
+            t("status"): cdr.status,
+            t("caller"): cdr.caller,
+            t("target"): cdr.target,
+            t("queue"): f"{cdr.queuename} ({cdr.queue_id})" if cdr.queue_id else "",
+            t("waited_in_queue_s"): cdr.seconds_waiting_in_queue,
+            t("talk_s"): cdr.duration,
+            t("agent"): cdr.representative_name,
+            t("department"): cdr.department_name,
+            t("source"): sources.get(row.source, row.source),
         }
         with ui.grid(columns=2).classes("gap-x-6"):
-            ui.label("Started")
+            ui.label(t("started"))
             ui.html(f'<span data-utc="{utc}" class="wb-local-time"></span>')
             for k, v in facts.items():
                 if v not in ("", None):
                     ui.label(k)
                     ui.label(str(v))
+        # The browser's own locale in English (as before); Hebrew dates in Hebrew.
+        locale = "'he-IL'" if he else "undefined"
         ui.add_body_html(
             "<script>setTimeout(()=>document.querySelectorAll('.wb-local-time').forEach("
-            "e=>e.textContent=new Date(e.dataset.utc*1000).toLocaleString()),300)</script>"
+            f"e=>e.textContent=new Date(e.dataset.utc*1000).toLocaleString({locale})),300)"
+            "</script>"
         )
         ai = ai_insights(cdr)
         if ai is not None:

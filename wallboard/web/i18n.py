@@ -76,7 +76,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "counts": ("Counts", "ספירות"),
 }
 
-# The words of the server-rendered pages (/history, /worklist), in the same table style and
+# The words of the server-rendered pages (/history, /call, /worklist), in the same table style and
 # found by the same `t`; kept apart only so `strings` does not send them to every board.
 # Keys must not repeat `_STRINGS` ones: a page reuses those ("history", "queue", ...).
 _PAGE_STRINGS: dict[str, tuple[str, str]] = {
@@ -98,6 +98,18 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "emotions": ("Emotions", "רגשות"),
     "calls_today": ("Calls today", "שיחות היום"),
     "calls_avg7": ("Calls, 7-day avg", "שיחות, ממוצע 7 ימים"),
+    # /call/<id>
+    "no_cdr_for_call": ("No CDR for call", "אין רשומת שיחה (CDR) עבור השיחה"),
+    "call": ("Call", "שיחה"),
+    "started": ("Started", "שעת התחלה"),
+    "call_type": ("Type", "סוג"),
+    "caller": ("Caller", "מתקשר"),
+    "target": ("Target", "יעד"),
+    "waited_in_queue_s": ("Waited in queue (s)", "המתנה בתור (שניות)"),
+    "talk_s": ("Talk (s)", "זמן שיחה (שניות)"),
+    "source": ("Source", "מקור"),
+    "source_webhook": ("CDR webhook", "רשומת שיחה מהמרכזייה"),
+    "source_calllog": ("Call Log", "יומן השיחות"),
     # /worklist
     "abandoned_callers": ("Abandoned callers", "מתקשרים שנטשו"),
     "team_lead": ("Team lead", "ראש צוות"),

@@ -1,0 +1,140 @@
+"""History page loads: N days × M stored CDRs, the first (cold) load against the next ones.
+
+Stores the CDRs (the shapes of `bench/cdr_intake.py`, spread over each local day) into a
+temporary SQLite store, then times `HistoryDays.load` as `/history` and `/history.csv`
+call it: cold (every day read and folded), warm (today only), and after a late CDR for
+a closed day (that day and today). Also the longest event-loop stall during each load.
+
+    .venv/bin/python bench/history_load.py                 # 8 days × 20,000 CDRs
+    .venv/bin/python bench/history_load.py --days 8 --per-day 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cdr_intake import make_cdr
+from wallboard import timebase
+from wallboard.cdr_intake import CdrIntake
+from wallboard.config import load_settings
+from wallboard.core.clock import day_bounds
+from wallboard.history_cache import HistoryDays
+from wallboard.hub import Hub
+from wallboard.store.db import Store
+from wallboard.vendor.cdr import parse_cdr
+
+ZONE = "Asia/Jerusalem"
+
+
+def bodies(days: int, per_day: int, now: float) -> list[bytes]:
+    """`per_day` CDRs on each of the last `days` local days, spread over the day."""
+    today = day_bounds(now, ZONE, datetime.min.time()).key
+    out = []
+    for back in range(days):
+        day = datetime.fromisoformat(today) - timedelta(days=back)
+        # The vendor's `time`: the local wall clock read as epoch.
+        midnight = int(day.replace(tzinfo=UTC).timestamp())
+        for j in range(per_day):
+            i = back * per_day + j
+            cdr = make_cdr(i, 0)
+            cdr["time"] = midnight + j * 86400 // per_day
+            cdr["ivruniqueid"] = f"bench{i:09d}"
+            out.append(json.dumps(cdr).encode())
+    return out
+
+
+async def store_all(store: Store, raw: list[bytes]) -> None:
+    chunk = 5000
+    for k in range(0, len(raw), chunk):
+        part = raw[k : k + chunk]
+        cdrs = [parse_cdr(b, "application/json")[0] for b in part]
+        await asyncio.gather(
+            *(
+                store.add_cdr(
+                    c, b, received=0.0, source="webhook", encoding="json", content_type="json"
+                )
+                for c, b in zip(cdrs, part, strict=True)
+            )
+        )
+
+
+async def timed_load(hist: HistoryDays, now: float) -> tuple[float, float, int]:
+    """(seconds, longest event-loop stall in seconds, CDRs parsed) of one load."""
+    stall = 0.0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal stall
+        while not done.is_set():
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            stall = max(stall, time.perf_counter() - t - 0.005)
+
+    tick = asyncio.create_task(ticker(), name="bench-ticker")
+    read = hist.intake.store.cdr_rows_read
+    t = time.perf_counter()
+    await hist.load(now)
+    took = time.perf_counter() - t
+    done.set()
+    await tick
+    return took, stall, hist.intake.store.cdr_rows_read - read
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=8)
+    ap.add_argument("--per-day", type=int, default=20_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        settings = load_settings(
+            None,
+            {
+                "WALLBOARD_STORE_PATH": str(Path(d) / "bench.sqlite"),
+                "WALLBOARD_DAY_TIMEZONE": ZONE,
+                "WALLBOARD_CDR_TIME_STAMPS": "local",
+            },
+        )
+        store = Store(settings.store.path)
+        store.open()
+        intake = CdrIntake(settings, store, Hub(settings.fold_settings()))
+        hist = HistoryDays(intake)
+        now = timebase.now()
+        raw = bodies(args.days, args.per_day, now)
+        t = time.perf_counter()
+        await store_all(store, raw)
+        print(
+            f"stored {len(raw):,} CDRs ({args.days} days × {args.per_day:,}) in"
+            f" {time.perf_counter() - t:.1f} s"
+        )
+
+        for name in ("first load (cold)", "second load", "third load"):
+            took, stall, parsed = await timed_load(hist, now)
+            print(
+                f"{name}: {took:.2f} s, {parsed:,} CDRs parsed, longest loop stall"
+                f" {1000 * stall:.0f} ms"
+            )
+        # A late CDR for the day before yesterday: that day is read and folded again.
+        late = json.loads(raw[2 * args.per_day + 1])
+        late["ivruniqueid"] = "bench-late"
+        body = json.dumps(late).encode()
+        status, _, _ = await intake.receive(body, "application/json")
+        assert status == 200
+        took, stall, parsed = await timed_load(hist, now)
+        print(
+            f"after a late CDR for a closed day: {took:.2f} s, {parsed:,} CDRs parsed,"
+            f" longest loop stall {1000 * stall:.0f} ms"
+        )
+        store.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

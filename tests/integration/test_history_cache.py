@@ -1,0 +1,185 @@
+"""History loads with closed days cached: the same figures as a build from scratch, and a
+second load parses only today's CDRs (counted by the real store), late CDRs included."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CDR
+from wallboard.cdr_intake import CdrIntake
+from wallboard.config import load_settings
+from wallboard.history import DayHistory, build_history, csv_export
+from wallboard.history_cache import HistoryDays
+from wallboard.hub import Hub
+from wallboard.store.db import Store
+from wallboard.vendor.cdr import parse_cdr
+
+pytestmark = pytest.mark.integration
+
+BASE = json.loads((CDR / "incoming-queue-answer.json").read_text())
+TODAY = date(2026, 3, 30)  # the window holds Israel's move to summer time (27 March)
+# 15:00 in Israel (UTC+3 then), as true UTC.
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC).timestamp()
+PER_DAY = 30
+
+
+def _wall(day: date, hour: int, minute: int = 0, second: int = 0) -> int:
+    """Israel's wall clock read as epoch: how the vendor stamps a CDR's `time`."""
+    return int(datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC).timestamp())
+
+
+def _body(cid: str, t: int, i: int) -> bytes:
+    answered = i % 4 != 0
+    d: dict[str, Any] = dict(
+        BASE,
+        ivruniqueid=cid,
+        time=t,
+        status="ANSWER" if answered else "ABANDONE",
+        seconds_waiting_in_queue=(i * 7) % 60,
+        queueid=100 + i % 3,
+        queuename=f"Queue {i % 3}",
+        targetextension=f"SIP{i % 5}" if answered else "",
+        duration=30 + i,
+    )
+    return json.dumps(d).encode()
+
+
+@pytest.fixture
+async def intake(tmp_path: Path):
+    settings = load_settings(None, {"WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite")})
+    assert settings.day.timezone == "Asia/Jerusalem"  # the default: real offsets and DST
+    store = Store(settings.store.path)
+    store.open()
+    yield CdrIntake(settings, store, Hub(settings.fold_settings()))
+    store.close()
+
+
+async def _post(intake: CdrIntake, bodies: list[bytes]) -> None:
+    replies = await asyncio.gather(*(intake.receive(b, "application/json") for b in bodies))
+    assert all(status == 200 for status, _, _ in replies)
+
+
+def _figures(days: dict[str, DayHistory]) -> dict[str, Any]:
+    """Every number of every day; not the call-id sets a fold uses to count a call once."""
+    out: dict[str, Any] = {}
+    for key, d in days.items():
+        f = dataclasses.asdict(d)
+        del f["_resolved"]
+        for tallies in (f["agents"], f["hour_agents"]):
+            for a in tallies.values():
+                del a["seen_calls"], a["answered_calls"]
+        out[key] = f
+    return out
+
+
+async def _from_scratch(intake: CdrIntake, hist: HistoryDays, now: float) -> dict[str, Any]:
+    window = hist.window(now)
+    rows = await intake.rows_between(window[0].start, window[-1].end)
+    days = build_history((r.cdr for r in rows), intake.settings.fold_settings(), intake.rule)
+    return _figures(days)
+
+
+def _stored_in(intake: CdrIntake, start: int, end: int) -> int:
+    """How many rows a read of [start, end) true UTC parses (a count outside the store)."""
+    lo, hi = intake.stored_window(start, end)
+    conn = sqlite3.connect(intake.store.path)
+    try:
+        return int(
+            conn.execute("SELECT count(*) FROM cdr WHERE time>=? AND time<?", (lo, hi)).fetchone()[
+                0
+            ]
+        )
+    finally:
+        conn.close()
+
+
+async def test_cached_days_equal_a_build_from_scratch_and_only_today_is_read_again(intake):
+    hist = HistoryDays(intake)
+    window = hist.window(NOW)
+    assert [b.key for b in window] == [
+        (TODAY - timedelta(days=7 - i)).isoformat() for i in range(8)
+    ]
+    bodies = []
+    for back in range(8):
+        day = TODAY - timedelta(days=back)
+        for i in range(PER_DAY):
+            # 08:00–13:50 local: far from midnight, so reading today touches no closed day.
+            bodies.append(_body(f"d{back}-{i}", _wall(day, 8 + i // 6, (i % 6) * 10), i))
+    # Either side of the midnight between 25 and 26 March: each counts on its own day.
+    bodies.append(_body("late-night", _wall(TODAY - timedelta(days=5), 23, 59, 30), 1))
+    bodies.append(_body("early-morning", _wall(TODAY - timedelta(days=4), 0, 0, 30), 2))
+    await _post(intake, bodies)
+    # A Call Log row from an earlier run (stored then, not through this intake) on 24 March.
+    moved, _ = parse_cdr(_body("moved", _wall(TODAY - timedelta(days=6), 11), 1))
+    await intake.store.add_cdr(
+        moved, b"{}", received=0.0, source="calllog", encoding="json", content_type="x"
+    )
+
+    first, today = await hist.load(NOW)
+    assert today == TODAY.isoformat()
+    assert list(first) == [b.key for b in window]
+    assert _figures(first) == await _from_scratch(intake, hist, NOW)
+    assert first[today].total.offered == PER_DAY
+    assert first[window[2].key].total.offered == PER_DAY + 1  # 25 March with "late-night"
+    assert first[window[3].key].total.offered == PER_DAY + 1  # 26 March with "early-morning"
+    assert first[window[1].key].total.offered == PER_DAY + 1  # 24 March with "moved"
+
+    # The second load parses today's CDRs only: every closed day comes from memory.
+    read = intake.store.cdr_rows_read
+    second, _ = await hist.load(NOW)
+    assert intake.store.cdr_rows_read - read == PER_DAY
+    assert _figures(second) == _figures(first)
+    assert csv_export(second) == csv_export(first)
+
+    # A late CDR for 27 March: that day is read again, and counts it.
+    late_day = window[4]
+    await _post(intake, [_body("late", _wall(TODAY - timedelta(days=3), 12, 30), 5)])
+    read = intake.store.cdr_rows_read
+    third, _ = await hist.load(NOW)
+    expected = _stored_in(intake, late_day.start, late_day.end) + PER_DAY
+    assert intake.store.cdr_rows_read - read == expected
+    assert third[late_day.key].total.offered == PER_DAY + 1
+    assert _figures(third) == await _from_scratch(intake, hist, NOW)
+
+    # The webhook's CDR of the Call Log call, stamped on 25 March: both days change.
+    await _post(intake, [_body("moved", _wall(TODAY - timedelta(days=5), 11), 1)])
+    fourth, _ = await hist.load(NOW)
+    assert fourth[window[1].key].total.offered == PER_DAY
+    assert fourth[window[2].key].total.offered == PER_DAY + 2
+    assert _figures(fourth) == await _from_scratch(intake, hist, NOW)
+
+    # A repeat changes nothing stored, so nothing is read again but today.
+    await _post(intake, [_body("late", _wall(TODAY - timedelta(days=3), 12, 30), 5)])
+    read = intake.store.cdr_rows_read
+    await hist.load(NOW)
+    assert intake.store.cdr_rows_read - read == PER_DAY
+
+
+async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
+    hist = HistoryDays(intake)
+    bodies = [
+        _body(f"d{back}-{i}", _wall(TODAY - timedelta(days=back), 10, i), i)
+        for back in range(8)
+        for i in range(5)
+    ]
+    await _post(intake, bodies)
+    await hist.load(NOW)
+    assert hist.days_built == 8
+    tomorrow = NOW + 86400
+    days, today = await hist.load(tomorrow)
+    # Built again: the day that closed (yesterday now) and the new today, nothing else.
+    assert hist.days_built == 8 + 2
+    assert today == (TODAY + timedelta(days=1)).isoformat()
+    assert (TODAY - timedelta(days=7)).isoformat() not in days  # out of the window now
+    assert len(days) == 7 and today not in days  # no CDRs today yet: no row, as before
+    assert _figures(days) == await _from_scratch(intake, hist, tomorrow)
+    # Kept to the days the page shows.
+    assert len(hist._closed) == 7
