@@ -7,8 +7,9 @@ state afterwards equals the server's truth (a call that ended while we were away
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.integration.vendor_env import (
     free_port,
     wait_for,
 )
-from wallboard.core.events import ConnectionState
+from wallboard.core.events import ConnectionChanged, ConnectionState
 from wallboard.hub import Hub
 
 pytestmark = pytest.mark.integration
@@ -241,3 +242,112 @@ async def test_an_internal_error_reconnects_instead_of_dying(server: NodeServer)
         await wait_for(lambda: hub.failed and conn.connects >= 2)
         await _matches(hub, server)  # the snapshot after the reconnect has the call
         assert "bug-call" in hub.state.agents[102].calls
+
+
+# ---------------------------------------------------------------- Engine.IO 4 (socket.io@4)
+#
+# In EIO4 the server pings and the client answers; python-engineio drops the link when
+# nothing at all arrives for pingInterval + pingTimeout. The test server pings every 0.3 s
+# and allows 0.6 s, so a dead server must be noticed within ~0.9 s — well before the
+# connector's own rule (no event for two keepalive periods, 2 × 30 s here), which would
+# otherwise be what catches it.
+
+EIO4_PING_MS = (300, 600)
+
+
+class _Watch:
+    """When the board left CONNECTED, and whether the ghost call was gone at CONNECTED."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.left: list[float] = []
+        self.ghost_at_connected: list[bool] = []
+        hub.subscribe(self._on)
+
+    def _on(self, event: object) -> None:
+        if not isinstance(event, ConnectionChanged):
+            return
+        if event.state is ConnectionState.CONNECTED:
+            agent = self.hub.state.agents.get(101)
+            self.ghost_at_connected.append(agent is not None and "ghost-101" in agent.calls)
+        else:
+            self.left.append(time.monotonic())
+
+
+@pytest.fixture
+async def server4(make_server) -> NodeServer:  # type: ignore[no-untyped-def]
+    s: NodeServer = await make_server(4, ping_ms=EIO4_PING_MS)
+    return s
+
+
+@pytest.fixture
+async def proxy4(server4: NodeServer) -> AsyncIterator[FaultProxy]:
+    p = await FaultProxy(server4.port).start()
+    yield p
+    await p.stop()
+
+
+@pytest.mark.parametrize("fault", ["silent", "half_open", "cut"])
+async def test_dead_eio4_server_fails_over(
+    server4: NodeServer, proxy4: FaultProxy, fault: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, proxy = server4, proxy4
+    await server.configure(servers=[proxy.url, server.url])
+    hub = Hub()
+    watch = _Watch(hub)
+    async with running(fast_settings(server.legacy_login, keepalive_seconds=30.0), hub):
+        await wait_for(connected(hub))
+        assert hub.state.connection.server == proxy.url
+        assert hub.state.connection.detail == "eio4"
+        await _ghost(server, hub)
+        watch.left.clear()
+        watch.ghost_at_connected.clear()
+        t0 = time.monotonic()
+        if fault == "cut":
+            proxy.refuse = True
+            proxy.cut()
+        else:
+            setattr(proxy, fault, True)
+        await server.control("hangup", {"ext": 101, "ivrid": "ghost-101"})  # lost in the proxy
+        await wait_for(lambda: hub.state.connection.server == server.url and connected(hub)(), 10)
+        took = time.monotonic() - t0
+        detected = watch.left[0] - t0
+        _report(f"EIO4 {fault} server → detected", detected)
+        _report(f"EIO4 {fault} server → failover", took)
+        # pingInterval + pingTimeout (0.9 s) plus slack; a cut is seen at once.
+        assert detected < (0.5 if fault == "cut" else 2.5)
+        assert hub.state.connection.detail == "eio4"
+        assert watch.ghost_at_connected == [False]  # fresh snapshots before CONNECTED
+        await _matches(hub, server)
+        # The dead link was closed by us, not left open for the garbage collector to find.
+        await wait_for(lambda: proxy.clients_open == 0, 2)
+    gc.collect()
+    assert not [r for r in caplog.records if "Unclosed" in r.getMessage()]
+
+
+@pytest.mark.parametrize("fault", ["silent", "half_open"])
+async def test_eio4_dead_server_with_slow_pings_is_caught_by_keepalive(
+    make_server: Callable[..., Awaitable[NodeServer]], fault: str
+) -> None:
+    """A server whose own ping timers are long (the vendor's 60 s / 180 s): our rule wins."""
+    server: NodeServer = await make_server(4, ping_ms=(60000, 180000))
+    proxy = await FaultProxy(server.port).start()
+    try:
+        await server.configure(servers=[proxy.url, server.url])
+        hub = Hub()
+        watch = _Watch(hub)
+        async with running(fast_settings(server.legacy_login, keepalive_seconds=0.5), hub):
+            await wait_for(connected(hub))
+            assert hub.state.connection.server == proxy.url
+            watch.left.clear()
+            t0 = time.monotonic()
+            setattr(proxy, fault, True)
+            await wait_for(lambda: hub.state.connection.server == server.url and connected(hub)())
+            took = time.monotonic() - t0
+            detected = watch.left[0] - t0
+            _report(f"EIO4 {fault} server, slow pings → detected (2 keepalives)", detected)
+            _report(f"EIO4 {fault} server, slow pings → failover", took)
+            assert detected < 2.5  # two keepalive periods (1 s) plus the watchdog tick
+            await _matches(hub, server)
+    finally:
+        await proxy.stop()

@@ -188,6 +188,7 @@ class FaultProxy:
         self._cut_after: int | None = None
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.StreamWriter] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
         self.connections = 0
 
     async def start(self) -> FaultProxy:
@@ -198,6 +199,11 @@ class FaultProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def clients_open(self) -> int:
+        """Connections through the proxy whose client end has not closed (or been cut) yet."""
+        return len(self._clients)
 
     def cut(self) -> None:
         """Abort every open connection (a cable pulled, RST)."""
@@ -232,6 +238,7 @@ class FaultProxy:
             writer.transport.abort()
             return
         self._conns.update((writer, uw))
+        self._clients.add(writer)
         await asyncio.gather(
             self._pipe(reader, uw, downstream=False, other=writer),
             self._pipe(ur, writer, downstream=True, other=uw),
@@ -271,6 +278,8 @@ class FaultProxy:
         except (ConnectionError, OSError):
             pass
         finally:
+            if not downstream:
+                self._clients.discard(other)  # the client closed its end (or was cut)
             if not (self.half_open or self.silent):
                 dst.transport.abort()
 

@@ -447,8 +447,11 @@ class Connector:
             now = time.monotonic()
             silent = now - link.last_event
             if link.healthy and now >= next_alive:
-                # The socket raises within seconds when the server goes silent, so a healthy
-                # link that is still here is alive: say so, or a quiet night looks stale.
+                # The socket raises soon after the server goes silent (EIO3: our ping + pong
+                # timeout, 18 s by default; EIO4: the server's pingInterval + pingTimeout, 45 s
+                # on socket.io@4's defaults; either way at most two keepalive periods, below),
+                # so a healthy link that is still here is alive: say so, or a quiet night
+                # looks stale.
                 self.hub.feed(LinkAlive(timebase.now()))
                 next_alive = now + _ALIVE_EVERY
             if self._abort.is_set():

@@ -2,9 +2,13 @@
 
 Used when a monitor server speaks socket.io v3+/Engine.IO v4 (a future vendor upgrade).
 The library's own reconnection is off: the connector owns reconnection and failover. In
-v4 the server pings and the client answers, which the library does; a silent server is
-noticed by the library after the server's pingInterval + pingTimeout, and by the
-connector's keepalive rule.
+v4 the server pings and the client answers, which the library does. A silent or half-open
+server is noticed by python-engineio's read loop when no packet at all (pings included)
+arrived for the server's pingInterval + pingTimeout (45 s on socket.io@4's defaults): it
+then reports a disconnect, which `recv` hands out as DISCONNECT. The timers are the
+server's and a v4 client may not ping, so we cannot shorten them here; a server with long
+ones (say the vendor's 60 s / 180 s) is caught by the connector's keepalive rule instead
+(no event for two keepalive periods). Both are tested through a fault proxy.
 """
 
 from __future__ import annotations
@@ -120,3 +124,16 @@ async def _quiet_disconnect(client: socketio.AsyncClient) -> None:
             await client.disconnect()
     except (TimeoutError, socketio.exceptions.SocketIOError, aiohttp.ClientError, OSError):
         pass
+    # When python-engineio gives up on a silent server (no packet for pingInterval +
+    # pingTimeout) its read and send loops just end: nobody closes the websocket, and
+    # `disconnect` then has nothing left to do, so the dead TCP connection would stay open
+    # until the garbage collector finds it ("Unclosed connection"). Close it here without
+    # waiting for a close frame that a dead server never sends (cancelling aiohttp's close
+    # drops the connection).
+    ws = getattr(client.eio, "ws", None)
+    if isinstance(ws, aiohttp.ClientWebSocketResponse) and not ws.closed:
+        try:
+            async with asyncio.timeout(0.2):
+                await ws.close()
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            pass
