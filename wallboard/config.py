@@ -69,8 +69,8 @@ class VendorSettings(_Section):
     # Use these monitor servers instead of the ones the login returns (in order).
     servers: list[str] = []
     keepalive_seconds: float = Field(60.0, gt=0)
-    # Our Engine.IO pings (EIO3; in EIO4 the server pings): at most this far apart, and a
-    # pong must come within this long.
+    # Our Engine.IO pings (EIO3): at most this far apart, and a pong must come within this
+    # long. On EIO4 (the server pings) the same timers drive our `keepalive` probe.
     ping_interval_seconds: float = Field(10.0, gt=0)
     pong_timeout_seconds: float = Field(8.0, gt=0)
     backoff_min_seconds: float = Field(2.0, gt=0)

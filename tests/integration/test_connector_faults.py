@@ -326,17 +326,18 @@ async def test_dead_eio4_server_fails_over(
 
 
 @pytest.mark.parametrize("fault", ["silent", "half_open"])
-async def test_eio4_dead_server_with_slow_pings_is_caught_by_keepalive(
+async def test_eio4_dead_server_with_slow_pings_is_caught_by_our_probe(
     make_server: Callable[..., Awaitable[NodeServer]], fault: str
 ) -> None:
-    """A server whose own ping timers are long (the vendor's 60 s / 180 s): our rule wins."""
+    """A server whose own ping timers are long (the vendor's 60 s / 180 s): our keepalive
+    probe finds it dead on the EIO3 schedule (ping interval + pong timeout: 1.5 s here)."""
     server: NodeServer = await make_server(4, ping_ms=(60000, 180000))
     proxy = await FaultProxy(server.port).start()
     try:
         await server.configure(servers=[proxy.url, server.url])
         hub = Hub()
         watch = _Watch(hub)
-        async with running(fast_settings(server.legacy_login, keepalive_seconds=0.5), hub):
+        async with running(fast_settings(server.legacy_login, keepalive_seconds=30.0), hub):
             await wait_for(connected(hub))
             assert hub.state.connection.server == proxy.url
             watch.left.clear()
@@ -345,9 +346,26 @@ async def test_eio4_dead_server_with_slow_pings_is_caught_by_keepalive(
             await wait_for(lambda: hub.state.connection.server == server.url and connected(hub)())
             took = time.monotonic() - t0
             detected = watch.left[0] - t0
-            _report(f"EIO4 {fault} server, slow pings → detected (2 keepalives)", detected)
+            _report(f"EIO4 {fault} server, slow pings → detected (keepalive probe)", detected)
             _report(f"EIO4 {fault} server, slow pings → failover", took)
-            assert detected < 2.5  # two keepalive periods (1 s) plus the watchdog tick
+            assert detected < 2.5  # 0.5 s silence + 1 s unanswered, plus the watchdog tick
             await _matches(hub, server)
     finally:
         await proxy.stop()
+
+
+async def test_quiet_eio4_server_that_answers_the_probe_stays_connected(
+    make_server: Callable[..., Awaitable[NodeServer]],
+) -> None:
+    """A quiet night: no events for many probe periods, but the server answers each one."""
+    server: NodeServer = await make_server(4, ping_ms=(60000, 180000))
+    await server.configure(servers=[server.url])
+    hub = Hub()
+    watch = _Watch(hub)
+    async with running(fast_settings(server.legacy_login, keepalive_seconds=30.0), hub):
+        await wait_for(connected(hub))
+        watch.left.clear()
+        before = (await server.stats())["keepalives"]
+        await asyncio.sleep(4.0)  # eight probe periods of 0.5 s
+        assert watch.left == [] and connected(hub)()
+        assert (await server.stats())["keepalives"] - before >= 3  # probes went out

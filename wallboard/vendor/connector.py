@@ -7,7 +7,8 @@ One loop owns the whole link (PROTOCOL.md §1–3):
   configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
 * feed every event to the hub; `*Updated` → `resync`; `closeme` or a failed
   `keepaliveResponse` → log in again; `keepalive` after `keepalive_seconds` of silence, and
-  two silent periods mean the server is dead;
+  two silent periods mean the server is dead; on EIO4, where we may not ping, a quiet link
+  is probed with `keepalive` on our ping timers (`_probe`);
 * the link is CONNECTED only once `loginStatus` and `AllExtensionsStatus` arrived (asked for
   with `resync` when late), so every reconnect ends with state replaced by fresh snapshots
   and no call that ended while we were away survives;
@@ -115,6 +116,7 @@ class _Link:
     opened: float = field(default_factory=time.monotonic)
     last_event: float = field(default_factory=time.monotonic)
     keepalive_sent: bool = False
+    probe_sent: float | None = None  # EIO4: when our silence probe went out, unanswered
     logged_in: bool = False
     queues: bool = False
     extensions: bool = False
@@ -384,6 +386,7 @@ class Connector:
                 raise link.failure
             link.last_event = time.monotonic()
             link.keepalive_sent = False
+            link.probe_sent = None
             kind = pkt.kind
             if kind is PacketKind.EVENT:
                 now = timebase.now()
@@ -436,6 +439,26 @@ class Connector:
             log.info("%s: snapshots in after %.2f s; live", link.server, took)
             self._state(ConnectionState.CONNECTED, link.server, link.socket.protocol)
 
+    async def _probe(self, link: _Link, silent: float, now: float) -> None:
+        """EIO4: find a dead server as fast as EIO3's pings do (18 s by default).
+
+        An EIO4 server pings us and a client may not ping it, so Engine.IO notices a dead
+        one only after the server's pingInterval + pingTimeout (45 s on socket.io@4's
+        defaults, minutes with the vendor's). So we ask it ourselves with the vendor's own
+        `keepalive` on the EIO3 schedule: after `ping_interval_seconds` without a packet,
+        and a server that sends nothing within `pong_timeout_seconds` is dead. A busy link
+        never probes; a quiet one sends one keepalive per `ping_interval_seconds`.
+        """
+        s = self.settings
+        if link.probe_sent is None:
+            if silent >= s.ping_interval_seconds:
+                link.probe_sent = now
+                await link.socket.emit("keepalive", link.token)
+        elif now - link.probe_sent >= s.pong_timeout_seconds:
+            raise VendorConnectionError(
+                f"{link.server}: no answer to keepalive in {s.pong_timeout_seconds:.0f} s"
+            )
+
     async def _watchdog(self, http: aiohttp.ClientSession, link: _Link) -> None:
         """Keepalive, dead-server, snapshot and token-refresh timers of one connection."""
         s = self.settings
@@ -447,11 +470,10 @@ class Connector:
             now = time.monotonic()
             silent = now - link.last_event
             if link.healthy and now >= next_alive:
-                # The socket raises soon after the server goes silent (EIO3: our ping + pong
-                # timeout, 18 s by default; EIO4: the server's pingInterval + pingTimeout, 45 s
-                # on socket.io@4's defaults; either way at most two keepalive periods, below),
-                # so a healthy link that is still here is alive: say so, or a quiet night
-                # looks stale.
+                # A silent server is found dead soon (EIO3: our ping + pong timeout, 18 s by
+                # default; EIO4: our keepalive probe on the same timers, `_probe`; either way
+                # at most two keepalive periods, below), so a healthy link that is still
+                # here is alive: say so, or a quiet night looks stale.
                 self.hub.feed(LinkAlive(timebase.now()))
                 next_alive = now + _ALIVE_EVERY
             if self._abort.is_set():
@@ -468,6 +490,8 @@ class Connector:
                 if silent >= s.keepalive_seconds and not link.keepalive_sent:
                     link.keepalive_sent = True
                     await link.socket.emit("keepalive", link.token)
+                if link.logged_in and link.socket.protocol == "eio4":
+                    await self._probe(link, silent, now)
                 if (
                     not link.healthy
                     and link.snapshot_deadline is not None

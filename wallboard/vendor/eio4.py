@@ -5,10 +5,10 @@ The library's own reconnection is off: the connector owns reconnection and failo
 v4 the server pings and the client answers, which the library does. A silent or half-open
 server is noticed by python-engineio's read loop when no packet at all (pings included)
 arrived for the server's pingInterval + pingTimeout (45 s on socket.io@4's defaults): it
-then reports a disconnect, which `recv` hands out as DISCONNECT. The timers are the
-server's and a v4 client may not ping, so we cannot shorten them here; a server with long
-ones (say the vendor's 60 s / 180 s) is caught by the connector's keepalive rule instead
-(no event for two keepalive periods). Both are tested through a fault proxy.
+then reports a disconnect, which `recv` hands out as DISCONNECT. Those timers are the
+server's and a v4 client may not ping, so the connector probes a quiet link itself with
+the vendor's `keepalive` on our ping timers (`Connector._probe`: 18 s by default). Both
+are tested through a fault proxy.
 """
 
 from __future__ import annotations
