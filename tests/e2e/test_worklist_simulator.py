@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -136,6 +137,17 @@ async def test_worklist_follows_the_simulator(tmp_path: Path) -> None:
             await page.locator("text=Queues: today").wait_for(timeout=15_000)
             await page.wait_for_timeout(1500)  # let echarts draw
             await page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
+            # One call's page: when it started, in the centre's time, and the way back.
+            conn = sqlite3.connect(db)
+            try:
+                (call_id,) = conn.execute("SELECT ivruniqueid FROM cdr LIMIT 1").fetchone()
+            finally:
+                conn.close()
+            await page.goto(f"http://127.0.0.1:{wport}/call/{call_id}")
+            await page.get_by_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")).wait_for(
+                timeout=15_000
+            )
+            await page.get_by_role("link", name="History").wait_for(timeout=5_000)
             await browser.close()
         # The audit log has the Click2Call and who placed it.
         conn = sqlite3.connect(db)

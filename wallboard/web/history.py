@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -56,6 +58,16 @@ def _fmt_row(t: QueueTally) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def _local_time(utc: float, timezone: str) -> str:
+    """When the call started, in the call centre's own timezone (`[day] timezone`).
+
+    Formatted on the server: the centre's clock is what a team lead compares with the
+    board, whatever the browser's zone (and a script filling it in after the page
+    rendered left it blank).
+    """
+    return datetime.fromtimestamp(utc, ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def register(service: CdrService, gate: Gate) -> None:
@@ -267,6 +279,7 @@ def register(service: CdrService, gate: Gate) -> None:
         if (login := gate.need_login(request)) is not None:
             return login
         ui.dark_mode(True)
+        gate.nav(lang)  # a way back to the boards, as on /history and /worklist
         found = await service.store.cdr(call_id)
         if found is None:
             ui.label(f"{t('no_cdr_for_call')} {call_id}").classes("text-xl")
@@ -290,18 +303,11 @@ def register(service: CdrService, gate: Gate) -> None:
         }
         with ui.grid(columns=2).classes("gap-x-6"):
             ui.label(t("started"))
-            ui.html(f'<span data-utc="{utc}" class="wb-local-time"></span>')
+            ui.label(_local_time(utc, service.intake.settings.day.timezone))
             for k, v in facts.items():
                 if v not in ("", None):
                     ui.label(k)
                     ui.label(str(v))
-        # The browser's own locale in English (as before); Hebrew dates in Hebrew.
-        locale = "'he-IL'" if he else "undefined"
-        ui.add_body_html(
-            "<script>setTimeout(()=>document.querySelectorAll('.wb-local-time').forEach("
-            f"e=>e.textContent=new Date(e.dataset.utc*1000).toLocaleString({locale})),300)"
-            "</script>"
-        )
         ai = ai_insights(cdr)
         if ai is not None:
             ui.label(t("ai_insights")).classes("text-xl mt-4")
