@@ -10,6 +10,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -183,3 +184,36 @@ async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
     assert _figures(days) == await _from_scratch(intake, hist, tomorrow)
     # Kept to the days the page shows.
     assert len(hist._closed) == 7
+
+
+async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, monkeypatch):
+    """After a restart the first /history load does not fold 7 days: the service already
+    built them in the background."""
+    from wallboard import cdr_service, timebase
+
+    env = {"WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"), "WALLBOARD_CDR_BACKFILL": "false"}
+    settings = load_settings(None, env)
+    yesterday = datetime.fromtimestamp(timebase.now(), ZoneInfo("Asia/Jerusalem")).date()
+    yesterday -= timedelta(days=1)
+    # Stored by an earlier run of the wallboard.
+    store = Store(settings.store.path)
+    store.open()
+    try:
+        earlier = CdrIntake(settings, store, Hub(settings.fold_settings()))
+        await _post(earlier, [_body(f"y{i}", _wall(yesterday, 10, i), i) for i in range(5)])
+    finally:
+        store.close()
+    monkeypatch.setattr(cdr_service, "HISTORY_WARM_UP_AFTER", 0.0)
+    service = cdr_service.CdrService(settings, Hub(settings.fold_settings()))
+    await service.start()
+    try:
+        for _ in range(200):
+            if service.history.days_built:
+                break
+            await asyncio.sleep(0.05)
+        assert service.history.days_built == 8  # the 7 closed days and today
+        days, _ = await service.history.load(timebase.now())
+        assert service.history.days_built == 9  # a page load now folds only today
+        assert days[yesterday.isoformat()].total.offered == 5
+    finally:
+        await service.stop()
