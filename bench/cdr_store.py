@@ -31,7 +31,7 @@ async def main() -> None:
         serial = 500
         t = time.perf_counter()
         for (cdr, enc), (raw, ct) in zip(parsed[:serial], bodies, strict=False):
-            await store.add_cdr(
+            await store.store_cdr(
                 cdr, raw, received=0.0, source="webhook", encoding=enc.value, content_type=ct
             )
         print(f"insert one at a time (a commit each): {serial / (time.perf_counter() - t):,.0f}/s")
@@ -39,7 +39,7 @@ async def main() -> None:
         t = time.perf_counter()
         await asyncio.gather(
             *(
-                store.add_cdr(
+                store.store_cdr(
                     cdr, raw, received=0.0, source="webhook", encoding=enc.value, content_type=ct
                 )
                 for (cdr, enc), (raw, ct) in zip(parsed[serial:], bodies[serial:], strict=True)

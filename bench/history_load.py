@@ -59,7 +59,7 @@ async def store_all(store: Store, raw: list[bytes]) -> None:
         cdrs = [parse_cdr(b, "application/json")[0] for b in part]
         await asyncio.gather(
             *(
-                store.add_cdr(
+                store.store_cdr(
                     c, b, received=0.0, source="webhook", encoding="json", content_type="json"
                 )
                 for c, b in zip(cdrs, part, strict=True)

@@ -122,18 +122,18 @@ async def test_webhook_cdr_replaces_call_log_row_and_legs_are_separate(intake):
     cdr, _ = parse_cdr(body)
     store = intake.store
     kw = {"received": 1.0, "encoding": "json", "content_type": "application/json"}
-    assert await store.add_cdr(cdr, b"{}", source="calllog", **kw)
-    assert not await store.add_cdr(cdr, b"{}", source="calllog", **kw)
-    assert await store.add_cdr(cdr, body, source="webhook", **kw)  # richer: replaces
-    assert not await store.add_cdr(cdr, body, source="webhook", **kw)
-    assert not await store.add_cdr(cdr, b"{}", source="calllog", **kw)  # never downgraded
+    assert (await store.store_cdr(cdr, b"{}", source="calllog", **kw)).new
+    assert not (await store.store_cdr(cdr, b"{}", source="calllog", **kw)).new
+    assert (await store.store_cdr(cdr, body, source="webhook", **kw)).new  # richer: replaces
+    assert not (await store.store_cdr(cdr, body, source="webhook", **kw)).new
+    assert not (await store.store_cdr(cdr, b"{}", source="calllog", **kw)).new  # never downgraded
     rows = _rows(intake)
     assert len(rows) == 1 and rows[0][2] == body
     # Two legs of one click-to-call may share the id: both are kept.
     leg1 = cdr.model_copy(update={"type": "Click2Call leg1"})
     leg2 = cdr.model_copy(update={"type": "Click2Call leg2"})
-    assert await store.add_cdr(leg1, b"1", source="webhook", **kw)
-    assert await store.add_cdr(leg2, b"2", source="webhook", **kw)
+    assert (await store.store_cdr(leg1, b"1", source="webhook", **kw)).new
+    assert (await store.store_cdr(leg2, b"2", source="webhook", **kw)).new
     assert len(_rows(intake)) == 3
 
 

@@ -120,7 +120,7 @@ async def test_cached_days_equal_a_build_from_scratch_and_only_today_is_read_aga
     await _post(intake, bodies)
     # A Call Log row from an earlier run (stored then, not through this intake) on 24 March.
     moved, _ = parse_cdr(_body("moved", _wall(TODAY - timedelta(days=6), 11), 1))
-    await intake.store.add_cdr(
+    await intake.store.store_cdr(
         moved, b"{}", received=0.0, source="calllog", encoding="json", content_type="x"
     )
 

@@ -248,9 +248,7 @@ def _update_agent(
     calls = _merge_calls(old_calls, infos, now) if infos else {}
     day = state.day
     assert day is not None  # _seen always runs first
-    tally = day.agents.get(ext)
-    if tally is None:
-        tally = day.agent(ext)
+    tally = day.agent(ext)
 
     for cid, c in calls.items():
         info = c.info
@@ -399,8 +397,7 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
         fate = fates.get(call_id)
         if fate is None:
             fates[call_id] = OFFERED
-            tally = day.queues.get(qid)
-            record_offer(day.queue(qid) if tally is None else tally)
+            record_offer(day.queue(qid))
         elif fate == RESOLVED:
             # Back in the same queue (an IVR loop): waiting again, but counted only once.
             fates[call_id] = REJOINED

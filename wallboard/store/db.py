@@ -249,30 +249,6 @@ class Store:
 
     # ------------------------------------------------------------ CDRs
 
-    async def add_cdr(
-        self,
-        cdr: Cdr,
-        raw: bytes,
-        *,
-        received: float,
-        source: str,
-        encoding: str,
-        content_type: str,
-    ) -> bool:
-        """Store one CDR durably; False when it was already stored (same id and type).
-
-        A webhook CDR for a call only known from the Call Log replaces that row (True).
-        """
-        stored = await self.store_cdr(
-            cdr,
-            raw,
-            received=received,
-            source=source,
-            encoding=encoding,
-            content_type=content_type,
-        )
-        return stored.new
-
     async def store_cdr(
         self,
         cdr: Cdr,
@@ -283,7 +259,9 @@ class Store:
         encoding: str,
         content_type: str,
     ) -> Stored:
-        """`add_cdr`, also telling the `time` of a Call Log row it replaced."""
+        """Store one CDR durably; `new` is False when it was already stored (same id and
+        type). A webhook CDR for a call only known from the Call Log replaces that row (new)
+        and tells the `time` of the row it replaced."""
         parsed = cdr.model_dump_json(by_alias=True)
         row = (
             cdr.ivruniqueid,

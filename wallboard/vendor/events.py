@@ -382,20 +382,11 @@ class _NoPayload:
     def __init__(self, make: Callable[[float | None], DomainEvent]) -> None:
         self.make = make
 
-    def validate_json(self, text: str | bytes) -> tuple[str, None]:
-        return _NOTHING
-
-    def convert(self, payload: None, received: float | None) -> DomainEvent:
-        return self.make(received)
-
     def from_json(self, text: str | bytes, received: float | None) -> DomainEvent:
         return self.make(received)
 
     def from_python(self, data: Any, received: float | None) -> DomainEvent:
         return self.make(received)
-
-
-_NOTHING = ("", None)
 
 
 _DECODERS: dict[str, _Decoder[Any] | _NoPayload] = {
@@ -445,22 +436,14 @@ def parse_frame(text: str | bytes, received: float | None) -> tuple[str, DomainE
 
     Raises `PayloadError` naming the event and the field when a known event is malformed.
     """
-    # `event_name`'s fast path inlined (socket.io's own frames): this runs for every frame.
-    name: str | None = None
-    if type(text) is str and text.startswith('["'):
-        end = text.find('"', 2)
-        if end > 2 and text[end - 1] != "\\":
-            name = text[2:end]
+    name = event_name(text)
     if name is None:
-        name = event_name(text)
-        if name is None:
-            raise PayloadError("frame", "name", "not a [name, payload] array")
+        raise PayloadError("frame", "name", "not a [name, payload] array")
     decoder = _DECODERS.get(name)
     if decoder is None:
         return name, None
     try:
-        # `from_json` inlined: this runs for every frame.
-        return name, decoder.convert(decoder.validate_json(text)[1], received)
+        return name, decoder.from_json(text, received)
     except ValidationError as e:
         where, msg = _field(e)
         raise PayloadError(name, where, msg) from None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from nicegui import app, ui
 
 from wallboard import timebase
+from wallboard.core.clock import _zone
 from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.history import DayHistory, csv_export, queue_row
 from wallboard.vendor.cdr import ai_insights
@@ -67,7 +67,7 @@ def _local_time(utc: float, timezone: str) -> str:
     board, whatever the browser's zone (and a script filling it in after the page
     rendered left it blank).
     """
-    return datetime.fromtimestamp(utc, ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(utc, _zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def register(service: CdrService, gate: Gate) -> None:
