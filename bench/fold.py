@@ -6,7 +6,7 @@ Goal (issue 3): ≥ 50,000 events/s.
 
 Each pass is timed in CPU seconds; the best pass is the figure, as `timeit` advises:
 other processes only ever slow a pass down, and on a shared VM they do (passes of the
-same code ranged 38,000–57,000 events/s here while callgrind counted the same 68,700
+same code ranged 38,000–61,000 events/s here while callgrind counted the same
 instructions per event). The median and every pass are printed too.
 """
 
