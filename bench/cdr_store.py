@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cdr_intake import encode, make_cdr
 from wallboard.store.db import Store
-from wallboard.vendor.cdr import parse_cdr
+from wallboard.voicenter.cdr import parse_cdr
 
 N = 5000
 

@@ -24,9 +24,9 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.integration.vendor_env import NodeServer, ensure_node_modules
-from wallboard.hub import Hub
-from wallboard.vendor.eio3 import Eio3Socket, PacketKind
-from wallboard.vendor.events import parse_frame
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.eio3 import Eio3Socket, PacketKind
+from wallboard.voicenter.events import parse_frame
 
 
 async def _token(http: aiohttp.ClientSession, server: NodeServer) -> str:

@@ -39,9 +39,9 @@ from tests.integration.vendor_env import (
 )
 from wallboard.config import VendorSettings
 from wallboard.core.events import ConnectionChanged, ConnectionState, DomainEvent
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.connector import Connector
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.connector import Connector
 
 VENDOR_PING = (60000, 180000)  # the vendor's EIO3 servers
 SIO4_DEFAULT_PING = (25000, 20000)  # socket.io@4 (engine.io 6) defaults

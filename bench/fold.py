@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stream import generate
 
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 
 def main() -> None:

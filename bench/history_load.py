@@ -23,14 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cdr_intake import make_cdr
-from wallboard import timebase
-from wallboard.cdr_intake import CdrIntake
 from wallboard.config import load_settings
 from wallboard.core.clock import day_bounds
-from wallboard.history_cache import HistoryDays
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.services.history_days import HistoryDays
+from wallboard.services.intake import CdrIntake
 from wallboard.store.db import Store
-from wallboard.vendor.cdr import parse_cdr
+from wallboard.voicenter.cdr import parse_cdr
 
 ZONE = "Asia/Jerusalem"
 

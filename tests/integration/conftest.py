@@ -12,9 +12,9 @@ from tests.integration.vendor_env import NodeServer, ensure_node_modules
 from wallboard.config import VendorSettings
 from wallboard.core.events import ConnectionState
 from wallboard.core.view import state_view
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.connector import Connector
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.connector import Connector
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CDR
-from wallboard.cdr_intake import CdrIntake
 from wallboard.config import load_settings
 from wallboard.core.events import ExtensionRecord, ExtensionsSnapshot
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
+from wallboard.services.intake import CdrIntake
 from wallboard.store.db import Store
 
 pytestmark = pytest.mark.integration
@@ -116,7 +116,7 @@ async def test_today_is_refed_when_agents_become_known(intake):
 
 
 async def test_webhook_cdr_replaces_call_log_row_and_legs_are_separate(intake):
-    from wallboard.vendor.cdr import parse_cdr
+    from wallboard.voicenter.cdr import parse_cdr
 
     body = (CDR / "incoming-queue-answer.json").read_bytes()
     cdr, _ = parse_cdr(body)

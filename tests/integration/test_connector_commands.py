@@ -13,7 +13,7 @@ import pytest
 from tests.integration.conftest import running
 from tests.integration.vendor_env import NodeServer, connected, fast_settings, free_port, wait_for
 from wallboard.commands.replay import replay_all
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 pytestmark = pytest.mark.integration
 

@@ -15,9 +15,9 @@ from tests.integration.conftest import floor_matches, running
 from tests.integration.vendor_env import connected, fast_settings, wait_for
 from wallboard.core.events import ConnectionState, ExtensionChanged
 from wallboard.errors import VendorAuthError
-from wallboard.hub import Hub
-from wallboard.vendor.connector import Connector, _Link
-from wallboard.vendor.eio3 import Eio3Socket, PacketKind
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.connector import Connector, _Link
+from wallboard.voicenter.eio3 import Eio3Socket, PacketKind
 
 pytestmark = pytest.mark.integration
 

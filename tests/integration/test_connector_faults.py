@@ -23,7 +23,7 @@ from tests.integration.vendor_env import (
     wait_for,
 )
 from wallboard.core.events import ConnectionChanged, ConnectionState
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from tests.integration.conftest import running
 from tests.integration.vendor_env import connected, fast_settings, free_port, wait_for
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
-from wallboard.hub import Hub
-from wallboard.vendor.login import login, refresh
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.login import login, refresh
 
 pytestmark = pytest.mark.integration
 

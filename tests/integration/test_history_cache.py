@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import CDR
-from wallboard.cdr_intake import CdrIntake
 from wallboard.config import load_settings
-from wallboard.history import DayHistory, build_history, csv_export
-from wallboard.history_cache import HistoryDays
-from wallboard.hub import Hub
+from wallboard.core.history import DayHistory, build_history, csv_export
+from wallboard.runtime.hub import Hub
+from wallboard.services.history_days import HistoryDays
+from wallboard.services.intake import CdrIntake
 from wallboard.store.db import Store
-from wallboard.vendor.cdr import parse_cdr
+from wallboard.voicenter.cdr import parse_cdr
 
 pytestmark = pytest.mark.integration
 
@@ -189,7 +189,8 @@ async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
 async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, monkeypatch):
     """After a restart the first /history load does not fold 7 days: the service already
     built them in the background."""
-    from wallboard import cdr_service, timebase
+    from wallboard.runtime import timebase
+    from wallboard.services import aftercall as cdr_service
 
     env = {"WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"), "WALLBOARD_CDR_BACKFILL": "false"}
     settings = load_settings(None, env)

@@ -23,9 +23,9 @@ from tests.integration.sim_env import running_simulator
 from wallboard.commands.demo import vendor_settings_for
 from wallboard.config import SimulatorSettings
 from wallboard.core.events import ConnectionState
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.connector import Connector
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.connector import Connector
 
 pytestmark = pytest.mark.integration
 

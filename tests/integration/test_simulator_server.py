@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration.sim_env import running_simulator
 from wallboard.config import SimulatorSettings
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 from wallboard.sim.server import Simulator
 
 pytestmark = pytest.mark.integration

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from wallboard.actions import Actions
-from wallboard.cdr_intake import CdrIntake
 from wallboard.config import SimulatorSettings, load_settings
 from wallboard.core.events import ExtensionRecord, ExtensionsSnapshot
 from wallboard.errors import ActionDenied, VendorApiError
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
+from wallboard.services.actions import Actions
+from wallboard.services.intake import CdrIntake
 from wallboard.sim import rest_api
 from wallboard.sim.model import LOGIN, LUNCH
 from wallboard.sim.server import Simulator
 from wallboard.store.db import Store
-from wallboard.vendor.api import RateLimiter, VendorApi, VendorApiSettings
+from wallboard.voicenter.api import RateLimiter, VendorApi, VendorApiSettings
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from wallboard.config import VendorSettings
 from wallboard.core.events import ConnectionState
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 __all__ = [
     "FaultProxy",

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import realtime
 from wallboard.config import Settings, load_settings
 from wallboard.errors import ConfigError
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 from wallboard.web.auth import Access, hash_password, verify_password
 from wallboard.web.boards import Membership, board_specs, mask_number
 from wallboard.web.i18n import metric_texts, status_names

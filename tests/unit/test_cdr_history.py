@@ -6,17 +6,18 @@ import json
 from datetime import UTC, datetime
 
 from tests.conftest import CDR
+from wallboard.core.calls import Cdr, to_call_completed
 from wallboard.core.events import (
     ExtensionRecord,
     ExtensionsSnapshot,
 )
+from wallboard.core.history import build_history, csv_export
 from wallboard.core.kpis import average_speed_of_answer, service_level
 from wallboard.core.models import FoldSettings
-from wallboard.history import build_history, csv_export
-from wallboard.hub import Hub
+from wallboard.core.worklist import build_worklist, normalize_number, time_to_callback
+from wallboard.runtime.hub import Hub
 from wallboard.store.db import CallbackRow
-from wallboard.vendor.cdr import Cdr, parse_cdr, to_call_completed
-from wallboard.worklist import build_worklist, normalize_number, time_to_callback
+from wallboard.voicenter.cdr import parse_cdr
 
 BASE = json.loads((CDR / "incoming-queue-answer.json").read_text())
 OUT = json.loads((CDR / "outgoing-answer.json").read_text())

@@ -10,16 +10,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.conftest import CDR
+from wallboard.core.calls import ai_insights, cdr_utc, to_call_completed
 from wallboard.core.events import CallDirection, QueueReason
 from wallboard.errors import PayloadError
-from wallboard.vendor.cdr import (
-    Encoding,
-    ack_body,
-    ai_insights,
-    cdr_utc,
-    parse_cdr,
-    to_call_completed,
-)
+from wallboard.voicenter.cdr import Encoding, ack_body, parse_cdr
 
 JSON_OUT = (CDR / "outgoing-answer.json").read_bytes()
 FORM_OUT = (CDR / "outgoing-answer.form.txt").read_bytes()
@@ -195,7 +189,7 @@ def test_ai_insights():
 
 
 def test_time_rule_auto_reads_the_id_wall_clock():
-    from wallboard.vendor.cdr import TimeRule
+    from wallboard.core.calls import TimeRule
 
     rule = TimeRule("Asia/Jerusalem", "auto")
     fixture, _ = parse_cdr(JSON_QUEUE)  # id 20200721121327…, time = that wall clock as epoch

@@ -13,12 +13,11 @@ from tests.conftest import realtime
 from wallboard.commands.replay import frames, replay_all
 from wallboard.config import load_settings
 from wallboard.errors import ConfigError, VendorAuthError
-from wallboard.hub import Hub
-from wallboard.recording import RecordedFrame
-from wallboard.vendor.connector import Backoff
-from wallboard.vendor.eio3 import _event_frame, socket_url
-from wallboard.vendor.login import _legacy_session, _monitor_servers, redact
-from wallboard.vendor.recorder import Recorder
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.connector import Backoff
+from wallboard.voicenter.eio3 import _event_frame, socket_url
+from wallboard.voicenter.login import _legacy_session, _monitor_servers, redact
+from wallboard.voicenter.recording import RecordedFrame, Recorder
 
 
 def test_backoff_grows_is_jittered_and_capped() -> None:

@@ -13,7 +13,7 @@ from tests.conftest import REALTIME
 from wallboard.core.kpis import abandon_rate, service_level
 from wallboard.core.models import RESOLVED
 from wallboard.core.view import state_view
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 BASE = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(REALTIME.glob("*.json"))]
 CALL_IDS = ["A", "B", "C", "D"]

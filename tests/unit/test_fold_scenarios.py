@@ -17,7 +17,7 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import AgentState, FoldSettings, State
 from wallboard.core.view import state_view
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 Frame = list[Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wallboard.core.events import ConnectionChanged, ConnectionState, LinkAlive
 from wallboard.core.health import stale_since
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 
 def test_quiet_but_alive_link_is_not_stale():

@@ -49,8 +49,8 @@ def test_a_key_has_one_meaning():
 def test_every_key_the_pages_use_is_in_the_table():
     # `t` shows an unknown key as itself, so a typo would reach the screen unnoticed.
     known = set(i18n._STRINGS) | set(i18n._PAGE_STRINGS)
-    used = {f.name: _keys_used(f) for f in sorted(WEB.glob("*.py"))}
-    assert used["history.py"] and used["worklist.py"] and used["pages.py"]
+    used = {f.relative_to(WEB).as_posix(): _keys_used(f) for f in sorted(WEB.rglob("*.py"))}
+    assert used["pages/history.py"] and used["pages/worklist.py"] and used["pages.py"]
     missing = {name: keys - known for name, keys in used.items() if keys - known}
     assert missing == {}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import REALTIME, realtime
 from wallboard.cli import main
-from wallboard.recording import RecordedFrame, encode_line, read_recording
+from wallboard.voicenter.recording import RecordedFrame, encode_line, read_recording
 
 
 def test_recording_lines_round_trip_with_exact_frame_text(tmp_path):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from wallboard.errors import ConfigError
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import bundled_names, load_scenario, parse_scenario
 

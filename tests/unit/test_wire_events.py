@@ -18,7 +18,7 @@ from wallboard.core.events import (
     QueuesSnapshot,
 )
 from wallboard.errors import PayloadError
-from wallboard.vendor.events import KNOWN_EVENTS, event_name, parse_event, parse_frame
+from wallboard.voicenter.events import KNOWN_EVENTS, event_name, parse_event, parse_frame
 
 
 @pytest.mark.parametrize("path", sorted(REALTIME.glob("*.json")), ids=lambda p: p.name)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from wallboard.config import load_settings
-from wallboard.hub import Hub
+from wallboard.runtime.hub import Hub
 
 __all__ = ["add_parser", "run"]
 

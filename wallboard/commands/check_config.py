@@ -19,10 +19,10 @@ import aiohttp
 from wallboard.config import Settings, load_settings
 from wallboard.core.events import ExtensionsSnapshot, LoggedIn, QueuesSnapshot
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError, WallboardError
-from wallboard.hub import Hub
-from wallboard.vendor.connector import Connector, _Link
-from wallboard.vendor.eio3 import PacketKind
-from wallboard.vendor.login import check_credentials, login, redact, settings_secrets
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.connector import Connector, _Link
+from wallboard.voicenter.eio3 import PacketKind
+from wallboard.voicenter.login import check_credentials, login, redact, settings_secrets
 
 __all__ = ["add_parser", "check", "run"]
 

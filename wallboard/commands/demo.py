@@ -68,11 +68,11 @@ def demo_teams(model: CallCentre) -> dict[str, TeamSettings]:
 
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
-    from wallboard import cdr_service
-    from wallboard.hub import Hub
+    from wallboard.runtime.hub import Hub
+    from wallboard.runtime.tasks import TaskOwner
+    from wallboard.services import aftercall as cdr_service
     from wallboard.sim.server import Simulator
-    from wallboard.tasks import TaskOwner
-    from wallboard.vendor.connector import Connector  # the real connector, no shortcut
+    from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
     from wallboard.web.app import serve
 
     settings = load_settings(args.config)

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from wallboard import timebase
 from wallboard.config import Settings, load_settings
 from wallboard.core.events import ConnectionChanged, ConnectionState
 from wallboard.core.view import state_view
 from wallboard.errors import PayloadError
-from wallboard.hub import Hub
-from wallboard.recording import RecordedFrame, read_recording
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.voicenter.recording import RecordedFrame, read_recording
 
 __all__ = ["add_parser", "run"]
 
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wallboard replay: {args.file}: no such file", file=sys.stderr)
         return 2
     if args.serve:
-        from wallboard.tasks import TaskOwner
+        from wallboard.runtime.tasks import TaskOwner
         from wallboard.web.app import serve
 
         owner = TaskOwner("replay")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from wallboard.config import load_settings
 from wallboard.errors import ConfigError
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.connector import Connector
-from wallboard.vendor.login import check_credentials
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.connector import Connector
+from wallboard.voicenter.login import check_credentials
 
 __all__ = ["add_parser", "run"]
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from wallboard.tasks import TaskOwner
+from wallboard.runtime.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator, TokenGrant

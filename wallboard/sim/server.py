@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from wallboard import timebase
 from wallboard.config import SimulatorSettings
 from wallboard.errors import ConfigError
+from wallboard.runtime import timebase
+from wallboard.runtime.tasks import TaskOwner
 from wallboard.sim import control, eio3_server, login_api, rest_api
 from wallboard.sim.cdr_poster import CdrPoster
 from wallboard.sim.eio3_server import Session
 from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import Scenario, load_scenario
-from wallboard.tasks import TaskOwner
 
 __all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config", "start_time"]
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from wallboard.core.calls import Cdr
+from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreError
-from wallboard.vendor.cdr import Cdr
 
 __all__ = ["AuditRow", "CallbackRow", "CdrRow", "Store", "Stored"]
 
@@ -95,19 +96,6 @@ class Stored:
 
     new: bool
     replaced_time: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CallbackRow:
-    """One press of "call back" on the worklist."""
-
-    call_id: str
-    number: str
-    actor: str
-    from_extension: int
-    at: float
-    ok: bool
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)

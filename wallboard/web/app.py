@@ -12,17 +12,18 @@ from fastapi.responses import JSONResponse
 from nicegui import app, ui
 from pydantic import SecretStr
 
-from wallboard import cdr_service, timebase
 from wallboard.config import Settings
 from wallboard.core.health import stale_since
 from wallboard.core.view import state_view
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.services import aftercall as cdr_service
 from wallboard.web.auth import Access
-from wallboard.web.board import STATIC, broadcast
+from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import StatusActions, register_pages
+from wallboard.web.pages.worklist import publish_callback_figures
 from wallboard.web.publisher import Publisher
-from wallboard.web.worklist import publish_callback_figures
 
 __all__ = ["STATIC", "health", "register", "serve"]
 

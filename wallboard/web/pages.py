@@ -11,15 +11,15 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from wallboard import timebase
 from wallboard.config import Settings
 from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.view import agent_numbers, queue_numbers
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
 from wallboard.web.auth import Access
-from wallboard.web.board import Board, board_head
 from wallboard.web.boards import BoardSpec
 from wallboard.web.boards import thresholds_json as _thresholds
+from wallboard.web.components.board.board import Board, board_head
 from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings, t
 from wallboard.web.publisher import Publisher
 
@@ -32,7 +32,7 @@ _SINCE_KEY = "since"
 
 
 class StatusActions(Protocol):
-    """Supervisor actions (wallboard.actions.Actions) as far as these pages use them."""
+    """Supervisor actions (wallboard.services.actions.Actions) as far as these pages use them."""
 
     async def set_status(self, actor: str, extension: int, status_code: int) -> None: ...
 

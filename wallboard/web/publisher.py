@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from wallboard import timebase
 from wallboard.config import Settings
 from wallboard.core.events import DomainEvent
 from wallboard.core.health import last_proof_of_life
 from wallboard.core.models import Changes
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
 from wallboard.web.boards import BoardSpec, Membership, agent_json, board_specs, queue_json
 
 __all__ = ["BoardSink", "Publisher"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 
-from wallboard import timebase
 from wallboard.errors import ActionDenied, WallboardError
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
 from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
-from wallboard.vendor.api import VendorApi
+from wallboard.voicenter.api import VendorApi
 
 __all__ = ["Actions"]
 

@@ -15,7 +15,7 @@ from wallboard.core.events import DomainEvent, ExtensionChanged, QueueChanged
 from wallboard.core.fold import apply, apply_into
 from wallboard.core.models import Changes, FoldSettings, State
 from wallboard.errors import PayloadError
-from wallboard.vendor.events import parse_event, parse_frame
+from wallboard.voicenter.events import parse_event, parse_frame
 
 __all__ = ["Hub"]
 

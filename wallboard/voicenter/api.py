@@ -22,8 +22,8 @@ from typing import Any
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from wallboard.core.calls import Cdr
 from wallboard.errors import VendorApiError, VendorConnectionError
-from wallboard.vendor.cdr import Cdr
 
 __all__ = [
     "CALL_LOG_FIELDS",

@@ -1,4 +1,4 @@
-"""The board element: one Vue component (wallboard/static/board.js) per tab, patched by deltas.
+"""The board element: one Vue component (board.js beside this file) per tab, patched by deltas.
 
 Deltas go to a socket.io room per board (every tab showing the board has joined it), so
 one message is encoded per board and tick however many tabs watch; a snapshot goes to
@@ -22,7 +22,7 @@ __all__ = ["STATIC", "Board", "board_head", "broadcast"]
 # The board's JavaScript and CSS ship inside the package (package-data), so a plain
 # `pip install .` serves them too. NiceGUI registers no component, silently, when the
 # path matches no file: `tests/unit/test_static.py` holds it to an existing one.
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parent
 
 
 def _room(board: str) -> str:

@@ -11,14 +11,26 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from wallboard.core.calls import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 from wallboard.core.events import CallDirection, QueueReason
 from wallboard.core.kpis import time_to_callback as kpi_time_to_callback
-from wallboard.store.db import CallbackRow
-from wallboard.vendor.cdr import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 
-__all__ = ["WorkItem", "build_worklist", "normalize_number", "time_to_callback"]
+__all__ = ["CallbackRow", "WorkItem", "build_worklist", "normalize_number", "time_to_callback"]
 
 _NON_DIGITS = re.compile(r"\D")
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRow:
+    """One press of "call back" on the worklist."""
+
+    call_id: str
+    number: str
+    actor: str
+    from_extension: int
+    at: float
+    ok: bool
+    detail: str
 
 
 def normalize_number(number: str, country_prefix: str = "972") -> str:

@@ -10,16 +10,16 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from nicegui import app, ui
 
-from wallboard import timebase
+from wallboard.core.calls import ai_insights
 from wallboard.core.clock import _zone
+from wallboard.core.history import DayHistory, csv_export, queue_row
 from wallboard.core.kpis import METRICS, QueueTally
-from wallboard.history import DayHistory, csv_export, queue_row
-from wallboard.vendor.cdr import ai_insights
+from wallboard.runtime import timebase
 from wallboard.web import i18n
 from wallboard.web.i18n import Lang
 
 if TYPE_CHECKING:
-    from wallboard.cdr_service import CdrService
+    from wallboard.services.aftercall import CdrService
     from wallboard.web.pages import Gate
 
 __all__ = ["register"]

@@ -35,7 +35,7 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 
 from wallboard.errors import VendorAuthError, VendorConnectionError
-from wallboard.tasks import TaskOwner
+from wallboard.runtime.tasks import TaskOwner
 
 __all__ = [
     "Eio3Socket",

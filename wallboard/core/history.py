@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
 from wallboard.core.clock import _zone, day_bounds
 from wallboard.core.events import QueueReason
 from wallboard.core.kpis import (
@@ -28,7 +29,6 @@ from wallboard.core.kpis import (
     service_level,
 )
 from wallboard.core.models import FoldSettings
-from wallboard.vendor.cdr import Cdr, TimeRule, ai_insights, to_call_completed
 
 __all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row"]
 

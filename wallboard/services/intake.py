@@ -18,23 +18,16 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
-from wallboard import timebase
 from wallboard.config import CdrSettings, Settings
+from wallboard.core.calls import Cdr, TimeRule, to_call_completed
 from wallboard.core.clock import _zone, day_bounds
 from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
 from wallboard.errors import PayloadError, StoreError, WallboardError
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
 from wallboard.store.db import CdrRow, Store, Stored
-from wallboard.vendor.api import VendorApi
-from wallboard.vendor.cdr import (
-    Cdr,
-    Encoding,
-    TimeRule,
-    ack_body,
-    detect_encoding,
-    parse_cdr,
-    to_call_completed,
-)
+from wallboard.voicenter.api import VendorApi
+from wallboard.voicenter.cdr import Encoding, ack_body, detect_encoding, parse_cdr
 
 __all__ = ["CdrIntake", "IntakeStats", "register"]
 

@@ -7,17 +7,17 @@ import dataclasses
 import logging
 import time
 
-from wallboard import timebase
-from wallboard.actions import Actions
-from wallboard.cdr_intake import CdrIntake
-from wallboard.cdr_intake import register as register_webhook
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.errors import WallboardError
-from wallboard.history_cache import HistoryDays
-from wallboard.hub import Hub
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.services.actions import Actions
+from wallboard.services.history_days import HistoryDays
+from wallboard.services.intake import CdrIntake
+from wallboard.services.intake import register as register_webhook
 from wallboard.store.db import Store
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.api import VendorApi, VendorApiSettings
+from wallboard.voicenter.api import VendorApi, VendorApiSettings
 from wallboard.web.pages import Gate
 
 __all__ = ["CdrService", "create", "for_simulator", "install", "point_at_simulator"]
@@ -174,7 +174,7 @@ def install(service: CdrService, gate: Gate) -> None:
     """
     from nicegui import app
 
-    from wallboard.web import history, worklist
+    from wallboard.web.pages import history, worklist
 
     register_webhook(service.intake)
     history.register(service, gate)

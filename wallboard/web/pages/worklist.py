@@ -10,14 +10,14 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from wallboard import timebase
+from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
 from wallboard.errors import WallboardError
+from wallboard.runtime import timebase
 from wallboard.web import i18n
 from wallboard.web.i18n import Lang
-from wallboard.worklist import WorkItem, build_worklist, time_to_callback
 
 if TYPE_CHECKING:
-    from wallboard.cdr_service import CdrService
+    from wallboard.services.aftercall import CdrService
     from wallboard.web.pages import Gate
 
 __all__ = ["publish_callback_figures", "register", "worklist_items"]

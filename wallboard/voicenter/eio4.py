@@ -22,7 +22,7 @@ import aiohttp
 import socketio
 
 from wallboard.errors import VendorAuthError, VendorConnectionError
-from wallboard.vendor.eio3 import Packet, PacketKind, ProtocolMismatch
+from wallboard.voicenter.eio3 import Packet, PacketKind, ProtocolMismatch
 
 __all__ = ["Eio4Socket", "frame_text"]
 

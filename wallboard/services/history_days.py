@@ -20,9 +20,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from wallboard.cdr_intake import CdrIntake
 from wallboard.core.clock import DayBounds, day_bounds
-from wallboard.history import DayHistory, build_history, compact
+from wallboard.core.history import DayHistory, build_history, compact
+from wallboard.services.intake import CdrIntake
 
 __all__ = ["HistoryDays"]
 

@@ -31,7 +31,6 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from wallboard import timebase
 from wallboard.config import VendorSettings
 from wallboard.core.events import (
     ConfigChanged,
@@ -46,12 +45,13 @@ from wallboard.core.events import (
     ServerClosing,
 )
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
-from wallboard.hub import Hub
-from wallboard.tasks import TaskOwner
-from wallboard.vendor.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
-from wallboard.vendor.eio4 import Eio4Socket, frame_text
-from wallboard.vendor.login import Session, login, redact, refresh, settings_secrets
-from wallboard.vendor.recorder import Recorder
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
+from wallboard.voicenter.eio4 import Eio4Socket, frame_text
+from wallboard.voicenter.login import Session, login, redact, refresh, settings_secrets
+from wallboard.voicenter.recording import Recorder
 
 __all__ = ["Backoff", "Connector", "RealtimeSocket"]
 
