@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["DayBounds", "ServerClock", "day_bounds", "detect_shift"]
+__all__ = ["DayBounds", "ServerClock", "day_bounds", "detect_shift", "zone"]
 
 # Re-anchor the clock backwards only when our estimate runs this far ahead of the server:
 # smaller differences are the 1 s resolution of `servertime`, not a real disagreement.
@@ -89,13 +89,15 @@ class DayBounds:
 
 
 @lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """The time zone called `name`, cached: a lookup reads tzdata files, and every day
+    boundary and displayed time asks for the same one or two zones."""
     return ZoneInfo(name)
 
 
 def day_bounds(utc: float, timezone: str, reset_at: time) -> DayBounds:
     """The day containing `utc`, where a day starts at `reset_at` local time in `timezone`."""
-    tz = _zone(timezone)
+    tz = zone(timezone)
     local = datetime.fromtimestamp(utc, tz)
     start_local = datetime.combine(local.date(), reset_at, tzinfo=tz)
     if start_local > local:

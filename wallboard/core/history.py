@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
-from wallboard.core.clock import _zone, day_bounds
+from wallboard.core.clock import day_bounds, zone
 from wallboard.core.events import QueueReason
 from wallboard.core.kpis import (
     AgentTally,
@@ -68,7 +68,7 @@ def build_history(
 ) -> dict[str, DayHistory]:
     """Tally CDRs into days (keyed by local date of the day's start), oldest first."""
     days: dict[str, DayHistory] = {}
-    tz = _zone(settings.timezone)
+    tz = zone(settings.timezone)
     for cdr in cdrs:
         ev = to_call_completed(cdr, None, rule)
         bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)

@@ -34,7 +34,7 @@ class HistoryDays:
         self.intake = intake
         self.days = days
         self._fold = intake.settings.fold_settings()
-        self._zone = intake.settings.day.timezone
+        self.zone = intake.settings.day.timezone
         self._reset = intake.settings.day.reset_at
         # Closed day → its figures (None: it has no CDRs). Only days the page shows.
         self._closed: dict[str, DayHistory | None] = {}
@@ -47,16 +47,16 @@ class HistoryDays:
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` (true UTC) was stored: that day is built again."""
-        key = day_bounds(utc, self._zone, self._reset).key
+        key = day_bounds(utc, self.zone, self._reset).key
         self._changes += 1
         self._changed[key] = self._changes
         self._closed.pop(key, None)
 
     def window(self, now: float) -> list[DayBounds]:
         """The days shown at `now`, oldest first, today last (DST-long/short days as they are)."""
-        out = [day_bounds(now, self._zone, self._reset)]
+        out = [day_bounds(now, self.zone, self._reset)]
         while len(out) < self.days:
-            out.append(day_bounds(out[-1].start - 1, self._zone, self._reset))
+            out.append(day_bounds(out[-1].start - 1, self.zone, self._reset))
         return out[::-1]
 
     async def load(self, now: float) -> tuple[dict[str, DayHistory], str]:

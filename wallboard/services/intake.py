@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from wallboard.config import CdrSettings, Settings
 from wallboard.core.calls import Cdr, TimeRule, to_call_completed
-from wallboard.core.clock import _zone, day_bounds
+from wallboard.core.clock import day_bounds, zone
 from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
 from wallboard.errors import PayloadError, StoreError, WallboardError
 from wallboard.runtime import timebase
@@ -177,7 +177,7 @@ class CdrIntake:
         change inside the range. Narrower than a whole day each side: reading today must
         not parse most of yesterday (the history's cache relies on it).
         """
-        tz = _zone(self.rule.zone)
+        tz = zone(self.rule.zone)
         offsets = []
         for x in (start, end):
             off = datetime.fromtimestamp(x, tz).utcoffset()

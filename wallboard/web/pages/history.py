@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from nicegui import app, ui
 
 from wallboard.core.calls import ai_insights
-from wallboard.core.clock import _zone
+from wallboard.core.clock import zone
 from wallboard.core.history import DayHistory, csv_export, queue_row
 from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.runtime import timebase
@@ -67,7 +67,7 @@ def _local_time(utc: float, timezone: str) -> str:
     board, whatever the browser's zone (and a script filling it in after the page
     rendered left it blank).
     """
-    return datetime.fromtimestamp(utc, _zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(utc, zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def register(service: CdrService, gate: Gate) -> None:
