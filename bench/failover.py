@@ -5,9 +5,9 @@ second server. Each scenario breaks the first link and measures, from the moment
 fault: detection (the board leaves CONNECTED) and failover (CONNECTED to the second server,
 fresh snapshots in). Two servers, one after the other:
 
-* EIO3: socket.io@2 with the vendor's pingInterval 60 s / pingTimeout 180 s (PROTOCOL.md
-  §2); our client pings on its own, shorter timers.
-* EIO4: socket.io@4 with its own defaults (pingInterval 25 s / pingTimeout 20 s; PROTOCOL.md
+* EIO3: socket.io@2 with the vendor's pingInterval 60 s / pingTimeout 180 s (docs/voicenter.md,
+  "The socket"); our client pings on its own, shorter timers.
+* EIO4: socket.io@4 with its own defaults (pingInterval 25 s / pingTimeout 20 s; the vendor
   gives no EIO4 figures). The server pings; python-engineio gives up after pingInterval +
   pingTimeout without a packet. The fault comes right after the snapshots, 25 s before the
   server's first ping, so this measures the worst case. `protocol = "auto"`, so each server

@@ -2,7 +2,7 @@
 
 Usage: python bench/fold.py [--events 1000000] [--agents 2000] [--queues 200]
 Prints events/s for parse (validate from text) + fold, the way the connector feeds them.
-Goal (issue 3): ≥ 50,000 events/s.
+Goal: ≥ 50,000 events/s.
 
 Each pass is timed in CPU seconds; the best pass is the figure, as `timeit` advises:
 other processes only ever slow a pass down, and on a shared VM they do (passes of the

@@ -52,7 +52,7 @@ class _Section(BaseModel):
 
 
 class VendorSettings(_Section):
-    """How to reach the vendor's realtime service (PROTOCOL.md §1–3)."""
+    """How to reach the vendor's realtime service (docs/voicenter.md: Login, The socket)."""
 
     login_type: Literal["user", "account", "token"] = "account"
     login_api: Literal["legacy", "identity"] = "legacy"
@@ -257,7 +257,7 @@ def _comma_list(v: object) -> object:
 
 
 class CdrSettings(_Section):
-    """The vendor's CDR webhook (PROTOCOL.md §6)."""
+    """The vendor's CDR webhook (docs/voicenter.md, "CDR notification")."""
 
     enabled: bool = True
     path: str = "/vendor/cdr"

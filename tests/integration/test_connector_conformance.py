@@ -53,7 +53,7 @@ async def test_both_extension_event_shapes_arrive_once(make_server, version: int
         await wait_for(lambda: len(seen) >= 3)
         assert [e.reason for e in seen] == ["NEWCALL", "userStatusUpdate", "NEWCALL"]
         assert list(hub.state.agents[102].calls) == ["call-a"]
-    # never doubled (the extra `40` trap of PROTOCOL.md §2)
+    # never doubled (the extra `40` trap of docs/voicenter.md, "The socket")
     assert len(seen) == 3
 
 

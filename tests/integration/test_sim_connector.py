@@ -1,6 +1,6 @@
 """The simulator and the real connector: the wallboard's fold agrees with the simulator.
 
-The agreement test of issue 5: a simulated hour at high speed, through the login API and
+The agreement test: a simulated hour at high speed, through the login API and
 the EIO3 socket exactly as against the vendor; then the folded state and today's numbers
 must equal the simulator's own truth. Also `wallboard demo` as a person starts it.
 """
