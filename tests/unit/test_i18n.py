@@ -50,7 +50,8 @@ def test_every_key_the_pages_use_is_in_the_table():
     # `t` shows an unknown key as itself, so a typo would reach the screen unnoticed.
     known = set(i18n._STRINGS) | set(i18n._PAGE_STRINGS)
     used = {f.relative_to(WEB).as_posix(): _keys_used(f) for f in sorted(WEB.rglob("*.py"))}
-    assert used["pages/history.py"] and used["pages/worklist.py"] and used["pages.py"]
+    pages = [f"pages/{p}.py" for p in ("board", "agent", "queue", "kiosk", "login", "call")]
+    assert all(used[p] for p in ["pages/history.py", "pages/worklist.py", *pages])
     missing = {name: keys - known for name, keys in used.items() if keys - known}
     assert missing == {}
 
@@ -86,7 +87,7 @@ SAME_IN_BOTH = {"CSV"}
 
 
 def test_history_and_call_pages_write_no_english_of_their_own():
-    # `/history` and `/call/<id>` (history.py) and `/worklist`: every word via `t`.
-    for name in ("history.py", "worklist.py"):
+    # `/history`, `/call/<id>` and `/worklist`: every word via `t`.
+    for name in ("pages/history.py", "pages/call.py", "pages/worklist.py"):
         found = [(n, s) for n, s in _english_literals(WEB / name) if s not in SAME_IN_BOTH]
         assert found == [], name

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from wallboard.config import load_settings
-from wallboard.runtime.hub import Hub
 
 __all__ = ["add_parser", "run"]
 
@@ -21,8 +20,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
-    from wallboard.web.app import serve
+    from wallboard.app import serve
 
-    settings = load_settings(args.config)
-    serve(Hub(settings.fold_settings()), settings)
+    serve(load_settings(args.config))  # no feed: the live board stays empty
     return 0

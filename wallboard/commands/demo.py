@@ -68,12 +68,9 @@ def demo_teams(model: CallCentre) -> dict[str, TeamSettings]:
 
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
-    from wallboard.runtime.hub import Hub
-    from wallboard.runtime.tasks import TaskOwner
-    from wallboard.services import aftercall as cdr_service
+    from wallboard.app import serve_demo
+    from wallboard.services.aftercall import for_simulator
     from wallboard.sim.server import Simulator
-    from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
-    from wallboard.web.app import serve
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
@@ -83,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if "language" not in settings.simulator.model_fields_set:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
-    settings, sim_settings = cdr_service.for_simulator(settings, sim_settings)
-    hub = Hub(settings.fold_settings())
+    settings, sim_settings = for_simulator(settings, sim_settings)
     sim = Simulator(sim_settings)
     quiet = sim.model.curve(sim.model.now) < _QUIET
     if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
@@ -95,28 +91,10 @@ def run(args: argparse.Namespace) -> int:
         sim = Simulator(sim_settings)
     if not settings.teams:
         settings = settings.model_copy(update={"teams": demo_teams(sim.model)})
-    owner = TaskOwner("demo")
+    login = (sim_settings.username, sim_settings.password.get_secret_value())
 
-    async def start() -> None:
-        """Start the simulator, then the connector pointed at it."""
-        url = await sim.start()
-        vendor = vendor_settings_for(
-            url, sim_settings.username, sim_settings.password.get_secret_value()
-        )
-        owner.start("connector", Connector(vendor, hub).run())
-        cdr_service.point_at_simulator(url, sim_settings)  # Click2Call, Call Log → simulator
-        web = settings.web
-        print(
-            f"wallboard demo: open http://{web.host}:{web.port}/  "
-            f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
-            f"×{sim_settings.speed}; simulator at {url})",
-            flush=True,
-        )
+    def vendor_for(url: str) -> VendorSettings:
+        return vendor_settings_for(url, *login)
 
-    async def stop() -> None:
-        """Stop the connector, then the simulator."""
-        await owner.close()
-        await sim.stop()
-
-    serve(hub, settings, on_startup=start, on_shutdown=stop)
+    serve_demo(settings, sim, sim_settings, vendor_for)
     return 0

@@ -7,8 +7,9 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 from wallboard.config import Settings, load_settings
 from wallboard.core.events import ConnectionChanged, ConnectionState
@@ -138,24 +139,20 @@ async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings: Settings = load_settings(args.config)
-    hub = Hub(settings.fold_settings())
     if not args.file.exists():
         print(f"wallboard replay: {args.file}: no such file", file=sys.stderr)
         return 2
     if args.serve:
-        from wallboard.runtime.tasks import TaskOwner
-        from wallboard.web.app import serve
+        from wallboard.app import serve
 
-        owner = TaskOwner("replay")
-
-        async def start() -> None:
+        def feed(served: Hub) -> Coroutine[Any, Any, None]:
             if args.follow:
-                owner.start("feed", replay_follow(hub, args.file))
-            else:
-                owner.start("feed", replay_paced(hub, args.file, args.speed or 1.0, args.loop))
+                return replay_follow(served, args.file)
+            return replay_paced(served, args.file, args.speed or 1.0, args.loop)
 
-        serve(hub, settings, on_startup=start, on_shutdown=owner.close)
+        serve(settings, feed)
         return 0
+    hub = Hub(settings.fold_settings())
     if args.speed is not None:
         asyncio.run(replay_paced(hub, args.file, args.speed, args.loop))
         now = timebase.now()

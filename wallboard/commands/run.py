@@ -7,9 +7,6 @@ from pathlib import Path
 
 from wallboard.config import load_settings
 from wallboard.errors import ConfigError
-from wallboard.runtime.hub import Hub
-from wallboard.runtime.tasks import TaskOwner
-from wallboard.voicenter.connector import Connector
 from wallboard.voicenter.login import check_credentials
 
 __all__ = ["add_parser", "run"]
@@ -28,13 +25,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as e:
         where = str(args.config) if args.config else "(defaults + environment)"
         raise ConfigError(where, e.key, e.problem) from None
-    hub = Hub(settings.fold_settings())
-    owner = TaskOwner("run")
+    from wallboard.app import serve_live
 
-    async def start() -> None:
-        owner.start("connector", Connector(settings.vendor, hub).run())
-
-    from wallboard.web.app import serve
-
-    serve(hub, settings, on_startup=start, on_shutdown=owner.close)
+    serve_live(settings)
     return 0

@@ -1,4 +1,4 @@
-"""Wires CDR intake, store, vendor REST client, actions and their pages into the web app."""
+"""The after-call service: CDR intake, store, history days, worklist, vendor REST client."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import asyncio
 import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 
 from wallboard.config import Settings, SimulatorSettings
+from wallboard.core.calls import Cdr
+from wallboard.core.history import DayHistory
+from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -15,12 +19,17 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
-from wallboard.services.intake import register as register_webhook
 from wallboard.store.db import Store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
-from wallboard.web.pages import Gate
 
-__all__ = ["CdrService", "create", "for_simulator", "install", "point_at_simulator"]
+__all__ = [
+    "CallRecord",
+    "CdrService",
+    "api_settings",
+    "create",
+    "for_simulator",
+    "make_actions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +53,17 @@ def api_settings(settings: Settings) -> VendorApiSettings:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One stored call as the call page shows it."""
+
+    cdr: Cdr
+    source: str  # "webhook" or "calllog": where the stored row came from
+    started: float  # true UTC (the CDR's own `time` may be local wall clock)
+
+
 class CdrService:
-    """Everything after-call: webhook, store, backfill, actions; started with the app."""
+    """Everything after-call: webhook intake, store, backfill, history, worklist."""
 
     def __init__(self, settings: Settings, hub: Hub) -> None:
         self.settings = settings
@@ -55,14 +73,6 @@ class CdrService:
         # /history's days: closed ones kept in memory until a CDR for them is stored.
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
-        self.actions = Actions(
-            self.api,
-            self.store,
-            hub,
-            allowed_actors=settings.api.allowed_actors,
-            status_codes=settings.statuses.names.keys(),
-            record_calls=settings.api.record_callbacks,
-        )
         self.tasks = TaskOwner("cdr")
 
     async def start(self) -> None:
@@ -111,6 +121,63 @@ class CdrService:
         await self.api.close()
         self.store.close()
 
+    # ------------------------------------------------------------ what the pages read
+
+    async def days(self) -> tuple[dict[str, DayHistory], str]:
+        """The history's days and today's key (today folded again, closed days kept)."""
+        return await self.history.load(timebase.now())
+
+    async def call(self, call_id: str) -> CallRecord | None:
+        """One stored call by its `ivruniqueid`, or None."""
+        found = await self.store.cdr(call_id)
+        if found is None:
+            return None
+        row, _raw = found
+        return CallRecord(row.cdr, row.source, self.intake.rule.utc(row.cdr))
+
+    async def worklist(self) -> list[WorkItem]:
+        """Today's abandoned callers and the callbacks made to them, from the store."""
+        start, _ = self.intake.today_bounds()
+        rows = await self.intake.today_rows()
+        callbacks = await self.store.callbacks_since(start)
+        return build_worklist((r.cdr for r in rows), callbacks, self.intake.rule)
+
+    async def callback_figures(self) -> dict[str, int | None]:
+        """Today's open callbacks and average time to callback (whole seconds), for boards."""
+        items = await self.worklist()
+        ttc = time_to_callback(items)
+        return {
+            "open": sum(1 for i in items if not i.closed),
+            "ttc": None if ttc is None else round(ttc),
+        }
+
+    def point_at_simulator(self, base_url: str, sim: SimulatorSettings) -> None:
+        """Once the simulator runs: send the REST calls (Click2Call, Call Log) to it."""
+        urls = _api_urls(base_url)
+        self.api.settings = dataclasses.replace(
+            self.api.settings,
+            code=sim.api_code,
+            call_log_url=urls["call_log_url"],
+            click2call_url=urls["click2call_url"],
+            login_logout_url=urls["login_logout_url"],
+            extensions_url=urls["extensions_url"],
+            extensions_calls_url=urls["extensions_calls_url"],
+            queues_callers_url=urls["queues_callers_url"],
+        )
+
+
+def make_actions(service: CdrService) -> Actions:
+    """The supervisor actions, on the service's REST client and store (audit, callbacks)."""
+    s = service.settings
+    return Actions(
+        service.api,
+        service.store,
+        service.hub,
+        allowed_actors=s.api.allowed_actors,
+        status_codes=s.statuses.names.keys(),
+        record_calls=s.api.record_callbacks,
+    )
+
 
 def _api_urls(base: str) -> dict[str, str]:
     return {
@@ -132,31 +199,11 @@ def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings,
     host = "127.0.0.1" if settings.web.host in ("0.0.0.0", "::") else settings.web.host
     sim = sim.model_copy(update={"cdr_url": f"http://{host}:{settings.web.port}{path}"})
     if sim.port == 0:
-        return settings, sim  # its address is known once it runs: `point_at_simulator`
+        return settings, sim  # its address is known once it runs: `CdrService.point_at_simulator`
     api = settings.api.model_copy(
         update={"code": sim.api_code, **_api_urls(f"http://{sim.host}:{sim.port}")}
     )
     return settings.model_copy(update={"api": api}), sim
-
-
-def point_at_simulator(base_url: str, sim: SimulatorSettings) -> None:
-    """Once the simulator runs: send the running service's REST calls to it."""
-    from nicegui import app
-
-    service: CdrService | None = getattr(app.state, "cdr_service", None)
-    if service is None:
-        return
-    urls = _api_urls(base_url)
-    service.api.settings = dataclasses.replace(
-        service.api.settings,
-        code=sim.api_code,
-        call_log_url=urls["call_log_url"],
-        click2call_url=urls["click2call_url"],
-        login_logout_url=urls["login_logout_url"],
-        extensions_url=urls["extensions_url"],
-        extensions_calls_url=urls["extensions_calls_url"],
-        queues_callers_url=urls["queues_callers_url"],
-    )
 
 
 def create(hub: Hub, settings: Settings) -> CdrService | None:
@@ -164,22 +211,3 @@ def create(hub: Hub, settings: Settings) -> CdrService | None:
     if not settings.cdr.enabled:
         return None
     return CdrService(settings, hub)
-
-
-def install(service: CdrService, gate: Gate) -> None:
-    """Register the webhook and the history and worklist pages; start/stop with the app.
-
-    The pages sit behind `gate`, the board's team-lead login; the webhook has its own
-    secret (the vendor cannot log in).
-    """
-    from nicegui import app
-
-    from wallboard.web.pages import history, worklist
-
-    register_webhook(service.intake)
-    history.register(service, gate)
-    worklist.register(service, gate)
-    app.on_startup(service.start)
-    app.on_shutdown(service.stop)
-    # Other pages (the agent page's status change) reach the actions service here.
-    app.state.cdr_service = service

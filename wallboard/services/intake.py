@@ -15,21 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import Request
-from fastapi.responses import Response
-
 from wallboard.config import CdrSettings, Settings
 from wallboard.core.calls import Cdr, TimeRule, to_call_completed
 from wallboard.core.clock import day_bounds, zone
 from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
-from wallboard.errors import PayloadError, StoreError, WallboardError
+from wallboard.errors import PayloadError, StoreError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.store.db import CdrRow, Store, Stored
 from wallboard.voicenter.api import VendorApi
 from wallboard.voicenter.cdr import Encoding, ack_body, detect_encoding, parse_cdr
 
-__all__ = ["CdrIntake", "IntakeStats", "register"]
+__all__ = ["CdrIntake", "IntakeStats"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +84,10 @@ class CdrIntake:
             given is not None and hmac.compare_digest(given.encode(), want)
             for given in (path_secret, header_secret)
         )
+
+    def reply(self, content_type: str, code: int, message: str) -> tuple[bytes, str]:
+        """A refusal in the vendor's own reply format (by the request's content type)."""
+        return ack_body(detect_encoding(content_type, b""), code, message)
 
     # ------------------------------------------------------------ intake
 
@@ -227,59 +228,3 @@ class CdrIntake:
             self._today = [e for e in self._today if start <= e.started < end]
             for e in list(self._today):
                 self.hub.feed(e)
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it exceeds `limit` bytes (stops reading at once)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def register(intake: CdrIntake) -> None:
-    """Add the webhook route(s) to NiceGUI's FastAPI app."""
-    from nicegui import app
-
-    cfg = intake.cfg
-
-    async def handle(request: Request, path_secret: str | None) -> Response:
-        ip = request.client.host if request.client else None
-        ctype = request.headers.get("content-type", "")
-        if not intake.allowed_ip(ip) or not intake.authorised(
-            path_secret, request.headers.get(cfg.secret_header)
-        ):
-            intake.stats.refused += 1
-            log.warning("CDR post refused from %s (address or secret)", ip)
-            body, rtype = ack_body(detect_encoding(ctype, b""), 2, "forbidden")
-            return Response(body, status_code=403, media_type=rtype)
-        raw = await _read_limited(request, cfg.max_body_bytes)
-        if raw is None:
-            intake.stats.parse_errors += 1
-            body, rtype = ack_body(detect_encoding(ctype, b""), 1, "body too large")
-            return Response(body, status_code=413, media_type=rtype)
-        try:
-            status, body, rtype = await intake.receive(raw, ctype)
-        except WallboardError as e:  # belt and braces: never a bare 500 page
-            log.error("CDR intake failed: %s", e)
-            body, rtype = ack_body(Encoding.JSON, 2, "application error")
-            status = 500
-        return Response(body, status_code=status, media_type=rtype)
-
-    async def with_header(request: Request) -> Response:
-        return await handle(request, None)
-
-    async def with_path(request: Request, secret: str) -> Response:
-        return await handle(request, secret)
-
-    app.add_api_route(cfg.path, with_header, methods=["POST"], include_in_schema=False)
-    app.add_api_route(
-        cfg.path.rstrip("/") + "/{secret}", with_path, methods=["POST"], include_in_schema=False
-    )

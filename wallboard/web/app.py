@@ -1,117 +1,114 @@
-"""The web app: JSON routes (`/api/state`, `/healthz`) and the pages, on NiceGUI's FastAPI."""
+"""The web app: registers the routes and pages on NiceGUI's FastAPI and runs it.
+
+It builds nothing but the web's own parts (the publisher, the login session); the hub and
+the services come from the composition root, `wallboard/app.py`.
+"""
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
 from nicegui import app, ui
 from pydantic import SecretStr
 
 from wallboard.config import Settings
-from wallboard.core.health import stale_since
-from wallboard.core.view import state_view
-from wallboard.runtime import timebase
+from wallboard.errors import WallboardError
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.services import aftercall as cdr_service
+from wallboard.services.actions import Actions
+from wallboard.services.aftercall import CdrService
+from wallboard.web import api, webhook
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
-from wallboard.web.pages import StatusActions, register_pages
-from wallboard.web.pages.worklist import publish_callback_figures
+from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
 from wallboard.web.publisher import Publisher
+from wallboard.web.session import Session
 
-__all__ = ["STATIC", "health", "register", "serve"]
+__all__ = ["STATIC", "Services", "register", "serve"]
 
 log = logging.getLogger(__name__)
 
+Hook = Callable[[], Awaitable[None]]
 
-def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:
-    """Healthy when connected to the vendor and the link proved itself within `stale_after`."""
-    conn = hub.state.connection
-    stale = stale_since(conn, local_now, settings.web.stale_after_seconds)
-    ok = stale is None
-    age = None if conn.last_event is None else max(0.0, local_now - conn.last_event)
-    return ok, {
-        "ok": ok,
-        "connection": conn.state.value,
-        "server": conn.server,
-        "stale_since": stale,
-        "last_event_age_seconds": None if age is None else round(age, 1),
-        "stale_after_seconds": settings.web.stale_after_seconds,
-        "events_applied": hub.state.events_applied,
-        "malformed_events": sum(hub.malformed_events.values()),
-        "unknown_events": sum(hub.unknown_events.values()),
-    }
+_FIGURES_EVERY = 15.0  # seconds between refreshes of the board's callback figures
 
 
-def register(hub: Hub, settings: Settings, actions: StatusActions | None = None) -> None:
-    """Register the JSON routes and pages for this hub (call once per process)."""
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the pages and routes use, built by `wallboard/app.py`."""
 
-    @app.get("/api/state")
-    def api_state(request: Request) -> JSONResponse:
-        # Same rule as the desk pages: the whole floor, numbers unmasked, for team leads only.
-        if gate.need_login(request) is not None:
-            return JSONResponse({"error": "log in first (/login)"}, status_code=401)
-        return JSONResponse(state_view(hub.state, timebase.now()))
+    hub: Hub
+    settings: Settings
+    after_call: CdrService | None = None  # None: `[cdr] enabled = false`
+    actions: Actions | None = None  # None: no status change, no call-back
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        ok, body = health(hub, settings, timebase.now())
-        return JSONResponse(body, status_code=200 if ok else 503)
 
-    # The live boards (issue 6): one publisher task feeds every open board element.
+def register(services: Services) -> Publisher:
+    """Register the JSON routes, the webhook and every page (call once per process)."""
+    hub, settings = services.hub, services.settings
+    # The live boards: one publisher task feeds every open board element.
     publisher = Publisher(hub, settings, broadcast)
-    owner = TaskOwner("web")
+    session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
-    service = cdr_service.create(hub, settings)
-    if actions is None and service is not None:
-        actions = service.actions
-    gate = register_pages(hub, settings, publisher, Access(settings), actions)
-
-    def start_publisher() -> None:
-        _freeze_startup_heap()
-        owner.start("publisher", publisher.run())
-        if service is not None:
-            owner.start("callback-figures", publish_callback_figures(service, publisher.extras))
-
-    app.on_startup(start_publisher)
-    app.on_shutdown(owner.close)
-
+    api.register(hub, settings, session)
+    board.register(session, publisher, settings)
+    agent.register(session, publisher, hub, settings, services.actions)
+    queue.register(session, publisher, hub, settings)
+    kiosk.register(session, publisher, settings)
+    login.register(session)
+    service, lang = services.after_call, settings.web.language
     if service is not None:
-        cdr_service.install(service, gate)  # CDR webhook, /history, /worklist (issue 7)
+        webhook.register(service.intake)  # its own secret: the vendor cannot log in
+        history.register(session, service, lang)
+        call.register(session, service, lang, settings.day.timezone)
+        if services.actions is not None:
+            worklist.register(session, service, services.actions, lang)
+    return publisher
 
 
-def _freeze_startup_heap() -> None:
-    """Move everything alive after start-up out of the cyclic garbage collector's sight.
-
-    The imports (NiceGUI, FastAPI, pydantic's schemas) leave ~85,000 objects that live as
-    long as the process; every full collection would traverse them again, for months on a
-    kiosk (measured 58 ms per full collection before, 0.0 ms after). The live state and
-    everything made later is still collected as usual.
-    """
-    gc.collect()
-    gc.freeze()
+async def _publish_callback_figures(service: CdrService, extras: dict[str, Any]) -> None:
+    """Keep today's open callbacks and time to callback in every board's head."""
+    while True:
+        try:
+            extras["callbacks"] = await service.callback_figures()
+        except WallboardError as e:
+            log.warning("callback figures not refreshed: %s", e)
+        await asyncio.sleep(_FIGURES_EVERY)
 
 
 def serve(
-    hub: Hub,
-    settings: Settings,
-    on_startup: Callable[[], Awaitable[None]] | None = None,
-    on_shutdown: Callable[[], Awaitable[None]] | None = None,
-    actions: StatusActions | None = None,
+    services: Services,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
 ) -> None:
-    """Run the web server (blocking) with the given start-up and shut-down hooks."""
-    register(hub, settings, actions)
-    if on_startup is not None:
-        app.on_startup(on_startup)
-    if on_shutdown is not None:
-        app.on_shutdown(on_shutdown)
-    secret = settings.web.storage_secret
+    """Register everything, then run the web server (blocking) with the given hooks.
+
+    `on_startup` runs before the publisher starts; `on_shutdown` after it stopped.
+    """
+    publisher = register(services)
+    owner = TaskOwner("web")
+
+    async def start() -> None:
+        if on_startup is not None:
+            await on_startup()
+        owner.start("publisher", publisher.run())
+        if services.after_call is not None:
+            figures = _publish_callback_figures(services.after_call, publisher.extras)
+            owner.start("callback-figures", figures)
+
+    async def stop() -> None:
+        await owner.close()
+        if on_shutdown is not None:
+            await on_shutdown()
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+    settings = services.settings
     ui.run(
         host=settings.web.host,
         port=settings.web.port,
@@ -121,7 +118,7 @@ def serve(
         reload=False,
         show=False,
         show_welcome_message=False,
-        storage_secret=_storage_secret(secret),
+        storage_secret=_storage_secret(settings.web.storage_secret),
     )
 
 

@@ -8,7 +8,6 @@ the cost of a tick grows with the number of boards, not with the number of tabs.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -47,6 +46,11 @@ class BoardSink(Protocol):
 # Sends one payload to every tab of a board at once (a socket.io room): the message is
 # encoded once, not once per tab. Without it, each tab is sent its own copy.
 Broadcast = Callable[[str, str], Awaitable[None]]
+
+
+def _dumps(payload: JSON) -> str:
+    # Compact, and Hebrew as itself (not as \u escapes): fewer bytes to every tab.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -121,11 +125,6 @@ class Publisher:
     async def run(self) -> None:
         """The publisher task: tick forever at the configured interval."""
         interval = self.settings.web.publish_interval_seconds
-        # Everything loaded by now (modules, NiceGUI, FastAPI) lives as long as the process;
-        # taking it out of the collector's full passes keeps their pauses (which a board
-        # would see as latency) short.
-        gc.collect()
-        gc.freeze()
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
@@ -147,13 +146,7 @@ class Publisher:
         changes = self.hub.take_changes()
         first, self._first_pending = self._first_pending, None
         local_now = timebase.now()
-        state = self.hub.state
-        if changes.day_reset:
-            self.membership.reset_day()
-        for ext in changes.agents:
-            a = state.agents.get(ext)
-            if a is not None:
-                self.membership.observe(a)
+        self._observe(changes)
         beat = local_now - self._last_sent >= _HEARTBEAT_SECONDS
         if not (changes or beat or any(g.fresh for g in self._groups.values())):
             return
@@ -163,29 +156,38 @@ class Publisher:
             if not g.sinks:
                 continue
             if changes or beat:
-                g.seq += 1
-                payload = json.dumps(
-                    {**head, **self._delta(g.spec, changes, local_now), "seq": g.seq},
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                if self.broadcast is not None:
-                    # Tabs still waiting for their snapshot ignore it (no sequence yet).
-                    await self.broadcast(g.spec.name, payload)
-                else:
-                    for sink in list(g.sinks - g.fresh):
-                        if not await sink.send(payload):
-                            self.detach(sink)
+                await self._send_delta(g, head, changes, local_now)
             if g.fresh:
-                snap = json.dumps(
-                    {**head, **self.snapshot(g.spec, local_now), "seq": g.seq},
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                fresh, g.fresh = g.fresh, set()
-                for sink in fresh:
-                    if not await sink.send(snap):
-                        self.detach(sink)
+                await self._send_snapshots(g, head, local_now)
+
+    def _observe(self, changes: Changes) -> None:
+        """Who answers which queue, from the agents that changed (reset at a new day)."""
+        if changes.day_reset:
+            self.membership.reset_day()
+        for ext in changes.agents:
+            a = self.hub.state.agents.get(ext)
+            if a is not None:
+                self.membership.observe(a)
+
+    async def _send_delta(self, g: _Group, head: JSON, changes: Changes, local_now: float) -> None:
+        """One delta for this board, encoded once, to every tab that has its snapshot."""
+        g.seq += 1
+        payload = _dumps({**head, **self._delta(g.spec, changes, local_now), "seq": g.seq})
+        if self.broadcast is not None:
+            # Tabs still waiting for their snapshot ignore it (no sequence yet).
+            await self.broadcast(g.spec.name, payload)
+            return
+        for sink in list(g.sinks - g.fresh):
+            if not await sink.send(payload):
+                self.detach(sink)
+
+    async def _send_snapshots(self, g: _Group, head: JSON, local_now: float) -> None:
+        """A full snapshot to each tab of this board that is new or asked to resync."""
+        snap = _dumps({**head, **self.snapshot(g.spec, local_now), "seq": g.seq})
+        fresh, g.fresh = g.fresh, set()
+        for sink in fresh:
+            if not await sink.send(snap):
+                self.detach(sink)
 
     # ------------------------------------------------------------ payloads
 

@@ -1,0 +1,48 @@
+"""`/` (the first board this user may see) and `/board/{name}`, behind the login."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from wallboard.config import Settings
+from wallboard.web.components.board.board import Board
+from wallboard.web.i18n import t
+from wallboard.web.pages.layout import board_config, head
+from wallboard.web.publisher import Publisher
+from wallboard.web.session import Session
+
+__all__ = ["register"]
+
+
+def register(session: Session, publisher: Publisher, settings: Settings) -> None:
+    """Register `/` and `/board/{name}`."""
+    specs = publisher.specs
+
+    @ui.page("/", language=None)
+    def index(request: Request) -> RedirectResponse | None:
+        if (r := session.need_login(request)) is not None:
+            return r
+        boards = session.visible_boards()
+        lang = session.lang(request)
+        if boards:
+            return RedirectResponse(f"/board/{boards[0]}", status_code=303)
+        head(lang)
+        session.nav(lang)
+        ui.label(t("forbidden", lang))
+        return None
+
+    @ui.page("/board/{name}", language=None)
+    def board_page(request: Request, name: str) -> RedirectResponse | None:
+        if (r := session.need_login(request)) is not None:
+            return r
+        spec = specs.get(name)
+        lang = session.lang(request, spec.language if spec else None)
+        head(lang)
+        session.nav(lang)
+        if spec is None or not session.access.may_see(session.user(), name):
+            ui.label(t("no_board" if spec is None else "forbidden", lang)).classes("text-2xl p-4")
+            return None
+        Board(publisher, name, board_config(settings, spec, lang, kiosk=False)).classes("w-full")
+        return None

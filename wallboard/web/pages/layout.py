@@ -1,0 +1,65 @@
+"""What several pages share: the page head, a board element's settings, a figures table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from wallboard.config import Settings
+from wallboard.web.boards import BoardSpec, thresholds_json
+from wallboard.web.components.board.board import board_head
+from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings
+
+__all__ = ["board_config", "figures_table", "head"]
+
+
+def head(lang: Lang) -> None:
+    """Dark page, `<html dir/lang>` for this language, the board's styles."""
+    # Pages are registered without a fixed language; the language is per board or per user,
+    # so the <html> direction is set here, before anything renders.
+    d = direction(lang)
+    ui.add_head_html(
+        f'<script>document.documentElement.setAttribute("dir","{d}");'
+        f'document.documentElement.setAttribute("lang","{lang}");</script>'
+    )
+    ui.query("body").style("background:#0b0f14;color:#f2f5f8")
+    board_head()
+
+
+def board_config(
+    settings: Settings, spec: BoardSpec, lang: Lang, kiosk: bool, **extra: Any
+) -> dict[str, Any]:
+    """The board element's settings (board.js reads them); `extra` overrides any of them."""
+    return {
+        "board": spec.name,
+        "title": spec.title,
+        "lang": lang,
+        "dir": direction(lang),
+        "kiosk": kiosk,
+        "widgets": list(spec.widgets),
+        "sort": spec.sort,
+        "sound": spec.sound,
+        "strings": strings(lang),
+        "statusNames": status_names(settings, lang),
+        "metrics": metric_texts(lang),
+        "thresholds": thresholds_json(settings),
+        "staleAfter": settings.web.stale_after_seconds,
+        "tz": settings.day.timezone,
+        "links": None if kiosk else {"agent": "/agent/", "queue": "/queue/"},
+        "rotate": None,
+        "slot": 0,
+        "slots": 1,
+        **extra,
+    }
+
+
+def figures_table(rows: list[dict[str, Any]]) -> None:
+    """A two-column table, name and figure (rows of {"k": ..., "v": ...}), no header."""
+    ui.table(
+        columns=[
+            {"name": "k", "label": "", "field": "k", "align": "left"},
+            {"name": "v", "label": "", "field": "v", "align": "right"},
+        ],
+        rows=rows,
+    ).props("dark flat hide-header").classes("max-w-lg")

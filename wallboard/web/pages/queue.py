@@ -1,0 +1,74 @@
+"""`/queue/{qid}`: one queue's live board with its members, and today's figures."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from wallboard.config import Settings
+from wallboard.core.kpis import QueueTally
+from wallboard.core.models import Queue
+from wallboard.core.view import queue_numbers
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+from wallboard.web.boards import BoardSpec
+from wallboard.web.components.board.board import Board
+from wallboard.web.i18n import Lang, metric_texts, t
+from wallboard.web.pages.layout import board_config, figures_table, head
+from wallboard.web.publisher import Publisher
+from wallboard.web.session import Session
+
+__all__ = ["register"]
+
+
+def register(session: Session, publisher: Publisher, hub: Hub, settings: Settings) -> None:
+    """Register `/queue/{qid}`."""
+
+    @ui.page("/queue/{qid}", language=None)
+    def queue_page(request: Request, qid: int) -> RedirectResponse | None:
+        if (r := session.need_login(request)) is not None:
+            return r
+        lang = session.lang(request)
+        head(lang)
+        session.nav(lang)
+        q = hub.state.queues.get(qid)
+        if q is None:
+            ui.label(t("no_queue", lang)).classes("text-2xl p-4")
+            return None
+        spec = publisher.ensure(f"queue:{qid}", _spec(q, qid, lang, publisher, settings))
+        with ui.column().classes("p-4 gap-2 w-full"):
+            config = board_config(settings, spec, lang, kiosk=False)
+            Board(publisher, spec.name, config).classes("w-full")
+            ui.label(t("today", lang)).classes("text-xl")
+            figures_table(_today_rows(hub, q, qid, lang))
+            ui.label(t("members_note", lang)).classes("text-sm opacity-70")
+        return None
+
+
+def _spec(q: Queue, qid: int, lang: Lang, publisher: Publisher, settings: Settings) -> BoardSpec:
+    """A one-queue board with the agents seen answering it today."""
+    return BoardSpec(
+        name=f"queue:{qid}",
+        title=q.name or str(qid),
+        language=lang,
+        queues=frozenset({qid}),
+        extensions=frozenset(publisher.membership.members(qid)),
+        widgets=("summary", "queues", "waiting", "agents"),
+        sort="status",
+        sound=False,
+        mask=settings.privacy.mask_callers,
+    )
+
+
+def _today_rows(hub: Hub, q: Queue, qid: int, lang: Lang) -> list[dict[str, object]]:
+    """Today's figures of the queue, named as on the board."""
+    day = hub.state.day
+    tally = day.queues.get(qid, QueueTally()) if day else QueueTally()
+    now = timebase.now()
+    nums = queue_numbers(tally, q, hub.state.clock.now(now) or now)
+    labels = metric_texts(lang)
+    return [
+        {"k": labels.get(k, {}).get("label", k), "v": "—" if v is None else v}
+        for k, v in nums.items()
+    ]

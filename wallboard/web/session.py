@@ -1,0 +1,95 @@
+"""Who is signed in, in which language, and the redirect to /login for anyone who is not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+
+from wallboard.config import Settings
+from wallboard.web.auth import Access
+from wallboard.web.boards import BoardSpec
+from wallboard.web.components.board.board import board_head
+from wallboard.web.i18n import Lang, t
+
+__all__ = ["Session"]
+
+# Keys in NiceGUI's per-browser storage (signed with `web.storage_secret`).
+_USER_KEY = "user"
+_SINCE_KEY = "since"
+
+
+class Session:
+    """The one login rule every desk page (boards, detail, history, callbacks) goes through."""
+
+    def __init__(self, settings: Settings, access: Access, boards: Mapping[str, BoardSpec]) -> None:
+        self.access = access
+        self.boards = boards  # the configured boards, for the navigation bar
+        self._hours = settings.auth.session_hours
+        self.default_lang: Lang = settings.web.language
+
+    def user(self) -> str | None:
+        """The signed-in user of this browser, or None (unknown or expired)."""
+        name = app.storage.user.get(_USER_KEY)
+        since = app.storage.user.get(_SINCE_KEY)
+        if not isinstance(name, str) or name not in self.access.users:
+            return None
+        if not isinstance(since, float) or time.time() - since > self._hours * 3600:
+            return None  # the session expired: log in again
+        return name
+
+    def sign_in(self, user: str, password: str) -> bool:
+        """Check the password and remember the user in this browser; False when refused."""
+        if not self.access.login(user, password):
+            return False
+        app.storage.user[_USER_KEY] = user
+        app.storage.user[_SINCE_KEY] = time.time()
+        return True
+
+    def sign_out(self) -> None:
+        """Forget this browser's user."""
+        app.storage.user.pop(_USER_KEY, None)
+
+    def lang(self, request: Request, board_lang: Lang | None = None) -> Lang:
+        """`?lang=`, else the user's language, else the board's, else `[web] language`."""
+        q = request.query_params.get("lang")
+        if q in ("en", "he"):
+            return "he" if q == "he" else "en"
+        u = self.access.users.get(self.user() or "")
+        if u is not None and u.language is not None:
+            return u.language
+        return board_lang or self.default_lang
+
+    def need_login(self, request: Request) -> RedirectResponse | None:
+        """The redirect to /login (back here afterwards), or None when the page may show."""
+        if self.access.open or self.user() is not None:
+            return None
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    def may_act(self) -> bool:
+        """Whether this browser has a named user who could take supervisor actions."""
+        return not self.access.open and self.user() is not None
+
+    def visible_boards(self) -> list[str]:
+        """The configured boards this browser's user may see, in configured order."""
+        user = self.user()
+        return [b for b in self.boards if self.access.may_see(user, b)]
+
+    def nav(self, lang: Lang) -> None:
+        """The desk pages' navigation bar: boards, history, callbacks, the user."""
+        board_head()  # the nav's styles; harmless where the page already linked them
+        with ui.element("nav").classes("wb-nav w-full"):
+            for b in self.visible_boards():
+                ui.link(self.boards[b].title, f"/board/{b}")
+            ui.link(t("history", lang), "/history")
+            ui.link(t("callbacks", lang), "/worklist")
+            ui.space()
+            user = self.user()
+            if self.access.open:
+                ui.label(t("open_mode", lang)).classes("wb-open")
+            elif user is not None:
+                ui.label(self.access.users[user].name or user)
+                ui.link(t("logout", lang), "/logout")
