@@ -19,14 +19,12 @@ import xmlrpc.client
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from wallboard.sim.http.common import SimulatorApp, sim_of
 from wallboard.sim.model import BREAK_CODES, LOGIN, LOGOUT, LUNCH
-
-if TYPE_CHECKING:
-    from wallboard.sim.server import Simulator
 
 __all__ = ["CALL_LOG_MAX_ROWS", "CALL_LOG_PER_MINUTE", "CDR_TYPE_IDS", "add_routes"]
 
@@ -73,7 +71,7 @@ def _get(p: Json, key: str) -> Any:
     return None
 
 
-def _code_ok(sim: Simulator, p: Json) -> bool:
+def _code_ok(sim: SimulatorApp, p: Json) -> bool:
     code = _get(p, "code")
     return isinstance(code, str) and hmac.compare_digest(
         code.encode(), sim.settings.api_code.get_secret_value().encode()
@@ -85,7 +83,7 @@ def _code_ok(sim: Simulator, p: Json) -> bool:
 
 async def get_extensions_calls(request: web.Request) -> web.Response:
     """Active Calls: `GetExtensionsCalls`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -124,7 +122,7 @@ async def get_extensions_calls(request: web.Request) -> web.Response:
 
 async def get_queues_callers(request: web.Request) -> web.Response:
     """Active Calls: `GetQueuesCallers`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -162,7 +160,7 @@ async def get_queues_callers(request: web.Request) -> web.Response:
 
 async def get_extensions(request: web.Request) -> web.Response:
     """Organizational Extension List: `GetExtensions`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if _get(p, "code") is None or p.get("__bad__"):
         return web.json_response({"ERR": 1, "DESC": "Unauthorized", "EXTENSIONS": []})
@@ -193,7 +191,7 @@ def _login_reply(status: int, error: int, message: str) -> web.Response:
 
 async def login_logout(request: web.Request) -> web.Response:
     """Login/Logout: set an agent's status in the model."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _login_reply(2, 0, "Wrong request format.")
@@ -230,7 +228,7 @@ def _c2c_reply(p: Json, code: int, message: str, call_id: str = "") -> web.Respo
 
 async def click2call(request: web.Request) -> web.Response:
     """Click2Call: `action=call` places a two-leg call, `terminate` ends calls."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _c2c_reply({}, 1, "Invalid request parameters")
@@ -328,7 +326,7 @@ class CallLog:
 
     async def handle(self, request: web.Request) -> web.Response:
         """One Call Log request."""
-        sim: Simulator = _sim(request)
+        sim = sim_of(request)
         p = await _params(request)
         if not _code_ok(sim, p):
             return _error(2, "Authorization failed.", 403)
@@ -424,9 +422,3 @@ def add_routes(app: web.Application) -> None:
     ):
         app.router.add_get(path, handler)
         app.router.add_post(path, handler)
-
-
-def _sim(request: web.Request) -> Simulator:
-    from wallboard.sim.server import SIM_KEY
-
-    return request.app[SIM_KEY]
