@@ -86,6 +86,27 @@ def _on_event(sim: SimulatorApp, session: Session, text: str) -> None:
         log.info("simulator: client sent unknown event %r", name)
 
 
+def _on_message(sim: SimulatorApp, session: Session, data: str) -> bool:
+    """Handle one text frame from the client; False when the client is leaving."""
+    if session.state is SessionState.SILENT:
+        return True
+    if data.startswith("2"):  # a ping, maybe with a probe payload to echo
+        session.last_ping = time.monotonic()
+        session.send("3" + data[1:])
+    elif data.startswith("42"):
+        _on_event(sim, session, data)
+    elif data == "40":
+        log.warning(
+            "simulator: client %s sent 40 on EIO3: a second socket joins, "
+            "every event now arrives twice (as socket.io@2 does)",
+            session.sid,
+        )
+        session.sockets += 1
+    elif data in ("41", "1"):
+        return False
+    return True
+
+
 async def socket_handler(request: web.Request) -> web.StreamResponse:
     """The Engine.IO v3 websocket endpoint."""
     sim = sim_of(request)
@@ -123,24 +144,7 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
     owner.start("watchdog", _watchdog(sim, session))
     try:
         async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            data: str = msg.data
-            if session.state is SessionState.SILENT:
-                continue
-            if data == "2" or data.startswith("2"):
-                session.last_ping = time.monotonic()
-                session.send("3" + data[1:])
-            elif data.startswith("42"):
-                _on_event(sim, session, data)
-            elif data == "40":
-                log.warning(
-                    "simulator: client %s sent 40 on EIO3: a second socket joins, "
-                    "every event now arrives twice (as socket.io@2 does)",
-                    session.sid,
-                )
-                session.sockets += 1
-            elif data == "41" or data == "1":
+            if msg.type is WSMsgType.TEXT and not _on_message(sim, session, msg.data):
                 break
     finally:
         sim.sessions.discard(session)
