@@ -11,7 +11,6 @@ encoding and the CDRs live in their own modules; this one owns the state and the
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
 from collections import deque
@@ -21,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wallboard.sim.model.cdrs import build_cdrs
+from wallboard.sim.model.engine import Agenda
 from wallboard.sim.model.entities import (
     ANSWERED_ELSEWHERE,
     LOGIN,
@@ -41,8 +41,10 @@ from wallboard.sim.model.roster import (
     build_queues,
     coverage,
     first_shift,
+    forced_status,
     mark_on_shift,
     next_shift,
+    planned_status,
     shift_breaks,
 )
 from wallboard.sim.model.wire import (
@@ -70,8 +72,7 @@ class CallCentre:
         self.now: float = config.start
         self.zone = ZoneInfo(config.timezone)
         self.offset_minutes = self._offset(config.start)
-        self._heap: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
-        self._seq = 0
+        self._agenda = Agenda()
         self._out: list[Frame] = []
         self._call_no = 0
         self.cdrs: list[Json] = []  # outbox: CDRs not yet taken by the poster
@@ -152,14 +153,11 @@ class CallCentre:
     # ------------------------------------------------------------ engine
 
     def _at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (t, self._seq, fn, args))
+        self._agenda.at(t, fn, *args)
 
     def advance(self, until: float) -> list[Frame]:
         """Run every action due up to simulated time `until`; return the wire events."""
-        heap = self._heap
-        while heap and heap[0][0] <= until:
-            t, _, fn, args = heapq.heappop(heap)
+        for t, fn, args in self._agenda.due(until):
             self.now = max(self.now, t)
             fn(*args)
         self.now = max(self.now, until)
@@ -498,29 +496,17 @@ class CallCentre:
         self._set_status(a, LOGIN if start else LOGOUT)
 
     def _set_status(self, a: SimAgent, code: int) -> None:
-        if not a.on_shift and code != LOGOUT:
-            return  # plans of someone not working (yet, or any more)
-        if a.calls or a.wrap_until > self.now:
-            a.pending_status = code  # breaks wait for the call (and wrap-up) to end
-            return
-        if code == a.status:
-            return
-        a.status = code
-        a.status_updated_ms = int(self.now * 1000)
-        a.idle_since = self.now
-        self._status_event(a)
-        if code == LOGIN:
-            self._agent_free_now(a)
+        """A planned status change (shift, break, lunch)."""
+        if planned_status(a, code, self.now):
+            self._status_changed(a, code)
 
     def set_status(self, a: SimAgent, code: int) -> None:
         """Login/Logout API: change an agent's status now (a call in progress continues)."""
-        a.pending_status = None
-        mark_on_shift(a, code != LOGOUT)
-        if code == a.status:
-            return
-        a.status = code
-        a.status_updated_ms = int(self.now * 1000)
-        a.idle_since = self.now
+        if forced_status(a, code, self.now):
+            self._status_changed(a, code)
+
+    def _status_changed(self, a: SimAgent, code: int) -> None:
+        """Tell the socket; an agent back at work takes the next waiting call."""
         self._status_event(a)
         if code == LOGIN:
             self._agent_free_now(a)

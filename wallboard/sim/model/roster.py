@@ -10,7 +10,14 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wallboard.sim.model.entities import BREAK_CODES, LUNCH, ModelConfig, SimAgent, SimQueue
+from wallboard.sim.model.entities import (
+    BREAK_CODES,
+    LOGOUT,
+    LUNCH,
+    ModelConfig,
+    SimAgent,
+    SimQueue,
+)
 from wallboard.sim.model.names import FIRST, LAST, first_names, last_names, queue_name
 
 __all__ = [
@@ -20,8 +27,10 @@ __all__ = [
     "build_queues",
     "coverage",
     "first_shift",
+    "forced_status",
     "mark_on_shift",
     "next_shift",
+    "planned_status",
     "shift_breaks",
 ]
 
@@ -175,3 +184,29 @@ def mark_on_shift(a: SimAgent, value: bool) -> None:
     a.on_shift = value
     for q in a.skills:
         q.staffed += (1.0 if value else -1.0) / len(a.skills)
+
+
+def planned_status(a: SimAgent, code: int, now: float) -> bool:
+    """Apply a planned status (shift, break, lunch); True if the status changed now."""
+    if not a.on_shift and code != LOGOUT:
+        return False  # plans of someone not working (yet, or any more)
+    if a.calls or a.wrap_until > now:
+        a.pending_status = code  # breaks wait for the call (and wrap-up) to end
+        return False
+    return _change(a, code, now)
+
+
+def forced_status(a: SimAgent, code: int, now: float) -> bool:
+    """Apply a status from the Login/Logout API: now, whatever the plan or the call."""
+    a.pending_status = None
+    mark_on_shift(a, code != LOGOUT)
+    return _change(a, code, now)
+
+
+def _change(a: SimAgent, code: int, now: float) -> bool:
+    if code == a.status:
+        return False
+    a.status = code
+    a.status_updated_ms = int(now * 1000)
+    a.idle_since = now
+    return True
