@@ -167,7 +167,7 @@ async def test_after_a_dropped_connection_the_board_matches_again() -> None:
             await asyncio.sleep(2.0)
             assert len(sim.sessions) == 1
             sim.clock.set_speed(0.0)  # nothing moves while the wallboard is away...
-            from wallboard.sim.control import inject
+            from wallboard.sim.http.control import inject
 
             inject(sim, "drop")
             sim.clock.set_speed(200.0)  # ...then the floor carries on without it

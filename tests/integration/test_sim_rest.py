@@ -16,8 +16,8 @@ from aiohttp import web
 
 from tests.integration.sim_env import running_simulator
 from wallboard.config import SimulatorSettings
-from wallboard.sim import rest_api
 from wallboard.sim.cdr_poster import encode, reply_ok
+from wallboard.sim.http import rest_api
 from wallboard.sim.server import Simulator
 
 pytestmark = pytest.mark.integration

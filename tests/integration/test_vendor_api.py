@@ -15,7 +15,7 @@ from wallboard.errors import ActionDenied, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
 from wallboard.services.intake import CdrIntake
-from wallboard.sim import rest_api
+from wallboard.sim.http import rest_api
 from wallboard.sim.model import LOGIN, LUNCH
 from wallboard.sim.server import Simulator
 from wallboard.store.db import Store

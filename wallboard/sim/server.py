@@ -13,7 +13,6 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,9 +22,10 @@ from wallboard.config import SimulatorSettings
 from wallboard.errors import ConfigError
 from wallboard.runtime import timebase
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.sim import control, eio3_server, login_api, rest_api
 from wallboard.sim.cdr_poster import CdrPoster
-from wallboard.sim.eio3_server import Session
+from wallboard.sim.http import control, eio3_server, login_api, rest_api
+from wallboard.sim.http.common import SIM_KEY
+from wallboard.sim.http.session import Session, TokenGrant
 from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import Scenario, load_scenario
 
@@ -34,18 +34,6 @@ __all__ = ["SIM_KEY", "SimClock", "Simulator", "TokenGrant", "model_config", "st
 log = logging.getLogger(__name__)
 
 _TICK_SECONDS = 0.05
-
-
-@dataclass(slots=True)
-class TokenGrant:
-    """What one socket token lets its holder see (None: the whole account)."""
-
-    token: str
-    refresh_token: str
-    expires: float  # real epoch seconds
-    extensions: frozenset[int] | None = None
-    queues: frozenset[int] | None = None
-    revoked: bool = False
 
 
 class SimClock:
@@ -227,6 +215,3 @@ class Simulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-
-SIM_KEY = web.AppKey("sim", Simulator)

@@ -13,15 +13,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-from wallboard.sim.eio3_server import SessionState, frame
+from wallboard.sim.http.common import SimulatorApp, sim_of
+from wallboard.sim.http.eio3_server import frame
+from wallboard.sim.http.session import SessionState
 from wallboard.sim.scenario import bundled_names, load_scenario
-
-if TYPE_CHECKING:
-    from wallboard.sim.server import Simulator
 
 __all__ = ["FAULTS", "add_routes", "inject"]
 
@@ -30,7 +27,7 @@ FAULTS = ("drop", "silent", "malformed", "expire", "closeme", "updated")
 _MALFORMED = '42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon","calls":7}}]'
 
 
-def inject(sim: Simulator, kind: str) -> int:
+def inject(sim: SimulatorApp, kind: str) -> int:
     """Apply one fault to every connected client; returns how many clients it touched."""
     sessions = list(sim.sessions)
     if kind == "drop":
@@ -61,7 +58,7 @@ def inject(sim: Simulator, kind: str) -> int:
 
 async def fault(request: web.Request) -> web.Response:
     """`POST /sim/fault/<kind>`: inject one fault into every client."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     kind = request.match_info["kind"]
     if kind not in FAULTS:
         return web.json_response(
@@ -73,14 +70,14 @@ async def fault(request: web.Request) -> web.Response:
 
 async def truth(request: web.Request) -> web.Response:
     """`GET /sim/truth`: the model's own state and counts."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     sim.catch_up()
     return web.json_response(sim.model.truth())
 
 
 async def status(request: web.Request) -> web.Response:
     """`GET /sim/status`: simulated time, speed, clients, events, CDRs."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     sim.catch_up()
     return web.json_response(
         {
@@ -99,7 +96,7 @@ async def status(request: web.Request) -> web.Response:
 
 async def scenario(request: web.Request) -> web.Response:
     """`POST /sim/scenario/<name>`: start a scenario now (a trainer's surge, a lunch wave)."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     name = request.match_info["name"]
     if name not in bundled_names():
         return web.json_response(
@@ -113,7 +110,7 @@ async def scenario(request: web.Request) -> web.Response:
 
 async def speed(request: web.Request) -> web.Response:
     """`POST /sim/speed?factor=N`: change the speed (0 pauses)."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     try:
         factor = float(request.query.get("factor", ""))
     except ValueError:
@@ -132,9 +129,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/sim/fault/{kind}", fault)
     app.router.add_get("/sim/truth", truth)
     app.router.add_get("/sim/status", status)
-
-
-def _sim(request: web.Request) -> Simulator:
-    from wallboard.sim.server import SIM_KEY
-
-    return request.app[SIM_KEY]

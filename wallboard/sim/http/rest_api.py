@@ -18,17 +18,27 @@ import time
 import xmlrpc.client
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from wallboard.sim.http.common import SimulatorApp, sim_of
 from wallboard.sim.model import BREAK_CODES, LOGIN, LOGOUT, LUNCH
 
-if TYPE_CHECKING:
-    from wallboard.sim.server import Simulator
-
-__all__ = ["CALL_LOG_MAX_ROWS", "CALL_LOG_PER_MINUTE", "CDR_TYPE_IDS", "add_routes"]
+__all__ = [
+    "CALL_LOG_MAX_ROWS",
+    "CALL_LOG_PER_MINUTE",
+    "CDR_TYPE_IDS",
+    "CallLog",
+    "CallLogQuery",
+    "add_routes",
+    "matches",
+    "parse_query",
+    "shape_reply",
+    "sort_rows",
+]
 
 CALL_LOG_MAX_ROWS = 10_000
 CALL_LOG_PER_MINUTE = 30
@@ -73,7 +83,7 @@ def _get(p: Json, key: str) -> Any:
     return None
 
 
-def _code_ok(sim: Simulator, p: Json) -> bool:
+def _code_ok(sim: SimulatorApp, p: Json) -> bool:
     code = _get(p, "code")
     return isinstance(code, str) and hmac.compare_digest(
         code.encode(), sim.settings.api_code.get_secret_value().encode()
@@ -85,7 +95,7 @@ def _code_ok(sim: Simulator, p: Json) -> bool:
 
 async def get_extensions_calls(request: web.Request) -> web.Response:
     """Active Calls: `GetExtensionsCalls`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -124,7 +134,7 @@ async def get_extensions_calls(request: web.Request) -> web.Response:
 
 async def get_queues_callers(request: web.Request) -> web.Response:
     """Active Calls: `GetQueuesCallers`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if not _code_ok(sim, p):
         return web.json_response({"ERR": 1, "DESC": "Authorization failed."})
@@ -162,7 +172,7 @@ async def get_queues_callers(request: web.Request) -> web.Response:
 
 async def get_extensions(request: web.Request) -> web.Response:
     """Organizational Extension List: `GetExtensions`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if _get(p, "code") is None or p.get("__bad__"):
         return web.json_response({"ERR": 1, "DESC": "Unauthorized", "EXTENSIONS": []})
@@ -193,7 +203,7 @@ def _login_reply(status: int, error: int, message: str) -> web.Response:
 
 async def login_logout(request: web.Request) -> web.Response:
     """Login/Logout: set an agent's status in the model."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _login_reply(2, 0, "Wrong request format.")
@@ -230,7 +240,7 @@ def _c2c_reply(p: Json, code: int, message: str, call_id: str = "") -> web.Respo
 
 async def click2call(request: web.Request) -> web.Response:
     """Click2Call: `action=call` places a two-leg call, `terminate` ends calls."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     p = await _params(request)
     if p.get("__bad__"):
         return _c2c_reply({}, 1, "Invalid request parameters")
@@ -319,6 +329,92 @@ def _error(number: int, text: str, status: int) -> web.Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CallLogQuery:
+    """A Call Log search: the date range (GMT epoch seconds) and the optional filters."""
+
+    start: float
+    end: float
+    phones: frozenset[str]
+    extensions: frozenset[str]  # lower-case
+    types: frozenset[int]  # CdrType ids
+    queues: frozenset[int]
+    call_id: Any
+
+
+def parse_query(p: Json) -> CallLogQuery | None:
+    """The search of a request (nested in `search`, or flat); None if the dates are bad."""
+    search = _get(p, "search")
+    search = search if isinstance(search, dict) else p
+    start, end = _parse_date(_get(search, "fromdate")), _parse_date(_get(search, "todate"))
+    if start is None or end is None or end < start:
+        return None
+    return CallLogQuery(
+        start=start,
+        end=end,
+        phones=frozenset(_as_list(_get(search, "phones"))),
+        extensions=frozenset(e.lower() for e in _as_list(_get(search, "extensions"))),
+        types=_int_set(_get(search, "cdrTypes")),
+        queues=_int_set(_get(search, "queueID")),
+        call_id=_get(search, "callID"),
+    )
+
+
+def _int_set(v: Any) -> frozenset[int]:
+    """The whole numbers in a parameter (one or a list); anything else is ignored."""
+    return frozenset(int(x) for x in _as_list(v) if str(x).isdigit())
+
+
+def matches(cdr: Json, q: CallLogQuery) -> bool:
+    """Whether a CDR falls in the search's range and passes every filter given."""
+    if not q.start <= cdr["time"] <= q.end:
+        return False
+    if q.phones and cdr["caller"] not in q.phones and cdr["target"] not in q.phones:
+        return False
+    if q.extensions and not _on_extension(cdr, q.extensions):
+        return False
+    if q.call_id and cdr["ivruniqueid"] != q.call_id:
+        return False
+    if q.types and CDR_TYPE_IDS.get(cdr["type"], 0) not in q.types:
+        return False
+    return not (q.queues and cdr["queueid"] not in q.queues)
+
+
+def _on_extension(cdr: Json, extensions: frozenset[str]) -> bool:
+    """Whether either side of the call is one of the (lower-case) extensions."""
+    return (
+        str(cdr["targetextension"]).lower() in extensions
+        or str(cdr["callerextension"]).lower() in extensions
+    )
+
+
+def sort_rows(rows: list[Json], sort: Any) -> None:
+    """Sort in place by the `sort` list: the first entry is the primary key."""
+    # Stable sorts applied from the last key to the first give a multi-key sort.
+    for s in reversed(_as_list(sort)):
+        if isinstance(s, dict) and isinstance(s.get("field"), str):
+            field = str(s["field"])
+            key = "DateEpoch" if field.lower() == "date" else field
+            rows.sort(key=_sort_key(key), reverse=str(s.get("order")).lower() == "desc")
+
+
+def shape_reply(rows: list[Json], fields: Any) -> Json:
+    """The reply: the first CALL_LOG_MAX_ROWS rows, cut to `fields` if any were asked."""
+    total = len(rows)
+    rows = rows[:CALL_LOG_MAX_ROWS]
+    wanted = {f.lower() for f in _as_list(fields) if isinstance(f, str)}
+    if wanted:
+        rows = [{k: v for k, v in r.items() if k.lower() in wanted} for r in rows]
+    return {
+        "ERROR_NUMBER": 0,
+        "ERROR_DESCRIPTION": "OK",
+        "STATUS_CODE": 200,
+        "TOTAL_HITS": total,
+        "RETURN_HITS": len(rows),
+        "CDR_LIST": rows,
+    }
+
+
 class CallLog:
     """The Call Log endpoint with the vendor's request limit (per code, per minute)."""
 
@@ -326,72 +422,32 @@ class CallLog:
         self.clock = clock
         self.recent: dict[str, deque[float]] = {}
 
-    async def handle(self, request: web.Request) -> web.Response:
-        """One Call Log request."""
-        sim: Simulator = _sim(request)
-        p = await _params(request)
-        if not _code_ok(sim, p):
-            return _error(2, "Authorization failed.", 403)
+    def admit(self, code: str) -> bool:
+        """Count one request for this code; False once the minute's allowance is spent."""
         now = self.clock()
-        code = str(_get(p, "code"))
         seen = self.recent.setdefault(code, deque())
         while seen and seen[0] <= now - 60:
             seen.popleft()
         if len(seen) >= CALL_LOG_PER_MINUTE:
-            return _error(1, "Request limit exceeded. Please try again later.", 403)
+            return False
         seen.append(now)
-        search = _get(p, "search")
-        search = search if isinstance(search, dict) else p
-        start, end = _parse_date(_get(search, "fromdate")), _parse_date(_get(search, "todate"))
-        if start is None or end is None or end < start:
+        return True
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """One Call Log request."""
+        sim = sim_of(request)
+        p = await _params(request)
+        if not _code_ok(sim, p):
+            return _error(2, "Authorization failed.", 403)
+        if not self.admit(str(_get(p, "code"))):
+            return _error(1, "Request limit exceeded. Please try again later.", 403)
+        query = parse_query(p)
+        if query is None:
             return _error(5, "Out of range", 404)
         sim.catch_up()
-        phones = set(_as_list(_get(search, "phones")))
-        exts = {e.lower() for e in _as_list(_get(search, "extensions"))}
-        types = {int(t) for t in _as_list(_get(search, "cdrTypes")) if str(t).isdigit()}
-        queues = {int(q) for q in _as_list(_get(search, "queueID")) if str(q).isdigit()}
-        call_id = _get(search, "callID")
-        rows = []
-        for cdr in sim.model.history:
-            t = cdr["time"]
-            if t < start or t > end:
-                continue
-            if phones and cdr["caller"] not in phones and cdr["target"] not in phones:
-                continue
-            if (
-                exts
-                and str(cdr["targetextension"]).lower() not in exts
-                and (str(cdr["callerextension"]).lower() not in exts)
-            ):
-                continue
-            if call_id and cdr["ivruniqueid"] != call_id:
-                continue
-            if types and CDR_TYPE_IDS.get(cdr["type"], 0) not in types:
-                continue
-            if queues and cdr["queueid"] not in queues:
-                continue
-            rows.append(_row(cdr))
-        for s in reversed(_as_list(_get(p, "sort"))):
-            if isinstance(s, dict) and isinstance(s.get("field"), str):
-                field = str(s["field"])
-                key = "DateEpoch" if field.lower() == "date" else field
-                rows.sort(key=_sort_key(key), reverse=str(s.get("order")).lower() == "desc")
-        total = len(rows)
-        rows = rows[:CALL_LOG_MAX_ROWS]
-        fields = [f for f in _as_list(_get(p, "fields")) if isinstance(f, str)]
-        if fields:
-            lower = {f.lower() for f in fields}
-            rows = [{k: v for k, v in r.items() if k.lower() in lower} for r in rows]
-        return web.json_response(
-            {
-                "ERROR_NUMBER": 0,
-                "ERROR_DESCRIPTION": "OK",
-                "STATUS_CODE": 200,
-                "TOTAL_HITS": total,
-                "RETURN_HITS": len(rows),
-                "CDR_LIST": rows,
-            }
-        )
+        rows = [_row(cdr) for cdr in sim.model.history if matches(cdr, query)]
+        sort_rows(rows, _get(p, "sort"))
+        return web.json_response(shape_reply(rows, _get(p, "fields")))
 
 
 def _sort_key(field: str) -> Callable[[Json], tuple[str, Any]]:
@@ -424,9 +480,3 @@ def add_routes(app: web.Application) -> None:
     ):
         app.router.add_get(path, handler)
         app.router.add_post(path, handler)
-
-
-def _sim(request: web.Request) -> Simulator:
-    from wallboard.sim.server import SIM_KEY
-
-    return request.app[SIM_KEY]

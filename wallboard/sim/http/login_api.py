@@ -1,4 +1,4 @@
-"""The vendor's login APIs, as a server (PROTOCOL.md §1).
+"""The vendor's login APIs, as a server (docs/voicenter.md, login).
 
 Legacy: `POST /monitorAPI/Login/User|Account|Token` with a JSON body → `Data.Socket`
 (`Token`, `TokenExpiry`, `RefreshToken`, `URL`, `URLList`, `Version`); refresh with
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from wallboard.sim.server import Simulator, TokenGrant
+from wallboard.sim.http.common import SimulatorApp, sim_of
+from wallboard.sim.http.session import TokenGrant
 
 __all__ = ["LEGACY_PREFIX", "add_routes"]
 
@@ -48,7 +48,7 @@ def _unauthorized() -> web.Response:
     return web.json_response({"Status": "Unauthorized", "ErrorCode": 401}, status=401)
 
 
-def authenticate(sim: Simulator, kind: str, body: dict[str, Any]) -> TokenGrant | None:
+def authenticate(sim: SimulatorApp, kind: str, body: dict[str, Any]) -> TokenGrant | None:
     """Check one login (user / account / token); return the grant it earns, or None."""
     s = sim.settings
     kind = kind.lower()
@@ -72,7 +72,7 @@ def authenticate(sim: Simulator, kind: str, body: dict[str, Any]) -> TokenGrant 
     return None
 
 
-def _socket(sim: Simulator, grant: TokenGrant) -> dict[str, Any]:
+def _socket(sim: SimulatorApp, grant: TokenGrant) -> dict[str, Any]:
     url = sim.base_url
     return {
         "Token": grant.token,
@@ -87,7 +87,7 @@ def _socket(sim: Simulator, grant: TokenGrant) -> dict[str, Any]:
 
 async def legacy_login(request: web.Request) -> web.Response:
     """`POST /monitorAPI/Login/User|Account|Token` → `Data.Socket`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     body = await _json(request)
     if isinstance(body, web.Response):
         return body
@@ -106,7 +106,7 @@ def _bearer(request: web.Request) -> str:
 
 async def legacy_refresh(request: web.Request) -> web.Response:
     """`POST /monitorAPI/Login/Refresh` with the refresh token as Bearer."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     refresh = _bearer(request)
     old = next((g for g in sim.grants.values() if g.refresh_token == refresh), None)
     if not refresh or old is None:
@@ -120,7 +120,7 @@ async def legacy_refresh(request: web.Request) -> web.Response:
 
 async def identity_login(request: web.Request) -> web.Response:
     """`POST /identity/Login` (newer stack) → an access token."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     body = await _json(request)
     if isinstance(body, web.Response):
         return body
@@ -142,7 +142,7 @@ async def identity_login(request: web.Request) -> web.Response:
 
 async def identity_settings(request: web.Request) -> web.Response:
     """`GET /identity/Settings` with the access token → `MonitorList`."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     grant = sim.access.get(_bearer(request))
     if grant is None or not sim.token_valid(grant):
         return _unauthorized()
@@ -170,9 +170,3 @@ def add_routes(app: web.Application) -> None:
     )
     app.router.add_post("/identity/Login", identity_login)
     app.router.add_get("/identity/Settings", identity_settings)
-
-
-def _sim(request: web.Request) -> Simulator:
-    from wallboard.sim.server import SIM_KEY
-
-    return request.app[SIM_KEY]

@@ -5,82 +5,28 @@ pingTimeout}`, `40`, then `loginSuccess`, `loginStatus`, `AllExtensionsStatus` a
 events. The client pings (`2`, answered `3`); a client silent past pingInterval +
 pingTimeout is dropped with a bare close, like engine.io 3. A refused token gets `0`, `40`,
 `41` and a close. A client that sends `40` itself gets what socket.io@2 gives it: a second
-socket on the same connection, so every event twice (PROTOCOL.md §2, the traps).
+socket on the same connection, so every event twice (docs/voicenter.md, the traps).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import json
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from wallboard.runtime.tasks import TaskOwner
+from wallboard.sim.http.common import SimulatorApp, sim_of
+from wallboard.sim.http.session import Session, SessionState
 
-if TYPE_CHECKING:
-    from wallboard.sim.server import Simulator, TokenGrant
-
-__all__ = ["Session", "SessionState", "add_routes"]
+__all__ = ["Session", "SessionState", "add_routes", "frame", "send_snapshots", "socket_handler"]
 
 log = logging.getLogger(__name__)
-
-# A client further behind than this many frames is dropped rather than buffered forever.
-_MAX_BACKLOG = 50_000
-
-
-class SessionState(enum.StrEnum):
-    """Lifecycle of one client connection."""
-
-    OPEN = "open"
-    SILENT = "silent"  # fault injection: the server sends and answers nothing
-    CLOSED = "closed"
-
-
-class Session:
-    """One connected client: its filter, its outgoing queue and its ping watchdog."""
-
-    def __init__(self, ws: web.WebSocketResponse, grant: TokenGrant) -> None:
-        self.ws = ws
-        self.grant = grant
-        self.sid = secrets.token_hex(10)
-        self.state = SessionState.OPEN
-        self.sockets = 1  # socket.io namespaces joined on this connection (2 after a `40`)
-        self.last_ping = time.monotonic()
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue()
-        self.silent_until = 0.0
-
-    def wants(self, extension: int | None, queue: int | None) -> bool:
-        """Whether this session's login may see an event about this extension or queue."""
-        g = self.grant
-        if g.extensions is None:
-            return True
-        if extension is not None:
-            return extension in g.extensions
-        if queue is not None:
-            return g.queues is not None and queue in g.queues
-        return True
-
-    def send(self, text: str) -> None:
-        """Queue one frame (every joined socket gets its copy)."""
-        if self.state is not SessionState.OPEN:
-            return
-        if self.outbox.qsize() > _MAX_BACKLOG:
-            log.warning("simulator: client %s too slow, dropping it", self.sid)
-            self.close()
-            return
-        for _ in range(self.sockets):
-            self.outbox.put_nowait(text)
-
-    def close(self) -> None:
-        """Close after what is queued (a bare websocket close, as engine.io 3 does)."""
-        self.state = SessionState.CLOSED
-        self.outbox.put_nowait(None)
 
 
 def _frame(name: str, payload: Any) -> str:
@@ -98,7 +44,7 @@ async def _writer(session: Session) -> None:
         await ws.close()
 
 
-async def _watchdog(sim: Simulator, session: Session) -> None:
+async def _watchdog(sim: SimulatorApp, session: Session) -> None:
     limit = (sim.settings.ping_interval_ms + sim.settings.ping_timeout_ms) / 1000.0
     while session.state is not SessionState.CLOSED:
         await asyncio.sleep(min(1.0, limit / 4))
@@ -108,7 +54,7 @@ async def _watchdog(sim: Simulator, session: Session) -> None:
             return
 
 
-def send_snapshots(sim: Simulator, session: Session) -> None:
+def send_snapshots(sim: SimulatorApp, session: Session) -> None:
     """`loginStatus` and `AllExtensionsStatus` for what this session may see."""
     model = sim.model
     g = session.grant
@@ -120,7 +66,7 @@ def send_snapshots(sim: Simulator, session: Session) -> None:
     session.send(_frame("AllExtensionsStatus", model.all_extensions(agents)))
 
 
-def _on_event(sim: Simulator, session: Session, text: str) -> None:
+def _on_event(sim: SimulatorApp, session: Session, text: str) -> None:
     try:
         name, *_args = json.loads(text[2:])
     except (ValueError, TypeError):
@@ -140,9 +86,30 @@ def _on_event(sim: Simulator, session: Session, text: str) -> None:
         log.info("simulator: client sent unknown event %r", name)
 
 
+def _on_message(sim: SimulatorApp, session: Session, data: str) -> bool:
+    """Handle one text frame from the client; False when the client is leaving."""
+    if session.state is SessionState.SILENT:
+        return True
+    if data.startswith("2"):  # a ping, maybe with a probe payload to echo
+        session.last_ping = time.monotonic()
+        session.send("3" + data[1:])
+    elif data.startswith("42"):
+        _on_event(sim, session, data)
+    elif data == "40":
+        log.warning(
+            "simulator: client %s sent 40 on EIO3: a second socket joins, "
+            "every event now arrives twice (as socket.io@2 does)",
+            session.sid,
+        )
+        session.sockets += 1
+    elif data in ("41", "1"):
+        return False
+    return True
+
+
 async def socket_handler(request: web.Request) -> web.StreamResponse:
     """The Engine.IO v3 websocket endpoint."""
-    sim: Simulator = _sim(request)
+    sim = sim_of(request)
     q = request.query
     if q.get("EIO") != "3":
         return web.Response(status=400, text='{"code":5,"message":"Unsupported protocol version"}')
@@ -177,24 +144,7 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
     owner.start("watchdog", _watchdog(sim, session))
     try:
         async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            data: str = msg.data
-            if session.state is SessionState.SILENT:
-                continue
-            if data == "2" or data.startswith("2"):
-                session.last_ping = time.monotonic()
-                session.send("3" + data[1:])
-            elif data.startswith("42"):
-                _on_event(sim, session, data)
-            elif data == "40":
-                log.warning(
-                    "simulator: client %s sent 40 on EIO3: a second socket joins, "
-                    "every event now arrives twice (as socket.io@2 does)",
-                    session.sid,
-                )
-                session.sockets += 1
-            elif data == "41" or data == "1":
+            if msg.type is WSMsgType.TEXT and not _on_message(sim, session, msg.data):
                 break
     finally:
         sim.sessions.discard(session)
@@ -212,9 +162,3 @@ def add_routes(app: web.Application) -> None:
 
 
 frame = _frame
-
-
-def _sim(request: web.Request) -> Simulator:
-    from wallboard.sim.server import SIM_KEY
-
-    return request.app[SIM_KEY]
