@@ -34,7 +34,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import VendorAuthError, VendorConnectionError, VendorProtocolError
 from wallboard.runtime.tasks import TaskOwner
 
 __all__ = [
@@ -50,7 +50,7 @@ __all__ = [
 _MAX_MESSAGE = 64 * 1024 * 1024  # AllExtensionsStatus of a large account is megabytes
 
 
-class ProtocolMismatch(VendorConnectionError):
+class ProtocolMismatch(VendorProtocolError):
     """The server does not speak the Engine.IO version we tried (try the other one)."""
 
 
