@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.services import aftercall as cdr_service
     from wallboard.sim.server import Simulator
     from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
+    from wallboard.voicenter.ingest import FrameParser
     from wallboard.web.app import serve
 
     settings = load_settings(args.config)
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         vendor = vendor_settings_for(
             url, sim_settings.username, sim_settings.password.get_secret_value()
         )
-        owner.start("connector", Connector(vendor, hub).run())
+        owner.start("connector", Connector(vendor, FrameParser(hub)).run())
         cdr_service.point_at_simulator(url, sim_settings)  # Click2Call, Call Log → simulator
         web = settings.web
         print(

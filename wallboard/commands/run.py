@@ -10,6 +10,7 @@ from wallboard.errors import ConfigError
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.connector import Connector
+from wallboard.voicenter.ingest import FrameParser
 from wallboard.voicenter.login import check_credentials
 
 __all__ = ["add_parser", "run"]
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     owner = TaskOwner("run")
 
     async def start() -> None:
-        owner.start("connector", Connector(settings.vendor, hub).run())
+        owner.start("connector", Connector(settings.vendor, FrameParser(hub)).run())
 
     from wallboard.web.app import serve
 

@@ -46,10 +46,10 @@ from wallboard.core.events import (
 )
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 from wallboard.runtime import timebase
-from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
 from wallboard.voicenter.eio4 import Eio4Socket, frame_text
+from wallboard.voicenter.ingest import EventSink
 from wallboard.voicenter.login import Session, login, redact, refresh, settings_secrets
 from wallboard.voicenter.recording import Recorder
 
@@ -129,9 +129,9 @@ class _Link:
 class Connector:
     """Owns login, the socket, reconnection and failover; feeds the hub until cancelled."""
 
-    def __init__(self, settings: VendorSettings, hub: Hub) -> None:
+    def __init__(self, settings: VendorSettings, sink: EventSink) -> None:
         self.settings = settings
-        self.hub = hub
+        self.sink = sink
         self.session: Session | None = None
         self._session_obtained = 0.0
         self._fresh_login = False
@@ -187,7 +187,7 @@ class Connector:
         if key == self._last_state:
             return
         self._last_state = key
-        self.hub.feed(ConnectionChanged(timebase.now(), state, server, detail))
+        self.sink.feed(ConnectionChanged(timebase.now(), state, server, detail))
 
     def _down_state(self) -> ConnectionState:
         return ConnectionState.RECONNECTING if self._ever_healthy else ConnectionState.CONNECTING
@@ -371,7 +371,7 @@ class Connector:
 
     async def _serve(self, link: _Link) -> None:
         sock = link.socket
-        hub = self.hub
+        sink = self.sink
         rec = self.recorder
         while True:
             try:
@@ -393,12 +393,12 @@ class Connector:
                 if pkt.frame is not None:
                     if rec is not None:
                         rec.write(now, pkt.frame)
-                    event = hub.feed_frame(pkt.frame, now)
+                    event = sink.feed_frame(pkt.frame, now)
                 else:
                     name = pkt.name or ""
                     if rec is not None:
                         rec.write(now, frame_text(name, pkt.payload))
-                    event = hub.feed_message(name, pkt.payload, now)
+                    event = sink.feed_message(name, pkt.payload, now)
                 if event is not None and (not link.healthy or type(event) in _REACT_TYPES):
                     await self._react(link, event)
             elif kind is PacketKind.DISCONNECT or kind is PacketKind.ERROR:
@@ -474,7 +474,7 @@ class Connector:
                 # default; EIO4: our keepalive probe on the same timers, `_probe`; either way
                 # at most two keepalive periods, below), so a healthy link that is still
                 # here is alive: say so, or a quiet night looks stale.
-                self.hub.feed(LinkAlive(timebase.now()))
+                self.sink.feed(LinkAlive(timebase.now()))
                 next_alive = now + _ALIVE_EVERY
             if self._abort.is_set():
                 link.failure = _Stopped()
