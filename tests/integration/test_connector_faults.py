@@ -120,7 +120,7 @@ async def test_login_faults_recover(server: NodeServer, fault: str) -> None:
             )
         )
         detail = hub.state.connection.detail
-        assert {"401": "401", "500": "500", "hang": "no answer"}[fault] in detail
+        assert {"401": "401", "500": "500", "hang": "did not answer"}[fault] in detail
         await asyncio.sleep(0.5)
         assert (await server.stats())["logins"] == 0
         await server.configure(loginFault=None)

@@ -23,7 +23,8 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from wallboard.core.calls import Cdr
-from wallboard.errors import VendorApiError, VendorConnectionError
+from wallboard.errors import VendorApiError
+from wallboard.voicenter.http import vendor_errors
 
 __all__ = [
     "CALL_LOG_FIELDS",
@@ -209,12 +210,10 @@ class VendorApi:
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
             self._session = aiohttp.ClientSession(timeout=timeout)
-        try:
+        with vendor_errors(api, url, timeout=self.settings.timeout_seconds):
             async with self._session.post(url, json=body) as resp:
                 text = await resp.text()
                 status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise VendorConnectionError(f"{api}: {type(e).__name__}: {e}") from e
         try:
             return json.loads(text)
         except ValueError:

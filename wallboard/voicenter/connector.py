@@ -44,10 +44,15 @@ from wallboard.core.events import (
     QueuesSnapshot,
     ServerClosing,
 )
-from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
+from wallboard.errors import (
+    ConfigError,
+    VendorAuthError,
+    VendorConnectionError,
+    VendorProtocolError,
+)
 from wallboard.runtime import timebase
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
+from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind
 from wallboard.voicenter.eio4 import Eio4Socket, frame_text
 from wallboard.voicenter.ingest import EventSink
 from wallboard.voicenter.login import Session, login, redact, refresh, settings_secrets
@@ -339,7 +344,7 @@ class Connector:
                 )
                 self._detected[server] = "eio3"
                 return sock3
-            except ProtocolMismatch as e:
+            except VendorProtocolError as e:
                 if proto == "eio3":
                     raise
                 log.info("%s; trying Engine.IO v4", redact(str(e), [token]))
