@@ -29,6 +29,7 @@ __all__ = ["add_parser", "check", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard check-config`."""
     p = sub.add_parser("check-config", help="validate settings, log in once, report what we see")
     p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
     p.add_argument("--timeout", type=float, default=20.0, help="give up after this many seconds")
@@ -106,6 +107,7 @@ async def _until_snapshots(
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the settings and the vendor link; 0 if all is well, 1 or 2 with the reason."""
     settings = load_settings(args.config)
     try:
         check_credentials(settings.vendor)

@@ -29,6 +29,7 @@ _MAX_GAP_SECONDS = 5.0
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard replay`."""
     p = sub.add_parser("replay", help="replay a recorded stream (JSON Lines) through the fold")
     p.add_argument("file", type=Path, help="recording (.jsonl), a frame file, or a folder of them")
     p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
@@ -141,6 +142,7 @@ async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Replay at once (print the state), paced, or while serving the board."""
     settings: Settings = load_settings(args.config)
     hub = Hub(settings.fold_settings())
     if not args.file.exists():

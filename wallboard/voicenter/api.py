@@ -1,4 +1,4 @@
-"""aiohttp client for the vendor's REST APIs (api-reference-full.txt, call-log-api-v0.1.txt).
+"""aiohttp client for the vendor's REST APIs (docs/voicenter.md, "REST APIs").
 
 Call Log (history by date range, GMT, ≤10,000 rows a request, 30 requests a minute),
 Active Calls (`GetExtensionsCalls`, `GetQueuesCallers`), Organizational Extension List
@@ -38,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The Call Log fields we ask for (call-log-api-v0.1.txt, "fields"; full reference §Call log).
+# The Call Log fields we ask for (docs/voicenter.md, "REST APIs": the Call Log's "fields").
 CALL_LOG_FIELDS = (
     "Date",
     "DateEpoch",

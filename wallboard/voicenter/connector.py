@@ -1,21 +1,23 @@
 """The connector: log in, hold the socket, feed the fold, and recover from anything.
 
-One loop owns the whole link (PROTOCOL.md §1–3):
+One loop owns the whole link (docs/voicenter.md, "Login", "The socket", "Events"):
 
 * log in (legacy or identity API), refresh the token before it expires and reconnect;
 * open the socket with our EIO3 client or python-socketio (EIO4), per server by
   configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
-* feed every event to the hub; `*Updated` → `resync`; `closeme` or a failed
-  `keepaliveResponse` → log in again; `keepalive` after `keepalive_seconds` of silence, and
-  two silent periods mean the server is dead; on EIO4, where we may not ping, a quiet link
-  is probed with `keepalive` on our ping timers (`_probe`);
+* feed every event to the sink (a `FrameParser` in front of the hub); `*Updated` →
+  `resync`; `closeme` or a failed `keepaliveResponse` → log in again; `keepalive` after
+  `keepalive_seconds` of silence, and two silent periods mean the server is dead; on EIO4,
+  where we may not ping, a quiet link is probed with `keepalive` on our ping timers
+  (`_probe`);
 * the link is CONNECTED only once `loginStatus` and `AllExtensionsStatus` arrived (asked for
   with `resync` when late), so every reconnect ends with state replaced by fresh snapshots
   and no call that ended while we were away survives;
 * failures fail over to the next server at once; after a whole round of servers failed,
   wait a capped, jittered, growing delay; a refused token waits `auth_retry_seconds`.
 
-Link state is reported to the hub as `ConnectionChanged` (part of the state and /api/state).
+Link state is fed to the sink as `ConnectionChanged` (part of the state and /api/state),
+and `LinkAlive` every few seconds while healthy.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ __all__ = ["Backoff", "Connector", "RealtimeSocket"]
 
 log = logging.getLogger(__name__)
 
-_ALIVE_EVERY = 5.0  # seconds between LinkAlive reports to the hub while healthy
+_ALIVE_EVERY = 5.0  # seconds between LinkAlive reports while healthy
 
 
 class RealtimeSocket(Protocol):
@@ -70,9 +72,17 @@ class RealtimeSocket(Protocol):
 
     protocol: str
 
-    async def recv(self) -> Packet: ...
-    async def emit(self, name: str, *args: Any) -> None: ...
-    async def close(self) -> None: ...
+    async def recv(self) -> Packet:
+        """The next packet; raises VendorConnectionError when the link is lost."""
+        ...
+
+    async def emit(self, name: str, *args: Any) -> None:
+        """Send an event to the server."""
+        ...
+
+    async def close(self) -> None:
+        """Close the link (a pending `recv` then ends)."""
+        ...
 
 
 class Backoff:
@@ -145,7 +155,7 @@ class _Link:
 
 
 class Connector:
-    """Owns login, the socket, reconnection and failover; feeds the hub until cancelled."""
+    """Owns login, the socket, reconnection and failover; feeds the sink until cancelled."""
 
     def __init__(self, settings: VendorSettings, sink: EventSink) -> None:
         self.settings = settings

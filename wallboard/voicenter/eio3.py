@@ -2,7 +2,7 @@
 
 Why our own: the vendor runs Engine.IO v3, and python-socketio 5 speaks only v4 — against
 a v3 server it connects, sends its own `40` (so every event arrives twice) and never pings
-(so it is dropped after pingInterval + pingTimeout). See PROTOCOL.md §2.
+(so it is dropped after pingInterval + pingTimeout). See docs/voicenter.md, "The socket".
 
 What it does, and nothing more:
 

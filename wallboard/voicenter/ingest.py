@@ -19,19 +19,33 @@ __all__ = ["EventConsumer", "EventSink", "FrameParser"]
 class EventConsumer(Protocol):
     """Where parsed events go (the hub): folds events, counts the bad and the unknown."""
 
-    def feed(self, event: DomainEvent) -> None: ...
-    def malformed(self, error: PayloadError) -> None: ...
-    def unknown(self, name: str) -> None: ...
+    def feed(self, event: DomainEvent) -> None:
+        """Fold one domain event."""
+        ...
+
+    def malformed(self, error: PayloadError) -> None:
+        """Count and log an event that could not be understood."""
+        ...
+
+    def unknown(self, name: str) -> None:
+        """Count an event of a name we do not know."""
+        ...
 
 
 class EventSink(Protocol):
     """What the connector feeds: wire events to parse, and its own link-state events."""
 
-    def feed(self, event: DomainEvent) -> None: ...
-    def feed_frame(self, text: str | bytes, received: float | None) -> DomainEvent | None: ...
-    def feed_message(
-        self, name: str, payload: Any, received: float | None
-    ) -> DomainEvent | None: ...
+    def feed(self, event: DomainEvent) -> None:
+        """Feed an event that needs no parsing (ConnectionChanged, LinkAlive)."""
+        ...
+
+    def feed_frame(self, text: str | bytes, received: float | None) -> DomainEvent | None:
+        """Parse and feed one `["name", payload]` frame (EIO3); its event, if any."""
+        ...
+
+    def feed_message(self, name: str, payload: Any, received: float | None) -> DomainEvent | None:
+        """Parse and feed an event already split by a socket.io library (EIO4)."""
+        ...
 
 
 class FrameParser:

@@ -1,5 +1,7 @@
 """Logging in to the vendor's realtime service: both login APIs, three identities, refresh.
 
+The vendor's side is described in docs/voicenter.md, "Login".
+
 Legacy API (`login_api = "legacy"`): `POST <login_url>/User|Account|Token` with
 `{"email","password"}`, `{"username","password"}` or `{"token"}`; the reply's
 `Data.Socket` carries `Token`, `TokenExpiry` (epoch s), `RefreshToken`, `URL`/`Url`,
