@@ -27,6 +27,7 @@ from tests.integration.vendor_env import NodeServer, ensure_node_modules
 from wallboard.runtime.hub import Hub
 from wallboard.voicenter.eio3 import Eio3Socket, PacketKind
 from wallboard.voicenter.events import parse_frame
+from wallboard.voicenter.ingest import FrameParser
 
 
 async def _token(http: aiohttp.ClientSession, server: NodeServer) -> str:
@@ -39,6 +40,7 @@ async def _token(http: aiohttp.ClientSession, server: NodeServer) -> str:
 
 async def one(server: NodeServer, count: int, mode: str) -> tuple[float, float, int]:
     hub = Hub()
+    parser = FrameParser(hub)
     async with aiohttp.ClientSession() as http:
         sock = await Eio3Socket.open(
             http,
@@ -69,7 +71,7 @@ async def one(server: NodeServer, count: int, mode: str) -> tuple[float, float, 
                 elif mode == "parse":
                     parse_frame(frame, 0.0)
                 else:
-                    hub.feed_frame(frame, time.time())
+                    parser.feed_frame(frame, time.time())
             wall = time.perf_counter() - t0
             cpu = time.process_time() - c0
             return n / wall, n / max(cpu, 1e-9), int(resp["bytes"])
@@ -90,7 +92,7 @@ async def main() -> None:
         for mode, label in (
             ("json", "receive + json.loads"),
             ("parse", "receive + parse to domain events"),
-            ("fold", "receive + parse + fold (hub.feed_frame)"),
+            ("fold", "receive + parse + fold (FrameParser.feed_frame)"),
         ):
             results = [await one(server, args.count, mode) for _ in range(args.runs)]
             wall = statistics.median(r[0] for r in results)

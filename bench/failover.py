@@ -42,6 +42,7 @@ from wallboard.core.events import ConnectionChanged, ConnectionState, DomainEven
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.connector import Connector
+from wallboard.voicenter.ingest import FrameParser
 
 VENDOR_PING = (60000, 180000)  # the vendor's EIO3 servers
 SIO4_DEFAULT_PING = (25000, 20000)  # socket.io@4 (engine.io 6) defaults
@@ -74,7 +75,7 @@ async def scenario(
 
     hub.subscribe(watch)
     owner = TaskOwner("bench")
-    owner.start("connector", Connector(_defaults(server.legacy_login), hub).run())
+    owner.start("connector", Connector(_defaults(server.legacy_login), FrameParser(hub)).run())
     conn = hub.state.connection
     try:
         await _until(lambda: conn.state is ConnectionState.CONNECTED and conn.server == proxy.url)
@@ -111,7 +112,7 @@ async def first_down(server: NodeServer) -> float:
     hub = Hub()
     owner = TaskOwner("bench")
     t0 = time.monotonic()
-    owner.start("connector", Connector(_defaults(server.legacy_login), hub).run())
+    owner.start("connector", Connector(_defaults(server.legacy_login), FrameParser(hub)).run())
     try:
         await _until(lambda: hub.state.connection.state is ConnectionState.CONNECTED)
         return time.monotonic() - t0
@@ -124,7 +125,7 @@ async def single_server(server: NodeServer, how: str) -> float:
     await server.configure(servers=[server.url])
     hub = Hub()
     owner = TaskOwner("bench")
-    conn = Connector(_defaults(server.legacy_login), hub)
+    conn = Connector(_defaults(server.legacy_login), FrameParser(hub))
     owner.start("connector", conn.run())
     try:
         await _until(lambda: hub.state.connection.state is ConnectionState.CONNECTED)

@@ -69,9 +69,10 @@ def serve(
 def serve_live(settings: Settings) -> None:
     """`wallboard run`: the vendor connector feeds the hub."""
     from wallboard.voicenter.connector import Connector
+    from wallboard.voicenter.ingest import FrameParser
 
     def connect(hub: Hub) -> Coroutine[Any, Any, None]:
-        return Connector(settings.vendor, hub).run()
+        return Connector(settings.vendor, FrameParser(hub)).run()
 
     serve(settings, connect)
 
@@ -87,13 +88,14 @@ def serve_demo(
     `vendor_for(base_url)` is the connector's login to the simulator once its address is known.
     """
     from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
+    from wallboard.voicenter.ingest import FrameParser
 
     services = build(settings)
     owner = TaskOwner("demo")
 
     async def start_simulator() -> None:
         url = await sim.start()
-        owner.start("connector", Connector(vendor_for(url), services.hub).run())
+        owner.start("connector", Connector(vendor_for(url), FrameParser(services.hub)).run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
         web_cfg = settings.web

@@ -10,6 +10,8 @@ __all__ = [
     "VendorApiError",
     "VendorAuthError",
     "VendorConnectionError",
+    "VendorError",
+    "VendorProtocolError",
     "WallboardError",
 ]
 
@@ -38,15 +40,27 @@ class PayloadError(WallboardError):
         super().__init__(f"malformed {event}: {field}: {problem}")
 
 
-class VendorAuthError(WallboardError):
+class VendorError(WallboardError):
+    """Something went wrong between us and the vendor (the base of the four below)."""
+
+
+class VendorAuthError(VendorError):
     """The vendor refused our credentials or token; retrying fast will not help."""
 
 
-class VendorConnectionError(WallboardError):
+class VendorConnectionError(VendorError):
     """The vendor could not be reached or dropped us; retry with backoff."""
 
 
-class VendorApiError(WallboardError):
+class VendorProtocolError(VendorConnectionError):
+    """The server spoke something we do not understand (e.g. another Engine.IO version).
+
+    A connection error too: the connector treats it like an unreachable server (fail over,
+    back off) and may try the other protocol first.
+    """
+
+
+class VendorApiError(VendorError):
     """A vendor REST API answered with an error code (names the API and the code)."""
 
     def __init__(self, api: str, code: object, message: str) -> None:

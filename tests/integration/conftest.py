@@ -15,6 +15,7 @@ from wallboard.core.view import state_view
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.connector import Connector
+from wallboard.voicenter.ingest import FrameParser
 
 
 @pytest.fixture(scope="session")
@@ -40,14 +41,15 @@ async def make_server(node_modules: None) -> AsyncIterator[Callable[..., Any]]:
 @contextlib.asynccontextmanager
 async def running(settings: VendorSettings, hub: Hub | None = None) -> AsyncIterator[Connector]:
     """A connector running in a named task, cancelled on exit."""
-    connector = Connector(settings, hub or Hub())
+    hub = hub or Hub()
+    connector = Connector(settings, FrameParser(hub))
     owner = TaskOwner("test")
     owner.start("connector", connector.run())
     try:
         yield connector
     finally:
         await owner.close()
-    assert connector.hub.state.connection.state is ConnectionState.STOPPED
+    assert hub.state.connection.state is ConnectionState.STOPPED
 
 
 async def floor_matches(hub: Hub, server: NodeServer) -> bool:

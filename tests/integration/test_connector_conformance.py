@@ -18,6 +18,7 @@ from wallboard.errors import VendorAuthError
 from wallboard.runtime.hub import Hub
 from wallboard.voicenter.connector import Connector, _Link
 from wallboard.voicenter.eio3 import Eio3Socket, PacketKind
+from wallboard.voicenter.ingest import FrameParser
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +82,7 @@ async def test_keepalive_and_resync_are_emitted(make_server, version: int) -> No
 async def test_stop_ends_run_promptly(make_server) -> None:
     server = await make_server(2)
     hub = Hub()
-    conn = Connector(fast_settings(server.legacy_login), hub)
+    conn = Connector(fast_settings(server.legacy_login), FrameParser(hub))
     task = asyncio.get_running_loop().create_task(conn.run(), name="test.connector")
     await wait_for(connected(hub))
     conn.stop()
@@ -110,7 +111,7 @@ async def test_a_refused_token_is_an_auth_error(make_server, version: int, rejec
     server = await make_server(version)
     await server.configure(reject=reject)
     hub = Hub()
-    conn = Connector(fast_settings(server.legacy_login), hub)
+    conn = Connector(fast_settings(server.legacy_login), FrameParser(hub))
     async with aiohttp.ClientSession() as http:
         with pytest.raises(VendorAuthError, match=r"refused|closed") as err:
             sock = await conn.open_socket(http, server.url, "not-a-token")

@@ -22,7 +22,7 @@ from tests.integration.vendor_env import (
     free_port,
     wait_for,
 )
-from wallboard.core.events import ConnectionChanged, ConnectionState
+from wallboard.core.events import ConnectionChanged, ConnectionState, DomainEvent, ExtensionChanged
 from wallboard.runtime.hub import Hub
 
 pytestmark = pytest.mark.integration
@@ -120,7 +120,7 @@ async def test_login_faults_recover(server: NodeServer, fault: str) -> None:
             )
         )
         detail = hub.state.connection.detail
-        assert {"401": "401", "500": "500", "hang": "no answer"}[fault] in detail
+        assert {"401": "401", "500": "500", "hang": "did not answer"}[fault] in detail
         await asyncio.sleep(0.5)
         assert (await server.stats())["logins"] == 0
         await server.configure(loginFault=None)
@@ -227,11 +227,11 @@ class _BuggyHub(Hub):
         super().__init__()
         self.failed = False
 
-    def feed_frame(self, text: str | bytes, received: float | None):  # type: ignore[no-untyped-def]
-        if not self.failed and "bug-call" in str(text):
+    def feed(self, event: DomainEvent) -> None:
+        if not self.failed and isinstance(event, ExtensionChanged) and "bug-call" in str(event):
             self.failed = True
             raise RuntimeError("a bug in the fold")
-        return super().feed_frame(text, received)
+        super().feed(event)
 
 
 async def test_an_internal_error_reconnects_instead_of_dying(server: NodeServer) -> None:

@@ -26,6 +26,7 @@ from wallboard.core.events import ConnectionState
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.connector import Connector
+from wallboard.voicenter.ingest import FrameParser
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ async def test_a_simulated_hour_agrees_through_the_connector() -> None:
         url = sim.base_url
         try:
             vendor = vendor_settings_for(url, "demo", "demo")
-            owner.start("connector", Connector(vendor, hub).run())
+            owner.start("connector", Connector(vendor, FrameParser(hub)).run())
             for _ in range(200):
                 if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
                     break
@@ -162,7 +163,7 @@ async def test_after_a_dropped_connection_the_board_matches_again() -> None:
     async with running_simulator(s, START, speed=200.0) as sim:
         url = sim.base_url
         try:
-            connector = Connector(vendor_settings_for(url, "demo", "demo"), hub)
+            connector = Connector(vendor_settings_for(url, "demo", "demo"), FrameParser(hub))
             owner.start("connector", connector.run())
             await asyncio.sleep(2.0)
             assert len(sim.sessions) == 1
@@ -251,7 +252,7 @@ async def test_every_login_style_reaches_the_floor(
                     login_url=f"{url}/identity/Login", settings_url=f"{url}/identity/Settings"
                 )
             vendor = type(vendor_settings_for(url, "demo", "demo")).model_validate(base)
-            owner.start("connector", Connector(vendor, hub).run())
+            owner.start("connector", Connector(vendor, FrameParser(hub)).run())
             for _ in range(200):
                 if hub.state.connection.state is ConnectionState.CONNECTED and hub.state.agents:
                     break

@@ -14,6 +14,7 @@ from tests.integration.sim_env import running_simulator
 from wallboard.config import SimulatorSettings
 from wallboard.runtime.hub import Hub
 from wallboard.sim.server import Simulator
+from wallboard.voicenter.ingest import FrameParser
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +94,7 @@ async def test_handshake_snapshots_ping_and_live_events(sim: Simulator) -> None:
                     pong = True
                     continue
                 assert msg.data.startswith("42")
-                event = hub.feed_frame(msg.data[2:], None)
+                event = FrameParser(hub).feed_frame(msg.data[2:], None)
                 assert event is not None, msg.data[:200]
                 names.append(json.loads(msg.data[2:])[0])
                 if len(names) >= 60 and pong:
@@ -182,7 +183,7 @@ async def _follow_for(sim: Simulator, seconds: float) -> Hub:
                 except TimeoutError:
                     continue
                 if msg.type is aiohttp.WSMsgType.TEXT and msg.data.startswith("42"):
-                    hub.feed_frame(msg.data[2:], None)
+                    FrameParser(hub).feed_frame(msg.data[2:], None)
             # Freeze the model, then drain what is in flight.
             async with http.post(f"{sim.base_url}/sim/speed?factor=0") as r:
                 assert r.status == 200
@@ -194,7 +195,7 @@ async def _follow_for(sim: Simulator, seconds: float) -> Hub:
                 if msg.data == "3":
                     break
                 if msg.data.startswith("42"):
-                    hub.feed_frame(msg.data[2:], None)
+                    FrameParser(hub).feed_frame(msg.data[2:], None)
     hub.truth = truth  # type: ignore[attr-defined]
     return hub
 

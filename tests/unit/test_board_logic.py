@@ -11,6 +11,7 @@ from tests.conftest import realtime
 from wallboard.config import Settings, load_settings
 from wallboard.errors import ConfigError
 from wallboard.runtime.hub import Hub
+from wallboard.voicenter.ingest import FrameParser
 from wallboard.web.auth import Access, hash_password, verify_password
 from wallboard.web.boards import Membership, board_specs, mask_number
 from wallboard.web.i18n import metric_texts, status_names
@@ -96,7 +97,7 @@ def test_board_specs_default_and_teams(tmp_path: Path) -> None:
 def test_agents_available_is_unknown_until_a_member_is_known(tmp_path: Path) -> None:
     hub = Hub()
     for prefix in ("00", "01", "02"):
-        hub.feed_frame(realtime(prefix), 1597945606.0)
+        FrameParser(hub).feed_frame(realtime(prefix), 1597945606.0)
     state = hub.state
     available = [a.extension for a in state.agents.values() if a.state.value == "available"]
     assert available  # the fixture floor has someone available
@@ -149,7 +150,7 @@ async def test_publisher_snapshot_then_deltas_with_masking() -> None:
     tab = Tab("all")
     pub.attach(tab)
     for prefix in ("01", "02"):
-        hub.feed_frame(realtime(prefix), 1597945606.0)
+        FrameParser(hub).feed_frame(realtime(prefix), 1597945606.0)
     await pub.tick()
     snap = tab.got[-1]
     assert snap["full"] is True
@@ -161,14 +162,16 @@ async def test_publisher_snapshot_then_deltas_with_masking() -> None:
     assert waiting[0]["num"] == "•••••••567" and waiting[0]["name"] == ""
     assert "0501234567" not in json.dumps(snap)
 
-    hub.feed_frame(realtime("06"), 1606908124.0)  # a later day: the day resets, all is resent
+    FrameParser(hub).feed_frame(
+        realtime("06"), 1606908124.0
+    )  # a later day: the day resets, all is resent
     await pub.tick()
     reset = tab.got[-1]
     assert reset["full"] is True
     call = reset["agents"]["1234567"]["calls"][0]  # type: ignore[index]
     assert call["dir"] == "incoming" and call["num"] == "•••••••567"
 
-    hub.feed_frame(realtime("14"), 1606917164.0)  # same day: a delta of one agent
+    FrameParser(hub).feed_frame(realtime("14"), 1606917164.0)  # same day: a delta of one agent
     await pub.tick()
     delta = tab.got[-1]
     assert delta["full"] is False and delta["seq"] == int(str(reset["seq"])) + 1
@@ -178,7 +181,7 @@ async def test_publisher_snapshot_then_deltas_with_masking() -> None:
     assert delta["ev"] == 1606917164.0
 
     tab.alive = False
-    hub.feed_frame(realtime("13"), 1606917165.0)
+    FrameParser(hub).feed_frame(realtime("13"), 1606917165.0)
     await pub.tick()
     assert pub.tabs == 0  # a closed tab is dropped
 
@@ -190,7 +193,7 @@ async def test_board_filters_agents_and_queues(tmp_path: Path) -> None:
     tab = Tab("b")
     pub.attach(tab)
     for prefix in ("01", "02"):
-        hub.feed_frame(realtime(prefix), 1597945606.0)
+        FrameParser(hub).feed_frame(realtime(prefix), 1597945606.0)
     await pub.tick()
     snap = tab.got[-1]
     assert list(snap["agents"]) == ["9876542"]  # type: ignore[call-overload]
@@ -209,10 +212,10 @@ async def test_broadcast_sends_one_delta_per_board_and_snapshots_per_tab() -> No
     for t in tabs:
         pub.attach(t)
     for prefix in ("01", "02"):
-        hub.feed_frame(realtime(prefix), 1597945606.0)
+        FrameParser(hub).feed_frame(realtime(prefix), 1597945606.0)
     await pub.tick()
     assert [len(t.got) for t in tabs] == [1, 1, 1] and all(t.got[0]["full"] for t in tabs)
-    hub.feed_frame(realtime("02"), 1597945607.0)
+    FrameParser(hub).feed_frame(realtime("02"), 1597945607.0)
     await pub.tick()
     assert [b for b, _ in sent] == ["all", "all"]  # one per tick for all tabs
     assert [len(t.got) for t in tabs] == [1, 1, 1]

@@ -14,6 +14,7 @@ from wallboard.core.kpis import abandon_rate, service_level
 from wallboard.core.models import RESOLVED
 from wallboard.core.view import state_view
 from wallboard.runtime.hub import Hub
+from wallboard.voicenter.ingest import FrameParser
 
 BASE = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(REALTIME.glob("*.json"))]
 CALL_IDS = ["A", "B", "C", "D"]
@@ -129,7 +130,7 @@ def streams(draw: st.DrawFn) -> list[tuple[str, float]]:
 def test_fold_invariants_hold_for_any_stream(stream: list[tuple[str, float]]) -> None:
     hub = Hub()
     for text, received in stream:
-        hub.feed_frame(text, received)  # never raises
+        FrameParser(hub).feed_frame(text, received)  # never raises
         state = hub.state
         day = state.day
         if day is None:

@@ -18,6 +18,7 @@ from wallboard.core.kpis import (
 from wallboard.core.models import AgentState, FoldSettings, State
 from wallboard.core.view import state_view
 from wallboard.runtime.hub import Hub
+from wallboard.voicenter.ingest import FrameParser
 
 Frame = list[Any]
 
@@ -29,7 +30,7 @@ def frame(prefix: str) -> Frame:
 def feed(hub: Hub, *frames: Frame | str, received: float | None = None) -> None:
     for f in frames:
         text = f if isinstance(f, str) else json.dumps(f)
-        hub.feed_frame(text, received)
+        FrameParser(hub).feed_frame(text, received)
     assert not hub.malformed_events, hub.malformed_events
 
 
@@ -262,10 +263,10 @@ def test_malformed_and_unknown_events_are_dropped_and_counted():
     hub = Hub()
     bad = frame("06")
     bad[1]["data"]["number"] = "not-a-number"
-    hub.feed_frame(json.dumps(bad), None)
-    hub.feed_frame('["SomethingNew", {}]', None)
-    hub.feed_frame("{not json", None)
-    hub.feed_frame(realtime("07"), None)
+    FrameParser(hub).feed_frame(json.dumps(bad), None)
+    FrameParser(hub).feed_frame('["SomethingNew", {}]', None)
+    FrameParser(hub).feed_frame("{not json", None)
+    FrameParser(hub).feed_frame(realtime("07"), None)
     assert hub.malformed_events == {"ExtensionEvent": 1, "frame": 1}
     assert hub.unknown_events == {"SomethingNew": 1}
     assert hub.state.agents[1234567].state is AgentState.TALKING

@@ -14,6 +14,7 @@ from wallboard.errors import ConfigError
 from wallboard.runtime.hub import Hub
 from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import bundled_names, load_scenario, parse_scenario
+from wallboard.voicenter.ingest import FrameParser
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "realtime"
 START = 1_763_888_400.0  # a weekday morning in Israel
@@ -85,8 +86,8 @@ def test_floor_behaviour_over_an_hour() -> None:
     cfg = ModelConfig(agents=40, queues=4, seed=3, start=START)
     model = CallCentre(cfg)
     hub = Hub()
-    hub.feed_frame(json.dumps(["loginStatus", model.login_status()]), None)
-    hub.feed_frame(json.dumps(["AllExtensionsStatus", model.all_extensions()]), None)
+    FrameParser(hub).feed_frame(json.dumps(["loginStatus", model.login_status()]), None)
+    FrameParser(hub).feed_frame(json.dumps(["AllExtensionsStatus", model.all_extensions()]), None)
     causes: Counter[str] = Counter()
     c2c_legs: set[str] = set()
     statuses: Counter[int] = Counter()
@@ -94,7 +95,7 @@ def test_floor_behaviour_over_an_hour() -> None:
     while t < START + 3600:
         t += 2
         for f in model.advance(t):
-            assert hub.feed_frame(json.dumps([f.name, f.payload]), None) is not None
+            assert FrameParser(hub).feed_frame(json.dumps([f.name, f.payload]), None) is not None
             data = f.payload["data"]
             if f.name == "ExtensionEvent" and "cause" in data:
                 causes[data["cause"]] += 1

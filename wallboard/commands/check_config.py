@@ -20,14 +20,16 @@ from wallboard.config import Settings, load_settings
 from wallboard.core.events import ExtensionsSnapshot, LoggedIn, QueuesSnapshot
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError, WallboardError
 from wallboard.runtime.hub import Hub
-from wallboard.voicenter.connector import Connector, _Link
+from wallboard.voicenter.connector import Connector, RealtimeSocket
 from wallboard.voicenter.eio3 import PacketKind
+from wallboard.voicenter.ingest import FrameParser
 from wallboard.voicenter.login import check_credentials, login, redact, settings_secrets
 
 __all__ = ["add_parser", "check", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard check-config`."""
     p = sub.add_parser("check-config", help="validate settings, log in once, report what we see")
     p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
     p.add_argument("--timeout", type=float, default=20.0, help="give up after this many seconds")
@@ -37,8 +39,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 async def check(settings: Settings, out: list[str], timeout: float) -> bool:
     """Log in, connect to the first server that answers, wait for the snapshots."""
     v = settings.vendor
-    hub = Hub(settings.fold_settings())
-    connector = Connector(v, hub)
+    parser = FrameParser(Hub(settings.fold_settings()))
+    connector = Connector(v, parser)
     out.append(f"login:      {v.login_api} API, {v.login_type} identity, {v.login_url}")
     async with aiohttp.ClientSession() as http:
         session = await login(http, v)
@@ -53,8 +55,7 @@ async def check(settings: Settings, out: list[str], timeout: float) -> bool:
                 async with asyncio.timeout(timeout):
                     sock = await connector.open_socket(http, server, token)
                     try:
-                        link = _Link(server=server, socket=sock, token=token)
-                        await _until_snapshots(connector, link, out)
+                        await _until_snapshots(parser, server, sock, out)
                     finally:
                         await sock.close()
                 out.extend(f"skipped:    {p}" for p in problems)
@@ -69,23 +70,25 @@ async def check(settings: Settings, out: list[str], timeout: float) -> bool:
         return False
 
 
-async def _until_snapshots(connector: Connector, link: _Link, out: list[str]) -> None:
-    got_queues = got_exts = False
+async def _until_snapshots(
+    parser: FrameParser, server: str, sock: RealtimeSocket, out: list[str]
+) -> None:
+    got_queues = got_exts = logged_in = False
     while not (got_queues and got_exts):
-        pkt = await link.socket.recv()
+        pkt = await sock.recv()
         if pkt.kind in (PacketKind.DISCONNECT, PacketKind.ERROR):
-            if not link.logged_in:
-                raise VendorAuthError(f"{link.server} refused the socket token: {pkt.detail}")
-            raise VendorConnectionError(f"{link.server}: {pkt.detail}")
+            if not logged_in:
+                raise VendorAuthError(f"{server} refused the socket token: {pkt.detail}")
+            raise VendorConnectionError(f"{server}: {pkt.detail}")
         if pkt.kind is not PacketKind.EVENT:
             continue
         now = time.time()
         if pkt.frame is not None:
-            event = connector.hub.feed_frame(pkt.frame, now)
+            event = parser.feed_frame(pkt.frame, now)
         else:
-            event = connector.hub.feed_message(pkt.name or "", pkt.payload, now)
+            event = parser.feed_message(pkt.name or "", pkt.payload, now)
         if isinstance(event, LoggedIn):
-            link.logged_in = True
+            logged_in = True
             skew = event.server_time - now
             out.append(
                 f"server:     time {event.server_time} ({skew:+.0f} s from ours), "
@@ -104,6 +107,7 @@ async def _until_snapshots(connector: Connector, link: _Link, out: list[str]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the settings and the vendor link; 0 if all is well, 1 or 2 with the reason."""
     settings = load_settings(args.config)
     try:
         check_credentials(settings.vendor)

@@ -17,6 +17,7 @@ from wallboard.core.view import state_view
 from wallboard.errors import PayloadError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
+from wallboard.voicenter.ingest import FrameParser
 from wallboard.voicenter.recording import RecordedFrame, read_recording
 
 __all__ = ["add_parser", "run"]
@@ -29,6 +30,7 @@ _MAX_GAP_SECONDS = 5.0
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `wallboard replay`."""
     p = sub.add_parser("replay", help="replay a recorded stream (JSON Lines) through the fold")
     p.add_argument("file", type=Path, help="recording (.jsonl), a frame file, or a folder of them")
     p.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
@@ -60,12 +62,13 @@ def frames(path: Path) -> Iterator[RecordedFrame | PayloadError]:
 def replay_all(hub: Hub, path: Path) -> int:
     """Feed a whole recording as fast as possible; returns the number of bad lines."""
     bad = 0
+    parser = FrameParser(hub)
     for item in frames(path):
         if isinstance(item, PayloadError):
             bad += 1
             log.warning("%s", item)
             continue
-        hub.feed_frame(item.frame, item.received)
+        parser.feed_frame(item.frame, item.received)
     return bad
 
 
@@ -86,6 +89,7 @@ def _frame_server_time(frame: str) -> float | None:
 async def replay_paced(hub: Hub, path: Path, speed: float, loop: bool) -> None:
     """Feed a recording in real time × `speed`, stamping frames as received now."""
     hub.feed(ConnectionChanged(timebase.now(), ConnectionState.CONNECTED, f"replay:{path.name}"))
+    parser = FrameParser(hub)
     while True:
         last: float | None = None
         for item in frames(path):
@@ -97,7 +101,7 @@ async def replay_paced(hub: Hub, path: Path, speed: float, loop: bool) -> None:
                 await asyncio.sleep(min(_MAX_GAP_SECONDS, t - last) / speed)
             if t is not None:
                 last = t
-            hub.feed_frame(item.frame, timebase.now())
+            parser.feed_frame(item.frame, timebase.now())
             await asyncio.sleep(0)
         if not loop:
             return
@@ -122,6 +126,7 @@ def _line_frame(line: str) -> str | None:
 async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
     """Feed every line of a growing recording as it is appended, stamped as received now."""
     hub.feed(ConnectionChanged(timebase.now(), ConnectionState.CONNECTED, f"follow:{path.name}"))
+    parser = FrameParser(hub)
     buf = ""
     with path.open(encoding="utf-8") as f:
         while True:
@@ -134,10 +139,11 @@ async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
                 continue  # a line still being written
             line, buf = buf.strip(), ""
             if line and (frame := _line_frame(line)) is not None:
-                hub.feed_frame(frame, timebase.now())
+                parser.feed_frame(frame, timebase.now())
 
 
 def run(args: argparse.Namespace) -> int:
+    """Replay at once (print the state), paced, or while serving the board."""
     settings: Settings = load_settings(args.config)
     if not args.file.exists():
         print(f"wallboard replay: {args.file}: no such file", file=sys.stderr)

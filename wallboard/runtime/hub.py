@@ -1,8 +1,9 @@
-"""The one owner of the live state: wire frames and domain events in, pending changes out.
+"""The one owner of the live state: domain events in, pending changes out.
 
-The connector (or a replay) feeds frames; the fold runs synchronously; the publisher
-takes the coalesced changes every 100–250 ms. A malformed event is logged with its type
-and dropped, an unknown event is counted and logged once: the board keeps running.
+The vendor edge (`voicenter.ingest.FrameParser`, for the connector or a replay) parses
+frames and feeds domain events; the fold runs synchronously; the publisher takes the
+coalesced changes every 100–250 ms. A malformed event is logged with its type and dropped,
+an unknown event is counted and logged once: the board keeps running.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from wallboard.core.events import DomainEvent, ExtensionChanged, QueueChanged
 from wallboard.core.fold import apply, apply_into
 from wallboard.core.models import Changes, FoldSettings, State
 from wallboard.errors import PayloadError
-from wallboard.voicenter.events import parse_event, parse_frame
 
 __all__ = ["Hub"]
 
@@ -56,43 +56,18 @@ class Hub:
         for listener in self._listeners:
             listener(event)
 
-    def feed_frame(self, text: str | bytes, received: float | None) -> DomainEvent | None:
-        """Parse and fold one `["name", payload]` frame; bad or unknown ones are dropped."""
-        try:
-            name, event = parse_frame(text, received)
-        except PayloadError as e:
-            self._malformed(e)
-            return None
-        if event is None:
-            return self._known(name, event)
-        self.feed(event)
-        return event
-
-    def feed_message(
-        self, name: str, payload: object, received: float | None
-    ) -> DomainEvent | None:
-        """Parse and fold an event already split by a socket.io library (the EIO4 path)."""
-        try:
-            event = parse_event(name, payload, received)
-        except PayloadError as e:
-            self._malformed(e)
-            return None
-        return self._known(name, event)
-
     def take_changes(self) -> Changes:
         """Hand the pending changes to the publisher and start a new batch."""
         out, self.pending = self.pending, Changes()
         return out
 
-    def _known(self, name: str, event: DomainEvent | None) -> DomainEvent | None:
-        if event is None:
-            self.unknown_events[name] += 1
-            if self.unknown_events[name] == 1:
-                log.warning("unknown realtime event %r ignored (counted, logged once)", name)
-            return None
-        self.feed(event)
-        return event
+    def malformed(self, error: PayloadError) -> None:
+        """Count and log an event that could not be understood (it is dropped)."""
+        self.malformed_events[error.event] += 1
+        log.warning("dropped malformed %s event: %s: %s", error.event, error.field, error.problem)
 
-    def _malformed(self, e: PayloadError) -> None:
-        self.malformed_events[e.event] += 1
-        log.warning("dropped malformed %s event: %s: %s", e.event, e.field, e.problem)
+    def unknown(self, name: str) -> None:
+        """Count an event we do not know; log it the first time only."""
+        self.unknown_events[name] += 1
+        if self.unknown_events[name] == 1:
+            log.warning("unknown realtime event %r ignored (counted, logged once)", name)

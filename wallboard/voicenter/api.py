@@ -1,4 +1,4 @@
-"""aiohttp client for the vendor's REST APIs (api-reference-full.txt, call-log-api-v0.1.txt).
+"""aiohttp client for the vendor's REST APIs (docs/voicenter.md, "REST APIs").
 
 Call Log (history by date range, GMT, ≤10,000 rows a request, 30 requests a minute),
 Active Calls (`GetExtensionsCalls`, `GetQueuesCallers`), Organizational Extension List
@@ -23,7 +23,8 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from wallboard.core.calls import Cdr
-from wallboard.errors import VendorApiError, VendorConnectionError
+from wallboard.errors import VendorApiError
+from wallboard.voicenter.http import vendor_errors
 
 __all__ = [
     "CALL_LOG_FIELDS",
@@ -37,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The Call Log fields we ask for (call-log-api-v0.1.txt, "fields"; full reference §Call log).
+# The Call Log fields we ask for (docs/voicenter.md, "REST APIs": the Call Log's "fields").
 CALL_LOG_FIELDS = (
     "Date",
     "DateEpoch",
@@ -209,12 +210,10 @@ class VendorApi:
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
             self._session = aiohttp.ClientSession(timeout=timeout)
-        try:
+        with vendor_errors(api, url, timeout=self.settings.timeout_seconds):
             async with self._session.post(url, json=body) as resp:
                 text = await resp.text()
                 status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise VendorConnectionError(f"{api}: {type(e).__name__}: {e}") from e
         try:
             return json.loads(text)
         except ValueError:

@@ -1,21 +1,23 @@
 """The connector: log in, hold the socket, feed the fold, and recover from anything.
 
-One loop owns the whole link (PROTOCOL.md §1–3):
+One loop owns the whole link (docs/voicenter.md, "Login", "The socket", "Events"):
 
 * log in (legacy or identity API), refresh the token before it expires and reconnect;
 * open the socket with our EIO3 client or python-socketio (EIO4), per server by
   configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
-* feed every event to the hub; `*Updated` → `resync`; `closeme` or a failed
-  `keepaliveResponse` → log in again; `keepalive` after `keepalive_seconds` of silence, and
-  two silent periods mean the server is dead; on EIO4, where we may not ping, a quiet link
-  is probed with `keepalive` on our ping timers (`_probe`);
+* feed every event to the sink (a `FrameParser` in front of the hub); `*Updated` →
+  `resync`; `closeme` or a failed `keepaliveResponse` → log in again; `keepalive` after
+  `keepalive_seconds` of silence, and two silent periods mean the server is dead; on EIO4,
+  where we may not ping, a quiet link is probed with `keepalive` on our ping timers
+  (`_probe`);
 * the link is CONNECTED only once `loginStatus` and `AllExtensionsStatus` arrived (asked for
   with `resync` when late), so every reconnect ends with state replaced by fresh snapshots
   and no call that ended while we were away survives;
 * failures fail over to the next server at once; after a whole round of servers failed,
   wait a capped, jittered, growing delay; a refused token waits `auth_retry_seconds`.
 
-Link state is reported to the hub as `ConnectionChanged` (part of the state and /api/state).
+Link state is fed to the sink as `ConnectionChanged` (part of the state and /api/state),
+and `LinkAlive` every few seconds while healthy.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,12 +46,17 @@ from wallboard.core.events import (
     QueuesSnapshot,
     ServerClosing,
 )
-from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
+from wallboard.errors import (
+    ConfigError,
+    VendorAuthError,
+    VendorConnectionError,
+    VendorProtocolError,
+)
 from wallboard.runtime import timebase
-from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind, ProtocolMismatch
+from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind
 from wallboard.voicenter.eio4 import Eio4Socket, frame_text
+from wallboard.voicenter.ingest import EventSink
 from wallboard.voicenter.login import Session, login, redact, refresh, settings_secrets
 from wallboard.voicenter.recording import Recorder
 
@@ -57,7 +64,7 @@ __all__ = ["Backoff", "Connector", "RealtimeSocket"]
 
 log = logging.getLogger(__name__)
 
-_ALIVE_EVERY = 5.0  # seconds between LinkAlive reports to the hub while healthy
+_ALIVE_EVERY = 5.0  # seconds between LinkAlive reports while healthy
 
 
 class RealtimeSocket(Protocol):
@@ -65,9 +72,17 @@ class RealtimeSocket(Protocol):
 
     protocol: str
 
-    async def recv(self) -> Packet: ...
-    async def emit(self, name: str, *args: Any) -> None: ...
-    async def close(self) -> None: ...
+    async def recv(self) -> Packet:
+        """The next packet; raises VendorConnectionError when the link is lost."""
+        ...
+
+    async def emit(self, name: str, *args: Any) -> None:
+        """Send an event to the server."""
+        ...
+
+    async def close(self) -> None:
+        """Close the link (a pending `recv` then ends)."""
+        ...
 
 
 class Backoff:
@@ -94,16 +109,19 @@ class _Relogin(VendorConnectionError):
     """The session is over (closeme, keepalive refused, token refused by refresh)."""
 
 
-class _Stopped(Exception):
-    """`stop()` was called while connected."""
+class _Stopped:
+    """A planned end of a connection: `stop()` was called."""
 
 
-class _Refreshed(Exception):
-    """The token was refreshed: reconnect at once with the new one."""
+@dataclass(frozen=True, slots=True)
+class _Refreshed:
+    """A planned end of a connection: the token was refreshed, reconnect with it at once."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__("token refreshed")
-        self.session = session
+    session: Session
+
+
+_STOPPED = _Stopped()
+_End = _Stopped | _Refreshed
 
 
 @dataclass
@@ -123,26 +141,46 @@ class _Link:
     healthy: bool = False
     snapshot_deadline: float | None = None
     resyncs: int = 0
-    failure: BaseException | None = None
+    next_alive: float = 0.0  # when the watchdog next reports LinkAlive
+    end: _End | None = None  # set by the watchdog: stop, or reconnect with a new token
+    failure: VendorConnectionError | None = None  # set by the watchdog: the link is dead
+
+    def decided(self) -> _End | None:
+        """What the watchdog decided: a planned end (returned) or a failure (raised)."""
+        if self.end is not None:
+            return self.end
+        if self.failure is not None:
+            raise self.failure from None
+        return None
 
 
 class Connector:
-    """Owns login, the socket, reconnection and failover; feeds the hub until cancelled."""
+    """Owns login, the socket, reconnection and failover; feeds the sink until cancelled."""
 
-    def __init__(self, settings: VendorSettings, hub: Hub) -> None:
+    def __init__(self, settings: VendorSettings, sink: EventSink) -> None:
         self.settings = settings
-        self.hub = hub
+        self.sink = sink
         self.session: Session | None = None
         self._session_obtained = 0.0
         self._fresh_login = False
         self._refusals = 0
         self._server_index = 0
+        self._failures = 0  # failed connects since the last login or healthy link
         self._detected: dict[str, str] = {}
         self._abort = asyncio.Event()
         self._backoff = Backoff(settings.backoff_min_seconds, settings.backoff_max_seconds)
         self._ever_healthy = False
         self._last_state: tuple[ConnectionState, str | None, str] | None = None
         self.link: _Link | None = None
+        # What the connector does about an event, by its type (the rest only feed the fold).
+        self._reactions: dict[type[Any], Callable[[_Link, Any], Awaitable[None]]] = {
+            LoggedIn: self._on_logged_in,
+            QueuesSnapshot: self._on_queues,
+            ExtensionsSnapshot: self._on_extensions,
+            ConfigChanged: self._on_config_changed,
+            KeepaliveAnswered: self._on_keepalive_answered,
+            ServerClosing: self._on_server_closing,
+        }
         self.connects = 0
         self.last_error = ""
         self.recorder = (
@@ -187,7 +225,7 @@ class Connector:
         if key == self._last_state:
             return
         self._last_state = key
-        self.hub.feed(ConnectionChanged(timebase.now(), state, server, detail))
+        self.sink.feed(ConnectionChanged(timebase.now(), state, server, detail))
 
     def _down_state(self) -> ConnectionState:
         return ConnectionState.RECONNECTING if self._ever_healthy else ConnectionState.CONNECTING
@@ -215,80 +253,92 @@ class Connector:
         self._server_index = 0
 
     async def _loop(self, http: aiohttp.ClientSession) -> None:
-        failures = 0
+        """Log in, connect, serve; after each attempt wait as its outcome says, until stopped."""
         while not self._abort.is_set():
-            try:
-                left = self.session.expires_in() if self.session is not None else None
-                if self.session is None or (left is not None and left <= 0):
-                    await self._login(http)  # an expired token cannot be refreshed: log in
-                    failures = 0
-                refresh_at = self._refresh_at()
-                if refresh_at is not None and time.time() >= refresh_at and self.session:
-                    self.session = await refresh(http, self.settings, self.session)
-                    self._session_obtained = time.time()
-            except VendorAuthError as e:
-                await self._auth_failed(str(e))
-                continue
-            except ConfigError as e:
-                self._state(ConnectionState.AUTH_FAILED, None, str(e))
-                raise
-            except VendorConnectionError as e:
-                self._fail(None, str(e))
-                if await self._wait(self._backoff.next()):
-                    return
-                continue
-            assert self.session is not None
-            servers = self.session.servers
-            server = servers[self._server_index % len(servers)]
-            try:
-                await self._connect(http, server)
-            except _Stopped:
+            delay = await self._prepare(http)
+            if delay is None:
+                delay = await self._attempt(http)
+            if delay is not None and await self._wait(delay):
                 return
-            except _Refreshed as r:
-                self.session = r.session
-                self._session_obtained = time.time()
-                continue
-            except VendorAuthError as e:
-                # A stale token (server restarted, session expired) is normal: log in again.
-                # Only a token refused twice right after fresh logins is an auth failure.
-                self.session = None
-                self._refusals += 1 if self._fresh_login else 0
-                if self._refusals >= 2:
-                    self._refusals = 0
-                    await self._auth_failed(str(e))
-                    continue
-                log.warning("token refused by %s; logging in again", server)
-                if await self._wait(self._backoff.next() if self._fresh_login else 0):
-                    return
-                continue
-            except _Relogin as e:
-                self._fail(server, str(e))
-                self.session = None
-                if await self._wait(self._backoff.next()):
-                    return
-                continue
-            except Exception as e:
-                why = str(e)
-                if not isinstance(e, VendorConnectionError):
-                    # A bug must not leave a wall screen dead for months: log it, reconnect,
-                    # and let fresh snapshots replace whatever state it left behind.
-                    log.exception("connector: unexpected error; reconnecting")
-                    why = f"internal error: {type(e).__name__}"
-                self._fail(server, why)
-                if self.link is not None and self.link.healthy:
-                    self._backoff.reset()
-                    failures = 0
-                failures += 1
-                self._server_index += 1
-                if failures % len(servers) == 0:
-                    if failures >= 2 * len(servers):
-                        self.session = None  # the server list may have changed: log in again
-                    if await self._wait(self._backoff.next()):
-                        return
-                elif len(servers) > 1:
-                    log.warning("failing over to %s", servers[self._server_index % len(servers)])
-            finally:
-                self.link = None
+
+    async def _prepare(self, http: aiohttp.ClientSession) -> float | None:
+        """Log in or refresh when due: None when ready to connect, else the wait before retrying."""
+        try:
+            await self._renew_session(http)
+        except VendorAuthError as e:
+            return self._auth_failed(str(e))
+        except ConfigError as e:
+            self._state(ConnectionState.AUTH_FAILED, None, str(e))
+            raise
+        except VendorConnectionError as e:
+            self._fail(None, str(e))
+            return self._backoff.next()
+        return None
+
+    async def _renew_session(self, http: aiohttp.ClientSession) -> None:
+        left = self.session.expires_in() if self.session is not None else None
+        if self.session is None or (left is not None and left <= 0):
+            await self._login(http)  # an expired token cannot be refreshed: log in
+            self._failures = 0
+        refresh_at = self._refresh_at()
+        if refresh_at is not None and time.time() >= refresh_at and self.session:
+            self.session = await refresh(http, self.settings, self.session)
+            self._session_obtained = time.time()
+
+    async def _attempt(self, http: aiohttp.ClientSession) -> float | None:
+        """Connect to the current server and serve it until the link ends; the wait after."""
+        assert self.session is not None
+        servers = self.session.servers
+        server = servers[self._server_index % len(servers)]
+        try:
+            end = await self._connect(http, server)
+        except VendorAuthError as e:
+            return self._token_refused(server, str(e))
+        except _Relogin as e:
+            self._fail(server, str(e))
+            self.session = None
+            return self._backoff.next()
+        except Exception as e:
+            return self._failed(server, servers, e)
+        finally:
+            self.link = None
+        if isinstance(end, _Refreshed):
+            self.session = end.session
+            self._session_obtained = time.time()
+        return None  # refreshed: reconnect at once; stopped: the loop ends
+
+    def _token_refused(self, server: str, why: str) -> float | None:
+        # A stale token (server restarted, session expired) is normal: log in again.
+        # Only a token refused twice right after fresh logins is an auth failure.
+        self.session = None
+        self._refusals += 1 if self._fresh_login else 0
+        if self._refusals >= 2:
+            self._refusals = 0
+            return self._auth_failed(why)
+        log.warning("token refused by %s; logging in again", server)
+        return self._backoff.next() if self._fresh_login else 0.0
+
+    def _failed(self, server: str, servers: tuple[str, ...], e: Exception) -> float | None:
+        """A connection failed: fail over to the next server; back off after a whole round."""
+        why = str(e)
+        if not isinstance(e, VendorConnectionError):
+            # A bug must not leave a wall screen dead for months: log it, reconnect,
+            # and let fresh snapshots replace whatever state it left behind.
+            log.exception("connector: unexpected error; reconnecting")
+            why = f"internal error: {type(e).__name__}"
+        self._fail(server, why)
+        if self.link is not None and self.link.healthy:
+            self._backoff.reset()
+            self._failures = 0
+        self._failures += 1
+        self._server_index += 1
+        if self._failures % len(servers) == 0:
+            if self._failures >= 2 * len(servers):
+                self.session = None  # the server list may have changed: log in again
+            return self._backoff.next()
+        if len(servers) > 1:
+            log.warning("failing over to %s", servers[self._server_index % len(servers)])
+        return None
 
     def _fail(self, server: str | None, why: str) -> None:
         why = redact(why, self._secrets())
@@ -298,7 +348,8 @@ class Connector:
         log.warning("vendor link %s: %s", server or "(login)", why)
         self._state(self._down_state(), None, f"{server}: {why}" if server else why)
 
-    async def _auth_failed(self, why: str) -> None:
+    def _auth_failed(self, why: str) -> float:
+        """Report refused credentials; the wait before trying again (`auth_retry_seconds`)."""
         why = redact(why, self._secrets())
         self.last_error = why
         self.session = None
@@ -308,7 +359,7 @@ class Connector:
             self.settings.auth_retry_seconds,
         )
         self._state(ConnectionState.AUTH_FAILED, None, why)
-        await self._wait(self.settings.auth_retry_seconds)
+        return self.settings.auth_retry_seconds
 
     # ------------------------------------------------------------------ one connection
 
@@ -339,7 +390,7 @@ class Connector:
                 )
                 self._detected[server] = "eio3"
                 return sock3
-            except ProtocolMismatch as e:
+            except VendorProtocolError as e:
                 if proto == "eio3":
                     raise
                 log.info("%s; trying Engine.IO v4", redact(str(e), [token]))
@@ -348,7 +399,8 @@ class Connector:
         self._detected[server] = "eio4"
         return sock4
 
-    async def _connect(self, http: aiohttp.ClientSession, server: str) -> None:
+    async def _connect(self, http: aiohttp.ClientSession, server: str) -> _End:
+        """Open a socket to `server` and serve it until a planned end (or raise why not)."""
         assert self.session is not None
         token = self.session.token.get_secret_value()
         self._state(self._down_state(), None, f"connecting to {server}")
@@ -360,84 +412,156 @@ class Connector:
         owner = TaskOwner("connector")
         owner.start("watchdog", self._watchdog(http, link))
         try:
-            await self._serve(link)
+            return await self._serve(link)
         except VendorConnectionError:
-            if link.failure is not None:
-                raise link.failure from None
+            # The watchdog closed the socket under us: what it decided is the real story.
+            end = link.decided()
+            if end is not None:
+                return end
             raise
         finally:
             await owner.close()
             await sock.close()
 
-    async def _serve(self, link: _Link) -> None:
+    async def _serve(self, link: _Link) -> _End:
+        """Feed every packet of one connection to the sink until the link ends."""
         sock = link.socket
-        hub = self.hub
-        rec = self.recorder
         while True:
             try:
                 pkt = await sock.recv()
             except LinkClosed as e:
-                if link.failure is None and not link.logged_in:
+                if link.decided() is None and not link.logged_in:
                     raise VendorAuthError(
                         f"{link.server} closed the socket before loginSuccess (token refused?): {e}"
                     ) from None
                 raise
-            if link.failure is not None:
-                raise link.failure
+            end = link.decided()
+            if end is not None:
+                return end
             link.last_event = time.monotonic()
             link.keepalive_sent = False
             link.probe_sent = None
             kind = pkt.kind
             if kind is PacketKind.EVENT:
-                now = timebase.now()
-                if pkt.frame is not None:
-                    if rec is not None:
-                        rec.write(now, pkt.frame)
-                    event = hub.feed_frame(pkt.frame, now)
-                else:
-                    name = pkt.name or ""
-                    if rec is not None:
-                        rec.write(now, frame_text(name, pkt.payload))
-                    event = hub.feed_message(name, pkt.payload, now)
+                event = self._feed(pkt)
                 if event is not None and (not link.healthy or type(event) in _REACT_TYPES):
                     await self._react(link, event)
             elif kind is PacketKind.DISCONNECT or kind is PacketKind.ERROR:
-                if link.failure is not None:
-                    raise link.failure
-                detail = redact(pkt.detail, [link.token])
-                if not link.logged_in:
-                    raise VendorAuthError(f"{link.server} refused the socket token: {detail}")
-                raise VendorConnectionError(f"{link.server}: {detail}")
+                raise _disconnected(link, pkt)
+
+    def _feed(self, pkt: Packet) -> DomainEvent | None:
+        """Record one event packet and hand it to the sink (which parses and folds it)."""
+        now = timebase.now()
+        rec = self.recorder
+        if pkt.frame is not None:
+            if rec is not None:
+                rec.write(now, pkt.frame)
+            return self.sink.feed_frame(pkt.frame, now)
+        name = pkt.name or ""
+        if rec is not None:
+            rec.write(now, frame_text(name, pkt.payload))
+        return self.sink.feed_message(name, pkt.payload, now)
 
     async def _react(self, link: _Link, event: DomainEvent) -> None:
-        if isinstance(event, LoggedIn):
-            link.logged_in = True
-            self._fresh_login = False
-            link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
-            self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
-        elif isinstance(event, QueuesSnapshot):
-            link.queues = True
-        elif isinstance(event, ExtensionsSnapshot):
-            link.extensions = True
-        elif isinstance(event, ConfigChanged):
-            log.info("%s changed on the vendor side: asking for a resync", event.what)
-            await link.socket.emit("resync", {"cache": False})
-        elif isinstance(event, KeepaliveAnswered):
-            if event.error_code != 0:
-                raise _Relogin(
-                    f"keepalive refused (error {event.error_code}: {event.description[:100]})"
-                )
-        elif isinstance(event, ServerClosing):
-            raise _Relogin("server sent closeme")
+        """Do what an event asks of the link; the link is live once both snapshots are in."""
+        reaction = self._reactions.get(type(event))
+        if reaction is not None:
+            await reaction(link, event)
         if not link.healthy and link.queues and link.extensions:
-            link.logged_in = True
-            link.healthy = True
-            self._ever_healthy = True
-            self._refusals = 0
-            self._backoff.reset()
-            took = time.monotonic() - link.opened
-            log.info("%s: snapshots in after %.2f s; live", link.server, took)
-            self._state(ConnectionState.CONNECTED, link.server, link.socket.protocol)
+            self._live(link)
+
+    async def _on_logged_in(self, link: _Link, _: LoggedIn) -> None:
+        link.logged_in = True
+        self._fresh_login = False
+        link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
+        self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
+
+    async def _on_queues(self, link: _Link, _: QueuesSnapshot) -> None:
+        link.queues = True
+
+    async def _on_extensions(self, link: _Link, _: ExtensionsSnapshot) -> None:
+        link.extensions = True
+
+    async def _on_config_changed(self, link: _Link, event: ConfigChanged) -> None:
+        log.info("%s changed on the vendor side: asking for a resync", event.what)
+        await link.socket.emit("resync", {"cache": False})
+
+    async def _on_keepalive_answered(self, _: _Link, event: KeepaliveAnswered) -> None:
+        if event.error_code != 0:
+            raise _Relogin(
+                f"keepalive refused (error {event.error_code}: {event.description[:100]})"
+            )
+
+    async def _on_server_closing(self, _: _Link, __: ServerClosing) -> None:
+        raise _Relogin("server sent closeme")
+
+    def _live(self, link: _Link) -> None:
+        link.logged_in = True
+        link.healthy = True
+        self._ever_healthy = True
+        self._refusals = 0
+        self._backoff.reset()
+        took = time.monotonic() - link.opened
+        log.info("%s: snapshots in after %.2f s; live", link.server, took)
+        self._state(ConnectionState.CONNECTED, link.server, link.socket.protocol)
+
+    # ------------------------------------------------------------------ the watchdog
+
+    async def _watchdog(self, http: aiohttp.ClientSession, link: _Link) -> None:
+        """Keepalive, dead-server, snapshot and token-refresh timers of one connection.
+
+        It ends the link by deciding (`link.end` or `link.failure`) and closing the socket,
+        which wakes `_serve`.
+        """
+        s = self.settings
+        tick = max(0.02, min(0.5, s.keepalive_seconds / 10, s.snapshot_timeout_seconds / 5))
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            self._report_alive(link, now)
+            if self._abort.is_set():
+                link.end = _STOPPED
+                await link.socket.close()
+                return
+            try:
+                await self._check_link(link, now)
+                new = await self._refresh_due(http)
+            except VendorConnectionError as e:
+                link.failure = e
+                await link.socket.close()
+                return
+            if new is not None:
+                link.end = _Refreshed(new)
+                log.info("token refreshed; reconnecting with the new token")
+                await link.socket.close()
+                return
+
+    def _report_alive(self, link: _Link, now: float) -> None:
+        # A silent server is found dead soon (EIO3: our ping + pong timeout, 18 s by
+        # default; EIO4: our keepalive probe on the same timers, `_probe`; either way at
+        # most two keepalive periods, `_check_link`), so a healthy link that is still here
+        # is alive: say so, or a quiet night looks stale.
+        if link.healthy and now >= link.next_alive:
+            self.sink.feed(LinkAlive(timebase.now()))
+            link.next_alive = now + _ALIVE_EVERY
+
+    async def _check_link(self, link: _Link, now: float) -> None:
+        """Raise VendorConnectionError when the link is dead; send keepalives when quiet."""
+        s = self.settings
+        silent = now - link.last_event
+        login_deadline = link.opened + s.connect_timeout_seconds + s.snapshot_timeout_seconds
+        if not link.logged_in and now >= login_deadline:
+            raise VendorConnectionError(f"{link.server}: no loginSuccess")
+        if silent >= 2 * s.keepalive_seconds:
+            raise VendorConnectionError(
+                f"{link.server}: no event for {silent:.0f} s (two keepalive periods)"
+            )
+        if silent >= s.keepalive_seconds and not link.keepalive_sent:
+            link.keepalive_sent = True
+            await link.socket.emit("keepalive", link.token)
+        if link.logged_in and link.socket.protocol == "eio4":
+            await self._probe(link, silent, now)
+        await self._snapshots_late(link, now)
 
     async def _probe(self, link: _Link, silent: float, now: float) -> None:
         """EIO4: find a dead server as fast as EIO3's pings do (18 s by default).
@@ -459,69 +583,40 @@ class Connector:
                 f"{link.server}: no answer to keepalive in {s.pong_timeout_seconds:.0f} s"
             )
 
-    async def _watchdog(self, http: aiohttp.ClientSession, link: _Link) -> None:
-        """Keepalive, dead-server, snapshot and token-refresh timers of one connection."""
-        s = self.settings
-        tick = max(0.02, min(0.5, s.keepalive_seconds / 10, s.snapshot_timeout_seconds / 5))
-        login_deadline = link.opened + s.connect_timeout_seconds + s.snapshot_timeout_seconds
-        next_alive = 0.0
-        while True:
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            silent = now - link.last_event
-            if link.healthy and now >= next_alive:
-                # A silent server is found dead soon (EIO3: our ping + pong timeout, 18 s by
-                # default; EIO4: our keepalive probe on the same timers, `_probe`; either way
-                # at most two keepalive periods, below), so a healthy link that is still
-                # here is alive: say so, or a quiet night looks stale.
-                self.hub.feed(LinkAlive(timebase.now()))
-                next_alive = now + _ALIVE_EVERY
-            if self._abort.is_set():
-                link.failure = _Stopped()
-                await link.socket.close()
-                return
-            try:
-                if not link.logged_in and now >= login_deadline:
-                    raise VendorConnectionError(f"{link.server}: no loginSuccess")
-                if silent >= 2 * s.keepalive_seconds:
-                    raise VendorConnectionError(
-                        f"{link.server}: no event for {silent:.0f} s (two keepalive periods)"
-                    )
-                if silent >= s.keepalive_seconds and not link.keepalive_sent:
-                    link.keepalive_sent = True
-                    await link.socket.emit("keepalive", link.token)
-                if link.logged_in and link.socket.protocol == "eio4":
-                    await self._probe(link, silent, now)
-                if (
-                    not link.healthy
-                    and link.snapshot_deadline is not None
-                    and now >= link.snapshot_deadline
-                ):
-                    if link.resyncs >= 2:
-                        raise VendorConnectionError(f"{link.server}: snapshots never arrived")
-                    link.resyncs += 1
-                    log.info("%s: snapshots late; asking for a resync", link.server)
-                    await link.socket.emit("resync", {"cache": False})
-                    link.snapshot_deadline = now + s.snapshot_timeout_seconds
-                refresh_at = self._refresh_at()
-                if refresh_at is not None and time.time() >= refresh_at and self.session:
-                    try:
-                        new = await refresh(http, s, self.session)
-                    except VendorAuthError as e:
-                        raise _Relogin(f"token refresh refused: {e}") from None
-                    except VendorConnectionError as e:
-                        log.warning("token refresh failed, will retry: %s", e)
-                        self._session_obtained = time.time()  # retry at half the rest
-                        continue
-                    link.failure = _Refreshed(new)
-                    log.info("token refreshed; reconnecting with the new token")
-                    await link.socket.close()
-                    return
-            except VendorConnectionError as e:
-                link.failure = e
-                await link.socket.close()
-                return
+    async def _snapshots_late(self, link: _Link, now: float) -> None:
+        """Ask again (twice at most) for snapshots that did not come in time."""
+        deadline = link.snapshot_deadline
+        if link.healthy or deadline is None or now < deadline:
+            return
+        if link.resyncs >= 2:
+            raise VendorConnectionError(f"{link.server}: snapshots never arrived")
+        link.resyncs += 1
+        log.info("%s: snapshots late; asking for a resync", link.server)
+        await link.socket.emit("resync", {"cache": False})
+        link.snapshot_deadline = now + self.settings.snapshot_timeout_seconds
+
+    async def _refresh_due(self, http: aiohttp.ClientSession) -> Session | None:
+        """A new session when the token is due for refresh (None if not due or it failed)."""
+        refresh_at = self._refresh_at()
+        if refresh_at is None or time.time() < refresh_at or not self.session:
+            return None
+        try:
+            return await refresh(http, self.settings, self.session)
+        except VendorAuthError as e:
+            raise _Relogin(f"token refresh refused: {e}") from None
+        except VendorConnectionError as e:
+            log.warning("token refresh failed, will retry: %s", e)
+            self._session_obtained = time.time()  # retry at half the rest
+            return None
 
 
 # Events the connector reacts to once the link is live (the others only feed the fold).
 _REACT_TYPES = frozenset({ConfigChanged, KeepaliveAnswered, ServerClosing, LoggedIn})
+
+
+def _disconnected(link: _Link, pkt: Packet) -> VendorConnectionError | VendorAuthError:
+    """The error for a socket.io disconnect or error packet: before loginSuccess, a refusal."""
+    detail = redact(pkt.detail, [link.token])
+    if not link.logged_in:
+        return VendorAuthError(f"{link.server} refused the socket token: {detail}")
+    return VendorConnectionError(f"{link.server}: {detail}")

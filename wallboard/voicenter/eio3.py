@@ -2,7 +2,7 @@
 
 Why our own: the vendor runs Engine.IO v3, and python-socketio 5 speaks only v4 — against
 a v3 server it connects, sends its own `40` (so every event arrives twice) and never pings
-(so it is dropped after pingInterval + pingTimeout). See PROTOCOL.md §2.
+(so it is dropped after pingInterval + pingTimeout). See docs/voicenter.md, "The socket".
 
 What it does, and nothing more:
 
@@ -28,14 +28,16 @@ import contextlib
 import enum
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import VendorConnectionError, VendorProtocolError
 from wallboard.runtime.tasks import TaskOwner
+from wallboard.voicenter.http import translate, vendor_errors
 
 __all__ = [
     "Eio3Socket",
@@ -50,7 +52,7 @@ __all__ = [
 _MAX_MESSAGE = 64 * 1024 * 1024  # AllExtensionsStatus of a large account is megabytes
 
 
-class ProtocolMismatch(VendorConnectionError):
+class ProtocolMismatch(VendorProtocolError):
     """The server does not speak the Engine.IO version we tried (try the other one)."""
 
 
@@ -108,6 +110,39 @@ def _event_frame(data: str) -> str:
     return data[i:] if i > 2 else data[2:]
 
 
+def _handshake(msg: aiohttp.WSMessage, server: str) -> Handshake:
+    """The server's open packet, or ProtocolMismatch when it is not an EIO3 one."""
+    if msg.type is not aiohttp.WSMsgType.TEXT or not msg.data.startswith("0{"):
+        text = msg.data if isinstance(msg.data, str) else ""
+        if "protocol" in text.lower() or msg.type is not aiohttp.WSMsgType.TEXT:
+            raise ProtocolMismatch(f"{server}: not an Engine.IO v3 server ({msg.type.name})")
+        raise ProtocolMismatch(f"{server}: unexpected first packet {text[:40]!r}")
+    try:
+        raw = json.loads(msg.data[1:])
+        return Handshake(
+            sid=str(raw.get("sid", "")),
+            ping_interval=float(raw.get("pingInterval", 25000)) / 1000,
+            ping_timeout=float(raw.get("pingTimeout", 20000)) / 1000,
+            raw=raw,
+        )
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        raise ProtocolMismatch(f"{server}: unreadable open packet") from None
+
+
+def _ignore(_: str) -> None:
+    return None  # acks and binary events: not used by the vendor
+
+
+# socket.io packets other than events (`4` + type), as the connector sees them.
+_SOCKETIO_SIGNALS: dict[str, Callable[[str], Packet | None]] = {
+    "0": lambda _: Packet(PacketKind.CONNECT),
+    "1": lambda _: Packet(PacketKind.DISCONNECT, detail="server disconnected us"),
+    "4": lambda data: Packet(PacketKind.ERROR, detail=data[2:200]),
+}
+
+_CLOSED = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
+
+
 class Eio3Socket:
     """One open Engine.IO v3 websocket; `recv` until it raises, then `close`."""
 
@@ -119,8 +154,11 @@ class Eio3Socket:
         handshake: Handshake,
         ping_interval_max: float,
         pong_timeout_max: float,
+        *,
+        server: str = "",
     ) -> None:
         self._ws = ws
+        self.server = server
         self.handshake = handshake
         self.ping_interval = min(handshake.ping_interval, ping_interval_max)
         self.pong_timeout = min(handshake.ping_timeout, pong_timeout_max)
@@ -145,50 +183,17 @@ class Eio3Socket:
     ) -> Eio3Socket:
         """Connect and read the open packet; errors never contain the token."""
         url = socket_url(server, token, 3)
-        try:
+        with vendor_errors(server, url, timeout=connect_timeout):
             async with asyncio.timeout(connect_timeout):
                 ws = await http.ws_connect(
                     url, autoping=True, max_msg_size=_MAX_MESSAGE, compress=0
                 )
                 try:
-                    msg = await ws.receive()
+                    handshake = _handshake(await ws.receive(), server)
                 except BaseException:
                     await ws.close()
                     raise
-        except TimeoutError:
-            raise VendorConnectionError(
-                f"{server}: no Engine.IO handshake within {connect_timeout:g} s"
-            ) from None
-        except aiohttp.WSServerHandshakeError as e:
-            if e.status in (401, 403):
-                raise VendorAuthError(
-                    f"{server}: socket refused the token (HTTP {e.status})"
-                ) from None
-            if e.status == 400:
-                raise ProtocolMismatch(f"{server}: HTTP 400 to an EIO=3 websocket") from None
-            raise VendorConnectionError(
-                f"{server}: websocket upgrade failed: HTTP {e.status}"
-            ) from None
-        except (aiohttp.ClientError, OSError) as e:
-            raise VendorConnectionError(f"{server}: cannot connect: {type(e).__name__}") from None
-        if msg.type is not aiohttp.WSMsgType.TEXT or not msg.data.startswith("0{"):
-            await ws.close()
-            text = msg.data if isinstance(msg.data, str) else ""
-            if "protocol" in text.lower() or msg.type is not aiohttp.WSMsgType.TEXT:
-                raise ProtocolMismatch(f"{server}: not an Engine.IO v3 server ({msg.type.name})")
-            raise ProtocolMismatch(f"{server}: unexpected first packet {text[:40]!r}")
-        try:
-            raw = json.loads(msg.data[1:])
-            hs = Handshake(
-                sid=str(raw.get("sid", "")),
-                ping_interval=float(raw.get("pingInterval", 25000)) / 1000,
-                ping_timeout=float(raw.get("pingTimeout", 20000)) / 1000,
-                raw=raw,
-            )
-        except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
-            await ws.close()
-            raise ProtocolMismatch(f"{server}: unreadable open packet") from None
-        return cls(ws, hs, ping_interval_max, pong_timeout_max)
+        return cls(ws, handshake, ping_interval_max, pong_timeout_max, server=server)
 
     async def _heartbeat(self) -> None:
         """Ping every `ping_interval`; nothing received within `pong_timeout` means dead."""
@@ -225,53 +230,56 @@ class Eio3Socket:
             try:
                 msg = await ws.receive()
             except asyncio.CancelledError:
-                if self._dead is not None and task is not None and task.uncancel() == 0:
-                    raise VendorConnectionError(self._dead) from None
+                self._raise_if_killed(task)
                 raise
             finally:
                 self._receiver = None
-            if msg.type is aiohttp.WSMsgType.TEXT:
-                data: str = msg.data
-                self.last_received = time.monotonic()
-                kind = data[:1]
-                if kind == "4":
-                    sub = data[1:2]
-                    if sub == "2":
-                        return Packet(PacketKind.EVENT, frame=_event_frame(data))
-                    if sub == "0":
-                        return Packet(PacketKind.CONNECT)
-                    if sub == "1":
-                        return Packet(PacketKind.DISCONNECT, detail="server disconnected us")
-                    if sub == "4":
-                        return Packet(PacketKind.ERROR, detail=data[2:200])
-                    continue  # acks and binary events: not used by the vendor
-                if kind == "3":
-                    self._pong.set()
-                elif kind == "2":  # a server ping (not v3 style, but answer it)
-                    await self._send("3")
-                elif kind == "1":
-                    raise LinkClosed("server closed the Engine.IO session")
-                continue  # `3` pong, `6` noop, a repeated `0`
-            if msg.type in (
-                aiohttp.WSMsgType.CLOSE,
-                aiohttp.WSMsgType.CLOSING,
-                aiohttp.WSMsgType.CLOSED,
-            ):
-                code = ws.close_code
-                raise LinkClosed(f"websocket closed by server (code {code})")
-            if msg.type is aiohttp.WSMsgType.ERROR:
-                raise VendorConnectionError(f"websocket error: {type(msg.data).__name__}")
-            # BINARY: attachments are not used by the vendor; PING/PONG handled by aiohttp.
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                self._not_text(msg)
+                continue
+            data: str = msg.data
+            self.last_received = time.monotonic()
+            # Events are nearly all of the traffic: sliced here, without another call.
+            if data.startswith("42"):
+                return Packet(PacketKind.EVENT, frame=_event_frame(data))
+            packet = await self._control(data)
+            if packet is not None:
+                return packet
+
+    def _raise_if_killed(self, task: asyncio.Task[Any] | None) -> None:
+        """After a cancelled receive: the heartbeat's doing (the server is dead) or not."""
+        if self._dead is not None and task is not None and task.uncancel() == 0:
+            raise VendorConnectionError(self._dead) from None
+
+    async def _control(self, data: str) -> Packet | None:
+        """A non-event text packet: a link signal for the connector, or None to read on."""
+        kind = data[:1]
+        if kind == "4":
+            return _SOCKETIO_SIGNALS.get(data[1:2], _ignore)(data)
+        if kind == "3":
+            self._pong.set()
+        elif kind == "2":  # a server ping (not v3 style, but answer it)
+            await self._send("3")
+        elif kind == "1":
+            raise LinkClosed("server closed the Engine.IO session")
+        return None  # `3` pong, `6` noop, a repeated `0`
+
+    def _not_text(self, msg: aiohttp.WSMessage) -> None:
+        """Raise when the websocket closed or failed; binary frames are ignored."""
+        if msg.type in _CLOSED:
+            raise LinkClosed(f"websocket closed by server (code {self._ws.close_code})")
+        if msg.type is aiohttp.WSMsgType.ERROR:
+            err = translate(msg.data, self.server, self.server)
+            raise err or VendorConnectionError(f"{self.server}: websocket error")
+        # BINARY: attachments are not used by the vendor; PING/PONG handled by aiohttp.
 
     async def emit(self, name: str, *args: Any) -> None:
         """Send a `42["name", ...args]` event."""
         await self._send("42" + json.dumps([name, *args], separators=(",", ":")))
 
     async def _send(self, text: str) -> None:
-        try:
+        with vendor_errors(self.server, self.server):
             await self._ws.send_str(text)
-        except (aiohttp.ClientError, ConnectionError, RuntimeError) as e:
-            raise VendorConnectionError(f"send failed: {type(e).__name__}") from None
 
     async def close(self) -> None:
         """Stop the heartbeat and close the websocket (best effort, bounded)."""

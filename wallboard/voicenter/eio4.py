@@ -21,8 +21,9 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 import socketio
 
-from wallboard.errors import VendorAuthError, VendorConnectionError
+from wallboard.errors import VendorAuthError, VendorConnectionError, VendorError
 from wallboard.voicenter.eio3 import Packet, PacketKind, ProtocolMismatch
+from wallboard.voicenter.http import translate
 
 __all__ = ["Eio4Socket", "frame_text"]
 
@@ -40,14 +41,35 @@ def _base_url(server: str, token: str) -> str:
     return f"{scheme}://{parts.netloc}?{urlencode({'token': token})}"
 
 
+def _connect_error(
+    e: socketio.exceptions.ConnectionError,
+    server: str,
+    token: str,
+    refusal: list[str],
+    timeout: float,
+) -> VendorError:
+    """Why python-socketio could not connect, as one of our errors (never with the token)."""
+    text = str(e).replace(token, "***") if token else str(e)
+    if refusal and "namespace" in text.lower():
+        return VendorAuthError(f"{server}: socket refused: {refusal[0]}")
+    if "unsupported protocol" in " ".join(refusal).lower():
+        return ProtocolMismatch(f"{server}: not an Engine.IO v4 server")
+    # python-engineio wraps aiohttp's error (refused, timed out, HTTP 400...) in its own.
+    cause = translate(e, server, server, timeout=timeout)
+    return cause or VendorConnectionError(f"{server}: cannot connect (EIO4): {text}")
+
+
 class Eio4Socket:
     """One python-socketio connection whose events are queued for `recv`."""
 
     protocol = "eio4"
 
-    def __init__(self, client: socketio.AsyncClient, queue: asyncio.Queue[Packet]) -> None:
+    def __init__(
+        self, client: socketio.AsyncClient, queue: asyncio.Queue[Packet], *, server: str = ""
+    ) -> None:
         self._client = client
         self._queue = queue
+        self.server = server
 
     @classmethod
     async def open(
@@ -92,13 +114,8 @@ class Eio4Socket:
             )
         except socketio.exceptions.ConnectionError as e:
             await _quiet_disconnect(client)
-            text = str(e).replace(token, "***") if token else str(e)
-            if refusal and "namespace" in text.lower():
-                raise VendorAuthError(f"{server}: socket refused: {refusal[0]}") from None
-            if "unsupported protocol" in " ".join(refusal).lower():
-                raise ProtocolMismatch(f"{server}: not an Engine.IO v4 server") from None
-            raise VendorConnectionError(f"{server}: cannot connect (EIO4): {text}") from None
-        return cls(client, queue)
+            raise _connect_error(e, server, token, refusal, connect_timeout) from None
+        return cls(client, queue, server=server)
 
     async def recv(self) -> Packet:
         """The next event or link signal."""
@@ -110,7 +127,10 @@ class Eio4Socket:
         try:
             await self._client.emit(name, data)
         except socketio.exceptions.SocketIOError as e:
-            raise VendorConnectionError(f"send failed: {type(e).__name__}") from None
+            err = translate(e, self.server, self.server)
+            raise err or VendorConnectionError(
+                f"{self.server}: send failed: not connected"
+            ) from None
 
     async def close(self) -> None:
         """Disconnect (bounded); a pending `recv` then gets DISCONNECT."""

@@ -3,7 +3,7 @@
 The wire's quirks end here: the two `ExtensionEvent` shapes (most events carry
 everything inside `data`, `userStatusUpdate` carries `reason`/`servertime` at the top),
 `summery` (sic), milliseconds in `representativeUpdated`, integers sent as strings.
-Frames are validated straight from their text in one step (DESIGN.md: ~3× faster than
+Frames are validated straight from their text in one step (measured ~3× faster than
 `json.loads` followed by `model_validate`). Unknown fields are ignored; unknown events
 are reported to the caller to count; a malformed event raises one `PayloadError`.
 """
@@ -59,10 +59,14 @@ Empty = Annotated[str, Field(default="")]
 
 
 class WireRecording(TypedDict):
+    """`recording` of a call: only whether it is muted."""
+
     IsMuted: NotRequired[Zero]
 
 
 class WireCall(TypedDict):
+    """One call in `calls[]` (docs/voicenter.md, "Fields")."""
+
     ivrid: str
     direction: NotRequired[Empty]
     callstatus: NotRequired[Empty]
@@ -85,10 +89,14 @@ class WireCallId(TypedDict):
 
 
 class WireSummery(TypedDict):
+    """`summery` (sic): the name of the person working the extension."""
+
     representative: NotRequired[Default[str | None]]
 
 
 class WireExtension(TypedDict):
+    """One extension record, as in AllExtensionsStatus and ExtensionEvent."""
+
     number: int
     extenUser: NotRequired[Empty]
     userID: NotRequired[Default[int | None]]
@@ -125,6 +133,8 @@ class WireExtensionEvent(TypedDict):
 
 
 class WireWaitingCall(TypedDict):
+    """One waiting call in a queue's `Calls[]` (either id spelling)."""
+
     IvrUniqueID: NotRequired[Default[str | None]]
     ivrid: NotRequired[Default[str | None]]
     CallerID: NotRequired[Empty]
@@ -133,12 +143,16 @@ class WireWaitingCall(TypedDict):
 
 
 class WireQueue(TypedDict):
+    """One queue with its waiting calls."""
+
     QueueID: int
     QueueName: NotRequired[Empty]
     Calls: NotRequired[Annotated[list[WireWaitingCall], Field(default=())]]
 
 
 class WireQueueEvent(TypedDict):
+    """A QueueEvent: the queue as it is now, and the call that moved."""
+
     data: WireQueue
     reason: str
     servertime: int
@@ -146,22 +160,30 @@ class WireQueueEvent(TypedDict):
 
 
 class WireLoginSuccess(TypedDict):
+    """loginSuccess: the server's clock and UTC offset."""
+
     errorCode: NotRequired[Zero]
     servertime: int
     servertimeoffset: NotRequired[Zero]
 
 
 class WireLoginStatus(TypedDict):
+    """loginStatus: the snapshot of every queue."""
+
     servertime: int
     queues: NotRequired[Annotated[list[WireQueue], Field(default=())]]
 
 
 class WireAllExtensions(TypedDict):
+    """AllExtensionsStatus: the snapshot of every extension."""
+
     servertime: int
     extensions: NotRequired[Annotated[list[WireExtension], Field(default=())]]
 
 
 class WireKeepalive(TypedDict):
+    """keepaliveResponse: a non-zero `errorCode` means the session is dead."""
+
     errorCode: NotRequired[Zero]
     errorDesc: NotRequired[Empty]
 

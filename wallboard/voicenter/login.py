@@ -1,5 +1,7 @@
 """Logging in to the vendor's realtime service: both login APIs, three identities, refresh.
 
+The vendor's side is described in docs/voicenter.md, "Login".
+
 Legacy API (`login_api = "legacy"`): `POST <login_url>/User|Account|Token` with
 `{"email","password"}`, `{"username","password"}` or `{"token"}`; the reply's
 `Data.Socket` carries `Token`, `TokenExpiry` (epoch s), `RefreshToken`, `URL`/`Url`,
@@ -34,6 +36,7 @@ from pydantic import SecretStr
 
 from wallboard.config import VendorSettings
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
+from wallboard.voicenter.http import vendor_errors
 
 __all__ = ["Session", "check_credentials", "login", "redact", "refresh", "settings_secrets"]
 
@@ -140,17 +143,10 @@ async def _request(
         headers["Authorization"] = f"Bearer {bearer}"
     secrets = [*settings_secrets(settings), *([bearer] if bearer else [])]
     timeout = aiohttp.ClientTimeout(total=settings.login_timeout_seconds)
-    try:
+    with vendor_errors(what, url, timeout=settings.login_timeout_seconds):
         async with http.request(method, url, json=body, headers=headers, timeout=timeout) as resp:
             text = await resp.text()
             status = resp.status
-    except TimeoutError:
-        raise VendorConnectionError(
-            f"{what} at {url}: no answer within {settings.login_timeout_seconds:g} s"
-        ) from None
-    except aiohttp.ClientError as e:
-        detail = redact(f"{type(e).__name__}: {e}", secrets)
-        raise VendorConnectionError(f"{what} at {url}: {detail}") from None
     snippet = redact(text[:200].strip(), secrets)
     if status in (401, 403) or (status == 500 and "unexpected token" in text.lower()):
         raise VendorAuthError(f"{what} refused by {url}: HTTP {status} {snippet}".rstrip())
