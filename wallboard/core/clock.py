@@ -1,4 +1,4 @@
-"""The server clock domain (PROTOCOL.md §5) and day boundaries, as pure functions.
+"""The server clock domain (`docs/voicenter.md`, "Time") and day boundaries, as pure functions.
 
 Every elapsed time the wallboard shows is `server_now − start`, where both are in the
 telephony server's clock. `server_now` is the latest `servertime` plus the local time
