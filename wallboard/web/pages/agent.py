@@ -20,7 +20,7 @@ from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, status_names, t
-from wallboard.web.pages.layout import board_config, figures_table, head
+from wallboard.web.pages.layout import board_config, desk_page, figures_table
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -40,11 +40,9 @@ def register(
 
     @ui.page("/agent/{ext}", language=None)
     def agent_page(request: Request, ext: int) -> RedirectResponse | None:
-        if (r := session.need_login(request)) is not None:
-            return r
-        lang = session.lang(request)
-        head(lang)
-        session.nav(lang)
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
         a = hub.state.agents.get(ext)
         if a is None:
             ui.label(t("no_agent", lang)).classes("text-2xl p-4")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
 from wallboard.web.boards import BoardSpec, thresholds_json
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings
+from wallboard.web.session import Session
 
-__all__ = ["board_config", "figures_table", "head"]
+__all__ = ["board_config", "desk_page", "figures_table", "head"]
 
 
 def head(lang: Lang) -> None:
@@ -25,6 +28,16 @@ def head(lang: Lang) -> None:
     )
     ui.query("body").style("background:#0b0f14;color:#f2f5f8")
     board_head()
+
+
+def desk_page(session: Session, request: Request) -> Lang | RedirectResponse:
+    """Open a desk page: the login redirect, or its language with the head and nav drawn."""
+    if (r := session.need_login(request)) is not None:
+        return r
+    lang = session.lang(request)
+    head(lang)
+    session.nav(lang)
+    return lang
 
 
 def board_config(

@@ -15,7 +15,7 @@ from wallboard.runtime.hub import Hub
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, metric_texts, t
-from wallboard.web.pages.layout import board_config, figures_table, head
+from wallboard.web.pages.layout import board_config, desk_page, figures_table
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -27,11 +27,9 @@ def register(session: Session, publisher: Publisher, hub: Hub, settings: Setting
 
     @ui.page("/queue/{qid}", language=None)
     def queue_page(request: Request, qid: int) -> RedirectResponse | None:
-        if (r := session.need_login(request)) is not None:
-            return r
-        lang = session.lang(request)
-        head(lang)
-        session.nav(lang)
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
         q = hub.state.queues.get(qid)
         if q is None:
             ui.label(t("no_queue", lang)).classes("text-2xl p-4")
