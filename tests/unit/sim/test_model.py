@@ -16,7 +16,7 @@ from wallboard.sim.model import CallCentre, Frame, ModelConfig
 from wallboard.sim.scenario import bundled_names, load_scenario, parse_scenario
 from wallboard.voicenter.ingest import FrameParser
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "realtime"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "realtime"
 START = 1_763_888_400.0  # a weekday morning in Israel
 
 

@@ -122,7 +122,7 @@ def test_new_vendor_keys_load_and_validate(tmp_path: Path) -> None:
 
 
 def test_example_config_loads() -> None:
-    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
     s = load_settings(example, env={})
     assert s.vendor.keepalive_seconds == 60
     assert s.vendor.ping_interval_seconds + s.vendor.pong_timeout_seconds < 20

@@ -9,7 +9,7 @@ from pathlib import Path
 import wallboard
 from wallboard.web.components.board.board import STATIC, Board
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 PACKAGE = Path(wallboard.__file__).resolve().parent
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 START = 1_763_888_400.0
 CODE = "demo-code"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "cdr"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "cdr"
 
 
 def _settings(**kw: Any) -> SimulatorSettings:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from wallboard.core import kpis
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[3] / "docs" / "metrics.md").read_text(encoding="utf-8")
 
 
 def test_every_metric_is_documented_with_its_formula():
