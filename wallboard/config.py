@@ -335,6 +335,9 @@ class SimulatorSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(8090, ge=0, le=65535)
+    # The second (backup) monitor server the login lists, so that failover and failback
+    # happen in the demo too: the same floor on another port (0: any free port).
+    backup_port: int = Field(0, ge=0, le=65535)
     agents: int = Field(40, ge=1, le=20000)
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)

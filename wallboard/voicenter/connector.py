@@ -162,6 +162,7 @@ class _Link:
     failback_at: float | None = None  # on a backup server: when to try the main one again
     keepalives: int = 0  # keepalives sent / answered (to know the old socket is drained)
     answers: int = 0
+    draining: bool = False  # being replaced: a refused keepalive (old token) is expected
 
     def decided(self) -> _End | None:
         """What the watchdog decided: a planned end (returned) or a failure (raised)."""
@@ -529,7 +530,7 @@ class Connector:
 
     async def _on_keepalive_answered(self, link: _Link, event: KeepaliveAnswered) -> None:
         link.answers += 1
-        if event.error_code != 0:
+        if event.error_code != 0 and not link.draining:
             raise _Relogin(
                 f"keepalive refused (error {event.error_code}: {event.description[:100]})"
             )
@@ -710,6 +711,7 @@ class Connector:
         """Let the old socket deliver what the server sent it before the new one joined:
         the answer to one more keepalive comes after all of it (bounded wait)."""
         want = link.keepalives + 1
+        link.draining = True
         await self._keepalive(link)
         deadline = time.monotonic() + self.settings.pong_timeout_seconds
         while link.answers < want and time.monotonic() < deadline and link.end is None:
