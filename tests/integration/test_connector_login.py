@@ -202,9 +202,13 @@ async def test_refresh_is_a_get_with_the_refresh_token(make_server, api: str) ->
     assert (await server.stats())["refreshes"] == 1  # the server takes only a GET + Bearer
 
 
-async def test_account_and_token_sessions_are_renewed_by_a_fresh_login(make_server) -> None:
-    """The SDKs refresh only user sessions: the others log in again before expiry."""
-    server = await make_server(2)
+@pytest.mark.parametrize("version", [2, 4])
+async def test_account_and_token_sessions_are_renewed_by_a_fresh_login(
+    make_server, version: int
+) -> None:
+    """The SDKs refresh only user sessions: the others log in again before expiry (on
+    socket.io@2 = EIO3, and @4 = EIO4 where python-socketio holds the socket)."""
+    server = await make_server(version)
     await server.configure(tokenTtl=3)
     hub = Hub()
     board = _Board(hub)

@@ -50,6 +50,7 @@ __all__ = [
     "can_refresh",
     "check_credentials",
     "login",
+    "monitor_servers",
     "parse_expiry",
     "redact",
     "refresh",
