@@ -2,7 +2,11 @@
 
 One loop owns the whole link (docs/voicenter.md, "Login", "The socket", "Events"):
 
-* log in (legacy or identity API), refresh the token before it expires and reconnect;
+* log in (legacy or identity stack) as the vendor's SDKs do, at most once a second; renew
+  the token about 5 s before it expires (refresh for `user` sessions, else a fresh login)
+  and re-open the socket with it before closing the old one, so no event is lost;
+* after a failover, go back to the main server after six keepalive periods on a backup,
+  the same way (docs/voicenter.md, "Login");
 * open the socket with our EIO3 client or python-socketio (EIO4), per server by
   configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
 * feed every event to the sink (a `FrameParser` in front of the hub); `*Updated` →
@@ -70,7 +74,8 @@ _ALIVE_EVERY = 5.0  # seconds between LinkAlive reports while healthy
 # After a failover, go back to the main server after this many keepalive periods on a
 # backup, as the .NET SDK does (docs/voicenter.md, "Login").
 FAILBACK_PERIODS = 6
-# The .NET SDK never schedules a token refresh sooner than this after it was issued.
+# The .NET SDK never schedules a token refresh sooner than this after it was issued
+# (docs/voicenter.md, "Login").
 _REFRESH_MIN_SECONDS = 2.0
 
 
@@ -697,11 +702,14 @@ class Connector:
         standby = StandbySocket(sock, server)
         try:
             await standby.joined(s.connect_timeout_seconds + s.snapshot_timeout_seconds)
+            await self._drain(link)
         except VendorError as e:
             await standby.close()
             log.warning("%s: %s", why, redact(str(e), [token]))
             return False
-        await self._drain(link)
+        except BaseException:  # the old link died meanwhile (watchdog cancelled)
+            await standby.close()
+            raise
         log.info("%s: switching to a new socket on %s", why, server)
         link.end = _Handover(_Link(server=server, socket=standby, token=token, quiet=True))
         await link.socket.close()
