@@ -81,8 +81,11 @@ class VendorSettings(_Section):
     login_timeout_seconds: float = Field(15.0, gt=0)
     # Ask for `resync` when the snapshots have not arrived this long after loginSuccess.
     snapshot_timeout_seconds: float = Field(5.0, gt=0)
-    # Refresh the socket token this long before it expires, then reconnect with it.
-    refresh_before_seconds: float = Field(60.0, ge=0)
+    # Renew the socket token this long before it expires (the SDK: 5 s), never sooner than
+    # 2 s after it was issued; then the socket is re-opened with it.
+    refresh_before_seconds: float = Field(5.0, ge=0)
+    # When the vendor's expiry cannot be read: log in afresh after this many seconds.
+    expiry_fallback_seconds: float = Field(1800.0, gt=0)
     record_dir: str = ""
     record_max_mb: int = Field(512, gt=0)
     record_file_max_mb: int = Field(64, gt=0)
@@ -332,6 +335,9 @@ class SimulatorSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(8090, ge=0, le=65535)
+    # The second (backup) monitor server the login lists, so that failover and failback
+    # happen in the demo too: the same floor on another port (0: any free port).
+    backup_port: int = Field(0, ge=0, le=65535)
     agents: int = Field(40, ge=1, le=20000)
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)

@@ -4,15 +4,22 @@
 //   node server.js <2|4|4e3> <port, 0 = any> [pingIntervalMs] [pingTimeoutMs]
 //
 // Prints one line `{"port": N}` when listening. Tests drive it over HTTP:
-//   POST /control/config  {servers, tokenTtl, loginFault, reject, snapshots, keepaliveError}
+//   POST /control/config  {servers, tokenTtl, expiryFormat, loginFault, reject, snapshots,
+//                          keepaliveError, dropExpired}
 //   POST /control/call    {ext, ivrid}   a call starts ringing on an extension (NEWCALL)
 //   POST /control/hangup  {ext, ivrid}   it ends (HANGUP)
 //   POST /control/emit    {name, payload} broadcast any event
 //   POST /control/burst   {count}        pre-encoded ExtensionEvents as fast as possible
 //   POST /control/drop                   close every client connection
 //   GET  /control/stats                  counters
-// Login (legacy): POST /monitorAPI/Login/{User,Account,Token}; refresh: POST /monitorAPI/Refresh
-// Login (identity): POST /identity/login, GET /identity/settings, POST /identity/refresh
+// It answers like the vendor's servers as its SDKs see them (docs/voicenter.md, "Login"),
+// and accepts only what the SDKs send:
+// Login (legacy): POST /monitorAPI/Login/User {email, pin}, /Account {username, password},
+//   /Token {token} -> Data.Socket with ISO-8601 TokenExpiry; refresh: GET /monitorAPI/Refresh
+//   with "Authorization: Bearer <RefreshToken>" (any other method: 405).
+// Login (identity): POST /identity/login -> Data.AccessToken + RefreshToken; GET
+//   /identity/settings (Bearer access token) -> IdentityCode (the socket token),
+//   IdentityCodeExpiry and MonitorList by Priority (servers[0] highest); GET /identity/refresh.
 "use strict";
 
 const http = require("http");
@@ -26,23 +33,34 @@ const pingTimeout = Number(process.argv[5] || 5000);
 
 const cfg = {
   servers: [],
-  tokenTtl: 3600,
+  tokenTtl: 3600, // seconds (may be fractional)
+  // How expiries are written: "iso" (the SDKs' Date, with zone), "iso-nozone", "epoch",
+  // "epoch-ms", or "garbage" (unreadable).
+  expiryFormat: "iso",
+  dropExpired: true, // close a socket when its token expires
   loginFault: null, // "401" | "500" | "hang"
   reject: "disconnect", // how a bad socket token is refused: "disconnect" | "error"
   snapshots: true, // send loginStatus/AllExtensionsStatus on connect (else only on resync)
   keepaliveError: 0,
   refuseAll: false, // the socket refuses even freshly issued tokens
 };
+// Exactly the bodies the SDKs send: a key more or less is refused like a wrong password.
+const SHAPES = { User: ["email", "pin"], Account: ["password", "username"], Token: ["token"] };
 const CREDENTIALS = {
-  User: (b) => b.email === "lead@acme.test" && b.password === "s3cret-pass",
+  User: (b) => b.email === "lead@acme.test" && b.pin === "s3cret-pass",
   Account: (b) => b.username === "acme" && b.password === "s3cret-pass",
   Token: (b) => b.token === "vendor-issued-token",
 };
-const tokens = new Map(); // socket token -> expiry (epoch s)
-const refreshTokens = new Set();
+const IDENTITY_SHAPES = [["identityType", "password", "username"], ["identityType", "token"]];
+const shaped = (b, keys) =>
+  b && typeof b === "object" && JSON.stringify(Object.keys(b).sort()) === JSON.stringify(keys);
+const tokens = new Map(); // socket token -> expiry (epoch ms)
+const refreshTokens = new Map(); // refresh token -> login kind
+const accessTokens = new Map(); // identity access token -> socket token
 const stats = {
   logins: 0, refreshes: 0, connections: 0, rejected: 0, keepalives: 0, resyncs: 0, connected: 0,
-  keepalivesWithOwnToken: 0, resyncsNoCache: 0,
+  keepalivesWithOwnToken: 0, resyncsNoCache: 0, badShapes: 0, loginTimes: [], refreshTimes: [],
+  expiredDrops: 0,
 };
 let serial = 0;
 
@@ -68,30 +86,62 @@ const extensions = [101, 102, 103].map((n) => ({
   calls: [],
 }));
 
-function issue() {
+function issue(kind) {
   serial += 1;
   const token = `sock-${serial}-${Math.random().toString(36).slice(2)}`;
   const refresh = `ref-${serial}-${Math.random().toString(36).slice(2)}`;
-  const expiry = now() + cfg.tokenTtl;
+  const expiry = Date.now() + cfg.tokenTtl * 1000;
   tokens.set(token, expiry);
-  refreshTokens.add(refresh);
+  refreshTokens.set(refresh, kind);
   return { token, refresh, expiry };
+}
+
+function date(ms) {
+  const iso = new Date(ms).toISOString();
+  switch (cfg.expiryFormat) {
+    case "iso-nozone": return iso.replace("Z", "");
+    case "epoch": return Math.floor(ms / 1000);
+    case "epoch-ms": return ms;
+    case "garbage": return "next tuesday";
+    default: return iso;
+  }
 }
 
 function legacyReply(t) {
   return {
     Status: 1,
+    StatusCode: 0,
     Data: {
       Socket: {
         Token: t.token,
-        TokenExpiry: t.expiry,
+        TokenExpiry: date(t.expiry),
         RefreshToken: t.refresh,
-        URL: cfg.servers[0],
+        RefreshTokenExpiry: date(t.expiry + 86400000),
+        Url: cfg.servers[0],
         URLList: cfg.servers,
-        Version: "1.0",
+        Version: "v3",
+        PersonId: 42,
+        Client: "v=1.3.7",
       },
     },
   };
+}
+
+function identityReply(t) {
+  const access = `acc-${serial}-${Math.random().toString(36).slice(2)}`;
+  accessTokens.set(access, t.token);
+  return { Status: 1, StatusCode: 0, Data: { AccessToken: access, RefreshToken: t.refresh } };
+}
+
+function takeRefresh(req, res) {
+  if (req.method !== "GET") return send(res, 405, { error: "refresh is a GET" }), null;
+  if (loginFault(res)) return null;
+  const kind = refreshTokens.get(bearer(req));
+  if (kind === undefined) return send(res, 401, { ErrorMessage: "bad refresh" }), null;
+  refreshTokens.delete(bearer(req));
+  stats.refreshes += 1;
+  stats.refreshTimes.push(Date.now());
+  return kind;
 }
 
 function send(res, status, body) {
@@ -135,43 +185,54 @@ function route(req, res, body) {
   const m = p.match(/^\/monitorAPI\/Login\/(User|Account|Token)$/);
   if (m && req.method === "POST") {
     if (loginFault(res)) return;
-    if (!CREDENTIALS[m[1]](b)) return send(res, 401, { ErrorMessage: "Invalid credentials" });
+    if (!shaped(b, SHAPES[m[1]])) stats.badShapes += 1;
+    if (!shaped(b, SHAPES[m[1]]) || !CREDENTIALS[m[1]](b)) {
+      return send(res, 401, { ErrorMessage: "Invalid credentials" });
+    }
     stats.logins += 1;
-    return send(res, 200, legacyReply(issue()));
+    stats.loginTimes.push(Date.now());
+    return send(res, 200, legacyReply(issue(m[1])));
   }
-  if (p === "/monitorAPI/Refresh" && req.method === "POST") {
-    if (loginFault(res)) return;
-    if (!refreshTokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad refresh" });
-    refreshTokens.delete(bearer(req));
-    stats.refreshes += 1;
-    return send(res, 200, legacyReply(issue()));
+  if (p === "/monitorAPI/Refresh") {
+    const kind = takeRefresh(req, res);
+    if (kind === null) return;
+    return send(res, 200, legacyReply(issue(kind)));
   }
   if (p === "/identity/login" && req.method === "POST") {
     if (loginFault(res)) return;
     const kind = { user: "User", account: "Account", token: "Token" }[b.identityType];
-    const creds = kind === "User" ? { email: b.username, password: b.password } : b;
-    if (!kind || !CREDENTIALS[kind](creds)) return send(res, 401, { ErrorMessage: "Invalid" });
+    const ok = IDENTITY_SHAPES.some((keys) => shaped(b, keys));
+    if (!ok) stats.badShapes += 1;
+    // The identity stack takes a user's e-mail as `username` and its password as such.
+    const creds = kind === "User" ? { email: b.username, pin: b.password } : b;
+    if (!ok || !kind || !CREDENTIALS[kind](creds)) {
+      return send(res, 401, { ErrorMessage: "Invalid" });
+    }
     stats.logins += 1;
-    const t = issue();
-    return send(res, 200, {
-      Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
-    });
+    stats.loginTimes.push(Date.now());
+    return send(res, 200, identityReply(issue(kind)));
   }
-  if (p === "/identity/refresh" && req.method === "POST") {
-    if (loginFault(res)) return;
-    if (!refreshTokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad refresh" });
-    refreshTokens.delete(bearer(req));
-    stats.refreshes += 1;
-    const t = issue();
-    return send(res, 200, {
-      Data: { AccessToken: t.token, RefreshToken: t.refresh, TokenExpiry: t.expiry },
-    });
+  if (p === "/identity/refresh") {
+    const kind = takeRefresh(req, res);
+    if (kind === null) return;
+    return send(res, 200, identityReply(issue(kind)));
   }
   if (p === "/identity/settings" && req.method === "GET") {
-    if (!tokens.has(bearer(req))) return send(res, 401, { ErrorMessage: "bad token" });
-    // Priorities given in reverse of the list order: the client must sort them.
-    const list = cfg.servers.map((d, i) => ({ Domain: d, Priority: i + 1 })).reverse();
-    return send(res, 200, { Data: { MonitorList: list } });
+    const token = accessTokens.get(bearer(req));
+    if (token === undefined) return send(res, 401, { ErrorMessage: "bad token" });
+    // The highest Priority is the main server (servers[0]); listed lowest first, so a
+    // client that takes the list's order starts on the fallback.
+    const n = cfg.servers.length;
+    const list = cfg.servers
+      .map((d, i) => ({ Priority: n - 1 - i, Domain: d, URLID: i + 1, Version: "v3" }))
+      .reverse();
+    return send(res, 200, {
+      Status: 1,
+      Data: {
+        IdentityCode: token, IdentityCodeExpiry: date(tokens.get(token)),
+        PersonID: 42, PersonType: 1, ExtensionMonitorID: 7, MonitorList: list,
+      },
+    });
   }
   if (p === "/control/config") { Object.assign(cfg, b); return send(res, 200, cfg); }
   if (p === "/control/stats") {
@@ -248,7 +309,7 @@ function tokenOk(socket) {
   if (cfg.refuseAll) return false;
   const token = socket.handshake.query.token;
   const exp = tokens.get(token);
-  return exp !== undefined && exp > now();
+  return exp !== undefined && exp > Date.now();
 }
 
 io.use((socket, next) => {
@@ -265,6 +326,13 @@ io.on("connection", (socket) => {
     stats.rejected += 1;
     socket.disconnect(true);
     return;
+  }
+  const left = tokens.get(socket.handshake.query.token) - Date.now();
+  if (cfg.dropExpired && left < 2 ** 31 - 1) {
+    // A socket whose token expired is closed, so a client that does not renew it in time
+    // is seen to lose its link.
+    const timer = setTimeout(() => { stats.expiredDrops += 1; socket.disconnect(true); }, left);
+    socket.on("disconnect", () => clearTimeout(timer));
   }
   socket.emit("loginSuccess", { errorCode: 0, errorDesc: "OK", servertime: now(), servertimeoffset: 180 });
   if (cfg.snapshots) snapshots(socket);

@@ -22,10 +22,16 @@ from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
 from wallboard.runtime.hub import Hub
 from wallboard.voicenter.connector import Connector, RealtimeSocket
 from wallboard.voicenter.eio3 import PacketKind
+from wallboard.voicenter.http import host_of, translate
 from wallboard.voicenter.ingest import FrameParser
 from wallboard.voicenter.login import check_credentials, login, redact, settings_secrets
 
-__all__ = ["add_parser", "check", "run"]
+__all__ = ["EXIT_CONFIG", "EXIT_NO_SERVER", "EXIT_OK", "EXIT_REFUSED", "add_parser", "check", "run"]
+
+EXIT_OK = 0
+EXIT_NO_SERVER = 1  # neither the login server nor any monitor server answered
+EXIT_CONFIG = 2  # the configuration is wrong (names the file and the key)
+EXIT_REFUSED = 3  # the vendor refused the credentials
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,6 +71,9 @@ async def check(settings: Settings, out: list[str], timeout: float) -> bool:
                 problems.append(f"{server}: no snapshots within {timeout:g} s")
             except VendorConnectionError as e:
                 problems.append(redact(str(e), [token]))
+            except (aiohttp.ClientError, OSError) as e:  # pragma: no cover - mapped at the edge
+                err = translate(e, server, server)
+                problems.append(redact(str(err or f"cannot reach {host_of(server)}"), [token]))
         for p in problems:
             out.append(f"problem:    {p}")
         return False
@@ -106,28 +115,38 @@ async def _until_snapshots(
             out.append(f"extensions: {len(event.extensions)}: {nums}{more}")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Check the settings and the vendor link; 0 if all is well, 1 or 2 with the reason."""
-    settings = load_settings(args.config)
-    try:
-        check_credentials(settings.vendor)
-    except ConfigError as e:
-        where = str(args.config) if args.config else "(defaults + environment)"
-        raise ConfigError(where, e.key, e.problem) from None
-    out: list[str] = []
-    try:
-        ok = asyncio.run(check(settings, out, args.timeout))
-    except WallboardError as e:
-        for line in out:
-            print(line)
-        why = redact(str(e), settings_secrets(settings.vendor))
-        kind = "credentials refused" if isinstance(e, VendorAuthError) else "problem"
-        print(f"{kind}: {why}", file=sys.stderr)
-        return 2
+def _failed(out: list[str], kind: str, why: str, code: int) -> int:
     for line in out:
         print(line)
+    print(f"{kind}: {why}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the settings and the vendor link; the exit code says what is wrong.
+
+    0 all is well, 1 no server answered, 2 the configuration is wrong, 3 the vendor refused
+    the credentials — so that a script can act on it.
+    """
+    where = str(args.config) if args.config else "(defaults + environment)"
+    out: list[str] = []
+    try:
+        settings = load_settings(args.config)
+        check_credentials(settings.vendor)
+    except ConfigError as e:
+        return _failed(out, "configuration error", f"{where}: {e.key}: {e.problem}", EXIT_CONFIG)
+    secrets = settings_secrets(settings.vendor)
+    try:
+        ok = asyncio.run(check(settings, out, args.timeout))
+    except VendorAuthError as e:
+        return _failed(out, "credentials refused", redact(str(e), secrets), EXIT_REFUSED)
+    except ConfigError as e:
+        return _failed(out, "configuration error", f"{where}: {e.key}: {e.problem}", EXIT_CONFIG)
+    except WallboardError as e:
+        return _failed(out, "no server answered", redact(str(e), secrets), EXIT_NO_SERVER)
     if not ok:
-        print("problem: no monitor server answered", file=sys.stderr)
-        return 1
+        return _failed(out, "problem", "no monitor server answered", EXIT_NO_SERVER)
+    for line in out:
+        print(line)
     print("ok")
-    return 0
+    return EXIT_OK

@@ -79,6 +79,8 @@ async def _serve(s: SimulatorSettings) -> None:
     print(f"simulator: {len(sim.model.agents)} agents, {len(sim.model.queues)} queues, ×{s.speed}")
     print(f"  login (legacy):   POST {url}/monitorAPI/Login/Account  (username/password)")
     print(f"  login (identity): POST {url}/identity/Login")
+    print(f"  token refresh:    GET {url}/monitorAPI/Login/Refresh  (Bearer refresh token)")
+    print(f"  monitor servers:  {', '.join(sim.server_urls)}  (main, backup)")
     print(f"  socket:           {url.replace('http', 'ws')}/socket.io/?EIO=3&transport=websocket")
     print(f"  truth:            GET {url}/sim/truth · faults: POST {url}/sim/fault/<kind>")
     try:

@@ -1,7 +1,9 @@
 """The simulator as a server: the model on a simulated clock, behind the vendor's protocols.
 
 One aiohttp application serves the login API, the Engine.IO v3 socket, the REST APIs and
-the control routes; a ticker task advances the model (simulated time = start + speed ×
+the control routes, on two ports: the main monitor server and a backup, both listed by the
+login (docs/voicenter.md, "Login"), so clients fail over and back as against the vendor.
+A ticker task advances the model (simulated time = start + speed ×
 real time since start), serializes each event once and hands it to every client that may
 see it; the CDR poster sends ended calls to the configured URL.
 """
@@ -111,6 +113,9 @@ class Simulator:
         self._owner = TaskOwner("simulator")
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.backup_port = 0
+        self.server_urls: list[str] = []
+        self.down_ports: set[int] = set()
 
     # ------------------------------------------------------------ tokens
 
@@ -189,22 +194,41 @@ class Simulator:
         control.add_routes(app)
         return app
 
+    async def _site(self, host: str, port: int) -> int:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []
+        return int(sockets[0].getsockname()[1]) if sockets else port
+
     async def start(self, host: str | None = None, port: int | None = None) -> str:
-        """Serve on host:port (0 = any free port); returns the base URL."""
+        """Serve on host:port (0 = any free port) and the backup port; returns the base URL."""
         host = host or self.settings.host
         port = self.settings.port if port is None else port
         self._runner = web.AppRunner(self.build_app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        self.port = await self._site(host, port)
+        self.backup_port = await self._site(host, self.settings.backup_port)
         self.base_url = f"http://{host}:{self.port}"
+        self.server_urls = [self.base_url, f"http://{host}:{self.backup_port}"]
         self._owner.start("tick", self._tick())
         self._owner.start("cdr", self.poster.run())
-        log.info("simulator serving on %s", self.base_url)
+        log.info("simulator serving on %s (backup monitor server %s)", *self.server_urls)
         return self.base_url
+
+    def set_server_down(self, index: int, down: bool) -> int:
+        """Take monitor server `index` away (its clients cut, new sockets refused) or bring
+        it back; returns how many clients were cut."""
+        port = [self.port, self.backup_port][index]
+        if not down:
+            self.down_ports.discard(port)
+            return 0
+        self.down_ports.add(port)
+        cut = [s for s in self.sessions if s.port == port]
+        for s in cut:
+            s.abort()
+        log.info("simulator: monitor server %s down", self.server_urls[index])
+        return len(cut)
 
     async def stop(self) -> None:
         """Close every client and stop serving."""

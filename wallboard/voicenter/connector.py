@@ -2,7 +2,11 @@
 
 One loop owns the whole link (docs/voicenter.md, "Login", "The socket", "Events"):
 
-* log in (legacy or identity API), refresh the token before it expires and reconnect;
+* log in (legacy or identity stack) as the vendor's SDKs do, at most once a second; renew
+  the token about 5 s before it expires (refresh for `user` sessions, else a fresh login)
+  and re-open the socket with it before closing the old one, so no event is lost;
+* after a failover, go back to the main server after six keepalive periods on a backup,
+  the same way (docs/voicenter.md, "Login");
 * open the socket with our EIO3 client or python-socketio (EIO4), per server by
   configuration or detection (a server that refuses EIO3 is tried with EIO4 and remembered);
 * feed every event to the sink (a `FrameParser` in front of the hub); `*Updated` →
@@ -50,6 +54,7 @@ from wallboard.errors import (
     ConfigError,
     VendorAuthError,
     VendorConnectionError,
+    VendorError,
     VendorProtocolError,
 )
 from wallboard.runtime import timebase
@@ -57,14 +62,21 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind
 from wallboard.voicenter.eio4 import Eio4Socket, frame_text
 from wallboard.voicenter.ingest import EventSink
-from wallboard.voicenter.login import Session, login, redact, refresh, settings_secrets
+from wallboard.voicenter.login import LoginPacer, Session, login, redact, renew, settings_secrets
 from wallboard.voicenter.recording import Recorder
+from wallboard.voicenter.standby import StandbySocket
 
 __all__ = ["Backoff", "Connector", "RealtimeSocket"]
 
 log = logging.getLogger(__name__)
 
 _ALIVE_EVERY = 5.0  # seconds between LinkAlive reports while healthy
+# After a failover, go back to the main server after this many keepalive periods on a
+# backup, as the .NET SDK does (docs/voicenter.md, "Login").
+FAILBACK_PERIODS = 6
+# The .NET SDK never schedules a token refresh sooner than this after it was issued
+# (docs/voicenter.md, "Login").
+_REFRESH_MIN_SECONDS = 2.0
 
 
 class RealtimeSocket(Protocol):
@@ -120,8 +132,15 @@ class _Refreshed:
     session: Session
 
 
+@dataclass(frozen=True, slots=True)
+class _Handover:
+    """A planned end of a connection: a new one (new token or main server) already open."""
+
+    link: _Link
+
+
 _STOPPED = _Stopped()
-_End = _Stopped | _Refreshed
+_End = _Stopped | _Refreshed | _Handover
 
 
 @dataclass
@@ -144,6 +163,11 @@ class _Link:
     next_alive: float = 0.0  # when the watchdog next reports LinkAlive
     end: _End | None = None  # set by the watchdog: stop, or reconnect with a new token
     failure: VendorConnectionError | None = None  # set by the watchdog: the link is dead
+    quiet: bool = False  # replaces a live link: the board stays CONNECTED meanwhile
+    failback_at: float | None = None  # on a backup server: when to try the main one again
+    keepalives: int = 0  # keepalives sent / answered (to know the old socket is drained)
+    answers: int = 0
+    draining: bool = False  # being replaced: a refused keepalive (old token) is expected
 
     def decided(self) -> _End | None:
         """What the watchdog decided: a planned end (returned) or a failure (raised)."""
@@ -162,6 +186,7 @@ class Connector:
         self.sink = sink
         self.session: Session | None = None
         self._session_obtained = 0.0
+        self._pacer = LoginPacer()
         self._fresh_login = False
         self._refusals = 0
         self._server_index = 0
@@ -198,10 +223,14 @@ class Connector:
     async def run(self) -> None:
         """Run until cancelled (or `stop`): login, reconnection and failover included."""
         self._state(ConnectionState.CONNECTING, None, "starting")
+        owner = TaskOwner("connector")
+        if self.recorder is not None:
+            owner.start("recording flusher", self.recorder.run_flusher())
         try:
             async with aiohttp.ClientSession() as http:
                 await self._loop(http)
         finally:
+            await owner.close()
             if self.recorder is not None:
                 self.recorder.close()
             self._state(ConnectionState.STOPPED, None, "stopped")
@@ -239,15 +268,18 @@ class Connector:
         return True
 
     def _refresh_at(self) -> float | None:
+        """When to renew the token: `refresh_before_seconds` (the SDK: 5 s) before it
+        expires, but not sooner than 2 s (or half its life) after it was issued."""
         s = self.session
         if s is None or s.expires_at is None:
             return None
         lifetime = max(0.0, s.expires_at - self._session_obtained)
-        return s.expires_at - min(self.settings.refresh_before_seconds, lifetime / 2)
+        earliest = self._session_obtained + min(_REFRESH_MIN_SECONDS, lifetime / 2)
+        return max(s.expires_at - self.settings.refresh_before_seconds, earliest)
 
     async def _login(self, http: aiohttp.ClientSession) -> None:
         self._state(self._down_state(), None, "logging in")
-        self.session = await login(http, self.settings)
+        self.session = await login(http, self.settings, self._pacer)
         self._session_obtained = time.time()
         self._fresh_login = True
         self._server_index = 0
@@ -282,7 +314,7 @@ class Connector:
             self._failures = 0
         refresh_at = self._refresh_at()
         if refresh_at is not None and time.time() >= refresh_at and self.session:
-            self.session = await refresh(http, self.settings, self.session)
+            self.session = await renew(http, self.settings, self.session, self._pacer)
             self._session_obtained = time.time()
 
     async def _attempt(self, http: aiohttp.ClientSession) -> float | None:
@@ -293,19 +325,23 @@ class Connector:
         try:
             end = await self._connect(http, server)
         except VendorAuthError as e:
-            return self._token_refused(server, str(e))
+            return self._token_refused(self._link_server(server), str(e))
         except _Relogin as e:
-            self._fail(server, str(e))
+            self._fail(self._link_server(server), str(e))
             self.session = None
             return self._backoff.next()
         except Exception as e:
-            return self._failed(server, servers, e)
+            return self._failed(self._link_server(server), servers, e)
         finally:
             self.link = None
         if isinstance(end, _Refreshed):
             self.session = end.session
             self._session_obtained = time.time()
         return None  # refreshed: reconnect at once; stopped: the loop ends
+
+    def _link_server(self, server: str) -> str:
+        # After a failback the link that failed is on another server than the attempt's.
+        return self.link.server if self.link is not None else server
 
     def _token_refused(self, server: str, why: str) -> float | None:
         # A stale token (server restarted, session expired) is normal: log in again.
@@ -400,15 +436,25 @@ class Connector:
         return sock4
 
     async def _connect(self, http: aiohttp.ClientSession, server: str) -> _End:
-        """Open a socket to `server` and serve it until a planned end (or raise why not)."""
+        """Open a socket to `server` and serve it (and the links handed over to) until a
+        planned end (or raise why not)."""
         assert self.session is not None
         token = self.session.token.get_secret_value()
         self._state(self._down_state(), None, f"connecting to {server}")
         sock = await self.open_socket(http, server, token)
-        self.connects += 1
         link = _Link(server=server, socket=sock, token=token)
+        while True:
+            end = await self._run_link(http, link)
+            if not isinstance(end, _Handover):
+                return end
+            link = end.link
+
+    async def _run_link(self, http: aiohttp.ClientSession, link: _Link) -> _End:
+        """Serve one open link with its watchdog until a planned end (or raise why not)."""
+        sock = link.socket
+        self.connects += 1
         self.link = link
-        log.info("connected to %s (%s); waiting for loginSuccess", server, sock.protocol)
+        log.info("connected to %s (%s); waiting for loginSuccess", link.server, sock.protocol)
         owner = TaskOwner("connector")
         owner.start("watchdog", self._watchdog(http, link))
         try:
@@ -474,7 +520,8 @@ class Connector:
         link.logged_in = True
         self._fresh_login = False
         link.snapshot_deadline = time.monotonic() + self.settings.snapshot_timeout_seconds
-        self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
+        if not link.quiet:
+            self._state(self._down_state(), None, f"{link.server}: waiting for snapshots")
 
     async def _on_queues(self, link: _Link, _: QueuesSnapshot) -> None:
         link.queues = True
@@ -486,8 +533,9 @@ class Connector:
         log.info("%s changed on the vendor side: asking for a resync", event.what)
         await link.socket.emit("resync", {"cache": False})
 
-    async def _on_keepalive_answered(self, _: _Link, event: KeepaliveAnswered) -> None:
-        if event.error_code != 0:
+    async def _on_keepalive_answered(self, link: _Link, event: KeepaliveAnswered) -> None:
+        link.answers += 1
+        if event.error_code != 0 and not link.draining:
             raise _Relogin(
                 f"keepalive refused (error {event.error_code}: {event.description[:100]})"
             )
@@ -503,6 +551,9 @@ class Connector:
         self._backoff.reset()
         took = time.monotonic() - link.opened
         log.info("%s: snapshots in after %.2f s; live", link.server, took)
+        servers = self.session.servers if self.session is not None else ()
+        if len(servers) > 1 and link.server != servers[0]:
+            link.failback_at = time.monotonic() + FAILBACK_PERIODS * self.settings.keepalive_seconds
         self._state(ConnectionState.CONNECTED, link.server, link.socket.protocol)
 
     # ------------------------------------------------------------------ the watchdog
@@ -531,9 +582,9 @@ class Connector:
                 await link.socket.close()
                 return
             if new is not None:
-                link.end = _Refreshed(new)
-                log.info("token refreshed; reconnecting with the new token")
-                await link.socket.close()
+                await self._switch_token(http, link, new)
+                return
+            if await self._failback(http, link, now):
                 return
 
     def _report_alive(self, link: _Link, now: float) -> None:
@@ -558,7 +609,7 @@ class Connector:
             )
         if silent >= s.keepalive_seconds and not link.keepalive_sent:
             link.keepalive_sent = True
-            await link.socket.emit("keepalive", link.token)
+            await self._keepalive(link)
         if link.logged_in and link.socket.protocol == "eio4":
             await self._probe(link, silent, now)
         await self._snapshots_late(link, now)
@@ -577,7 +628,7 @@ class Connector:
         if link.probe_sent is None:
             if silent >= s.ping_interval_seconds:
                 link.probe_sent = now
-                await link.socket.emit("keepalive", link.token)
+                await self._keepalive(link)
         elif now - link.probe_sent >= s.pong_timeout_seconds:
             raise VendorConnectionError(
                 f"{link.server}: no answer to keepalive in {s.pong_timeout_seconds:.0f} s"
@@ -595,19 +646,84 @@ class Connector:
         await link.socket.emit("resync", {"cache": False})
         link.snapshot_deadline = now + self.settings.snapshot_timeout_seconds
 
+    async def _keepalive(self, link: _Link) -> None:
+        link.keepalives += 1
+        await link.socket.emit("keepalive", link.token)
+
     async def _refresh_due(self, http: aiohttp.ClientSession) -> Session | None:
-        """A new session when the token is due for refresh (None if not due or it failed)."""
+        """A new session when the token is due for renewal (None if not due or it failed)."""
         refresh_at = self._refresh_at()
         if refresh_at is None or time.time() < refresh_at or not self.session:
             return None
         try:
-            return await refresh(http, self.settings, self.session)
+            return await renew(http, self.settings, self.session, self._pacer)
         except VendorAuthError as e:
             raise _Relogin(f"token refresh refused: {e}") from None
         except VendorConnectionError as e:
             log.warning("token refresh failed, will retry: %s", e)
             self._session_obtained = time.time()  # retry at half the rest
             return None
+
+    # ------------------------------------------------------------------ switching links
+
+    async def _switch_token(self, http: aiohttp.ClientSession, link: _Link, new: Session) -> None:
+        """Re-open the socket with the renewed token; the old one serves until the new one
+        is in, so no event is lost (docs/voicenter.md, "Login")."""
+        self.session = new
+        self._session_obtained = time.time()
+        token = new.token.get_secret_value()
+        if await self._hand_over(http, link, link.server, token, "token renewed"):
+            return
+        link.end = _Refreshed(new)  # the new socket did not open: reconnect the plain way
+        await link.socket.close()
+
+    async def _failback(self, http: aiohttp.ClientSession, link: _Link, now: float) -> bool:
+        """On a backup for six keepalive periods: go back to the main server if it answers."""
+        if link.failback_at is None or now < link.failback_at or self.session is None:
+            return False
+        main = self.session.servers[0]
+        if await self._hand_over(http, link, main, link.token, "back to the main server"):
+            self._server_index = 0
+            self._failures = 0
+            return True
+        link.failback_at = now + FAILBACK_PERIODS * self.settings.keepalive_seconds
+        return False
+
+    async def _hand_over(
+        self, http: aiohttp.ClientSession, link: _Link, server: str, token: str, why: str
+    ) -> bool:
+        """Open `server` while `link` still serves, then end `link`; False if it did not open."""
+        s = self.settings
+        try:
+            sock = await self.open_socket(http, server, token)
+        except VendorError as e:
+            log.warning("%s: cannot open %s: %s", why, server, redact(str(e), [token]))
+            return False
+        standby = StandbySocket(sock, server)
+        try:
+            await standby.joined(s.connect_timeout_seconds + s.snapshot_timeout_seconds)
+            await self._drain(link)
+        except VendorError as e:
+            await standby.close()
+            log.warning("%s: %s", why, redact(str(e), [token]))
+            return False
+        except BaseException:  # the old link died meanwhile (watchdog cancelled)
+            await standby.close()
+            raise
+        log.info("%s: switching to a new socket on %s", why, server)
+        link.end = _Handover(_Link(server=server, socket=standby, token=token, quiet=True))
+        await link.socket.close()
+        return True
+
+    async def _drain(self, link: _Link) -> None:
+        """Let the old socket deliver what the server sent it before the new one joined:
+        the answer to one more keepalive comes after all of it (bounded wait)."""
+        want = link.keepalives + 1
+        link.draining = True
+        await self._keepalive(link)
+        deadline = time.monotonic() + self.settings.pong_timeout_seconds
+        while link.answers < want and time.monotonic() < deadline and link.end is None:
+            await asyncio.sleep(0.01)
 
 
 # Events the connector reacts to once the link is live (the others only feed the fold).

@@ -11,6 +11,7 @@ validate it in one step, as the live connector does.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -105,7 +106,12 @@ _FLUSH_SECONDS = 1.0
 
 
 class Recorder:
-    """Appends frames to daily, size-capped JSON Lines files (writes are buffered)."""
+    """Appends frames to daily, size-capped JSON Lines files (writes are buffered).
+
+    A busy link is flushed at most once a second by `write`; a quiet one by `run_flusher`,
+    a task its owner (the connector) runs, so the last frames before a silence reach the
+    disk within a second too, not only when the next frame arrives.
+    """
 
     def __init__(self, folder: Path, max_bytes: int, file_max_bytes: int) -> None:
         self.folder = folder
@@ -117,6 +123,7 @@ class Recorder:
         self._day = ""
         self._size = 0
         self._last_flush = 0.0
+        self._unflushed = False
         self.lines = 0
         self._failed = False
 
@@ -133,10 +140,9 @@ class Recorder:
             self._file.write(line)
             self._size += len(line.encode("utf-8")) if not line.isascii() else len(line)
             self.lines += 1
-            now = time.monotonic()
-            if now - self._last_flush >= _FLUSH_SECONDS:
-                self._file.flush()
-                self._last_flush = now
+            self._unflushed = True
+            if time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
+                self.flush()
         except OSError as e:
             self._failed = True
             log.error("recording stopped: cannot write to %s: %s", self.folder, e.strerror or e)
@@ -169,8 +175,21 @@ class Recorder:
 
     def flush(self) -> None:
         """Push buffered lines to disk."""
-        if self._file is not None:
-            self._file.flush()
+        self._last_flush = time.monotonic()
+        self._unflushed = False
+        if self._file is not None and not self._failed:
+            try:
+                self._file.flush()
+            except OSError as e:
+                self._failed = True
+                log.error("recording stopped: cannot write to %s: %s", self.folder, e.strerror)
+
+    async def run_flusher(self) -> None:
+        """Flush lines left in the buffer when the link goes quiet (runs until cancelled)."""
+        while True:
+            await asyncio.sleep(_FLUSH_SECONDS / 4)
+            if self._unflushed and time.monotonic() - self._last_flush >= _FLUSH_SECONDS / 2:
+                self.flush()
 
     def close(self) -> None:
         """Flush and close the current file."""

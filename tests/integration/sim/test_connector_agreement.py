@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -22,7 +23,7 @@ import pytest
 from tests.integration.sim_env import running_simulator
 from wallboard.commands.demo import vendor_settings_for
 from wallboard.config import SimulatorSettings
-from wallboard.core.events import ConnectionState
+from wallboard.core.events import ConnectionChanged, ConnectionState
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.connector import Connector
@@ -260,5 +261,92 @@ async def test_every_login_style_reaches_the_floor(
             assert hub.state.connection.state is ConnectionState.CONNECTED
             expected = 1 if login_type == "user" else 10
             assert len(hub.state.agents) == expected
+        finally:
+            await owner.close()
+
+
+class _Board:
+    """The board's connection states after it first went live (STOPPED aside)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.live = False
+        self.left: list[str] = []
+        hub.subscribe(self._on)
+
+    def _on(self, event: object) -> None:
+        if isinstance(event, ConnectionChanged):
+            if event.state is ConnectionState.CONNECTED:
+                self.live = True
+            elif self.live and event.state is not ConnectionState.STOPPED:
+                self.left.append(f"{event.state.value}: {event.detail}")
+
+
+async def _until(cond: Callable[[], bool], seconds: float) -> float:
+    t0 = time.monotonic()
+    while not cond():
+        assert time.monotonic() - t0 < seconds, f"not within {seconds} s"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - t0
+
+
+def _on(hub: Hub, server: str) -> Callable[[], bool]:
+    c = hub.state.connection
+    return lambda: c.state is ConnectionState.CONNECTED and c.server == server
+
+
+async def test_the_demo_fails_over_to_the_backup_and_back_to_the_main_server() -> None:
+    """The simulator lists two monitor servers; the main one goes away and comes back."""
+    keepalive = 0.5
+    s = SimulatorSettings.model_validate({"agents": 10, "queues": 2, "port": 0, "speed": 5.0})
+    hub = Hub()
+    owner = TaskOwner("test")
+    async with running_simulator(s, START) as sim:
+        main, backup = sim.server_urls
+        vendor = vendor_settings_for(sim.base_url, "demo", "demo").model_copy(
+            update={"keepalive_seconds": keepalive, "backoff_min_seconds": 0.1}
+        )
+        try:
+            owner.start("connector", Connector(vendor, FrameParser(hub)).run())
+            await _until(_on(hub, main), 10)  # the main server first
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{sim.base_url}/sim/server/0/down") as r:
+                    assert (await r.json())["cut"] == 1
+                await _until(_on(hub, backup), 10)
+                board = _Board(hub)
+                board.live = True
+                async with http.post(f"{sim.base_url}/sim/server/0/up") as r:
+                    assert r.status == 200
+            took = await _until(_on(hub, main), 7 * keepalive + 1)
+            assert took <= 7 * keepalive  # six keepalive periods on the backup, then back
+            assert board.left == []  # the board stayed connected through the failback
+            assert len(hub.state.agents) == 10
+        finally:
+            await owner.close()
+
+
+async def test_a_demo_user_session_is_refreshed_before_its_token_expires() -> None:
+    """A user login on the simulator: its 8 s token is refreshed by GET, board connected."""
+    s = SimulatorSettings.model_validate(
+        {"agents": 10, "queues": 2, "port": 0, "token_ttl_seconds": 8.0}
+    )
+    hub = Hub()
+    owner = TaskOwner("test")
+    async with running_simulator(s, START) as sim:
+        email = sim.model.agents[2].email
+        vendor = vendor_settings_for(sim.base_url, "demo", "demo").model_copy(
+            update={"login_type": "user", "email": email, "username": ""}
+        )
+        grants = len(sim.grants)
+        try:
+            connector = Connector(vendor, FrameParser(hub))
+            owner.start("connector", connector.run())
+            await _until(_on(hub, sim.base_url), 10)
+            board = _Board(hub)
+            board.live = True
+            await _until(lambda: connector.connects >= 2, 8)  # at 8 − 5 s
+            await _until(_on(hub, sim.base_url), 5)
+            assert board.left == [] and len(hub.state.agents) == 1
+            assert len(sim.grants) == grants + 2  # the login and one refresh, no new login
+            assert connector.session is not None and connector.session.expiry_known
         finally:
             await owner.close()

@@ -15,6 +15,7 @@ from wallboard.config import SimulatorSettings
 from wallboard.runtime.hub import Hub
 from wallboard.sim.server import Simulator
 from wallboard.voicenter.ingest import FrameParser
+from wallboard.voicenter.login import parse_expiry
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,10 @@ async def _login(http: aiohttp.ClientSession, sim: Simulator) -> str:
         assert r.status == 200
         body = await r.json()
     socket = body["Data"]["Socket"]
-    assert socket["URLList"] == [sim.base_url]
+    assert socket["Url"] == sim.base_url and socket["URLList"] == sim.server_urls
+    assert len(sim.server_urls) == 2  # a main and a backup monitor server
+    assert parse_expiry(socket["TokenExpiry"]) is not None  # an ISO-8601 date
+    assert socket["TokenExpiry"].endswith("Z")
     token: str = socket["Token"]
     return token
 
@@ -230,6 +234,10 @@ async def test_user_login_sees_only_its_extension_and_queues(sim: Simulator) -> 
             f"{sim.base_url}/monitorAPI/Login/User",
             json={"email": agent.email, "password": "demo"},
         ) as r:
+            assert r.status == 401  # the SDKs send a user's password as `pin`
+        async with http.post(
+            f"{sim.base_url}/monitorAPI/Login/User", json={"email": agent.email, "pin": "demo"}
+        ) as r:
             token = (await r.json())["Data"]["Socket"]["Token"]
         async with http.ws_connect(_ws_url(sim, token)) as ws:
             frames: list[list[Any]] = []
@@ -248,27 +256,53 @@ async def test_identity_login_settings_and_refresh(sim: Simulator) -> None:
             f"{sim.base_url}/identity/Login",
             json={"identityType": "token", "token": "demo-token"},
         ) as r:
-            access = (await r.json())["Data"]["AccessToken"]
+            login = (await r.json())["Data"]
+        access = login["AccessToken"]
+        assert access != login["RefreshToken"]
         async with http.get(
             f"{sim.base_url}/identity/Settings", headers={"Authorization": f"Bearer {access}"}
         ) as r:
             data = (await r.json())["Data"]
-        assert data["MonitorList"][0]["Priority"] == 1
+        by_priority = sorted(data["MonitorList"], key=lambda m: -m["Priority"])
+        assert [m["Domain"] for m in by_priority] == sim.server_urls  # main = highest
         assert sim.grant_for(data["IdentityCode"]) is not None
+        assert parse_expiry(data["IdentityCodeExpiry"]) is not None
+        async with http.get(
+            f"{sim.base_url}/identity/Refresh",
+            headers={"Authorization": f"Bearer {login['RefreshToken']}"},
+        ) as r:
+            assert r.status == 200 and (await r.json())["Data"]["AccessToken"] != access
         async with http.post(
             f"{sim.base_url}/monitorAPI/Login/Account",
             json={"username": "demo", "password": "demo"},
         ) as r:
             old = (await r.json())["Data"]["Socket"]
-        async with http.post(
-            f"{sim.base_url}/monitorAPI/Login/Refresh",
-            headers={"Authorization": f"Bearer {old['RefreshToken']}"},
-        ) as r:
+        bearer = {"Authorization": f"Bearer {old['RefreshToken']}"}
+        async with http.post(f"{sim.base_url}/monitorAPI/Login/Refresh", headers=bearer) as r:
+            assert r.status == 405  # the SDK refreshes with a GET
+        async with http.get(f"{sim.base_url}/monitorAPI/Login/Refresh", headers=bearer) as r:
             new = (await r.json())["Data"]["Socket"]
-        assert new["Token"] != old["Token"]
-        assert sim.grant_for(old["Token"]) is None and sim.grant_for(new["Token"]) is not None
+        assert new["Token"] != old["Token"] and sim.grant_for(new["Token"]) is not None
+        async with http.get(f"{sim.base_url}/monitorAPI/Login/Refresh", headers=bearer) as r:
+            assert r.status == 401  # a refresh token is used once
         async with http.get(f"{sim.base_url}/identity/Settings") as r:
             assert r.status == 401
+
+
+async def test_only_the_sdks_login_bodies_are_let_in(sim: Simulator) -> None:
+    url = f"{sim.base_url}/monitorAPI/Login"
+    async with aiohttp.ClientSession() as http:
+        for path, body in (
+            ("Account", {"username": "demo", "password": "demo", "extra": 1}),
+            ("Account", {"user": "demo", "password": "demo"}),
+            ("Token", {"token": "demo-token", "identityType": "token"}),
+            ("User", {"email": sim.model.agents[0].email, "pin": "demo", "password": "demo"}),
+        ):
+            async with http.post(f"{url}/{path}", json=body) as r:
+                assert r.status == 401, (path, body)
+        for body in ({"username": "demo", "password": "demo"}, {"token": "demo-token"}):
+            async with http.post(f"{sim.base_url}/identity/Login", json=body) as r:
+                assert r.status == 401, body  # no identityType
 
 
 async def test_a_client_sending_40_gets_every_event_twice(sim: Simulator) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -140,20 +141,58 @@ async def test_first_server_down_fails_over_to_second(server: NodeServer) -> Non
         assert hub.state.connection.server == server.url
 
 
-@pytest.mark.parametrize("with_refresh_url", [True, False])
+USER = {"login_type": "user", "email": "lead@acme.test", "username": ""}
+
+
+async def test_failover_then_failback_to_the_main_server(
+    server: NodeServer, proxy: FaultProxy
+) -> None:
+    """After a failover, back to the main server after six keepalive periods on the
+    backup (as the .NET SDK), the new socket open before the old one closes: the board
+    never leaves CONNECTED and its state is the server's truth throughout."""
+    keepalive = 0.5
+    await server.configure(servers=[proxy.url, server.url])
+    hub = Hub()
+    async with running(fast_settings(server.legacy_login, keepalive_seconds=keepalive), hub):
+        await wait_for(connected(hub))
+        assert hub.state.connection.server == proxy.url
+        proxy.refuse = True
+        proxy.cut()
+        await wait_for(lambda: hub.state.connection.server == server.url and connected(hub)())
+        on_backup = time.monotonic()
+        _report("main server cut → backup", 0.0)
+        proxy.heal()
+        watch = _Watch(hub)
+        await _ghost(server, hub)
+        await wait_for(lambda: hub.state.connection.server == proxy.url, 7 * keepalive + 2)
+        took = time.monotonic() - on_backup
+        _report("backup → main server (failback)", took)
+        assert 6 * keepalive - 0.3 <= took <= 7 * keepalive
+        assert connected(hub)() and watch.left == []
+        assert "ghost-101" in hub.state.agents[101].calls
+        await server.control("hangup", {"ext": 101, "ivrid": "ghost-101"})
+        await _matches(hub, server)
+        assert hub.state.connection.server == proxy.url  # and it stays there
+
+
+@pytest.mark.parametrize(
+    ("identity", "with_refresh_url"), [("user", True), ("user", False), ("account", True)]
+)
 async def test_token_expiry_refreshes_and_reconnects(
-    server: NodeServer, with_refresh_url: bool
+    server: NodeServer, identity: str, with_refresh_url: bool
 ) -> None:
     await server.configure(tokenTtl=3)
     refresh_url = f"{server.url}/monitorAPI/Refresh" if with_refresh_url else ""
+    who = USER if identity == "user" else {}
+    settings = fast_settings(server.legacy_login, refresh_url=refresh_url, **who)
     hub = Hub()
-    async with running(fast_settings(server.legacy_login, refresh_url=refresh_url), hub) as conn:
+    async with running(settings, hub) as conn:
         await wait_for(lambda: conn.connects >= 3 and connected(hub)(), 20)
         stats = await server.stats()
-        if with_refresh_url:
+        if with_refresh_url and identity == "user":
             assert stats["refreshes"] >= 2 and stats["logins"] == 1
-        else:
-            assert stats["logins"] >= 3
+        else:  # only user sessions are refreshed (as the SDKs); others log in again
+            assert stats["logins"] >= 3 and stats["refreshes"] == 0
         assert stats["rejected"] == 0  # never connected with an expired token
         await _ghost(server, hub)
         await _matches(hub, server)
@@ -172,7 +211,10 @@ async def test_session_end_logs_in_again(server: NodeServer, how: str) -> None:
         await wait_for(lambda: conn.connects >= 2)
         await server.configure(keepaliveError=0)
         await _matches(hub, server)
-        assert (await server.stats())["logins"] >= 2
+        times = (await server.stats())["loginTimes"]
+        assert len(times) >= 2
+        # The session ended at once, but the SDKs never log in twice within a second.
+        assert all(b - a >= 990 for a, b in itertools.pairwise(times))
 
 
 async def test_missing_snapshots_are_asked_for(server: NodeServer) -> None:

@@ -11,12 +11,12 @@ import pytest
 
 from tests.conftest import realtime
 from wallboard.commands.replay import frames, replay_all
-from wallboard.config import load_settings
+from wallboard.config import VendorSettings, load_settings
 from wallboard.errors import ConfigError, VendorAuthError
 from wallboard.runtime.hub import Hub
 from wallboard.voicenter.connector import Backoff
 from wallboard.voicenter.eio3 import _event_frame, socket_url
-from wallboard.voicenter.login import _legacy_session, _monitor_servers, redact
+from wallboard.voicenter.login import _legacy_session, monitor_servers, parse_expiry, redact
 from wallboard.voicenter.recording import RecordedFrame, Recorder
 
 
@@ -59,7 +59,7 @@ def test_event_frame_is_sliced_from_the_packet(packet: str, frame: str) -> None:
     assert _event_frame(packet) == frame
 
 
-def test_legacy_reply_keeps_url_list_order_and_main_url_first() -> None:
+def test_legacy_reply_starts_on_url_then_keeps_url_list_order() -> None:
     reply = {
         "Data": {
             "Socket": {
@@ -72,31 +72,73 @@ def test_legacy_reply_keeps_url_list_order_and_main_url_first() -> None:
             }
         }
     }
-    s = _legacy_session(reply, "u", "login")
-    assert s.servers == ("https://a", "https://b")
-    assert s.expires_at == 1_900_000_000
+    s = _legacy_session(reply, "u", "login", VendorSettings())
+    assert s.servers == ("https://b", "https://a")  # `Url` is where the SDK connects
+    assert s.expires_at == 1_900_000_000 and s.expiry_known
     assert "secret-token" not in repr(s)
 
 
 def test_legacy_reply_without_token_is_refused_with_the_vendor_message() -> None:
     with pytest.raises(VendorAuthError, match="Wrong password"):
-        _legacy_session({"Data": {"ErrorMessage": "Wrong password"}}, "u", "login")
+        _legacy_session(
+            {"Data": {"ErrorMessage": "Wrong password"}}, "u", "login", VendorSettings()
+        )
 
 
-def test_monitor_list_is_sorted_by_priority() -> None:
+def test_monitor_list_is_sorted_by_falling_priority() -> None:
+    # As the SDK's default list: the highest Priority is the main server, 0 the fallback.
     data = {
         "MonitorList": [
+            {"Domain": "m0.example.com", "Priority": 0},
+            {"Domain": "https://m5.example.com", "Priority": 5},
             {"Domain": "m3.example.com", "Priority": 3},
-            {"Domain": "https://m1.example.com", "Priority": 1},
-            {"Domain": "m2.example.com", "Priority": 2},
-            {"Priority": 0},  # no domain: ignored
+            {"Domain": "m3b.example.com", "Priority": 3},  # a tie keeps the list's order
+            {"Priority": 4},  # no domain: ignored
         ]
     }
-    assert _monitor_servers(data) == [
-        "https://m1.example.com",
-        "https://m2.example.com",
+    assert monitor_servers(data) == [
+        "https://m5.example.com",
         "https://m3.example.com",
+        "https://m3b.example.com",
+        "https://m0.example.com",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2030-01-02T03:04:05Z", 1893553445.0),
+        ("2030-01-02T03:04:05.1234567+00:00", 1893553445.1234),  # .NET's 7 digits
+        ("2030-01-02T05:04:05+02:00", 1893553445.0),
+        ("2030-01-02T03:04:05", 1893553445.0),  # no zone: UTC
+        ("2030-01-02 03:04:05", 1893553445.0),
+        (1893553445, 1893553445.0),
+        (1893553445123, 1893553445.123),  # milliseconds
+        ("1893553445", 1893553445.0),
+        ("/Date(1893553445000)/", 1893553445.0),
+        ("next tuesday", None),
+        ("", None),
+        (3600, None),  # a duration is no date
+        (None, None),
+        (True, None),
+        ({"when": 1}, None),
+    ],
+)
+def test_expiry_is_read_as_the_sdks_date(value: object, expected: float | None) -> None:
+    got = parse_expiry(value)
+    if expected is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(expected, abs=1e-3)
+
+
+def test_an_unreadable_expiry_is_a_safe_default_never_never() -> None:
+    reply = {"Data": {"Socket": {"Token": "t", "TokenExpiry": "soon", "Url": "https://a"}}}
+    settings = VendorSettings(expiry_fallback_seconds=120)
+    s = _legacy_session(reply, "u", "login", settings)
+    assert not s.expiry_known
+    left = s.expires_in()
+    assert left is not None and 115 < left <= 120
 
 
 def test_redact_hides_every_secret() -> None:

@@ -80,6 +80,20 @@ class SimulatorApp(Protocol):
         """The URL the simulator serves on."""
         ...
 
+    @property
+    def server_urls(self) -> list[str]:
+        """The monitor servers, main first (the login lists them)."""
+        ...
+
+    @property
+    def down_ports(self) -> set[int]:
+        """Ports of the monitor servers taken away (`set_server_down`)."""
+        ...
+
+    def set_server_down(self, index: int, down: bool) -> int:
+        """Take monitor server `index` away (cutting its clients) or bring it back."""
+        ...
+
     def issue(
         self, extensions: frozenset[int] | None = None, queues: frozenset[int] | None = None
     ) -> TokenGrant:

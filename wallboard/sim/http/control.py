@@ -9,6 +9,8 @@
 * `GET /sim/status`: simulated time, speed, clients, events.
 * `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
 * `POST /sim/scenario/<name>`: start a bundled scenario now (minutes count from now).
+* `POST /sim/server/<n>/down` and `/up`: monitor server n (0 = main, 1 = backup) goes
+  away (its clients are cut, new sockets refused) or comes back: failover and failback.
 """
 
 from __future__ import annotations
@@ -32,11 +34,7 @@ def inject(sim: SimulatorApp, kind: str) -> int:
     sessions = list(sim.sessions)
     if kind == "drop":
         for s in sessions:
-            s.state = SessionState.CLOSED
-            s.outbox.put_nowait(None)
-            transport = s.ws._req.transport if s.ws._req is not None else None
-            if transport is not None:
-                transport.abort()  # no close frame: the network just went away
+            s.abort()
         return len(sessions)
     if kind == "silent":
         for s in sessions:
@@ -122,6 +120,17 @@ async def speed(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "speed": factor})
 
 
+async def server_state(request: web.Request) -> web.Response:
+    """`POST /sim/server/<n>/down|up`: take a monitor server away or bring it back."""
+    sim = sim_of(request)
+    index = int(request.match_info["index"])
+    if not 0 <= index < len(sim.server_urls):
+        return web.json_response({"error": "no such server"}, status=404)
+    down = request.match_info["state"] == "down"
+    cut = sim.set_server_down(index, down)
+    return web.json_response({"server": sim.server_urls[index], "down": down, "cut": cut})
+
+
 def add_routes(app: web.Application) -> None:
     """Mount the control routes."""
     app.router.add_post("/sim/speed", speed)
@@ -129,3 +138,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/sim/fault/{kind}", fault)
     app.router.add_get("/sim/truth", truth)
     app.router.add_get("/sim/status", status)
+    app.router.add_post("/sim/server/{index:[0-9]+}/{state:down|up}", server_state)

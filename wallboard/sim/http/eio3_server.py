@@ -110,6 +110,11 @@ def _on_message(sim: SimulatorApp, session: Session, data: str) -> bool:
 async def socket_handler(request: web.Request) -> web.StreamResponse:
     """The Engine.IO v3 websocket endpoint."""
     sim = sim_of(request)
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    port = int(sockname[1]) if sockname else 0
+    if port in sim.down_ports and request.transport is not None:
+        request.transport.abort()  # this monitor server is away: the connection just drops
+        return web.Response(status=503)
     q = request.query
     if q.get("EIO") != "3":
         return web.Response(status=400, text='{"code":5,"message":"Unsupported protocol version"}')
@@ -135,6 +140,7 @@ async def socket_handler(request: web.Request) -> web.StreamResponse:
         return ws
     session = Session(ws, grant)
     session.sid = sid
+    session.port = port
     sim.catch_up()
     session.send(_frame("loginSuccess", sim.model.login_success()))
     send_snapshots(sim, session)

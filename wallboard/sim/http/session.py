@@ -51,6 +51,7 @@ class Session:
         self.last_ping = time.monotonic()
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue()
         self.silent_until = 0.0
+        self.port = 0  # the monitor server (our port) this client came in on
 
     def wants(self, extension: int | None, queue: int | None) -> bool:
         """Whether this session's login may see an event about this extension or queue."""
@@ -78,3 +79,10 @@ class Session:
         """Close after what is queued (a bare websocket close, as engine.io 3 does)."""
         self.state = SessionState.CLOSED
         self.outbox.put_nowait(None)
+
+    def abort(self) -> None:
+        """Cut the connection with no close frame: the network just went away."""
+        self.close()
+        transport = self.ws._req.transport if self.ws._req is not None else None
+        if transport is not None:
+            transport.abort()
