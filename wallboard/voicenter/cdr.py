@@ -222,6 +222,8 @@ def parse_cdr(body: bytes, content_type: str = "") -> tuple[Cdr, Encoding]:
 
 def ack_body(encoding: Encoding, err: int, desc: str) -> tuple[bytes, str]:
     """The reply the vendor expects (Err 0 OK / 1 parse error / 2 application error)."""
+    # Whatever the reason quotes of a hostile body, the reply itself must encode.
+    desc = desc[:500].encode("utf-8", "backslashreplace").decode("utf-8")
     if encoding is Encoding.XMLRPC:
         xml = xmlrpc.client.dumps(({"Err": err, "Errdesc": desc},), methodresponse=True)
         return xml.encode("utf-8"), "text/xml; charset=utf-8"
