@@ -55,6 +55,8 @@ class Limits:
 
 LIMITS = Limits()
 _NESTED = ("aiData",)  # the one field that carries nested data and long text
+# The top-level text fields we model (`type`, `caller`, ...), by their wire names.
+_SHORT = frozenset(f.alias or name for name, f in Cdr.model_fields.items() if f.annotation is str)
 
 
 class Encoding(enum.StrEnum):
@@ -171,8 +173,9 @@ def check_limits(data: dict[str, Any]) -> None:
                 key = str(k)
                 if isinstance(k, str):
                     _check_string(f"{where}.(key)", k, LIMITS.max_key)
-                # Below the top level (aiData's transcript) strings may be long.
-                limit = LIMITS.max_text if depth > 1 or key in _NESTED else text_limit
+                # Our modelled fields are short; aiData's transcript and fields we do not
+                # model (kept in the raw body) may be long.
+                limit = text_limit if depth == 1 and key in _SHORT else LIMITS.max_text
                 name = key if depth == 1 else f"{where}.{key}"[:120]
                 stack.append((name, child, depth + 1, limit))
         else:
