@@ -172,7 +172,7 @@ async def test_store_errors_other_than_content_fail_the_caller_not_the_thread(in
 async def test_an_old_cdr_first_does_not_set_the_day(intake):
     old = json.loads(_valid("old"))
     old["time"] = 1595300000  # 2020-07-21
-    status, reply, rtype = await intake.receive(json.dumps(old).encode(), JSON)
+    _status, reply, rtype = await intake.receive(json.dumps(old).encode(), JSON)
     assert _reply(reply, rtype)["Err"] == 0
     day = intake.hub.state.day
     assert day is not None and day.bounds.start <= time.time() < day.bounds.end
