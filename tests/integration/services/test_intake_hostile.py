@@ -7,40 +7,22 @@ import json
 import sqlite3
 import time
 import xmlrpc.client
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import CDR
-from wallboard.config import load_settings
+from tests.integration.services import test_intake
 from wallboard.core.calls import Cdr
 from wallboard.errors import StoreContentError, StoreError
-from wallboard.runtime.hub import Hub
 from wallboard.services.intake import CdrIntake
 from wallboard.services.quarantine import replay
-from wallboard.store.db import Store
 from wallboard.voicenter.cdr import LIMITS
 
 pytestmark = pytest.mark.integration
 
 JSON, FORM, XML = "application/json", "application/x-www-form-urlencoded", "text/xml"
-
-
-@pytest.fixture
-async def intake(tmp_path: Path):
-    settings = load_settings(
-        None,
-        {
-            "WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"),
-            "WALLBOARD_DAY_TIMEZONE": "UTC",
-            "WALLBOARD_CDR_TIME_STAMPS": "utc",
-        },
-    )
-    store = Store(settings.store.path)
-    store.open()
-    yield CdrIntake(settings, store, Hub(settings.fold_settings()))
-    store.close()
+intake = test_intake.intake  # the same fixture: a real store in a temporary directory
 
 
 def _reply(body: bytes, ctype: str) -> dict[str, object]:
