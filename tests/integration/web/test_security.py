@@ -118,6 +118,8 @@ async def test_login_renews_the_session_and_throttles_guessing(direct: Server):
                 assert r.status == 303 and r.headers["Location"].startswith("/login?failed=1")
         async with s.post(f"{base}/login", data=bad, allow_redirects=False) as r:
             assert r.status == 429 and int(r.headers["Retry-After"]) > 0
+            wait = r.headers["Retry-After"]
+            assert f"try again in {wait} seconds" in await r.text()  # said in words
         async with s.post(f"{base}/login", data=form, allow_redirects=False) as r:
             assert r.status == 429  # the address is throttled, right password or not
 

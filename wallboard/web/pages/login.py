@@ -49,6 +49,19 @@ def safe_target(target: str) -> str:
     return target
 
 
+def _wait_page(text: str, back: str, lang: str, wait: int) -> str:
+    """The 429 page: the wait in words, in the login's colours, back to /login by itself."""
+    direction = "rtl" if lang == "he" else "ltr"
+    return (
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="{wait};url=/login">'
+        '<title>wallboard</title><body style="background:#0b0f14;color:#e6edf3;'
+        'font:1.5rem system-ui,sans-serif;display:grid;place-items:center;height:90vh">'
+        f'<div><p>{html.escape(text)}</p><a style="color:#58a6ff" href="/login">'
+        f"{html.escape(back)}</a></div></body></html>"
+    )
+
+
 def register(session: Session) -> None:
     """Register `/login` (GET: the form; POST: the check) and `/logout`."""
 
@@ -83,8 +96,7 @@ def register(session: Session) -> None:
             return RedirectResponse(target, status_code=303)
         if verdict.wait > 0:
             wait = math.ceil(verdict.wait)
-            text = html.escape(t("login_wait", lang).format(s=wait))
-            page = f'<!doctype html><meta charset="utf-8"><p>{text}</p><a href="/login">↩</a>'
+            page = _wait_page(t("login_wait", lang).format(s=wait), t("login", lang), lang, wait)
             return HTMLResponse(page, status_code=429, headers={"Retry-After": str(wait)})
         log.info("failed login for %r", user[:64])
         return RedirectResponse(f"/login?failed=1&next={quote(target)}", status_code=303)
