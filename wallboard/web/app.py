@@ -7,6 +7,7 @@ the services come from the composition root, `wallboard/app.py`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from wallboard.web import api
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
+from wallboard.web.pages.login import LoginGate
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import SecureCookies, Session
 from wallboard.web.webhook import Asgi, WebhookRoute, announce
@@ -64,7 +66,8 @@ def register(services: Services) -> tuple[Publisher, Session]:
     kiosk.register(session, publisher, settings)
     login.register(session)
     service, lang = services.after_call, settings.web.language
-    front: list[type[SecureCookies] | WebhookLayer] = [SecureCookies]
+    # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
+    front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]
     if service is not None:
         # Its own secret (the vendor cannot log in), in front of NiceGUI's middleware.
         announce(service.intake)
@@ -88,7 +91,7 @@ class WebhookLayer:
         return WebhookRoute(self.intake, inner)
 
 
-def _in_front(layers: list[type[SecureCookies] | WebhookLayer]) -> None:
+def _in_front(layers: list[Callable[[Asgi], Asgi]]) -> None:
     """Put bare ASGI layers outside NiceGUI's whole middleware stack (the last outermost).
 
     Starlette builds the stack once, on the first request, from `build_middleware_stack`;

@@ -65,12 +65,16 @@ class Session:
         on success renew this browser's session id and remember the user under it."""
         addr = request.client.host if request.client else "?"
         keys = (f"user:{user}", f"addr:{addr}")
-        wait = self.throttle.wait(keys, time.monotonic())
+        now = time.monotonic()
+        wait = self.throttle.wait(keys, now)
         if wait > 0:
             return SignIn(False, wait)
+        # Counted as failed before hashing, so parallel guesses cannot all slip past the
+        # limit while their hashes run; taken back if the password was right.
+        self.throttle.failed(keys, now)
         if not await asyncio.to_thread(self.access.login, user, password):
-            self.throttle.failed(keys, time.monotonic())
             return SignIn(False)
+        self.throttle.undo(keys, now)
         self.throttle.forget(keys[0])
         app.storage.user.pop(_USER_KEY, None)
         await _renew_session_id(request)

@@ -44,6 +44,13 @@ class LoginThrottle:
         while len(self._fails) > self.max_keys:
             del self._fails[next(iter(self._fails))]
 
+    def undo(self, keys: tuple[str, ...], at: float) -> None:
+        """Take back the failure recorded at `at` (the attempt succeeded after all)."""
+        for key in keys:
+            q = self._fails.get(key)
+            if q is not None and at in q:
+                q.remove(at)
+
     def forget(self, key: str) -> None:
         """A successful login clears that user's failures (not the address's)."""
         self._fails.pop(key, None)

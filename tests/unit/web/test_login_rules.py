@@ -43,6 +43,9 @@ def test_throttle_per_key_window_and_forget() -> None:
     assert th.wait(("user:other", "addr:10.0.0.1"), 103.0) > 0  # same address
     assert th.wait(("user:lead", "addr:10.0.0.2"), 103.0) > 0  # same user
     assert th.wait(keys, 160.5) == 0
+    th.failed(("addr:10.0.0.3",), 110.0)
+    th.undo(("addr:10.0.0.3",), 110.0)  # that attempt succeeded after all
+    assert th.wait(("addr:10.0.0.3",), 111.0) == 0 and "addr:10.0.0.3" not in th._fails
     th.forget("user:lead")
     assert th.wait(("user:lead", "addr:10.0.0.9"), 103.0) == 0
     for n in range(10):  # memory stays bounded

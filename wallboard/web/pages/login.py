@@ -11,17 +11,19 @@ import html
 import logging
 import math
 import re
+import time
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app, ui
 
-from wallboard.web.i18n import t
+from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.layout import head
 from wallboard.web.session import Session
+from wallboard.web.webhook import Asgi, Receive, Scope, Send
 
-__all__ = ["register", "safe_target"]
+__all__ = ["LoginGate", "register", "safe_target"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,37 @@ def _wait_page(text: str, back: str, lang: str, wait: int) -> str:
         f'<div><p>{html.escape(text)}</p><a style="color:#58a6ff" href="/login">'
         f"{html.escape(back)}</a></div></body></html>"
     )
+
+
+class LoginGate:
+    """ASGI: `POST /login` from a throttled address is answered 429 here, in front of
+    NiceGUI's middleware (sessions, storage), so a guessing loop costs next to nothing."""
+
+    def __init__(self, session: Session, inner: Asgi) -> None:
+        self.session = session
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 429 or pass on."""
+        if scope["type"] == "http" and scope["path"] == "/login" and scope["method"] == "POST":
+            client = scope.get("client")
+            key = f"addr:{client[0] if client else '?'}"
+            wait = self.session.throttle.wait((key,), time.monotonic())
+            if wait > 0:
+                await _send_wait(send, self.session.default_lang, math.ceil(wait))
+                return
+        await self.inner(scope, receive, send)
+
+
+async def _send_wait(send: Send, lang: Lang, wait: int) -> None:
+    body = _wait_page(t("login_wait", lang).format(s=wait), t("login", lang), lang, wait).encode()
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(wait).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def register(session: Session) -> None:
