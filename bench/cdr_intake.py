@@ -13,6 +13,9 @@ rate reads as a share of it. Then the login phase measures the webhook's latency
 p99) with a few senders, first alone and then while clients post wrong passwords to
 `/login` as fast as they are answered.
 
+`--compare-aiohttp` adds our own intake behind its own aiohttp listener (the design not
+taken: the webhook is a bare ASGI route in front of NiceGUI's middleware instead).
+
     .venv/bin/python bench/cdr_intake.py            # 10,000 CDRs, 50 senders, 3 kills
     .venv/bin/python bench/cdr_intake.py --n 2000 --kills 2 --login-seconds 5
 """
@@ -198,12 +201,19 @@ def _ok(text: str) -> bool:
 
 
 async def run(
-    n: int, kills: int, concurrency: int, dup_rate: float, workdir: Path, minimal: bool = False
+    n: int,
+    kills: int,
+    concurrency: int,
+    dup_rate: float,
+    workdir: Path,
+    minimal: bool = False,
+    variant: str = "",
 ) -> dict[str, float]:
     db = workdir / "cdr.sqlite"
     port = free_port()
-    command = [sys.executable, __file__, "--minimal-server", str(port), str(db)]
-    server = Server(db, port, workdir / "server.log", command=command if minimal else None)
+    variant = variant or ("minimal-server" if minimal else "")
+    command = [sys.executable, __file__, f"--{variant}", str(port), str(db)] if variant else None
+    server = Server(db, port, workdir / "server.log", command=command)
     url = f"http://127.0.0.1:{port}/vendor/cdr"
     now = int(time.time())
     work: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
@@ -370,6 +380,37 @@ def minimal_server(port: int, db: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
+def aiohttp_intake_server(port: int, db: str) -> None:
+    """Our own intake (limits, store, fold) behind its own aiohttp listener instead of the
+    ASGI route in front of NiceGUI: the other way the webhook could be served."""
+    from aiohttp import web
+
+    from wallboard.config import load_settings
+    from wallboard.runtime.hub import Hub
+    from wallboard.services.intake import CdrIntake
+    from wallboard.store.db import Store
+
+    settings = load_settings(None, {"WALLBOARD_STORE_PATH": db, "WALLBOARD_CDR_SECRET": SECRET})
+    store = Store(db)
+    store.open()
+    intake = CdrIntake(settings, store, Hub(settings.fold_settings()))
+
+    async def cdr(request: web.Request) -> web.Response:
+        if not intake.authorised(None, request.headers.get("X-Wallboard-Secret")):
+            return web.Response(status=403)
+        ctype = request.headers.get("Content-Type", "")
+        status, body, rtype = await intake.receive(await request.read(), ctype)
+        return web.Response(status=status, body=body, headers={"Content-Type": rtype})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=settings.cdr.max_body_bytes)
+    app.router.add_post("/vendor/cdr", cdr)
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
 # ---------------------------------------------------------------- logins while CDRs arrive
 
 
@@ -446,31 +487,40 @@ def main() -> int:
     p.add_argument("--login-senders", type=int, default=4)
     p.add_argument("--guessers", type=int, default=4)
     p.add_argument("--minimal-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
+    p.add_argument(
+        "--aiohttp-intake-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS
+    )
+    p.add_argument(
+        "--compare-aiohttp",
+        action="store_true",
+        help="also time our intake behind its own aiohttp listener (the alternative design)",
+    )
     args = p.parse_args()
     if args.minimal_server:
         minimal_server(int(args.minimal_server[0]), args.minimal_server[1])
         return 0
+    if args.aiohttp_intake_server:
+        aiohttp_intake_server(int(args.aiohttp_intake_server[0]), args.aiohttp_intake_server[1])
+        return 0
     with tempfile.TemporaryDirectory(prefix="cdr-bench-") as d:
-        dirs = {k: Path(d) / k for k in ("steady", "minimal", "killed", "login")}
+        dirs = {k: Path(d) / k for k in ("killed", "login")}
         for x in dirs.values():
             x.mkdir()
         # Alternate rounds of ours and the minimal writer: on a shared machine the load of
         # the moment moves both; the best round of each is the least disturbed.
-        ours_rounds, minimal_rounds = [], []
+        ours_rounds: list[dict[str, float]] = []
+        minimal_rounds: list[dict[str, float]] = []
+        aiohttp_rounds: list[dict[str, float]] = []
+        variants = [("", ours_rounds), ("minimal-server", minimal_rounds)]
+        if args.compare_aiohttp:
+            variants.append(("aiohttp-intake-server", aiohttp_rounds))
         for r in range(args.rounds):
-            for minimal_writer, out in ((False, ours_rounds), (True, minimal_rounds)):
-                workdir = dirs["minimal" if minimal_writer else "steady"] / str(r)
+            for variant, out in variants:
+                workdir = Path(d) / f"{variant or 'ours'}-{r}"
                 workdir.mkdir()
                 out.append(
                     asyncio.run(
-                        run(
-                            args.n,
-                            0,
-                            args.concurrency,
-                            args.dup_rate,
-                            workdir,
-                            minimal=minimal_writer,
-                        )
+                        run(args.n, 0, args.concurrency, args.dup_rate, workdir, variant=variant)
                     )
                 )
         steady = max(ours_rounds, key=lambda x: x["cdrs_per_second"])
@@ -487,6 +537,10 @@ def main() -> int:
         )
     for r, (a, b) in enumerate(zip(ours_rounds, minimal_rounds, strict=True)):
         print(f"round {r + 1}: ours {a['cdrs_per_second']}/s, minimal {b['cdrs_per_second']}/s")
+    if aiohttp_rounds:
+        best = max(aiohttp_rounds, key=lambda x: x["cdrs_per_second"])
+        rates = ", ".join(str(x["cdrs_per_second"]) for x in aiohttp_rounds)
+        print(f"our intake behind its own aiohttp listener: {rates}/s;", json.dumps(best))
     print("steady (no kills), best round:", json.dumps(steady))
     print("minimal aiohttp + SQLite writer, best round:", json.dumps(minimal))
     print(f"kill -9 ×{args.kills}:", json.dumps(killed))
@@ -498,7 +552,7 @@ def main() -> int:
         and r["stray_rows"] == 0
         and r["raw_body_mismatch"] == 0
         and r["acknowledged"] == r["cdrs"]
-        for r in (*ours_rounds, *minimal_rounds, killed)
+        for r in (*ours_rounds, *minimal_rounds, *aiohttp_rounds, killed)
     )
     share = steady["cdrs_per_second"] / max(0.1, minimal["cdrs_per_second"])
     print(
