@@ -64,7 +64,7 @@ class Session:
         """Check the password (in a thread: scrypt takes ~50 ms) within the failure limit;
         on success renew this browser's session id and remember the user under it."""
         addr = request.client.host if request.client else "?"
-        keys = (f"user:{user}", f"addr:{addr}")
+        keys = (f"user:{user[:64]}", f"addr:{addr}")
         now = time.monotonic()
         wait = self.throttle.wait(keys, now)
         if wait > 0:
