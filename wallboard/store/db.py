@@ -244,6 +244,9 @@ class Store:
                 self._commit_batch(conn, batch)
             except BaseException as e:  # the thread must live on: fail this batch only
                 log.exception("store writer: batch failed")
+                with contextlib.suppress(sqlite3.Error):
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")  # never keep the write lock
                 _fail(batch, StoreError(f"writer error: {type(e).__name__}"))
         with contextlib.suppress(sqlite3.Error):
             conn.close()
