@@ -150,6 +150,9 @@ class WebSettings(_Section):
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks); from anyone else those headers are ignored. Empty: no proxy.
     trusted_proxies: list[str] = []
+    # Always mark the session cookie Secure (the site is only ever reached over HTTPS).
+    # Without it the cookie is Secure on every request that came over TLS anyway.
+    secure_cookies: bool = False
     # How often the publisher pushes coalesced deltas to every open board.
     publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
 

@@ -158,7 +158,10 @@ def serve(
         show_welcome_message=False,
         storage_secret=_storage_secret(settings.web.storage_secret),
         # The cookie lives as long as the server honours the login (not Starlette's 14 days).
-        session_middleware_kwargs={"max_age": session.lifetime_seconds},
+        session_middleware_kwargs={
+            "max_age": session.lifetime_seconds,
+            "https_only": settings.web.secure_cookies,
+        },
         # X-Forwarded-For/-Proto only from configured proxies (uvicorn trusts 127.0.0.1 by
         # default, which let any local sender pick its address for `[cdr] allow_ips`).
         proxy_headers=bool(settings.web.trusted_proxies),
