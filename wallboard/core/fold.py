@@ -486,8 +486,8 @@ def _apply_queues_snapshot(state: State, event: QueuesSnapshot, changes: Changes
 # ---------------------------------------------------------------- history (CDR, Call Log)
 
 
-def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> None:
-    """Count a finished call the live stream did not see; ignore it if it did."""
+def _completed_day(state: State, event: CallCompleted, changes: Changes) -> Day:
+    """Today, opened or rolled over by the clock when a CDR arrives."""
     day = state.day
     s = state.settings
     now = event.received
@@ -501,6 +501,12 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
         # Replayed from the store (no arrival time): today's rows only, by the caller.
         day = state.day = Day(day_bounds(event.started, s.timezone, s.reset_at))
         changes.day_reset = True
+    return day
+
+
+def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> None:
+    """Count a finished call the live stream did not see; ignore it if it did."""
+    day = _completed_day(state, event, changes)
     if not day.bounds.start <= event.started < day.bounds.end:
         return  # another day: history only
     if event.queue_id is not None and event.outcome in (QueueReason.EXIT, QueueReason.ABANDONED):
