@@ -150,8 +150,24 @@ class WebSettings(_Section):
     language: Literal["en", "he"] = "en"
     stale_after_seconds: float = Field(30.0, gt=0)
     storage_secret: SecretStr | None = None
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks); from anyone else those headers are ignored. Empty: no proxy.
+    trusted_proxies: list[str] = []
+    # Always mark the session cookie Secure (the site is only ever reached over HTTPS).
+    # Without it the cookie is Secure on every request that came over TLS anyway.
+    secure_cookies: bool = False
     # How often the publisher pushes coalesced deltas to every open board.
     publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, v: object) -> object:
+        return _comma_list(v)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        return _check_networks(v)
 
 
 class Level(_Section):
@@ -236,6 +252,8 @@ class AuthSettings(_Section):
     # A TOML file with more `[users.<name>]` tables, kept apart from the main settings.
     users_file: str = ""
     session_hours: float = Field(12.0, gt=0)
+    # Failed logins a minute, per user name and per address, before /login answers 429.
+    max_failed_logins: int = Field(5, ge=1)
 
 
 class KioskToken(_Section):
@@ -252,6 +270,18 @@ class KioskSettings(_Section):
     rotate_seconds: float = Field(30.0, ge=5)
 
 
+def _check_networks(v: list[str]) -> list[str]:
+    """Each entry an address or a network ("10.0.0.0/8")."""
+    import ipaddress
+
+    for n in v:
+        try:
+            ipaddress.ip_network(n, strict=False)
+        except ValueError:
+            raise ValueError(f"not an address or network: {n!r}") from None
+    return v
+
+
 def _comma_list(v: object) -> object:
     """A list from the environment comes as "a,b,c"."""
     if isinstance(v, str):
@@ -266,6 +296,9 @@ class CdrSettings(_Section):
     path: str = "/vendor/cdr"
     # Required either in the path (`path` ending in the secret) or in this header.
     secret: SecretStr | None = None
+    # Without a secret the webhook stays off (posts get Err 2, so the vendor retries)
+    # unless this says open is meant.
+    allow_unauthenticated: bool = False
     secret_header: str = "X-Wallboard-Secret"
     # Source addresses or networks allowed to post (empty: any).
     allow_ips: list[str] = []
@@ -291,14 +324,7 @@ class CdrSettings(_Section):
     @field_validator("allow_ips")
     @classmethod
     def _networks(cls, v: list[str]) -> list[str]:
-        import ipaddress
-
-        for n in v:
-            try:
-                ipaddress.ip_network(n, strict=False)
-            except ValueError:
-                raise ValueError(f"not an address or network: {n!r}") from None
-        return v
+        return _check_networks(v)
 
 
 class StoreSettings(_Section):

@@ -6,6 +6,7 @@ __all__ = [
     "ActionDenied",
     "ConfigError",
     "PayloadError",
+    "StoreContentError",
     "StoreError",
     "VendorApiError",
     "VendorAuthError",
@@ -72,6 +73,10 @@ class VendorApiError(VendorError):
 
 class StoreError(WallboardError):
     """The database could not store or read something."""
+
+
+class StoreContentError(StoreError):
+    """A row could not be stored because of what it holds (not the disk): never retry it."""
 
 
 class ActionDenied(WallboardError):

@@ -221,7 +221,8 @@ class CallCompleted(NamedTuple):
     `outcome` (EXIT = answered, ABANDONED) with its `wait`; an agent's call names the agent
     by `extension` (number) or `sip_user`. The fold counts it only if the live stream did
     not already count the same call, so a restart never resets the day and nothing is
-    counted twice.
+    counted twice. `received` (the clock when it arrived) opens or rolls the day; the
+    call's own `started` never does, but for a replay from the store (None).
     """
 
     received: float | None

@@ -486,14 +486,27 @@ def _apply_queues_snapshot(state: State, event: QueuesSnapshot, changes: Changes
 # ---------------------------------------------------------------- history (CDR, Call Log)
 
 
-def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> None:
-    """Count a finished call the live stream did not see; ignore it if it did."""
+def _completed_day(state: State, event: CallCompleted, changes: Changes) -> Day:
+    """Today, opened or rolled over by the clock when a CDR arrives."""
     day = state.day
-    if day is None:
-        # Nothing live yet (start-up backfill): open the day the call belongs to.
-        s = state.settings
+    s = state.settings
+    now = event.received
+    if now is not None and (day is None or now >= day.bounds.end):
+        # The day comes from the clock (when the CDR arrived), never from the CDR's own
+        # time: an old CDR first must not put the board on its day; and with no live
+        # stream (cdr-server) nothing else rolls the day over at midnight.
+        day = state.day = Day(day_bounds(now, s.timezone, s.reset_at))
+        changes.day_reset = True
+    elif day is None:
+        # Replayed from the store (no arrival time): today's rows only, by the caller.
         day = state.day = Day(day_bounds(event.started, s.timezone, s.reset_at))
         changes.day_reset = True
+    return day
+
+
+def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> None:
+    """Count a finished call the live stream did not see; ignore it if it did."""
+    day = _completed_day(state, event, changes)
     if not day.bounds.start <= event.started < day.bounds.end:
         return  # another day: history only
     if event.queue_id is not None and event.outcome in (QueueReason.EXIT, QueueReason.ABANDONED):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import secrets
 import time
 from dataclasses import dataclass
+
+from pydantic import SecretStr
 
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
@@ -191,8 +194,17 @@ def _api_urls(base: str) -> dict[str, str]:
 
 
 def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings, SimulatorSettings]:
-    """The simulator's CDRs to our webhook; our REST client to it when its port is fixed."""
+    """The simulator's CDRs to our webhook; our REST client to it when its port is fixed.
+
+    With no `[cdr] secret` (and open not allowed) the demo makes one up for this run: the
+    webhook is never open by default, not even in the demo.
+    """
     secret = settings.cdr.secret
+    if (secret is None or not secret.get_secret_value()) and not settings.cdr.allow_unauthenticated:
+        secret = SecretStr(secrets.token_urlsafe(24))
+        settings = settings.model_copy(
+            update={"cdr": settings.cdr.model_copy(update={"secret": secret})}
+        )
     path = settings.cdr.path.rstrip("/")
     if secret is not None and secret.get_secret_value():
         path = f"{path}/{secret.get_secret_value()}"

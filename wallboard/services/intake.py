@@ -19,7 +19,7 @@ from wallboard.config import CdrSettings, Settings
 from wallboard.core.calls import Cdr, TimeRule, to_call_completed
 from wallboard.core.clock import day_bounds, zone
 from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
-from wallboard.errors import PayloadError, StoreError
+from wallboard.errors import PayloadError, StoreContentError, StoreError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.store.db import CdrRow, Store, Stored
@@ -41,6 +41,7 @@ class IntakeStats:
     store_errors: int = 0
     refused: int = 0
     backfilled: int = 0
+    quarantined: int = 0
 
 
 class CdrIntake:
@@ -74,6 +75,12 @@ class CdrIntake:
             return False
         return any(addr in n for n in self._nets)
 
+    @property
+    def secured(self) -> bool:
+        """Whether a secret is configured (without one the webhook stays off unless allowed)."""
+        secret = self.cfg.secret
+        return secret is not None and bool(secret.get_secret_value())
+
     def authorised(self, path_secret: str | None, header_secret: str | None) -> bool:
         """The secret in the path or the header matches (no secret configured: open)."""
         secret = self.cfg.secret
@@ -92,15 +99,24 @@ class CdrIntake:
     # ------------------------------------------------------------ intake
 
     async def receive(self, body: bytes, content_type: str) -> tuple[int, bytes, str]:
-        """Parse, store, acknowledge: (HTTP status, reply body, reply content type)."""
+        """Parse, store, acknowledge: (HTTP status, reply body, reply content type).
+
+        Never raises: a body refused for its content is answered `Err 1` and kept in the
+        store's quarantine; a store that cannot write answers `Err 2` (the vendor retries).
+        """
         encoding = detect_encoding(content_type, body)
+        received = timebase.now()
         try:
             cdr, encoding = parse_cdr(body, content_type)
         except PayloadError as e:
-            self.stats.parse_errors += 1
-            log.warning("CDR refused (%s): %s: %s", encoding.value, e.field, e.problem)
-            return (200, *ack_body(encoding, 1, f"parse error: {e.field}: {e.problem}"))
-        received = timebase.now()
+            return await self._refuse(
+                body, content_type, encoding, received, f"parse error: {e.field}: {e.problem}"
+            )
+        except Exception as e:  # a decoder's surprise is the body's fault, not a 500
+            log.exception("CDR decoding failed unexpectedly")
+            return await self._refuse(
+                body, content_type, encoding, received, f"unreadable body: {type(e).__name__}"
+            )
         try:
             stored = await self.store.store_cdr(
                 cdr,
@@ -110,11 +126,12 @@ class CdrIntake:
                 encoding=encoding.value,
                 content_type=content_type,
             )
+        except StoreContentError as e:
+            return await self._refuse(
+                body, content_type, encoding, received, f"cannot be stored: {e}"
+            )
         except StoreError as e:
-            self.stats.store_errors += 1
-            log.error("CDR %s not stored: %s", cdr.ivruniqueid, e)
-            # Not acknowledged as OK: the vendor will retry.
-            return (500, *ack_body(encoding, 2, "application error: not stored"))
+            return self._store_failed(cdr.ivruniqueid, encoding, e)
         if stored.new:
             self.stats.stored += 1
             self._stored(cdr, stored)
@@ -122,6 +139,34 @@ class CdrIntake:
         else:
             self.stats.duplicates += 1
         return (200, *ack_body(encoding, 0, "OK"))
+
+    def _store_failed(
+        self, call_id: str, encoding: Encoding, e: StoreError
+    ) -> tuple[int, bytes, str]:
+        self.stats.store_errors += 1
+        log.error("CDR %s not stored: %s", call_id, e)
+        # Not acknowledged as OK: the vendor will retry.
+        return (500, *ack_body(encoding, 2, "application error: not stored"))
+
+    async def _refuse(
+        self, body: bytes, content_type: str, encoding: Encoding, received: float, reason: str
+    ) -> tuple[int, bytes, str]:
+        """`Err 1` with the reason, after keeping the body in the quarantine."""
+        self.stats.parse_errors += 1
+        log.warning("CDR refused (%s): %s", encoding.value, reason)
+        try:
+            qid = await self.store.quarantine(
+                body,
+                received=received,
+                reason=reason,
+                encoding=encoding.value,
+                content_type=content_type,
+            )
+        except StoreError as e:
+            # Not kept: say "retry" rather than let the vendor drop a body we did not keep.
+            return self._store_failed("(quarantine)", encoding, e)
+        self.stats.quarantined += 1
+        return (200, *ack_body(encoding, 1, f"{reason} (quarantine {qid})"))
 
     def _stored(self, cdr: Cdr, stored: Stored) -> None:
         # Only a new or replacing row changes what the store holds: a repeat tells nobody.

@@ -6,6 +6,12 @@ transaction turns N fsyncs into one under load (group commit) while each caller 
 gets its answer only after *its* row is committed. `synchronous=FULL`: a CDR is
 acknowledged to the vendor only after it is on disk, so a power cut (not just a crash)
 must not lose an acknowledged CDR; WAL keeps that to one fsync per commit.
+
+The writer thread must never die: whatever one operation raises (an integer SQLite cannot
+hold raises `OverflowError`, not `sqlite3.Error`) fails that operation alone, and whatever
+a whole batch raises rolls the batch back and fails its callers; the thread goes on. A
+failure of the database itself (disk full, read-only file) is kept in `health` until a
+commit succeeds again, for `/healthz`.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,9 +32,9 @@ from typing import Any, TypeVar
 
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
-from wallboard.errors import StoreError
+from wallboard.errors import StoreContentError, StoreError
 
-__all__ = ["AuditRow", "CallbackRow", "CdrRow", "Store", "Stored"]
+__all__ = ["AuditRow", "CallbackRow", "CdrRow", "QuarantineRow", "Store", "StoreHealth", "Stored"]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +82,20 @@ CREATE TABLE IF NOT EXISTS audit (
     ok INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+-- Bodies refused for their content (Err 1), kept raw for an operator to inspect and replay.
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    received REAL NOT NULL,
+    reason TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    raw BLOB NOT NULL
+);
 """
+
+# The quarantine keeps this many newest bodies: a sender that posts garbage for days must
+# not fill the disk (each body is at most `[cdr] max_body_bytes`).
+QUARANTINE_KEEP = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +130,33 @@ class AuditRow:
     ok: bool
 
 
+@dataclass(frozen=True, slots=True)
+class QuarantineRow:
+    """A body refused for its content, as received."""
+
+    id: int
+    received: float
+    reason: str
+    encoding: str
+    content_type: str
+    raw: bytes
+
+
+@dataclass(slots=True)
+class StoreHealth:
+    """Whether the last commit worked; the error and its time when it did not."""
+
+    healthy: bool = True
+    last_error: str | None = None
+    failed_at: float | None = None
+    failures: int = 0
+
+
+def _text(s: str) -> str:
+    """Text SQLite can store: a lone surrogate (from a hostile body) escaped, not raised."""
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -133,6 +180,7 @@ class Store:
         self._reader: ThreadPoolExecutor | None = None
         self._read_conn: sqlite3.Connection | None = None
         self.commits = 0
+        self.health = StoreHealth()
         self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`: what a history load costs
 
     # ------------------------------------------------------------ lifecycle
@@ -153,11 +201,18 @@ class Store:
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="store-reader")
         self._read_conn = _connect(self.path)
 
-    def close(self) -> None:
-        """Finish pending writes and stop the threads."""
+    @property
+    def healthy(self) -> bool:
+        """False while the database itself fails (disk, permissions), not for bad content."""
+        return self.health.healthy
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Finish pending writes and stop the threads (waits at most `timeout` for the writer)."""
         if self._writer is not None:
             self._queue.put(_STOP)
-            self._writer.join(timeout=30)
+            self._writer.join(timeout=timeout)
+            if self._writer.is_alive():
+                log.error("store writer still busy after %.0f s; closing anyway", timeout)
             self._writer = None
         if self._reader is not None:
             self._reader.shutdown(wait=True)
@@ -185,8 +240,16 @@ class Store:
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit_batch(conn, batch)
-        conn.close()
+            try:
+                self._commit_batch(conn, batch)
+            except BaseException as e:  # the thread must live on: fail this batch only
+                log.exception("store writer: batch failed")
+                with contextlib.suppress(sqlite3.Error):
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")  # never keep the write lock
+                _fail(batch, StoreError(f"writer error: {type(e).__name__}"))
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[_Op, Future[Any]]]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
@@ -196,27 +259,43 @@ class Store:
                 conn.execute("SAVEPOINT op")
                 try:
                     value = op(conn)
-                except sqlite3.Error as e:
+                except (sqlite3.OperationalError, sqlite3.InternalError):
+                    raise  # the database itself: the whole batch fails below
+                except Exception as e:
+                    # What this row holds (too large an integer, a constraint): this one only.
                     conn.execute("ROLLBACK TO op")
-                    results.append((fut, None, StoreError(str(e))))
+                    results.append((fut, None, StoreContentError(f"{type(e).__name__}: {e}")))
                 else:
                     results.append((fut, value, None))
                 conn.execute("RELEASE op")
             conn.execute("COMMIT")
             self.commits += 1
-        except sqlite3.Error as e:
+        except Exception as e:
             log.error("store commit failed: %s", e)
             with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            for _, fut in batch:
-                fut.set_exception(StoreError(f"commit failed: {e}"))
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # releases the write lock
+            self._failed(e)
+            _fail(batch, StoreError(f"commit failed: {e}"))
             return
+        if not self.health.healthy:
+            log.info("store commits again after %d failures", self.health.failures)
+        self.health.healthy = True
         # Only now, after COMMIT (fsync), does any caller learn its row is stored.
         for fut, value, exc in results:
+            if fut.done():
+                continue
             if exc is not None:
                 fut.set_exception(exc)
             else:
                 fut.set_result(value)
+
+    def _failed(self, e: BaseException) -> None:
+        h = self.health
+        h.healthy = False
+        h.last_error = f"{type(e).__name__}: {e}"
+        h.failed_at = time.time()
+        h.failures += 1
 
     async def _write(self, op: _Op) -> Any:
         if self._writer is None:
@@ -336,6 +415,43 @@ class Store:
         """How many CDRs are stored."""
         return await self._read(lambda c: int(c.execute("SELECT count(*) FROM cdr").fetchone()[0]))
 
+    # ------------------------------------------------------------ quarantine
+
+    async def quarantine(
+        self, raw: bytes, *, received: float, reason: str, encoding: str, content_type: str
+    ) -> int:
+        """Keep a refused body as received; returns its quarantine id."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO quarantine (received, reason, encoding, content_type, raw)"
+                " VALUES (?,?,?,?,?)",
+                (received, _text(reason), encoding, _text(content_type), raw),
+            )
+            new_id = int(cur.lastrowid or 0)
+            conn.execute("DELETE FROM quarantine WHERE id <= ?", (new_id - QUARANTINE_KEEP,))
+            return new_id
+
+        found: int = await self._write(op)
+        return found
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
+        """The newest quarantined bodies, newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[QuarantineRow]:
+            cur = conn.execute(
+                "SELECT id, received, reason, encoding, content_type, raw FROM quarantine"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+            return [QuarantineRow(a, b, c, d, e, bytes(f)) for a, b, c, d, e, f in cur]
+
+        return await self._read(fn)
+
+    async def release(self, qid: int) -> None:
+        """Forget a quarantined body (after it was replayed)."""
+        await self._write(lambda c: c.execute("DELETE FROM quarantine WHERE id=?", (qid,)))
+
     # ------------------------------------------------------------ callbacks and audit
 
     async def add_callback(self, row: CallbackRow) -> None:
@@ -393,6 +509,13 @@ class Store:
             return [AuditRow(a, b, c, d, e, bool(f)) for a, b, c, d, e, f in cur]
 
         return await self._read(fn)
+
+
+def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:
+    """Fail every caller of a batch that has no answer yet."""
+    for _, fut in batch:
+        if not fut.done():
+            fut.set_exception(exc)
 
 
 def dumps_detail(detail: dict[str, object]) -> str:

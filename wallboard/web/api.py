@@ -11,9 +11,10 @@ from wallboard.core.health import stale_since
 from wallboard.core.view import state_view
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
+from wallboard.services.aftercall import CdrService
 from wallboard.web.session import Session
 
-__all__ = ["health", "register"]
+__all__ = ["health", "register", "store_health"]
 
 
 def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:
@@ -35,7 +36,22 @@ def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[s
     }
 
 
-def register(hub: Hub, settings: Settings, session: Session) -> None:
+def store_health(service: CdrService | None) -> dict[str, object] | None:
+    """The CDR store's state for `/healthz` (and readiness): None when there is no store."""
+    if service is None:
+        return None
+    h = service.store.health
+    return {
+        "healthy": h.healthy,
+        "last_error": h.last_error,
+        "failed_at": h.failed_at,
+        "failures": h.failures,
+    }
+
+
+def register(
+    hub: Hub, settings: Settings, session: Session, after_call: CdrService | None = None
+) -> None:
     """Add `/api/state` and `/healthz` to NiceGUI's FastAPI app."""
 
     @app.get("/api/state")
@@ -48,4 +64,11 @@ def register(hub: Hub, settings: Settings, session: Session) -> None:
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         ok, body = health(hub, settings, timebase.now())
+        store = store_health(after_call)
+        if store is not None:
+            # A store that cannot write loses no CDR (the vendor retries on Err 2), but
+            # nothing after-call works: a monitor must see it.
+            body["store"] = store
+            ok = ok and bool(store["healthy"])
+            body["ok"] = ok
         return JSONResponse(body, status_code=200 if ok else 503)

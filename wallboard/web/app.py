@@ -7,6 +7,7 @@ the services come from the composition root, `wallboard/app.py`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,12 +23,15 @@ from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
-from wallboard.web import api, webhook
+from wallboard.services.intake import CdrIntake
+from wallboard.web import api
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
+from wallboard.web.pages.login import LoginGate
 from wallboard.web.publisher import Publisher
-from wallboard.web.session import Session
+from wallboard.web.session import SecureCookies, Session
+from wallboard.web.webhook import Asgi, WebhookRoute, announce
 
 __all__ = ["STATIC", "Services", "register", "serve"]
 
@@ -48,27 +52,61 @@ class Services:
     actions: Actions | None = None  # None: no status change, no call-back
 
 
-def register(services: Services) -> Publisher:
+def register(services: Services) -> tuple[Publisher, Session]:
     """Register the JSON routes, the webhook and every page (call once per process)."""
     hub, settings = services.hub, services.settings
     # The live boards: one publisher task feeds every open board element.
     publisher = Publisher(hub, settings, broadcast)
     session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
-    api.register(hub, settings, session)
+    api.register(hub, settings, session, services.after_call)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions)
     queue.register(session, publisher, hub, settings)
     kiosk.register(session, publisher, settings)
     login.register(session)
     service, lang = services.after_call, settings.web.language
+    # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
+    front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]
     if service is not None:
-        webhook.register(service.intake)  # its own secret: the vendor cannot log in
+        # Its own secret (the vendor cannot log in), in front of NiceGUI's middleware.
+        announce(service.intake)
+        front.append(WebhookLayer(service.intake))
         history.register(session, service, lang)
         call.register(session, service, lang, settings.day.timezone)
         if services.actions is not None:
             worklist.register(session, service, services.actions, lang)
-    return publisher
+    _in_front(front)
+    return publisher, session
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookLayer:
+    """Builds the webhook route around the app below it."""
+
+    intake: CdrIntake
+
+    def __call__(self, inner: Asgi) -> Asgi:
+        """The webhook in front of `inner`."""
+        return WebhookRoute(self.intake, inner)
+
+
+def _in_front(layers: list[Callable[[Asgi], Asgi]]) -> None:
+    """Put bare ASGI layers outside NiceGUI's whole middleware stack (the last outermost).
+
+    Starlette builds the stack once, on the first request, from `build_middleware_stack`;
+    wrapping that method places these layers outside every middleware NiceGUI adds, even
+    those `ui.run` adds later.
+    """
+    build: Callable[[], Asgi] = app.build_middleware_stack
+
+    def build_in_front() -> Asgi:
+        inner = build()
+        for layer in layers:
+            inner = layer(inner)
+        return inner
+
+    app.build_middleware_stack = build_in_front  # type: ignore[method-assign]
 
 
 async def _publish_callback_figures(service: CdrService, extras: dict[str, Any]) -> None:
@@ -90,7 +128,7 @@ def serve(
 
     `on_startup` runs before the publisher starts; `on_shutdown` after it stopped.
     """
-    publisher = register(services)
+    publisher, session = register(services)
     owner = TaskOwner("web")
 
     async def start() -> None:
@@ -119,6 +157,15 @@ def serve(
         show=False,
         show_welcome_message=False,
         storage_secret=_storage_secret(settings.web.storage_secret),
+        # The cookie lives as long as the server honours the login (not Starlette's 14 days).
+        session_middleware_kwargs={
+            "max_age": session.lifetime_seconds,
+            "https_only": settings.web.secure_cookies,
+        },
+        # X-Forwarded-For/-Proto only from configured proxies (uvicorn trusts 127.0.0.1 by
+        # default, which let any local sender pick its address for `[cdr] allow_ips`).
+        proxy_headers=bool(settings.web.trusted_proxies),
+        forwarded_allow_ips=list(settings.web.trusted_proxies) or None,
     )
 
 

@@ -49,6 +49,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "user": ("User", "משתמש"),
     "password": ("Password", "סיסמה"),
     "bad_login": ("Wrong user or password", "משתמש או סיסמה שגויים"),
+    "login_wait": (
+        "Too many failed logins: try again in {s} seconds",
+        "יותר מדי ניסיונות כניסה כושלים: נסו שוב בעוד {s} שניות",
+    ),
     "open_mode": (
         "No users configured: these pages are open to anyone who can reach them",
         "לא הוגדרו משתמשים: הדפים פתוחים לכל מי שמגיע אליהם",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -14,12 +17,22 @@ from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, t
+from wallboard.web.throttle import LoginThrottle
+from wallboard.web.webhook import Asgi, Message, Receive, Scope, Send
 
-__all__ = ["Session"]
+__all__ = ["SecureCookies", "Session", "SignIn"]
 
 # Keys in NiceGUI's per-browser storage (signed with `web.storage_secret`).
 _USER_KEY = "user"
 _SINCE_KEY = "since"
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """What a login attempt came to: `ok`, or refused, or `wait` seconds (throttled)."""
+
+    ok: bool
+    wait: float = 0.0
 
 
 class Session:
@@ -30,6 +43,12 @@ class Session:
         self.boards = boards  # the configured boards, for the navigation bar
         self._hours = settings.auth.session_hours
         self.default_lang: Lang = settings.web.language
+        self.throttle = LoginThrottle(settings.auth.max_failed_logins, 60.0)
+
+    @property
+    def lifetime_seconds(self) -> int:
+        """How long a login lasts: the server's rule and the cookie's max age alike."""
+        return int(self._hours * 3600)
 
     def user(self) -> str | None:
         """The signed-in user of this browser, or None (unknown or expired)."""
@@ -41,13 +60,27 @@ class Session:
             return None  # the session expired: log in again
         return name
 
-    def sign_in(self, user: str, password: str) -> bool:
-        """Check the password and remember the user in this browser; False when refused."""
-        if not self.access.login(user, password):
-            return False
+    async def sign_in(self, request: Request, user: str, password: str) -> SignIn:
+        """Check the password (in a thread: scrypt takes ~50 ms) within the failure limit;
+        on success renew this browser's session id and remember the user under it."""
+        addr = request.client.host if request.client else "?"
+        keys = (f"user:{user[:64]}", f"addr:{addr}")
+        now = time.monotonic()
+        wait = self.throttle.wait(keys, now)
+        if wait > 0:
+            return SignIn(False, wait)
+        # Counted as failed before hashing, so parallel guesses cannot all slip past the
+        # limit while their hashes run; taken back if the password was right.
+        self.throttle.failed(keys, now)
+        if not await asyncio.to_thread(self.access.login, user, password):
+            return SignIn(False)
+        self.throttle.undo(keys, now)
+        self.throttle.forget(keys[0])
+        app.storage.user.pop(_USER_KEY, None)
+        await _renew_session_id(request)
         app.storage.user[_USER_KEY] = user
         app.storage.user[_SINCE_KEY] = time.time()
-        return True
+        return SignIn(True)
 
     def sign_out(self) -> None:
         """Forget this browser's user."""
@@ -93,3 +126,45 @@ class Session:
             elif user is not None:
                 ui.label(self.access.users[user].name or user)
                 ui.link(t("logout", lang), "/logout")
+
+
+async def _renew_session_id(request: Request) -> None:
+    """A new session id (and empty user storage under it) for this browser.
+
+    So an id planted or seen before the login is worth nothing after it (session fixation).
+    NiceGUI keys `app.storage.user` by `request.session["id"]` and has no public call to
+    rotate it: create the new storage as its middleware would, then switch the id.
+    """
+    new_id = str(uuid.uuid4())
+    await app.storage._create_user_storage(new_id)
+    request.session["id"] = new_id
+
+
+class SecureCookies:
+    """ASGI: mark every cookie `Secure` on requests that came over TLS.
+
+    `scheme` is https when uvicorn serves TLS itself or a proxy in `[web] trusted_proxies`
+    said so with X-Forwarded-Proto; a cookie set over plain HTTP stays usable there.
+    """
+
+    def __init__(self, inner: Asgi) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass through, adding `; Secure` to Set-Cookie headers on https."""
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.inner(scope, receive, send)
+            return
+
+        async def send_secure(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers") or []
+                message["headers"] = [
+                    (k, v + b"; secure")
+                    if k.lower() == b"set-cookie" and b"secure" not in v.lower()
+                    else (k, v)
+                    for k, v in headers
+                ]
+            await send(message)
+
+        await self.inner(scope, receive, send_secure)
