@@ -8,12 +8,17 @@ account (each against its own simulator when the account's `source = "simulator"
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 __all__ = ["add_parser", "run"]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
             f"http://127.0.0.1:{entry.web_port + n}/" for n in range(cluster.web_nodes)
         )
         print(f"  {name}: web nodes {nodes}; ingest http://127.0.0.1:{entry.ingest_port}/")
+    # systemd and `wallboard cluster` stop us with SIGTERM: stop the children too.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

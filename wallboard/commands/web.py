@@ -9,12 +9,17 @@ account and stops them together.
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 __all__ = ["add_parser", "run"]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +59,8 @@ def _one_process_each(args: argparse.Namespace, accounts: list[str], nats_url: s
         subprocess.Popen([*base, "--account", a, "--node", str(args.node), "--nats-url", nats_url])
         for a in accounts
     ]
+    # systemd and `wallboard cluster` stop us with SIGTERM: stop the children too.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
