@@ -139,14 +139,16 @@ def decode_queue(queue_id: int, data: bytes) -> tuple[Queue, QueueTally | None]:
     return Queue(queue_id, v["n"], {}), None if t is None else QueueTally(*t)
 
 
-def encode_call(c: WaitingCallInfo) -> bytes:
-    """One waiting call."""
-    return _dumps(list(c))
+def encode_call(c: WaitingCallInfo, order: int) -> bytes:
+    """One waiting call and its place in the queue (the writer's counter: the vendor's
+    order, which a web node cannot rebuild from join times that tie or disagree)."""
+    return _dumps([*c, order])
 
 
-def decode_call(data: bytes) -> WaitingCallInfo:
-    """A waiting call from `encode_call`'s bytes."""
-    return WaitingCallInfo(*json.loads(data))
+def decode_call(data: bytes) -> tuple[WaitingCallInfo, int]:
+    """A waiting call and its place, from `encode_call`'s bytes."""
+    v = json.loads(data)
+    return WaitingCallInfo._make(v[:4]), int(v[4])
 
 
 def encode_link(state: State, published: float) -> bytes:

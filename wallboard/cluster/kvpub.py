@@ -55,6 +55,7 @@ class KvPublisher:
         self.waiting_for_snapshot = True  # …once the vendor's snapshots are in
         self._calls: dict[int, set[str]] = {}  # waiting calls written, per queue
         self._day_key: str | None = None
+        self._order = 0  # waiting calls' places, counted up as they are written
         self._last_link = 0.0
         self._last_purge = 0.0
         self.puts = 0
@@ -115,7 +116,7 @@ class KvPublisher:
             )
             self._calls[qid] = set(q.waiting)
             for cid, c in q.waiting.items():
-                values[codec.call_key(qid, cid)] = codec.encode_call(c)
+                values[codec.call_key(qid, cid)] = codec.encode_call(c, self._next_order())
         await asyncio.gather(*(self._put(k, v) for k, v in values.items()))
         await asyncio.gather(*(self._delete(k) for k in existing - set(values)))
         self._last_link = now
@@ -159,12 +160,18 @@ class KvPublisher:
                 )
             )
             now_waiting = dict(q.waiting)
-            for cid in now_waiting.keys() - before:
-                ops.append(self._put(codec.call_key(qid, cid), codec.encode_call(q.waiting[cid])))
+            for cid in now_waiting:  # in queue order, so the counter follows it
+                if cid not in before:
+                    value = codec.encode_call(q.waiting[cid], self._next_order())
+                    ops.append(self._put(codec.call_key(qid, cid), value))
         for cid in before - now_waiting.keys():
             ops.append(self._delete(codec.call_key(qid, cid)))
         self._calls[qid] = set(now_waiting)
         return ops
+
+    def _next_order(self) -> int:
+        self._order += 1
+        return self._order
 
     async def _put(self, key: str, value: bytes) -> None:
         await self.kv.put(key, value)

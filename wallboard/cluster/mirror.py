@@ -1,9 +1,9 @@
 """A web node's copy of one account's live state, read from its NATS key-value bucket.
 
-It reads every current value, then the live updates, in one watch (an ordered consumer:
-the client library restarts it where it left off if a message is missed). A revision
-that goes backwards means the bucket was recreated (NATS lost its storage): everything is
-read again. The hub it fills is the one the board publisher renders; it never folds.
+It reads every current value, then the live updates, in one watch (an ordered consumer).
+Revisions detect a gap: one that goes backwards (the bucket was made anew), or, after a
+quiet spell, a bucket whose last revision is not the last one seen (updates were missed,
+or the watch's consumer is gone) — then everything is read again. The hub it fills is the one the board publisher renders; it never folds.
 Losing NATS, or hearing nothing from the ingest worker for `silent_after` seconds, marks
 the link not connected (the boards show the last state as stale) until fresh data comes.
 """
@@ -67,6 +67,7 @@ class Mirror:
         self.synced = asyncio.Event()  # set while the copy is current
         self._agent_tallies: dict[int, AgentTally] = {}
         self._queue_tallies: dict[int, QueueTally] = {}
+        self._order: dict[str, int] = {}  # waiting call → its place (codec.encode_call)
         self._bounds = _NO_DAY
         self._nc: Client | None = None
         self._reconnected = False
@@ -115,15 +116,22 @@ class Mirror:
     async def _watch(self, nc: Client) -> None:
         kv = await self._bucket(nc)
         self._reconnected = False
+        # The bucket's last revision before the watch: the first read covers at least that
+        # far, even when its last message (a cleared delete marker) is no longer delivered.
+        floor = (await kv.status()).stream_info.state.last_seq
         watcher = await kv.watchall()
         try:
             first: list[KeyValue.Entry] = []
             while (e := await _next(watcher, 5.0)) is not None:
                 first.append(e)
+            self.revision = 0
             self._replace_all(first)
+            self.revision = max(self.revision, floor)
             while not self._reconnected:  # after a reconnect: read everything again
                 e = await _next(watcher, self.silent_after / 2)
                 if e is None:
+                    if await self._behind(kv):
+                        return
                     self._check_alive()
                 elif (e.revision or 0) <= self.revision:
                     log.warning(
@@ -139,6 +147,20 @@ class Mirror:
             with contextlib.suppress(NatsError, OSError):
                 await watcher.stop()  # type: ignore[no-untyped-call]
 
+    async def _behind(self, kv: KeyValue) -> bool:
+        """After a quiet spell: does the bucket's last revision differ from ours? Then
+        updates were missed (or the bucket was made anew) and everything is read again."""
+        last = (await kv.status()).stream_info.state.last_seq
+        if last != self.revision:
+            log.warning(
+                "%s: at revision %d, the bucket at %d: reading all again",
+                self.bucket,
+                self.revision,
+                last,
+            )
+            return True
+        return False
+
     def _check_alive(self) -> None:
         """Mark stale when the ingest worker has not written `link` for `silent_after`."""
         if self.link_at is None or self.clock() - self.link_at > self.silent_after:
@@ -152,6 +174,7 @@ class Mirror:
         state.agents.clear()
         state.queues.clear()
         self._agent_tallies, self._queue_tallies = {}, {}
+        self._order = {}
         self._bounds = _NO_DAY
         self.link_at = None
         order = {"day": 0, "link": 1, "queue": 2, "call": 3, "agent": 4}
@@ -215,15 +238,18 @@ class Mirror:
         ch.queues.add(qid)
         q = self.hub.state.queues.get(qid)
         if value is None:
+            self._order.pop(cid, None)
             if q is not None:
                 q.waiting.pop(cid, None)
             return
         if q is None:  # the call came before its queue: the queue's key follows
             q, _ = codec.decode_queue(qid, b'{"n":"","t":null}')
             self.hub.state.queues[qid] = q
-        q.waiting[cid] = codec.decode_call(value)
-        if len(q.waiting) > 1:  # join order, as the fold keeps it
-            q.waiting = dict(sorted(q.waiting.items(), key=lambda kv: (kv[1].joined, kv[0])))
+        info, self._order[cid] = codec.decode_call(value)
+        q.waiting[cid] = info
+        if len(q.waiting) > 1:  # the queue's own order, as the writer numbered it
+            order = self._order
+            q.waiting = dict(sorted(q.waiting.items(), key=lambda kv: order.get(kv[0], 0)))
 
     def _link(self, value: bytes, ch: Changes) -> None:
         conn, clock, at = codec.decode_link(value)
