@@ -83,11 +83,13 @@ def _call_info_back(v: list[Any]) -> CallInfo:
     return CallInfo(v[0], CallDirection(v[1]), CallStatus(v[2]), *v[3:])
 
 
-def encode_agent(a: Agent, tally: AgentTally | None) -> bytes:
-    """One agent: the vendor's record, what the fold made of it, today's counts."""
+def encode_agent(a: Agent, tally: AgentTally | None, ev: float | None = None) -> bytes:
+    """One agent: the vendor's record, what the fold made of it, today's counts; `ev`: when
+    the ingest worker received the oldest event of this write (latency, bench/cluster.py)."""
     r = a.record
     return _dumps(
         {
+            "ev": ev,
             "r": [*r[:-1], [_call_info(c) for c in r.calls]],
             "c": {cid: [_call_info(c.info), c.status_since] for cid, c in a.calls.items()},
             "s": a.state.value,
@@ -107,8 +109,8 @@ def encode_agent(a: Agent, tally: AgentTally | None) -> bytes:
     )
 
 
-def decode_agent(data: bytes) -> tuple[Agent, AgentTally | None]:
-    """An agent and its tally from `encode_agent`'s bytes."""
+def decode_agent(data: bytes) -> tuple[Agent, AgentTally | None, float | None]:
+    """An agent, its tally and `ev` from `encode_agent`'s bytes."""
     v = json.loads(data)
     r = v["r"]
     record = ExtensionRecord._make([*r[:-1], tuple(_call_info_back(c) for c in r[-1])])
@@ -116,12 +118,13 @@ def decode_agent(data: bytes) -> tuple[Agent, AgentTally | None]:
     agent = Agent(record, calls, AgentState(v["s"]), v["b"], v["ss"], v["k"])
     t = v["t"]
     tally = None if t is None else AgentTally(t[0], t[1], t[2], t[3], dict(t[4]))
-    return agent, tally
+    return agent, tally, v.get("ev")
 
 
-def encode_queue(q: Queue, tally: QueueTally | None) -> bytes:
-    """One queue's name and today's tallies."""
-    return _dumps({"n": q.name, "t": None if tally is None else list(_tally_fields(tally))})
+def encode_queue(q: Queue, tally: QueueTally | None, ev: float | None = None) -> bytes:
+    """One queue's name and today's tallies (`ev` as for an agent)."""
+    t = None if tally is None else list(_tally_fields(tally))
+    return _dumps({"n": q.name, "t": t, "ev": ev})
 
 
 def _tally_fields(t: QueueTally) -> tuple[int, ...]:
@@ -132,11 +135,11 @@ def _tally_fields(t: QueueTally) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def decode_queue(queue_id: int, data: bytes) -> tuple[Queue, QueueTally | None]:
-    """A queue (no waiting calls yet) and its tally."""
+def decode_queue(queue_id: int, data: bytes) -> tuple[Queue, QueueTally | None, float | None]:
+    """A queue (no waiting calls yet), its tally and `ev`."""
     v = json.loads(data)
     t = v["t"]
-    return Queue(queue_id, v["n"], {}), None if t is None else QueueTally(*t)
+    return Queue(queue_id, v["n"], {}), None if t is None else QueueTally(*t), v.get("ev")
 
 
 def encode_call(c: WaitingCallInfo, order: int) -> bytes:

@@ -19,6 +19,7 @@ from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec
+from wallboard.core.events import DomainEvent
 from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -51,6 +52,9 @@ class KvPublisher:
         self.interval = interval
         self.clock = clock
         self.tap = hub.tap()
+        self._first: float | None = None  # receive time of the oldest event not yet written
+        self._ev: float | None = None  # …of this round's writes
+        hub.subscribe(self._on_event)
         self.full_pending = True  # the first round writes everything (fresh start)
         self.waiting_for_snapshot = True  # …once the vendor's snapshots are in
         self._calls: dict[int, set[str]] = {}  # waiting calls written, per queue
@@ -61,6 +65,10 @@ class KvPublisher:
         self.puts = 0
         self.deletes = 0
         self.full_syncs = 0
+
+    def _on_event(self, event: DomainEvent) -> None:
+        if self._first is None and event.received is not None:
+            self._first = event.received
 
     async def run(self) -> None:
         """Write forever; a failed round (NATS away) makes the next one a full sync."""
@@ -75,6 +83,7 @@ class KvPublisher:
     async def round(self) -> None:
         """One round: the changed keys, or everything when a full sync is due."""
         changes = self.tap.take()
+        self._ev, self._first = self._first, None
         if changes.snapshot:
             self.waiting_for_snapshot = False
         state = self.hub.state
@@ -137,7 +146,9 @@ class KvPublisher:
                 ops.append(self._delete(key))
             else:
                 ops.append(
-                    self._put(key, codec.encode_agent(a, day.agents.get(ext) if day else None))
+                    self._put(
+                        key, codec.encode_agent(a, day.agents.get(ext) if day else None, self._ev)
+                    )
                 )
         for qid in changes.queues:
             ops.extend(self._queue_ops(state, qid))
@@ -156,7 +167,7 @@ class KvPublisher:
             ops.append(
                 self._put(
                     codec.queue_key(qid),
-                    codec.encode_queue(q, day.queues.get(qid) if day else None),
+                    codec.encode_queue(q, day.queues.get(qid) if day else None, self._ev),
                 )
             )
             now_waiting = dict(q.waiting)

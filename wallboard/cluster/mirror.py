@@ -3,9 +3,10 @@
 It reads every current value, then the live updates, in one watch (an ordered consumer).
 Revisions detect a gap: one that goes backwards (the bucket was made anew), or, after a
 quiet spell, a bucket whose last revision is not the last one seen (updates were missed,
-or the watch's consumer is gone) — then everything is read again. The hub it fills is the one the board publisher renders; it never folds.
-Losing NATS, or hearing nothing from the ingest worker for `silent_after` seconds, marks
-the link not connected (the boards show the last state as stale) until fresh data comes.
+or the watch's consumer is gone) — then everything is read again. The hub it fills is
+the one the board publisher renders; it never folds. Losing NATS, or hearing nothing
+from the ingest worker for `silent_after` seconds, marks the link not connected (the
+boards show the last state as stale) until fresh data comes.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
 from wallboard.cluster import codec
 from wallboard.core.clock import DayBounds
-from wallboard.core.events import ConnectionState
+from wallboard.core.events import ConnectionState, LinkAlive
 from wallboard.core.kpis import AgentTally, QueueTally
-from wallboard.core.models import Changes, Day, State
+from wallboard.core.models import Changes, Day, Queue, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 
@@ -68,6 +69,8 @@ class Mirror:
         self._agent_tallies: dict[int, AgentTally] = {}
         self._queue_tallies: dict[int, QueueTally] = {}
         self._order: dict[str, int] = {}  # waiting call → its place (codec.encode_call)
+        self._last_ev: float | None = None
+        self._pending_ev: float | None = None
         self._bounds = _NO_DAY
         self._nc: Client | None = None
         self._reconnected = False
@@ -213,7 +216,8 @@ class Mirror:
             self.hub.state.agents.pop(ext, None)
             self._agent_tallies.pop(ext, None)
             return
-        agent, tally = codec.decode_agent(value)
+        agent, tally, ev = codec.decode_agent(value)
+        self._note(ev)
         self.hub.state.agents[ext] = agent
         if tally is not None:
             self._agent_tallies[ext] = tally
@@ -225,7 +229,8 @@ class Mirror:
             queues.pop(qid, None)
             self._queue_tallies.pop(qid, None)
             return
-        q, tally = codec.decode_queue(qid, value)
+        q, tally, ev = codec.decode_queue(qid, value)
+        self._note(ev)
         old = queues.get(qid)
         if old is not None:
             q.waiting = old.waiting  # the calls are keys of their own
@@ -243,7 +248,7 @@ class Mirror:
                 q.waiting.pop(cid, None)
             return
         if q is None:  # the call came before its queue: the queue's key follows
-            q, _ = codec.decode_queue(qid, b'{"n":"","t":null}')
+            q = Queue(qid, "", {})
             self.hub.state.queues[qid] = q
         info, self._order[cid] = codec.decode_call(value)
         q.waiting[cid] = info
@@ -269,10 +274,22 @@ class Mirror:
         state: State = self.hub.state
         state.day = Day(self._bounds, self._queue_tallies, self._agent_tallies)
 
+    def _note(self, ev: float | None) -> None:
+        """Tell the board publisher when the ingest worker got this write's oldest event, so
+        each delta carries the end-to-end age (its `ev`, as in the all-in-one process)."""
+        if ev is not None and ev != self._last_ev:
+            self._last_ev = ev
+            self._pending_ev = ev if self._pending_ev is None else min(self._pending_ev, ev)
+
     def _changed(self, ch: Changes) -> None:
         if ch:
             self.hub.pending.merge(ch)
             self.hub.version += 1
+        if self._pending_ev is not None:
+            ev, self._pending_ev = self._pending_ev, None
+            # A proof of life of the vendor link, as it reached the ingest worker; the
+            # publisher takes its time as the batch's oldest event.
+            self.hub.feed(LinkAlive(ev))
 
     def _stale(self, why: str) -> None:
         """Keep the last state on screen, marked as not current."""

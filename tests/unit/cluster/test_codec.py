@@ -24,14 +24,15 @@ def test_agents_queues_calls_link_and_day_round_trip():
     s = hub.state
     assert s.day is not None
     for ext, a in s.agents.items():
-        back, tally = codec.decode_agent(codec.encode_agent(a, s.day.agents.get(ext)))
+        back, tally, ev = codec.decode_agent(codec.encode_agent(a, s.day.agents.get(ext), 9.5))
+        assert ev == 9.5
         t = s.day.agents.get(ext)
         assert back == a and tally is not None and t is not None
         # What a board shows; the fold's own bookkeeping (calls seen) stays with the fold.
         shown = ("answered", "missed", "outgoing", "talk_seconds", "status_seconds")
         assert [getattr(tally, f) for f in shown] == [getattr(t, f) for f in shown]
     for qid, q in s.queues.items():
-        back_q, qt = codec.decode_queue(qid, codec.encode_queue(q, s.day.queues.get(qid)))
+        back_q, qt, _ = codec.decode_queue(qid, codec.encode_queue(q, s.day.queues.get(qid)))
         assert (back_q.queue_id, back_q.name) == (q.queue_id, q.name) and qt == s.day.queues.get(
             qid
         )
