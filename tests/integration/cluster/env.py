@@ -71,13 +71,14 @@ class Cluster:
 
     def __init__(
         self, workdir: Path, accounts: list[Account], nodes: int, pg_url: str | None,
-        speed: float = 4.0,
+        speed: float = 4.0, kiosk: str = "",
     ) -> None:  # fmt: skip
         self.dir = workdir
         self.accounts = accounts
         self.nodes = nodes
         self.pg_url = pg_url
         self.speed = speed
+        self.kiosk = kiosk  # one kiosk token for every account (default: kiosk-<account>)
         self.nats = NatsServer(store_dir=workdir / "nats")
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         for a in accounts:
@@ -105,7 +106,8 @@ class Cluster:
                 f"backoff_min_seconds = 0.5\nbackoff_max_seconds = 2.0\n"
                 f'[store]\npath = "{self.dir / (a.name + ".db")}"\n'
                 f'[cdr]\nbackfill = false\nsecret = "s-{a.name}"\n'
-                f'[kiosk.tokens.tv]\ntoken = "kiosk-{a.name}"\n'
+                f'[kiosk.tokens.tv]\ntoken = "{self.kiosk or "kiosk-" + a.name}"\n'
+                f'[web]\nstorage_secret = "s-{a.name}"\n'
             )
         self.config.write_text("\n".join(lines) + "\n")
 
