@@ -50,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
             f"http://127.0.0.1:{entry.web_port + n}/" for n in range(cluster.web_nodes)
         )
         print(f"  {name}: web nodes {nodes}; ingest http://127.0.0.1:{entry.ingest_port}/")
-    # systemd and `wallboard cluster` stop us with SIGTERM: stop the children too.
+    # systemd and `wallboard cluster` stop us with SIGTERM, a shell with SIGINT (which a
+    # background job starts out ignoring): either way, stop the children too.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -59,8 +59,10 @@ def _one_process_each(args: argparse.Namespace, accounts: list[str], nats_url: s
         subprocess.Popen([*base, "--account", a, "--node", str(args.node), "--nats-url", nats_url])
         for a in accounts
     ]
-    # systemd and `wallboard cluster` stop us with SIGTERM: stop the children too.
+    # systemd and `wallboard cluster` stop us with SIGTERM, a shell with SIGINT (which a
+    # background job starts out ignoring): either way, stop the children too.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
