@@ -70,27 +70,7 @@ class PostgresServer:
             "UTF8",
             "--no-sync",
         )
-        opts = self._opts()
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            opts,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError(f"PostgreSQL did not listen on {self.port}")
+        return self.restart()
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server (mode "immediate" is a crash) and keep the files for `start`."""
@@ -100,20 +80,17 @@ class PostgresServer:
             timeout=60,
         )
 
-    def restart(self) -> None:
-        """Start again on the same port and data after `stop`."""
-        opts = self._opts()
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            opts,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "start",
-        )
+    def restart(self) -> PostgresServer:
+        """Start (again, after `stop`) on the same port and data; wait until it listens."""
+        pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", self._opts()]
+        self._run(*pg_ctl, "-l", str(self.dir / "log"), "-w", "-t", "60", "start")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"PostgreSQL did not listen on {self.port}")
 
     def remove(self) -> None:
         """Stop and delete everything."""

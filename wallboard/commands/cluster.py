@@ -8,17 +8,11 @@ account (each against its own simulator when the account's `source = "simulator"
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from wallboard.commands.children import run_children, wallboard_cli
+
 __all__ = ["add_parser", "run"]
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,37 +29,13 @@ def run(args: argparse.Namespace) -> int:
 
     cluster = load_cluster(args.config)
     nats = NatsServer(cluster.nats_port).start()
-    cli = [sys.executable, "-m", "wallboard.cli"]
     common = ["--config", str(args.config), "--nats-url", nats.url]
-    procs = [
-        subprocess.Popen([*cli, "ingest", *common, "--account", name])
-        for name in sorted(cluster.accounts)
-    ]
-    procs += [
-        subprocess.Popen([*cli, "web", *common, "--node", str(n)]) for n in range(cluster.web_nodes)
-    ]
+    commands = [wallboard_cli("ingest", *common, "--account", a) for a in sorted(cluster.accounts)]
+    commands += [wallboard_cli("web", *common, "--node", str(n)) for n in range(cluster.web_nodes)]
     print(f"wallboard cluster: NATS at {nats.url}", flush=True)
     for name, entry in sorted(cluster.accounts.items()):
         nodes = ", ".join(
             f"http://127.0.0.1:{entry.web_port + n}/" for n in range(cluster.web_nodes)
         )
         print(f"  {name}: web nodes {nodes}; ingest http://127.0.0.1:{entry.ingest_port}/")
-    # systemd and `wallboard cluster` stop us with SIGTERM, a shell with SIGINT (which a
-    # background job starts out ignoring): either way, stop the children too.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        nats.remove()
-    return 0
+    return run_children(commands, on_stop=nats.remove)

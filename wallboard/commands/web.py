@@ -9,17 +9,11 @@ account and stops them together.
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from wallboard.commands.children import run_children, wallboard_cli
+
 __all__ = ["add_parser", "run"]
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,23 +48,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _one_process_each(args: argparse.Namespace, accounts: list[str], nats_url: str) -> int:
-    base = [sys.executable, "-m", "wallboard.cli", "web", "--config", str(args.config)]
-    procs = [
-        subprocess.Popen([*base, "--account", a, "--node", str(args.node), "--nats-url", nats_url])
-        for a in accounts
-    ]
-    # systemd and `wallboard cluster` stop us with SIGTERM, a shell with SIGINT (which a
-    # background job starts out ignoring): either way, stop the children too.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait()
-    return max((p.returncode or 0) for p in procs)
+    common = ["--config", str(args.config), "--node", str(args.node), "--nats-url", nats_url]
+    return run_children([wallboard_cli("web", *common, "--account", a) for a in accounts])
