@@ -125,3 +125,32 @@ async def test_postgres_unreachable_is_a_clear_error_without_the_password():
         await s.start()
     assert "127.0.0.1:1" in str(e.value) and "hunter2" not in str(e.value)
     assert redact_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+
+
+async def test_a_retry_to_another_worker_is_stored_once(pg_url: str, tmp_path: Path):
+    """Two ingest workers of one account share PostgreSQL: the vendor's retry of the same CDR
+    reaching the other worker (even at the same moment) is acknowledged and stored once."""
+    import asyncio
+
+    from wallboard.config import load_settings
+    from wallboard.runtime.hub import Hub
+    from wallboard.services.intake import CdrIntake
+
+    settings = load_settings(None, {"WALLBOARD_STORE_URL": pg_url})
+    workers = [PostgresStore(pg_url, "acme") for _ in range(2)]
+    for w in workers:
+        await w.start()
+    try:
+        intakes = [CdrIntake(settings, w, Hub(settings.fold_settings())) for w in workers]
+        body = (CDR / "incoming-queue-answer.json").read_bytes()
+        replies = await asyncio.gather(
+            *(i.receive(body, "application/json") for i in intakes for _ in range(5))
+        )
+        assert all(
+            status == 200 and b'"Err":0' in reply.replace(b" ", b"") for status, reply, _ in replies
+        )
+        assert await workers[0].cdr_count() == 1
+        assert sum(i.stats.duplicates for i in intakes) == 9
+    finally:
+        for w in workers:
+            await w.stop()
