@@ -27,6 +27,7 @@ from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services import aftercall
 from wallboard.services.aftercall import CdrService
+from wallboard.store.postgres import redact_url
 
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator
@@ -56,7 +57,7 @@ async def _connect(url: str, name: str) -> Client:
                 connect_timeout=2, allow_reconnect=True,
             )  # fmt: skip
         except (NatsError, OSError, TimeoutError) as e:
-            log.warning("NATS at %s not reachable (%s): retrying", url, e)
+            log.warning("NATS at %s not reachable (%s): retrying", redact_url(url), e)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -113,7 +114,10 @@ class IngestWorker:
                 self.service.point_at_simulator(url, self.settings.simulator)
         self.owner.start("connector", Connector(vendor, FrameParser(self.hub)).run())
         log.info(
-            "ingest %s: bucket %s on %s", self.account, bucket_name(self.account), self.nats_url
+            "ingest %s: bucket %s on %s",
+            self.account,
+            bucket_name(self.account),
+            redact_url(self.nats_url),
         )
 
     async def stop(self) -> None:
