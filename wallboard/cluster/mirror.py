@@ -64,7 +64,9 @@ class Mirror:
         self.clock = clock
         self.revision = 0
         self.rereads = 0
-        self.link_at: float | None = None  # when the ingest worker last wrote `link`
+        # When `link` last arrived, on our clock (not the writer's stamp: the two machines'
+        # clocks may differ by more than `silent_after`).
+        self.link_at: float | None = None
         self.synced = asyncio.Event()  # set while the copy is current
         self._agent_tallies: dict[int, AgentTally] = {}
         self._queue_tallies: dict[int, QueueTally] = {}
@@ -257,10 +259,10 @@ class Mirror:
             q.waiting = dict(sorted(q.waiting.items(), key=lambda kv: order.get(kv[0], 0)))
 
     def _link(self, value: bytes, ch: Changes) -> None:
-        conn, clock, at = codec.decode_link(value)
+        conn, clock, _ = codec.decode_link(value)  # the writer's stamp: its own clock
         state = self.hub.state
         state.connection, state.clock = conn, clock
-        self.link_at = at
+        self.link_at = self.clock()
         ch.connection = True
 
     def _day(self, value: bytes, ch: Changes) -> None:
