@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.floor import floor_events
 from wallboard.cluster import codec
-from wallboard.cluster.settings import load_cluster
 from wallboard.core.view import state_view
-from wallboard.errors import ConfigError
 from wallboard.runtime.hub import Hub
 
 
@@ -45,15 +41,3 @@ def test_agents_queues_calls_link_and_day_round_trip():
     assert conn == s.connection and clock == s.clock and at == 123.5
     assert codec.decode_day(codec.encode_day(s.day)).bounds == s.day.bounds
     assert state_view(s, 0.0)["agents"]  # the view the web node serves is built from these
-
-
-def test_cluster_file_errors_name_the_file_and_the_key(tmp_path):
-    p = tmp_path / "cluster.toml"
-    p.write_text('[accounts."a b"]\nsettings = "x.toml"\ningest_port = 1\nweb_port = 2\n')
-    with pytest.raises(ConfigError) as e:
-        load_cluster(p)
-    assert str(p) in str(e.value) and "accounts" in str(e.value)
-    p.write_text('[accounts.a]\nsettings = "x.toml"\ningest_port = 0\nweb_port = 2\n')
-    with pytest.raises(ConfigError) as e:
-        load_cluster(p)
-    assert "accounts.a.ingest_port" in str(e.value)
