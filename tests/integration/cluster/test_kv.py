@@ -67,7 +67,7 @@ async def test_late_joiner_restart_without_ghosts_and_a_recreated_bucket(server:
         web = Hub()
         mirror = Mirror(web, server.url, BUCKET)
         owner.start("mirror", mirror.run())
-        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=10)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
         assert web.state.connection.state is ConnectionState.CONNECTED
 
         # A live change travels as one key.
@@ -78,13 +78,13 @@ async def test_late_joiner_restart_without_ghosts_and_a_recreated_bucket(server:
         puts = pub.puts
         await _publish(ingest, pub)
         assert pub.puts - puts in (1, 2)  # the agent (and `link`, if its second is up)
-        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=10)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
 
         # The ingest worker restarts; meanwhile a1, b1 and c9 ended, a3 came: no ghost.
         ingest = _ingest({7: ["a2", "a3"], 8: []}, {})
         pub = KvPublisher(ingest, kv)
         await _publish(ingest, pub)
-        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=10)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
         assert list(web.state.queues[7].waiting) == ["a3", "a2"] or list(
             web.state.queues[7].waiting
         ) == list(ingest.state.queues[7].waiting)
@@ -97,7 +97,7 @@ async def test_late_joiner_restart_without_ghosts_and_a_recreated_bucket(server:
         ingest = _ingest({7: ["z1"]}, {103: "z2"})
         pub = KvPublisher(ingest, kv)
         await _publish(ingest, pub)
-        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=15)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
         assert mirror.rereads > rereads
     finally:
         await owner.close()
@@ -115,7 +115,7 @@ async def test_a_web_node_without_nats_shows_the_last_state_stale_and_recovers(
         await _publish(ingest, pub)
         web = Hub()
         owner.start("mirror", Mirror(web, server.url, BUCKET).run())
-        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=10)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
         server.stop()
         await wait_for(lambda: web.state.connection.state is not ConnectionState.CONNECTED, 10)
         assert _floor(web) == _floor(ingest)  # the last state stays on screen
