@@ -196,19 +196,19 @@ class Mirror:
 
     def _apply(self, e: KeyValue.Entry, quiet: bool = False) -> None:
         self.revision = max(self.revision, e.revision or 0)
-        gone = e.operation in (KV_DEL, KV_PURGE) or e.value is None
+        value = None if e.operation in (KV_DEL, KV_PURGE) else e.value
         ch = Changes()
-        kind = e.key.split(".", 1)[0]
+        kind, _, rest = e.key.partition(".")
         if kind == "agent":
-            self._agent(int(e.key.split(".", 1)[1]), None if gone else e.value, ch)
+            self._agent(int(rest), value, ch)
         elif kind == "queue":
-            self._queue(int(e.key.split(".", 1)[1]), None if gone else e.value, ch)
+            self._queue(int(rest), value, ch)
         elif kind == "call":
-            self._call(e.key, None if gone else e.value, ch)
-        elif e.key == codec.LINK and not gone and e.value is not None:
-            self._link(e.value, ch)
-        elif e.key == codec.DAY and not gone and e.value is not None:
-            self._day(e.value, ch)
+            self._call(e.key, value, ch)
+        elif value is not None and e.key == codec.LINK:
+            self._link(value, ch)
+        elif value is not None and e.key == codec.DAY:
+            self._day(value, ch)
         if not quiet:
             self._changed(ch)
 
