@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser node-deps bench clean
+.PHONY: demo test lint typecheck unit browser lb node-deps bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,13 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's nginx for the cluster's kiosk-failover test (the load balancer of deploy/cluster/).
+lb:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		echo "installing Debian nginx-light for the cluster failover test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
+
 # The real socket.io servers (socket.io@2 = Engine.IO 3 like the vendor, socket.io@4) for
 # the connector's tests; reinstalled only when missing or older than the lock file.
 NODE_DIR := tests/node
@@ -42,7 +49,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: $(BIN)/.installed browser node-deps lint typecheck
+test: $(BIN)/.installed browser lb node-deps lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(BIN)/.installed node-deps
@@ -54,6 +61,9 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/eio3_receive.py
 	$(BIN)/python bench/failover.py
 	$(BIN)/python bench/fanout.py --clients 50 200 --seconds 60
+	$(BIN)/python bench/cdr_intake_pg.py
+	$(BIN)/python bench/nats_kv.py
+	$(BIN)/python bench/cluster.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache

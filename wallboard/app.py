@@ -20,7 +20,7 @@ from wallboard.web import app as web
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.server import Simulator
 
-__all__ = ["Feed", "build", "serve", "serve_demo", "serve_live"]
+__all__ = ["Feed", "build", "serve", "serve_demo", "serve_ingest", "serve_live", "serve_web_node"]
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ log = logging.getLogger(__name__)
 Feed = Callable[[Hub], Coroutine[Any, Any, None]]
 
 
-def build(settings: Settings) -> web.Services:
+def build(settings: Settings, account: str = "") -> web.Services:
     """The hub, the after-call service and the actions, unstarted."""
     hub = Hub(settings.fold_settings())
-    service = aftercall.create(hub, settings)
+    service = aftercall.create(hub, settings, account)
     actions = aftercall.make_actions(service) if service is not None else None
     return web.Services(hub, settings, service, actions)
 
@@ -111,6 +111,31 @@ def serve_demo(
         await sim.stop()
 
     serve(settings, services=services, after_start=start_simulator, before_stop=stop_simulator)
+
+
+def serve_ingest(
+    settings: Settings,
+    account: str,
+    nats_url: str,
+    vendor_for: Callable[[str], VendorSettings],
+) -> None:
+    """`wallboard ingest`: one account's vendor link, fold and webhook, written to NATS."""
+    from wallboard.cluster.roles import IngestWorker, for_ingest
+
+    settings = for_ingest(settings)
+    services = build(settings, account)
+    worker = IngestWorker(
+        services.hub, services.after_call, settings, account, nats_url, vendor_for
+    )
+    serve(settings, services=services, after_start=worker.start, before_stop=worker.stop)
+
+
+def serve_web_node(settings: Settings, account: str, nats_url: str) -> None:
+    """`wallboard web`: one account's boards from its NATS bucket (no webhook, no store)."""
+    from wallboard.cluster.roles import mirror_feed
+
+    services = web.Services(Hub(settings.fold_settings()), settings)
+    serve(settings, mirror_feed(account, nats_url), services)
 
 
 def _freeze_startup_heap() -> None:

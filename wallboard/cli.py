@@ -7,12 +7,23 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from wallboard.commands import cdr, check_config, demo, hash_password, replay, run, simulate
+from wallboard.commands import (
+    cdr,
+    check_config,
+    cluster,
+    demo,
+    hash_password,
+    ingest,
+    replay,
+    run,
+    simulate,
+    web,
+)
 from wallboard.errors import WallboardError
 
 __all__ = ["main"]
 
-_COMMANDS = [replay, run, check_config, simulate, demo, cdr, hash_password]
+_COMMANDS = [replay, run, check_config, simulate, demo, cdr, hash_password, ingest, web, cluster]
 
 
 def build_parser() -> argparse.ArgumentParser:

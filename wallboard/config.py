@@ -328,9 +328,22 @@ class CdrSettings(_Section):
 
 
 class StoreSettings(_Section):
-    """The SQLite database: CDRs, worklist, audit log."""
+    """The database: CDRs, worklist, audit log. SQLite at `path` unless `url` is set."""
 
     path: str = "wallboard.db"
+    # "postgresql://user:password@host:5432/db": a PostgreSQL shared by every process of
+    # a cluster (docs/architecture.md, "Beyond one machine"). Empty: SQLite at `path`.
+    url: SecretStr | None = None
+    pool_size: int = Field(16, ge=1, le=200)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and v.get_secret_value():
+            scheme = v.get_secret_value().split("://", 1)[0]
+            if scheme not in ("postgresql", "postgres"):
+                raise ValueError("expected a postgresql://… URL")
+        return v
 
 
 class ApiSettings(_Section):

@@ -65,3 +65,34 @@ async def floor_matches(hub: Hub, server: NodeServer) -> bool:
         q["queue_id"]: sorted(w["call_id"] for w in q["waiting"]) for q in view["queues"]
     }
     return ours_calls == truth_calls and ours_waiting == truth_waiting
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """One real PostgreSQL for the session (tests/pgserver.py); each test makes a database."""
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL."""
+    import asyncio
+    import uuid
+
+    import asyncpg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(pg_server.url)
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())  # a plain fixture: any test, async or not, may use it
+    return str(pg_server.url.rsplit("/", 1)[0] + "/" + name)

@@ -37,6 +37,16 @@ ALLOWED: dict[str, set[str]] = {
     }
     | LEAVES,
     "wallboard.sim": {"wallboard.runtime", "wallboard.config", "wallboard.errors"},
+    # Composes an ingest worker or a web node from everything below, like `app.py` does.
+    "wallboard.cluster": {
+        "wallboard.core",
+        "wallboard.runtime",
+        "wallboard.store",
+        "wallboard.services",
+        "wallboard.voicenter",
+        "wallboard.sim",
+    }
+    | LEAVES,
 }
 # `config` reads the fold's defaults from core; `errors` is the root of the tree.
 ALLOWED["wallboard.config"] = {"wallboard.core", "wallboard.errors"}

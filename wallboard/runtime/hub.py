@@ -17,7 +17,7 @@ from wallboard.core.fold import apply, apply_into
 from wallboard.core.models import Changes, FoldSettings, State
 from wallboard.errors import PayloadError
 
-__all__ = ["Hub"]
+__all__ = ["ChangeTap", "Hub"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,18 @@ Listener = Callable[[DomainEvent], None]
 # Nearly all of the traffic, and each always changes its agent or queue: these are folded
 # straight into the pending batch, without a `Changes` per event to test and merge.
 _LIVE = (ExtensionChanged, QueueChanged)
+
+
+class ChangeTap:
+    """Changes collected for one more consumer, batch by batch, until it takes them."""
+
+    def __init__(self) -> None:
+        self.pending = Changes()
+
+    def take(self) -> Changes:
+        """What changed since the last take."""
+        out, self.pending = self.pending, Changes()
+        return out
 
 
 class Hub:
@@ -38,6 +50,7 @@ class Hub:
         self.unknown_events: Counter[str] = Counter()
         self.malformed_events: Counter[str] = Counter()
         self._listeners: list[Listener] = []
+        self._taps: list[ChangeTap] = []
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with every domain event after it is folded (e.g. the connector)."""
@@ -59,7 +72,15 @@ class Hub:
     def take_changes(self) -> Changes:
         """Hand the pending changes to the publisher and start a new batch."""
         out, self.pending = self.pending, Changes()
+        for tap in self._taps:
+            tap.pending.merge(out)
         return out
+
+    def tap(self) -> ChangeTap:
+        """A second reader of every batch the publisher takes (the NATS writer of a cluster)."""
+        tap = ChangeTap()
+        self._taps.append(tap)
+        return tap
 
     def malformed(self, error: PayloadError) -> None:
         """Count and log an event that could not be understood (it is dropped)."""

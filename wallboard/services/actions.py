@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection
 from wallboard.errors import ActionDenied, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
-from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
+from wallboard.store.base import CdrStore
+from wallboard.store.db import AuditRow, CallbackRow, dumps_detail
 from wallboard.voicenter.api import VendorApi
 
 __all__ = ["Actions"]
@@ -26,7 +27,7 @@ class Actions:
     def __init__(
         self,
         api: VendorApi,
-        store: Store,
+        store: CdrStore,
         hub: Hub,
         *,
         allowed_actors: Collection[str] = (),

@@ -22,7 +22,7 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
-from wallboard.store.db import Store
+from wallboard.store.select import make_store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
@@ -68,10 +68,11 @@ class CallRecord:
 class CdrService:
     """Everything after-call: webhook intake, store, backfill, history, worklist."""
 
-    def __init__(self, settings: Settings, hub: Hub) -> None:
+    def __init__(self, settings: Settings, hub: Hub, account: str = "") -> None:
         self.settings = settings
         self.hub = hub
-        self.store = Store(settings.store.path)
+        # SQLite, or PostgreSQL shared with other processes (rows scoped to `account`).
+        self.store = make_store(settings.store, account)
         self.intake = CdrIntake(settings, self.store, hub)
         # /history's days: closed ones kept in memory until a CDR for them is stored.
         self.history = HistoryDays(self.intake)
@@ -80,7 +81,7 @@ class CdrService:
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
-        self.store.open()
+        await self.store.start()
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:
@@ -122,7 +123,7 @@ class CdrService:
         """Stop tasks, close the HTTP session and the store."""
         await self.tasks.close()
         await self.api.close()
-        self.store.close()
+        await self.store.stop()
 
     # ------------------------------------------------------------ what the pages read
 
@@ -218,8 +219,8 @@ def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings,
     return settings.model_copy(update={"api": api}), sim
 
 
-def create(hub: Hub, settings: Settings) -> CdrService | None:
+def create(hub: Hub, settings: Settings, account: str = "") -> CdrService | None:
     """The after-call service, or None when `[cdr] enabled` is false."""
     if not settings.cdr.enabled:
         return None
-    return CdrService(settings, hub)
+    return CdrService(settings, hub, account)

@@ -22,7 +22,8 @@ from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
 from wallboard.errors import PayloadError, StoreContentError, StoreError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
-from wallboard.store.db import CdrRow, Store, Stored
+from wallboard.store.base import CdrStore
+from wallboard.store.db import CdrRow, Stored
 from wallboard.voicenter.api import VendorApi
 from wallboard.voicenter.cdr import Encoding, ack_body, detect_encoding, parse_cdr
 
@@ -47,7 +48,7 @@ class IntakeStats:
 class CdrIntake:
     """Owns the webhook's logic and feeding CDRs into the hub."""
 
-    def __init__(self, settings: Settings, store: Store, hub: Hub) -> None:
+    def __init__(self, settings: Settings, store: CdrStore, hub: Hub) -> None:
         self.settings = settings
         self.cfg: CdrSettings = settings.cdr
         self.store = store

@@ -221,6 +221,14 @@ class Store:
             self._read_conn.close()
             self._read_conn = None
 
+    async def start(self) -> None:
+        """`open()` for callers that hold any store (store/base.py `CdrStore`)."""
+        self.open()
+
+    async def stop(self) -> None:
+        """`close()` for callers that hold any store."""
+        self.close()
+
     # ------------------------------------------------------------ threads
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:

@@ -1,0 +1,118 @@
+"""A kiosk behind nginx (Debian's, with the deploy/cluster sticky-session upstream) whose
+web node dies: the browser reconnects through nginx to the other node and shows the
+board again, with no one touching it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.integration.cluster.env import Account, Cluster
+from tests.integration.vendor_env import free_port
+
+pytestmark = pytest.mark.e2e
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _nginx_conf(workdir: Path, port: int, nodes: list[int]) -> Path:
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in nodes)
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"""{user}
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log;
+events {{ worker_connections 256; }}
+http {{
+    log_format upstream '$request_uri $upstream_addr';
+    access_log {workdir}/nginx-access.log upstream;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream board {{
+        hash $remote_addr consistent;
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://board;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 1h;
+            proxy_next_upstream error timeout http_502;
+        }}
+    }}
+}}
+"""
+    )
+    return conf
+
+
+def _wait_http(url: str, timeout: float = 120) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                r.read()
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
+
+
+def _upstreams(log: Path) -> list[str]:
+    return re.findall(r"^/kiosk\S* (\S+)$", log.read_text(), re.M)
+
+
+def test_a_kiosk_survives_its_web_node(tmp_path: Path, browser):
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is required: `make lb` installs Debian's nginx-light")
+    acme = Account("acme", agents=10, queues=2, seed=5)
+    cluster = Cluster(tmp_path, [acme], 2, None)
+    cluster.start()
+    port = free_port()
+    conf = _nginx_conf(tmp_path, port, [acme.web_port, acme.web_port + 1])
+    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"])
+    try:
+        for n in (0, 1):
+            _wait_http(f"{acme.web(n)}/healthz")
+        _wait_http(f"http://127.0.0.1:{port}/healthz", timeout=20)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"http://127.0.0.1:{port}/kiosk?token=kiosk-acme")
+        page.locator(".wb-tile").first.wait_for(timeout=30_000)
+        assert page.locator(".wb-tile").count() == acme.agents
+        first = _upstreams(tmp_path / "nginx-access.log")[-1]
+        node = 0 if first.endswith(f":{acme.web_port}") else 1
+        cluster.kill(f"web{node}-acme")
+        t0 = time.monotonic()
+        # The page notices, reconnects through nginx to the other node, reloads its board.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            served = _upstreams(tmp_path / "nginx-access.log")
+            if served and served[-1] != first and page.locator(".wb-tile").count() == acme.agents:
+                break
+            page.wait_for_timeout(250)
+        else:
+            raise AssertionError(f"the kiosk never came back; nginx served {served}")
+        page.screenshot(path=str(tmp_path / "after-failover.png"))
+        print(f"\nkiosk back on the other web node {time.monotonic() - t0:.1f} s after the kill")
+        page.close()
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        cluster.stop()

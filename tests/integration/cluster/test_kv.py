@@ -1,0 +1,130 @@
+"""The writer and the mirror through a real NATS JetStream, in one process: late joiners,
+ingest restarts without ghosts, a recreated bucket (revisions go back), NATS going away."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import pytest
+
+from tests.floor import floor_events
+from tests.integration.vendor_env import wait_for
+from wallboard.cluster.kvpub import KvPublisher, bucket_name
+from wallboard.cluster.mirror import Mirror
+from wallboard.cluster.natsd import NatsServer
+from wallboard.cluster.roles import open_bucket
+from wallboard.core.events import ConnectionChanged, ConnectionState, ExtensionChanged
+from wallboard.core.view import state_view
+from wallboard.runtime.hub import Hub
+from wallboard.runtime.tasks import TaskOwner
+
+pytestmark = pytest.mark.integration
+
+BUCKET = bucket_name("acme")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[NatsServer]:
+    s = NatsServer().start()
+    yield s
+    s.remove()
+
+
+def _floor(hub: Hub) -> dict[str, Any]:
+    v = state_view(hub.state, time.time())
+    return {
+        "agents": {a["extension"]: (a["status_code"], a["state"], a["calls"]) for a in v["agents"]},
+        "queues": {q["queue_id"]: (q["name"], q["waiting"], q["today"]) for q in v["queues"]},
+    }
+
+
+def _ingest(waiting: dict[int, list[str]], talking: dict[int, str]) -> Hub:
+    hub = Hub()
+    hub.feed(ConnectionChanged(time.time(), ConnectionState.CONNECTED, "vendor", "eio3"))
+    for e in floor_events(waiting, talking):
+        hub.feed(e)
+    return hub
+
+
+async def _publish(hub: Hub, pub: KvPublisher) -> None:
+    hub.take_changes()  # what the board publisher does every tick; the writer's tap sees it
+    await pub.round()
+
+
+async def test_late_joiner_restart_without_ghosts_and_a_recreated_bucket(server: NatsServer):
+    nc = await nats.connect(server.url)
+    owner = TaskOwner("test")
+    try:
+        kv = await open_bucket(nc, BUCKET)
+        ingest = _ingest({7: ["a1", "a2"], 8: ["b1"]}, {101: "c9"})
+        pub = KvPublisher(ingest, kv)
+        await _publish(ingest, pub)
+        # A web node that joins now reads every current value.
+        web = Hub()
+        mirror = Mirror(web, server.url, BUCKET)
+        owner.start("mirror", mirror.run())
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
+        assert web.state.connection.state is ConnectionState.CONNECTED
+
+        # A live change travels as one key.
+        rec = ingest.state.agents[102].record._replace(status_code=3)
+        ingest.feed(
+            ExtensionChanged(time.time(), int(time.time()), "userStatusUpdate", "", "", rec)
+        )
+        puts = pub.puts
+        await _publish(ingest, pub)
+        assert pub.puts - puts in (1, 2)  # the agent (and `link`, if its second is up)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
+
+        # The ingest worker restarts; meanwhile a1, b1 and c9 ended, a3 came: no ghost.
+        ingest = _ingest({7: ["a2", "a3"], 8: []}, {})
+        pub = KvPublisher(ingest, kv)
+        await _publish(ingest, pub)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
+        assert list(web.state.queues[7].waiting) == ["a3", "a2"] or list(
+            web.state.queues[7].waiting
+        ) == list(ingest.state.queues[7].waiting)
+        assert not web.state.queues[8].waiting and not web.state.agents[101].calls
+
+        # NATS lost its bucket (recreated): revisions start again, the mirror reads it all.
+        rereads = mirror.rereads
+        await nc.jetstream().delete_key_value(BUCKET)
+        kv = await open_bucket(nc, BUCKET)
+        ingest = _ingest({7: ["z1"]}, {103: "z2"})
+        pub = KvPublisher(ingest, kv)
+        await _publish(ingest, pub)
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
+        assert mirror.rereads > rereads
+    finally:
+        await owner.close()
+        await nc.close()
+
+
+async def test_a_web_node_without_nats_shows_the_last_state_stale_and_recovers(
+    server: NatsServer,
+):
+    nc = await nats.connect(server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    owner = TaskOwner("test")
+    try:
+        ingest = _ingest({7: ["a1"]}, {})
+        pub = KvPublisher(ingest, await open_bucket(nc, BUCKET))
+        await _publish(ingest, pub)
+        web = Hub()
+        owner.start("mirror", Mirror(web, server.url, BUCKET).run())
+        await wait_for(lambda: _floor(web) == _floor(ingest), timeout=30)
+        server.stop()
+        await wait_for(lambda: web.state.connection.state is not ConnectionState.CONNECTED, 10)
+        assert _floor(web) == _floor(ingest)  # the last state stays on screen
+        server.start()
+        owner.start("writer", pub.run())
+        ingest.take_changes()
+        await wait_for(lambda: web.state.connection.state is ConnectionState.CONNECTED, 30)
+        await asyncio.sleep(0)
+        assert _floor(web) == _floor(ingest)
+    finally:
+        await owner.close()
+        await nc.close()

@@ -1,0 +1,156 @@
+"""One store suite, run against both implementations: SQLite (embedded) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.conftest import CDR
+from wallboard.config import StoreSettings
+from wallboard.core.worklist import CallbackRow
+from wallboard.errors import StoreError
+from wallboard.store.base import CdrStore
+from wallboard.store.db import AuditRow
+from wallboard.store.migrations import MIGRATIONS
+from wallboard.store.postgres import PostgresStore, redact_url
+from wallboard.store.select import make_store
+from wallboard.voicenter.cdr import parse_cdr
+
+pytestmark = pytest.mark.integration
+
+KW = {"received": 1.0, "encoding": "json", "content_type": "application/json"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_url: str
+) -> AsyncIterator[CdrStore]:
+    if request.param == "sqlite":
+        settings = StoreSettings(path=str(tmp_path / "db.sqlite"))
+    else:
+        settings = StoreSettings(url=pg_url)
+    s = make_store(settings, account="acme")
+    await s.start()
+    yield s
+    await s.stop()
+
+
+def _cdr(**update: object):
+    cdr, _ = parse_cdr((CDR / "incoming-queue-answer.json").read_bytes())
+    return cdr.model_copy(update=update)
+
+
+async def test_stored_once_and_a_webhook_cdr_replaces_the_call_log_row(store: CdrStore):
+    cdr = _cdr(time=1_000)
+    body = (CDR / "incoming-queue-answer.json").read_bytes()
+    assert (await store.store_cdr(cdr, b"{}", source="calllog", **KW)).new
+    assert not (await store.store_cdr(cdr, b"{}", source="calllog", **KW)).new
+    later = cdr.model_copy(update={"time": 2_000})
+    stored = await store.store_cdr(later, body, source="webhook", **KW)
+    assert stored.new and stored.replaced_time == 1_000  # the Call Log row's day is told
+    again = await store.store_cdr(later, body, source="webhook", **KW)
+    assert not again.new and again.replaced_time is None
+    assert not (await store.store_cdr(cdr, b"{}", source="calllog", **KW)).new  # no downgrade
+    assert await store.cdr_count() == 1
+    found = await store.cdr(cdr.ivruniqueid)
+    assert found is not None
+    row, raw = found
+    assert raw == body and row.source == "webhook" and row.cdr.time == 2_000
+
+
+async def test_two_legs_are_kept_and_leg1_is_the_call(store: CdrStore):
+    cdr = _cdr()
+    leg2 = cdr.model_copy(update={"type": "Click2Call leg2"})
+    leg1 = cdr.model_copy(update={"type": "Click2Call leg1"})
+    assert (await store.store_cdr(leg2, b"2", source="webhook", **KW)).new
+    assert (await store.store_cdr(leg1, b"1", source="webhook", **KW)).new
+    assert await store.cdr_count() == 2
+    found = await store.cdr(cdr.ivruniqueid)
+    assert found is not None and found[1] == b"2"  # leg1 sorts last: the customer's leg first
+    assert await store.cdr("no-such-call") is None
+
+
+async def test_cdrs_between_is_half_open_and_oldest_first(store: CdrStore):
+    for i, t in enumerate([300, 100, 200, 400]):
+        await store.store_cdr(_cdr(ivruniqueid=f"c{i}", time=t), b"x", source="webhook", **KW)
+    rows = await store.cdrs_between(100, 400)
+    assert [r.cdr.time for r in rows] == [100, 200, 300]
+    assert [r.cdr.ivruniqueid for r in rows] == ["c1", "c2", "c0"]
+    assert all(r.source == "webhook" and r.encoding == "json" for r in rows)
+
+
+async def test_callbacks_and_audit_round_trip(store: CdrStore):
+    a = CallbackRow("c1", "0501234567", "dana", 101, 10.0, True, "")
+    b = CallbackRow("c2", "0507654321", "omer", 102, 20.0, False, "busy")
+    await store.add_callback(b)
+    await store.add_callback(a)
+    assert await store.callbacks_since(0) == [a, b]
+    assert await store.callbacks_since(15) == [b]
+    rows = [AuditRow(float(i), "dana", "status", "101", "{}", i % 2 == 0) for i in range(5)]
+    for r in rows:
+        await store.add_audit(r)
+    assert await store.audit_rows(limit=3) == rows[::-1][:3]
+
+
+async def test_postgres_accounts_never_see_each_other(pg_url: str):
+    acme, globex = PostgresStore(pg_url, "acme"), PostgresStore(pg_url, "globex")
+    await acme.start()
+    await globex.start()  # a second start migrates nothing: versions are recorded
+    try:
+        cdr = _cdr(time=50)
+        assert (await acme.store_cdr(cdr, b"a", source="webhook", **KW)).new
+        # The same call id in another account is another call.
+        assert (await globex.store_cdr(cdr, b"g", source="webhook", **KW)).new
+        await acme.add_audit(AuditRow(1.0, "dana", "status", "101", "{}", True))
+        await acme.add_callback(CallbackRow("c1", "050", "dana", 101, 1.0, True, ""))
+        assert await acme.cdr_count() == 1 and await globex.cdr_count() == 1
+        assert (await globex.cdr(cdr.ivruniqueid) or (None, b""))[1] == b"g"
+        assert await globex.audit_rows() == [] and await globex.callbacks_since(0) == []
+        assert len(await globex.cdrs_between(0, 100)) == 1
+        conn = await asyncpg.connect(pg_url)
+        versions = await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
+        await conn.close()
+        assert [r[0] for r in versions] == [m.version for m in MIGRATIONS]
+    finally:
+        await acme.stop()
+        await globex.stop()
+
+
+async def test_postgres_unreachable_is_a_clear_error_without_the_password():
+    s = PostgresStore("postgresql://u:hunter2@127.0.0.1:1/db", "acme")
+    with pytest.raises(StoreError) as e:
+        await s.start()
+    assert "127.0.0.1:1" in str(e.value) and "hunter2" not in str(e.value)
+    assert redact_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+
+
+async def test_a_retry_to_another_worker_is_stored_once(pg_url: str, tmp_path: Path):
+    """Two ingest workers of one account share PostgreSQL: the vendor's retry of the same CDR
+    reaching the other worker (even at the same moment) is acknowledged and stored once."""
+    import asyncio
+
+    from wallboard.config import load_settings
+    from wallboard.runtime.hub import Hub
+    from wallboard.services.intake import CdrIntake
+
+    settings = load_settings(None, {"WALLBOARD_STORE_URL": pg_url})
+    workers = [PostgresStore(pg_url, "acme") for _ in range(2)]
+    for w in workers:
+        await w.start()
+    try:
+        intakes = [CdrIntake(settings, w, Hub(settings.fold_settings())) for w in workers]
+        body = (CDR / "incoming-queue-answer.json").read_bytes()
+        replies = await asyncio.gather(
+            *(i.receive(body, "application/json") for i in intakes for _ in range(5))
+        )
+        assert all(
+            status == 200 and b'"Err":0' in reply.replace(b" ", b"") for status, reply, _ in replies
+        )
+        assert await workers[0].cdr_count() == 1
+        assert sum(i.stats.duplicates for i in intakes) == 9
+    finally:
+        for w in workers:
+            await w.stop()

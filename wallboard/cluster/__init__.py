@@ -1,0 +1,1 @@
+"""Beyond one machine: the live state through NATS JetStream key-value (docs/architecture.md)."""

@@ -1,0 +1,193 @@
+"""The ingest worker's writer: the fold's changes → one NATS key-value bucket per account.
+
+Every ~100 ms it takes the changes the hub handed out since the last round and writes
+the keys they touch (docs/architecture.md, "Beyond one machine"); a vendor snapshot, a
+new day, a start-up or a lost NATS connection make it write everything and delete every
+key that is no longer true, so no web node keeps a call that is gone. `link` is rewritten
+at least every second: it is the ingest worker's heartbeat to the web nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from nats.errors import Error as NatsError
+from nats.js.errors import NoKeysError
+from nats.js.kv import KeyValue
+
+from wallboard.cluster import codec
+from wallboard.core.events import DomainEvent
+from wallboard.core.models import Changes, State
+from wallboard.runtime import timebase
+from wallboard.runtime.hub import Hub
+
+__all__ = ["KvPublisher", "bucket_name"]
+
+log = logging.getLogger(__name__)
+
+LINK_EVERY = 1.0  # seconds: the web nodes call an ingest worker silent after a few of these
+_PURGE_EVERY = 600.0  # seconds between clearing old delete markers (gone calls)
+
+
+def bucket_name(account: str) -> str:
+    """The bucket of one account."""
+    return f"wallboard-{account}"
+
+
+class KvPublisher:
+    """Writes one hub's state to one bucket, key by key."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        kv: KeyValue,
+        interval: float = 0.1,
+        clock: Callable[[], float] = timebase.now,
+    ) -> None:
+        self.hub = hub
+        self.kv = kv
+        self.interval = interval
+        self.clock = clock
+        self.tap = hub.tap()
+        self._first: float | None = None  # receive time of the oldest event not yet written
+        self._ev: float | None = None  # …of this round's writes
+        hub.subscribe(self._on_event)
+        self.full_pending = True  # the first round writes everything (fresh start)
+        self.waiting_for_snapshot = True  # …once the vendor's snapshots are in
+        self._calls: dict[int, set[str]] = {}  # waiting calls written, per queue
+        self._day_key: str | None = None
+        self._order = 0  # waiting calls' places, counted up as they are written
+        self._last_link = 0.0
+        self._last_purge = 0.0
+        self.puts = 0
+        self.deletes = 0
+        self.full_syncs = 0
+
+    def _on_event(self, event: DomainEvent) -> None:
+        if self._first is None and event.received is not None:
+            self._first = event.received
+
+    async def run(self) -> None:
+        """Write forever; a failed round (NATS away) makes the next one a full sync."""
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.round()
+            except (NatsError, TimeoutError, OSError) as e:
+                log.warning("NATS write failed (%s): will write everything when back", e)
+                self.full_pending = True
+
+    async def round(self) -> None:
+        """One round: the changed keys, or everything when a full sync is due."""
+        changes = self.tap.take()
+        self._ev, self._first = self._first, None
+        if changes.snapshot:
+            self.waiting_for_snapshot = False
+        state = self.hub.state
+        now = self.clock()
+        if (self.full_pending or changes.snapshot or changes.day_reset) and (
+            not self.waiting_for_snapshot
+        ):
+            self.full_pending = True  # stays set until the full sync went through
+            await self.full_sync(state, now)
+            self.full_pending = False
+        elif not self.full_pending and changes:
+            await self._write_changes(state, changes)
+        if changes.connection or now - self._last_link >= LINK_EVERY:
+            await self._put(codec.LINK, codec.encode_link(state, now))
+            self._last_link = now
+        if now - self._last_purge >= _PURGE_EVERY:
+            self._last_purge = now
+            await self.kv.purge_deletes(olderthan=int(_PURGE_EVERY))
+
+    async def full_sync(self, state: State, now: float) -> None:
+        """Write every key of the state and delete every other key of the bucket."""
+        try:
+            existing = set(await self.kv.keys())
+        except NoKeysError:
+            existing = set()
+        values: dict[str, bytes] = {codec.LINK: codec.encode_link(state, now)}
+        day = state.day
+        if day is not None:
+            values[codec.DAY] = codec.encode_day(day)
+            self._day_key = day.bounds.key
+        for ext, a in state.agents.items():
+            values[codec.agent_key(ext)] = codec.encode_agent(
+                a, day.agents.get(ext) if day else None
+            )
+        self._calls = {}
+        for qid, q in state.queues.items():
+            values[codec.queue_key(qid)] = codec.encode_queue(
+                q, day.queues.get(qid) if day else None
+            )
+            self._calls[qid] = set(q.waiting)
+            for cid, c in q.waiting.items():
+                values[codec.call_key(qid, cid)] = codec.encode_call(c, self._next_order())
+        await asyncio.gather(*(self._put(k, v) for k, v in values.items()))
+        await asyncio.gather(*(self._delete(k) for k in existing - set(values)))
+        self._last_link = now
+        self.full_syncs += 1
+        gone = existing - set(values)
+        log.info("NATS: wrote %d keys, deleted %d no longer true", len(values), len(gone))
+
+    async def _write_changes(self, state: State, changes: Changes) -> None:
+        day = state.day
+        ops: list[Coroutine[Any, Any, None]] = []
+        if day is not None and day.bounds.key != self._day_key:
+            self._day_key = day.bounds.key
+            ops.append(self._put(codec.DAY, codec.encode_day(day)))
+        for ext in changes.agents:
+            a = state.agents.get(ext)
+            key = codec.agent_key(ext)
+            if a is None:
+                ops.append(self._delete(key))
+            else:
+                ops.append(
+                    self._put(
+                        key, codec.encode_agent(a, day.agents.get(ext) if day else None, self._ev)
+                    )
+                )
+        for qid in changes.queues:
+            ops.extend(self._queue_ops(state, qid))
+        await asyncio.gather(*ops)
+
+    def _queue_ops(self, state: State, qid: int) -> list[Coroutine[Any, Any, None]]:
+        """The writes for one changed queue: its tallies and the calls that came or went."""
+        q = state.queues.get(qid)
+        day = state.day
+        before = self._calls.get(qid, set())
+        ops: list[Coroutine[Any, Any, None]] = []
+        if q is None:
+            ops.append(self._delete(codec.queue_key(qid)))
+            now_waiting: dict[str, object] = {}
+        else:
+            ops.append(
+                self._put(
+                    codec.queue_key(qid),
+                    codec.encode_queue(q, day.queues.get(qid) if day else None, self._ev),
+                )
+            )
+            now_waiting = dict(q.waiting)
+            for cid in now_waiting:  # in queue order, so the counter follows it
+                if cid not in before:
+                    value = codec.encode_call(q.waiting[cid], self._next_order())
+                    ops.append(self._put(codec.call_key(qid, cid), value))
+        for cid in before - now_waiting.keys():
+            ops.append(self._delete(codec.call_key(qid, cid)))
+        self._calls[qid] = set(now_waiting)
+        return ops
+
+    def _next_order(self) -> int:
+        self._order += 1
+        return self._order
+
+    async def _put(self, key: str, value: bytes) -> None:
+        await self.kv.put(key, value)
+        self.puts += 1
+
+    async def _delete(self, key: str) -> None:
+        await self.kv.delete(key)
+        self.deletes += 1

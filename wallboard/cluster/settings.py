@@ -1,0 +1,83 @@
+"""The cluster's own file: NATS, the shared store, and the accounts with their settings.
+
+Each account points at an ordinary settings file (config.example.toml's format): its
+vendor identity, boards, users and kiosk tokens. A web node for one account loads only
+that file, so a user or kiosk token of one account is unknown to another's boards.
+An error names the file and the key, like `load_settings`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from wallboard.config import Settings, load_settings
+from wallboard.errors import ConfigError
+
+__all__ = ["AccountEntry", "ClusterSettings", "account_settings", "load_cluster"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountEntry(_Section):
+    """One vendor account: its settings file and its ports."""
+
+    settings: str  # relative to the cluster file
+    ingest_port: int = Field(ge=1, le=65535)  # the ingest worker: CDR webhook, /healthz
+    web_port: int = Field(ge=1, le=65535)  # web node N serves this account on web_port + N
+
+
+class ClusterSettings(_Section):
+    """Where NATS is, the shared PostgreSQL, and the accounts."""
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    # The PostgreSQL every ingest worker stores CDRs in (empty: each its own SQLite).
+    store_url: SecretStr | None = None
+    web_nodes: int = Field(2, ge=1, le=32)  # `wallboard cluster` starts this many
+    nats_port: int = Field(4222, ge=0, le=65535)  # `wallboard cluster`'s local NATS
+    accounts: dict[str, AccountEntry]
+
+    @field_validator("accounts")
+    @classmethod
+    def _names(cls, v: dict[str, AccountEntry]) -> dict[str, AccountEntry]:
+        for name in v:
+            # The name is part of a NATS bucket name: letters, digits, - and _ only.
+            if not name or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
+                raise ValueError(f"account name {name!r}: use letters, digits, '-' and '_'")
+        if not v:
+            raise ValueError("at least one account")
+        return v
+
+
+def load_cluster(path: Path) -> ClusterSettings:
+    """Read and validate the cluster file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "(file)", "no such file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), "(syntax)", str(e)) from None
+    try:
+        return ClusterSettings.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ConfigError(str(path), key, problem) from None
+
+
+def account_settings(cluster_file: Path, cluster: ClusterSettings, account: str) -> Settings:
+    """One account's settings, with the cluster's shared store."""
+    entry = cluster.accounts.get(account)
+    if entry is None:
+        known = ", ".join(sorted(cluster.accounts))
+        raise ConfigError(str(cluster_file), f"accounts.{account}", f"no such account ({known})")
+    settings = load_settings(cluster_file.parent / entry.settings)
+    if cluster.store_url is not None and cluster.store_url.get_secret_value():
+        store = settings.store.model_copy(update={"url": cluster.store_url})
+        settings = settings.model_copy(update={"store": store})
+    return settings
