@@ -7,19 +7,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
-
-if TYPE_CHECKING:
-    from wallboard.store.db import AuditRow, CdrRow, Stored
+from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
 
 __all__ = ["CdrStore"]
 
 
 class CdrStore(Protocol):
-    """CDRs (raw body and parsed fields), callback presses and the audit log."""
+    """CDRs (raw body and parsed fields), the quarantine, callback presses and the audit log."""
+
+    # Whether the database itself accepts commits (not whether one row's content did):
+    # /healthz and readiness report it.
+    health: StoreHealth
 
     async def start(self) -> None:
         """Connect, run the migrations and get ready to serve."""
@@ -68,4 +70,18 @@ class CdrStore(Protocol):
 
     async def audit_rows(self, limit: int = 200) -> list[AuditRow]:
         """The newest audit rows, newest first."""
+        ...
+
+    async def quarantine(
+        self, raw: bytes, *, received: float, reason: str, encoding: str, content_type: str
+    ) -> int:
+        """Keep a body refused for its content, as received; returns its quarantine id."""
+        ...
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
+        """The newest quarantined bodies, newest first."""
+        ...
+
+    async def release(self, qid: int) -> None:
+        """Forget a quarantined body (after it was replayed)."""
         ...

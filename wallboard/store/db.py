@@ -26,13 +26,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
+from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
 
 __all__ = ["AuditRow", "CallbackRow", "CdrRow", "QuarantineRow", "Store", "StoreHealth", "Stored"]
 
@@ -96,60 +96,6 @@ CREATE TABLE IF NOT EXISTS quarantine (
 # The quarantine keeps this many newest bodies: a sender that posts garbage for days must
 # not fill the disk (each body is at most `[cdr] max_body_bytes`).
 QUARANTINE_KEEP = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class CdrRow:
-    """A stored CDR: the parsed record and where it came from."""
-
-    id: int
-    cdr: Cdr
-    received: float
-    source: str
-    encoding: str
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What storing one CDR did: `new` (inserted, or replaced a Call Log row) and the
-    replaced row's `time` (which may put that call on another day than the new one)."""
-
-    new: bool
-    replaced_time: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRow:
-    """One supervisor action, allowed or not, succeeded or not."""
-
-    at: float
-    actor: str
-    action: str
-    target: str
-    detail: str
-    ok: bool
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRow:
-    """A body refused for its content, as received."""
-
-    id: int
-    received: float
-    reason: str
-    encoding: str
-    content_type: str
-    raw: bytes
-
-
-@dataclass(slots=True)
-class StoreHealth:
-    """Whether the last commit worked; the error and its time when it did not."""
-
-    healthy: bool = True
-    last_error: str | None = None
-    failed_at: float | None = None
-    failures: int = 0
 
 
 def _text(s: str) -> str:

@@ -70,4 +70,21 @@ CREATE TABLE audit (
 CREATE INDEX audit_account ON audit (account, id);
 """,
     ),
+    Migration(
+        2,
+        "quarantine",
+        """
+-- Bodies refused for their content (Err 1), kept raw for an operator to inspect and replay.
+CREATE TABLE quarantine (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    received DOUBLE PRECISION NOT NULL,
+    reason TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    raw BYTEA NOT NULL
+);
+CREATE INDEX quarantine_account ON quarantine (account, id);
+""",
+    ),
 )

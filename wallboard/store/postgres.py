@@ -13,15 +13,17 @@ A vendor retry that reaches another ingest worker meets the unique key
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import asyncpg
 
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
-from wallboard.errors import StoreError
-from wallboard.store.db import AuditRow, CdrRow, Stored
+from wallboard.errors import StoreContentError, StoreError
+from wallboard.store.db import QUARANTINE_KEEP
 from wallboard.store.migrations import MIGRATIONS
+from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
 
 __all__ = ["PostgresStore", "redact_url"]
 
@@ -69,6 +71,7 @@ class PostgresStore:
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`, as the SQLite store counts
+        self.health = StoreHealth()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -97,15 +100,47 @@ class PostgresStore:
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         try:
-            return list(await self._p().fetch(sql, *args))
-        except (OSError, asyncpg.PostgresError) as e:
-            raise StoreError(str(e)) from e
+            rows = list(await self._p().fetch(sql, *args))
+        except Exception as e:
+            raise self._failed(e) from e
+        self._worked()
+        return rows
 
     async def _execute(self, sql: str, *args: Any) -> None:
         try:
             await self._p().execute(sql, *args)
-        except (OSError, asyncpg.PostgresError) as e:
-            raise StoreError(str(e)) from e
+        except Exception as e:
+            raise self._failed(e) from e
+        self._worked()
+
+    def _failed(self, e: Exception) -> StoreError:
+        """Tell a row's content (that row fails: Err 1) from the database failing (Err 2).
+
+        The same split as the SQLite writer's: a value PostgreSQL refuses (class 22 data
+        exceptions, class 23 constraints, or an argument asyncpg cannot encode) is the
+        row's fault and must not mark the store unhealthy nor be retried for ever.
+        """
+        content = (
+            asyncpg.DataError,
+            asyncpg.IntegrityConstraintViolationError,
+            OverflowError,
+            ValueError,
+            TypeError,
+        )
+        if isinstance(e, content):
+            return StoreContentError(f"{type(e).__name__}: {e}")
+        if not isinstance(e, OSError | asyncpg.PostgresError | asyncpg.InterfaceError | StoreError):
+            log.exception("store: unexpected error")
+        self.health.healthy = False
+        self.health.last_error = str(e)[:300]
+        self.health.failed_at = time.time()
+        self.health.failures += 1
+        return e if isinstance(e, StoreError) else StoreError(str(e))
+
+    def _worked(self) -> None:
+        if not self.health.healthy:
+            log.info("store works again after %d failures", self.health.failures)
+        self.health.healthy = True
 
     # ------------------------------------------------------------ CDRs
 
@@ -225,6 +260,50 @@ class PostgresStore:
             limit,
         )
         return [AuditRow(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in found]
+
+    # ------------------------------------------------------------ quarantine
+
+    async def quarantine(
+        self, raw: bytes, *, received: float, reason: str, encoding: str, content_type: str
+    ) -> int:
+        """Keep a body refused for its content, as received; returns its quarantine id."""
+        rows = await self._fetch(
+            "INSERT INTO quarantine (account, received, reason, encoding, content_type, raw)"
+            " VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+            self.account,
+            received,
+            _text(reason),
+            encoding,
+            _text(content_type),
+            raw,
+        )
+        qid = int(rows[0][0])
+        # Keep the newest bodies only, as SQLite does: garbage for days must not fill a disk.
+        await self._execute(
+            "DELETE FROM quarantine WHERE account=$1 AND id <= $2",
+            self.account,
+            qid - QUARANTINE_KEEP,
+        )
+        return qid
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
+        """The newest quarantined bodies, newest first."""
+        rows = await self._fetch(
+            "SELECT id, received, reason, encoding, content_type, raw FROM quarantine"
+            " WHERE account=$1 ORDER BY id DESC LIMIT $2",
+            self.account,
+            limit,
+        )
+        return [QuarantineRow(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
+
+    async def release(self, qid: int) -> None:
+        """Forget a quarantined body (after it was replayed)."""
+        await self._execute("DELETE FROM quarantine WHERE account=$1 AND id=$2", self.account, qid)
+
+
+def _text(s: str) -> str:
+    """Text PostgreSQL can store: a lone surrogate or NUL from a hostile body escaped."""
+    return s.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 async def migrate(pool: asyncpg.Pool) -> list[int]:
