@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import astuple
 from typing import Any
 
 import asyncpg
@@ -50,6 +51,11 @@ ON CONFLICT (account, ivruniqueid, type) DO UPDATE SET received=excluded.receive
     WHERE cdr.source = 'calllog' AND excluded.source <> 'calllog'
 RETURNING (SELECT time FROM prev)
 """
+
+
+# Columns in the order of the row dataclasses' fields (CallbackRow, AuditRow).
+_CALLBACK_COLUMNS = ("ivruniqueid", "number", "actor", "from_extension", "at", "ok", "detail")
+_AUDIT_COLUMNS = ("at", "actor", "action", "target", "detail", "ok")
 
 
 def redact_url(url: str) -> str:
@@ -214,18 +220,7 @@ class PostgresStore:
 
     async def add_callback(self, row: CallbackRow) -> None:
         """Record a "call back" press on the worklist."""
-        await self._execute(
-            "INSERT INTO callback (account, ivruniqueid, number, actor, from_extension, at, ok,"
-            " detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-            self.account,
-            row.call_id,
-            row.number,
-            row.actor,
-            row.from_extension,
-            row.at,
-            row.ok,
-            row.detail,
-        )
+        await self._insert("callback", _CALLBACK_COLUMNS, astuple(row))
 
     async def callbacks_since(self, since: float) -> list[CallbackRow]:
         """Callback presses at or after `since`, oldest first."""
@@ -239,17 +234,13 @@ class PostgresStore:
 
     async def add_audit(self, row: AuditRow) -> None:
         """Write one audit log row."""
-        await self._execute(
-            "INSERT INTO audit (account, at, actor, action, target, detail, ok)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7)",
-            self.account,
-            row.at,
-            row.actor,
-            row.action,
-            row.target,
-            row.detail,
-            row.ok,
-        )
+        await self._insert("audit", _AUDIT_COLUMNS, astuple(row))
+
+    async def _insert(self, table: str, columns: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        # The columns are the row dataclass's fields in order (astuple), after the account.
+        marks = ",".join(f"${i}" for i in range(1, len(columns) + 2))
+        sql = f"INSERT INTO {table} (account, {', '.join(columns)}) VALUES ({marks})"
+        await self._execute(sql, self.account, *values)
 
     async def audit_rows(self, limit: int = 200) -> list[AuditRow]:
         """The newest audit rows, newest first."""
