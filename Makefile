@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser lb node-deps bench clean
+.PHONY: demo test lint typecheck unit browser lb pg node-deps bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,14 @@ lb:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
 
+# PostgreSQL's server binaries for the store suite's second run (tests/pgserver.py starts a
+# throwaway server from them); this kind of machine ships them, a bare Debian gets them here.
+pg:
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] || { \
+		echo "installing Debian postgresql-15 for the store tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+
 # The real socket.io servers (socket.io@2 = Engine.IO 3 like the vendor, socket.io@4) for
 # the connector's tests; reinstalled only when missing or older than the lock file.
 NODE_DIR := tests/node
@@ -49,7 +57,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: $(BIN)/.installed browser lb node-deps lint typecheck
+test: $(BIN)/.installed browser lb pg node-deps lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(BIN)/.installed node-deps
