@@ -149,6 +149,9 @@ class WebSettings(_Section):
     storage_secret: SecretStr | None = None
     # How often the publisher pushes coalesced deltas to every open board.
     publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
+    # Origins besides the page's own that may open the live socket or send a form (a
+    # reverse proxy that rewrites Host); everything else is refused (docs/access.md).
+    allowed_origins: list[str] = []
 
 
 class Level(_Section):
@@ -224,6 +227,8 @@ class UserSettings(_Section):
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
     extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
+    admin: bool = False  # may open /admin (boards, users, kiosk tokens) and sees every board
+    show_numbers: bool = False  # sees caller numbers in full on pages and in /api/state
 
 
 class AuthSettings(_Section):

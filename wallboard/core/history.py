@@ -22,6 +22,7 @@ from wallboard.core.kpis import (
     abandon_rate,
     average_speed_of_answer,
     average_wait,
+    combine,
     record_abandon,
     record_agent_call,
     record_answer,
@@ -30,7 +31,7 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import FoldSettings
 
-__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row"]
+__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row", "restrict"]
 
 
 @dataclass(slots=True)
@@ -173,3 +174,36 @@ def csv_export(days: dict[str, DayHistory]) -> str:
             name = d.agent_names.get(sip, "")
             w.writerow([key, "agent", sip, name, *blanks, a.answered, a.outgoing, a.talk_seconds])
     return out.getvalue()
+
+
+def restrict(
+    day: DayHistory, queues: frozenset[int] | None, sips: frozenset[str] | None
+) -> DayHistory:
+    """The day as a team lead limited to some queues and agents sees it (None: all).
+
+    The day's total and hours become the sums of the allowed queues (`kpis.combine`);
+    departments and AI categories cut across queues, so a limited reader gets none.
+    """
+    if queues is None and sips is None:
+        return day
+    out = DayHistory(day.key)
+
+    def ok_q(q: int) -> bool:
+        return queues is None or q in queues
+
+    def ok_a(sip: str) -> bool:
+        return sips is None or sip in sips
+
+    out.queues = {q: t for q, t in day.queues.items() if ok_q(q)}
+    out.queue_names = {q: n for q, n in day.queue_names.items() if ok_q(q)}
+    out.total = combine(out.queues.values())
+    out.hour_queues = {k: t for k, t in day.hour_queues.items() if ok_q(k[1])}
+    for h in range(24):
+        per_q = [t for (hh, _q), t in out.hour_queues.items() if hh == h]
+        if per_q:
+            out.hours[h] = combine(per_q)
+    out.agents = {s: a for s, a in day.agents.items() if ok_a(s)}
+    out.agent_names = {s: n for s, n in day.agent_names.items() if ok_a(s)}
+    out.agent_departments = {s: d for s, d in day.agent_departments.items() if ok_a(s)}
+    out.hour_agents = {k: a for k, a in day.hour_agents.items() if ok_a(k[1])}
+    return out

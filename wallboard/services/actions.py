@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 
+from wallboard.core.scope import Scope
 from wallboard.errors import ActionDenied, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -55,16 +56,26 @@ class Actions:
             AuditRow(self._clock(), actor, action, target, dumps_detail(detail), ok)
         )
 
-    async def _check(self, actor: str, action: str, target: str, detail: dict[str, object]) -> None:
+    async def _check(
+        self, actor: str, action: str, target: str, detail: dict[str, object], in_scope: bool
+    ) -> None:
+        # The reader's scope (core/scope.py) is checked here too, not only by the page that
+        # shows the control: an action outside it is refused and audited like any other.
+        error = None
         if not self.may_act(actor):
-            await self._audit(actor, action, target, {**detail, "error": "not allowed"}, False)
-            raise ActionDenied(f"{actor or 'anonymous'} may not {action}")
+            error = f"{actor or 'anonymous'} may not {action}"
+        elif not in_scope:
+            error = f"{target} is outside {actor}'s boards"
+        if error is not None:
+            await self._audit(actor, action, target, {**detail, "error": error}, False)
+            raise ActionDenied(error)
 
-    async def set_status(self, actor: str, extension: int, status_code: int) -> None:
+    async def set_status(self, actor: str, extension: int, status_code: int, scope: Scope) -> None:
         """Set the status of the agent on `extension` (vendor Login/Logout API)."""
         action, target = "set_status", str(extension)
         detail: dict[str, object] = {"status": status_code}
-        await self._check(actor, action, target, detail)
+        in_scope = scope.act and scope.shows_agent(extension)
+        await self._check(actor, action, target, detail, in_scope)
         try:
             if self.status_codes and status_code not in self.status_codes:
                 raise ActionDenied(f"unknown status code {status_code}")
@@ -84,12 +95,14 @@ class Actions:
 
     async def click_to_call(self, actor: str, from_extension: int, number: str) -> None:
         """Ring `from_extension`, then dial `number` (vendor Click2Call)."""
-        await self._click_to_call(actor, from_extension, number)
+        await self._click_to_call(actor, from_extension, number, in_scope=True)
 
-    async def _click_to_call(self, actor: str, from_extension: int, number: str) -> str:
+    async def _click_to_call(
+        self, actor: str, from_extension: int, number: str, *, in_scope: bool
+    ) -> str:
         action, target = "click_to_call", number
         detail: dict[str, object] = {"from_extension": from_extension}
-        await self._check(actor, action, target, detail)
+        await self._check(actor, action, target, detail, in_scope)
         clean = "".join(ch for ch in number if ch.isdigit())
         try:
             if not clean:
@@ -113,11 +126,19 @@ class Actions:
         server = clock.now(local)
         return local if server is None else clock.to_utc(server)
 
-    async def call_back(self, actor: str, from_extension: int, call_id: str, number: str) -> None:
-        """Worklist "call back": Click2Call, then record who called back and when."""
+    async def call_back(
+        self,
+        actor: str,
+        from_extension: int,
+        item: tuple[str, str, int | None],
+        scope: Scope,
+    ) -> None:
+        """Worklist "call back" of (call id, number, queue): Click2Call, then record it."""
+        call_id, number, queue_id = item
         at = self._server_utc_now()
+        in_scope = scope.act and scope.shows_queue(queue_id)
         try:
-            new_id = await self._click_to_call(actor, from_extension, number)
+            new_id = await self._click_to_call(actor, from_extension, number, in_scope=in_scope)
         except WallboardError as e:
             if not isinstance(e, ActionDenied):
                 await self.store.add_callback(

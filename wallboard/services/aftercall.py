@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
-from wallboard.core.history import DayHistory
+from wallboard.core.history import DayHistory, restrict
+from wallboard.core.scope import Scope
 from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
@@ -126,6 +127,29 @@ class CdrService:
     async def days(self) -> tuple[dict[str, DayHistory], str]:
         """The history's days and today's key (today folded again, closed days kept)."""
         return await self.history.load(timebase.now())
+
+    async def days_in(self, scope: Scope) -> tuple[dict[str, DayHistory], str]:
+        """The history's days as this reader may see them: their queues and agents only."""
+        days, today = await self.days()
+        sips = self._sips(scope)
+        return {k: restrict(d, scope.queues, sips) for k, d in days.items()}, today
+
+    def _sips(self, scope: Scope) -> frozenset[str] | None:
+        """The SIP users (history's agent key) of the scope's extensions, as seen live."""
+        if scope.extensions is None:
+            return None
+        agents = self.hub.state.agents
+        return frozenset(a.record.sip_user for x, a in agents.items() if x in scope.extensions)
+
+    def call_in_scope(self, rec: CallRecord, scope: Scope) -> bool:
+        """Whether this stored call belongs to the reader's queues (or agents, without one)."""
+        cdr = rec.cdr
+        if cdr.queue_id:
+            return scope.shows_queue(cdr.queue_id)
+        if scope.queues is None and scope.extensions is None:
+            return True
+        exts = (cdr.targetextension, cdr.callerextension)
+        return any(e.isdigit() and scope.shows_agent(int(e)) for e in exts if e)
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""

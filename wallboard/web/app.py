@@ -22,7 +22,7 @@ from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
-from wallboard.web import api, webhook
+from wallboard.web import api, csrf, webhook
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
@@ -55,19 +55,20 @@ def register(services: Services) -> Publisher:
     publisher = Publisher(hub, settings, broadcast)
     session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
+    csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path)
     api.register(hub, settings, session)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions)
     queue.register(session, publisher, hub, settings)
     kiosk.register(session, publisher, settings)
     login.register(session)
-    service, lang = services.after_call, settings.web.language
+    service, visible = services.after_call, settings.privacy.visible_digits
     if service is not None:
         webhook.register(service.intake)  # its own secret: the vendor cannot log in
-        history.register(session, service, lang)
-        call.register(session, service, lang, settings.day.timezone)
+        history.register(session, service)
+        call.register(session, service, settings.day.timezone, visible)
         if services.actions is not None:
-            worklist.register(session, service, services.actions, lang)
+            worklist.register(session, service, services.actions, visible)
     return publisher
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from wallboard.config import BoardSettings, Level, QueueThresholds, Settings
 from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
+from wallboard.core.scope import mask_number
 from wallboard.core.view import agent_view, queue_numbers, queue_view
 from wallboard.web.i18n import Lang
 
@@ -75,14 +76,6 @@ def board_specs(settings: Settings) -> dict[str, BoardSpec]:
     """Every configured board; with none configured, one board 'all' showing everything."""
     boards = dict(settings.boards) or {DEFAULT_BOARD: BoardSettings(title="")}
     return {name: _spec(name, b, settings) for name, b in boards.items()}
-
-
-def mask_number(number: str, visible: int) -> str:
-    """'0501234567' → '•••••••567' (keeps the last `visible` digits)."""
-    if not number:
-        return ""
-    keep = number[-visible:] if visible > 0 else ""
-    return "•" * max(0, len(number) - len(keep)) + keep
 
 
 class Membership:

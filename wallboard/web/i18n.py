@@ -131,10 +131,11 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "by": ("by", "על ידי"),
     "ext": ("ext", "שלוחה"),
     "call_back": ("Call back", "חזרה"),
-    "reached_since": ("Reached since", "הושגו מאז"),
+    "reached_since": ("Called back or reached", "חזרו אליהם או הושגו"),
     "reached": ("reached", "הושג"),
     "after_abandoning": ("after abandoning", "אחרי הנטישה"),
     "called_back_by": ("called back by", "חזר אליו"),
+    "called_back_not_reached": ("called back, not reached yet", "חזרו אליו, טרם הושג"),
     "times_today": ("× today", "× היום"),
 }
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from wallboard.config import Settings
+from wallboard.core.scope import Role, Scope, union
 from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import board_head
@@ -75,8 +76,40 @@ class Session:
 
     def visible_boards(self) -> list[str]:
         """The configured boards this browser's user may see, in configured order."""
+        scope = self.scope()
+        return [b for b in self.boards if scope.desk and scope.shows_board(b)]
+
+    def scope(self, token: str | None = None) -> Scope:
+        """What this browser may see and do: the one rule every route asks (docs/access.md).
+
+        A kiosk `token` gives a kiosk scope (boards only, numbers as the board masks
+        them); otherwise the signed-in user's boards, or the open mode, or nothing.
+        """
+        if token is not None:
+            kiosk = self.access.kiosk(token)
+            if kiosk is None:
+                return Scope(Role.ANONYMOUS, boards=frozenset())
+            return self._boards_scope(Role.KIOSK, None, kiosk.boards, numbers=False, act=False)
+        if self.access.open:
+            return Scope(Role.OPEN, act=True)
         user = self.user()
-        return [b for b in self.boards if self.access.may_see(user, b)]
+        u = self.access.users.get(user or "")
+        if user is None or u is None:
+            return Scope(Role.ANONYMOUS, boards=frozenset())
+        role = Role.ADMIN if u.admin else Role.LEAD
+        boards = () if u.admin else tuple(u.boards)
+        return self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
+
+    def _boards_scope(
+        self, role: Role, user: str | None, boards: tuple[str, ...], *, numbers: bool, act: bool
+    ) -> Scope:
+        """A scope limited to `boards` (empty: every board, so every queue and agent)."""
+        if not boards:
+            return Scope(role, user, numbers=numbers, act=act)
+        picked = [self.boards[b] for b in boards if b in self.boards]
+        queues, exts = union((s.queues, s.extensions) for s in picked)
+        names = frozenset(boards)
+        return Scope(role, user, names, queues, exts, numbers=numbers, act=act)
 
     def nav(self, lang: Lang) -> None:
         """The desk pages' navigation bar: boards, history, callbacks, the user."""

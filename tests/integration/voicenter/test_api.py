@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from wallboard.config import SimulatorSettings, load_settings
 from wallboard.core.events import ExtensionRecord, ExtensionsSnapshot
+from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
@@ -92,14 +93,19 @@ async def test_actions_audit_everything(sim, store):
     hub = _hub_from(sim)
     actions = Actions(api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3})
     agent = next(a for a in sim.model.agents if a.status == LOGIN)
+    everything = Scope(Role.LEAD, "dana", act=True)
+    elsewhere = Scope(Role.LEAD, "dana", extensions=frozenset({agent.extension + 1}), act=True)
     try:
-        await actions.set_status("dana", agent.extension, LUNCH)
+        await actions.set_status("dana", agent.extension, LUNCH, everything)
         assert agent.status == LUNCH
         with pytest.raises(ActionDenied):
-            await actions.set_status("mallory", agent.extension, LOGIN)
+            await actions.set_status("mallory", agent.extension, LOGIN, everything)
         with pytest.raises(ActionDenied):
-            await actions.set_status("dana", agent.extension, 99)
-        await actions.set_status("dana", agent.extension, LOGIN)
+            await actions.set_status("dana", agent.extension, 99, everything)
+        with pytest.raises(ActionDenied, match="outside"):
+            await actions.set_status("dana", agent.extension, LOGIN, elsewhere)
+        assert agent.status == LUNCH  # refused before the vendor was asked
+        await actions.set_status("dana", agent.extension, LOGIN, everything)
         free = next(a for a in sim.model.agents if a.status == LOGIN and not a.calls)
         await actions.click_to_call("dana", free.extension, "050-765-4321")
         with pytest.raises(VendorApiError):
@@ -111,6 +117,7 @@ async def test_actions_audit_everything(sim, store):
     assert got == [
         ("dana", "set_status", True),
         ("mallory", "set_status", False),
+        ("dana", "set_status", False),
         ("dana", "set_status", False),
         ("dana", "set_status", True),
         ("dana", "click_to_call", True),
@@ -129,7 +136,10 @@ async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):
     actions = Actions(api, store, hub, allowed_actors={"dana"}, clock=lambda: local)
     free = next(a for a in sim.model.agents if a.status == LOGIN and not a.calls)
     try:
-        await actions.call_back("dana", free.extension, "abandoned-1", "0501234567")
+        scope = Scope(Role.LEAD, "dana", queues=frozenset({7}), act=True)
+        with pytest.raises(ActionDenied):  # a caller of a queue outside her boards
+            await actions.call_back("dana", free.extension, ("other", "0507654321", 8), scope)
+        await actions.call_back("dana", free.extension, ("abandoned-1", "0501234567", 7), scope)
         rows = await store.callbacks_since(0)
     finally:
         await api.close()

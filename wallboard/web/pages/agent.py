@@ -11,6 +11,7 @@ from nicegui import ui
 from wallboard.config import Settings
 from wallboard.core.kpis import AgentTally
 from wallboard.core.models import Agent
+from wallboard.core.scope import Scope
 from wallboard.core.view import agent_numbers
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
@@ -20,7 +21,13 @@ from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, status_names, t
-from wallboard.web.pages.layout import board_config, desk_page, figures_table
+from wallboard.web.pages.layout import (
+    board_config,
+    desk_page,
+    desk_spec,
+    figures_table,
+    forbidden,
+)
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -43,20 +50,26 @@ def register(
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
+        scope = session.scope()
+        if not scope.shows_agent(ext):
+            forbidden(lang)
+            return None
         a = hub.state.agents.get(ext)
         if a is None:
             ui.label(t("no_agent", lang)).classes("text-2xl p-4")
             return None
         with ui.column().classes("p-4 gap-2 w-full"):
             ui.label(f"{t('agent', lang)} {a.record.display_name} · {ext}").classes("text-3xl")
-            spec = publisher.ensure(f"agent:{ext}", _spec(a, ext, lang, settings))
+            spec = desk_spec(
+                publisher, publisher.ensure(f"agent:{ext}", _spec(a, ext, lang, settings)), scope
+            )
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
             ui.label(t("today", lang)).classes("text-xl")
             figures_table(_today_rows(hub, settings, a, ext, lang))
             actor = session.user()
-            if actions is not None and session.may_act() and actor is not None:
-                _status_control(actions, settings, actor, ext, a.record.status_code, lang)
+            if actions is not None and scope.act and actor is not None and actions.may_act(actor):
+                _status_control(actions, settings, (actor, scope), ext, a.record.status_code, lang)
         return None
 
 
@@ -97,7 +110,12 @@ def _today_rows(
 
 
 def _status_control(
-    actions: Actions, settings: Settings, actor: str, ext: int, current: int, lang: Lang
+    actions: Actions,
+    settings: Settings,
+    who: tuple[str, Scope],
+    ext: int,
+    current: int,
+    lang: Lang,
 ) -> None:
     """A status picker and its button; the actions service checks and audits the change."""
     options = {
@@ -107,9 +125,11 @@ def _status_control(
     with ui.row().classes("items-center gap-2"):
         sel = ui.select(options, value=current, label=t("set_status", lang)).classes("w-64")
 
+        actor, scope = who
+
         async def change() -> None:
             try:
-                await actions.set_status(actor, ext, int(sel.value))
+                await actions.set_status(actor, ext, int(sel.value), scope)
             except WallboardError as e:  # denied, or the vendor said no: its own words
                 log.warning("status change by %s for %s failed: %s", actor, ext, e)
                 ui.notify(f"{t('failed', lang)}: {e}", type="negative")

@@ -6,9 +6,9 @@ from fastapi import Request
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core.scope import Role
 from wallboard.web.components.board.board import Board
-from wallboard.web.i18n import t
-from wallboard.web.pages.layout import board_config, head
+from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -23,13 +23,11 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
-        kiosk = session.access.kiosk(token)
-        if kiosk is not None:
-            return [b for b in wanted if b in specs and (not kiosk.boards or b in kiosk.boards)]
-        if token is None and (session.access.open or session.user() is not None):
-            user = session.user()
-            return [b for b in wanted if b in specs and session.access.may_see(user, b)]
-        return []  # a wrong token opens nothing, even for a signed-in lead
+        # A wrong token opens nothing, even for a signed-in lead (core/scope.py).
+        scope = session.scope(token)
+        if scope.role is Role.ANONYMOUS:
+            return []
+        return [b for b in wanted if b in specs and scope.shows_board(b)]
 
     def rotate_seconds(asked: str | None) -> float:
         try:
@@ -47,11 +45,14 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
         lang = session.lang(request, first.language if first else None)
         head(lang)
         if not allowed:
-            ui.label(t("forbidden", lang)).classes("text-4xl p-8")
+            forbidden(lang)
             return
+        scope = session.scope(qp.get("token"))
         for i, b in enumerate(allowed):
             spec = specs[b]
+            if scope.role is not Role.KIOSK:  # a lead's own masking; a wall: the board's
+                spec = desk_spec(publisher, spec, scope)
             blang = spec.language if qp.get("lang") not in ("en", "he") else lang
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
             config = board_config(settings, spec, blang, kiosk=True, **extra)
-            Board(publisher, b, config).classes("w-full")
+            Board(publisher, spec.name, config).classes("w-full")

@@ -1,0 +1,271 @@
+"""Who may see and do what, route by route: admin, a lead limited to Sales, a kiosk token,
+an anonymous browser — against the app as a subprocess, signed in through Chromium.
+
+The table below must name every route the web package registers (a unit test in
+tests/unit/web/test_routes.py reads them from the source), so a new page cannot skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import SHOTS, App, _free_port
+from tests.e2e.feed import Feed
+from wallboard.web.auth import hash_password
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "access-test-pass"
+TOKEN = "kiosk-sales-only-9d2e"
+SECRET = "cdr-secret-1"
+SLOW = 15_000
+QUEUES = {101: "Sales", 102: "Support"}
+AGENTS = [
+    (201, "Dana Levi", 1, 300),  # in the Sales team
+    (202, "Avi Cohen", 1, 120),  # in the Sales team
+    (205, "Maya Katz", 5, 600),  # Support: outside the Sales board
+]
+WAITING = {101: [("0501234567", 40)], 102: [("0529998887", 20)]}
+# Abandoned callers stored from CDRs: one per queue.
+ABANDONED = {101: ("ab-sales-1", "0541111111"), 102: ("ab-support-1", "0542222222")}
+
+CONFIG = f"""
+[web]
+stale_after_seconds = 30
+publish_interval_seconds = 0.2
+
+[cdr]
+secret = "{SECRET}"
+time_stamps = "utc"
+backfill = false
+
+[api]
+allowed_actors = ["boss", "rina"]
+
+[auth.users.boss]
+password_hash = "{hash_password(PASSWORD)}"
+admin = true
+show_numbers = true
+
+[auth.users.rina]
+password_hash = "{hash_password(PASSWORD)}"
+boards = ["sales"]
+
+[kiosk.tokens.sales]
+token = "{TOKEN}"
+boards = ["sales"]
+
+[teams.sales]
+extensions = [201, 202]
+queues = [101]
+
+[teams.support]
+extensions = [205]
+queues = [102]
+
+[boards.floor]
+title = "Whole floor"
+
+[boards.sales]
+title = "Sales team"
+teams = ["sales"]
+queues = [101]
+"""
+
+# What each reader gets: "ok" (the page with its content), "forbidden" (the page says so
+# and shows nothing of it), "login" (sent to /login), "401"/"403" (a JSON or CSV route).
+# Routes: (route pattern as registered, concrete path, what proves the content is there).
+ROUTES: list[tuple[str, str, str | None]] = [
+    ("/", "/", None),
+    ("/board/{name}", "/board/sales", None),
+    ("/board/{name}", "/board/floor", None),
+    ("/agent/{ext}", "/agent/201", "Dana Levi"),
+    ("/agent/{ext}", "/agent/205", "Maya Katz"),
+    ("/queue/{qid}", "/queue/101", "Sales"),
+    ("/queue/{qid}", "/queue/102", "Support"),
+    ("/kiosk", "/kiosk?boards=sales", None),
+    ("/kiosk", "/kiosk?boards=floor", None),
+    ("/history", "/history", None),
+    ("/history.csv", "/history.csv", None),
+    ("/worklist", "/worklist", None),
+    ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
+    ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
+    ("/api/state", "/api/state", None),
+    ("/healthz", "/healthz", None),
+    ("/login", "/login", None),
+]
+EXPECT: dict[str, dict[str, str]] = {
+    #                  admin        rina (sales)  kiosk        anonymous
+    "/": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/board/sales": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/board/floor": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/agent/201": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/agent/205": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/queue/101": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/queue/102": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/kiosk?boards=sales": dict(admin="ok", rina="ok", kiosk="ok", anon="forbidden"),
+    "/kiosk?boards=floor": dict(admin="ok", rina="forbidden", kiosk="forbidden", anon="forbidden"),
+    "/history": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/history.csv": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
+    "/worklist": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
+    "/healthz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
+    "/login": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
+}
+# Registered but not walked as a reader: the vendor's webhook (its own secret, tested in
+# tests/integration/web/test_webhook.py) and /logout (it would end the session).
+NOT_WALKED = {"/logout", "/vendor/cdr", "/vendor/cdr/{secret}"}
+
+
+def _cdr(call_id: str, number: str, queue: int) -> bytes:
+    body = json.loads(
+        (Path(__file__).parents[1] / "fixtures/cdr/incoming-queue-answer.json").read_text()
+    )
+    body.update(
+        ivruniqueid=call_id,
+        caller=number,
+        status="ABANDONE",
+        queueid=queue,
+        queuename=QUEUES[queue],
+        time=int(time.time()) - 120,
+        seconds_waiting_in_queue=30,
+        representative_name="",
+        representative_code="",
+        duration=0,
+    )
+    return json.dumps(body).encode()
+
+
+@pytest.fixture(scope="module")
+def access_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    work = tmp_path_factory.mktemp("wallboard-access")
+    (work / "wallboard.toml").write_text(CONFIG, encoding="utf-8")
+    feed = Feed(work / "live.jsonl")
+    feed.login(QUEUES, WAITING)
+    feed.agents(AGENTS)
+    port = _free_port()
+    app = App(f"http://127.0.0.1:{port}", feed, port, work, None)  # type: ignore[arg-type]
+    app.start()
+    for queue, (call_id, number) in ABANDONED.items():
+        req = urllib.request.Request(
+            f"{app.url}/vendor/cdr/{SECRET}",
+            data=_cdr(call_id, number, queue),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+    yield app
+    app.stop()
+
+
+def _signed_in(browser: Any, app: App, user: str | None) -> Any:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    if user is not None:
+        page = ctx.new_page()
+        page.goto(f"{app.url}/login?next=/healthz")
+        page.get_by_label("User").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/healthz", timeout=SLOW)
+        page.close()
+    return ctx
+
+
+def _outcome(resp: Any, path: str, body: str) -> str:
+    if resp.status in (401, 403):
+        return str(resp.status)
+    if "/login" in resp.url and not path.startswith("/login"):
+        return "login"
+    if "wb-forbidden" in body:
+        return "forbidden"
+    return "ok"
+
+
+@pytest.mark.parametrize("reader", ["admin", "rina", "kiosk", "anon"])
+def test_every_route_for_every_reader(browser: Any, access_app: App, reader: str) -> None:
+    user = {"admin": "boss", "rina": "rina"}.get(reader)
+    ctx = _signed_in(browser, access_app, user)
+    try:
+        got: dict[str, str] = {}
+        for _route, path, proof in ROUTES:
+            url = access_app.url + path
+            if reader == "kiosk":  # a kiosk token travels in the address
+                url += ("&" if "?" in path else "?") + f"token={TOKEN}"
+            resp = ctx.request.get(url, max_redirects=5)
+            body = resp.text()
+            got[path] = _outcome(resp, path, body)
+            if got[path] == "ok" and proof is not None:
+                assert proof in body, f"{reader} {path}: the page lacks {proof!r}"
+            if got[path] in ("forbidden", "login") and proof is not None:
+                assert proof not in body, f"{reader} {path} leaks {proof!r}"
+        want = {path: EXPECT[path][reader] for _r, path, _p in ROUTES}
+        assert got == want
+    finally:
+        ctx.close()
+
+
+def test_a_scoped_lead_sees_only_her_queues_everywhere(browser: Any, access_app: App) -> None:
+    ctx = _signed_in(browser, access_app, "rina")
+    try:
+        state = ctx.request.get(f"{access_app.url}/api/state").json()
+        assert {q["queue_id"] for q in state["queues"]} == {101}
+        assert {a["extension"] for a in state["agents"]} == {201, 202}
+        # No right to numbers: masked in the API too, and no caller name.
+        text = json.dumps(state, ensure_ascii=False)
+        assert "0501234567" not in text and "•••••••567" in text
+        csv = ctx.request.get(f"{access_app.url}/history.csv").text()
+        assert "Sales" in csv and "Support" not in csv
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/worklist")
+        page.locator(".wb-item").first.wait_for(timeout=SLOW)
+        cards = page.locator(".wb-item")
+        assert cards.count() == 1
+        assert "•••••••111" in cards.first.inner_text()
+        assert "0541111111" not in page.content() and "222" not in cards.first.inner_text()
+        page.screenshot(path=str(SHOTS / "worklist-scoped-masked.png"), full_page=True)
+        # Her agent page has the status control; an agent outside her boards has no page.
+        page.goto(f"{access_app.url}/agent/201")
+        page.get_by_role("button", name="Change status").wait_for(timeout=SLOW)
+        page.goto(f"{access_app.url}/agent/205")
+        page.locator(".wb-forbidden").wait_for(timeout=SLOW)
+        assert page.get_by_role("button", name="Change status").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_the_admin_with_the_right_sees_numbers(browser: Any, access_app: App) -> None:
+    ctx = _signed_in(browser, access_app, "boss")
+    try:
+        state = ctx.request.get(f"{access_app.url}/api/state").json()
+        assert {q["queue_id"] for q in state["queues"]} == {101, 102}
+        assert "0501234567" in json.dumps(state)
+    finally:
+        ctx.close()
+
+
+def test_a_cross_site_socket_or_post_is_refused(access_app: App) -> None:
+    # Every action is an event on the page's socket: a page of another site gets none.
+    path = "/_nicegui_ws/socket.io/?EIO=4&transport=polling"
+    for origin, want in ((access_app.url, 200), ("http://evil.example", 400)):
+        req = urllib.request.Request(access_app.url + path, headers={"Origin": origin})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert status == want, origin
+    req = urllib.request.Request(
+        access_app.url + "/login", data=b"x=1", headers={"Origin": "http://evil.example"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 403
