@@ -95,6 +95,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/history", "/history", None),
     ("/history.csv", "/history.csv", None),
     ("/worklist", "/worklist", None),
+    ("/audit", "/audit", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
@@ -115,6 +116,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/history": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/history.csv": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/worklist": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/audit": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
@@ -269,3 +271,36 @@ def test_a_cross_site_socket_or_post_is_refused(access_app: App) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=10)
     assert err.value.code == 403
+
+
+def test_a_status_change_says_what_happened(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/agent/201")
+        control = page.locator(".wb-status-control")
+        control.get_by_label("Change status").click()
+        page.get_by_role("option", name="Logged out").click()
+        control.get_by_role("button", name="Change status").click()
+        # Logging out asks first; Cancel sends nothing.
+        dialog = page.get_by_text("Log this agent out?")
+        expect(dialog).to_be_visible(timeout=SLOW)
+        page.screenshot(path=str(SHOTS / "agent-logout-confirm.png"))
+        page.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden(timeout=SLOW)
+        control.get_by_label("Change status").click()
+        page.get_by_role("option", name="Lunch").click()
+        control.get_by_role("button", name="Change status").click()
+        # This app has no vendor API code: a clear failure, in words, not a raw error.
+        state = page.locator(".wb-action-state")
+        expect(state).to_have_attribute("data-state", "failed", timeout=SLOW)
+        expect(state).to_contain_text("Failed")
+        page.goto(f"{access_app.url}/audit")
+        row = page.locator(".wb-audit tbody tr").first
+        expect(row).to_contain_text("set_status", timeout=SLOW)
+        expect(row).to_contain_text("rina")
+        assert "Logged out" not in row.inner_text() and " 2" not in row.inner_text()
+    finally:
+        ctx.close()

@@ -6,19 +6,25 @@ abandoned caller). Every attempt, allowed or not, succeeded or not, leaves an au
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection
 
 from wallboard.core.scope import Scope
-from wallboard.errors import ActionDenied, WallboardError
+from wallboard.errors import ActionDenied, ActionUnconfirmed, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
 from wallboard.voicenter.api import VendorApi
 
-__all__ = ["Actions"]
+__all__ = ["CONFIRM_SECONDS", "Actions"]
 
 log = logging.getLogger(__name__)
+
+# How long a status change may take to show in the vendor's realtime events before the
+# lead is told it did not happen (docs/voicenter.md: the event follows within seconds).
+CONFIRM_SECONDS = 10.0
+_CONFIRM_POLL = 0.1
 
 
 class Actions:
@@ -34,6 +40,7 @@ class Actions:
         status_codes: Collection[int] = (),
         record_calls: bool = True,
         clock: Callable[[], float] = timebase.now,
+        confirm_seconds: float = CONFIRM_SECONDS,
     ) -> None:
         self.api = api
         self.store = store
@@ -42,6 +49,7 @@ class Actions:
         self.status_codes = frozenset(status_codes)
         self.record_calls = record_calls
         self._clock = clock
+        self.confirm_seconds = confirm_seconds
 
     def may_act(self, actor: str) -> bool:
         """Whether `actor` may take supervisor actions at all."""
@@ -87,11 +95,31 @@ class Actions:
             if user is None:
                 raise ActionDenied(f"no user on extension {extension}")
             await self.api.set_status(str(user), rec.sip_user, status_code)
+            took = await self._confirmed(extension, status_code)
         except WallboardError as e:
             await self._audit(actor, action, target, {**detail, "error": str(e)}, False)
             raise
-        await self._audit(actor, action, target, detail, True)
+        await self._audit(actor, action, target, {**detail, "confirmed_after": took}, True)
         log.info("%s set extension %s to status %s", actor, extension, status_code)
+
+    async def _confirmed(self, extension: int, status_code: int) -> float:
+        """Wait until the realtime events show the agent in `status_code`; seconds taken.
+
+        The vendor's API answering OK only means the request was accepted; the change is
+        real once the agent's status event says so, so a lead sees "pending" until then.
+        """
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while True:
+            agent = self.hub.state.agents.get(extension)
+            if agent is not None and agent.record.status_code == status_code:
+                return round(loop.time() - start, 2)
+            if loop.time() - start >= self.confirm_seconds:
+                raise ActionUnconfirmed(
+                    f"the phone system accepted the change, but extension {extension} did"
+                    f" not show status {status_code} within {self.confirm_seconds:g} s"
+                )
+            await asyncio.sleep(_CONFIRM_POLL)
 
     async def click_to_call(self, actor: str, from_extension: int, number: str) -> None:
         """Ring `from_extension`, then dial `number` (vendor Click2Call)."""

@@ -20,10 +20,11 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
-from wallboard.store.db import Store
+from wallboard.store.db import AuditRow, Store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
+    "AuditRow",
     "CallRecord",
     "CdrService",
     "api_settings",
@@ -150,6 +151,11 @@ class CdrService:
             return True
         exts = (cdr.targetextension, cdr.callerextension)
         return any(e.isdigit() and scope.shows_agent(int(e)) for e in exts if e)
+
+    async def audit(self, actor: str | None, limit: int = 200) -> list[AuditRow]:
+        """The newest supervisor actions, newest first (None: everyone's; else one actor's)."""
+        rows = await self.store.audit_rows(limit if actor is None else limit * 10)
+        return rows if actor is None else [r for r in rows if r.actor == actor][:limit]
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""

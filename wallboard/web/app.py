@@ -25,7 +25,17 @@ from wallboard.services.aftercall import CdrService
 from wallboard.web import api, csrf, webhook
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
-from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
+from wallboard.web.pages import (
+    agent,
+    audit,
+    board,
+    call,
+    history,
+    kiosk,
+    login,
+    queue,
+    worklist,
+)
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -67,6 +77,7 @@ def register(services: Services) -> Publisher:
         webhook.register(service.intake)  # its own secret: the vendor cannot log in
         history.register(session, service)
         call.register(session, service, settings.day.timezone, visible)
+        audit.register(session, service, settings.day.timezone)
         if services.actions is not None:
             worklist.register(session, service, services.actions, visible)
     return publisher

@@ -119,6 +119,7 @@ class Session:
                 ui.link(self.boards[b].title, f"/board/{b}")
             ui.link(t("history", lang), "/history")
             ui.link(t("callbacks", lang), "/worklist")
+            ui.link(t("audit_log", lang), "/audit")
             ui.space()
             user = self.user()
             if self.access.open:

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from wallboard.config import SimulatorSettings, load_settings
 from wallboard.core.events import ExtensionRecord, ExtensionsSnapshot
 from wallboard.core.scope import Role, Scope
-from wallboard.errors import ActionDenied, VendorApiError
+from wallboard.errors import ActionDenied, ActionUnconfirmed, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
 from wallboard.services.intake import CdrIntake
@@ -55,8 +55,7 @@ async def store(tmp_path: Path):
     st.close()
 
 
-def _hub_from(sim: Simulator) -> Hub:
-    hub = Hub()
+def _snapshot(sim: Simulator, hub: Hub) -> None:
     records = tuple(
         ExtensionRecord(
             a.extension, a.sip, a.user_id, a.name, a.name, a.user_id, a.status, None, None, "", ()
@@ -64,7 +63,19 @@ def _hub_from(sim: Simulator) -> Hub:
         for a in sim.model.agents
     )
     hub.feed(ExtensionsSnapshot(received=None, server_time=int(sim.model.now), extensions=records))
+
+
+def _hub_from(sim: Simulator) -> Hub:
+    hub = Hub()
+    _snapshot(sim, hub)
     return hub
+
+
+async def _mirror(sim: Simulator, hub: Hub) -> None:
+    """The simulator's floor into the hub, as its realtime snapshots would bring it."""
+    while True:
+        await asyncio.sleep(0.1)
+        _snapshot(sim, hub)
 
 
 async def test_lists_and_live_calls(sim):
@@ -93,6 +104,7 @@ async def test_actions_audit_everything(sim, store):
     hub = _hub_from(sim)
     actions = Actions(api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3})
     agent = next(a for a in sim.model.agents if a.status == LOGIN)
+    mirror = asyncio.create_task(_mirror(sim, hub))
     everything = Scope(Role.LEAD, "dana", act=True)
     elsewhere = Scope(Role.LEAD, "dana", extensions=frozenset({agent.extension + 1}), act=True)
     try:
@@ -112,6 +124,7 @@ async def test_actions_audit_everything(sim, store):
             await actions.click_to_call("dana", 1, "0507654321")  # not an extension
         rows = await store.audit_rows()
     finally:
+        mirror.cancel()
         await api.close()
     got = [(r.actor, r.action, r.ok) for r in reversed(rows)]
     assert got == [
@@ -124,6 +137,21 @@ async def test_actions_audit_everything(sim, store):
         ("dana", "click_to_call", False),
     ]
     assert "0507654321" not in rows[1].target or rows[1].ok is False
+
+
+async def test_a_status_change_the_events_never_show_fails_clearly(sim, store):
+    api = _api(sim.base_url)
+    hub = _hub_from(sim)  # no events after the snapshot: the change is never seen
+    actions = Actions(api, store, hub, allowed_actors={"dana"}, confirm_seconds=0.3)
+    agent = next(a for a in sim.model.agents if a.status == LOGIN)
+    try:
+        with pytest.raises(ActionUnconfirmed, match="did not show status"):
+            await actions.set_status("dana", agent.extension, LUNCH, Scope(Role.LEAD, act=True))
+        rows = await store.audit_rows()
+    finally:
+        await api.close()
+    assert [(r.action, r.ok) for r in rows] == [("set_status", False)]
+    assert "did not show" in rows[0].detail
 
 
 async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):

@@ -117,23 +117,52 @@ def _status_control(
     current: int,
     lang: Lang,
 ) -> None:
-    """A status picker and its button; the actions service checks and audits the change."""
+    """A status picker and its button: pending until the agent's status event confirms the
+    change (or a clear failure after `Actions.confirm_seconds`); Logout asks first."""
     options = {
         code: (n.he or n.en) if lang == "he" else n.en
         for code, n in settings.statuses.names.items()
     }
-    with ui.row().classes("items-center gap-2"):
+    actor, scope = who
+    with ui.row().classes("items-center gap-2 wb-status-control"):
         sel = ui.select(options, value=current, label=t("set_status", lang)).classes("w-64")
+        button = ui.button(t("set_status", lang))
+        state = ui.label("").classes("wb-action-state")
 
-        actor, scope = who
+    async def send(code: int) -> None:
+        button.disable()
+        state.text = f"{t('pending', lang)}: {options.get(code, code)}…"
+        state.props("data-state=pending")
+        try:
+            await actions.set_status(actor, ext, code, scope)
+        except WallboardError as e:  # denied, refused, or never confirmed: in words
+            log.warning("status change by %s for %s failed: %s", actor, ext, e)
+            state.text = f"{t('failed', lang)}: {e}"
+            state.props("data-state=failed")
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+        else:
+            state.text = f"{t('status_changed', lang)}: {options.get(code, code)}"
+            state.props("data-state=done")
+            ui.notify(state.text, type="positive")
+        finally:
+            button.enable()
 
-        async def change() -> None:
-            try:
-                await actions.set_status(actor, ext, int(sel.value), scope)
-            except WallboardError as e:  # denied, or the vendor said no: its own words
-                log.warning("status change by %s for %s failed: %s", actor, ext, e)
-                ui.notify(f"{t('failed', lang)}: {e}", type="negative")
-            else:
-                ui.notify(t("status_changed", lang), type="positive")
+    with ui.dialog() as confirm, ui.card():
+        ui.label(t("confirm_logout", lang)).classes("text-lg")
+        with ui.row():
+            ui.button(t("cancel", lang), on_click=confirm.close).props("flat")
 
-        ui.button(t("set_status", lang), on_click=change)
+            async def confirmed() -> None:
+                confirm.close()
+                await send(settings.statuses.logout_code)
+
+            ui.button(t("logout_agent", lang), on_click=confirmed).props("color=negative")
+
+    async def change() -> None:
+        code = int(sel.value)
+        if code == settings.statuses.logout_code:
+            confirm.open()  # logging an agent out drops them from every queue: ask first
+            return
+        await send(code)
+
+    button.on_click(change)
