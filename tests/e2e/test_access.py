@@ -58,6 +58,11 @@ show_numbers = true
 password_hash = "{hash_password(PASSWORD)}"
 boards = ["sales"]
 
+[auth.users.noa]
+password_hash = "{hash_password(PASSWORD)}"
+language = "he"
+boards = ["sales"]
+
 [kiosk.tokens.sales]
 token = "{TOKEN}"
 boards = ["sales"]
@@ -302,5 +307,22 @@ def test_a_status_change_says_what_happened(browser: Any, access_app: App) -> No
         expect(row).to_contain_text("set_status", timeout=SLOW)
         expect(row).to_contain_text("rina")
         assert "Logged out" not in row.inner_text() and " 2" not in row.inner_text()
+    finally:
+        ctx.close()
+
+
+def test_every_desk_page_is_in_the_leads_language(browser: Any, access_app: App) -> None:
+    ctx = _signed_in(browser, access_app, "noa")  # Hebrew, while the server's is English
+    try:
+        page = ctx.new_page()
+        for path, word in (
+            ("/history", "היסטוריה"),
+            ("/worklist", "מתקשרים שנטשו"),
+            ("/audit", "יומן פעולות"),
+        ):
+            page.goto(access_app.url + path)
+            page.get_by_text(word).first.wait_for(timeout=SLOW)
+            assert page.evaluate("document.documentElement.dir") == "rtl", path
+        page.screenshot(path=str(SHOTS / "audit-he.png"))
     finally:
         ctx.close()

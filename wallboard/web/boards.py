@@ -14,13 +14,14 @@ from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
 from wallboard.core.scope import mask_number
 from wallboard.core.view import agent_view, queue_numbers, queue_view
-from wallboard.web.i18n import Lang
+from wallboard.web.i18n import Lang, t
 
 __all__ = [
     "BoardSpec",
     "Membership",
     "agent_json",
     "board_specs",
+    "board_title",
     "mask_number",
     "queue_json",
     "thresholds_json",
@@ -76,6 +77,13 @@ def board_specs(settings: Settings) -> dict[str, BoardSpec]:
     """Every configured board; with none configured, one board 'all' showing everything."""
     boards = dict(settings.boards) or {DEFAULT_BOARD: BoardSettings(title="")}
     return {name: _spec(name, b, settings) for name, b in boards.items()}
+
+
+def board_title(spec: BoardSpec, lang: Lang) -> str:
+    """The board's title in this language: the unnamed default board is "All queues"."""
+    if spec.name == DEFAULT_BOARD and spec.title == DEFAULT_BOARD:
+        return t("all_board", lang)
+    return spec.title
 
 
 class Membership:

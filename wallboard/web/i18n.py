@@ -143,6 +143,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "after_abandoning": ("after abandoning", "אחרי הנטישה"),
     "called_back_by": ("called back by", "חזר אליו"),
     "audit_log": ("Audit log", "יומן פעולות"),
+    "all_board": ("All queues", "כל התורים"),
     "audit_at": ("When", "מתי"),
     "audit_actor": ("Who", "מי"),
     "audit_action": ("Action", "פעולה"),

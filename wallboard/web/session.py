@@ -12,7 +12,7 @@ from nicegui import app, ui
 from wallboard.config import Settings
 from wallboard.core.scope import Role, Scope, union
 from wallboard.web.auth import Access
-from wallboard.web.boards import BoardSpec
+from wallboard.web.boards import BoardSpec, board_title
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, t
 
@@ -116,7 +116,7 @@ class Session:
         board_head()  # the nav's styles; harmless where the page already linked them
         with ui.element("nav").classes("wb-nav w-full"):
             for b in self.visible_boards():
-                ui.link(self.boards[b].title, f"/board/{b}")
+                ui.link(board_title(self.boards[b], lang), f"/board/{b}")
             ui.link(t("history", lang), "/history")
             ui.link(t("callbacks", lang), "/worklist")
             ui.link(t("audit_log", lang), "/audit")

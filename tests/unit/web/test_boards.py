@@ -219,3 +219,11 @@ async def test_broadcast_sends_one_delta_per_board_and_snapshots_per_tab() -> No
     await pub.tick()
     assert [b for b, _ in sent] == ["all", "all"]  # one per tick for all tabs
     assert [len(t.got) for t in tabs] == [1, 1, 1]
+
+
+def test_the_default_board_title_is_translated() -> None:
+    from wallboard.web.boards import board_title
+
+    spec = board_specs(Settings())["all"]
+    assert board_title(spec, "en") == "All queues"
+    assert board_title(spec, "he") == "כל התורים"

@@ -11,7 +11,7 @@ from nicegui import ui
 
 from wallboard.config import Settings
 from wallboard.core.scope import Scope
-from wallboard.web.boards import BoardSpec, thresholds_json
+from wallboard.web.boards import BoardSpec, board_title, thresholds_json
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings, t
 from wallboard.web.publisher import Publisher
@@ -67,7 +67,7 @@ def board_config(
     """The board element's settings (board.js reads them); `extra` overrides any of them."""
     return {
         "board": spec.name,
-        "title": spec.title,
+        "title": board_title(spec, lang),
         "lang": lang,
         "dir": direction(lang),
         "kiosk": kiosk,
