@@ -144,6 +144,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "called_back_by": ("called back by", "חזר אליו"),
     "audit_log": ("Audit log", "יומן פעולות"),
     "all_board": ("All queues", "כל התורים"),
+    "no_actions": ("No actions yet", "אין פעולות עדיין"),
     "audit_at": ("When", "מתי"),
     "audit_actor": ("Who", "מי"),
     "audit_action": ("Action", "פעולה"),

@@ -49,5 +49,6 @@ def register(session: Session, calls: CdrService, timezone: str) -> None:
             for k in ("at", "actor", "action", "target", "ok", "detail")
         ]
         body = [_row(r, timezone, lang) for r in rows]
-        ui.table(columns=cols, rows=body).classes("w-full wb-audit").props("dark dense")
+        table = ui.table(columns=cols, rows=body).classes("w-full wb-audit")
+        table.props(f'dark dense no-data-label="{t("no_actions", lang)}"')
         return None
