@@ -326,3 +326,19 @@ def test_every_desk_page_is_in_the_leads_language(browser: Any, access_app: App)
         page.screenshot(path=str(SHOTS / "audit-he.png"))
     finally:
         ctx.close()
+
+
+def test_the_agent_page_lists_the_days_status_changes(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    try:
+        page = ctx.new_page()
+        access_app.feed.status(202, "Avi Cohen", 3)  # the agent's own phone: Lunch
+        page.goto(f"{access_app.url}/agent/202")
+        row = page.locator(".wb-changes tbody tr").first
+        expect(row).to_contain_text("Lunch", timeout=SLOW)
+        expect(row).to_contain_text("phone system")
+        page.screenshot(path=str(SHOTS / "agent-status-changes.png"))
+    finally:
+        ctx.close()

@@ -14,6 +14,7 @@ from wallboard.core.scope import Scope
 from wallboard.errors import ActionDenied, ActionUnconfirmed, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
+from wallboard.services.status_log import StatusLog
 from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
 from wallboard.voicenter.api import VendorApi
 
@@ -41,6 +42,7 @@ class Actions:
         record_calls: bool = True,
         clock: Callable[[], float] = timebase.now,
         confirm_seconds: float = CONFIRM_SECONDS,
+        status_log: StatusLog | None = None,
     ) -> None:
         self.api = api
         self.store = store
@@ -50,6 +52,7 @@ class Actions:
         self.record_calls = record_calls
         self._clock = clock
         self.confirm_seconds = confirm_seconds
+        self.status_log = status_log
 
     def may_act(self, actor: str) -> bool:
         """Whether `actor` may take supervisor actions at all."""
@@ -94,6 +97,8 @@ class Actions:
             user = rec.online_user_id or rec.user_id
             if user is None:
                 raise ActionDenied(f"no user on extension {extension}")
+            if self.status_log is not None:  # the change, when seen, was this lead's
+                self.status_log.expect(extension, status_code, actor)
             await self.api.set_status(str(user), rec.sip_user, status_code)
             took = await self._confirmed(extension, status_code)
         except WallboardError as e:

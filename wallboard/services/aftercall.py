@@ -20,13 +20,15 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
-from wallboard.store.db import AuditRow, Store
+from wallboard.services.status_log import StatusLog
+from wallboard.store.db import AuditRow, StatusChangeRow, Store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
     "AuditRow",
     "CallRecord",
     "CdrService",
+    "StatusChangeRow",
     "api_settings",
     "create",
     "for_simulator",
@@ -76,6 +78,7 @@ class CdrService:
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
+        self.status_log = StatusLog(hub, self.store)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
@@ -85,6 +88,7 @@ class CdrService:
         if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
         self.tasks.start("history-warm-up", self._warm_history())
+        self.tasks.start("status-log", self.status_log.run())
 
     async def _warm_history(self) -> None:
         """Build the history's closed days once, soon after start-up, in the background.
@@ -120,6 +124,10 @@ class CdrService:
     async def stop(self) -> None:
         """Stop tasks, close the HTTP session and the store."""
         await self.tasks.close()
+        try:
+            await self.status_log.flush()  # the last second's changes
+        except WallboardError as e:
+            log.warning("last status changes not stored: %s", e)
         await self.api.close()
         self.store.close()
 
@@ -156,6 +164,11 @@ class CdrService:
         """The newest supervisor actions, newest first (None: everyone's; else one actor's)."""
         rows = await self.store.audit_rows(limit if actor is None else limit * 10)
         return rows if actor is None else [r for r in rows if r.actor == actor][:limit]
+
+    async def status_changes(self, extension: int, limit: int = 20) -> list[StatusChangeRow]:
+        """Today's status changes of one agent, newest first (who made ours)."""
+        start, _ = self.intake.today_bounds()
+        return await self.store.status_changes(extension, start, limit)
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""
@@ -206,6 +219,7 @@ def make_actions(service: CdrService) -> Actions:
         allowed_actors=s.api.allowed_actors,
         status_codes=s.statuses.names.keys(),
         record_calls=s.api.record_callbacks,
+        status_log=service.status_log,
     )
 
 

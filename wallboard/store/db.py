@@ -27,7 +27,7 @@ from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreError
 
-__all__ = ["AuditRow", "CallbackRow", "CdrRow", "Store", "Stored"]
+__all__ = ["AuditRow", "CallbackRow", "CdrRow", "StatusChangeRow", "Store", "Stored"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,16 @@ CREATE TABLE IF NOT EXISTS audit (
     ok INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+-- ---- team leads' workspace (docs/access.md): status changes -------------------------
+CREATE TABLE IF NOT EXISTS status_change (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    extension INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    previous_code INTEGER NOT NULL,
+    actor TEXT
+);
+CREATE INDEX IF NOT EXISTS status_change_ext ON status_change(extension, at);
 """
 
 
@@ -108,6 +118,18 @@ class AuditRow:
     target: str
     detail: str
     ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeRow:
+    """One agent status change: when (true UTC), to and from which code, and who did it
+    (None: it came from the phone system, e.g. the agent's own phone)."""
+
+    at: float
+    extension: int
+    status_code: int
+    previous_code: int
+    actor: str | None
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -391,6 +413,35 @@ class Store:
                 (limit,),
             )
             return [AuditRow(a, b, c, d, e, bool(f)) for a, b, c, d, e, f in cur]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: status changes ---------------------------------------
+
+    async def add_status_changes(self, rows: list[StatusChangeRow]) -> None:
+        """Write agent status changes (one transaction)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO status_change (at, extension, status_code, previous_code, actor)"
+                " VALUES (?,?,?,?,?)",
+                [(r.at, r.extension, r.status_code, r.previous_code, r.actor) for r in rows],
+            )
+
+        await self._write(op)
+
+    async def status_changes(
+        self, extension: int, since: float, limit: int
+    ) -> list[StatusChangeRow]:
+        """One agent's status changes at or after `since`, newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[StatusChangeRow]:
+            cur = conn.execute(
+                "SELECT at, extension, status_code, previous_code, actor FROM status_change"
+                " WHERE extension = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+                (extension, since, limit),
+            )
+            return [StatusChangeRow(*r) for r in cur]
 
         return await self._read(fn)
 

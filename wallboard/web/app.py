@@ -68,7 +68,7 @@ def register(services: Services) -> Publisher:
     csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path)
     api.register(hub, settings, session)
     board.register(session, publisher, settings)
-    agent.register(session, publisher, hub, settings, services.actions)
+    agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
     kiosk.register(session, publisher, settings)
     login.register(session)

@@ -15,6 +15,7 @@ from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied, ActionUnconfirmed, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
+from wallboard.services.status_log import StatusLog
 from wallboard.services.intake import CdrIntake
 from wallboard.sim.http import rest_api
 from wallboard.sim.model import LOGIN, LUNCH
@@ -102,7 +103,10 @@ async def test_lists_and_live_calls(sim):
 async def test_actions_audit_everything(sim, store):
     api = _api(sim.base_url)
     hub = _hub_from(sim)
-    actions = Actions(api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3})
+    status_log = StatusLog(hub, store)
+    actions = Actions(
+        api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3}, status_log=status_log
+    )
     agent = next(a for a in sim.model.agents if a.status == LOGIN)
     mirror = asyncio.create_task(_mirror(sim, hub))
     everything = Scope(Role.LEAD, "dana", act=True)
@@ -123,9 +127,16 @@ async def test_actions_audit_everything(sim, store):
         with pytest.raises(VendorApiError):
             await actions.click_to_call("dana", 1, "0507654321")  # not an extension
         rows = await store.audit_rows()
+        await status_log.flush()
+        changes = await store.status_changes(agent.extension, 0, 10)
     finally:
         mirror.cancel()
         await api.close()
+    # Both changes stored, newest first, with who made them (the events alone cannot say).
+    assert [(c.status_code, c.previous_code, c.actor) for c in changes] == [
+        (LOGIN, LUNCH, "dana"),
+        (LUNCH, LOGIN, "dana"),
+    ]
     got = [(r.actor, r.action, r.ok) for r in reversed(rows)]
     assert got == [
         ("dana", "set_status", True),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core.clock import zone
 from wallboard.core.kpis import AgentTally
 from wallboard.core.models import Agent
 from wallboard.core.scope import Scope
@@ -17,6 +19,7 @@ from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
+from wallboard.services.aftercall import CdrService
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
@@ -33,6 +36,8 @@ from wallboard.web.session import Session
 
 __all__ = ["register"]
 
+_CHANGES_EVERY = 5.0  # seconds between reads of the agent's last status changes
+
 log = logging.getLogger(__name__)
 
 
@@ -42,11 +47,13 @@ def register(
     hub: Hub,
     settings: Settings,
     actions: Actions | None,
+    changes: CdrService | None = None,
 ) -> None:
-    """Register `/agent/{ext}`; without `actions` (no `[cdr]`) there is no status change."""
+    """Register `/agent/{ext}`; without `actions` (no `[cdr]`) there is no status change,
+    without `changes` no list of the day's status changes."""
 
     @ui.page("/agent/{ext}", language=None)
-    def agent_page(request: Request, ext: int) -> RedirectResponse | None:
+    async def agent_page(request: Request, ext: int) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
@@ -67,6 +74,8 @@ def register(
             Board(publisher, spec.name, config).classes("w-full")
             ui.label(t("today", lang)).classes("text-xl")
             figures_table(_today_rows(hub, settings, a, ext, lang))
+            if changes is not None:
+                await _last_changes(changes, settings, ext, lang)
             actor = session.user()
             if actions is not None and scope.act and actor is not None and actions.may_act(actor):
                 _status_control(actions, settings, (actor, scope), ext, a.record.status_code, lang)
@@ -107,6 +116,44 @@ def _today_rows(
     return rows + [
         {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
     ]
+
+
+async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang: Lang) -> None:
+    """Today's last status changes with their reason names, and who made ours; refreshed."""
+    ui.label(t("last_changes", lang)).classes("text-xl")
+    names = settings.statuses.names
+
+    def name(code: int) -> str:
+        n = names.get(code)
+        return str(code) if n is None else (n.he or n.en) if lang == "he" else n.en
+
+    tz = zone(settings.day.timezone)
+    cols = [
+        {"name": k, "label": t(f"change_{k}", lang), "field": k, "align": "left"}
+        for k in ("at", "to", "from", "by")
+    ]
+    table = ui.table(columns=cols, rows=[]).classes("max-w-2xl wb-changes")
+    table.props(f'dark dense flat no-data-label="{t("no_changes", lang)}"')
+
+    async def refresh() -> None:
+        try:
+            rows = await changes.status_changes(ext)
+        except WallboardError as e:
+            log.warning("status changes of %s not read: %s", ext, e)
+            return
+        table.rows = [
+            {
+                "at": datetime.fromtimestamp(r.at, tz).strftime("%H:%M:%S"),
+                "to": name(r.status_code),
+                "from": name(r.previous_code),
+                "by": r.actor or t("by_phone", lang),
+            }
+            for r in rows
+        ]
+        table.update()
+
+    await refresh()
+    ui.timer(_CHANGES_EVERY, refresh)
 
 
 def _status_control(
