@@ -101,6 +101,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/history.csv", "/history.csv", None),
     ("/worklist", "/worklist", None),
     ("/audit", "/audit", None),
+    ("/messages", "/messages", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
@@ -122,6 +123,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/history.csv": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/worklist": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/audit": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/messages": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
@@ -341,4 +343,41 @@ def test_the_agent_page_lists_the_days_status_changes(browser: Any, access_app: 
         expect(row).to_contain_text("phone system")
         page.screenshot(path=str(SHOTS / "agent-status-changes.png"))
     finally:
+        ctx.close()
+
+
+def test_a_message_appears_on_the_kiosk_ticker(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    kiosk_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        kiosk = kiosk_ctx.new_page()
+        kiosk.goto(f"{access_app.url}/kiosk?boards=sales&token={TOKEN}")
+        kiosk.locator(".wb-tile").first.wait_for(timeout=SLOW)
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/messages")
+        for text in ("Pizza in the kitchen at 13:00", "ישיבת צוות ב-15:00 בחדר 2"):
+            page.locator(".wb-message-text input").fill(text)
+            page.get_by_role("button", name="Post").click()
+            expect(page.locator(".wb-message", has_text=text)).to_be_visible(timeout=SLOW)
+        # The kiosk was open before: the ticker arrives without a reload.
+        strip = kiosk.locator(".wb-ticker")
+        expect(strip).to_contain_text("Pizza in the kitchen", timeout=SLOW)
+        expect(strip).to_contain_text("ישיבת צוות")
+        box = strip.bounding_box()
+        assert box is not None and box["height"] >= 36  # readable from across the room
+        kiosk.screenshot(path=str(SHOTS / "kiosk-ticker-1920x1080.png"))
+        # A board the message was not for shows none of it.
+        ctx2 = _signed_in(browser, access_app, "boss")
+        other = ctx2.new_page()
+        other.goto(f"{access_app.url}/kiosk?boards=floor")
+        other.locator(".wb-tile").first.wait_for(timeout=SLOW)
+        assert "Pizza in the kitchen" not in other.content()
+        ctx2.close()
+        # Removing it takes it off the kiosk.
+        page.locator(".wb-message", has_text="Pizza in the kitchen").get_by_role("button").click()
+        expect(strip).not_to_contain_text("Pizza in the kitchen", timeout=SLOW)
+    finally:
+        kiosk_ctx.close()
         ctx.close()

@@ -20,6 +20,7 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
+from wallboard.services.messages import FloorMessages
 from wallboard.services.status_log import StatusLog
 from wallboard.store.db import AuditRow, StatusChangeRow, Store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
@@ -79,10 +80,12 @@ class CdrService:
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
         self.status_log = StatusLog(hub, self.store)
+        self.messages = FloorMessages(self.store)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
         self.store.open()
+        await self.messages.load()
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:

@@ -27,7 +27,15 @@ from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreError
 
-__all__ = ["AuditRow", "CallbackRow", "CdrRow", "StatusChangeRow", "Store", "Stored"]
+__all__ = [
+    "AuditRow",
+    "CallbackRow",
+    "CdrRow",
+    "FloorMessageRow",
+    "StatusChangeRow",
+    "Store",
+    "Stored",
+]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,15 @@ CREATE TABLE IF NOT EXISTS status_change (
     actor TEXT
 );
 CREATE INDEX IF NOT EXISTS status_change_ext ON status_change(extension, at);
+CREATE TABLE IF NOT EXISTS floor_message (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    boards TEXT NOT NULL,
+    until REAL NOT NULL,
+    author TEXT NOT NULL,
+    created REAL NOT NULL,
+    removed REAL
+);
 """
 
 
@@ -130,6 +147,18 @@ class StatusChangeRow:
     status_code: int
     previous_code: int
     actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FloorMessageRow:
+    """A message to the floor: its text, the boards whose kiosks show it, until when."""
+
+    id: int
+    text: str
+    boards: tuple[str, ...]  # empty: every board
+    until: float
+    author: str
+    created: float
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -442,6 +471,47 @@ class Store:
                 (extension, since, limit),
             )
             return [StatusChangeRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: messages to the floor --------------------------------
+
+    async def add_message(
+        self, text: str, boards: tuple[str, ...], until: float, author: str, created: float
+    ) -> int:
+        """Store a message to the floor; its id."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO floor_message (text, boards, until, author, created)"
+                " VALUES (?,?,?,?,?)",
+                (text, json.dumps(list(boards)), until, author, created),
+            )
+            return int(cur.lastrowid or 0)
+
+        result: int = await self._write(op)
+        return result
+
+    async def remove_message(self, message_id: int, at: float) -> None:
+        """Take a message off the floor (kept, marked removed, for the record)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE floor_message SET removed = ? WHERE id = ?", (at, message_id))
+
+        await self._write(op)
+
+    async def messages_until(self, now: float) -> list[FloorMessageRow]:
+        """Messages not removed and still running at `now`, oldest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[FloorMessageRow]:
+            cur = conn.execute(
+                "SELECT id, text, boards, until, author, created FROM floor_message"
+                " WHERE removed IS NULL AND until > ? ORDER BY id",
+                (now,),
+            )
+            return [
+                FloorMessageRow(i, t, tuple(json.loads(b)), u, a, c) for i, t, b, u, a, c in cur
+            ]
 
         return await self._read(fn)
 

@@ -33,6 +33,7 @@ from wallboard.web.pages import (
     history,
     kiosk,
     login,
+    messages,
     queue,
     worklist,
 )
@@ -70,7 +71,8 @@ def register(services: Services) -> Publisher:
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
-    kiosk.register(session, publisher, settings)
+    floor = services.after_call.messages if services.after_call is not None else None
+    kiosk.register(session, publisher, settings, floor)
     login.register(session)
     service, visible = services.after_call, settings.privacy.visible_digits
     if service is not None:
@@ -78,6 +80,7 @@ def register(services: Services) -> Publisher:
         history.register(session, service)
         call.register(session, service, settings.day.timezone, visible)
         audit.register(session, service, settings.day.timezone)
+        messages.register(session, service.messages, publisher.specs, settings.day.timezone)
         if services.actions is not None:
             worklist.register(session, service, services.actions, visible)
     return publisher

@@ -120,6 +120,7 @@ class Session:
             ui.link(t("history", lang), "/history")
             ui.link(t("callbacks", lang), "/worklist")
             ui.link(t("audit_log", lang), "/audit")
+            ui.link(t("messages", lang), "/messages")
             ui.space()
             user = self.user()
             if self.access.open:

@@ -15,8 +15,8 @@ from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied, ActionUnconfirmed, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
-from wallboard.services.status_log import StatusLog
 from wallboard.services.intake import CdrIntake
+from wallboard.services.status_log import StatusLog
 from wallboard.sim.http import rest_api
 from wallboard.sim.model import LOGIN, LUNCH
 from wallboard.sim.server import Simulator

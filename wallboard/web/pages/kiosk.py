@@ -7,8 +7,10 @@ from nicegui import ui
 
 from wallboard.config import Settings
 from wallboard.core.scope import Role
+from wallboard.services.messages import FloorMessages
 from wallboard.web.components.board.board import Board
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
+from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -18,7 +20,9 @@ __all__ = ["register"]
 _MIN_ROTATE_SECONDS = 5.0
 
 
-def register(session: Session, publisher: Publisher, settings: Settings) -> None:
+def register(
+    session: Session, publisher: Publisher, settings: Settings, floor: FloorMessages | None
+) -> None:
     """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..`."""
     specs = publisher.specs
 
@@ -56,3 +60,5 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
             config = board_config(settings, spec, blang, kiosk=True, **extra)
             Board(publisher, spec.name, config).classes("w-full")
+        if floor is not None:
+            ticker(floor, allowed)  # messages to the floor, along the bottom
