@@ -7,7 +7,9 @@ tests/unit/web/test_routes.py reads them from the source), so a new page cannot 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from tests.e2e.conftest import SHOTS, App, _free_port
 from tests.e2e.feed import Feed
@@ -36,13 +39,25 @@ WAITING = {101: [("0501234567", 40)], 102: [("0529998887", 20)]}
 # Abandoned callers stored from CDRs: one per queue.
 ABANDONED = {101: ("ab-sales-1", "0541111111"), 102: ("ab-support-1", "0542222222")}
 
-CONFIG = f"""
+CONFIG = """
+[alerts]
+every_seconds = 0.5
+webhook_url = "http://127.0.0.1:{hook_port}/hook"
+
+[alerts.rules.long_break]
+metric = "break_seconds"
+fire = 3
+clear = 1
+boards = ["sales"]
+message = "on break too long"
+message_he = "בהפסקה ארוכה מדי"
+
 [web]
 stale_after_seconds = 30
 publish_interval_seconds = 0.2
 
 [cdr]
-secret = "{SECRET}"
+secret = "{secret}"
 time_stamps = "utc"
 backfill = false
 
@@ -50,21 +65,21 @@ backfill = false
 allowed_actors = ["boss", "rina"]
 
 [auth.users.boss]
-password_hash = "{hash_password(PASSWORD)}"
+password_hash = "{password_hash}"
 admin = true
 show_numbers = true
 
 [auth.users.rina]
-password_hash = "{hash_password(PASSWORD)}"
+password_hash = "{password_hash}"
 boards = ["sales"]
 
 [auth.users.noa]
-password_hash = "{hash_password(PASSWORD)}"
+password_hash = "{password_hash}"
 language = "he"
 boards = ["sales"]
 
 [kiosk.tokens.sales]
-token = "{TOKEN}"
+token = "{token}"
 boards = ["sales"]
 
 [teams.sales]
@@ -102,6 +117,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/worklist", "/worklist", None),
     ("/audit", "/audit", None),
     ("/messages", "/messages", None),
+    ("/alerts", "/alerts", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
@@ -124,6 +140,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/worklist": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/audit": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/messages": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/alerts": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
@@ -154,10 +171,57 @@ def _cdr(call_id: str, number: str, queue: int) -> bytes:
     return json.dumps(body).encode()
 
 
+class Hook:
+    """A local webhook receiver (aiohttp, 127.0.0.1) standing where Slack or Teams would."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict[str, Any]] = []
+        self.port = _free_port()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def hook(request: web.Request) -> web.Response:
+            self.posts.append(await request.json())
+            return web.Response(text="ok")  # what Slack answers
+
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        self._loop.run_until_complete(site.start())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+
+    def start(self) -> None:
+        self._thread.start()
+        assert self._ready.wait(10)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
 @pytest.fixture(scope="module")
-def access_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+def hook() -> Iterator[Hook]:
+    h = Hook()
+    h.start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture(scope="module")
+def access_app(tmp_path_factory: pytest.TempPathFactory, hook: Hook) -> Iterator[App]:
     work = tmp_path_factory.mktemp("wallboard-access")
-    (work / "wallboard.toml").write_text(CONFIG, encoding="utf-8")
+    config = CONFIG.format(
+        hook_port=hook.port, password_hash=hash_password(PASSWORD), secret=SECRET, token=TOKEN
+    )
+    (work / "wallboard.toml").write_text(config, encoding="utf-8")
     feed = Feed(work / "live.jsonl")
     feed.login(QUEUES, WAITING)
     feed.agents(AGENTS)
@@ -378,6 +442,47 @@ def test_a_message_appears_on_the_kiosk_ticker(browser: Any, access_app: App) ->
         # Removing it takes it off the kiosk.
         page.locator(".wb-message", has_text="Pizza in the kitchen").get_by_role("button").click()
         expect(strip).not_to_contain_text("Pizza in the kitchen", timeout=SLOW)
+    finally:
+        kiosk_ctx.close()
+        ctx.close()
+
+
+def test_an_alert_fires_once_and_clears_once(browser: Any, access_app: App, hook: Hook) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    kiosk_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        desk = ctx.new_page()
+        desk.goto(f"{access_app.url}/board/sales")
+        desk.locator(".wb-tile").first.wait_for(timeout=SLOW)
+        kiosk = kiosk_ctx.new_page()
+        kiosk.goto(f"{access_app.url}/kiosk?boards=sales&token={TOKEN}")
+        kiosk.locator(".wb-tile").first.wait_for(timeout=SLOW)
+
+        def dana() -> list[str]:
+            return [p["text"] for p in hook.posts if "Dana Levi" in p["text"]]
+
+        access_app.feed.status(201, "Dana Levi", 3)  # Lunch; the rule fires after 3 s
+        expect(kiosk.locator(".wb-alert-banner")).to_contain_text(
+            "Dana Levi: on break too long", timeout=SLOW
+        )
+        expect(desk.locator(".wb-alert-toast", has_text="Dana Levi")).to_be_visible(timeout=SLOW)
+        kiosk.screenshot(path=str(SHOTS / "kiosk-alert-banner-1920x1080.png"))
+        time.sleep(2)  # several more judgements while still on break: no repeat
+        assert len(dana()) == 1 and dana()[0].startswith("⚠")
+        access_app.feed.status(201, "Dana Levi", 1)  # back: clears
+        expect(kiosk.locator(".wb-alert-banner")).not_to_contain_text("Dana Levi", timeout=SLOW)
+        deadline = time.monotonic() + 10
+        while len(dana()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
+        got = dana()
+        assert len(got) == 2 and got[1].startswith("✓"), got  # once fired, once cleared
+        assert all(set(p) == {"text"} for p in hook.posts)  # Slack's and Teams' body
+        desk.goto(f"{access_app.url}/alerts")
+        rows = desk.locator(".wb-alert-log tbody tr", has_text="Dana Levi")
+        expect(rows).to_have_count(2, timeout=SLOW)
     finally:
         kiosk_ctx.close()
         ctx.close()

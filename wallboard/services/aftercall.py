@@ -18,14 +18,16 @@ from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
+from wallboard.services.alerts import Alerts
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
 from wallboard.services.status_log import StatusLog
-from wallboard.store.db import AuditRow, StatusChangeRow, Store
+from wallboard.store.db import AlertRow, AuditRow, StatusChangeRow, Store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
+    "AlertRow",
     "AuditRow",
     "CallRecord",
     "CdrService",
@@ -81,6 +83,7 @@ class CdrService:
         self.tasks = TaskOwner("cdr")
         self.status_log = StatusLog(hub, self.store)
         self.messages = FloorMessages(self.store)
+        self.alerts = Alerts(settings, hub, self.store)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
@@ -92,6 +95,7 @@ class CdrService:
             self.tasks.start("backfill", self._backfill())
         self.tasks.start("history-warm-up", self._warm_history())
         self.tasks.start("status-log", self.status_log.run())
+        self.tasks.start("alerts", self.alerts.run())
 
     async def _warm_history(self) -> None:
         """Build the history's closed days once, soon after start-up, in the background.
@@ -127,6 +131,7 @@ class CdrService:
     async def stop(self) -> None:
         """Stop tasks, close the HTTP session and the store."""
         await self.tasks.close()
+        await self.alerts.close()
         try:
             await self.status_log.flush()  # the last second's changes
         except WallboardError as e:
@@ -172,6 +177,11 @@ class CdrService:
         """Today's status changes of one agent, newest first (who made ours)."""
         start, _ = self.intake.today_bounds()
         return await self.store.status_changes(extension, start, limit)
+
+    async def alert_log(self) -> list[AlertRow]:
+        """Today's fired and cleared alerts, newest first."""
+        start, _ = self.intake.today_bounds()
+        return await self.store.alerts_since(start)
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""

@@ -102,6 +102,17 @@ CREATE TABLE IF NOT EXISTS floor_message (
     created REAL NOT NULL,
     removed REAL
 );
+CREATE TABLE IF NOT EXISTS alert_log (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    rule TEXT NOT NULL,
+    subject INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    value REAL,
+    fired INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log(at);
 """
 
 
@@ -147,6 +158,19 @@ class StatusChangeRow:
     status_code: int
     previous_code: int
     actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """An alert that fired or cleared, as people read it."""
+
+    at: float
+    rule: str
+    subject: int
+    label: str
+    value: float | None
+    fired: bool
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +536,33 @@ class Store:
             return [
                 FloorMessageRow(i, t, tuple(json.loads(b)), u, a, c) for i, t, b, u, a, c in cur
             ]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: the alert log ----------------------------------------
+
+    async def add_alert(self, row: AlertRow) -> None:
+        """Write one fired or cleared alert."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO alert_log (at, rule, subject, label, value, fired, text)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (row.at, row.rule, row.subject, row.label, row.value, int(row.fired), row.text),
+            )
+
+        await self._write(op)
+
+    async def alerts_since(self, since: float, limit: int = 500) -> list[AlertRow]:
+        """Alerts at or after `since`, newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[AlertRow]:
+            cur = conn.execute(
+                "SELECT at, rule, subject, label, value, fired, text FROM alert_log"
+                " WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+                (since, limit),
+            )
+            return [AlertRow(a, r, s, lb, v, bool(f), t) for a, r, s, lb, v, f, t in cur]
 
         return await self._read(fn)
 

@@ -27,6 +27,7 @@ from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import (
     agent,
+    alerts,
     audit,
     board,
     call,
@@ -71,8 +72,7 @@ def register(services: Services) -> Publisher:
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
-    floor = services.after_call.messages if services.after_call is not None else None
-    kiosk.register(session, publisher, settings, floor)
+    kiosk.register(session, publisher, settings, services.after_call)
     login.register(session)
     service, visible = services.after_call, settings.privacy.visible_digits
     if service is not None:
@@ -81,6 +81,9 @@ def register(services: Services) -> Publisher:
         call.register(session, service, settings.day.timezone, visible)
         audit.register(session, service, settings.day.timezone)
         messages.register(session, service.messages, publisher.specs, settings.day.timezone)
+        alerts.register(session, service, settings.day.timezone)
+        watch = service.alerts
+        session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
         if services.actions is not None:
             worklist.register(session, service, services.actions, visible)
     return publisher

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -31,6 +31,8 @@ class Session:
         self.boards = boards  # the configured boards, for the navigation bar
         self._hours = settings.auth.session_hours
         self.default_lang: Lang = settings.web.language
+        # Drawn at the end of every desk page's nav (e.g. the alerts' notifications).
+        self.nav_extras: list[Callable[[Lang], None]] = []
 
     def user(self) -> str | None:
         """The signed-in user of this browser, or None (unknown or expired)."""
@@ -121,6 +123,7 @@ class Session:
             ui.link(t("callbacks", lang), "/worklist")
             ui.link(t("audit_log", lang), "/audit")
             ui.link(t("messages", lang), "/messages")
+            ui.link(t("alert_log", lang), "/alerts")
             ui.space()
             user = self.user()
             if self.access.open:
@@ -128,3 +131,5 @@ class Session:
             elif user is not None:
                 ui.label(self.access.users[user].name or user)
                 ui.link(t("logout", lang), "/logout")
+        for extra in self.nav_extras:
+            extra(lang)

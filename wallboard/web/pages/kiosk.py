@@ -7,8 +7,9 @@ from nicegui import ui
 
 from wallboard.config import Settings
 from wallboard.core.scope import Role
-from wallboard.services.messages import FloorMessages
+from wallboard.services.aftercall import CdrService
 from wallboard.web.components.board.board import Board
+from wallboard.web.pages.alerts import banner
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
@@ -21,9 +22,10 @@ _MIN_ROTATE_SECONDS = 5.0
 
 
 def register(
-    session: Session, publisher: Publisher, settings: Settings, floor: FloorMessages | None
+    session: Session, publisher: Publisher, settings: Settings, after: CdrService | None
 ) -> None:
-    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..`."""
+    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..` (with `after`: the alerts'
+    banner and the messages' ticker)."""
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
@@ -60,5 +62,6 @@ def register(
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
             config = board_config(settings, spec, blang, kiosk=True, **extra)
             Board(publisher, spec.name, config).classes("w-full")
-        if floor is not None:
-            ticker(floor, allowed)  # messages to the floor, along the bottom
+        if after is not None:
+            banner(after.alerts, [specs[b] for b in allowed], lang)  # open alerts, along the top
+            ticker(after.messages, allowed)  # messages to the floor, along the bottom
