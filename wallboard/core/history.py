@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
 from wallboard.core.clock import day_bounds, zone
@@ -32,6 +33,9 @@ from wallboard.core.kpis import (
 from wallboard.core.models import FoldSettings
 
 __all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row", "restrict"]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -176,6 +180,10 @@ def csv_export(days: dict[str, DayHistory]) -> str:
     return out.getvalue()
 
 
+def _pick(d: Mapping[K, V], keep: Callable[[K], bool]) -> dict[K, V]:
+    return {k: v for k, v in d.items() if keep(k)}
+
+
 def restrict(
     day: DayHistory, queues: frozenset[int] | None, sips: frozenset[str] | None
 ) -> DayHistory:
@@ -186,7 +194,6 @@ def restrict(
     """
     if queues is None and sips is None:
         return day
-    out = DayHistory(day.key)
 
     def ok_q(q: int) -> bool:
         return queues is None or q in queues
@@ -194,16 +201,17 @@ def restrict(
     def ok_a(sip: str) -> bool:
         return sips is None or sip in sips
 
-    out.queues = {q: t for q, t in day.queues.items() if ok_q(q)}
-    out.queue_names = {q: n for q, n in day.queue_names.items() if ok_q(q)}
+    out = DayHistory(day.key)
+    out.queues = _pick(day.queues, ok_q)
+    out.queue_names = _pick(day.queue_names, ok_q)
     out.total = combine(out.queues.values())
-    out.hour_queues = {k: t for k, t in day.hour_queues.items() if ok_q(k[1])}
-    for h in range(24):
-        per_q = [t for (hh, _q), t in out.hour_queues.items() if hh == h]
-        if per_q:
-            out.hours[h] = combine(per_q)
-    out.agents = {s: a for s, a in day.agents.items() if ok_a(s)}
-    out.agent_names = {s: n for s, n in day.agent_names.items() if ok_a(s)}
-    out.agent_departments = {s: d for s, d in day.agent_departments.items() if ok_a(s)}
-    out.hour_agents = {k: a for k, a in day.hour_agents.items() if ok_a(k[1])}
+    out.hour_queues = _pick(day.hour_queues, lambda k: ok_q(k[1]))
+    by_hour: dict[int, list[QueueTally]] = {}
+    for (h, _q), t in out.hour_queues.items():
+        by_hour.setdefault(h, []).append(t)
+    out.hours = {h: combine(ts) for h, ts in by_hour.items()}
+    out.agents = _pick(day.agents, ok_a)
+    out.agent_names = _pick(day.agent_names, ok_a)
+    out.agent_departments = _pick(day.agent_departments, ok_a)
+    out.hour_agents = _pick(day.hour_agents, lambda k: ok_a(k[1]))
     return out
