@@ -118,6 +118,8 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/audit", "/audit", None),
     ("/messages", "/messages", None),
     ("/alerts", "/alerts", None),
+    ("/admin/boards", "/admin/boards", None),
+    ("/admin/tokens", "/admin/tokens", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
@@ -141,6 +143,8 @@ EXPECT: dict[str, dict[str, str]] = {
     "/audit": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/messages": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/alerts": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/admin/boards": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/admin/tokens": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
@@ -277,7 +281,7 @@ def test_every_route_for_every_reader(browser: Any, access_app: App, reader: str
             body = resp.text()
             got[path] = _outcome(resp, path, body)
             if got[path] == "ok" and proof is not None:
-                assert proof in body, f"{reader} {path}: the page lacks {proof!r}"
+                assert proof in body, f"{reader} {path}: the page lacks {proof!r}" + body[-3000:]
             if got[path] in ("forbidden", "login") and proof is not None:
                 assert proof not in body, f"{reader} {path} leaks {proof!r}"
         want = {path: EXPECT[path][reader] for _r, path, _p in ROUTES}
@@ -483,6 +487,53 @@ def test_an_alert_fires_once_and_clears_once(browser: Any, access_app: App, hook
         desk.goto(f"{access_app.url}/alerts")
         rows = desk.locator(".wb-alert-log tbody tr", has_text="Dana Levi")
         expect(rows).to_have_count(2, timeout=SLOW)
+    finally:
+        kiosk_ctx.close()
+        ctx.close()
+
+
+def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "boss")
+    kiosk_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/admin/boards")
+        form = page.locator(".wb-board-form")
+        form.get_by_label("Name (in the address)").fill("vip")
+        form.get_by_label("Title").fill("VIP line")
+        form.get_by_label("Queues (ids; empty: all)").fill("102")
+        # The live preview shows the draft from the live floor before it is saved.
+        preview = page.locator(".wb-preview")
+        expect(preview.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)
+        expect(preview.get_by_text("Support").first).to_be_visible(timeout=SLOW)
+        page.screenshot(path=str(SHOTS / "admin-board-editor.png"), full_page=True)
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".wb-board-row", has_text="vip")).to_contain_text("boss", timeout=SLOW)
+        page.goto(f"{access_app.url}/admin/tokens")
+        page.locator(".wb-token-name input").fill("vip-tv")
+        page.locator(".wb-token-boards").click()
+        page.get_by_role("option", name="vip").click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Make token").click()
+        shown = page.locator(".wb-new-token")
+        expect(shown).not_to_be_empty(timeout=SLOW)
+        token = shown.inner_text().strip()
+        # A kiosk with the new token shows the new board, without a restart.
+        kiosk = kiosk_ctx.new_page()
+        kiosk.goto(f"{access_app.url}/kiosk?boards=vip&token={token}")
+        expect(kiosk.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)
+        expect(kiosk.get_by_text("Support").first).to_be_visible(timeout=SLOW)
+        assert kiosk.get_by_text("Sales", exact=True).count() == 0
+        kiosk.screenshot(path=str(SHOTS / "kiosk-new-board-1920x1080.png"))
+        # The token opens only its board, and once revoked, nothing.
+        kiosk.goto(f"{access_app.url}/kiosk?boards=sales&token={token}")
+        kiosk.locator(".wb-forbidden").wait_for(timeout=SLOW)
+        page.locator(".wb-token-row", has_text="vip-tv").get_by_role("button").click()
+        expect(page.locator(".wb-token-row", has_text="vip-tv")).to_contain_text("revoked")
+        kiosk.goto(f"{access_app.url}/kiosk?boards=vip&token={token}")
+        kiosk.locator(".wb-forbidden").wait_for(timeout=SLOW)
     finally:
         kiosk_ctx.close()
         ctx.close()

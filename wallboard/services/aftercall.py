@@ -19,6 +19,7 @@ from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.alerts import Alerts
+from wallboard.services.editor import BoardEditor
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
@@ -84,11 +85,13 @@ class CdrService:
         self.status_log = StatusLog(hub, self.store)
         self.messages = FloorMessages(self.store)
         self.alerts = Alerts(settings, hub, self.store)
+        self.editor = BoardEditor(settings, self.store)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
         self.store.open()
         await self.messages.load()
+        await self.editor.load()
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:

@@ -113,6 +113,28 @@ CREATE TABLE IF NOT EXISTS alert_log (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log(at);
+CREATE TABLE IF NOT EXISTS board_def (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS board_change (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    body TEXT,
+    actor TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kiosk_token (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    boards TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
 """
 
 
@@ -171,6 +193,28 @@ class AlertRow:
     value: float | None
     fired: bool
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """A board made in the editor: its settings as JSON, who saved it last and when."""
+
+    name: str
+    body: str
+    updated_by: str
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class KioskTokenRow:
+    """A kiosk token made in the UI: only its hash is kept."""
+
+    name: str
+    token_hash: str
+    boards: tuple[str, ...]
+    created_by: str
+    created_at: float
+    revoked_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +609,97 @@ class Store:
             return [AlertRow(a, r, s, lb, v, bool(f), t) for a, r, s, lb, v, f, t in cur]
 
         return await self._read(fn)
+
+    # ---- team leads' workspace: boards and kiosk tokens made in the UI ---------------
+
+    async def boards(self) -> list[BoardRow]:
+        """Every board of the editor, by name."""
+
+        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
+            cur = conn.execute(
+                "SELECT name, body, updated_by, updated_at FROM board_def ORDER BY name"
+            )
+            return [BoardRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    async def save_board(self, row: BoardRow, action: str) -> None:
+        """Create or replace a board, and record the change (who, what, when)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO board_def (name, body, updated_by, updated_at)"
+                " VALUES (?,?,?,?)",
+                (row.name, row.body, row.updated_by, row.updated_at),
+            )
+            conn.execute(
+                "INSERT INTO board_change (name, action, body, actor, at) VALUES (?,?,?,?,?)",
+                (row.name, action, row.body, row.updated_by, row.updated_at),
+            )
+
+        await self._write(op)
+
+    async def delete_board(self, name: str, actor: str, at: float) -> None:
+        """Delete a board, and record who did it."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM board_def WHERE name = ?", (name,))
+            conn.execute(
+                "INSERT INTO board_change (name, action, body, actor, at) VALUES (?,?,?,?,?)",
+                (name, "delete", None, actor, at),
+            )
+
+        await self._write(op)
+
+    async def board_changes(self, limit: int = 50) -> list[tuple[str, str, str, float]]:
+        """The newest board changes: (board, action, who, when), newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[str, str, str, float]]:
+            cur = conn.execute(
+                "SELECT name, action, actor, at FROM board_change ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+            return [(n, a, w, t) for n, a, w, t in cur]
+
+        return await self._read(fn)
+
+    async def kiosk_tokens(self) -> list[KioskTokenRow]:
+        """Every kiosk token made in the UI, revoked ones too."""
+
+        def fn(conn: sqlite3.Connection) -> list[KioskTokenRow]:
+            cur = conn.execute(
+                "SELECT name, token_hash, boards, created_by, created_at, revoked_at"
+                " FROM kiosk_token ORDER BY name"
+            )
+            return [KioskTokenRow(n, h, tuple(json.loads(b)), c, a, r) for n, h, b, c, a, r in cur]
+
+        return await self._read(fn)
+
+    async def add_kiosk_token(self, row: KioskTokenRow) -> None:
+        """Store a new token's hash (a name already used is an error)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO kiosk_token (name, token_hash, boards, created_by, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (
+                    row.name,
+                    row.token_hash,
+                    json.dumps(list(row.boards)),
+                    row.created_by,
+                    row.created_at,
+                ),
+            )
+
+        await self._write(op)
+
+    async def revoke_kiosk_token(self, name: str, at: float) -> None:
+        """Revoke a token: it opens nothing from now on."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE kiosk_token SET revoked_at = ? WHERE name = ?", (at, name))
+
+        await self._write(op)
 
 
 def dumps_detail(detail: dict[str, object]) -> str:

@@ -24,8 +24,10 @@ from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
 from wallboard.web import api, csrf, webhook
 from wallboard.web.auth import Access
+from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import (
+    admin,
     agent,
     alerts,
     audit,
@@ -82,6 +84,12 @@ def register(services: Services) -> Publisher:
         audit.register(session, service, settings.day.timezone)
         messages.register(session, service.messages, publisher.specs, settings.day.timezone)
         alerts.register(session, service, settings.day.timezone)
+        # Boards and kiosk tokens from the editor, in force without a restart.
+        service.editor.listeners.append(
+            lambda boards: publisher.set_boards(board_specs(settings, boards))
+        )
+        session.access.more_tokens = service.editor.kiosk
+        admin.register(session, service.editor, publisher)
         watch = service.alerts
         session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
         if services.actions is not None:

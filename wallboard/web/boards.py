@@ -73,10 +73,14 @@ def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
     )
 
 
-def board_specs(settings: Settings) -> dict[str, BoardSpec]:
-    """Every configured board; with none configured, one board 'all' showing everything."""
-    boards = dict(settings.boards) or {DEFAULT_BOARD: BoardSettings(title="")}
-    return {name: _spec(name, b, settings) for name, b in boards.items()}
+def board_specs(
+    settings: Settings, boards: dict[str, BoardSettings] | None = None
+) -> dict[str, BoardSpec]:
+    """Every board (the configured ones, or `boards` from the editor); with none, one
+    board 'all' showing everything."""
+    found = dict(settings.boards if boards is None else boards)
+    found = found or {DEFAULT_BOARD: BoardSettings(title="")}
+    return {name: _spec(name, b, settings) for name, b in found.items()}
 
 
 def board_title(spec: BoardSpec, lang: Lang) -> str:

@@ -94,6 +94,23 @@ class Publisher:
             g.spec = spec
         return spec
 
+    def set_boards(self, specs: dict[str, BoardSpec]) -> None:
+        """The boards changed (the editor): new ones get a group, changed ones resend.
+
+        `specs` is updated in place: the pages hold the same mapping. A deleted board's
+        open tabs keep their last picture until they reload (then: "No such board").
+        """
+        for name in [n for n in self.specs if n not in specs]:
+            del self.specs[name]
+        for name, spec in specs.items():
+            self.specs[name] = spec
+            g = self._groups.get(name)
+            if g is None:
+                self._groups[name] = _Group(spec)
+            elif g.spec != spec:
+                g.spec = spec
+                g.fresh |= g.sinks  # a full snapshot with the new settings
+
     def attach(self, sink: BoardSink) -> None:
         """A new tab shows this board; it gets a snapshot on the next tick."""
         g = self._groups[sink.board]
@@ -105,6 +122,12 @@ class Publisher:
         g = self._groups.get(sink.board)
         if g is not None and sink in g.sinks:
             g.fresh.add(sink)
+
+    def resync_all(self, board: str) -> None:
+        """Every tab of this board gets a full snapshot next tick (the editor's preview)."""
+        g = self._groups.get(board)
+        if g is not None:
+            g.fresh |= g.sinks
 
     def detach(self, sink: BoardSink) -> None:
         g = self._groups.get(sink.board)

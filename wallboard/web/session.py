@@ -124,6 +124,9 @@ class Session:
             ui.link(t("audit_log", lang), "/audit")
             ui.link(t("messages", lang), "/messages")
             ui.link(t("alert_log", lang), "/alerts")
+            if self.scope().admin:
+                ui.link(t("boards_admin", lang), "/admin/boards")
+                ui.link(t("tokens_admin", lang), "/admin/tokens")
             ui.space()
             user = self.user()
             if self.access.open:

@@ -66,7 +66,18 @@ def desk_watch(alerts: Alerts, scope: Scope, lang: Lang) -> None:
                 f"new Notification('wallboard',{{body:{json.dumps(text)},tag:'wb-{a.rule}'}})"
             )
 
-    ui.timer(_LOOK_EVERY, look)
+    # Started once the browser connects: a timer made while the page is being built would
+    # make NiceGUI send the page before the rest of it is built (pages that await data).
+    holder = ui.element("div").classes("hidden")
+    started: list[bool] = []
+
+    def start() -> None:
+        if not started:
+            started.append(True)
+            with holder:
+                ui.timer(_LOOK_EVERY, look)
+
+    ui.context.client.on_connect(start)
 
 
 def banner(alerts: Alerts, boards: list[BoardSpec], lang: Lang) -> None:

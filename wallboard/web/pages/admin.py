@@ -1,0 +1,257 @@
+"""`/admin/boards` and `/admin/tokens`: an admin builds boards (with a live preview) and
+makes kiosk tokens (shown once, stored hashed, revocable), without a restart."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from wallboard.config import BoardSettings
+from wallboard.core.scope import Scope
+from wallboard.errors import WallboardError
+from wallboard.services.editor import BoardEditor
+from wallboard.web.boards import board_specs
+from wallboard.web.components.board.board import Board
+from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.layout import board_config, desk_page, forbidden
+from wallboard.web.publisher import Publisher
+from wallboard.web.session import Session
+
+__all__ = ["register"]
+
+_PREVIEW_EVERY = 2.0  # seconds between the preview's fresh pictures
+_WIDGETS = ["summary", "queues", "waiting", "agents"]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(p) for p in text.replace(",", " ").split() if p.strip().isdigit()]
+
+
+def _words(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+class _Form:
+    """The board form: its inputs, read into the settings a board is saved with."""
+
+    def __init__(self, teams: list[str], lang: Lang) -> None:
+        with ui.grid(columns=2).classes("gap-2 w-full max-w-3xl wb-board-form"):
+            self.name = ui.input(t("board_name", lang)).props("dark outlined").classes("wb-f-name")
+            self.title = ui.input(t("board_title", lang)).props("dark outlined dir=auto")
+            self.queues = (
+                ui.input(t("board_queues", lang)).props("dark outlined").classes("wb-f-queues")
+            )
+            self.extensions = ui.input(t("board_extensions", lang)).props("dark outlined")
+            self.teams = ui.select(teams, multiple=True, value=[], label=t("board_teams", lang))
+            self.departments = ui.input(t("board_departments", lang)).props("dark outlined")
+            self.widgets = ui.select(
+                _WIDGETS, multiple=True, value=list(_WIDGETS), label=t("board_widgets", lang)
+            )
+            self.sort = ui.select(
+                ["status", "name", "extension", "time"], value="status", label=t("board_sort", lang)
+            )
+            self.language = ui.select(
+                {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
+            )
+            self.sound = ui.switch(t("board_sound", lang))
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "title": self.title.value or "",
+            "queues": _ints(self.queues.value or ""),
+            "extensions": _ints(self.extensions.value or ""),
+            "teams": list(self.teams.value or []),
+            "departments": _words(self.departments.value or ""),
+            "widgets": list(self.widgets.value or []),
+            "sort": self.sort.value,
+            "language": self.language.value or None,
+            "sound": bool(self.sound.value),
+        }
+
+    def fill(self, name: str, b: BoardSettings) -> None:
+        self.name.value = name
+        self.title.value = b.title
+        self.queues.value = ", ".join(str(q) for q in b.queues)
+        self.extensions.value = ", ".join(str(x) for x in b.extensions)
+        self.teams.value = list(b.teams)
+        self.departments.value = ", ".join(b.departments)
+        self.widgets.value = list(b.widgets)
+        self.sort.value = b.sort
+        self.language.value = b.language or ""
+        self.sound.value = b.sound
+
+
+class _BoardsPage:
+    """One open editor: the list, the form and the preview."""
+
+    def __init__(
+        self, editor: BoardEditor, publisher: Publisher, who: tuple[str, Scope], lang: Lang
+    ) -> None:
+        self.editor, self.publisher, self.lang = editor, publisher, lang
+        self.actor, self.scope = who
+        self.preview_name = f"preview:{self.actor}"
+        self.listing = ui.column().classes("w-full")
+        ui.label(t("board_edit", lang)).classes("text-xl mt-4")
+        self.form = _Form(sorted(editor.settings.teams), lang)
+        with ui.row().classes("gap-2"):
+            ui.button(t("save", lang), on_click=self.save).classes("wb-save")
+            ui.button(t("new_board", lang), on_click=self.clear).props("outline")
+        self.error = ui.label("").classes("text-red-400 wb-form-error")
+        ui.label(t("preview", lang)).classes("text-xl mt-4")
+        self.preview = ui.column().classes("w-full wb-preview")
+        for el in vars(self.form).values():
+            el.on_value_change(lambda _: self.show_preview())
+        self.draw_list()
+        self.show_preview()
+        ui.timer(_PREVIEW_EVERY, lambda: self.publisher.resync_all(self.preview_name))
+
+    def draw_list(self) -> None:
+        self.listing.clear()
+        with self.listing:
+            for name, b in sorted(self.editor.boards.items()):
+                who, when = self.editor.updated.get(name, ("config", 0.0))
+                stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M") if when else ""
+                with ui.row().classes("items-center gap-4 wb-board-row"):
+                    ui.label(name).classes("font-mono text-lg")
+                    ui.label(b.title).props("dir=auto")
+                    ui.label(f"{who} · {stamp}").classes("opacity-70")
+                    ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props(
+                        "flat dense"
+                    )
+                    ui.button(
+                        t("duplicate", self.lang), on_click=lambda _, n=name: self.duplicate(n)
+                    ).props("flat dense")
+                    ui.button(
+                        t("delete", self.lang), on_click=lambda _, n=name: self.delete(n)
+                    ).props("flat dense color=negative")
+
+    def edit(self, name: str) -> None:
+        self.form.fill(name, self.editor.boards[name])
+
+    def clear(self) -> None:
+        self.form.fill("", BoardSettings())
+
+    def _draft(self) -> BoardSettings | None:
+        try:
+            return BoardSettings.model_validate(self.form.read())
+        except ValueError:
+            return None
+
+    def show_preview(self) -> None:
+        """The board as it would look, from the live floor, while the form is edited."""
+        draft = self._draft()
+        self.preview.clear()
+        if draft is None:
+            return
+        spec = board_specs(self.editor.settings, {self.preview_name: draft})[self.preview_name]
+        spec = self.publisher.ensure(self.preview_name, replace(spec, name=self.preview_name))
+        config = board_config(self.editor.settings, spec, self.lang, kiosk=False, links=None)
+        with self.preview:
+            Board(self.publisher, self.preview_name, config).classes("w-full")
+        self.publisher.resync_all(self.preview_name)
+
+    async def _do(self, work: Any) -> None:
+        try:
+            await work
+        except WallboardError as e:
+            self.error.text = str(e)
+            ui.notify(f"{t('failed', self.lang)}: {e}", type="negative")
+            return
+        self.error.text = ""
+        ui.notify(t("saved", self.lang), type="positive")
+        self.draw_list()
+
+    async def save(self) -> None:
+        name = (self.form.name.value or "").strip()
+        await self._do(self.editor.save(self.actor, self.scope, name, self.form.read()))
+
+    async def duplicate(self, name: str) -> None:
+        await self._do(self.editor.duplicate(self.actor, self.scope, name, f"{name}-copy"))
+
+    async def delete(self, name: str) -> None:
+        await self._do(self.editor.delete(self.actor, self.scope, name))
+
+
+def _tokens(editor: BoardEditor, actor: str, scope: Scope, lang: Lang) -> None:
+    """Kiosk tokens: make one (shown once), see them, revoke one."""
+    listing = ui.column().classes("w-full")
+    with ui.row().classes("items-center gap-2"):
+        name = ui.input(t("token_name", lang)).props("dark outlined").classes("wb-token-name")
+        boards = ui.select(
+            sorted(editor.boards), multiple=True, value=[], label=t("token_boards", lang)
+        ).classes("w-80 wb-token-boards")
+        make = ui.button(t("make_token", lang))
+    shown = ui.label("").classes("font-mono text-xl wb-new-token")
+
+    def draw() -> None:
+        listing.clear()
+        with listing:
+            for row in editor.tokens.values():
+                with ui.row().classes("items-center gap-4 wb-token-row"):
+                    ui.label(row.name).classes("font-mono")
+                    ui.label(", ".join(row.boards) or t("all_board", lang))
+                    if row.revoked_at is not None:
+                        ui.label(t("revoked", lang)).classes("text-red-400")
+                    else:
+                        ui.button(
+                            t("revoke", lang), on_click=lambda _, n=row.name: revoke(n)
+                        ).props("flat dense color=negative")
+
+    async def create() -> None:
+        try:
+            token = await editor.create_token(
+                actor, scope, (name.value or "").strip(), tuple(boards.value or ())
+            )
+        except WallboardError as e:
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+            return
+        # Shown here once: only its hash is stored, so it cannot be shown again.
+        shown.text = token
+        ui.notify(t("token_once", lang), type="warning")
+        draw()
+
+    async def revoke(n: str) -> None:
+        await editor.revoke_token(actor, scope, n)
+        draw()
+
+    make.on_click(create)
+    draw()
+
+
+def register(session: Session, editor: BoardEditor, publisher: Publisher) -> None:
+    """Register `/admin/boards` and `/admin/tokens`, for admins only."""
+
+    def admin_page(request: Request) -> tuple[Lang, str, Scope] | RedirectResponse | None:
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
+        scope, actor = session.scope(), session.user()
+        if not scope.admin or actor is None:
+            forbidden(lang)
+            return None
+        return lang, actor, scope
+
+    @ui.page("/admin/boards", language=None)
+    def boards_page(request: Request) -> RedirectResponse | None:
+        got = admin_page(request)
+        if not isinstance(got, tuple):
+            return got
+        lang, actor, scope = got
+        ui.label(t("boards_admin", lang)).classes("text-3xl p-2")
+        _BoardsPage(editor, publisher, (actor, scope), lang)
+        return None
+
+    @ui.page("/admin/tokens", language=None)
+    def tokens_page(request: Request) -> RedirectResponse | None:
+        got = admin_page(request)
+        if not isinstance(got, tuple):
+            return got
+        lang, actor, scope = got
+        ui.label(t("tokens_admin", lang)).classes("text-3xl p-2")
+        _tokens(editor, actor, scope, lang)
+        return None
