@@ -120,6 +120,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/alerts", "/alerts", None),
     ("/admin/boards", "/admin/boards", None),
     ("/admin/tokens", "/admin/tokens", None),
+    ("/admin/users", "/admin/users", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
@@ -145,6 +146,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/alerts": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/admin/boards": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/admin/tokens": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/admin/users": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
@@ -537,3 +539,34 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
     finally:
         kiosk_ctx.close()
         ctx.close()
+
+
+def test_an_admin_makes_a_scoped_user_who_can_sign_in(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "boss")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/admin/users")
+        form = page.locator(".wb-user-form")
+        form.get_by_label("User", exact=True).fill("dov")
+        form.get_by_label("Password").fill(PASSWORD)
+        page.locator(".wb-user-boards").click()
+        page.get_by_role("option", name="sales").click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".wb-user-row", has_text="dov")).to_contain_text("sales", timeout=SLOW)
+        expect(page.locator(".wb-user-row", has_text="rina")).to_contain_text("configuration")
+    finally:
+        ctx.close()
+    dov = _signed_in(browser, access_app, "dov")  # no restart
+    try:
+        assert (
+            _outcome(dov.request.get(f"{access_app.url}/board/sales"), "/board/sales", "") == "ok"
+        )
+        body = dov.request.get(f"{access_app.url}/board/floor").text()
+        assert "wb-forbidden" in body
+        state = dov.request.get(f"{access_app.url}/api/state").json()
+        assert {q["queue_id"] for q in state["queues"]} == {101}
+    finally:
+        dov.close()

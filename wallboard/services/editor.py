@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wallboard.config import BoardSettings, Settings
+from wallboard.config import BoardSettings, Settings, UserSettings
 from wallboard.core.scope import Scope
 from wallboard.errors import ActionDenied
 from wallboard.runtime import timebase
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # it goes in URLs: /board/<name>
 
 Listener = Callable[[dict[str, BoardSettings]], None]
+
+
+def _user_json(user: UserSettings) -> str:
+    """The user as stored: the password hash in clear (a hash; `SecretStr` would hide it)."""
+    data = user.model_dump(mode="json")
+    data["password_hash"] = user.password_hash.get_secret_value()
+    return json.dumps(data)
 
 
 def _hash(token: str) -> str:
@@ -46,6 +54,8 @@ class BoardEditor:
         self.updated: dict[str, tuple[str, float]] = {}  # board → (who, when)
         self.tokens: dict[str, KioskTokenRow] = {}
         self.listeners: list[Listener] = []
+        self.users: dict[str, UserSettings] = {}  # made in the UI (the TOML ones stay)
+        self.user_listeners: list[Callable[[dict[str, UserSettings]], None]] = []
 
     async def load(self) -> None:
         """Read the boards (the TOML ones on the first run) and the tokens."""
@@ -60,7 +70,53 @@ class BoardEditor:
             self.boards = {r.name: BoardSettings.model_validate_json(r.body) for r in rows}
             self.updated = {r.name: (r.updated_by, r.updated_at) for r in rows}
         self.tokens = {t.name: t for t in await self.store.kiosk_tokens()}
+        self.users = {
+            r.name: UserSettings.model_validate_json(r.body) for r in await self.store.users()
+        }
         self._changed()
+        self._users_changed()
+
+    def _users_changed(self) -> None:
+        for listener in self.user_listeners:
+            listener(dict(self.users))
+
+    async def save_user(
+        self, actor: str, scope: Scope, name: str, data: dict[str, Any], password_hash: str | None
+    ) -> None:
+        """Create or change a user (a new one needs a password; an old one keeps hers)."""
+        self._admin(actor, scope)
+        if not _NAME.match(name) or name in self.settings.auth.users:
+            raise ActionDenied(
+                f"user name {name!r}: lower-case letters, digits, - and _"
+                " (users of the configuration file are changed there)"
+            )
+        old = self.users.get(name)
+        if password_hash is None and old is None:
+            raise ActionDenied("a new user needs a password")
+        secret = password_hash or (old.password_hash.get_secret_value() if old else "")
+        unknown = [b for b in data.get("boards", []) if b not in self.boards]
+        if unknown:
+            raise ActionDenied(f"no such boards: {', '.join(unknown)}")
+        try:
+            user = UserSettings.model_validate({**data, "password_hash": secret})
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise ActionDenied(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+        body = _user_json(user)
+        await self.store.save_user(BoardRow(name, body, actor, self._clock()))
+        await self._audit(actor, "user_edit" if old else "user_create", name, {})
+        self.users[name] = user
+        self._users_changed()
+
+    async def delete_user(self, actor: str, scope: Scope, name: str) -> None:
+        """Delete a user made in the UI (her open sessions end at their next page)."""
+        self._admin(actor, scope)
+        if name not in self.users:
+            return
+        await self.store.delete_user(name)
+        await self._audit(actor, "user_delete", name, {})
+        del self.users[name]
+        self._users_changed()
 
     def _changed(self) -> None:
         for listener in self.listeners:

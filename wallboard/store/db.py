@@ -135,6 +135,12 @@ CREATE TABLE IF NOT EXISTS kiosk_token (
     created_at REAL NOT NULL,
     revoked_at REAL
 );
+CREATE TABLE IF NOT EXISTS app_user (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 """
 
 
@@ -698,6 +704,37 @@ class Store:
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE kiosk_token SET revoked_at = ? WHERE name = ?", (at, name))
+
+        await self._write(op)
+
+    async def users(self) -> list[BoardRow]:
+        """Users made in the UI: (name, settings JSON with the password hash, who, when)."""
+
+        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
+            cur = conn.execute(
+                "SELECT name, body, updated_by, updated_at FROM app_user ORDER BY name"
+            )
+            return [BoardRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    async def save_user(self, row: BoardRow) -> None:
+        """Create or replace a user made in the UI."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO app_user (name, body, updated_by, updated_at)"
+                " VALUES (?,?,?,?)",
+                (row.name, row.body, row.updated_by, row.updated_at),
+            )
+
+        await self._write(op)
+
+    async def delete_user(self, name: str) -> None:
+        """Delete a user made in the UI: she cannot sign in any more."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM app_user WHERE name = ?", (name,))
 
         await self._write(op)
 

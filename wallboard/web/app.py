@@ -89,6 +89,7 @@ def register(services: Services) -> Publisher:
             lambda boards: publisher.set_boards(board_specs(settings, boards))
         )
         session.access.more_tokens = service.editor.kiosk
+        service.editor.user_listeners.append(session.access.set_ui_users)
         admin.register(session, service.editor, publisher)
         watch = service.alerts
         session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))

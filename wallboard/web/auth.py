@@ -98,12 +98,17 @@ class Access:
 
     def __init__(self, settings: Settings) -> None:
         self.users = load_users(settings)
+        self._config_users = dict(self.users)
         self._tokens = {
             name: (k.token.get_secret_value(), tuple(k.boards))
             for name, k in settings.kiosk.tokens.items()
         }
         # Tokens made in the UI (`services/editor.py`): only their hashes are stored.
         self.more_tokens: Callable[[str], tuple[str, tuple[str, ...]] | None] | None = None
+
+    def set_ui_users(self, users: dict[str, UserSettings]) -> None:
+        """The users made in the UI, beside those of the configuration (which win a clash)."""
+        self.users = {**users, **self._config_users}
 
     @property
     def open(self) -> bool:

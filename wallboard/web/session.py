@@ -127,6 +127,7 @@ class Session:
             if self.scope().admin:
                 ui.link(t("boards_admin", lang), "/admin/boards")
                 ui.link(t("tokens_admin", lang), "/admin/tokens")
+                ui.link(t("users_admin", lang), "/admin/users")
             ui.space()
             user = self.user()
             if self.access.open:

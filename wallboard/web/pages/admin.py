@@ -15,6 +15,7 @@ from wallboard.config import BoardSettings
 from wallboard.core.scope import Scope
 from wallboard.errors import WallboardError
 from wallboard.services.editor import BoardEditor
+from wallboard.web.auth import hash_password
 from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, t
@@ -223,8 +224,84 @@ def _tokens(editor: BoardEditor, actor: str, scope: Scope, lang: Lang) -> None:
     draw()
 
 
+def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: Lang) -> None:
+    """Users made here: their boards and rights; the configuration's are listed, not changed."""
+    actor, scope = who
+    listing = ui.column().classes("w-full")
+    with ui.grid(columns=2).classes("gap-2 w-full max-w-3xl wb-user-form"):
+        name = ui.input(t("user", lang)).props("dark outlined")
+        display = ui.input(t("user_display", lang)).props("dark outlined dir=auto")
+        password = ui.input(t("password", lang), password=True).props("dark outlined")
+        boards = ui.select(
+            sorted(editor.boards), multiple=True, value=[], label=t("user_boards", lang)
+        ).classes("wb-user-boards")
+        language = ui.select(
+            {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
+        )
+        ext = ui.number(t("my_extension", lang), format="%d").props("dark outlined")
+        admin = ui.switch(t("user_admin", lang))
+        numbers = ui.switch(t("user_numbers", lang))
+    save = ui.button(t("save", lang))
+
+    def draw() -> None:
+        listing.clear()
+        with listing:
+            for n, u in sorted(session.access.users.items()):
+                made_here = n in editor.users
+                with ui.row().classes("items-center gap-4 wb-user-row"):
+                    ui.label(n).classes("font-mono")
+                    ui.label(", ".join(u.boards) or t("all_board", lang))
+                    rights = [t("user_admin", lang)] * u.admin + [
+                        t("user_numbers", lang)
+                    ] * u.show_numbers
+                    ui.label(" · ".join(rights))
+                    if made_here:
+                        ui.button(t("edit", lang), on_click=lambda _, n=n: fill(n)).props(
+                            "flat dense"
+                        )
+                        ui.button(t("delete", lang), on_click=lambda _, n=n: remove(n)).props(
+                            "flat dense color=negative"
+                        )
+                    else:
+                        ui.label(t("from_config", lang)).classes("opacity-70")
+
+    def fill(n: str) -> None:
+        u = editor.users[n]
+        name.value, display.value, password.value = n, u.name, ""
+        boards.value, language.value = list(u.boards), u.language or ""
+        ext.value, admin.value, numbers.value = u.extension, u.admin, u.show_numbers
+
+    async def store() -> None:
+        data = {
+            "name": display.value or "",
+            "boards": list(boards.value or []),
+            "language": language.value or None,
+            "extension": int(ext.value) if ext.value is not None else None,
+            "admin": bool(admin.value),
+            "show_numbers": bool(numbers.value),
+        }
+        pw = password.value or ""
+        try:
+            await editor.save_user(
+                actor, scope, (name.value or "").strip(), data, hash_password(pw) if pw else None
+            )
+        except WallboardError as e:
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+            return
+        password.value = ""
+        ui.notify(t("saved", lang), type="positive")
+        draw()
+
+    async def remove(n: str) -> None:
+        await editor.delete_user(actor, scope, n)
+        draw()
+
+    save.on_click(store)
+    draw()
+
+
 def register(session: Session, editor: BoardEditor, publisher: Publisher) -> None:
-    """Register `/admin/boards` and `/admin/tokens`, for admins only."""
+    """Register `/admin/boards`, `/admin/tokens` and `/admin/users`, for admins only."""
 
     def admin_page(request: Request) -> tuple[Lang, str, Scope] | RedirectResponse | None:
         lang = desk_page(session, request)
@@ -254,4 +331,14 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
         lang, actor, scope = got
         ui.label(t("tokens_admin", lang)).classes("text-3xl p-2")
         _tokens(editor, actor, scope, lang)
+        return None
+
+    @ui.page("/admin/users", language=None)
+    def users_page(request: Request) -> RedirectResponse | None:
+        got = admin_page(request)
+        if not isinstance(got, tuple):
+            return got
+        lang, actor, scope = got
+        ui.label(t("users_admin", lang)).classes("text-3xl p-2")
+        _users(editor, session, (actor, scope), lang)
         return None
