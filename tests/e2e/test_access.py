@@ -158,7 +158,7 @@ EXPECT: dict[str, dict[str, str]] = {
 NOT_WALKED = {"/logout", "/vendor/cdr", "/vendor/cdr/{secret}"}
 
 
-def _cdr(call_id: str, number: str, queue: int) -> bytes:
+def _cdr(call_id: str, number: str, queue: int, ago: int = 120) -> bytes:
     body = json.loads(
         (Path(__file__).parents[1] / "fixtures/cdr/incoming-queue-answer.json").read_text()
     )
@@ -168,7 +168,7 @@ def _cdr(call_id: str, number: str, queue: int) -> bytes:
         status="ABANDONE",
         queueid=queue,
         queuename=QUEUES[queue],
-        time=int(time.time()) - 120,
+        time=int(time.time()) - ago,
         seconds_waiting_in_queue=30,
         representative_name="",
         representative_code="",
@@ -570,3 +570,31 @@ def test_an_admin_makes_a_scoped_user_who_can_sign_in(browser: Any, access_app: 
         assert {q["queue_id"] for q in state["queues"]} == {101}
     finally:
         dov.close()
+
+
+def test_the_worklist_holds_still_while_a_lead_works(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/worklist")
+        first = page.locator(".wb-item").first
+        first.wait_for(timeout=SLOW)
+        before = page.locator(".wb-item").count()
+        # Mark the card's own DOM node: a rebuilt list would lose the mark.
+        first.evaluate("e => e.dataset.mark = 'kept'")
+        req = urllib.request.Request(
+            f"{access_app.url}/vendor/cdr/{SECRET}",
+            data=_cdr("ab-sales-2", "0543333333", 101, ago=30),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+        cards = page.locator(".wb-item")
+        expect(cards).to_have_count(before + 1, timeout=SLOW)  # within one refresh (5 s)
+        assert page.locator(".wb-item").first.evaluate("e => e.dataset.mark") == "kept"
+        # Oldest waiting first: the newcomer joins at the end, nothing under the pointer moves.
+        expect(cards.last).to_contain_text("333")
+    finally:
+        ctx.close()
