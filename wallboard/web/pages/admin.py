@@ -3,6 +3,7 @@ makes kiosk tokens (shown once, stored hashed, revocable), without a restart."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -302,43 +303,36 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
 
 def register(session: Session, editor: BoardEditor, publisher: Publisher) -> None:
     """Register `/admin/boards`, `/admin/tokens` and `/admin/users`, for admins only."""
+    builders: dict[str, tuple[str, Callable[[str, Scope, Lang], object]]] = {
+        "boards": (
+            "boards_admin",
+            lambda actor, scope, lang: _BoardsPage(editor, publisher, (actor, scope), lang),
+        ),
+        "tokens": ("tokens_admin", lambda a, s, lang: _tokens(editor, a, s, lang)),
+        "users": ("users_admin", lambda a, s, lang: _users(editor, session, (a, s), lang)),
+    }
 
-    def admin_page(request: Request) -> tuple[Lang, str, Scope] | RedirectResponse | None:
+    def page(request: Request, what: str) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
         scope, actor = session.scope(), session.user()
-        if not scope.admin or actor is None:
+        if not scope.admin or actor is None:  # the editor checks again on every save
             forbidden(lang)
             return None
-        return lang, actor, scope
+        title, build = builders[what]
+        ui.label(t(title, lang)).classes("text-3xl p-2")
+        build(actor, scope, lang)
+        return None
 
     @ui.page("/admin/boards", language=None)
     def boards_page(request: Request) -> RedirectResponse | None:
-        got = admin_page(request)
-        if not isinstance(got, tuple):
-            return got
-        lang, actor, scope = got
-        ui.label(t("boards_admin", lang)).classes("text-3xl p-2")
-        _BoardsPage(editor, publisher, (actor, scope), lang)
-        return None
+        return page(request, "boards")
 
     @ui.page("/admin/tokens", language=None)
     def tokens_page(request: Request) -> RedirectResponse | None:
-        got = admin_page(request)
-        if not isinstance(got, tuple):
-            return got
-        lang, actor, scope = got
-        ui.label(t("tokens_admin", lang)).classes("text-3xl p-2")
-        _tokens(editor, actor, scope, lang)
-        return None
+        return page(request, "tokens")
 
     @ui.page("/admin/users", language=None)
     def users_page(request: Request) -> RedirectResponse | None:
-        got = admin_page(request)
-        if not isinstance(got, tuple):
-            return got
-        lang, actor, scope = got
-        ui.label(t("users_admin", lang)).classes("text-3xl p-2")
-        _users(editor, session, (actor, scope), lang)
-        return None
+        return page(request, "users")
