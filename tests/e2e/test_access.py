@@ -293,6 +293,8 @@ def test_every_route_for_every_reader(browser: Any, access_app: App, reader: str
 
 
 def test_a_scoped_lead_sees_only_her_queues_everywhere(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
     ctx = _signed_in(browser, access_app, "rina")
     try:
         state = ctx.request.get(f"{access_app.url}/api/state").json()
@@ -311,6 +313,11 @@ def test_a_scoped_lead_sees_only_her_queues_everywhere(browser: Any, access_app:
         assert "•••••••111" in cards.first.inner_text()
         assert "0541111111" not in page.content() and "222" not in cards.first.inner_text()
         page.screenshot(path=str(SHOTS / "worklist-scoped-masked.png"), full_page=True)
+        # Her board's head counts her queues' callers only (one here, two in the centre).
+        page.goto(f"{access_app.url}/board/sales")
+        chip = page.locator(".wb-callbacks")
+        # Refreshed every 15 s; the CDRs came after the app's first look.
+        expect(chip).to_have_attribute("data-open", "1", timeout=30_000)
         # Her agent page has the status control; an agent outside her boards has no page.
         page.goto(f"{access_app.url}/agent/201")
         page.get_by_role("button", name="Change status").wait_for(timeout=SLOW)

@@ -12,7 +12,7 @@ from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
 from wallboard.core.history import DayHistory, restrict
 from wallboard.core.scope import Scope
-from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
+from wallboard.core.worklist import WorkItem, build_worklist, callback_figures
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -203,12 +203,7 @@ class CdrService:
 
     async def callback_figures(self) -> dict[str, int | None]:
         """Today's open callbacks and average time to callback (whole seconds), for boards."""
-        items = await self.worklist()
-        ttc = time_to_callback(items)
-        return {
-            "open": sum(1 for i in items if not i.closed),
-            "ttc": None if ttc is None else round(ttc),
-        }
+        return callback_figures(await self.worklist())
 
     def point_at_simulator(self, base_url: str, sim: SimulatorSettings) -> None:
         """Once the simulator runs: send the REST calls (Click2Call, Call Log) to it."""

@@ -17,6 +17,7 @@ from nicegui import app, ui
 from pydantic import SecretStr
 
 from wallboard.config import Settings
+from wallboard.core.worklist import WorkItem, callback_figures
 from wallboard.errors import WallboardError
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
@@ -24,7 +25,7 @@ from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
 from wallboard.web import api, csrf, webhook
 from wallboard.web.auth import Access
-from wallboard.web.boards import board_specs
+from wallboard.web.boards import BoardSpec, board_specs
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import (
     admin,
@@ -98,11 +99,27 @@ def register(services: Services) -> Publisher:
     return publisher
 
 
-async def _publish_callback_figures(service: CdrService, extras: dict[str, Any]) -> None:
-    """Keep today's open callbacks and time to callback in every board's head."""
+class _BoardFigures:
+    """One refresh's callback figures per board, computed once per board on first use."""
+
+    def __init__(self, items: list[WorkItem]) -> None:
+        self.items = items
+        self.cache: dict[str, dict[str, int | None]] = {}
+
+    def __call__(self, spec: BoardSpec) -> dict[str, Any]:
+        found = self.cache.get(spec.name)
+        if found is None:
+            mine = (i for i in self.items if spec.queues is None or i.queue_id in spec.queues)
+            found = self.cache[spec.name] = callback_figures(mine)
+        return {"callbacks": found}
+
+
+async def _publish_callback_figures(service: CdrService, publisher: Publisher) -> None:
+    """Keep each board's open callbacks and time to callback in its head: its own queues'
+    callers only, so a team lead's board counts none of another team's (docs/access.md)."""
     while True:
         try:
-            extras["callbacks"] = await service.callback_figures()
+            publisher.board_extras = _BoardFigures(await service.worklist())
         except WallboardError as e:
             log.warning("callback figures not refreshed: %s", e)
         await asyncio.sleep(_FIGURES_EVERY)
@@ -125,7 +142,7 @@ def serve(
             await on_startup()
         owner.start("publisher", publisher.run())
         if services.after_call is not None:
-            figures = _publish_callback_figures(services.after_call, publisher.extras)
+            figures = _publish_callback_figures(services.after_call, publisher)
             owner.start("callback-figures", figures)
 
     async def stop() -> None:

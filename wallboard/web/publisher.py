@@ -78,6 +78,8 @@ class Publisher:
         # Figures from outside the live state (today's callbacks, from the CDR store), sent
         # in every delta's head; whoever owns them replaces the entry.
         self.extras: dict[str, Any] = {}
+        # Figures that differ per board (its queues' callbacks), merged over `extras`.
+        self.board_extras: Callable[[BoardSpec], JSON] | None = None
         self.ticks = 0
         hub.subscribe(self._on_event)
         for a in hub.state.agents.values():
@@ -195,7 +197,8 @@ class Publisher:
     async def _send_delta(self, g: _Group, head: JSON, changes: Changes, local_now: float) -> None:
         """One delta for this board, encoded once, to every tab that has its snapshot."""
         g.seq += 1
-        payload = _dumps({**head, **self._delta(g.spec, changes, local_now), "seq": g.seq})
+        own = self.board_extras(g.spec) if self.board_extras is not None else {}
+        payload = _dumps({**head, **own, **self._delta(g.spec, changes, local_now), "seq": g.seq})
         if self.broadcast is not None:
             # Tabs still waiting for their snapshot ignore it (no sequence yet).
             await self.broadcast(g.spec.name, payload)
@@ -206,7 +209,8 @@ class Publisher:
 
     async def _send_snapshots(self, g: _Group, head: JSON, local_now: float) -> None:
         """A full snapshot to each tab of this board that is new or asked to resync."""
-        snap = _dumps({**head, **self.snapshot(g.spec, local_now), "seq": g.seq})
+        own = self.board_extras(g.spec) if self.board_extras is not None else {}
+        snap = _dumps({**head, **own, **self.snapshot(g.spec, local_now), "seq": g.seq})
         fresh, g.fresh = g.fresh, set()
         for sink in fresh:
             if not await sink.send(snap):
