@@ -217,6 +217,8 @@ class BoardSettings(_Section):
     sort: Literal["status", "name", "extension", "time"] = "status"
     sound: bool = False
     mask_callers: bool | None = None  # None: [privacy] mask_callers
+    # This board's own warn/alarm levels for some queues (over `[thresholds.queues]`).
+    thresholds: dict[int, QueueThresholds] = {}
 
 
 class PrivacySettings(_Section):

@@ -513,6 +513,8 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         form.get_by_label("Name (in the address)").fill("vip")
         form.get_by_label("Title").fill("VIP line")
         form.get_by_label("Queues (ids; empty: all)").fill("102")
+        # The board's own levels: nothing on this queue is an alarm here (elsewhere: SL 0 %).
+        page.locator(".wb-f-levels textarea").fill("102 waiting=5/9 longest=-/- sl=-/- abandon=-/-")
         # The live preview shows the draft from the live floor before it is saved.
         preview = page.locator(".wb-preview")
         expect(preview.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)
@@ -535,6 +537,7 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         expect(kiosk.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)
         expect(kiosk.get_by_text("Support").first).to_be_visible(timeout=SLOW)
         assert kiosk.get_by_text("Sales", exact=True).count() == 0
+        expect(kiosk.locator('.wb-queue[data-q="102"]')).to_have_attribute("data-lv", "ok")
         kiosk.screenshot(path=str(SHOTS / "kiosk-new-board-1920x1080.png"))
         # The token opens only its board, and once revoked, nothing.
         kiosk.goto(f"{access_app.url}/kiosk?boards=sales&token={token}")

@@ -45,6 +45,8 @@ class BoardSpec:
     sort: str
     sound: bool
     mask: bool
+    # The board's own queue levels, over the configured ones: (queue id, levels) pairs.
+    levels: tuple[tuple[int, QueueThresholds], ...] = ()
 
     def shows_agent(self, extension: int) -> bool:
         return self.extensions is None or extension in self.extensions
@@ -70,6 +72,7 @@ def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
         sort=b.sort,
         sound=b.sound,
         mask=settings.privacy.mask_callers if b.mask_callers is None else b.mask_callers,
+        levels=tuple(sorted(b.thresholds.items())),
     )
 
 
@@ -209,11 +212,13 @@ def _queue_levels(t: QueueThresholds) -> JSON:
     }
 
 
-def thresholds_json(settings: Settings) -> JSON:
-    """Warn/alarm levels for the browser, which colours the ticking numbers itself."""
+def thresholds_json(settings: Settings, spec: BoardSpec | None = None) -> JSON:
+    """Warn/alarm levels for the browser, which colours the ticking numbers itself (a
+    board's own levels for a queue win over the configured ones)."""
     th = settings.thresholds
+    queues = {**th.queues, **dict(spec.levels if spec is not None else ())}
     return {
         "queue": _queue_levels(th.queue),
-        "queues": {str(q): _queue_levels(t) for q, t in th.queues.items()},
+        "queues": {str(q): _queue_levels(t) for q, t in queues.items()},
         "agent": {k: _level(v) for k, v in th.agent_seconds.items()},
     }

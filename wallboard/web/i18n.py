@@ -159,6 +159,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "board_sort": ("Sort agents by", "מיון נציגים לפי"),
     "board_language": ("Language", "שפה"),
     "board_sound": ("Sound", "צליל"),
+    "board_levels": (
+        "Queue levels (warn/alarm), one line per queue",
+        "ספי התראה לתור (אזהרה/אזעקה), שורה לכל תור",
+    ),
     "save": ("Save", "שמירה"),
     "saved": ("Saved", "נשמר"),
     "new_board": ("New board", "לוח חדש"),

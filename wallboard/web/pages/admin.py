@@ -34,6 +34,52 @@ def _ints(text: str) -> list[int]:
     return [int(p) for p in text.replace(",", " ").split() if p.strip().isdigit()]
 
 
+# The per-queue levels box: one line per queue, "101 waiting=3/6 longest=60/120 sl=80/70".
+_LEVEL_KEYS = {
+    "waiting": "waiting",
+    "longest": "longest_wait_seconds",
+    "sl": "service_level_percent",
+    "abandon": "abandon_rate_percent",
+}
+
+
+def _level(v: str) -> float | None:
+    return None if v in ("", "-") else float(v)
+
+
+def parse_levels(text: str) -> dict[str, dict[str, dict[str, float | None]]]:
+    """The levels box → `thresholds` of a board; a bad line is named (ValueError)."""
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            queue = str(int(parts[0]))
+            levels = {}
+            for p in parts[1:]:
+                key, _, pair = p.partition("=")
+                warn, _, alarm = pair.partition("/")
+                levels[_LEVEL_KEYS[key]] = {"warn": _level(warn), "alarm": _level(alarm)}
+        except (ValueError, KeyError):
+            raise ValueError(f"queue levels, line {n}: {line.strip()!r}") from None
+        out[queue] = levels
+    return out
+
+
+def format_levels(board: BoardSettings) -> str:
+    """A board's `thresholds` as the levels box shows them."""
+    names = {v: k for k, v in _LEVEL_KEYS.items()}
+    lines = []
+    for q, th in sorted(board.thresholds.items()):
+        pairs = []
+        for field, lv in th.model_dump().items():
+            w, a = ("-" if x is None else f"{x:g}" for x in (lv["warn"], lv["alarm"]))
+            pairs.append(f"{names[field]}={w}/{a}")
+        lines.append(f"{q} " + " ".join(pairs))
+    return "\n".join(lines)
+
+
 def _words(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
 
@@ -61,6 +107,13 @@ class _Form:
                 {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
             )
             self.sound = ui.switch(t("board_sound", lang))
+        self.levels = (
+            ui.textarea(
+                t("board_levels", lang), placeholder="101 waiting=3/6 longest=60/120 sl=80/70"
+            )
+            .props("dark outlined autogrow")
+            .classes("w-full max-w-3xl font-mono wb-f-levels")
+        )
 
     def read(self) -> dict[str, Any]:
         return {
@@ -73,6 +126,7 @@ class _Form:
             "sort": self.sort.value,
             "language": self.language.value or None,
             "sound": bool(self.sound.value),
+            "thresholds": parse_levels(self.levels.value or ""),
         }
 
     def fill(self, name: str, b: BoardSettings) -> None:
@@ -86,6 +140,7 @@ class _Form:
         self.sort.value = b.sort
         self.language.value = b.language or ""
         self.sound.value = b.sound
+        self.levels.value = format_levels(b)
 
 
 class _BoardsPage:
@@ -170,7 +225,12 @@ class _BoardsPage:
 
     async def save(self) -> None:
         name = (self.form.name.value or "").strip()
-        await self._do(self.editor.save(self.actor, self.scope, name, self.form.read()))
+        try:
+            data = self.form.read()
+        except ValueError as e:
+            self.error.text = str(e)
+            return
+        await self._do(self.editor.save(self.actor, self.scope, name, data))
 
     async def duplicate(self, name: str) -> None:
         await self._do(self.editor.duplicate(self.actor, self.scope, name, f"{name}-copy"))

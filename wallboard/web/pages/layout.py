@@ -77,7 +77,7 @@ def board_config(
         "strings": strings(lang),
         "statusNames": status_names(settings, lang),
         "metrics": metric_texts(lang),
-        "thresholds": thresholds_json(settings),
+        "thresholds": thresholds_json(settings, spec),
         "staleAfter": settings.web.stale_after_seconds,
         "tz": settings.day.timezone,
         "links": None if kiosk else {"agent": "/agent/", "queue": "/queue/"},
