@@ -394,14 +394,19 @@ def test_every_desk_page_is_in_the_leads_language(browser: Any, access_app: App)
     ctx = _signed_in(browser, access_app, "noa")  # Hebrew, while the server's is English
     try:
         page = ctx.new_page()
-        for path, word in (
+        pages = (
             ("/history", "היסטוריה"),
             ("/worklist", "מתקשרים שנטשו"),
+            ("/alerts", "התראות"),
+            ("/messages", "הודעות לרצפה"),
             ("/audit", "יומן פעולות"),
-        ):
+        )
+        for path, word in pages:
             page.goto(access_app.url + path)
             page.get_by_text(word).first.wait_for(timeout=SLOW)
             assert page.evaluate("document.documentElement.dir") == "rtl", path
+            if path == "/messages":
+                page.screenshot(path=str(SHOTS / "messages-he.png"))
         page.screenshot(path=str(SHOTS / "audit-he.png"))
     finally:
         ctx.close()

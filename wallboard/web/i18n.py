@@ -194,6 +194,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "alert_cleared": ("cleared", "בוטלה"),
     "no_alerts": ("No alerts today", "אין התראות היום"),
     "message_text": ("Message", "הודעה"),
+    "minutes_short": ("min", "דק׳"),
     "for_how_long": ("For", "למשך"),
     "message_boards": ("Boards (none: all yours)", "לוחות (ריק: כל שלך)"),
     "post": ("Post", "פרסום"),

@@ -100,7 +100,9 @@ def register(
             )
             with ui.row().classes("items-center gap-4"):
                 minutes = ui.select(
-                    {m: f"{m} min" for m in _DURATIONS}, value=60, label=t("for_how_long", lang)
+                    {m: f"{m} {t('minutes_short', lang)}" for m in _DURATIONS},
+                    value=60,
+                    label=t("for_how_long", lang),
                 ).classes("w-40")
                 boards = ui.select(
                     mine, multiple=True, value=[], label=t("message_boards", lang)
