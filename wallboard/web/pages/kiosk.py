@@ -19,6 +19,7 @@ __all__ = ["register"]
 
 # Rotating faster than this would not leave time to read a board.
 _MIN_ROTATE_SECONDS = 5.0
+_TOKEN_CHECK_SECONDS = 10.0  # how soon an open kiosk notices its token was revoked
 
 
 def register(
@@ -62,6 +63,15 @@ def register(
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
             config = board_config(settings, spec, blang, kiosk=True, **extra)
             Board(publisher, spec.name, config).classes("w-full")
+        token = qp.get("token")
+        if token is not None:
+
+            def still_valid() -> None:
+                # A revoked token (`/admin/tokens`) ends the screens already open with it.
+                if session.access.kiosk(token) is None:
+                    ui.navigate.reload()
+
+            ui.timer(_TOKEN_CHECK_SECONDS, still_valid)
         if after is not None:
             banner(after.alerts, [specs[b] for b in allowed], lang)  # open alerts, along the top
             ticker(after.messages, allowed)  # messages to the floor, along the bottom
