@@ -23,7 +23,7 @@ __all__ = ["CONFIRM_SECONDS", "Actions"]
 log = logging.getLogger(__name__)
 
 # How long a status change may take to show in the vendor's realtime events before the
-# lead is told it did not happen (docs/voicenter.md: the event follows within seconds).
+# lead is told it did not happen (docs/voicenter.md, "REST APIs", Login/Logout).
 CONFIRM_SECONDS = 10.0
 _CONFIRM_POLL = 0.1
 
