@@ -408,6 +408,13 @@ def test_every_desk_page_is_in_the_leads_language(browser: Any, access_app: App)
             if path == "/messages":
                 page.screenshot(path=str(SHOTS / "messages-he.png"))
         page.screenshot(path=str(SHOTS / "audit-he.png"))
+        # Noa is not in `[api] allowed_actors`: no call back, no status change shown to her.
+        page.goto(f"{access_app.url}/worklist")
+        page.locator(".wb-item").first.wait_for(timeout=SLOW)
+        assert page.locator(".wb-item button").count() == 0
+        page.goto(f"{access_app.url}/agent/201")
+        page.locator(".wb-tile").first.wait_for(timeout=SLOW)
+        assert page.locator(".wb-status-control").count() == 0
     finally:
         ctx.close()
 

@@ -134,6 +134,11 @@ class _Worklist:
             done = [i for i in items if i.closed or _called_back(i)]
             _done_items(sorted(done, key=lambda i: i.abandoned_at), self.view)
 
+    def _may_call(self) -> bool:
+        """A signed-in lead only with the right; in open mode the typed name is checked."""
+        user = self.view.scope.user
+        return self.view.scope.act and (user is None or self.actions.may_act(user))
+
     def _update_open(self, waiting: list[WorkItem]) -> None:
         """Cards in place: gone ones removed, changed ones redrawn, new ones at the end."""
         keep = {normalize(i) for i in waiting}
@@ -151,7 +156,7 @@ class _Worklist:
                 card = found[1]
                 card.clear()
             with card:
-                _open_item(i, self.view, self.call_back)
+                _open_item(i, self.view, self.call_back if self._may_call() else None)
             self.cards[key] = (sig, card)
 
 
@@ -172,7 +177,7 @@ class _View:
         return self.scope.number(n, self.visible)
 
 
-def _open_item(i: WorkItem, view: _View, call_back: CallBack) -> None:
+def _open_item(i: WorkItem, view: _View, call_back: CallBack | None) -> None:
     """One caller still waiting for a callback: number, queue, wait, when, the button."""
     lang = view.lang
     with ui.row().classes("items-center w-full gap-6"):
@@ -189,7 +194,10 @@ def _open_item(i: WorkItem, view: _View, call_back: CallBack) -> None:
             ui.badge(f"{i.abandons}{t('times_today', lang)}", color="orange")
         _last_callback(i, lang)
         ui.space()
-        ui.button(t("call_back", lang), on_click=lambda _, it=i: call_back(it)).props("color=green")
+        if call_back is not None:  # hidden from a lead without the right (`allowed_actors`)
+            ui.button(t("call_back", lang), on_click=lambda _, it=i: call_back(it)).props(
+                "color=green"
+            )
 
 
 def _done_items(done: list[WorkItem], view: _View) -> None:
