@@ -145,6 +145,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "audit_log": ("Audit log", "יומן פעולות"),
     "all_board": ("All queues", "כל התורים"),
     "no_actions": ("No actions yet", "אין פעולות עדיין"),
+    "no_rows": ("Nothing yet", "אין נתונים עדיין"),
     "messages": ("Messages to the floor", "הודעות לרצפה"),
     "boards_admin": ("Boards", "לוחות"),
     "tokens_admin": ("Kiosk tokens", "אסימוני קיוסק"),

@@ -33,6 +33,11 @@ _QUEUE_FIGURES = (
 )
 
 
+def _props(lang: Lang) -> str:
+    """A table's props: dark, dense, and "nothing yet" in the reader's language."""
+    return f'dark dense no-data-label="{t("no_rows", lang)}"'
+
+
 def _label(key: str, lang: Lang) -> str:
     m = METRICS[key]
     return m.label_he if lang == "he" else m.label_en
@@ -142,7 +147,7 @@ def _queue_table(
         d = days[key]
         sel = d.total if qid is None else d.queues.get(qid, QueueTally())
         rows.append({"queue": which, "day": key} | _fmt_row(sel))
-    ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props("dark dense")
+    ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props(_props(lang))
 
 
 def _agents_table(t_day: DayHistory, today: str, lang: Lang) -> None:
@@ -165,7 +170,7 @@ def _agents_table(t_day: DayHistory, today: str, lang: Lang) -> None:
         {"name": "outgoing", "label": _label("agent_outgoing", lang), "field": "outgoing"},
         {"name": "talk", "label": _label("talk_time", lang), "field": "talk"},
     ]
-    ui.table(columns=columns, rows=rows, row_key="sip").classes("w-full").props("dark dense")
+    ui.table(columns=columns, rows=rows, row_key="sip").classes("w-full").props(_props(lang))
 
 
 def _agent_chart(
@@ -214,7 +219,7 @@ def _departments_table(t_day: DayHistory, lang: Lang) -> None:
         ],
         rows=[{"department": k} | _fmt_row(v) for k, v in sorted(t_day.departments.items())],
         row_key="department",
-    ).classes("w-full").props("dark dense")
+    ).classes("w-full").props(_props(lang))
 
 
 def _categories_chart(t_day: DayHistory, lang: Lang) -> None:
