@@ -181,6 +181,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "revoke": ("Revoke", "ביטול"),
     "revoked": ("revoked", "בוטל"),
     "users_admin": ("Users", "משתמשים"),
+    "password_short": ("a password has at least 10 characters", "סיסמה היא לפחות 10 תווים"),
     "user_display": ("Display name", "שם לתצוגה"),
     "user_boards": ("Boards (none: all)", "לוחות (ריק: כולם)"),
     "user_admin": ("admin", "מנהל"),

@@ -26,6 +26,7 @@ from wallboard.web.session import Session
 
 __all__ = ["register"]
 
+_MIN_PASSWORD = 10  # characters; the hash is scrypt, but a short password is guessed
 _PREVIEW_EVERY = 2.0  # seconds between the preview's fresh pictures
 _WIDGETS = ["summary", "queues", "waiting", "agents"]
 
@@ -342,6 +343,9 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
             "show_numbers": bool(numbers.value),
         }
         pw = password.value or ""
+        if pw and len(pw) < _MIN_PASSWORD:
+            ui.notify(f"{t('failed', lang)}: {t('password_short', lang)}", type="negative")
+            return
         try:
             await editor.save_user(
                 actor, scope, (name.value or "").strip(), data, hash_password(pw) if pw else None
