@@ -14,7 +14,15 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
 from wallboard.errors import ConfigError
@@ -158,6 +166,9 @@ class WebSettings(_Section):
     secure_cookies: bool = False
     # How often the publisher pushes coalesced deltas to every open board.
     publish_interval_seconds: float = Field(0.1, gt=0, le=2.0)
+    # Origins besides the page's own that may open the live socket or send a form (a
+    # reverse proxy that rewrites Host); everything else is refused (docs/access.md).
+    allowed_origins: list[str] = []
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -225,6 +236,8 @@ class BoardSettings(_Section):
     sort: Literal["status", "name", "extension", "time"] = "status"
     sound: bool = False
     mask_callers: bool | None = None  # None: [privacy] mask_callers
+    # This board's own warn/alarm levels for some queues (over `[thresholds.queues]`).
+    thresholds: dict[int, QueueThresholds] = {}
 
 
 class PrivacySettings(_Section):
@@ -243,6 +256,8 @@ class UserSettings(_Section):
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
     extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
+    admin: bool = False  # may open /admin (boards, users, kiosk tokens) and sees every board
+    show_numbers: bool = False  # sees caller numbers in full on pages and in /api/state
 
 
 class AuthSettings(_Section):
@@ -399,6 +414,42 @@ class SimulatorSettings(_Section):
     cdr_retry_seconds: list[float] = [5.0, 30.0, 120.0, 600.0, 1800.0]
 
 
+AlertMetric = Literal["waiting", "longest_wait", "service_level", "break_seconds"]
+
+
+class AlertRule(_Section):
+    """One alert: fires when a queue's (or an agent's) figure passes `fire`, clears when it
+    is back past `clear` (hysteresis: a figure hovering at the line does not flap)."""
+
+    metric: AlertMetric
+    fire: float
+    clear: float
+    queues: list[int] = []  # empty: every queue (agent rules: every agent)
+    # Service level only: not judged before this many calls counted today (docs/metrics.md).
+    min_sample: int = Field(10, ge=0)
+    boards: list[str] = []  # kiosks of these boards show the banner (empty: every board)
+    message: str = ""  # what people read; empty: made from the rule
+    message_he: str = ""
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> AlertRule:
+        # SL fires when it falls below `fire`; the others when they rise above it.
+        low = self.metric == "service_level"
+        if (low and self.clear < self.fire) or (not low and self.clear > self.fire):
+            side = "above" if low else "below"
+            raise ValueError(f"clear must be at or {side} fire for {self.metric}")
+        return self
+
+
+class AlertSettings(_Section):
+    """Alerts that reach people: rules, and where they go besides desks and kiosks."""
+
+    rules: dict[str, AlertRule] = {}
+    # A Slack or Teams incoming-webhook URL: gets {"text": ...} when an alert fires/clears.
+    webhook_url: SecretStr | None = None
+    every_seconds: float = Field(2.0, gt=0, le=60)
+
+
 class Settings(_Section):
     """All settings of one wallboard process."""
 
@@ -419,6 +470,7 @@ class Settings(_Section):
     privacy: PrivacySettings = PrivacySettings()
     auth: AuthSettings = AuthSettings()
     kiosk: KioskSettings = KioskSettings()
+    alerts: AlertSettings = AlertSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""

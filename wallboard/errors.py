@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActionDenied",
+    "ActionUnconfirmed",
     "ConfigError",
     "PayloadError",
     "StoreContentError",
@@ -81,3 +82,7 @@ class StoreContentError(StoreError):
 
 class ActionDenied(WallboardError):
     """A supervisor action the actor is not allowed to take."""
+
+
+class ActionUnconfirmed(WallboardError):
+    """The vendor accepted an action, but its realtime events did not show it in time."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
 from wallboard.core.clock import day_bounds, zone
@@ -22,6 +23,7 @@ from wallboard.core.kpis import (
     abandon_rate,
     average_speed_of_answer,
     average_wait,
+    combine,
     record_abandon,
     record_agent_call,
     record_answer,
@@ -30,7 +32,10 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import FoldSettings
 
-__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row"]
+__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row", "restrict"]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -173,3 +178,40 @@ def csv_export(days: dict[str, DayHistory]) -> str:
             name = d.agent_names.get(sip, "")
             w.writerow([key, "agent", sip, name, *blanks, a.answered, a.outgoing, a.talk_seconds])
     return out.getvalue()
+
+
+def _pick(d: Mapping[K, V], keep: Callable[[K], bool]) -> dict[K, V]:
+    return {k: v for k, v in d.items() if keep(k)}
+
+
+def restrict(
+    day: DayHistory, queues: frozenset[int] | None, sips: frozenset[str] | None
+) -> DayHistory:
+    """The day as a team lead limited to some queues and agents sees it (None: all).
+
+    The day's total and hours become the sums of the allowed queues (`kpis.combine`);
+    departments and AI categories cut across queues, so a limited reader gets none.
+    """
+    if queues is None and sips is None:
+        return day
+
+    def ok_q(q: int) -> bool:
+        return queues is None or q in queues
+
+    def ok_a(sip: str) -> bool:
+        return sips is None or sip in sips
+
+    out = DayHistory(day.key)
+    out.queues = _pick(day.queues, ok_q)
+    out.queue_names = _pick(day.queue_names, ok_q)
+    out.total = combine(out.queues.values())
+    out.hour_queues = _pick(day.hour_queues, lambda k: ok_q(k[1]))
+    by_hour: dict[int, list[QueueTally]] = {}
+    for (h, _q), t in out.hour_queues.items():
+        by_hour.setdefault(h, []).append(t)
+    out.hours = {h: combine(ts) for h, ts in by_hour.items()}
+    out.agents = _pick(day.agents, ok_a)
+    out.agent_names = _pick(day.agent_names, ok_a)
+    out.agent_departments = _pick(day.agent_departments, ok_a)
+    out.hour_agents = _pick(day.hour_agents, lambda k: ok_a(k[1]))
+    return out

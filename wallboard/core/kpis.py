@@ -9,7 +9,7 @@ the functions below. `METRICS` carries the same definitions for the UI's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 __all__ = [
     "METRICS",
@@ -19,6 +19,7 @@ __all__ = [
     "abandon_rate",
     "average_speed_of_answer",
     "average_wait",
+    "combine",
     "longest_waiting_now",
     "record_abandon",
     "record_agent_call",
@@ -69,6 +70,18 @@ class Metric:
     label_he: str
     formula: str
     explanation: str
+
+
+def combine(tallies: Iterable[QueueTally]) -> QueueTally:
+    """Several queues' counts as one (a team lead's boards): counts add, the longest wait is
+    the longest of them. Every rate is then computed from the sums, never averaged."""
+    out = QueueTally()
+    for t in tallies:
+        for f in fields(QueueTally):
+            if f.name != "longest_wait":
+                setattr(out, f.name, getattr(out, f.name) + getattr(t, f.name))
+        out.longest_wait = max(out.longest_wait, t.longest_wait)
+    return out
 
 
 def record_offer(tally: QueueTally) -> None:

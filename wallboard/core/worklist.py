@@ -15,7 +15,14 @@ from wallboard.core.calls import Cdr, TimeRule, direction, is_c2c_leg2, queue_ou
 from wallboard.core.events import CallDirection, QueueReason
 from wallboard.core.kpis import time_to_callback as kpi_time_to_callback
 
-__all__ = ["CallbackRow", "WorkItem", "build_worklist", "normalize_number", "time_to_callback"]
+__all__ = [
+    "CallbackRow",
+    "WorkItem",
+    "build_worklist",
+    "callback_figures",
+    "normalize_number",
+    "time_to_callback",
+]
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -134,3 +141,13 @@ def time_to_callback(items: Iterable[WorkItem]) -> float | None:
     return kpi_time_to_callback(
         i.first_callback_at - i.abandoned_at for i in items if i.first_callback_at is not None
     )
+
+
+def callback_figures(items: Iterable[WorkItem]) -> dict[str, int | None]:
+    """A board head's figures: callers still open, time to callback (whole seconds)."""
+    items = list(items)
+    ttc = time_to_callback(items)
+    return {
+        "open": sum(1 for i in items if not i.closed),
+        "ttc": None if ttc is None else round(ttc),
+    }

@@ -6,19 +6,27 @@ abandoned caller). Every attempt, allowed or not, succeeded or not, leaves an au
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection
 
-from wallboard.errors import ActionDenied, WallboardError
+from wallboard.core.scope import Scope
+from wallboard.errors import ActionDenied, ActionUnconfirmed, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
+from wallboard.services.status_log import StatusLog
 from wallboard.store.base import CdrStore
 from wallboard.store.db import AuditRow, CallbackRow, dumps_detail
 from wallboard.voicenter.api import VendorApi
 
-__all__ = ["Actions"]
+__all__ = ["CONFIRM_SECONDS", "Actions"]
 
 log = logging.getLogger(__name__)
+
+# How long a status change may take to show in the vendor's realtime events before the
+# lead is told it did not happen (docs/voicenter.md, "REST APIs", Login/Logout).
+CONFIRM_SECONDS = 10.0
+_CONFIRM_POLL = 0.1
 
 
 class Actions:
@@ -34,6 +42,8 @@ class Actions:
         status_codes: Collection[int] = (),
         record_calls: bool = True,
         clock: Callable[[], float] = timebase.now,
+        confirm_seconds: float = CONFIRM_SECONDS,
+        status_log: StatusLog | None = None,
     ) -> None:
         self.api = api
         self.store = store
@@ -42,6 +52,8 @@ class Actions:
         self.status_codes = frozenset(status_codes)
         self.record_calls = record_calls
         self._clock = clock
+        self.confirm_seconds = confirm_seconds
+        self.status_log = status_log
 
     def may_act(self, actor: str) -> bool:
         """Whether `actor` may take supervisor actions at all."""
@@ -56,16 +68,26 @@ class Actions:
             AuditRow(self._clock(), actor, action, target, dumps_detail(detail), ok)
         )
 
-    async def _check(self, actor: str, action: str, target: str, detail: dict[str, object]) -> None:
+    async def _check(
+        self, actor: str, action: str, target: str, detail: dict[str, object], in_scope: bool
+    ) -> None:
+        # The reader's scope (core/scope.py) is checked here too, not only by the page that
+        # shows the control: an action outside it is refused and audited like any other.
+        error = None
         if not self.may_act(actor):
-            await self._audit(actor, action, target, {**detail, "error": "not allowed"}, False)
-            raise ActionDenied(f"{actor or 'anonymous'} may not {action}")
+            error = f"{actor or 'anonymous'} may not {action}"
+        elif not in_scope:
+            error = f"{target} is outside {actor}'s boards"
+        if error is not None:
+            await self._audit(actor, action, target, {**detail, "error": error}, False)
+            raise ActionDenied(error)
 
-    async def set_status(self, actor: str, extension: int, status_code: int) -> None:
+    async def set_status(self, actor: str, extension: int, status_code: int, scope: Scope) -> None:
         """Set the status of the agent on `extension` (vendor Login/Logout API)."""
         action, target = "set_status", str(extension)
         detail: dict[str, object] = {"status": status_code}
-        await self._check(actor, action, target, detail)
+        in_scope = scope.act and scope.shows_agent(extension)
+        await self._check(actor, action, target, detail, in_scope)
         try:
             if self.status_codes and status_code not in self.status_codes:
                 raise ActionDenied(f"unknown status code {status_code}")
@@ -76,21 +98,45 @@ class Actions:
             user = rec.online_user_id or rec.user_id
             if user is None:
                 raise ActionDenied(f"no user on extension {extension}")
+            if self.status_log is not None:  # the change, when seen, was this lead's
+                self.status_log.expect(extension, status_code, actor)
             await self.api.set_status(str(user), rec.sip_user, status_code)
+            took = await self._confirmed(extension, status_code)
         except WallboardError as e:
             await self._audit(actor, action, target, {**detail, "error": str(e)}, False)
             raise
-        await self._audit(actor, action, target, detail, True)
+        await self._audit(actor, action, target, {**detail, "confirmed_after": took}, True)
         log.info("%s set extension %s to status %s", actor, extension, status_code)
+
+    async def _confirmed(self, extension: int, status_code: int) -> float:
+        """Wait until the realtime events show the agent in `status_code`; seconds taken.
+
+        The vendor's API answering OK only means the request was accepted; the change is
+        real once the agent's status event says so, so a lead sees "pending" until then.
+        """
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while True:
+            agent = self.hub.state.agents.get(extension)
+            if agent is not None and agent.record.status_code == status_code:
+                return round(loop.time() - start, 2)
+            if loop.time() - start >= self.confirm_seconds:
+                raise ActionUnconfirmed(
+                    f"the phone system accepted the change, but extension {extension} did"
+                    f" not show status {status_code} within {self.confirm_seconds:g} s"
+                )
+            await asyncio.sleep(_CONFIRM_POLL)
 
     async def click_to_call(self, actor: str, from_extension: int, number: str) -> None:
         """Ring `from_extension`, then dial `number` (vendor Click2Call)."""
-        await self._click_to_call(actor, from_extension, number)
+        await self._click_to_call(actor, from_extension, number, in_scope=True)
 
-    async def _click_to_call(self, actor: str, from_extension: int, number: str) -> str:
+    async def _click_to_call(
+        self, actor: str, from_extension: int, number: str, *, in_scope: bool
+    ) -> str:
         action, target = "click_to_call", number
         detail: dict[str, object] = {"from_extension": from_extension}
-        await self._check(actor, action, target, detail)
+        await self._check(actor, action, target, detail, in_scope)
         clean = "".join(ch for ch in number if ch.isdigit())
         try:
             if not clean:
@@ -114,11 +160,19 @@ class Actions:
         server = clock.now(local)
         return local if server is None else clock.to_utc(server)
 
-    async def call_back(self, actor: str, from_extension: int, call_id: str, number: str) -> None:
-        """Worklist "call back": Click2Call, then record who called back and when."""
+    async def call_back(
+        self,
+        actor: str,
+        from_extension: int,
+        item: tuple[str, str, int | None],
+        scope: Scope,
+    ) -> None:
+        """Worklist "call back" of (call id, number, queue): Click2Call, then record it."""
+        call_id, number, queue_id = item
         at = self._server_utc_now()
+        in_scope = scope.act and scope.shows_queue(queue_id)
         try:
-            new_id = await self._click_to_call(actor, from_extension, number)
+            new_id = await self._click_to_call(actor, from_extension, number, in_scope=in_scope)
         except WallboardError as e:
             if not isinstance(e, ActionDenied):
                 await self.store.add_callback(

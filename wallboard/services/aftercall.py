@@ -13,21 +13,30 @@ from pydantic import SecretStr
 
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
-from wallboard.core.history import DayHistory
-from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
+from wallboard.core.history import DayHistory, restrict
+from wallboard.core.scope import Scope
+from wallboard.core.worklist import WorkItem, build_worklist, callback_figures
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
+from wallboard.services.alerts import Alerts
+from wallboard.services.editor import BoardEditor
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
+from wallboard.services.messages import FloorMessages
+from wallboard.services.status_log import StatusLog
+from wallboard.store.rows import AlertRow, AuditRow, StatusChangeRow
 from wallboard.store.select import make_store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
+    "AlertRow",
+    "AuditRow",
     "CallRecord",
     "CdrService",
+    "StatusChangeRow",
     "api_settings",
     "create",
     "for_simulator",
@@ -78,15 +87,23 @@ class CdrService:
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
+        self.status_log = StatusLog(hub, self.store)
+        self.messages = FloorMessages(self.store)
+        self.alerts = Alerts(settings, hub, self.store)
+        self.editor = BoardEditor(settings, self.store)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
         await self.store.start()
+        await self.messages.load()
+        await self.editor.load()
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
         self.tasks.start("history-warm-up", self._warm_history())
+        self.tasks.start("status-log", self.status_log.run())
+        self.tasks.start("alerts", self.alerts.run())
 
     async def _warm_history(self) -> None:
         """Build the history's closed days once, soon after start-up, in the background.
@@ -122,6 +139,11 @@ class CdrService:
     async def stop(self) -> None:
         """Stop tasks, close the HTTP session and the store."""
         await self.tasks.close()
+        await self.alerts.close()
+        try:
+            await self.status_log.flush()  # the last second's changes
+        except WallboardError as e:
+            log.warning("last status changes not stored: %s", e)
         await self.api.close()
         await self.store.stop()
 
@@ -130,6 +152,44 @@ class CdrService:
     async def days(self) -> tuple[dict[str, DayHistory], str]:
         """The history's days and today's key (today folded again, closed days kept)."""
         return await self.history.load(timebase.now())
+
+    async def days_in(self, scope: Scope) -> tuple[dict[str, DayHistory], str]:
+        """The history's days as this reader may see them: their queues and agents only."""
+        days, today = await self.days()
+        sips = self._sips(scope)
+        return {k: restrict(d, scope.queues, sips) for k, d in days.items()}, today
+
+    def _sips(self, scope: Scope) -> frozenset[str] | None:
+        """The SIP users (history's agent key) of the scope's extensions, as seen live."""
+        if scope.extensions is None:
+            return None
+        agents = self.hub.state.agents
+        return frozenset(a.record.sip_user for x, a in agents.items() if x in scope.extensions)
+
+    def call_in_scope(self, rec: CallRecord, scope: Scope) -> bool:
+        """Whether this stored call belongs to the reader's queues (or agents, without one)."""
+        cdr = rec.cdr
+        if cdr.queue_id:
+            return scope.shows_queue(cdr.queue_id)
+        if scope.queues is None and scope.extensions is None:
+            return True
+        exts = (cdr.targetextension, cdr.callerextension)
+        return any(e.isdigit() and scope.shows_agent(int(e)) for e in exts if e)
+
+    async def audit(self, actor: str | None, limit: int = 200) -> list[AuditRow]:
+        """The newest supervisor actions, newest first (None: everyone's; else one actor's)."""
+        rows = await self.store.audit_rows(limit if actor is None else limit * 10)
+        return rows if actor is None else [r for r in rows if r.actor == actor][:limit]
+
+    async def status_changes(self, extension: int, limit: int = 20) -> list[StatusChangeRow]:
+        """Today's status changes of one agent, newest first (who made ours)."""
+        start, _ = self.intake.today_bounds()
+        return await self.store.status_changes(extension, start, limit)
+
+    async def alert_log(self) -> list[AlertRow]:
+        """Today's fired and cleared alerts, newest first."""
+        start, _ = self.intake.today_bounds()
+        return await self.store.alerts_since(start)
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""
@@ -148,12 +208,7 @@ class CdrService:
 
     async def callback_figures(self) -> dict[str, int | None]:
         """Today's open callbacks and average time to callback (whole seconds), for boards."""
-        items = await self.worklist()
-        ttc = time_to_callback(items)
-        return {
-            "open": sum(1 for i in items if not i.closed),
-            "ttc": None if ttc is None else round(ttc),
-        }
+        return callback_figures(await self.worklist())
 
     def point_at_simulator(self, base_url: str, sim: SimulatorSettings) -> None:
         """Once the simulator runs: send the REST calls (Click2Call, Call Log) to it."""
@@ -180,6 +235,7 @@ def make_actions(service: CdrService) -> Actions:
         allowed_actors=s.api.allowed_actors,
         status_codes=s.statuses.names.keys(),
         record_calls=s.api.record_callbacks,
+        status_log=service.status_log,
     )
 
 

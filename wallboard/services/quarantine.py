@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallboard.errors import PayloadError, StoreError
-from wallboard.store.db import QuarantineRow, Store
+from wallboard.store.db import Store
+from wallboard.store.rows import QuarantineRow
 from wallboard.voicenter.cdr import parse_cdr
 
 __all__ = ["Replayed", "replay"]

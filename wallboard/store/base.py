@@ -11,7 +11,18 @@ from typing import Protocol
 
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
-from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
+from wallboard.store.rows import (
+    AlertRow,
+    AuditRow,
+    BoardRow,
+    CdrRow,
+    FloorMessageRow,
+    KioskTokenRow,
+    QuarantineRow,
+    StatusChangeRow,
+    Stored,
+    StoreHealth,
+)
 
 __all__ = ["CdrStore"]
 
@@ -84,4 +95,78 @@ class CdrStore(Protocol):
 
     async def release(self, qid: int) -> None:
         """Forget a quarantined body (after it was replayed)."""
+        ...
+
+    # ---- the team leads' workspace: status history, floor messages, alerts, the editor
+
+    async def add_status_changes(self, rows: list[StatusChangeRow]) -> None:
+        """Write agent status changes (one transaction)."""
+        ...
+
+    async def status_changes(
+        self, extension: int, since: float, limit: int
+    ) -> list[StatusChangeRow]:
+        """One agent's status changes at or after `since`, newest first."""
+        ...
+
+    async def add_message(
+        self, text: str, boards: tuple[str, ...], until: float, author: str, created: float
+    ) -> int:
+        """Store a message to the floor; its id."""
+        ...
+
+    async def remove_message(self, message_id: int, at: float) -> None:
+        """Take a message off the floor (kept, marked removed, for the record)."""
+        ...
+
+    async def messages_until(self, now: float) -> list[FloorMessageRow]:
+        """Messages not removed and still running at `now`, oldest first."""
+        ...
+
+    async def add_alert(self, row: AlertRow) -> None:
+        """Write one fired or cleared alert."""
+        ...
+
+    async def alerts_since(self, since: float, limit: int = 500) -> list[AlertRow]:
+        """Alerts at or after `since`, newest first."""
+        ...
+
+    async def boards(self) -> list[BoardRow]:
+        """Every board of the editor, by name."""
+        ...
+
+    async def save_board(self, row: BoardRow, action: str) -> None:
+        """Create or replace a board, and record the change (who, what, when)."""
+        ...
+
+    async def delete_board(self, name: str, actor: str, at: float) -> None:
+        """Delete a board, and record who did it."""
+        ...
+
+    async def board_changes(self, limit: int = 50) -> list[tuple[str, str, str, float]]:
+        """The newest board changes: (board, action, who, when), newest first."""
+        ...
+
+    async def kiosk_tokens(self) -> list[KioskTokenRow]:
+        """Every kiosk token made in the UI, revoked ones too."""
+        ...
+
+    async def add_kiosk_token(self, row: KioskTokenRow) -> None:
+        """Store a new token's hash (a name already used is an error)."""
+        ...
+
+    async def revoke_kiosk_token(self, name: str, at: float) -> None:
+        """Revoke a token: it opens nothing from now on."""
+        ...
+
+    async def users(self) -> list[BoardRow]:
+        """Users made in the UI: (name, settings JSON with the password hash, who, when)."""
+        ...
+
+    async def save_user(self, row: BoardRow) -> None:
+        """Create or replace a user made in the UI."""
+        ...
+
+    async def delete_user(self, name: str) -> None:
+        """Delete a user made in the UI: she cannot sign in any more."""
         ...

@@ -32,9 +32,30 @@ from typing import Any, TypeVar
 from wallboard.core.calls import Cdr
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
-from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
+from wallboard.store.rows import (
+    AlertRow,
+    AuditRow,
+    BoardRow,
+    CdrRow,
+    FloorMessageRow,
+    KioskTokenRow,
+    QuarantineRow,
+    StatusChangeRow,
+    Stored,
+    StoreHealth,
+)
 
-__all__ = ["AuditRow", "CallbackRow", "CdrRow", "QuarantineRow", "Store", "StoreHealth", "Stored"]
+__all__ = [
+    "AuditRow",
+    "CallbackRow",
+    "CdrRow",
+    "FloorMessageRow",
+    "QuarantineRow",
+    "StatusChangeRow",
+    "Store",
+    "StoreHealth",
+    "Stored",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +111,64 @@ CREATE TABLE IF NOT EXISTS quarantine (
     encoding TEXT NOT NULL,
     content_type TEXT NOT NULL,
     raw BLOB NOT NULL
+);
+-- ---- team leads' workspace (docs/access.md): status changes -------------------------
+CREATE TABLE IF NOT EXISTS status_change (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    extension INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    previous_code INTEGER NOT NULL,
+    actor TEXT
+);
+CREATE INDEX IF NOT EXISTS status_change_ext ON status_change(extension, at);
+CREATE TABLE IF NOT EXISTS floor_message (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    boards TEXT NOT NULL,
+    until REAL NOT NULL,
+    author TEXT NOT NULL,
+    created REAL NOT NULL,
+    removed REAL
+);
+CREATE TABLE IF NOT EXISTS alert_log (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    rule TEXT NOT NULL,
+    subject INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    value REAL,
+    fired INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log(at);
+CREATE TABLE IF NOT EXISTS board_def (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS board_change (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    body TEXT,
+    actor TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kiosk_token (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    boards TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS app_user (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at REAL NOT NULL
 );
 """
 
@@ -463,6 +542,225 @@ class Store:
             return [AuditRow(a, b, c, d, e, bool(f)) for a, b, c, d, e, f in cur]
 
         return await self._read(fn)
+
+    # ---- team leads' workspace: status changes ---------------------------------------
+
+    async def add_status_changes(self, rows: list[StatusChangeRow]) -> None:
+        """Write agent status changes (one transaction)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO status_change (at, extension, status_code, previous_code, actor)"
+                " VALUES (?,?,?,?,?)",
+                [(r.at, r.extension, r.status_code, r.previous_code, r.actor) for r in rows],
+            )
+
+        await self._write(op)
+
+    async def status_changes(
+        self, extension: int, since: float, limit: int
+    ) -> list[StatusChangeRow]:
+        """One agent's status changes at or after `since`, newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[StatusChangeRow]:
+            cur = conn.execute(
+                "SELECT at, extension, status_code, previous_code, actor FROM status_change"
+                " WHERE extension = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+                (extension, since, limit),
+            )
+            return [StatusChangeRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: messages to the floor --------------------------------
+
+    async def add_message(
+        self, text: str, boards: tuple[str, ...], until: float, author: str, created: float
+    ) -> int:
+        """Store a message to the floor; its id."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO floor_message (text, boards, until, author, created)"
+                " VALUES (?,?,?,?,?)",
+                (text, json.dumps(list(boards)), until, author, created),
+            )
+            return int(cur.lastrowid or 0)
+
+        result: int = await self._write(op)
+        return result
+
+    async def remove_message(self, message_id: int, at: float) -> None:
+        """Take a message off the floor (kept, marked removed, for the record)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE floor_message SET removed = ? WHERE id = ?", (at, message_id))
+
+        await self._write(op)
+
+    async def messages_until(self, now: float) -> list[FloorMessageRow]:
+        """Messages not removed and still running at `now`, oldest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[FloorMessageRow]:
+            cur = conn.execute(
+                "SELECT id, text, boards, until, author, created FROM floor_message"
+                " WHERE removed IS NULL AND until > ? ORDER BY id",
+                (now,),
+            )
+            return [
+                FloorMessageRow(i, t, tuple(json.loads(b)), u, a, c) for i, t, b, u, a, c in cur
+            ]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: the alert log ----------------------------------------
+
+    async def add_alert(self, row: AlertRow) -> None:
+        """Write one fired or cleared alert."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO alert_log (at, rule, subject, label, value, fired, text)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (row.at, row.rule, row.subject, row.label, row.value, int(row.fired), row.text),
+            )
+
+        await self._write(op)
+
+    async def alerts_since(self, since: float, limit: int = 500) -> list[AlertRow]:
+        """Alerts at or after `since`, newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[AlertRow]:
+            cur = conn.execute(
+                "SELECT at, rule, subject, label, value, fired, text FROM alert_log"
+                " WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+                (since, limit),
+            )
+            return [AlertRow(a, r, s, lb, v, bool(f), t) for a, r, s, lb, v, f, t in cur]
+
+        return await self._read(fn)
+
+    # ---- team leads' workspace: boards and kiosk tokens made in the UI ---------------
+
+    async def boards(self) -> list[BoardRow]:
+        """Every board of the editor, by name."""
+
+        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
+            cur = conn.execute(
+                "SELECT name, body, updated_by, updated_at FROM board_def ORDER BY name"
+            )
+            return [BoardRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    async def save_board(self, row: BoardRow, action: str) -> None:
+        """Create or replace a board, and record the change (who, what, when)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO board_def (name, body, updated_by, updated_at)"
+                " VALUES (?,?,?,?)",
+                (row.name, row.body, row.updated_by, row.updated_at),
+            )
+            conn.execute(
+                "INSERT INTO board_change (name, action, body, actor, at) VALUES (?,?,?,?,?)",
+                (row.name, action, row.body, row.updated_by, row.updated_at),
+            )
+
+        await self._write(op)
+
+    async def delete_board(self, name: str, actor: str, at: float) -> None:
+        """Delete a board, and record who did it."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM board_def WHERE name = ?", (name,))
+            conn.execute(
+                "INSERT INTO board_change (name, action, body, actor, at) VALUES (?,?,?,?,?)",
+                (name, "delete", None, actor, at),
+            )
+
+        await self._write(op)
+
+    async def board_changes(self, limit: int = 50) -> list[tuple[str, str, str, float]]:
+        """The newest board changes: (board, action, who, when), newest first."""
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[str, str, str, float]]:
+            cur = conn.execute(
+                "SELECT name, action, actor, at FROM board_change ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+            return [(n, a, w, t) for n, a, w, t in cur]
+
+        return await self._read(fn)
+
+    async def kiosk_tokens(self) -> list[KioskTokenRow]:
+        """Every kiosk token made in the UI, revoked ones too."""
+
+        def fn(conn: sqlite3.Connection) -> list[KioskTokenRow]:
+            cur = conn.execute(
+                "SELECT name, token_hash, boards, created_by, created_at, revoked_at"
+                " FROM kiosk_token ORDER BY name"
+            )
+            return [KioskTokenRow(n, h, tuple(json.loads(b)), c, a, r) for n, h, b, c, a, r in cur]
+
+        return await self._read(fn)
+
+    async def add_kiosk_token(self, row: KioskTokenRow) -> None:
+        """Store a new token's hash (a name already used is an error)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO kiosk_token (name, token_hash, boards, created_by, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (
+                    row.name,
+                    row.token_hash,
+                    json.dumps(list(row.boards)),
+                    row.created_by,
+                    row.created_at,
+                ),
+            )
+
+        await self._write(op)
+
+    async def revoke_kiosk_token(self, name: str, at: float) -> None:
+        """Revoke a token: it opens nothing from now on."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE kiosk_token SET revoked_at = ? WHERE name = ?", (at, name))
+
+        await self._write(op)
+
+    async def users(self) -> list[BoardRow]:
+        """Users made in the UI: (name, settings JSON with the password hash, who, when)."""
+
+        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
+            cur = conn.execute(
+                "SELECT name, body, updated_by, updated_at FROM app_user ORDER BY name"
+            )
+            return [BoardRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    async def save_user(self, row: BoardRow) -> None:
+        """Create or replace a user made in the UI."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO app_user (name, body, updated_by, updated_at)"
+                " VALUES (?,?,?,?)",
+                (row.name, row.body, row.updated_by, row.updated_at),
+            )
+
+        await self._write(op)
+
+    async def delete_user(self, name: str) -> None:
+        """Delete a user made in the UI: she cannot sign in any more."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM app_user WHERE name = ?", (name,))
+
+        await self._write(op)
 
 
 def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:

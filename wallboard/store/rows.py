@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 from wallboard.core.calls import Cdr
 
-__all__ = ["AuditRow", "CdrRow", "QuarantineRow", "StoreHealth", "Stored"]
+__all__ = [
+    "AlertRow",
+    "AuditRow",
+    "BoardRow",
+    "CdrRow",
+    "FloorMessageRow",
+    "KioskTokenRow",
+    "QuarantineRow",
+    "StatusChangeRow",
+    "StoreHealth",
+    "Stored",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +72,62 @@ class StoreHealth:
     last_error: str | None = None
     failed_at: float | None = None
     failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeRow:
+    """One agent status change: when (true UTC), to and from which code, and who did it
+    (None: it came from the phone system, e.g. the agent's own phone)."""
+
+    at: float
+    extension: int
+    status_code: int
+    previous_code: int
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """An alert that fired or cleared, as people read it."""
+
+    at: float
+    rule: str
+    subject: int
+    label: str
+    value: float | None
+    fired: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """A board made in the editor: its settings as JSON, who saved it last and when."""
+
+    name: str
+    body: str
+    updated_by: str
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class KioskTokenRow:
+    """A kiosk token made in the UI: only its hash is kept."""
+
+    name: str
+    token_hash: str
+    boards: tuple[str, ...]
+    created_by: str
+    created_at: float
+    revoked_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FloorMessageRow:
+    """A message to the floor: its text, the boards whose kiosks show it, until when."""
+
+    id: int
+    text: str
+    boards: tuple[str, ...]  # empty: every board
+    until: float
+    author: str
+    created: float

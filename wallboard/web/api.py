@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from nicegui import app
 
 from wallboard.config import Settings
 from wallboard.core.health import stale_since
+from wallboard.core.scope import Scope
 from wallboard.core.view import state_view
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.services.aftercall import CdrService
 from wallboard.web.session import Session
 
-__all__ = ["health", "register", "store_health"]
+__all__ = ["health", "register", "scoped_state", "store_health"]
 
 
 def health(hub: Hub, settings: Settings, local_now: float) -> tuple[bool, dict[str, object]]:
@@ -49,6 +52,30 @@ def store_health(service: CdrService | None) -> dict[str, object] | None:
     }
 
 
+def scoped_state(view: dict[str, Any], scope: Scope, visible: int) -> dict[str, Any]:
+    """`state_view` cut to the reader's queues and agents, numbers masked without the right."""
+
+    def caller(c: dict[str, Any]) -> dict[str, Any]:
+        number = scope.number(c["caller_number"] or "", visible)
+        return {
+            **c,
+            "caller_number": number,
+            "caller_name": c["caller_name"] if scope.numbers else "",
+        }
+
+    queues = [
+        {**q, "waiting": [caller(w) for w in q["waiting"]]}
+        for q in view["queues"]
+        if scope.shows_queue(q["queue_id"])
+    ]
+    agents = [
+        {**a, "calls": [caller(c) for c in a["calls"]]}
+        for a in view["agents"]
+        if scope.shows_agent(a["extension"])
+    ]
+    return {**view, "queues": queues, "agents": agents}
+
+
 def register(
     hub: Hub, settings: Settings, session: Session, after_call: CdrService | None = None
 ) -> None:
@@ -56,10 +83,13 @@ def register(
 
     @app.get("/api/state")
     def api_state(request: Request) -> JSONResponse:
-        # Same rule as the desk pages: the whole floor, numbers unmasked, for team leads only.
-        if session.need_login(request) is not None:
+        # Same rule as the desk pages (core/scope.py): the reader's queues and agents only,
+        # caller numbers in full only with the right; a kiosk token opens nothing here.
+        scope = session.scope()
+        if not scope.desk:
             return JSONResponse({"error": "log in first (/login)"}, status_code=401)
-        return JSONResponse(state_view(hub.state, timebase.now()))
+        view = state_view(hub.state, timebase.now())
+        return JSONResponse(scoped_state(view, scope, settings.privacy.visible_digits))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -18,16 +18,31 @@ from nicegui import app, ui
 from pydantic import SecretStr
 
 from wallboard.config import Settings
+from wallboard.core.worklist import WorkItem, callback_figures
 from wallboard.errors import WallboardError
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
 from wallboard.services.intake import CdrIntake
-from wallboard.web import api
+from wallboard.web import api, csrf
 from wallboard.web.auth import Access
+from wallboard.web.boards import BoardSpec, board_specs
 from wallboard.web.components.board.board import STATIC, broadcast
-from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
+from wallboard.web.pages import (
+    admin,
+    agent,
+    alerts,
+    audit,
+    board,
+    call,
+    history,
+    kiosk,
+    login,
+    messages,
+    queue,
+    worklist,
+)
 from wallboard.web.pages.login import LoginGate
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import SecureCookies, Session
@@ -59,25 +74,46 @@ def register(services: Services) -> tuple[Publisher, Session]:
     publisher = Publisher(hub, settings, broadcast)
     session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
+    csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path)
     api.register(hub, settings, session, services.after_call)
     board.register(session, publisher, settings)
-    agent.register(session, publisher, hub, settings, services.actions)
+    agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
-    kiosk.register(session, publisher, settings)
+    kiosk.register(session, publisher, settings, services.after_call)
     login.register(session)
-    service, lang = services.after_call, settings.web.language
     # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
     front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]
-    if service is not None:
+    if services.after_call is not None:
         # Its own secret (the vendor cannot log in), in front of NiceGUI's middleware.
-        announce(service.intake)
-        front.append(WebhookLayer(service.intake))
-        history.register(session, service, lang)
-        call.register(session, service, lang, settings.day.timezone)
-        if services.actions is not None:
-            worklist.register(session, service, services.actions, lang)
+        announce(services.after_call.intake)
+        front.append(WebhookLayer(services.after_call.intake))
+        _after_call_pages(services, services.after_call, session, publisher)
     _in_front(front)
     return publisher, session
+
+
+def _after_call_pages(
+    services: Services, service: CdrService, session: Session, publisher: Publisher
+) -> None:
+    """The pages that read the store: history, calls, audit, messages, alerts, the editor."""
+    settings = services.settings
+    visible, tz = settings.privacy.visible_digits, settings.day.timezone
+    history.register(session, service)
+    call.register(session, service, tz, visible)
+    audit.register(session, service, tz)
+    messages.register(session, service.messages, publisher.specs, tz)
+    alerts.register(session, service, tz)
+    # Boards and kiosk tokens from the editor, in force without a restart.
+    service.editor.listeners.append(
+        lambda boards: publisher.set_boards(board_specs(settings, boards))
+    )
+    session.access.more_tokens = service.editor.kiosk
+    service.editor.user_listeners.append(session.access.set_ui_users)
+    admin.register(session, service.editor, publisher)
+    watch = service.alerts
+    session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
+    if services.actions is not None:
+        worklist.register(session, service, services.actions, visible)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +145,27 @@ def _in_front(layers: list[Callable[[Asgi], Asgi]]) -> None:
     app.build_middleware_stack = build_in_front  # type: ignore[method-assign]
 
 
-async def _publish_callback_figures(service: CdrService, extras: dict[str, Any]) -> None:
-    """Keep today's open callbacks and time to callback in every board's head."""
+class _BoardFigures:
+    """One refresh's callback figures per board, computed once per board on first use."""
+
+    def __init__(self, items: list[WorkItem]) -> None:
+        self.items = items
+        self.cache: dict[str, dict[str, int | None]] = {}
+
+    def __call__(self, spec: BoardSpec) -> dict[str, Any]:
+        found = self.cache.get(spec.name)
+        if found is None:
+            mine = (i for i in self.items if spec.queues is None or i.queue_id in spec.queues)
+            found = self.cache[spec.name] = callback_figures(mine)
+        return {"callbacks": found}
+
+
+async def _publish_callback_figures(service: CdrService, publisher: Publisher) -> None:
+    """Keep each board's open callbacks and time to callback in its head: its own queues'
+    callers only, so a team lead's board counts none of another team's (docs/access.md)."""
     while True:
         try:
-            extras["callbacks"] = await service.callback_figures()
+            publisher.board_extras = _BoardFigures(await service.worklist())
         except WallboardError as e:
             log.warning("callback figures not refreshed: %s", e)
         await asyncio.sleep(_FIGURES_EVERY)
@@ -136,7 +188,7 @@ def serve(
             await on_startup()
         owner.start("publisher", publisher.run())
         if services.after_call is not None:
-            figures = _publish_callback_figures(services.after_call, publisher.extras)
+            figures = _publish_callback_figures(services.after_call, publisher)
             owner.start("callback-figures", figures)
 
     async def stop() -> None:

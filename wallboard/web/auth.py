@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +98,17 @@ class Access:
 
     def __init__(self, settings: Settings) -> None:
         self.users = load_users(settings)
+        self._config_users = dict(self.users)
         self._tokens = {
             name: (k.token.get_secret_value(), tuple(k.boards))
             for name, k in settings.kiosk.tokens.items()
         }
+        # Tokens made in the UI (`services/editor.py`): only their hashes are stored.
+        self.more_tokens: Callable[[str], tuple[str, tuple[str, ...]] | None] | None = None
+
+    def set_ui_users(self, users: dict[str, UserSettings]) -> None:
+        """The users made in the UI, beside those of the configuration (which win a clash)."""
+        self.users = {**users, **self._config_users}
 
     @property
     def open(self) -> bool:
@@ -123,6 +131,9 @@ class Access:
         for name, (secret, boards) in self._tokens.items():
             if hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8")):
                 found = Kiosk(name, boards)
+        if found is None and self.more_tokens is not None:
+            made = self.more_tokens(token)
+            found = None if made is None else Kiosk(*made)
         return found
 
     def may_see(self, user: str | None, board: str) -> bool:

@@ -12,14 +12,16 @@ from typing import Any
 from wallboard.config import BoardSettings, Level, QueueThresholds, Settings
 from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
+from wallboard.core.scope import mask_number
 from wallboard.core.view import agent_view, queue_numbers, queue_view
-from wallboard.web.i18n import Lang
+from wallboard.web.i18n import Lang, t
 
 __all__ = [
     "BoardSpec",
     "Membership",
     "agent_json",
     "board_specs",
+    "board_title",
     "mask_number",
     "queue_json",
     "thresholds_json",
@@ -43,6 +45,8 @@ class BoardSpec:
     sort: str
     sound: bool
     mask: bool
+    # The board's own queue levels, over the configured ones: (queue id, levels) pairs.
+    levels: tuple[tuple[int, QueueThresholds], ...] = ()
 
     def shows_agent(self, extension: int) -> bool:
         return self.extensions is None or extension in self.extensions
@@ -68,21 +72,25 @@ def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
         sort=b.sort,
         sound=b.sound,
         mask=settings.privacy.mask_callers if b.mask_callers is None else b.mask_callers,
+        levels=tuple(sorted(b.thresholds.items())),
     )
 
 
-def board_specs(settings: Settings) -> dict[str, BoardSpec]:
-    """Every configured board; with none configured, one board 'all' showing everything."""
-    boards = dict(settings.boards) or {DEFAULT_BOARD: BoardSettings(title="")}
-    return {name: _spec(name, b, settings) for name, b in boards.items()}
+def board_specs(
+    settings: Settings, boards: dict[str, BoardSettings] | None = None
+) -> dict[str, BoardSpec]:
+    """Every board (the configured ones, or `boards` from the editor); with none, one
+    board 'all' showing everything."""
+    found = dict(settings.boards if boards is None else boards)
+    found = found or {DEFAULT_BOARD: BoardSettings(title="")}
+    return {name: _spec(name, b, settings) for name, b in found.items()}
 
 
-def mask_number(number: str, visible: int) -> str:
-    """'0501234567' → '•••••••567' (keeps the last `visible` digits)."""
-    if not number:
-        return ""
-    keep = number[-visible:] if visible > 0 else ""
-    return "•" * max(0, len(number) - len(keep)) + keep
+def board_title(spec: BoardSpec, lang: Lang) -> str:
+    """The board's title in this language: the unnamed default board is "All queues"."""
+    if spec.name == DEFAULT_BOARD and spec.title == DEFAULT_BOARD:
+        return t("all_board", lang)
+    return spec.title
 
 
 class Membership:
@@ -204,11 +212,13 @@ def _queue_levels(t: QueueThresholds) -> JSON:
     }
 
 
-def thresholds_json(settings: Settings) -> JSON:
-    """Warn/alarm levels for the browser, which colours the ticking numbers itself."""
+def thresholds_json(settings: Settings, spec: BoardSpec | None = None) -> JSON:
+    """Warn/alarm levels for the browser, which colours the ticking numbers itself (a
+    board's own levels for a queue win over the configured ones)."""
     th = settings.thresholds
+    queues = {**th.queues, **dict(spec.levels if spec is not None else ())}
     return {
         "queue": _queue_levels(th.queue),
-        "queues": {str(q): _queue_levels(t) for q, t in th.queues.items()},
+        "queues": {str(q): _queue_levels(t) for q, t in queues.items()},
         "agent": {k: _level(v) for k, v in th.agent_seconds.items()},
     }

@@ -78,6 +78,8 @@ class Publisher:
         # Figures from outside the live state (today's callbacks, from the CDR store), sent
         # in every delta's head; whoever owns them replaces the entry.
         self.extras: dict[str, Any] = {}
+        # Figures that differ per board (its queues' callbacks), merged over `extras`.
+        self.board_extras: Callable[[BoardSpec], JSON] | None = None
         self.ticks = 0
         hub.subscribe(self._on_event)
         for a in hub.state.agents.values():
@@ -94,6 +96,23 @@ class Publisher:
             g.spec = spec
         return spec
 
+    def set_boards(self, specs: dict[str, BoardSpec]) -> None:
+        """The boards changed (the editor): new ones get a group, changed ones resend.
+
+        `specs` is updated in place: the pages hold the same mapping. A deleted board's
+        open tabs keep their last picture until they reload (then: "No such board").
+        """
+        for name in [n for n in self.specs if n not in specs]:
+            del self.specs[name]
+        for name, spec in specs.items():
+            self.specs[name] = spec
+            g = self._groups.get(name)
+            if g is None:
+                self._groups[name] = _Group(spec)
+            elif g.spec != spec:
+                g.spec = spec
+                g.fresh |= g.sinks  # a full snapshot with the new settings
+
     def attach(self, sink: BoardSink) -> None:
         """A new tab shows this board; it gets a snapshot on the next tick."""
         g = self._groups[sink.board]
@@ -105,6 +124,12 @@ class Publisher:
         g = self._groups.get(sink.board)
         if g is not None and sink in g.sinks:
             g.fresh.add(sink)
+
+    def resync_all(self, board: str) -> None:
+        """Every tab of this board gets a full snapshot next tick (the editor's preview)."""
+        g = self._groups.get(board)
+        if g is not None:
+            g.fresh |= g.sinks
 
     def detach(self, sink: BoardSink) -> None:
         g = self._groups.get(sink.board)
@@ -172,7 +197,8 @@ class Publisher:
     async def _send_delta(self, g: _Group, head: JSON, changes: Changes, local_now: float) -> None:
         """One delta for this board, encoded once, to every tab that has its snapshot."""
         g.seq += 1
-        payload = _dumps({**head, **self._delta(g.spec, changes, local_now), "seq": g.seq})
+        own = self.board_extras(g.spec) if self.board_extras is not None else {}
+        payload = _dumps({**head, **own, **self._delta(g.spec, changes, local_now), "seq": g.seq})
         if self.broadcast is not None:
             # Tabs still waiting for their snapshot ignore it (no sequence yet).
             await self.broadcast(g.spec.name, payload)
@@ -183,7 +209,8 @@ class Publisher:
 
     async def _send_snapshots(self, g: _Group, head: JSON, local_now: float) -> None:
         """A full snapshot to each tab of this board that is new or asked to resync."""
-        snap = _dumps({**head, **self.snapshot(g.spec, local_now), "seq": g.seq})
+        own = self.board_extras(g.spec) if self.board_extras is not None else {}
+        snap = _dumps({**head, **own, **self.snapshot(g.spec, local_now), "seq": g.seq})
         fresh, g.fresh = g.fresh, set()
         for sink in fresh:
             if not await sink.send(snap):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -13,12 +13,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from wallboard.config import Settings
+from wallboard.core.scope import Role, Scope, union
 from wallboard.web.auth import Access
-from wallboard.web.boards import BoardSpec
+from wallboard.web.boards import BoardSpec, board_title
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, t
 from wallboard.web.throttle import LoginThrottle
-from wallboard.web.webhook import Asgi, Message, Receive, Scope, Send
+from wallboard.web.webhook import Asgi, Message, Receive, Send
+from wallboard.web.webhook import Scope as AsgiScope
 
 __all__ = ["SecureCookies", "Session", "SignIn"]
 
@@ -44,6 +46,8 @@ class Session:
         self._hours = settings.auth.session_hours
         self.default_lang: Lang = settings.web.language
         self.throttle = LoginThrottle(settings.auth.max_failed_logins, 60.0)
+        # Drawn at the end of every desk page's nav (e.g. the alerts' notifications).
+        self.nav_extras: list[Callable[[Lang], None]] = []
 
     @property
     def lifetime_seconds(self) -> int:
@@ -108,17 +112,56 @@ class Session:
 
     def visible_boards(self) -> list[str]:
         """The configured boards this browser's user may see, in configured order."""
+        scope = self.scope()
+        return [b for b in self.boards if scope.desk and scope.shows_board(b)]
+
+    def scope(self, token: str | None = None) -> Scope:
+        """What this browser may see and do: the one rule every route asks (docs/access.md).
+
+        A kiosk `token` gives a kiosk scope (boards only, numbers as the board masks
+        them); otherwise the signed-in user's boards, or the open mode, or nothing.
+        """
+        if token is not None:
+            kiosk = self.access.kiosk(token)
+            if kiosk is None:
+                return Scope(Role.ANONYMOUS, boards=frozenset())
+            return self._boards_scope(Role.KIOSK, None, kiosk.boards, numbers=False, act=False)
+        if self.access.open:
+            return Scope(Role.OPEN, act=True)
         user = self.user()
-        return [b for b in self.boards if self.access.may_see(user, b)]
+        u = self.access.users.get(user or "")
+        if user is None or u is None:
+            return Scope(Role.ANONYMOUS, boards=frozenset())
+        role = Role.ADMIN if u.admin else Role.LEAD
+        boards = () if u.admin else tuple(u.boards)
+        return self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
+
+    def _boards_scope(
+        self, role: Role, user: str | None, boards: tuple[str, ...], *, numbers: bool, act: bool
+    ) -> Scope:
+        """A scope limited to `boards` (empty: every board, so every queue and agent)."""
+        if not boards:
+            return Scope(role, user, numbers=numbers, act=act)
+        picked = [self.boards[b] for b in boards if b in self.boards]
+        queues, exts = union((s.queues, s.extensions) for s in picked)
+        names = frozenset(boards)
+        return Scope(role, user, names, queues, exts, numbers=numbers, act=act)
 
     def nav(self, lang: Lang) -> None:
         """The desk pages' navigation bar: boards, history, callbacks, the user."""
         board_head()  # the nav's styles; harmless where the page already linked them
         with ui.element("nav").classes("wb-nav w-full"):
             for b in self.visible_boards():
-                ui.link(self.boards[b].title, f"/board/{b}")
+                ui.link(board_title(self.boards[b], lang), f"/board/{b}")
             ui.link(t("history", lang), "/history")
             ui.link(t("callbacks", lang), "/worklist")
+            ui.link(t("audit_log", lang), "/audit")
+            ui.link(t("messages", lang), "/messages")
+            ui.link(t("alert_log", lang), "/alerts")
+            if self.scope().admin:
+                ui.link(t("boards_admin", lang), "/admin/boards")
+                ui.link(t("tokens_admin", lang), "/admin/tokens")
+                ui.link(t("users_admin", lang), "/admin/users")
             ui.space()
             user = self.user()
             if self.access.open:
@@ -126,6 +169,8 @@ class Session:
             elif user is not None:
                 ui.label(self.access.users[user].name or user)
                 ui.link(t("logout", lang), "/logout")
+        for extra in self.nav_extras:
+            extra(lang)
 
 
 async def _renew_session_id(request: Request) -> None:
@@ -150,7 +195,7 @@ class SecureCookies:
     def __init__(self, inner: Asgi) -> None:
         self.inner = inner
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         """Pass through, adding `; Secure` to Set-Cookie headers on https."""
         if scope["type"] != "http" or scope.get("scheme") != "https":
             await self.inner(scope, receive, send)

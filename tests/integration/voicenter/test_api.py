@@ -11,10 +11,12 @@ from pydantic import SecretStr
 
 from wallboard.config import SimulatorSettings, load_settings
 from wallboard.core.events import ExtensionRecord, ExtensionsSnapshot
-from wallboard.errors import ActionDenied, VendorApiError
+from wallboard.core.scope import Role, Scope
+from wallboard.errors import ActionDenied, ActionUnconfirmed, VendorApiError
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
 from wallboard.services.intake import CdrIntake
+from wallboard.services.status_log import StatusLog
 from wallboard.sim.http import rest_api
 from wallboard.sim.model import LOGIN, LUNCH
 from wallboard.sim.server import Simulator
@@ -54,8 +56,7 @@ async def store(tmp_path: Path):
     st.close()
 
 
-def _hub_from(sim: Simulator) -> Hub:
-    hub = Hub()
+def _snapshot(sim: Simulator, hub: Hub) -> None:
     records = tuple(
         ExtensionRecord(
             a.extension, a.sip, a.user_id, a.name, a.name, a.user_id, a.status, None, None, "", ()
@@ -63,7 +64,19 @@ def _hub_from(sim: Simulator) -> Hub:
         for a in sim.model.agents
     )
     hub.feed(ExtensionsSnapshot(received=None, server_time=int(sim.model.now), extensions=records))
+
+
+def _hub_from(sim: Simulator) -> Hub:
+    hub = Hub()
+    _snapshot(sim, hub)
     return hub
+
+
+async def _mirror(sim: Simulator, hub: Hub) -> None:
+    """The simulator's floor into the hub, as its realtime snapshots would bring it."""
+    while True:
+        await asyncio.sleep(0.1)
+        _snapshot(sim, hub)
 
 
 async def test_lists_and_live_calls(sim):
@@ -90,33 +103,66 @@ async def test_lists_and_live_calls(sim):
 async def test_actions_audit_everything(sim, store):
     api = _api(sim.base_url)
     hub = _hub_from(sim)
-    actions = Actions(api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3})
+    status_log = StatusLog(hub, store)
+    actions = Actions(
+        api, store, hub, allowed_actors={"dana"}, status_codes={1, 2, 3}, status_log=status_log
+    )
     agent = next(a for a in sim.model.agents if a.status == LOGIN)
+    mirror = asyncio.create_task(_mirror(sim, hub))
+    everything = Scope(Role.LEAD, "dana", act=True)
+    elsewhere = Scope(Role.LEAD, "dana", extensions=frozenset({agent.extension + 1}), act=True)
     try:
-        await actions.set_status("dana", agent.extension, LUNCH)
+        await actions.set_status("dana", agent.extension, LUNCH, everything)
         assert agent.status == LUNCH
         with pytest.raises(ActionDenied):
-            await actions.set_status("mallory", agent.extension, LOGIN)
+            await actions.set_status("mallory", agent.extension, LOGIN, everything)
         with pytest.raises(ActionDenied):
-            await actions.set_status("dana", agent.extension, 99)
-        await actions.set_status("dana", agent.extension, LOGIN)
+            await actions.set_status("dana", agent.extension, 99, everything)
+        with pytest.raises(ActionDenied, match="outside"):
+            await actions.set_status("dana", agent.extension, LOGIN, elsewhere)
+        assert agent.status == LUNCH  # refused before the vendor was asked
+        await actions.set_status("dana", agent.extension, LOGIN, everything)
         free = next(a for a in sim.model.agents if a.status == LOGIN and not a.calls)
         await actions.click_to_call("dana", free.extension, "050-765-4321")
         with pytest.raises(VendorApiError):
             await actions.click_to_call("dana", 1, "0507654321")  # not an extension
         rows = await store.audit_rows()
+        await status_log.flush()
+        changes = await store.status_changes(agent.extension, 0, 10)
     finally:
+        mirror.cancel()
         await api.close()
+    # Both changes stored, newest first, with who made them (the events alone cannot say).
+    assert [(c.status_code, c.previous_code, c.actor) for c in changes] == [
+        (LOGIN, LUNCH, "dana"),
+        (LUNCH, LOGIN, "dana"),
+    ]
     got = [(r.actor, r.action, r.ok) for r in reversed(rows)]
     assert got == [
         ("dana", "set_status", True),
         ("mallory", "set_status", False),
+        ("dana", "set_status", False),
         ("dana", "set_status", False),
         ("dana", "set_status", True),
         ("dana", "click_to_call", True),
         ("dana", "click_to_call", False),
     ]
     assert "0507654321" not in rows[1].target or rows[1].ok is False
+
+
+async def test_a_status_change_the_events_never_show_fails_clearly(sim, store):
+    api = _api(sim.base_url)
+    hub = _hub_from(sim)  # no events after the snapshot: the change is never seen
+    actions = Actions(api, store, hub, allowed_actors={"dana"}, confirm_seconds=0.3)
+    agent = next(a for a in sim.model.agents if a.status == LOGIN)
+    try:
+        with pytest.raises(ActionUnconfirmed, match="did not show status"):
+            await actions.set_status("dana", agent.extension, LUNCH, Scope(Role.LEAD, act=True))
+        rows = await store.audit_rows()
+    finally:
+        await api.close()
+    assert [(r.action, r.ok) for r in rows] == [("set_status", False)]
+    assert "did not show" in rows[0].detail
 
 
 async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):
@@ -129,7 +175,10 @@ async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):
     actions = Actions(api, store, hub, allowed_actors={"dana"}, clock=lambda: local)
     free = next(a for a in sim.model.agents if a.status == LOGIN and not a.calls)
     try:
-        await actions.call_back("dana", free.extension, "abandoned-1", "0501234567")
+        scope = Scope(Role.LEAD, "dana", queues=frozenset({7}), act=True)
+        with pytest.raises(ActionDenied):  # a caller of a queue outside her boards
+            await actions.call_back("dana", free.extension, ("other", "0507654321", 8), scope)
+        await actions.call_back("dana", free.extension, ("abandoned-1", "0501234567", 7), scope)
         rows = await store.callbacks_since(0)
     finally:
         await api.close()

@@ -219,3 +219,29 @@ async def test_broadcast_sends_one_delta_per_board_and_snapshots_per_tab() -> No
     await pub.tick()
     assert [b for b, _ in sent] == ["all", "all"]  # one per tick for all tabs
     assert [len(t.got) for t in tabs] == [1, 1, 1]
+
+
+def test_the_default_board_title_is_translated() -> None:
+    from wallboard.web.boards import board_title
+
+    spec = board_specs(Settings())["all"]
+    assert board_title(spec, "en") == "All queues"
+    assert board_title(spec, "he") == "כל התורים"
+
+
+def test_a_boards_own_queue_levels_win_and_round_trip() -> None:
+    from wallboard.config import BoardSettings
+    from wallboard.web.boards import thresholds_json
+    from wallboard.web.pages.admin import format_levels, parse_levels
+
+    text = "102 waiting=5/9 longest=-/- sl=-/- abandon=1/2"
+    b = BoardSettings.model_validate({"thresholds": parse_levels(text)})
+    assert format_levels(b) == "102 waiting=5/9 longest=-/- sl=-/- abandon=1/2"
+    spec = board_specs(Settings(), {"vip": b})["vip"]
+    got = thresholds_json(Settings(), spec)["queues"]["102"]
+    assert got["waiting"] == [5, 9] and got["sl"] == [None, None]
+    assert "102" not in thresholds_json(Settings())["queues"]
+    import pytest
+
+    with pytest.raises(ValueError, match="line 2"):
+        parse_levels("101 waiting=1/2\n101 colour=red")

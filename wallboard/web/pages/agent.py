@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core.clock import zone
 from wallboard.core.kpis import AgentTally
 from wallboard.core.models import Agent
+from wallboard.core.scope import Scope
 from wallboard.core.view import agent_numbers
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.services.actions import Actions
+from wallboard.services.aftercall import CdrService
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, status_names, t
-from wallboard.web.pages.layout import board_config, desk_page, figures_table
+from wallboard.web.pages.layout import (
+    board_config,
+    desk_page,
+    desk_spec,
+    figures_table,
+    forbidden,
+)
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
 __all__ = ["register"]
+
+_CHANGES_EVERY = 5.0  # seconds between reads of the agent's last status changes
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +47,38 @@ def register(
     hub: Hub,
     settings: Settings,
     actions: Actions | None,
+    changes: CdrService | None = None,
 ) -> None:
-    """Register `/agent/{ext}`; without `actions` (no `[cdr]`) there is no status change."""
+    """Register `/agent/{ext}`; without `actions` (no `[cdr]`) there is no status change,
+    without `changes` no list of the day's status changes."""
 
     @ui.page("/agent/{ext}", language=None)
-    def agent_page(request: Request, ext: int) -> RedirectResponse | None:
+    async def agent_page(request: Request, ext: int) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
+        scope = session.scope()
+        if not scope.shows_agent(ext):
+            forbidden(lang)
+            return None
         a = hub.state.agents.get(ext)
         if a is None:
             ui.label(t("no_agent", lang)).classes("text-2xl p-4")
             return None
         with ui.column().classes("p-4 gap-2 w-full"):
             ui.label(f"{t('agent', lang)} {a.record.display_name} · {ext}").classes("text-3xl")
-            spec = publisher.ensure(f"agent:{ext}", _spec(a, ext, lang, settings))
+            spec = desk_spec(
+                publisher, publisher.ensure(f"agent:{ext}", _spec(a, ext, lang, settings)), scope
+            )
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
             ui.label(t("today", lang)).classes("text-xl")
             figures_table(_today_rows(hub, settings, a, ext, lang))
+            if changes is not None:
+                await _last_changes(changes, settings, ext, lang)
             actor = session.user()
-            if actions is not None and session.may_act() and actor is not None:
-                _status_control(actions, settings, actor, ext, a.record.status_code, lang)
+            if actions is not None and scope.act and actor is not None and actions.may_act(actor):
+                _status_control(actions, settings, (actor, scope), ext, a.record.status_code, lang)
         return None
 
 
@@ -96,24 +118,98 @@ def _today_rows(
     ]
 
 
+async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang: Lang) -> None:
+    """Today's last status changes with their reason names, and who made ours; refreshed."""
+    ui.label(t("last_changes", lang)).classes("text-xl")
+    names = settings.statuses.names
+
+    def name(code: int) -> str:
+        n = names.get(code)
+        return str(code) if n is None else (n.he or n.en) if lang == "he" else n.en
+
+    tz = zone(settings.day.timezone)
+    cols = [
+        {"name": k, "label": t(f"change_{k}", lang), "field": k, "align": "left"}
+        for k in ("at", "to", "from", "by")
+    ]
+    table = ui.table(columns=cols, rows=[]).classes("max-w-2xl wb-changes")
+    table.props(f'dark dense flat no-data-label="{t("no_changes", lang)}"')
+
+    async def refresh() -> None:
+        try:
+            rows = await changes.status_changes(ext)
+        except WallboardError as e:
+            log.warning("status changes of %s not read: %s", ext, e)
+            return
+        table.rows = [
+            {
+                "at": datetime.fromtimestamp(r.at, tz).strftime("%H:%M:%S"),
+                "to": name(r.status_code),
+                "from": name(r.previous_code),
+                "by": r.actor or t("by_phone", lang),
+            }
+            for r in rows
+        ]
+        table.update()
+
+    await refresh()
+    ui.timer(_CHANGES_EVERY, refresh)
+
+
 def _status_control(
-    actions: Actions, settings: Settings, actor: str, ext: int, current: int, lang: Lang
+    actions: Actions,
+    settings: Settings,
+    who: tuple[str, Scope],
+    ext: int,
+    current: int,
+    lang: Lang,
 ) -> None:
-    """A status picker and its button; the actions service checks and audits the change."""
+    """A status picker and its button: pending until the agent's status event confirms the
+    change (or a clear failure after `Actions.confirm_seconds`); Logout asks first."""
     options = {
         code: (n.he or n.en) if lang == "he" else n.en
         for code, n in settings.statuses.names.items()
     }
-    with ui.row().classes("items-center gap-2"):
+    actor, scope = who
+    with ui.row().classes("items-center gap-2 wb-status-control"):
         sel = ui.select(options, value=current, label=t("set_status", lang)).classes("w-64")
+        button = ui.button(t("set_status", lang))
+        state = ui.label("").classes("wb-action-state")
 
-        async def change() -> None:
-            try:
-                await actions.set_status(actor, ext, int(sel.value))
-            except WallboardError as e:  # denied, or the vendor said no: its own words
-                log.warning("status change by %s for %s failed: %s", actor, ext, e)
-                ui.notify(f"{t('failed', lang)}: {e}", type="negative")
-            else:
-                ui.notify(t("status_changed", lang), type="positive")
+    async def send(code: int) -> None:
+        button.disable()
+        state.text = f"{t('pending', lang)}: {options.get(code, code)}…"
+        state.props("data-state=pending")
+        try:
+            await actions.set_status(actor, ext, code, scope)
+        except WallboardError as e:  # denied, refused, or never confirmed: in words
+            log.warning("status change by %s for %s failed: %s", actor, ext, e)
+            state.text = f"{t('failed', lang)}: {e}"
+            state.props("data-state=failed")
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+        else:
+            state.text = f"{t('status_changed', lang)}: {options.get(code, code)}"
+            state.props("data-state=done")
+            ui.notify(state.text, type="positive")
+        finally:
+            button.enable()
 
-        ui.button(t("set_status", lang), on_click=change)
+    with ui.dialog() as confirm, ui.card():
+        ui.label(t("confirm_logout", lang)).classes("text-lg")
+        with ui.row():
+            ui.button(t("cancel", lang), on_click=confirm.close).props("flat")
+
+            async def confirmed() -> None:
+                confirm.close()
+                await send(settings.statuses.logout_code)
+
+            ui.button(t("logout_agent", lang), on_click=confirmed).props("color=negative")
+
+    async def change() -> None:
+        code = int(sel.value)
+        if code == settings.statuses.logout_code:
+            confirm.open()  # logging an agent out drops them from every queue: ask first
+            return
+        await send(code)
+
+    button.on_click(change)

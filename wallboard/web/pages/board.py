@@ -9,7 +9,7 @@ from nicegui import ui
 from wallboard.config import Settings
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import t
-from wallboard.web.pages.layout import board_config, head
+from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -30,7 +30,7 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
             return RedirectResponse(f"/board/{boards[0]}", status_code=303)
         head(lang)
         session.nav(lang)
-        ui.label(t("forbidden", lang))
+        forbidden(lang)
         return None
 
     @ui.page("/board/{name}", language=None)
@@ -41,8 +41,15 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
         lang = session.lang(request, spec.language if spec else None)
         head(lang)
         session.nav(lang)
-        if spec is None or not session.access.may_see(session.user(), name):
-            ui.label(t("no_board" if spec is None else "forbidden", lang)).classes("text-2xl p-4")
+        scope = session.scope()
+        if spec is None:
+            ui.label(t("no_board", lang)).classes("text-2xl p-4")
             return None
-        Board(publisher, name, board_config(settings, spec, lang, kiosk=False)).classes("w-full")
+        if not scope.shows_board(name):
+            forbidden(lang)
+            return None
+        spec = desk_spec(publisher, spec, scope)
+        Board(publisher, spec.name, board_config(settings, spec, lang, kiosk=False)).classes(
+            "w-full"
+        )
         return None

@@ -11,11 +11,15 @@ from nicegui import ui
 
 from wallboard.core.calls import ai_insights
 from wallboard.core.clock import zone
+from wallboard.core.scope import Scope
 from wallboard.services.aftercall import CallRecord, CdrService
 from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.layout import desk_page, forbidden
 from wallboard.web.session import Session
 
 __all__ = ["register"]
+
+_EXTENSION_DIGITS = 5  # a number this short is an extension, not a caller's number
 
 
 def _local_time(utc: float, timezone: str) -> str:
@@ -28,15 +32,16 @@ def _local_time(utc: float, timezone: str) -> str:
     return datetime.fromtimestamp(utc, zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _facts(rec: CallRecord, lang: Lang) -> dict[str, object]:
-    """The CDR's fields a team lead reads, by their names in this language."""
+def _facts(rec: CallRecord, lang: Lang, scope: Scope, visible: int) -> dict[str, object]:
+    """The CDR's fields a team lead reads, by their names in this language (numbers masked
+    without the right; an extension is short enough to stay as it is)."""
     cdr = rec.cdr
     sources = {"webhook": t("source_webhook", lang), "calllog": t("source_calllog", lang)}
     return {
         t("call_type", lang): cdr.type,
         t("status", lang): cdr.status,
-        t("caller", lang): cdr.caller,
-        t("target", lang): cdr.target,
+        t("caller", lang): _number(cdr.caller, scope, visible),
+        t("target", lang): _number(cdr.target, scope, visible),
         t("queue", lang): f"{cdr.queuename} ({cdr.queue_id})" if cdr.queue_id else "",
         t("waited_in_queue_s", lang): cdr.seconds_waiting_in_queue,
         t("talk_s", lang): cdr.duration,
@@ -44,6 +49,10 @@ def _facts(rec: CallRecord, lang: Lang) -> dict[str, object]:
         t("department", lang): cdr.department_name,
         t("source", lang): sources.get(rec.source, rec.source),
     }
+
+
+def _number(n: str, scope: Scope, visible: int) -> str:
+    return n if len(n) <= _EXTENSION_DIGITS else scope.number(n, visible)
 
 
 def _insights(rec: CallRecord, lang: Lang) -> None:
@@ -63,16 +72,19 @@ def _insights(rec: CallRecord, lang: Lang) -> None:
         )
 
 
-def register(session: Session, calls: CdrService, lang: Lang, timezone: str) -> None:
-    """Register `/call/{call_id}` behind the team-lead login (in `lang`, times in `timezone`)."""
+def register(session: Session, calls: CdrService, timezone: str, visible: int) -> None:
+    """Register `/call/{call_id}` behind the login (times in `timezone`)."""
 
-    @ui.page("/call/{call_id}")
+    @ui.page("/call/{call_id}", language=None)
     async def call_page(request: Request, call_id: str) -> RedirectResponse | None:
-        if (login := session.need_login(request)) is not None:
-            return login
-        ui.dark_mode(True)
-        session.nav(lang)  # a way back to the boards, as on /history and /worklist
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
+        scope = session.scope()
         rec = await calls.call(call_id)
+        if rec is not None and not calls.call_in_scope(rec, scope):
+            forbidden(lang)
+            return None
         if rec is None:
             ui.label(f"{t('no_cdr_for_call', lang)} {call_id}").classes("text-xl")
             return None
@@ -80,7 +92,7 @@ def register(session: Session, calls: CdrService, lang: Lang, timezone: str) -> 
         with ui.grid(columns=2).classes("gap-x-6"):
             ui.label(t("started", lang))
             ui.label(_local_time(rec.started, timezone))
-            for k, v in _facts(rec, lang).items():
+            for k, v in _facts(rec, lang, scope, visible).items():
                 if v not in ("", None):
                     ui.label(k)
                     ui.label(str(v))

@@ -13,6 +13,7 @@ from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.services.aftercall import CdrService
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.layout import desk_page
 from wallboard.web.session import Session
 
 __all__ = ["register"]
@@ -30,6 +31,11 @@ _QUEUE_FIGURES = (
     ("asa_seconds", "asa"),
     ("longest_wait_seconds", "longest_wait"),
 )
+
+
+def _props(lang: Lang) -> str:
+    """A table's props: dark, dense, and "nothing yet" in the reader's language."""
+    return f'dark dense no-data-label="{t("no_rows", lang)}"'
 
 
 def _label(key: str, lang: Lang) -> str:
@@ -141,7 +147,7 @@ def _queue_table(
         d = days[key]
         sel = d.total if qid is None else d.queues.get(qid, QueueTally())
         rows.append({"queue": which, "day": key} | _fmt_row(sel))
-    ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props("dark dense")
+    ui.table(columns=cols, rows=rows, row_key="day").classes("w-full").props(_props(lang))
 
 
 def _agents_table(t_day: DayHistory, today: str, lang: Lang) -> None:
@@ -164,7 +170,7 @@ def _agents_table(t_day: DayHistory, today: str, lang: Lang) -> None:
         {"name": "outgoing", "label": _label("agent_outgoing", lang), "field": "outgoing"},
         {"name": "talk", "label": _label("talk_time", lang), "field": "talk"},
     ]
-    ui.table(columns=columns, rows=rows, row_key="sip").classes("w-full").props("dark dense")
+    ui.table(columns=columns, rows=rows, row_key="sip").classes("w-full").props(_props(lang))
 
 
 def _agent_chart(
@@ -213,7 +219,7 @@ def _departments_table(t_day: DayHistory, lang: Lang) -> None:
         ],
         rows=[{"department": k} | _fmt_row(v) for k, v in sorted(t_day.departments.items())],
         row_key="department",
-    ).classes("w-full").props("dark dense")
+    ).classes("w-full").props(_props(lang))
 
 
 def _categories_chart(t_day: DayHistory, lang: Lang) -> None:
@@ -231,29 +237,29 @@ def _categories_chart(t_day: DayHistory, lang: Lang) -> None:
     ).classes("w-full h-72")
 
 
-def register(session: Session, history: CdrService, lang: Lang) -> None:
-    """Register `/history` and `/history.csv` behind the team-lead login, in `lang`."""
+def register(session: Session, history: CdrService) -> None:
+    """Register `/history` and `/history.csv` behind the login, in the reader's language."""
 
     @app.get("/history.csv")
     async def history_csv(request: Request) -> Response:
-        if session.need_login(request) is not None:
+        scope = session.scope()
+        if not scope.desk:
             return Response("log in first (/login)", status_code=401)
-        days, _ = await history.days()
+        days, _ = await history.days_in(scope)  # the reader's queues and agents only
         return Response(
             csv_export(days),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="wallboard-history.csv"'},
         )
 
-    @ui.page("/history")
+    @ui.page("/history", language=None)
     async def history_page(
         request: Request, queue: int | None = None, agent: str = ""
     ) -> RedirectResponse | None:
-        if (login := session.need_login(request)) is not None:
-            return login
-        ui.dark_mode(True)
-        session.nav(lang)
-        days, today = await history.days()
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
+        days, today = await history.days_in(session.scope())
         t_day = days.get(today, DayHistory(today))
         names = _queue_names(days)
         _header(names, queue, lang)

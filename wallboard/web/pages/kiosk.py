@@ -6,9 +6,12 @@ from fastapi import Request
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core.scope import Role
+from wallboard.services.aftercall import CdrService
 from wallboard.web.components.board.board import Board
-from wallboard.web.i18n import t
-from wallboard.web.pages.layout import board_config, head
+from wallboard.web.pages.alerts import banner
+from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
+from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -16,20 +19,22 @@ __all__ = ["register"]
 
 # Rotating faster than this would not leave time to read a board.
 _MIN_ROTATE_SECONDS = 5.0
+_TOKEN_CHECK_SECONDS = 10.0  # how soon an open kiosk notices its token was revoked
 
 
-def register(session: Session, publisher: Publisher, settings: Settings) -> None:
-    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..`."""
+def register(
+    session: Session, publisher: Publisher, settings: Settings, after: CdrService | None
+) -> None:
+    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..` (with `after`: the alerts'
+    banner and the messages' ticker)."""
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
-        kiosk = session.access.kiosk(token)
-        if kiosk is not None:
-            return [b for b in wanted if b in specs and (not kiosk.boards or b in kiosk.boards)]
-        if token is None and (session.access.open or session.user() is not None):
-            user = session.user()
-            return [b for b in wanted if b in specs and session.access.may_see(user, b)]
-        return []  # a wrong token opens nothing, even for a signed-in lead
+        # A wrong token opens nothing, even for a signed-in lead (core/scope.py).
+        scope = session.scope(token)
+        if scope.role is Role.ANONYMOUS:
+            return []
+        return [b for b in wanted if b in specs and scope.shows_board(b)]
 
     def rotate_seconds(asked: str | None) -> float:
         try:
@@ -47,11 +52,26 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
         lang = session.lang(request, first.language if first else None)
         head(lang)
         if not allowed:
-            ui.label(t("forbidden", lang)).classes("text-4xl p-8")
+            forbidden(lang)
             return
+        scope = session.scope(qp.get("token"))
         for i, b in enumerate(allowed):
             spec = specs[b]
+            if scope.role is not Role.KIOSK:  # a lead's own masking; a wall: the board's
+                spec = desk_spec(publisher, spec, scope)
             blang = spec.language if qp.get("lang") not in ("en", "he") else lang
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
             config = board_config(settings, spec, blang, kiosk=True, **extra)
-            Board(publisher, b, config).classes("w-full")
+            Board(publisher, spec.name, config).classes("w-full")
+        token = qp.get("token")
+        if token is not None:
+
+            def still_valid() -> None:
+                # A revoked token (`/admin/tokens`) ends the screens already open with it.
+                if session.access.kiosk(token) is None:
+                    ui.navigate.reload()
+
+            ui.timer(_TOKEN_CHECK_SECONDS, still_valid)
+        if after is not None:
+            banner(after.alerts, [specs[b] for b in allowed], lang)  # open alerts, along the top
+            ticker(after.messages, allowed)  # messages to the floor, along the bottom

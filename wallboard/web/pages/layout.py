@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
@@ -9,12 +10,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
-from wallboard.web.boards import BoardSpec, thresholds_json
+from wallboard.core.scope import Scope
+from wallboard.web.boards import BoardSpec, board_title, thresholds_json
 from wallboard.web.components.board.board import board_head
-from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings
+from wallboard.web.i18n import Lang, direction, metric_texts, status_names, strings, t
+from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
-__all__ = ["board_config", "desk_page", "figures_table", "head"]
+__all__ = ["board_config", "desk_page", "desk_spec", "figures_table", "forbidden", "head"]
 
 
 def head(lang: Lang) -> None:
@@ -40,13 +43,31 @@ def desk_page(session: Session, request: Request) -> Lang | RedirectResponse:
     return lang
 
 
+def forbidden(lang: Lang) -> None:
+    """What a reader sees of a page outside their boards: that, and nothing of it."""
+    ui.label(t("forbidden", lang)).classes("text-2xl p-4 wb-forbidden")
+
+
+def desk_spec(publisher: Publisher, spec: BoardSpec, scope: Scope) -> BoardSpec:
+    """The board as this reader may see it: masked unless they may see numbers.
+
+    The publisher sends one payload per board to every tab, so a reader whose masking
+    differs from the board's gets a board of their own (`<name>~masked`/`~numbers`).
+    """
+    mask = not scope.numbers
+    if spec.mask == mask:
+        return spec
+    name = f"{spec.name}~{'masked' if mask else 'numbers'}"
+    return publisher.ensure(name, replace(spec, name=name, mask=mask))
+
+
 def board_config(
     settings: Settings, spec: BoardSpec, lang: Lang, kiosk: bool, **extra: Any
 ) -> dict[str, Any]:
     """The board element's settings (board.js reads them); `extra` overrides any of them."""
     return {
         "board": spec.name,
-        "title": spec.title,
+        "title": board_title(spec, lang),
         "lang": lang,
         "dir": direction(lang),
         "kiosk": kiosk,
@@ -56,7 +77,7 @@ def board_config(
         "strings": strings(lang),
         "statusNames": status_names(settings, lang),
         "metrics": metric_texts(lang),
-        "thresholds": thresholds_json(settings),
+        "thresholds": thresholds_json(settings, spec),
         "staleAfter": settings.web.stale_after_seconds,
         "tz": settings.day.timezone,
         "links": None if kiosk else {"agent": "/agent/", "queue": "/queue/"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -15,7 +17,13 @@ from wallboard.runtime.hub import Hub
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, metric_texts, t
-from wallboard.web.pages.layout import board_config, desk_page, figures_table
+from wallboard.web.pages.layout import (
+    board_config,
+    desk_page,
+    desk_spec,
+    figures_table,
+    forbidden,
+)
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -30,11 +38,21 @@ def register(session: Session, publisher: Publisher, hub: Hub, settings: Setting
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
+        scope = session.scope()
+        if not scope.shows_queue(qid):
+            forbidden(lang)
+            return None
         q = hub.state.queues.get(qid)
         if q is None:
             ui.label(t("no_queue", lang)).classes("text-2xl p-4")
             return None
-        spec = publisher.ensure(f"queue:{qid}", _spec(q, qid, lang, publisher, settings))
+        spec = _spec(q, qid, lang, publisher, settings)
+        if scope.extensions is not None and spec.extensions is not None:
+            # Members outside the reader's boards are not shown: a board of their own.
+            exts = spec.extensions & scope.extensions
+            key = ",".join(str(x) for x in sorted(scope.extensions))
+            spec = replace(spec, name=f"queue:{qid}@{key}", extensions=exts)
+        spec = desk_spec(publisher, publisher.ensure(spec.name, spec), scope)
         with ui.column().classes("p-4 gap-2 w-full"):
             config = board_config(settings, spec, lang, kiosk=False)
             Board(publisher, spec.name, config).classes("w-full")

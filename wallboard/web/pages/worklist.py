@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from wallboard.core.scope import Scope
 from wallboard.core.worklist import WorkItem, time_to_callback
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
@@ -16,6 +17,7 @@ from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.layout import desk_page
 from wallboard.web.session import Session
 
 __all__ = ["register"]
@@ -70,12 +72,117 @@ def _last_callback(i: WorkItem, lang: Lang) -> None:
         ui.label(t("ago", lang))
 
 
-def _open_item(i: WorkItem, lang: Lang, call_back: CallBack) -> None:
+def _called_back(i: WorkItem) -> bool:
+    """A callback was placed: the caller leaves the open list (reached or not yet)."""
+    return any(c.ok for c in i.callbacks)
+
+
+def _signature(i: WorkItem) -> tuple[object, ...]:
+    """What a card shows: the card is redrawn only when this changed (in place)."""
+    return (i.call_id, i.abandons, i.wait, len(i.callbacks), i.reached_at)
+
+
+class _Worklist:
+    """One open /worklist page: its figures, its list, and the call-back button's work.
+
+    The open list is oldest-waiting first and holds still while a lead works: a card is
+    redrawn in place when its caller changed, a new caller is added at the end, and only
+    a caller who was called back (or reached) leaves it, for the list below with the
+    outcome.
+    """
+
+    def __init__(self, calls: CdrService, actions: Actions, caller: _Caller, view: _View) -> None:
+        self.calls = calls
+        self.actions = actions
+        self.caller = caller
+        self.view = view
+        self.figures = ui.row().classes("gap-8 text-xl")
+        self.empty = ui.label(t("no_callbacks_waiting", view.lang)).classes("text-lg")
+        self.body = ui.column().classes("w-full wb-open-list")
+        self.done = ui.column().classes("w-full")
+        self.cards: dict[str, tuple[tuple[object, ...], ui.card]] = {}
+
+    async def call_back(self, item: WorkItem) -> None:
+        lang, who, ext = self.view.lang, self.caller.who.value, self.caller.ext.value
+        if not who or ext is None:
+            ui.notify(t("need_name_and_extension", lang), type="warning")
+            return
+        target = (item.call_id, item.number, item.queue_id)
+        try:
+            await self.actions.call_back(str(who), int(ext), target, self.view.scope)
+        except WallboardError as e:
+            ui.notify(f"{t('callback_failed_notice', lang)}: {e}", type="negative")
+        else:
+            shown = self.view.number(item.number)
+            ui.notify(f"{t('calling', lang)} {shown} {t('from_extension', lang)} {int(ext)}")
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        scope = self.view.scope
+        items = [i for i in await self.calls.worklist() if scope.shows_queue(i.queue_id)]
+        self.figures.clear()
+        with self.figures:
+            _figures(items, self.view.lang)
+        waiting = sorted(
+            (i for i in items if not i.closed and not _called_back(i)),
+            key=lambda i: i.abandoned_at,
+        )
+        self._update_open(waiting)
+        self.empty.set_visibility(not waiting)
+        self.done.clear()
+        with self.done:
+            done = [i for i in items if i.closed or _called_back(i)]
+            _done_items(sorted(done, key=lambda i: i.abandoned_at), self.view)
+
+    def _may_call(self) -> bool:
+        """A signed-in lead only with the right; in open mode the typed name is checked."""
+        user = self.view.scope.user
+        return self.view.scope.act and (user is None or self.actions.may_act(user))
+
+    def _update_open(self, waiting: list[WorkItem]) -> None:
+        """Cards in place: gone ones removed, changed ones redrawn, new ones at the end."""
+        keep = {normalize(i) for i in waiting}
+        for key in [k for k in self.cards if k not in keep]:
+            self.body.remove(self.cards.pop(key)[1])
+        for i in waiting:
+            key, sig = normalize(i), _signature(i)
+            found = self.cards.get(key)
+            if found is not None and found[0] == sig:
+                continue
+            if found is None:
+                with self.body:
+                    card = ui.card().classes("w-full wb-item").props("dark flat bordered")
+            else:
+                card = found[1]
+                card.clear()
+            with card:
+                _open_item(i, self.view, self.call_back if self._may_call() else None)
+            self.cards[key] = (sig, card)
+
+
+def normalize(i: WorkItem) -> str:
+    """A card's key: the caller (one card per number, whichever call was the latest)."""
+    return i.number
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """The reader of one page: their language and scope, and how numbers are shown."""
+
+    lang: Lang
+    scope: Scope
+    visible: int
+
+    def number(self, n: str) -> str:
+        return self.scope.number(n, self.visible)
+
+
+def _open_item(i: WorkItem, view: _View, call_back: CallBack | None) -> None:
     """One caller still waiting for a callback: number, queue, wait, when, the button."""
-    card = ui.card().classes("w-full wb-item").props("dark flat bordered")
-    with card, ui.row().classes("items-center w-full gap-6"):
-        ui.link(i.number, f"/call/{i.call_id}").classes(
-            "text-2xl font-mono text-white no-underline"
+    lang = view.lang
+    with ui.row().classes("items-center w-full gap-6"):
+        ui.link(view.number(i.number), f"/call/{i.call_id}").classes(
+            "text-2xl font-mono text-white no-underline wb-number"
         )
         ui.label(i.queue_name or (str(i.queue_id) if i.queue_id else ""))
         ui.label(f"{t('waited', lang)} {duration(i.wait)}")
@@ -87,22 +194,31 @@ def _open_item(i: WorkItem, lang: Lang, call_back: CallBack) -> None:
             ui.badge(f"{i.abandons}{t('times_today', lang)}", color="orange")
         _last_callback(i, lang)
         ui.space()
-        ui.button(t("call_back", lang), on_click=lambda _, it=i: call_back(it)).props("color=green")
+        if call_back is not None:  # hidden from a lead without the right (`allowed_actors`)
+            ui.button(t("call_back", lang), on_click=lambda _, it=i: call_back(it)).props(
+                "color=green"
+            )
 
 
-def _closed_items(closed: list[WorkItem], lang: Lang) -> None:
-    """Callers reached since they abandoned: how long it took, and who called."""
-    if not closed:
+def _done_items(done: list[WorkItem], view: _View) -> None:
+    """Callers called back or reached since they abandoned: the outcome, who, how long."""
+    if not done:
         return
+    lang = view.lang
     ui.label(t("reached_since", lang)).classes("text-xl mt-4")
-    for i in closed:
-        by = i.callbacks[-1].actor if i.callbacks else "—"
-        assert i.reached_at is not None
-        ui.label(
-            f"{i.number} · {i.queue_name} · {t('reached', lang)} "
-            f"{duration(i.reached_at - i.abandoned_at)} {t('after_abandoning', lang)}"
-            f" · {t('called_back_by', lang)} {by}"
-        ).classes("wb-closed")
+    for i in done:
+        by = next((c.actor for c in reversed(i.callbacks) if c.ok), "—")
+        if i.reached_at is not None:
+            outcome = (
+                f"{t('reached', lang)} {duration(i.reached_at - i.abandoned_at)} "
+                f"{t('after_abandoning', lang)}"
+            )
+        else:
+            outcome = t("called_back_not_reached", lang)
+        who = f"{t('called_back_by', lang)} {by}"
+        ui.label(f"{view.number(i.number)} · {i.queue_name} · {outcome} · {who}").classes(
+            "wb-closed"
+        )
 
 
 def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> _Caller:
@@ -126,59 +242,20 @@ def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> 
     return _Caller(who, my_ext)
 
 
-class _Worklist:
-    """One open /worklist page: its figures, its list, and the call-back button's work."""
+def register(session: Session, calls: CdrService, actions: Actions, visible: int) -> None:
+    """Register `/worklist` behind the login; the caller is the signed-in lead."""
 
-    def __init__(self, calls: CdrService, actions: Actions, caller: _Caller, lang: Lang) -> None:
-        self.calls = calls
-        self.actions = actions
-        self.caller = caller
-        self.lang = lang
-        self.figures = ui.row().classes("gap-8 text-xl")
-        self.body = ui.column().classes("w-full")
-
-    async def call_back(self, item: WorkItem) -> None:
-        lang, who, ext = self.lang, self.caller.who.value, self.caller.ext.value
-        if not who or ext is None:
-            ui.notify(t("need_name_and_extension", lang), type="warning")
-            return
-        try:
-            await self.actions.call_back(str(who), int(ext), item.call_id, item.number)
-        except WallboardError as e:
-            ui.notify(f"{t('callback_failed_notice', lang)}: {e}", type="negative")
-        else:
-            ui.notify(f"{t('calling', lang)} {item.number} {t('from_extension', lang)} {int(ext)}")
-        await self.refresh()
-
-    async def refresh(self) -> None:
-        items = await self.calls.worklist()
-        self.figures.clear()
-        with self.figures:
-            _figures(items, self.lang)
-        self.body.clear()
-        with self.body:
-            open_items = [i for i in items if not i.closed]
-            if not open_items:
-                ui.label(t("no_callbacks_waiting", self.lang)).classes("text-lg")
-            for i in open_items:
-                _open_item(i, self.lang, self.call_back)
-            _closed_items([i for i in items if i.closed], self.lang)
-
-
-def register(session: Session, calls: CdrService, actions: Actions, lang: Lang) -> None:
-    """Register `/worklist` behind the team-lead login; the caller is the signed-in lead."""
-
-    @ui.page("/worklist")
+    @ui.page("/worklist", language=None)
     async def worklist_page(
         request: Request, user: str = "", ext: int | None = None
     ) -> RedirectResponse | None:
-        if (login := session.need_login(request)) is not None:
-            return login
-        ui.dark_mode(True)
-        session.nav(lang)
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
         ui.add_body_html(_TICKER)
         ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
-        page = _Worklist(calls, actions, _caller_inputs(session, user, ext, lang), lang)
+        view = _View(lang, session.scope(), visible)
+        page = _Worklist(calls, actions, _caller_inputs(session, user, ext, lang), view)
         await page.refresh()
         ui.timer(_REFRESH_SECONDS, page.refresh)
         return None

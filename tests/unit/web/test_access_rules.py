@@ -1,0 +1,50 @@
+"""`/api/state` as a scoped reader gets it, and the same-origin rule behind every action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallboard.core.scope import Role, Scope
+from wallboard.web.api import scoped_state
+from wallboard.web.csrf import origin_allowed
+
+
+def _view() -> dict[str, Any]:
+    call = {"caller_number": "0501234567", "caller_name": "Moshe"}
+    return {
+        "queues": [
+            {"queue_id": 101, "waiting": [dict(call)]},
+            {"queue_id": 102, "waiting": [dict(call)]},
+        ],
+        "agents": [
+            {"extension": 201, "calls": [dict(call)]},
+            {"extension": 205, "calls": []},
+        ],
+        "events_applied": 7,
+    }
+
+
+def test_state_is_cut_to_the_scope_and_masked() -> None:
+    rina = Scope(Role.LEAD, "rina", frozenset({"sales"}), frozenset({101}), frozenset({201}))
+    got = scoped_state(_view(), rina, 3)
+    assert [q["queue_id"] for q in got["queues"]] == [101]
+    assert [a["extension"] for a in got["agents"]] == [201]
+    assert got["queues"][0]["waiting"][0] == {"caller_number": "•••••••567", "caller_name": ""}
+    assert "0501234567" not in repr(got) and "Moshe" not in repr(got)
+    assert got["events_applied"] == 7
+
+
+def test_the_right_shows_numbers() -> None:
+    got = scoped_state(_view(), Scope(Role.ADMIN, "boss", numbers=True), 3)
+    assert got["agents"][0]["calls"][0]["caller_number"] == "0501234567"
+    assert len(got["queues"]) == 2
+
+
+def test_origin_rule() -> None:
+    h = {"host": "wb.local:8080"}
+    assert origin_allowed(None, "http", h, ())  # not a browser
+    assert origin_allowed("http://wb.local:8080", "http", h, ())
+    assert not origin_allowed("http://evil.example", "http", h, ())
+    assert origin_allowed("https://wb.example.com", "http", h, ["https://wb.example.com"])
+    proxied = {**h, "x-forwarded-host": "wb.example.com", "x-forwarded-proto": "https"}
+    assert origin_allowed("https://wb.example.com", "http", proxied, ())

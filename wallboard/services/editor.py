@@ -1,0 +1,215 @@
+"""Boards and kiosk tokens made in the browser (`/admin`): stored with who and when; the
+TOML boards are the first run's defaults. Only an admin may change them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from wallboard.config import BoardSettings, Settings, UserSettings
+from wallboard.core.scope import Scope
+from wallboard.errors import ActionDenied
+from wallboard.runtime import timebase
+from wallboard.store.base import CdrStore
+from wallboard.store.db import dumps_detail
+from wallboard.store.rows import AuditRow, BoardRow, KioskTokenRow
+
+__all__ = ["BoardEditor"]
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # it goes in URLs: /board/<name>
+
+Listener = Callable[[dict[str, BoardSettings]], None]
+
+
+def _user_json(user: UserSettings) -> str:
+    """The user as stored: the password hash in clear (a hash; `SecretStr` would hide it)."""
+    data = user.model_dump(mode="json")
+    data["password_hash"] = user.password_hash.get_secret_value()
+    return json.dumps(data)
+
+
+def _hash(token: str) -> str:
+    # A token is 32 random bytes, so a fast hash is enough (no password to guess).
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class BoardEditor:
+    """The boards in force and the UI's kiosk tokens, and the admin's changes to them."""
+
+    def __init__(
+        self, settings: Settings, store: CdrStore, clock: Callable[[], float] = timebase.now
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._clock = clock
+        self.boards: dict[str, BoardSettings] = dict(settings.boards)
+        self.updated: dict[str, tuple[str, float]] = {}  # board → (who, when)
+        self.tokens: dict[str, KioskTokenRow] = {}
+        self.listeners: list[Listener] = []
+        self.users: dict[str, UserSettings] = {}  # made in the UI (the TOML ones stay)
+        self.user_listeners: list[Callable[[dict[str, UserSettings]], None]] = []
+
+    async def load(self) -> None:
+        """Read the boards (the TOML ones on the first run) and the tokens."""
+        rows = await self.store.boards()
+        if not rows and self.settings.boards:
+            now = self._clock()
+            for name, b in self.settings.boards.items():
+                row = BoardRow(name, b.model_dump_json(), "config", now)
+                await self.store.save_board(row, "first run: from the configuration")
+            rows = await self.store.boards()
+        if rows:
+            self.boards = {r.name: BoardSettings.model_validate_json(r.body) for r in rows}
+            self.updated = {r.name: (r.updated_by, r.updated_at) for r in rows}
+        self.tokens = {t.name: t for t in await self.store.kiosk_tokens()}
+        self.users = {
+            r.name: UserSettings.model_validate_json(r.body) for r in await self.store.users()
+        }
+        self._changed()
+        self._users_changed()
+
+    def _users_changed(self) -> None:
+        for listener in self.user_listeners:
+            listener(dict(self.users))
+
+    async def save_user(
+        self, actor: str, scope: Scope, name: str, data: dict[str, Any], password_hash: str | None
+    ) -> None:
+        """Create or change a user (a new one needs a password; an old one keeps hers)."""
+        self._admin(actor, scope)
+        if not _NAME.match(name) or name in self.settings.auth.users:
+            raise ActionDenied(
+                f"user name {name!r}: lower-case letters, digits, - and _"
+                " (users of the configuration file are changed there)"
+            )
+        old = self.users.get(name)
+        if password_hash is None and old is None:
+            raise ActionDenied("a new user needs a password")
+        secret = password_hash or (old.password_hash.get_secret_value() if old else "")
+        unknown = [b for b in data.get("boards", []) if b not in self.boards]
+        if unknown:
+            raise ActionDenied(f"no such boards: {', '.join(unknown)}")
+        try:
+            user = UserSettings.model_validate({**data, "password_hash": secret})
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise ActionDenied(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+        body = _user_json(user)
+        await self.store.save_user(BoardRow(name, body, actor, self._clock()))
+        await self._audit(actor, "user_edit" if old else "user_create", name, {})
+        self.users[name] = user
+        self._users_changed()
+
+    async def delete_user(self, actor: str, scope: Scope, name: str) -> None:
+        """Delete a user made in the UI (her open sessions end at their next page)."""
+        self._admin(actor, scope)
+        if name not in self.users:
+            return
+        await self.store.delete_user(name)
+        await self._audit(actor, "user_delete", name, {})
+        del self.users[name]
+        self._users_changed()
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener(dict(self.boards))
+
+    async def _audit(self, actor: str, action: str, target: str, detail: dict[str, object]) -> None:
+        await self.store.add_audit(
+            AuditRow(self._clock(), actor, action, target, dumps_detail(detail), True)
+        )
+
+    @staticmethod
+    def _admin(actor: str, scope: Scope) -> None:
+        if not actor or not scope.admin:
+            raise ActionDenied("only an admin may change boards, users and kiosk tokens")
+
+    async def save(
+        self, actor: str, scope: Scope, name: str, data: dict[str, Any]
+    ) -> BoardSettings:
+        """Create or replace a board; a bad field is refused with its name."""
+        self._admin(actor, scope)
+        if not _NAME.match(name):
+            raise ActionDenied(f"board name {name!r}: lower-case letters, digits, - and _")
+        try:
+            board = BoardSettings.model_validate(data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            key = ".".join(str(p) for p in err["loc"]) or "(board)"
+            raise ActionDenied(f"{key}: {err['msg']}") from None
+        action = "edit" if name in self.boards else "create"
+        now = self._clock()
+        await self.store.save_board(BoardRow(name, board.model_dump_json(), actor, now), action)
+        await self._audit(actor, f"board_{action}", name, {})
+        self.boards[name] = board
+        self.updated[name] = (actor, now)
+        self._changed()
+        return board
+
+    async def duplicate(self, actor: str, scope: Scope, name: str, new_name: str) -> None:
+        """A copy of a board under a new name."""
+        if name not in self.boards:
+            raise ActionDenied(f"no board {name!r}")
+        if new_name in self.boards:
+            raise ActionDenied(f"board {new_name!r} exists already")
+        await self.save(actor, scope, new_name, self.boards[name].model_dump())
+
+    async def delete(self, actor: str, scope: Scope, name: str) -> None:
+        """Delete a board (kiosks showing it say so; its history of changes stays)."""
+        self._admin(actor, scope)
+        if name not in self.boards:
+            return
+        await self.store.delete_board(name, actor, self._clock())
+        await self._audit(actor, "board_delete", name, {})
+        del self.boards[name]
+        self.updated.pop(name, None)
+        self._changed()
+
+    async def create_token(
+        self, actor: str, scope: Scope, name: str, boards: tuple[str, ...]
+    ) -> str:
+        """A new kiosk token for these boards; the token itself is returned once, never stored."""
+        self._admin(actor, scope)
+        if not _NAME.match(name) or name in self.tokens or name in self.settings.kiosk.tokens:
+            raise ActionDenied(f"token name {name!r}: new, lower-case letters, digits, - and _")
+        unknown = [b for b in boards if b not in self.boards]
+        if unknown:
+            raise ActionDenied(f"no such boards: {', '.join(unknown)}")
+        token = secrets.token_urlsafe(24)
+        row = KioskTokenRow(name, _hash(token), boards, actor, self._clock(), None)
+        await self.store.add_kiosk_token(row)
+        await self._audit(actor, "token_create", name, {"boards": list(boards)})
+        self.tokens[name] = row
+        return token
+
+    async def revoke_token(self, actor: str, scope: Scope, name: str) -> None:
+        """Revoke a token made in the UI: kiosks using it open nothing from now on."""
+        self._admin(actor, scope)
+        row = self.tokens.get(name)
+        if row is None or row.revoked_at is not None:
+            return
+        now = self._clock()
+        await self.store.revoke_kiosk_token(name, now)
+        await self._audit(actor, "token_revoke", name, {})
+        self.tokens[name] = KioskTokenRow(
+            row.name, row.token_hash, row.boards, row.created_by, row.created_at, now
+        )
+
+    def kiosk(self, token: str) -> tuple[str, tuple[str, ...]] | None:
+        """The (name, boards) a UI-made token opens, or None (constant-time compares)."""
+        digest = _hash(token)
+        found = None
+        for row in self.tokens.values():
+            if hmac.compare_digest(digest, row.token_hash) and row.revoked_at is None:
+                found = (row.name, row.boards)
+        return found

@@ -1,0 +1,72 @@
+"""Cross-site request forgery: only this site's own pages may act (docs/access.md).
+
+Every action (status change, call back, saves) is a NiceGUI event on the page's live
+socket, so the socket's handshake is where a forged request is refused: a browser always
+sends `Origin` there, and one that is not this site's (or `[web] allowed_origins`) gets
+no socket. Unsafe HTTP methods get the same check; the vendor's CDR webhook is a server
+calling, not a browser, and is authorised by its own secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+from nicegui import app, core
+
+__all__ = ["install", "origin_allowed"]
+
+log = logging.getLogger(__name__)
+
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def origin_allowed(
+    origin: str | None, scheme: str, headers: Mapping[str, str], extra: Collection[str]
+) -> bool:
+    """True for no `Origin` (not a browser), the request's own origin, or a listed one."""
+    if not origin:
+        return True
+    if origin in extra:
+        return True
+    own = {f"{scheme}://{headers.get('host', '')}"}
+    fwd_host = headers.get("x-forwarded-host")
+    if fwd_host:
+        fwd_scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+        own.add(f"{fwd_scheme}://{fwd_host.split(',')[0].strip()}")
+    return origin in own
+
+
+def install(extra: Collection[str], exempt_prefix: str) -> None:
+    """Refuse cross-site sockets and unsafe requests (all but under `exempt_prefix`)."""
+    allowed = frozenset(extra)
+
+    def socket_origin(origin: str | None, environ: dict[str, Any]) -> bool:
+        headers = {
+            k[5:].lower().replace("_", "-"): str(v)
+            for k, v in environ.items()
+            if k.startswith("HTTP_")
+        }
+        ok = origin_allowed(origin, str(environ.get("wsgi.url_scheme", "http")), headers, allowed)
+        if not ok:
+            log.warning("refused a live socket from %s (not this site)", origin)
+        return ok
+
+    # python-engineio calls this on every handshake and request of the socket.
+    core.sio.eio.cors_allowed_origins = socket_origin
+
+    @app.middleware("http")
+    async def same_origin(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if request.method in _SAFE or (exempt_prefix and path.startswith(exempt_prefix)):
+            return await call_next(request)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not origin_allowed(headers.get("origin"), request.url.scheme, headers, allowed):
+            log.warning("refused %s %s from %s", request.method, path, headers.get("origin"))
+            return PlainTextResponse("cross-site request refused", status_code=403)
+        return await call_next(request)

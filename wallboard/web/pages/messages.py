@@ -1,0 +1,140 @@
+"""`/messages`: a team lead posts a short message to the floor (text, until when, which
+boards) and sees those running; kiosks show them as a ticker (`ticker`)."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from wallboard.core.clock import zone
+from wallboard.errors import WallboardError
+from wallboard.services.messages import MAX_LENGTH, FloorMessages
+from wallboard.web.boards import BoardSpec, board_title
+from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.layout import desk_page
+from wallboard.web.session import Session
+
+__all__ = ["register", "ticker"]
+
+log = logging.getLogger(__name__)
+
+_TICKER_EVERY = 2.0  # seconds between a kiosk's looks at the running messages
+_DURATIONS = (15, 30, 60, 120, 240, 480)  # minutes a lead can pick
+
+# A strip along the bottom of the wall screen; the text scrolls in the reading direction.
+_TICKER_CSS = """
+<style>
+.wb-ticker{position:fixed;inset-inline:0;bottom:0;z-index:50;overflow:hidden;white-space:nowrap;
+ background:#f2c94c;color:#111;font-size:clamp(28px,3.2vw,64px);font-weight:700;padding:.15em 0}
+.wb-ticker:empty{display:none}
+.wb-ticker .wb-ticker-run{display:inline-block;padding-inline-start:100%;
+ animation:wb-ticker-ltr 28s linear infinite}
+[dir=rtl] .wb-ticker .wb-ticker-run{animation-name:wb-ticker-rtl}
+.wb-ticker .wb-msg{margin-inline-end:3em}
+@keyframes wb-ticker-ltr{from{transform:translateX(0)}to{transform:translateX(-100%)}}
+@keyframes wb-ticker-rtl{from{transform:translateX(0)}to{transform:translateX(100%)}}
+@media (prefers-reduced-motion: reduce){.wb-ticker .wb-ticker-run{animation:none;padding:0 .5em}}
+</style>
+"""
+
+
+def ticker(messages: FloorMessages, boards: list[str]) -> None:
+    """The kiosk's ticker: the running messages of these boards, re-read every 2 s."""
+    ui.add_head_html(_TICKER_CSS)
+    strip = ui.html("").classes("wb-ticker")
+    shown: list[str] = []
+
+    def refresh() -> None:
+        seen: dict[int, str] = {}
+        for b in boards:
+            for m in messages.active(b):
+                seen[m.id] = m.text
+        texts = list(seen.values())
+        if texts == shown:
+            return  # unchanged: do not restart the scroll
+        shown[:] = texts
+        spans = "".join(f'<span class="wb-msg" dir="auto">{html.escape(x)}</span>' for x in texts)
+        strip.content = f'<span class="wb-ticker-run">{spans}</span>' if texts else ""
+
+    refresh()
+    ui.timer(_TICKER_EVERY, refresh)
+
+
+def _running(
+    messages: FloorMessages, specs: dict[str, BoardSpec], lang: Lang, tz: str, remove: object
+) -> None:
+    for m in messages.active():
+        until = datetime.fromtimestamp(m.until, zone(tz)).strftime("%H:%M")
+        names = ", ".join(board_title(specs[b], lang) for b in m.boards if b in specs)
+        with ui.row().classes("items-center gap-4 wb-message"):
+            ui.label(m.text).props('dir="auto"').classes("text-lg")
+            ui.label(f"{names or t('all_board', lang)} · {t('until', lang)} {until} · {m.author}")
+            ui.button(t("remove", lang), on_click=lambda _, i=m.id: remove(i)).props(  # type: ignore[operator]
+                "flat dense color=negative"
+            )
+
+
+def register(
+    session: Session, messages: FloorMessages, specs: dict[str, BoardSpec], timezone: str
+) -> None:
+    """Register `/messages` behind the login."""
+
+    @ui.page("/messages", language=None)
+    def messages_page(request: Request) -> RedirectResponse | None:
+        lang = desk_page(session, request)
+        if isinstance(lang, RedirectResponse):
+            return lang
+        scope = session.scope()
+        mine = {b: board_title(s, lang) for b, s in specs.items() if scope.shows_board(b)}
+        ui.label(t("messages", lang)).classes("text-3xl p-2")
+        with ui.column().classes("gap-2 p-2 max-w-3xl w-full"):
+            text = (
+                ui.input(t("message_text", lang))
+                .props(f"dark outlined dir=auto maxlength={MAX_LENGTH} counter")
+                .classes("w-full wb-message-text")
+            )
+            with ui.row().classes("items-center gap-4"):
+                minutes = ui.select(
+                    {m: f"{m} {t('minutes_short', lang)}" for m in _DURATIONS},
+                    value=60,
+                    label=t("for_how_long", lang),
+                ).classes("w-40")
+                boards = ui.select(
+                    mine, multiple=True, value=[], label=t("message_boards", lang)
+                ).classes("w-80 wb-message-boards")
+                post = ui.button(t("post", lang))
+        listing = ui.column().classes("p-2 w-full")
+
+        def draw() -> None:
+            listing.clear()
+            with listing:
+                _running(messages, specs, lang, timezone, remove)
+
+        async def remove(mid: int) -> None:
+            try:
+                await messages.remove(mid, scope)
+            except WallboardError as e:
+                ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+            draw()
+
+        async def send() -> None:
+            user = session.user() or ""
+            try:
+                await messages.post(
+                    user, scope, text.value or "", float(minutes.value), tuple(boards.value or ())
+                )
+            except WallboardError as e:
+                ui.notify(f"{t('failed', lang)}: {e}", type="negative")
+                return
+            text.value = ""
+            ui.notify(t("posted", lang), type="positive")
+            draw()
+
+        post.on_click(send)
+        draw()
+        return None
