@@ -87,4 +87,82 @@ CREATE TABLE quarantine (
 CREATE INDEX quarantine_account ON quarantine (account, id);
 """,
     ),
+    Migration(
+        3,
+        "team leads' workspace",
+        """
+-- The team leads' workspace (docs/access.md), as SQLite's schema in store/db.py, with the
+-- account first in every key: names are unique per account, not across the database.
+-- Integers are BIGINT: SQLite's INTEGER holds 64 bits, so the same values must fit here.
+CREATE TABLE status_change (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    extension BIGINT NOT NULL,
+    status_code BIGINT NOT NULL,
+    previous_code BIGINT NOT NULL,
+    actor TEXT
+);
+CREATE INDEX status_change_ext ON status_change (account, extension, at);
+CREATE TABLE floor_message (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    text TEXT NOT NULL,
+    boards TEXT[] NOT NULL,
+    until DOUBLE PRECISION NOT NULL,
+    author TEXT NOT NULL,
+    created DOUBLE PRECISION NOT NULL,
+    removed DOUBLE PRECISION
+);
+CREATE INDEX floor_message_account ON floor_message (account, id);
+CREATE TABLE alert_log (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    rule TEXT NOT NULL,
+    subject BIGINT NOT NULL,
+    label TEXT NOT NULL,
+    value DOUBLE PRECISION,
+    fired BOOLEAN NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX alert_log_at ON alert_log (account, at);
+CREATE TABLE board_def (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE board_change (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    body TEXT,
+    actor TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX board_change_account ON board_change (account, id);
+CREATE TABLE kiosk_token (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    boards TEXT[] NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    revoked_at DOUBLE PRECISION,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE app_user (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (account, name)
+);
+""",
+    ),
 )

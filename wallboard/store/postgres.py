@@ -12,8 +12,10 @@ A vendor retry that reaches another ingest worker meets the unique key
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import astuple
 from typing import Any
 
@@ -24,7 +26,18 @@ from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.db import QUARANTINE_KEEP
 from wallboard.store.migrations import MIGRATIONS
-from wallboard.store.rows import AuditRow, CdrRow, QuarantineRow, Stored, StoreHealth
+from wallboard.store.rows import (
+    AlertRow,
+    AuditRow,
+    BoardRow,
+    CdrRow,
+    FloorMessageRow,
+    KioskTokenRow,
+    QuarantineRow,
+    StatusChangeRow,
+    Stored,
+    StoreHealth,
+)
 
 __all__ = ["PostgresStore", "redact_url"]
 
@@ -53,9 +66,25 @@ RETURNING (SELECT time FROM prev)
 """
 
 
-# Columns in the order of the row dataclasses' fields (CallbackRow, AuditRow).
+# Columns in the order of the row dataclasses' fields (CallbackRow, AuditRow,
+# StatusChangeRow, AlertRow).
 _CALLBACK_COLUMNS = ("ivruniqueid", "number", "actor", "from_extension", "at", "ok", "detail")
 _AUDIT_COLUMNS = ("at", "actor", "action", "target", "detail", "ok")
+_STATUS_COLUMNS = ("at", "extension", "status_code", "previous_code", "actor")
+_ALERT_COLUMNS = ("at", "rule", "subject", "label", "value", "fired", "text")
+_BOARD_CHANGE_COLUMNS = ("name", "action", "body", "actor", "at")
+# Not `revoked_at`: a new token is never revoked, whatever the row says (as in SQLite).
+_KIOSK_COLUMNS = ("name", "token_hash", "boards", "created_by", "created_at")
+
+# Names sort as SQLite sorts them (bytewise), not by the database's locale.
+_BY_NAME = 'ORDER BY name COLLATE "C"'
+
+# "Create or replace" of a named row (board_def, app_user): SQLite's INSERT OR REPLACE.
+_UPSERT_NAMED = """
+INSERT INTO {table} (account, name, body, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5)
+ON CONFLICT (account, name) DO UPDATE SET body=excluded.body,
+    updated_by=excluded.updated_by, updated_at=excluded.updated_at
+"""
 
 
 def redact_url(url: str) -> str:
@@ -238,9 +267,7 @@ class PostgresStore:
 
     async def _insert(self, table: str, columns: tuple[str, ...], values: tuple[Any, ...]) -> None:
         # The columns are the row dataclass's fields in order (astuple), after the account.
-        marks = ",".join(f"${i}" for i in range(1, len(columns) + 2))
-        sql = f"INSERT INTO {table} (account, {', '.join(columns)}) VALUES ({marks})"
-        await self._execute(sql, self.account, *values)
+        await self._execute(_insert_sql(table, columns), self.account, *values)
 
     async def audit_rows(self, limit: int = 200) -> list[AuditRow]:
         """The newest audit rows, newest first."""
@@ -290,6 +317,201 @@ class PostgresStore:
     async def release(self, qid: int) -> None:
         """Forget a quarantined body (after it was replayed)."""
         await self._execute("DELETE FROM quarantine WHERE account=$1 AND id=$2", self.account, qid)
+
+    # ------------------------------------------------------------ workspace: status changes
+
+    async def add_status_changes(self, rows: list[StatusChangeRow]) -> None:
+        """Write agent status changes (one transaction)."""
+        if not rows:
+            return  # nothing to write: no connection taken from the pool
+        args = [(self.account, *astuple(r)) for r in rows]
+        # One prepared statement, one round trip per batch, all or nothing (like SQLite's).
+        async with self._transaction() as conn:
+            await conn.executemany(_insert_sql("status_change", _STATUS_COLUMNS), args)
+
+    async def status_changes(
+        self, extension: int, since: float, limit: int
+    ) -> list[StatusChangeRow]:
+        """One agent's status changes at or after `since`, newest first."""
+        found = await self._fetch(
+            "SELECT at, extension, status_code, previous_code, actor FROM status_change"
+            " WHERE account=$1 AND extension=$2 AND at >= $3 ORDER BY at DESC, id DESC LIMIT $4",
+            self.account,
+            extension,
+            since,
+            limit,
+        )
+        return [StatusChangeRow(*r) for r in found]
+
+    # ------------------------------------------------------------ workspace: floor messages
+
+    async def add_message(
+        self, text: str, boards: tuple[str, ...], until: float, author: str, created: float
+    ) -> int:
+        """Store a message to the floor; its id."""
+        found = await self._fetch(
+            "INSERT INTO floor_message (account, text, boards, until, author, created)"
+            " VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+            self.account,
+            text,
+            list(boards),
+            until,
+            author,
+            created,
+        )
+        return int(found[0][0])
+
+    async def remove_message(self, message_id: int, at: float) -> None:
+        """Take a message off the floor (kept, marked removed, for the record)."""
+        await self._execute(
+            "UPDATE floor_message SET removed=$3 WHERE account=$1 AND id=$2",
+            self.account,
+            message_id,
+            at,
+        )
+
+    async def messages_until(self, now: float) -> list[FloorMessageRow]:
+        """Messages not removed and still running at `now`, oldest first."""
+        found = await self._fetch(
+            "SELECT id, text, boards, until, author, created FROM floor_message"
+            " WHERE account=$1 AND removed IS NULL AND until > $2 ORDER BY id",
+            self.account,
+            now,
+        )
+        return [FloorMessageRow(r[0], r[1], tuple(r[2]), r[3], r[4], r[5]) for r in found]
+
+    # ------------------------------------------------------------ workspace: the alert log
+
+    async def add_alert(self, row: AlertRow) -> None:
+        """Write one fired or cleared alert."""
+        await self._insert("alert_log", _ALERT_COLUMNS, astuple(row))
+
+    async def alerts_since(self, since: float, limit: int = 500) -> list[AlertRow]:
+        """Alerts at or after `since`, newest first."""
+        found = await self._fetch(
+            "SELECT at, rule, subject, label, value, fired, text FROM alert_log"
+            " WHERE account=$1 AND at >= $2 ORDER BY at DESC, id DESC LIMIT $3",
+            self.account,
+            since,
+            limit,
+        )
+        return [AlertRow(*r) for r in found]
+
+    # ------------------------------------------------------------ workspace: boards
+
+    async def boards(self) -> list[BoardRow]:
+        """Every board of the editor, by name."""
+        return await self._named_rows("board_def")
+
+    async def save_board(self, row: BoardRow, action: str) -> None:
+        """Create or replace a board, and record the change (who, what, when)."""
+        # One transaction: a board is never saved without its change row, nor the reverse.
+        async with self._transaction() as conn:
+            await conn.execute(_UPSERT_NAMED.format(table="board_def"), *self._named(row))
+            await self._board_change(
+                conn, row.name, action, row.body, row.updated_by, row.updated_at
+            )
+
+    async def delete_board(self, name: str, actor: str, at: float) -> None:
+        """Delete a board, and record who did it."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "DELETE FROM board_def WHERE account=$1 AND name=$2", self.account, name
+            )
+            await self._board_change(conn, name, "delete", None, actor, at)
+
+    async def _board_change(
+        self,
+        conn: asyncpg.Connection,
+        name: str,
+        action: str,
+        body: str | None,
+        actor: str,
+        at: float,
+    ) -> None:
+        """Record one change of the editor, on the connection of its transaction."""
+        sql = _insert_sql("board_change", _BOARD_CHANGE_COLUMNS)
+        await conn.execute(sql, self.account, name, action, body, actor, at)
+
+    async def board_changes(self, limit: int = 50) -> list[tuple[str, str, str, float]]:
+        """The newest board changes: (board, action, who, when), newest first."""
+        found = await self._fetch(
+            "SELECT name, action, actor, at FROM board_change WHERE account=$1"
+            " ORDER BY id DESC LIMIT $2",
+            self.account,
+            limit,
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in found]
+
+    # ------------------------------------------------------------ workspace: kiosk tokens
+
+    async def kiosk_tokens(self) -> list[KioskTokenRow]:
+        """Every kiosk token made in the UI, revoked ones too."""
+        found = await self._fetch(
+            "SELECT name, token_hash, boards, created_by, created_at, revoked_at"
+            f" FROM kiosk_token WHERE account=$1 {_BY_NAME}",
+            self.account,
+        )
+        return [KioskTokenRow(r[0], r[1], tuple(r[2]), r[3], r[4], r[5]) for r in found]
+
+    async def add_kiosk_token(self, row: KioskTokenRow) -> None:
+        """Store a new token's hash (a name already used is an error)."""
+        # A plain INSERT: the primary key's violation is StoreContentError (see `_failed`).
+        values = (row.name, row.token_hash, list(row.boards), row.created_by, row.created_at)
+        await self._insert("kiosk_token", _KIOSK_COLUMNS, values)
+
+    async def revoke_kiosk_token(self, name: str, at: float) -> None:
+        """Revoke a token: it opens nothing from now on."""
+        await self._execute(
+            "UPDATE kiosk_token SET revoked_at=$3 WHERE account=$1 AND name=$2",
+            self.account,
+            name,
+            at,
+        )
+
+    # ------------------------------------------------------------ workspace: users
+
+    async def users(self) -> list[BoardRow]:
+        """Users made in the UI: (name, settings JSON with the password hash, who, when)."""
+        return await self._named_rows("app_user")
+
+    async def save_user(self, row: BoardRow) -> None:
+        """Create or replace a user made in the UI."""
+        await self._execute(_UPSERT_NAMED.format(table="app_user"), *self._named(row))
+
+    async def delete_user(self, name: str) -> None:
+        """Delete a user made in the UI: she cannot sign in any more."""
+        await self._execute("DELETE FROM app_user WHERE account=$1 AND name=$2", self.account, name)
+
+    # ------------------------------------------------------------ helpers
+
+    def _named(self, row: BoardRow) -> tuple[Any, ...]:
+        """The arguments of `_UPSERT_NAMED` for one row: the account, then its fields."""
+        return (self.account, *astuple(row))
+
+    async def _named_rows(self, table: str) -> list[BoardRow]:
+        """The rows of a (name, body, who, when) table (board_def, app_user), by name."""
+        found = await self._fetch(
+            f"SELECT name, body, updated_by, updated_at FROM {table} WHERE account=$1 {_BY_NAME}",
+            self.account,
+        )
+        return [BoardRow(*r) for r in found]
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """One pooled connection in one transaction; its failure told apart as `_failed` does."""
+        try:
+            async with self._p().acquire() as conn, conn.transaction():
+                yield conn
+        except Exception as e:
+            raise self._failed(e) from e
+        self._worked()
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """An INSERT of the account then `columns`, numbered $1, $2, … in that order."""
+    marks = ",".join(f"${i}" for i in range(1, len(columns) + 2))
+    return f"INSERT INTO {table} (account, {', '.join(columns)}) VALUES ({marks})"
 
 
 def _text(s: str) -> str:
