@@ -98,7 +98,7 @@ def redact_url(url: str) -> str:
 
 
 class PostgresStore:
-    """CDRs, callbacks and the audit log of one account in a shared PostgreSQL database."""
+    """One account's CDRs, callbacks, audit log and team leads' workspace in a shared database."""
 
     def __init__(self, url: str, account: str = "", pool_size: int = 16) -> None:
         self.url = url

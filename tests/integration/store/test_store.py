@@ -16,6 +16,7 @@ from wallboard.store.base import CdrStore
 from wallboard.store.db import AuditRow
 from wallboard.store.migrations import MIGRATIONS
 from wallboard.store.postgres import PostgresStore, redact_url
+from wallboard.store.rows import AlertRow, BoardRow, KioskTokenRow, StatusChangeRow
 from wallboard.store.select import make_store
 from wallboard.voicenter.cdr import parse_cdr
 
@@ -137,6 +138,151 @@ async def test_postgres_accounts_never_see_each_other(pg_url: str):
         versions = await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
         await conn.close()
         assert [r[0] for r in versions] == [m.version for m in MIGRATIONS]
+    finally:
+        await acme.stop()
+        await globex.stop()
+
+
+# ---- the team leads' workspace, on both stores
+
+
+async def test_status_changes_are_one_agents_newest_first_and_limited(store: CdrStore):
+    rows = [
+        StatusChangeRow(10.0, 101, 2, 1, None),
+        StatusChangeRow(30.0, 101, 1, 3, "rina"),
+        StatusChangeRow(20.0, 101, 3, 2, "dana"),
+        StatusChangeRow(30.0, 101, 5, 1, None),  # same time: the later write is newer
+        StatusChangeRow(25.0, 102, 1, 2, "dana"),  # another agent
+    ]
+    await store.add_status_changes(rows)
+    await store.add_status_changes([])  # nothing to write is not an error
+    assert await store.status_changes(101, 0, 10) == [rows[3], rows[1], rows[2], rows[0]]
+    assert await store.status_changes(101, 20.0, 2) == [rows[3], rows[1]]
+    assert await store.status_changes(102, 0, 10) == [rows[4]]
+    assert await store.status_changes(103, 0, 10) == []
+
+
+async def test_floor_messages_run_until_their_end_or_removal_oldest_first(store: CdrStore):
+    a = await store.add_message("Lunch at 13:00", (), 100.0, "rina", 1.0)
+    b = await store.add_message("Sales: push!", ("sales", "vip"), 200.0, "dana", 2.0)
+    c = await store.add_message("Short", ("sales",), 50.0, "dana", 3.0)
+    assert len({a, b, c}) == 3
+    running = await store.messages_until(10.0)
+    assert [(m.id, m.text, m.boards) for m in running] == [
+        (a, "Lunch at 13:00", ()),
+        (b, "Sales: push!", ("sales", "vip")),
+        (c, "Short", ("sales",)),
+    ]
+    assert (running[1].until, running[1].author, running[1].created) == (200.0, "dana", 2.0)
+    assert [m.id for m in await store.messages_until(50.0)] == [a, b]  # `until` is exclusive
+    await store.remove_message(a, 60.0)
+    assert [m.id for m in await store.messages_until(60.0)] == [b]
+    assert await store.messages_until(200.0) == []
+
+
+async def test_alerts_newest_first_from_since_and_limited(store: CdrStore):
+    rows = [
+        AlertRow(10.0, "wait", 101, "Sales", 95.5, True, "Sales: longest wait 95 s"),
+        AlertRow(20.0, "wait", 101, "Sales", None, False, "Sales: cleared"),
+        AlertRow(20.0, "abandon", 102, "VIP", 0.25, True, "VIP: 25% abandoned"),
+        AlertRow(5.0, "wait", 103, "Support", 61.0, True, "Support: wait 61 s"),
+    ]
+    for r in rows:
+        await store.add_alert(r)
+    assert await store.alerts_since(0) == [rows[2], rows[1], rows[0], rows[3]]
+    assert await store.alerts_since(10.0, limit=2) == [rows[2], rows[1]]
+    assert await store.alerts_since(21.0) == []
+
+
+async def test_boards_are_replaced_deleted_and_every_change_recorded(store: CdrStore):
+    await store.save_board(BoardRow("vip", '{"title":"VIP"}', "boss", 1.0), "create")
+    await store.save_board(BoardRow("Sales", '{"title":"Sales"}', "boss", 2.0), "create")
+    await store.save_board(BoardRow("vip", '{"title":"VIP 2"}', "rina", 3.0), "update")
+    # By name as SQLite sorts (bytewise: capitals first), one row per name, the last save.
+    assert await store.boards() == [
+        BoardRow("Sales", '{"title":"Sales"}', "boss", 2.0),
+        BoardRow("vip", '{"title":"VIP 2"}', "rina", 3.0),
+    ]
+    await store.delete_board("Sales", "dana", 4.0)
+    assert [b.name for b in await store.boards()] == ["vip"]
+    assert await store.board_changes() == [
+        ("Sales", "delete", "dana", 4.0),
+        ("vip", "update", "rina", 3.0),
+        ("Sales", "create", "boss", 2.0),
+        ("vip", "create", "boss", 1.0),
+    ]
+    assert await store.board_changes(limit=1) == [("Sales", "delete", "dana", 4.0)]
+
+
+async def test_kiosk_tokens_are_unique_by_name_and_revocable(store: CdrStore):
+    lobby = KioskTokenRow("lobby", "h1", ("sales", "vip"), "boss", 1.0, None)
+    # A new token is never revoked, whatever the row says.
+    wall = KioskTokenRow("wall", "h2", (), "rina", 2.0, 99.0)
+    await store.add_kiosk_token(wall)
+    await store.add_kiosk_token(lobby)
+    assert await store.kiosk_tokens() == [lobby, KioskTokenRow("wall", "h2", (), "rina", 2.0, None)]
+    with pytest.raises(StoreContentError):
+        await store.add_kiosk_token(KioskTokenRow("lobby", "h3", (), "dana", 3.0, None))
+    assert store.health.healthy  # a name already used is that row's fault, not the store's
+    await store.revoke_kiosk_token("lobby", 5.0)
+    await store.revoke_kiosk_token("no-such-token", 5.0)  # nothing to revoke: no error
+    tokens = await store.kiosk_tokens()
+    assert [(t.name, t.token_hash, t.revoked_at) for t in tokens] == [
+        ("lobby", "h1", 5.0),
+        ("wall", "h2", None),
+    ]
+
+
+async def test_users_are_replaced_and_deleted(store: CdrStore):
+    await store.save_user(BoardRow("rina", '{"role":"lead","hash":"a"}', "boss", 1.0))
+    await store.save_user(BoardRow("dana", '{"role":"lead","hash":"b"}', "boss", 2.0))
+    await store.save_user(BoardRow("rina", '{"role":"admin","hash":"c"}', "dana", 3.0))
+    assert await store.users() == [
+        BoardRow("dana", '{"role":"lead","hash":"b"}', "boss", 2.0),
+        BoardRow("rina", '{"role":"admin","hash":"c"}', "dana", 3.0),
+    ]
+    await store.delete_user("dana")
+    await store.delete_user("nobody")
+    assert [u.name for u in await store.users()] == ["rina"]
+
+
+async def test_postgres_accounts_never_see_each_others_workspace(pg_url: str):
+    acme, globex = PostgresStore(pg_url, "acme"), PostgresStore(pg_url, "globex")
+    await acme.start()
+    await globex.start()
+    try:
+        await acme.add_status_changes([StatusChangeRow(1.0, 101, 2, 1, "dana")])
+        mid = await acme.add_message("acme only", (), 100.0, "dana", 1.0)
+        await acme.add_alert(AlertRow(1.0, "wait", 101, "Sales", 90.0, True, "wait"))
+        await acme.save_board(BoardRow("sales", "{}", "dana", 1.0), "create")
+        await acme.save_user(BoardRow("dana", "{}", "boss", 1.0))
+        # The same names in another account are other rows: no conflict, no overwrite.
+        token = KioskTokenRow("lobby", "acme-hash", (), "dana", 1.0, None)
+        await acme.add_kiosk_token(token)
+        await globex.add_kiosk_token(KioskTokenRow("lobby", "globex-hash", (), "ari", 2.0, None))
+        await globex.save_board(BoardRow("sales", '{"g":1}', "ari", 2.0), "create")
+        # Another account's writes by name or id reach none of acme's rows.
+        await globex.revoke_kiosk_token("lobby", 3.0)
+        await globex.remove_message(mid, 3.0)
+        await globex.delete_board("sales", "ari", 4.0)
+        await globex.delete_user("dana")
+        assert await globex.status_changes(101, 0, 10) == []
+        assert await globex.messages_until(0) == [] and await globex.alerts_since(0) == []
+        assert await globex.boards() == [] and await globex.users() == []
+        assert [c[:3] for c in await globex.board_changes()] == [
+            ("sales", "delete", "ari"),
+            ("sales", "create", "ari"),
+        ]
+        assert [(t.token_hash, t.revoked_at) for t in await globex.kiosk_tokens()] == [
+            ("globex-hash", 3.0)
+        ]
+        assert await acme.kiosk_tokens() == [token]
+        assert [m.id for m in await acme.messages_until(0)] == [mid]
+        assert await acme.boards() == [BoardRow("sales", "{}", "dana", 1.0)]
+        assert await acme.board_changes() == [("sales", "create", "dana", 1.0)]
+        assert [u.name for u in await acme.users()] == ["dana"]
+        assert len(await acme.status_changes(101, 0, 10)) == 1
+        assert len(await acme.alerts_since(0)) == 1
     finally:
         await acme.stop()
         await globex.stop()
