@@ -68,7 +68,7 @@ class CdrService:
     def __init__(self, settings: Settings, hub: Hub) -> None:
         self.settings = settings
         self.hub = hub
-        self.store = Store(settings.store.path)
+        self.store = Store(settings.store.resolved_path())
         self.intake = CdrIntake(settings, self.store, hub)
         # /history's days: closed ones kept in memory until a CDR for them is stored.
         self.history = HistoryDays(self.intake)

@@ -18,11 +18,12 @@ from pydantic import SecretStr
 
 from wallboard.config import Settings
 from wallboard.errors import WallboardError
+from wallboard.runtime import metrics
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
-from wallboard.web import api, webhook
+from wallboard.web import api, ops, webhook
 from wallboard.web.auth import Access
 from wallboard.web.components.board.board import STATIC, broadcast
 from wallboard.web.pages import agent, board, call, history, kiosk, login, queue, worklist
@@ -56,6 +57,8 @@ def register(services: Services) -> Publisher:
     session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
     api.register(hub, settings, session)
+    ops.register(hub, settings, services.after_call)
+    metrics.watch(tabs_by_view=publisher.tabs_by_view)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions)
     queue.register(session, publisher, hub, settings)
