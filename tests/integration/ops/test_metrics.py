@@ -77,9 +77,9 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
         WALLBOARD_DATA_DIR=str(tmp_path / "data"),
     )
     log = (tmp_path / "demo.log").open("w")
+    demo_args = ["--agents", "20", "--speed", "30", "--flat", "--sim-port", str(sim_port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wallboard.cli", "demo", "--agents", "20", "--speed", "30"]
-        + ["--flat", "--sim-port", str(sim_port)],
+        [sys.executable, "-m", "wallboard.cli", "demo", *demo_args],
         env=env,
         cwd=tmp_path,
         stdout=log,
@@ -140,11 +140,13 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
     ) as r:
         assert r.status == 200
     got = await demo.until(
-        lambda s: v(s, "wallboard_cdrs_received_total", result="stored") > 0
-        and v(s, "wallboard_store_commit_seconds_count") > 0
-        and v(s, "wallboard_cdrs_received_total", result="parse_error") == 1
-        and v(s, "wallboard_events_total", event="ExtensionChanged") > events0
-        and v(s, "wallboard_fold_seconds_count") > fold0
+        lambda s: (
+            v(s, "wallboard_cdrs_received_total", result="stored") > 0
+            and v(s, "wallboard_store_commit_seconds_count") > 0
+            and v(s, "wallboard_cdrs_received_total", result="parse_error") == 1
+            and v(s, "wallboard_events_total", event="ExtensionChanged") > events0
+            and v(s, "wallboard_fold_seconds_count") > fold0
+        )
     )
     assert v(got, "wallboard_fold_seconds_sum") > 0
     assert v(got, "wallboard_store_commit_seconds_sum") > 0
@@ -153,21 +155,27 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
     async with demo.http.get(f"{demo.base}/") as r:
         assert r.status == 200
     await demo.until(
-        lambda s: v(s, "wallboard_browser_clients", view="board") >= 1
-        and v(s, "wallboard_publisher_latency_seconds_count") > 0
+        lambda s: (
+            v(s, "wallboard_browser_clients", view="board") >= 1
+            and v(s, "wallboard_publisher_latency_seconds_count") > 0
+        )
     )
 
     # The vendor side misbehaves: each is counted under its own name.
     await demo.fault("malformed")
     await demo.fault("unknown")
     await demo.until(
-        lambda s: v(s, "wallboard_malformed_events_total", event="ExtensionEvent") == 1
-        and v(s, "wallboard_unknown_events_total", event="SimulatorNewEvent") == 1
+        lambda s: (
+            v(s, "wallboard_malformed_events_total", event="ExtensionEvent") == 1
+            and v(s, "wallboard_unknown_events_total", event="SimulatorNewEvent") == 1
+        )
     )
     await demo.fault("drop")
     await demo.until(
-        lambda s: v(s, "wallboard_vendor_reconnects_total", reason="connection_lost") >= 1
-        and v(s, "wallboard_vendor_link_up") == 1
+        lambda s: (
+            v(s, "wallboard_vendor_reconnects_total", reason="connection_lost") >= 1
+            and v(s, "wallboard_vendor_link_up") == 1
+        )
     )
 
 
