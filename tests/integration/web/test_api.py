@@ -27,7 +27,11 @@ def free_port() -> int:
 @pytest.fixture
 def replay_server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    env = subprocess_env(WALLBOARD_WEB_PORT=str(port), WALLBOARD_WEB_HOST="127.0.0.1")
+    env = subprocess_env(
+        WALLBOARD_WEB_PORT=str(port),
+        WALLBOARD_WEB_HOST="127.0.0.1",
+        WALLBOARD_DATA_DIR=str(tmp_path / "data"),
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -40,6 +44,7 @@ def replay_server(tmp_path: Path) -> Iterator[str]:
             "--serve",
         ],
         env=env,
+        cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115
     )
