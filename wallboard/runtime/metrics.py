@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
@@ -36,7 +43,11 @@ __all__ = [
     "watch",
 ]
 
+# `*_created` series only double the scrape for counters that live as long as the process.
+disable_created_metrics()
 REGISTRY = CollectorRegistry(auto_describe=True)
+# Memory, CPU and open files of the process: what a months-long run is watched for.
+ProcessCollector(registry=REGISTRY)
 
 # Why a live link ended; a small fixed set, never the server or the error text.
 RECONNECT_REASONS = ("connection_lost", "session_ended", "token_refused", "token_refresh", "bug")

@@ -76,3 +76,21 @@ def test_cli_takes_the_log_format_from_flag_or_config(tmp_path, capsys, restore_
     assert main(["replay", missing, "--log-format", "text"]) == 2
     logging.getLogger("x").warning("plain")
     assert capsys.readouterr().err.splitlines()[-1].endswith("WARNING x: plain")
+
+
+def test_every_metric_is_documented_for_operators():
+    from pathlib import Path
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from wallboard.runtime import metrics
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "operations.md").read_text("utf-8")
+    names = [
+        f.name + ("_total" if f.type == "counter" else "")
+        for f in text_string_to_metric_families(metrics.exposition().decode())
+        if f.name.startswith("wallboard_")
+    ]
+    assert len(names) == 13
+    for name in names:
+        assert f"`{name}`" in doc, name
