@@ -82,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # NiceGUI keeps its session storage in ./.nicegui unless told otherwise: into the data
     # directory, so running from any folder writes nothing there.
-    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(data_dir() / "nicegui"))
+    ours = "NICEGUI_STORAGE_PATH" not in os.environ
+    if ours:
+        os.environ["NICEGUI_STORAGE_PATH"] = str(data_dir() / "nicegui")
     _setup_logging(args, args.config)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
@@ -92,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines:
             print(f"wallboard {args.command}: {line}", file=sys.stderr)
         return 2
+    finally:
+        if ours:  # called in-process (tests): leave the environment as it was
+            os.environ.pop("NICEGUI_STORAGE_PATH", None)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 # `*_created` series only double the scrape for counters that live as long as the process.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 REGISTRY = CollectorRegistry(auto_describe=True)
 # Memory, CPU and open files of the process: what a months-long run is watched for.
 ProcessCollector(registry=REGISTRY)

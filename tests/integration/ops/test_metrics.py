@@ -130,9 +130,11 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
             assert v(first, name, **labels) == v(first, name, **labels), (name, labels)
     assert now - 60 < v(first, "wallboard_last_event_timestamp_seconds") <= now + 1
     assert v(first, "wallboard_vendor_token_expiry_timestamp_seconds") > now + 600
-    events0 = v(first, "wallboard_events_total", event="ExtensionChanged")
-    assert events0 > 0
+    assert v(first, "wallboard_events_total", event="ConnectionChanged") >= 1
+    # The snapshots are in; live agent events may not have come yet (none: no sample).
+    events0 = first.get(("wallboard_events_total", (("event", "ExtensionChanged"),)), 0.0)
     fold0 = v(first, "wallboard_fold_seconds_count")
+    assert fold0 >= 1
 
     # Calls end on the simulated floor: CDRs posted to our webhook, stored, committed.
     async with demo.http.post(
