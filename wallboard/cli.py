@@ -94,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines:
             print(f"wallboard {args.command}: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the server has shut down cleanly; no traceback
+        return 130
     finally:
         if ours:  # called in-process (tests): leave the environment as it was
             os.environ.pop("NICEGUI_STORAGE_PATH", None)
