@@ -35,8 +35,14 @@ def notify(message: str, env: Mapping[str, str] | None = None) -> bool:
         return False
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            # Never block the event loop: a listener that does not read (its queue full)
+            # loses this ping rather than freezing every board.
+            s.setblocking(False)
             s.connect(addr)
-            s.sendall(message.encode())
+            s.send(message.encode())
+    except BlockingIOError:
+        log.debug("systemd notification %r dropped: the listener's queue is full", message)
+        return False
     except OSError as e:
         log.warning("systemd notification %r not sent: %s", message, e)
         return False

@@ -44,8 +44,10 @@ def parse(text: str) -> Samples:
 
 
 class Demo:
-    def __init__(self, base: str, sim: str, http: aiohttp.ClientSession) -> None:
-        self.base, self.sim, self.http = base, sim, http
+    def __init__(
+        self, base: str, sim: str, http: aiohttp.ClientSession, systemd: socket.socket
+    ) -> None:
+        self.base, self.sim, self.http, self.systemd = base, sim, http, systemd
 
     async def scrape(self) -> Samples:
         headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -71,10 +73,16 @@ class Demo:
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
     port, sim_port = _free_port(), _free_port()
+    # Where systemd would listen for READY=1 and the watchdog's pings (Type=notify).
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify.sock"))
+    systemd.setblocking(False)
     env = subprocess_env(
         WALLBOARD_WEB_PORT=str(port),
         WALLBOARD_METRICS_TOKEN=TOKEN,
         WALLBOARD_DATA_DIR=str(tmp_path / "data"),
+        NOTIFY_SOCKET=str(tmp_path / "notify.sock"),
+        WATCHDOG_USEC="1000000",
     )
     log = (tmp_path / "demo.log").open("w")
     demo_args = ["--agents", "20", "--speed", "30", "--flat", "--sim-port", str(sim_port)]
@@ -96,8 +104,9 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
                         if r.status == 200:
                             break
                 await asyncio.sleep(0.3)
-            yield Demo(base, f"http://127.0.0.1:{sim_port}", http)
+            yield Demo(base, f"http://127.0.0.1:{sim_port}", http, systemd)
     finally:
+        systemd.close()
         proc.terminate()
         try:
             proc.wait(15)
@@ -182,6 +191,12 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
 
 
 async def test_metrics_need_the_token_and_health_says_alive_and_ready(demo: Demo) -> None:
+    await asyncio.sleep(1.2)  # at least two watchdog pings (every WATCHDOG_USEC / 2)
+    told = []
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            told.append(demo.systemd.recv(64))
+    assert told[0] == b"READY=1" and told[1:3] == [b"WATCHDOG=1"] * 2, told
     async with demo.http.get(f"{demo.base}/metrics") as r:
         assert r.status == 401
         assert TOKEN not in await r.text()

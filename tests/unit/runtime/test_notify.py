@@ -49,3 +49,11 @@ async def test_watchdog_pings_while_the_loop_runs(tmp_path):
             while True:
                 pings.append(s.recv(64))
     assert pings[:3] == [b"WATCHDOG=1"] * 3
+
+
+def test_a_listener_that_does_not_read_never_blocks_the_sender(tmp_path):
+    path = tmp_path / "full.sock"
+    with _listener(path):
+        env = {"NOTIFY_SOCKET": str(path)}
+        sent = [notify.notify("WATCHDOG=1", env) for _ in range(2000)]  # nobody reads
+    assert sent[0] and not all(sent)  # the queue filled; later pings were dropped, not stuck
