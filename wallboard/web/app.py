@@ -122,6 +122,9 @@ def serve(
         show=False,
         show_welcome_message=False,
         storage_secret=_storage_secret(settings.web.storage_secret),
+        # uvicorn's own log config gives its loggers their own handlers: without it their
+        # lines go through ours (JSON when asked, secrets redacted; runtime/logs.py).
+        log_config=None,
     )
 
 
