@@ -148,3 +148,64 @@ async def test_retention_prunes_old_raw_bodies_and_audit_rows_only(tmp_path):
         assert sorted(r.at for r in await store.audit_rows()) == [now - 399 * day, now - day]
     finally:
         store.close()
+
+
+async def test_wallboard_backup_while_the_server_takes_1000_posts(tmp_path):
+    """The same, as an operator runs it: `wallboard backup` from another process while a
+    `wallboard cdr-server` acknowledges the vendor's posts over HTTP."""
+    import sys
+    import time
+
+    import aiohttp
+
+    from bench.cdr_intake import SECRET, Server, encode, free_port, make_cdr
+    from tests.conftest import subprocess_env
+
+    db = tmp_path / "live.db"
+    server = Server(db, free_port(), tmp_path / "server.log")
+    server.start()
+    acked: list[str] = []
+    now = int(time.time())
+    try:
+        await server.wait_ready()
+        url = f"http://127.0.0.1:{server.port}/vendor/cdr/{SECRET}"
+        async with aiohttp.ClientSession() as http:
+
+            async def post(i: int) -> None:
+                body, ctype = encode(make_cdr(i, now), i % 3)
+                async with http.post(url, data=body, headers={"Content-Type": ctype}) as r:
+                    assert r.status == 200
+                    assert b"Err" in await r.read()
+                acked.append(f"bench{i:08d}")
+
+            async def vendor() -> None:
+                for start in range(0, POSTS, 10):
+                    await asyncio.gather(*(post(i) for i in range(start, start + 10)))
+
+            posting = asyncio.create_task(vendor())
+            while len(acked) < POSTS // 4 and not posting.done():
+                await asyncio.sleep(0.005)
+            before = set(acked)
+            backup = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "wallboard.cli",
+                "backup",
+                str(tmp_path / "backup.db"),
+                env=subprocess_env(WALLBOARD_STORE_PATH=str(db)),
+                cwd=tmp_path,
+            )
+            assert await backup.wait() == 0
+            during = len(acked)
+            await posting
+    finally:
+        server.stop()
+    assert len(acked) == POSTS
+    conn = sqlite3.connect(tmp_path / "backup.db")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ids = {r[0] for r in conn.execute("SELECT ivruniqueid FROM cdr")}
+    finally:
+        conn.close()
+    assert before <= ids, len(before - ids)
+    assert len(ids) < POSTS or during == POSTS  # taken mid-stream (unless the posts won)
