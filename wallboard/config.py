@@ -1,8 +1,9 @@
 """Configuration: a TOML file plus environment overrides, validated into frozen settings.
 
 Every key of every section can be overridden by `WALLBOARD_<SECTION>_<KEY>` (upper case),
-which is how secrets (passwords, tokens, the CDR secret) stay out of the file. An error
-names the file, the key and what was expected.
+which is how secrets (passwords, tokens, the CDR secret) stay out of the file. Every
+problem is reported at once, each naming its source (the file and the key, or the
+environment variable) and what was expected.
 """
 
 from __future__ import annotations
