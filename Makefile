@@ -10,13 +10,19 @@ PORT ?= 8080
 
 .PHONY: demo test lint typecheck unit browser lb pg node-deps bench clean
 
-$(BIN)/.installed: pyproject.toml
+# The demo needs only the wallboard's own dependencies; the test tools (mypy, ruff,
+# Playwright, pytest) come with `make test`.
+$(BIN)/.runtime: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.runtime
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-demo: $(BIN)/.installed
+demo: $(BIN)/.runtime
 	WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) \
 		$(BIN)/wallboard demo
 

@@ -109,6 +109,8 @@ class Server:
             **env,
             "WALLBOARD_WEB_PORT": str(self.port),
             "WALLBOARD_STORE_PATH": str(self.db),
+            # NiceGUI's session files beside the database, not in the user's data directory.
+            "WALLBOARD_DATA_DIR": str(self.db.parent / "data"),
             "WALLBOARD_CDR_SECRET": SECRET,
             "WALLBOARD_CDR_BACKFILL": "false",
             **self.extra_env,

@@ -34,3 +34,21 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(extra)
     return env
+
+
+# Tests must leave the repository as they found it (`git status` clean after `make test`):
+# what a server started from a test would write when pointed at the wrong folder.
+_STRAY = ("wallboard.db", "wallboard.db-wal", "wallboard.db-shm", ".nicegui", "build", "dist")
+_ROOT = Path(__file__).resolve().parent.parent
+_found_at_start: set[str] = set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _found_at_start.update(n for n in _STRAY if (_ROOT / n).exists())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stray = [n for n in _STRAY if (_ROOT / n).exists() and n not in _found_at_start]
+    if stray:
+        print(f"\ntests wrote into the repository: {', '.join(stray)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,21 +6,36 @@ nothing else builds a service or starts the web app.
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import socket
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from wallboard.config import Settings, SimulatorSettings, VendorSettings
+from wallboard.errors import ConfigError
+from wallboard.runtime import metrics, notify
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.services import aftercall
+from wallboard.services import aftercall, retention
 from wallboard.web import app as web
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.server import Simulator
+    from wallboard.voicenter.connector import Connector
 
-__all__ = ["Feed", "build", "serve", "serve_demo", "serve_ingest", "serve_live", "serve_web_node"]
+__all__ = [
+    "Feed",
+    "build",
+    "check_port_free",
+    "serve",
+    "serve_demo",
+    "serve_ingest",
+    "serve_live",
+    "serve_web_node",
+    "watch_connector",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +48,38 @@ def build(settings: Settings, account: str = "") -> web.Services:
     hub = Hub(settings.fold_settings())
     service = aftercall.create(hub, settings, account)
     actions = aftercall.make_actions(service) if service is not None else None
+    metrics.watch(hub=hub)
+    if service is not None:
+        stats = service.intake.stats
+        fields = metrics.CDR_RESULTS
+        metrics.watch(cdr_results=lambda: {r: getattr(stats, f) for r, f in fields.items()})
+        service.store.on_commit.append(metrics.STORE_COMMIT.observe)
     return web.Services(hub, settings, service, actions)
+
+
+def watch_connector(connector: Connector) -> Connector:
+    """Let /metrics read the connector's token expiry."""
+
+    def expiry() -> float | None:
+        return connector.session.expires_at if connector.session is not None else None
+
+    metrics.watch(token_expiry=expiry)
+    return connector
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail with the address and the config key before anything prints a URL to open."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            why = "is taken by another program" if e.errno == errno.EADDRINUSE else e.strerror
+            raise ConfigError(
+                "web settings",
+                "web.port",
+                f"{host}:{port} {why}; choose another port ([web] port or WALLBOARD_WEB_PORT)",
+            ) from None
 
 
 def serve(
@@ -44,6 +90,7 @@ def serve(
     before_stop: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
     """Serve the board (blocking): start the services, then `feed` the hub; stop in reverse."""
+    check_port_free(settings.web.host, settings.web.port)
     services = services if services is not None else build(settings)
     owner = TaskOwner("app")
 
@@ -51,12 +98,20 @@ def serve(
         _freeze_startup_heap()
         if services.after_call is not None:
             await services.after_call.start()
+            store = services.after_call.store
+            owner.start("retention", retention.prune_forever(store, settings.store))
         if after_start is not None:
             await after_start()
         if feed is not None:
             owner.start("feed", feed(services.hub))
+        # Under systemd (Type=notify): started; then prove the event loop turns.
+        notify.notify("READY=1")
+        interval = notify.watchdog_interval()
+        if interval is not None:
+            owner.start("systemd-watchdog", notify.watchdog(interval))
 
     async def stop() -> None:
+        notify.notify("STOPPING=1")
         await owner.close()
         if before_stop is not None:
             await before_stop()
@@ -72,7 +127,7 @@ def serve_live(settings: Settings) -> None:
     from wallboard.voicenter.ingest import FrameParser
 
     def connect(hub: Hub) -> Coroutine[Any, Any, None]:
-        return Connector(settings.vendor, FrameParser(hub)).run()
+        return watch_connector(Connector(settings.vendor, FrameParser(hub))).run()
 
     serve(settings, connect)
 
@@ -95,7 +150,8 @@ def serve_demo(
 
     async def start_simulator() -> None:
         url = await sim.start()
-        owner.start("connector", Connector(vendor_for(url), FrameParser(services.hub)).run())
+        connector = watch_connector(Connector(vendor_for(url), FrameParser(services.hub)))
+        owner.start("connector", connector.run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
         web_cfg = settings.web

@@ -1,8 +1,9 @@
 """Configuration: a TOML file plus environment overrides, validated into frozen settings.
 
 Every key of every section can be overridden by `WALLBOARD_<SECTION>_<KEY>` (upper case),
-which is how secrets (passwords, tokens, the CDR secret) stay out of the file. An error
-names the file, the key and what was expected.
+which is how secrets (passwords, tokens, the CDR secret) stay out of the file. Every
+problem is reported at once, each naming its source (the file and the key, or the
+environment variable) and what was expected.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ __all__ = [
     "KioskToken",
     "KpiSettings",
     "Level",
+    "LogSettings",
+    "MetricsSettings",
     "PrivacySettings",
     "QueueKpiSettings",
     "QueueThresholds",
@@ -49,7 +52,10 @@ __all__ = [
     "UserSettings",
     "VendorSettings",
     "WebSettings",
+    "data_dir",
+    "example_config",
     "load_settings",
+    "secrets_of",
 ]
 
 ENV_PREFIX = "WALLBOARD_"
@@ -345,11 +351,16 @@ class CdrSettings(_Section):
 class StoreSettings(_Section):
     """The database: CDRs, worklist, audit log. SQLite at `path` unless `url` is set."""
 
-    path: str = "wallboard.db"
+    # Empty: `wallboard.db` in the per-user data directory (`data_dir()`), never the cwd.
+    path: str = ""
     # "postgresql://user:password@host:5432/db": a PostgreSQL shared by every process of
     # a cluster (docs/architecture.md, "Beyond one machine"). Empty: SQLite at `path`.
     url: SecretStr | None = None
     pool_size: int = Field(16, ge=1, le=200)
+    # Raw CDR bodies and audit rows older than this many days are pruned (parsed CDR
+    # fields and daily summaries stay: the history needs them).
+    retention_days: int = Field(400, ge=1)
+    prune_every_hours: float = Field(24.0, gt=0)
 
     @field_validator("url")
     @classmethod
@@ -359,6 +370,25 @@ class StoreSettings(_Section):
             if scheme not in ("postgresql", "postgres"):
                 raise ValueError("expected a postgresql://… URL")
         return v
+
+    def resolved_path(self) -> str:
+        """`path`, or the database in the per-user data directory."""
+        return self.path or str(data_dir() / "wallboard.db")
+
+
+class MetricsSettings(_Section):
+    """Prometheus metrics at `/metrics` (docs/operations.md)."""
+
+    enabled: bool = True
+    # When set, a scrape must send `Authorization: Bearer <token>`.
+    token: SecretStr | None = None
+
+
+class LogSettings(_Section):
+    """How log lines look: readable text, or one JSON object a line for a collector."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class ApiSettings(_Section):
@@ -471,6 +501,8 @@ class Settings(_Section):
     auth: AuthSettings = AuthSettings()
     kiosk: KioskSettings = KioskSettings()
     alerts: AlertSettings = AlertSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    log: LogSettings = LogSettings()
 
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""
@@ -489,31 +521,88 @@ class Settings(_Section):
         )
 
 
-def _env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+def data_dir() -> Path:
+    """The per-user data directory (`WALLBOARD_DATA_DIR`, else platformdirs' user data dir)."""
+    override = os.environ.get(f"{ENV_PREFIX}DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("wallboard", appauthor=False))
+
+
+def example_config() -> str:
+    """The documented example settings file, as shipped inside the package."""
+    return (Path(__file__).parent / "config.example.toml").read_text(encoding="utf-8")
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value in the settings, for the log redaction filter."""
+    found: list[SecretStr | None] = [
+        settings.vendor.password,
+        settings.vendor.token,
+        settings.cdr.secret,
+        settings.web.storage_secret,
+        settings.api.code,
+        settings.metrics.token,
+    ]
+    found += [k.token for k in settings.kiosk.tokens.values()]
+    return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+
+
+def _env_overrides(
+    data: dict[str, Any], env: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """The data with environment overrides applied, and which variable set which key."""
     out = dict(data)
+    names: dict[tuple[str, ...], str] = {}
     for name, field in Settings.model_fields.items():
         sub = field.annotation
         if isinstance(sub, type) and issubclass(sub, BaseModel):
             section = dict(out.get(name) or {})
             for key in sub.model_fields:
-                value = env.get(f"{ENV_PREFIX}{name}_{key}".upper())
+                var = f"{ENV_PREFIX}{name}_{key}".upper()
+                value = env.get(var)
                 if value is not None:
                     section[key] = value
+                    names[(name, key)] = var
             if section:
                 out[name] = section
         else:
-            value = env.get(f"{ENV_PREFIX}{name}".upper())
+            var = f"{ENV_PREFIX}{name}".upper()
+            value = env.get(var)
             if value is not None:
                 out[name] = value
-    return out
+                names[(name,)] = var
+    return out, names
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
+def _problems(
+    e: ValidationError, where: str, from_env: dict[tuple[str, ...], str]
+) -> list[tuple[str, str, str]]:
+    """Every problem as (source, key, problem); the source is the file or the variable."""
+    out = []
+    for err in e.errors():
+        loc = err["loc"]
+        problem = err["msg"]
+        if err["type"] == "extra_forbidden":
+            problem = "unknown key (see `wallboard init-config` for the documented example)"
+        var = from_env.get(tuple(str(p) for p in loc[:2])) or from_env.get((str(loc[0]),))
+        source = f"environment variable {var}" if var else where
+        out.append((source, _key(loc), problem))
+    return out
+
+
 def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate settings; a missing path means defaults (plus environment)."""
+    """Read and validate settings; a missing path means defaults (plus environment).
+
+    Every problem is reported at once, each naming its source: the file and the key, or the
+    environment variable that set it.
+    """
     env = os.environ if env is None else env
     where = str(path) if path is not None else "(defaults)"
     data: dict[str, Any] = {}
@@ -522,14 +611,13 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(where, "(file)", "no such file") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(where, "(file)", f"cannot read: {e}") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(where, "(syntax)", str(e)) from None
-    data = _env_overrides(data, env)
+    data, from_env = _env_overrides(data, env)
     try:
         return Settings.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        problem = err["msg"]
-        if err["type"] == "extra_forbidden":
-            problem = "unknown key (see config.example.toml)"
-        raise ConfigError(where, _key(err["loc"]), problem) from None
+        problems = _problems(e, where, from_env)
+        raise ConfigError(*problems[0], more=problems[1:]) from None

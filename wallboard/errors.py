@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ActionDenied",
     "ActionUnconfirmed",
@@ -23,13 +25,20 @@ class WallboardError(Exception):
 
 
 class ConfigError(WallboardError):
-    """The configuration is wrong: names the file, the key and what was expected."""
+    """The configuration is wrong: names the file, the key and what was expected.
 
-    def __init__(self, file: str, key: str, problem: str) -> None:
+    `more` holds further (file, key, problem) found in the same check: all are reported at
+    once, one a line, so an operator fixes them in one go.
+    """
+
+    def __init__(
+        self, file: str, key: str, problem: str, more: Sequence[tuple[str, str, str]] = ()
+    ) -> None:
         self.file = file
         self.key = key
         self.problem = problem
-        super().__init__(f"{file}: {key}: {problem}")
+        self.problems = [(file, key, problem), *more]
+        super().__init__("\n".join(f"{f}: {k}: {p}" for f, k, p in self.problems))
 
 
 class PayloadError(WallboardError):

@@ -66,6 +66,7 @@ class App:
             **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
             "WALLBOARD_WEB_PORT": str(self.port),
             "WALLBOARD_WEB_STORAGE_SECRET": "e2e-session-secret",
+            "WALLBOARD_DATA_DIR": str(self.workdir / "data"),
         }
         log = (self.workdir / "app.log").open("ab")
         self.proc = subprocess.Popen(

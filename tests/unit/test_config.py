@@ -62,3 +62,50 @@ def test_fold_settings_take_per_queue_thresholds(tmp_path):
     )
     f = load_settings(path, env={}).fold_settings()
     assert (f.sl_for(77), f.sl_for(78), f.reset_at, f.timezone) == (40, 15, time(6, 0), "UTC")
+
+
+def test_the_example_in_the_package_is_the_one_in_the_repository():
+    from wallboard.config import example_config
+
+    packaged = (ROOT / "wallboard" / "config.example.toml").read_text(encoding="utf-8")
+    assert example_config() == packaged
+    assert (ROOT / "config.example.toml").read_text(encoding="utf-8") == packaged, (
+        "keep them identical: cp wallboard/config.example.toml config.example.toml"
+    )
+
+
+def test_a_bad_environment_variable_is_named(tmp_path):
+    path = tmp_path / "wb.toml"
+    path.write_text("[web]\nport = 8080\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={"WALLBOARD_WEB_PORT": "eighty"})
+    assert info.value.file == "environment variable WALLBOARD_WEB_PORT"
+    assert info.value.key == "web.port"
+    assert "(defaults)" not in str(info.value) and str(path) not in str(info.value)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = tmp_path / "wb.toml"
+    path.write_text("[web]\nprot = 1\nlanguge = 'he'\n[kpi]\nsl_threshold_seconds = -1\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={"WALLBOARD_CDR_MAX_BODY_BYTES": "lots"})
+    keys = {(f, k) for f, k, _ in info.value.problems}
+    assert keys == {
+        (str(path), "web.prot"),
+        (str(path), "web.languge"),
+        (str(path), "kpi.sl_threshold_seconds"),
+        ("environment variable WALLBOARD_CDR_MAX_BODY_BYTES", "cdr.max_body_bytes"),
+    }
+    assert len(str(info.value).splitlines()) == 4
+
+
+def test_the_database_lives_in_the_data_directory_unless_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))
+    assert load_settings(None, env={}).store.resolved_path() == str(
+        tmp_path / "data" / "wallboard.db"
+    )
+    s = load_settings(None, env={"WALLBOARD_STORE_PATH": "/srv/wb/x.db"})
+    assert s.store.resolved_path() == "/srv/wb/x.db"
+    monkeypatch.delenv("WALLBOARD_DATA_DIR")
+    assert "wallboard" in load_settings(None, env={}).store.resolved_path()
+    assert not load_settings(None, env={}).store.resolved_path().startswith(".")

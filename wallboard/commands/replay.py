@@ -53,6 +53,32 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
+def input_problem(path: Path) -> str | None:
+    """Why `path` cannot be replayed (missing, empty, binary, unreadable), or None."""
+    if not path.exists():
+        return "no such file or folder"
+    files = _files(path)
+    if not files:
+        return "the folder holds no recordings (*.jsonl, *.json)"
+    for f in files:
+        try:
+            with f.open("rb") as fh:
+                head = fh.read(65536)
+        except OSError as e:
+            return f"{f}: cannot read: {e.strerror}"
+        if not head.strip():
+            return f"{f}: empty" if f != path else "empty"
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start < len(head) - 4:  # not just a character cut at the 64 KB boundary
+                return f"{f}: not a text recording (binary data)"
+            text = ""
+        if "\0" in text:
+            return f"{f}: not a text recording (binary data)"
+    return None
+
+
 def frames(path: Path) -> Iterator[RecordedFrame | PayloadError]:
     """Every frame of a recording, a frame file or a folder of either, in order."""
     for f in _files(path):
@@ -145,8 +171,9 @@ async def replay_follow(hub: Hub, path: Path, poll: float = 0.05) -> None:
 def run(args: argparse.Namespace) -> int:
     """Replay at once (print the state), paced, or while serving the board."""
     settings: Settings = load_settings(args.config)
-    if not args.file.exists():
-        print(f"wallboard replay: {args.file}: no such file", file=sys.stderr)
+    problem = input_problem(args.file)
+    if problem is not None:
+        print(f"wallboard replay: {args.file}: {problem}", file=sys.stderr)
         return 2
     if args.serve:
         from wallboard.app import serve
@@ -163,7 +190,17 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(replay_paced(hub, args.file, args.speed, args.loop))
         now = timebase.now()
     else:
-        bad = replay_all(hub, args.file)
+        try:
+            bad = replay_all(hub, args.file)
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"wallboard replay: {args.file}: cannot read: {e}", file=sys.stderr)
+            return 2
+        if bad and not hub.state.events_applied and not hub.unknown_events:
+            print(
+                f"wallboard replay: {args.file}: no readable event ({bad} unreadable line(s))",
+                file=sys.stderr,
+            )
+            return 2
         if bad:
             print(f"wallboard replay: {bad} unreadable line(s) skipped", file=sys.stderr)
         now = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from time import perf_counter_ns
 
 from wallboard.core.events import DomainEvent, ExtensionChanged, QueueChanged
 from wallboard.core.fold import apply, apply_into
@@ -49,6 +50,10 @@ class Hub:
         self.version = 0
         self.unknown_events: Counter[str] = Counter()
         self.malformed_events: Counter[str] = Counter()
+        # For /metrics: events folded per kind, and the fold's total time (bench/fold.py).
+        self.events_by_type: Counter[type[DomainEvent]] = Counter()
+        self.fold_count = 0
+        self.fold_ns = 0
         self._listeners: list[Listener] = []
         self._taps: list[ChangeTap] = []
 
@@ -58,7 +63,9 @@ class Hub:
 
     def feed(self, event: DomainEvent) -> None:
         """Fold one domain event and remember what it changed."""
-        if type(event) in _LIVE:
+        kind = type(event)
+        started = perf_counter_ns()
+        if kind in _LIVE:
             apply_into(self.state, event, self.pending)
             self.version += 1
         else:
@@ -66,8 +73,15 @@ class Hub:
             if changes:
                 self.pending.merge(changes)
                 self.version += 1
+        self.fold_ns += perf_counter_ns() - started
+        self.fold_count += 1
+        self.events_by_type[kind] += 1
         for listener in self._listeners:
             listener(event)
+
+    def events_by_kind(self) -> dict[str, int]:
+        """Events folded so far, by kind (the domain event's class name)."""
+        return {k.__name__: n for k, n in self.events_by_type.items()}
 
     def take_changes(self) -> Changes:
         """Hand the pending changes to the publisher and start a new batch."""

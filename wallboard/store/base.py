@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from wallboard.core.calls import Cdr
@@ -33,6 +34,8 @@ class CdrStore(Protocol):
     # Whether the database itself accepts commits (not whether one row's content did):
     # /healthz and readiness report it.
     health: StoreHealth
+    # Told how long each commit took, in seconds (the /metrics histogram).
+    on_commit: list[Callable[[float], None]]
 
     async def start(self) -> None:
         """Connect, run the migrations and get ready to serve."""
@@ -81,6 +84,14 @@ class CdrStore(Protocol):
 
     async def audit_rows(self, limit: int = 200) -> list[AuditRow]:
         """The newest audit rows, newest first."""
+        ...
+
+    async def check_writable(self, timeout: float = 5.0) -> None:
+        """Raise `StoreError` unless the store accepts a write within `timeout` (readiness)."""
+        ...
+
+    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
+        """Drop raw CDR bodies and audit rows older than `before`; (bodies, audit rows)."""
         ...
 
     async def quarantine(

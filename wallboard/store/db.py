@@ -206,6 +206,8 @@ class Store:
         self._read_conn: sqlite3.Connection | None = None
         self.commits = 0
         self.health = StoreHealth()
+        # Told how long each commit took, in seconds (the /metrics histogram); writer thread.
+        self.on_commit: list[Callable[[float], None]] = []
         self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`: what a history load costs
 
     # ------------------------------------------------------------ lifecycle
@@ -286,6 +288,7 @@ class Store:
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[_Op, Future[Any]]]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for op, fut in batch:
@@ -314,6 +317,9 @@ class Store:
         if not self.health.healthy:
             log.info("store commits again after %d failures", self.health.failures)
         self.health.healthy = True
+        for observe in self.on_commit:  # after the commit: a metric must never fail a batch
+            with contextlib.suppress(Exception):
+                observe(time.perf_counter() - started)
         # Only now, after COMMIT (fsync), does any caller learn its row is stored.
         for fut, value, exc in results:
             if fut.done():
@@ -761,6 +767,47 @@ class Store:
             conn.execute("DELETE FROM app_user WHERE name = ?", (name,))
 
         await self._write(op)
+
+    # ------------------------------------------------------------ upkeep
+
+    async def check_writable(self, timeout: float = 5.0) -> None:
+        """Raise `StoreError` unless the writer thread takes the write lock within `timeout`."""
+        try:
+            await asyncio.wait_for(self._write(lambda conn: None), timeout)
+        except TimeoutError:
+            raise StoreError(f"the writer did not answer within {timeout:g} s") from None
+
+    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
+        """Drop raw CDR bodies and audit rows received before `before` (epoch seconds).
+
+        The parsed CDR fields stay (the history is built from them); so do the callbacks
+        and any daily summary. Done in batches so no commit holds the writer for long.
+        Returns (raw bodies cleared, audit rows deleted).
+        """
+
+        def cdr_op(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE cdr SET raw = x'' WHERE id IN (SELECT id FROM cdr"
+                " WHERE received < ? AND length(raw) > 0 LIMIT ?)",
+                (before, batch),
+            ).rowcount
+
+        def audit_op(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
+                (before, batch),
+            ).rowcount
+
+        totals = []
+        for op in (cdr_op, audit_op):
+            total = 0
+            while True:
+                n: int = await self._write(op)
+                total += n
+                if n < batch:
+                    break
+            totals.append(total)
+        return totals[0], totals[1]
 
 
 def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:

@@ -12,10 +12,11 @@ A vendor retry that reaches another ingest worker meets the unique key
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import astuple
 from typing import Any
 
@@ -107,6 +108,7 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`, as the SQLite store counts
         self.health = StoreHealth()
+        self.on_commit: list[Callable[[float], None]] = []
 
     # ------------------------------------------------------------ lifecycle
 
@@ -141,12 +143,14 @@ class PostgresStore:
         self._worked()
         return rows
 
-    async def _execute(self, sql: str, *args: Any) -> None:
+    async def _execute(self, sql: str, *args: Any) -> str:
+        """Run one statement; its status ("UPDATE 3")."""
         try:
-            await self._p().execute(sql, *args)
+            status: str = await self._p().execute(sql, *args)
         except Exception as e:
             raise self._failed(e) from e
         self._worked()
+        return status
 
     def _failed(self, e: Exception) -> StoreError:
         """Tell a row's content (that row fails: Err 1) from the database failing (Err 2).
@@ -191,6 +195,7 @@ class PostgresStore:
     ) -> Stored:
         """Store one CDR durably; `new` is False when it was already stored (same id and
         type). A webhook CDR replacing a Call Log row tells the replaced row's `time`."""
+        started = time.perf_counter()
         rows = await self._fetch(
             _INSERT_CDR,
             self.account,
@@ -209,6 +214,8 @@ class PostgresStore:
             cdr.queue_id,
             cdr.department_name,
         )
+        for observe in self.on_commit:  # the commit's time, as SQLite's writer reports it
+            observe(time.perf_counter() - started)
         if not rows:
             return Stored(False)
         previous = rows[0][0]
@@ -278,6 +285,51 @@ class PostgresStore:
             limit,
         )
         return [AuditRow(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in found]
+
+    # ------------------------------------------------------------ upkeep
+
+    async def check_writable(self, timeout: float = 5.0) -> None:
+        """Raise `StoreError` unless the server takes writes within `timeout` (readiness).
+
+        A standby (or a server put read-only) answers reads but refuses every CDR.
+        """
+        try:
+            rows = await asyncio.wait_for(
+                self._fetch("SELECT current_setting('transaction_read_only')"), timeout
+            )
+        except TimeoutError:
+            raise StoreError(f"PostgreSQL did not answer within {timeout:g} s") from None
+        if rows[0][0] == "on":
+            raise StoreError("PostgreSQL is read-only (a standby?): CDRs cannot be stored")
+
+    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
+        """Drop this account's raw CDR bodies and audit rows older than `before`.
+
+        Parsed CDR fields stay (the history is built from them). In batches, as SQLite
+        does, so no statement holds row locks on a large part of the table for long.
+        """
+        cleared = await self._batches(
+            "UPDATE cdr SET raw = ''::bytea WHERE id IN (SELECT id FROM cdr WHERE account=$1"
+            " AND received < $2 AND length(raw) > 0 LIMIT $3)",
+            before,
+            batch,
+        )
+        deleted = await self._batches(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE account=$1"
+            " AND at < $2 LIMIT $3)",
+            before,
+            batch,
+        )
+        return cleared, deleted
+
+    async def _batches(self, sql: str, before: float, batch: int) -> int:
+        total = 0
+        while True:
+            status = await self._execute(sql, self.account, before, batch)
+            n = int(status.rsplit(" ", 1)[-1])  # "UPDATE 123" / "DELETE 123"
+            total += n
+            if n < batch:
+                return total
 
     # ------------------------------------------------------------ quarantine
 

@@ -17,4 +17,4 @@ def make_store(settings: StoreSettings, account: str = "") -> CdrStore:
         return PostgresStore(url, account, settings.pool_size)
     from wallboard.store.db import Store
 
-    return Store(settings.path)
+    return Store(settings.resolved_path())

@@ -57,7 +57,7 @@ from wallboard.errors import (
     VendorError,
     VendorProtocolError,
 )
-from wallboard.runtime import timebase
+from wallboard.runtime import metrics, timebase
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.voicenter.eio3 import Eio3Socket, LinkClosed, Packet, PacketKind
 from wallboard.voicenter.eio4 import Eio4Socket, frame_text
@@ -325,16 +325,21 @@ class Connector:
         try:
             end = await self._connect(http, server)
         except VendorAuthError as e:
+            metrics.RECONNECTS.labels("token_refused").inc()
             return self._token_refused(self._link_server(server), str(e))
         except _Relogin as e:
+            metrics.RECONNECTS.labels("session_ended").inc()
             self._fail(self._link_server(server), str(e))
             self.session = None
             return self._backoff.next()
         except Exception as e:
+            bug = not isinstance(e, VendorConnectionError)
+            metrics.RECONNECTS.labels("bug" if bug else "connection_lost").inc()
             return self._failed(self._link_server(server), servers, e)
         finally:
             self.link = None
         if isinstance(end, _Refreshed):
+            metrics.RECONNECTS.labels("token_refresh").inc()
             self.session = end.session
             self._session_obtained = time.time()
         return None  # refreshed: reconnect at once; stopped: the loop ends

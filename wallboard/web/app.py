@@ -20,12 +20,13 @@ from pydantic import SecretStr
 from wallboard.config import Settings
 from wallboard.core.worklist import WorkItem, callback_figures
 from wallboard.errors import WallboardError
+from wallboard.runtime import metrics
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.aftercall import CdrService
 from wallboard.services.intake import CdrIntake
-from wallboard.web import api, csrf
+from wallboard.web import api, csrf, ops
 from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec, board_specs
 from wallboard.web.components.board.board import STATIC, broadcast
@@ -76,6 +77,8 @@ def register(services: Services) -> tuple[Publisher, Session]:
     app.add_static_files("/static", str(STATIC))
     csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path)
     api.register(hub, settings, session, services.after_call)
+    ops.register(hub, settings, services.after_call)
+    metrics.watch(tabs_by_view=publisher.tabs_by_view)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
@@ -218,6 +221,9 @@ def serve(
         # default, which let any local sender pick its address for `[cdr] allow_ips`).
         proxy_headers=bool(settings.web.trusted_proxies),
         forwarded_allow_ips=list(settings.web.trusted_proxies) or None,
+        # uvicorn's own log config gives its loggers their own handlers: without it their
+        # lines go through ours (JSON when asked, secrets redacted; runtime/logs.py).
+        log_config=None,
     )
 
 

@@ -18,7 +18,7 @@ from wallboard.config import Settings
 from wallboard.core.events import DomainEvent
 from wallboard.core.health import last_proof_of_life
 from wallboard.core.models import Changes
-from wallboard.runtime import timebase
+from wallboard.runtime import metrics, timebase
 from wallboard.runtime.hub import Hub
 from wallboard.web.boards import BoardSpec, Membership, agent_json, board_specs, queue_json
 
@@ -141,6 +141,14 @@ class Publisher:
     def tabs(self) -> int:
         return sum(len(g.sinks) for g in self._groups.values())
 
+    def tabs_by_view(self) -> dict[str, int]:
+        """Open tabs by view: "agent" and "queue" detail pages, "board" for the rest."""
+        out: dict[str, int] = {}
+        for name, g in self._groups.items():
+            view = name.split(":", 1)[0] if ":" in name else "board"
+            out[view] = out.get(view, 0) + len(g.sinks)
+        return out
+
     # ------------------------------------------------------------ the loop
 
     def _on_event(self, event: DomainEvent) -> None:
@@ -184,6 +192,8 @@ class Publisher:
                 await self._send_delta(g, head, changes, local_now)
             if g.fresh:
                 await self._send_snapshots(g, head, local_now)
+        if first is not None and changes and self.tabs:
+            metrics.PUBLISH_LATENCY.observe(max(0.0, timebase.now() - first))
 
     def _observe(self, changes: Changes) -> None:
         """Who answers which queue, from the agents that changed (reset at a new day)."""

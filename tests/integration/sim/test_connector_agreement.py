@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -107,10 +108,11 @@ def _free_port() -> int:
         return port
 
 
-async def test_wallboard_demo_command_shows_a_live_floor() -> None:
+async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None:
     """`wallboard demo` prints the URL, and the board there fills from the simulator."""
     port = _free_port()
     env = dict(os.environ, WALLBOARD_WEB_PORT=str(port), WALLBOARD_WEB_HOST="127.0.0.1")
+    env["WALLBOARD_DATA_DIR"] = str(tmp_path / "data")  # its database: never the repository
     env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI changes its port under pytest
     proc = subprocess.Popen(
         [
@@ -127,6 +129,7 @@ async def test_wallboard_demo_command_shows_a_live_floor() -> None:
             "--flat",
         ],
         env=env,
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -152,6 +155,9 @@ async def test_wallboard_demo_command_shows_a_live_floor() -> None:
             proc.kill()
             out, _ = proc.communicate()
     assert f"open http://127.0.0.1:{port}/" in out, out[-3000:]
+    # The start order: the store is open before anything reads it.
+    assert "store is not open" not in out, out[-3000:]
+    assert list(tmp_path.iterdir()) == [tmp_path / "data"]
     assert state.get("connection", {}).get("state") == "connected", out[-3000:]
     assert len(state["agents"]) == 30
 
@@ -201,11 +207,12 @@ async def test_after_a_dropped_connection_the_board_matches_again() -> None:
             await owner.close()
 
 
-async def test_wallboard_simulate_command_serves() -> None:
+async def test_wallboard_simulate_command_serves(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "wallboard.cli", "simulate", "--sim-port", str(port),
          "--agents", "12", "--queues", "2", "--scenario", "surge", "--seed", "3"],
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -119,6 +119,27 @@ async def test_a_value_the_database_refuses_fails_that_row_only(store: CdrStore)
     assert (await store.store_cdr(_cdr(ivruniqueid="ok"), b"{}", source="webhook", **KW)).new
 
 
+async def test_prune_clears_old_raw_bodies_and_audit_rows_only(store: CdrStore):
+    body = (CDR / "incoming-queue-answer.json").read_bytes()
+    await store.store_cdr(
+        _cdr(ivruniqueid="old"), body, source="webhook", **{**KW, "received": 10.0}
+    )
+    await store.store_cdr(
+        _cdr(ivruniqueid="new"), body, source="webhook", **{**KW, "received": 99.0}
+    )
+    await store.add_audit(AuditRow(10.0, "boss", "set_status", "ext 1", "{}", True))
+    await store.add_audit(AuditRow(99.0, "boss", "set_status", "ext 2", "{}", True))
+    seen: list[float] = []
+    store.on_commit.append(seen.append)
+    assert await store.prune(50.0, batch=1) == (1, 1)
+    old, new = await store.cdr("old"), await store.cdr("new")
+    assert old is not None and old[1] == b"" and old[0].cdr.ivruniqueid == "old"  # parsed kept
+    assert new is not None and new[1] == body
+    assert [r.target for r in await store.audit_rows()] == ["ext 2"]
+    await store.check_writable()
+    assert all(t >= 0 for t in seen)
+
+
 async def test_postgres_accounts_never_see_each_other(pg_url: str):
     acme, globex = PostgresStore(pg_url, "acme"), PostgresStore(pg_url, "globex")
     await acme.start()

@@ -4,7 +4,9 @@
   stops sending and answering pings: clients must notice by themselves), `malformed` (an
   ExtensionEvent the parser must reject), `expire` (every token revoked: keepalives answer
   errorCode 1 and reconnecting needs a new login), `closeme` (the vendor's "please
-  reconnect"), `updated` (`ExtensionsUpdated`/`QueuesUpdated`: clients should resync).
+  reconnect"), `updated` (`ExtensionsUpdated`/`QueuesUpdated`: clients should resync),
+  `unknown` (an event of a name no client knows yet, as a vendor may add one: counted
+  and ignored).
 * `GET /sim/truth`: agents, calls, waiting lists and counts as the model knows them.
 * `GET /sim/status`: simulated time, speed, clients, events.
 * `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
@@ -24,7 +26,7 @@ from wallboard.sim.scenario import bundled_names, load_scenario
 
 __all__ = ["FAULTS", "add_routes", "inject"]
 
-FAULTS = ("drop", "silent", "malformed", "expire", "closeme", "updated")
+FAULTS = ("drop", "silent", "malformed", "expire", "closeme", "updated", "unknown")
 
 _MALFORMED = '42["ExtensionEvent",{"data":{"reason":"NEWCALL","servertime":"soon","calls":7}}]'
 
@@ -51,6 +53,8 @@ def inject(sim: SimulatorApp, kind: str) -> int:
     if kind == "updated":
         sim.send_all(frame("ExtensionsUpdated", {}))
         return sim.send_all(frame("QueuesUpdated", {}))
+    if kind == "unknown":
+        return sim.send_all(frame("SimulatorNewEvent", {"note": "a name no client knows"}))
     raise ValueError(kind)
 
 

@@ -1,0 +1,62 @@
+"""Routes for whoever runs the wallboard: `/readyz` (fit to watch) and `/metrics` (Prometheus).
+
+`/healthz` (alive) is in `web/api.py`; what each answers is in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from nicegui import app
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from wallboard.config import Settings
+from wallboard.errors import StoreError
+from wallboard.runtime import metrics, timebase
+from wallboard.runtime.hub import Hub
+from wallboard.services.aftercall import CdrService
+from wallboard.web.api import health
+
+__all__ = ["register"]
+
+
+def register(hub: Hub, settings: Settings, service: CdrService | None) -> None:
+    """Add `/readyz` and (unless `[metrics] enabled = false`) `/metrics`."""
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        link_ok, body = health(hub, settings, timebase.now())
+        store_ok, store = True, "not used"
+        if service is not None:
+            try:
+                await service.store.check_writable()
+                store = "writable"
+            except StoreError as e:
+                store_ok, store = False, str(e)
+            if store_ok and not service.store.health.healthy:
+                # The lock was free but the last real commit failed (a full disk, a
+                # read-only file): the CDRs of the moment are answered Err 2.
+                store_ok, store = False, service.store.health.last_error or "commits fail"
+        ready = link_ok and store_ok
+        body = {**body, "ok": ready, "link_ok": link_ok, "store_ok": store_ok, "store": store}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    if not settings.metrics.enabled:
+        return
+    token = settings.metrics.token
+
+    @app.get("/metrics")
+    def prometheus(request: Request) -> Response:
+        if token is not None and token.get_secret_value():
+            given = request.headers.get("authorization", "")
+            want = f"Bearer {token.get_secret_value()}"
+            if not hmac.compare_digest(given.encode(), want.encode()):
+                return Response(
+                    "metrics need 'Authorization: Bearer <[metrics] token>'\n",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                    media_type="text/plain",
+                )
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
