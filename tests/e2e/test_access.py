@@ -125,6 +125,8 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/api/state", "/api/state", None),
     ("/healthz", "/healthz", None),
+    ("/readyz", "/readyz", None),
+    ("/metrics", "/metrics", "wallboard_"),
     ("/login", "/login", None),
 ]
 EXPECT: dict[str, dict[str, str]] = {
@@ -151,6 +153,10 @@ EXPECT: dict[str, dict[str, str]] = {
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/healthz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
+    # For monitors: no caller data in either; /metrics takes a token when one is set
+    # (tests/integration/ops/test_metrics.py), this config sets none.
+    "/readyz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
+    "/metrics": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
     "/login": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
 }
 # Registered but not walked as a reader: the vendor's webhook (its own secret, tested in

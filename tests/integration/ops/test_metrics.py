@@ -25,6 +25,7 @@ from tests.conftest import subprocess_env
 pytestmark = pytest.mark.integration
 
 TOKEN = "scrape-token-4f1c"
+CDR_SECRET = "metrics-test-cdr-secret"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -65,6 +66,10 @@ class Demo:
         assert check(got), {k: v for k, v in got.items() if k[0].startswith("wallboard_")}
         return got
 
+    async def server_down(self, n: int) -> None:
+        async with self.http.post(f"{self.sim}/sim/server/{n}/down") as r:
+            assert r.status == 200, await r.text()
+
     async def fault(self, kind: str) -> None:
         async with self.http.post(f"{self.sim}/sim/fault/{kind}") as r:
             assert r.status == 200, await r.text()
@@ -80,6 +85,7 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
     env = subprocess_env(
         WALLBOARD_WEB_PORT=str(port),
         WALLBOARD_METRICS_TOKEN=TOKEN,
+        WALLBOARD_CDR_SECRET=CDR_SECRET,
         WALLBOARD_DATA_DIR=str(tmp_path / "data"),
         NOTIFY_SOCKET=str(tmp_path / "notify.sock"),
         WATCHDOG_USEC="1000000",
@@ -147,7 +153,9 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
 
     # Calls end on the simulated floor: CDRs posted to our webhook, stored, committed.
     async with demo.http.post(
-        f"{demo.base}/vendor/cdr", data=b"not a cdr", headers={"Content-Type": "text/plain"}
+        f"{demo.base}/vendor/cdr",
+        data=b"not a cdr",
+        headers={"Content-Type": "text/plain", "X-Wallboard-Secret": CDR_SECRET},
     ) as r:
         assert r.status == 200
     got = await demo.until(
@@ -211,7 +219,10 @@ async def test_metrics_need_the_token_and_health_says_alive_and_ready(demo: Demo
         body = await r.json()
         assert r.status == 200, body
         assert body["link_ok"] and body["store_ok"] and body["store"] == "writable"
-    await demo.fault("silent")  # the link goes stale: alive, but not ready
+    # Both of the simulator's servers stop answering (a single silent one is failed over to
+    # the other within seconds): the link goes stale, alive but not ready.
+    await demo.server_down(0)
+    await demo.server_down(1)
     deadline = time.monotonic() + 60
     status = 200
     while status == 200 and time.monotonic() < deadline:
