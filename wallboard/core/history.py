@@ -30,7 +30,7 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import FoldSettings
 
-__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row"]
+__all__ = ["DayHistory", "add_cdr", "build_history", "compact", "csv_export", "queue_row"]
 
 
 @dataclass(slots=True)
@@ -68,51 +68,57 @@ def build_history(
 ) -> dict[str, DayHistory]:
     """Tally CDRs into days (keyed by local date of the day's start), oldest first."""
     days: dict[str, DayHistory] = {}
-    tz = zone(settings.timezone)
     for cdr in cdrs:
-        ev = to_call_completed(cdr, None, rule)
-        bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
-        day = days.get(bounds.key)
-        if day is None:
-            day = days[bounds.key] = DayHistory(bounds.key)
-        hour = datetime.fromtimestamp(ev.started, tz).hour
-        dept = cdr.department_name or "—"
-        ai = ai_insights(cdr)
-        if ai is not None and ai.category:
-            day.categories[ai.category] += 1
-        if ev.queue_id is not None and ev.outcome is not None:
-            qid = ev.queue_id
-            if (qid, ev.call_id) not in day._resolved:
-                day._resolved.add((qid, ev.call_id))
-                if cdr.queuename:
-                    day.queue_names[qid] = cdr.queuename
-                tallies = (
-                    day.total,
-                    day.queues.setdefault(qid, QueueTally()),
-                    day.departments.setdefault(dept, QueueTally()),
-                    day.hours.setdefault(hour, QueueTally()),
-                    day.hour_queues.setdefault((hour, qid), QueueTally()),
-                )
-                _queue_call(tallies, ev.outcome, ev.wait, settings, qid)
-        if ev.sip_user:
-            sip = ev.sip_user
-            name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
-            if name:
-                day.agent_names[sip] = name
-            day.agent_departments.setdefault(sip, dept)
-            for t in (
-                day.agents.setdefault(sip, AgentTally()),
-                day.hour_agents.setdefault((hour, sip), AgentTally()),
-            ):
-                record_agent_call(
-                    t,
-                    ev.call_id,
-                    incoming=ev.direction.value == "incoming",
-                    outgoing=ev.direction.value in ("outgoing", "click2call"),
-                    answered=ev.answered,
-                    talk=ev.talk_seconds,
-                )
+        add_cdr(days, cdr, settings, rule)
     return dict(sorted(days.items()))
+
+
+def add_cdr(
+    days: dict[str, DayHistory], cdr: Cdr, settings: FoldSettings, rule: TimeRule | None = None
+) -> None:
+    """Tally one CDR into its day in `days` (a day is added when it has its first CDR)."""
+    ev = to_call_completed(cdr, None, rule)
+    bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
+    day = days.get(bounds.key)
+    if day is None:
+        day = days[bounds.key] = DayHistory(bounds.key)
+    hour = datetime.fromtimestamp(ev.started, zone(settings.timezone)).hour
+    dept = cdr.department_name or "—"
+    ai = ai_insights(cdr)
+    if ai is not None and ai.category:
+        day.categories[ai.category] += 1
+    if ev.queue_id is not None and ev.outcome is not None:
+        qid = ev.queue_id
+        if (qid, ev.call_id) not in day._resolved:
+            day._resolved.add((qid, ev.call_id))
+            if cdr.queuename:
+                day.queue_names[qid] = cdr.queuename
+            tallies = (
+                day.total,
+                day.queues.setdefault(qid, QueueTally()),
+                day.departments.setdefault(dept, QueueTally()),
+                day.hours.setdefault(hour, QueueTally()),
+                day.hour_queues.setdefault((hour, qid), QueueTally()),
+            )
+            _queue_call(tallies, ev.outcome, ev.wait, settings, qid)
+    if ev.sip_user:
+        sip = ev.sip_user
+        name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
+        if name:
+            day.agent_names[sip] = name
+        day.agent_departments.setdefault(sip, dept)
+        for t in (
+            day.agents.setdefault(sip, AgentTally()),
+            day.hour_agents.setdefault((hour, sip), AgentTally()),
+        ):
+            record_agent_call(
+                t,
+                ev.call_id,
+                incoming=ev.direction.value == "incoming",
+                outgoing=ev.direction.value in ("outgoing", "click2call"),
+                answered=ev.answered,
+                talk=ev.talk_seconds,
+            )
 
 
 def compact(day: DayHistory) -> DayHistory:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 
+from wallboard.core.worklist import CallbackRow
 from wallboard.errors import ActionDenied, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
-from wallboard.store.db import AuditRow, CallbackRow, Store, dumps_detail
+from wallboard.store.db import AuditRow, Store, dumps_detail
 from wallboard.voicenter.api import VendorApi
 
 __all__ = ["Actions"]
@@ -41,6 +42,8 @@ class Actions:
         self.status_codes = frozenset(status_codes)
         self.record_calls = record_calls
         self._clock = clock
+        # Told every "call back" press once it is stored: today's worklist folds it in.
+        self.on_press: list[Callable[[CallbackRow], None]] = []
 
     def may_act(self, actor: str) -> bool:
         """Whether `actor` may take supervisor actions at all."""
@@ -120,10 +123,13 @@ class Actions:
             new_id = await self._click_to_call(actor, from_extension, number)
         except WallboardError as e:
             if not isinstance(e, ActionDenied):
-                await self.store.add_callback(
+                await self._press(
                     CallbackRow(call_id, number, actor, from_extension, at, False, str(e))
                 )
             raise
-        await self.store.add_callback(
-            CallbackRow(call_id, number, actor, from_extension, at, True, new_id)
-        )
+        await self._press(CallbackRow(call_id, number, actor, from_extension, at, True, new_id))
+
+    async def _press(self, row: CallbackRow) -> None:
+        await self.store.add_callback(row)
+        for listener in self.on_press:
+            listener(row)

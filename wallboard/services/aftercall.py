@@ -6,12 +6,14 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
+from wallboard.core.clock import DayBounds, day_bounds
 from wallboard.core.history import DayHistory
-from wallboard.core.worklist import WorkItem, build_worklist, time_to_callback
+from wallboard.core.worklist import CallbackRow, WorkItem, Worklist, time_to_callback
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -19,7 +21,8 @@ from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
-from wallboard.store.db import Store
+from wallboard.services.today import Today
+from wallboard.store.db import Store, Stored
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
@@ -74,6 +77,38 @@ class CdrService:
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
+        # Today's worklist: built from the store once a day, then fed each CDR and press.
+        self.today_worklist: Today[Worklist, Cdr | CallbackRow] = Today(
+            day=self._today,
+            new=lambda _: Worklist(self.intake.rule),
+            load=self._worklist_items,
+            add=_add_to_worklist,
+            key=_worklist_key,
+            belongs=self._on_day,
+        )
+        self.intake.on_cdr.append(self._cdr_stored)
+
+    def _today(self) -> DayBounds:
+        day = self.settings.day
+        return day_bounds(timebase.now(), day.timezone, day.reset_at)
+
+    def _on_day(self, item: Cdr | CallbackRow, day: DayBounds) -> bool:
+        if isinstance(item, Cdr):
+            return day.start <= self.intake.rule.utc(item) < day.end
+        return item.at >= day.start  # as `Store.callbacks_since(start)` reads them
+
+    async def _worklist_items(self, day: DayBounds) -> list[Cdr | CallbackRow]:
+        rows = await self.intake.rows_between(day.start, day.end)
+        presses = await self.store.callbacks_since(day.start)
+        return [*(r.cdr for r in rows), *presses]
+
+    def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
+        if stored.replaced_time is not None:
+            # A webhook CDR replaced a Call Log row: what the old row added cannot be taken
+            # out of a fold, so today is read again (only while the backfill runs).
+            self.today_worklist.invalidate()
+        else:
+            self.today_worklist.offer(cdr)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
@@ -136,11 +171,13 @@ class CdrService:
         return CallRecord(row.cdr, row.source, self.intake.rule.utc(row.cdr))
 
     async def worklist(self) -> list[WorkItem]:
-        """Today's abandoned callers and the callbacks made to them, from the store."""
-        start, _ = self.intake.today_bounds()
-        rows = await self.intake.today_rows()
-        callbacks = await self.store.callbacks_since(start)
-        return build_worklist((r.cdr for r in rows), callbacks, self.intake.rule)
+        """Today's abandoned callers and the callbacks made to them (kept up to date)."""
+        return (await self.today_worklist.get()).items()
+
+    async def worklist_version(self) -> tuple[str, int]:
+        """Changes whenever `worklist()` may have: a page redraws only then."""
+        state = await self.today_worklist.get()
+        return self._today().key, state.version
 
     async def callback_figures(self) -> dict[str, int | None]:
         """Today's open callbacks and average time to callback (whole seconds), for boards."""
@@ -166,10 +203,22 @@ class CdrService:
         )
 
 
+def _add_to_worklist(state: Worklist, item: Cdr | CallbackRow) -> None:
+    if isinstance(item, Cdr):
+        state.add_cdr(item)
+    else:
+        state.add_press(item)
+
+
+def _worklist_key(item: Cdr | CallbackRow) -> Hashable:
+    """What makes a stored item the same one (a CDR: its unique key in the store)."""
+    return (item.ivruniqueid, item.type) if isinstance(item, Cdr) else item
+
+
 def make_actions(service: CdrService) -> Actions:
     """The supervisor actions, on the service's REST client and store (audit, callbacks)."""
     s = service.settings
-    return Actions(
+    actions = Actions(
         service.api,
         service.store,
         service.hub,
@@ -177,6 +226,8 @@ def make_actions(service: CdrService) -> Actions:
         status_codes=s.statuses.names.keys(),
         record_calls=s.api.record_callbacks,
     )
+    actions.on_press.append(service.today_worklist.offer)
+    return actions
 
 
 def _api_urls(base: str) -> dict[str, str]:

@@ -58,6 +58,9 @@ class CdrIntake:
         # Told the true UTC start of every CDR stored (and of a Call Log row one replaced):
         # the history's cache of closed days forgets that day. Called on the event loop.
         self.on_stored: list[Callable[[int], None]] = []
+        # Told every CDR stored as new (and whether it replaced a Call Log row): today's
+        # worklist and figures fold it in instead of reading the store again.
+        self.on_cdr: list[Callable[[Cdr, Stored], None]] = []
         hub.subscribe(self._on_event)
 
     # ------------------------------------------------------------ checks
@@ -134,6 +137,11 @@ class CdrIntake:
                     listener(utc)
                 except Exception:  # a stored CDR is acknowledged whatever a listener does
                     log.exception("CDR %s stored; a listener failed", cdr.ivruniqueid)
+        for fold in self.on_cdr:
+            try:
+                fold(cdr, stored)
+            except Exception:  # as above: stored is stored
+                log.exception("CDR %s stored; a listener failed", cdr.ivruniqueid)
 
     def _feed(self, cdr: Cdr, received: float | None) -> None:
         if cdr.queue_id is None and cdr.queuename:

@@ -20,7 +20,9 @@ from wallboard.web.session import Session
 
 __all__ = ["register"]
 
-_REFRESH_SECONDS = 5.0  # the list is read again from the store this often
+# How often an open page asks whether the list changed (in memory: cheap); it redraws
+# only when it did, so an idle tab costs nothing and the "ago"s tick in the browser.
+_REFRESH_SECONDS = 5.0
 
 # Ticks every "ago" in the browser from the server's clock (skew taken at page load); the
 # same format as `web.fmt.duration`, floor included.
@@ -136,6 +138,7 @@ class _Worklist:
         self.lang = lang
         self.figures = ui.row().classes("gap-8 text-xl")
         self.body = ui.column().classes("w-full")
+        self.shown: tuple[str, int] | None = None  # the worklist version drawn
 
     async def call_back(self, item: WorkItem) -> None:
         lang, who, ext = self.lang, self.caller.who.value, self.caller.ext.value
@@ -151,6 +154,10 @@ class _Worklist:
         await self.refresh()
 
     async def refresh(self) -> None:
+        version = await self.calls.worklist_version()
+        if version == self.shown:
+            return
+        self.shown = version
         items = await self.calls.worklist()
         self.figures.clear()
         with self.figures:
