@@ -7,11 +7,14 @@ live fold uses, so a number in history means exactly what it means on the live b
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
 from wallboard.core.clock import day_bounds, zone
@@ -30,7 +33,17 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import FoldSettings
 
-__all__ = ["DayHistory", "add_cdr", "build_history", "compact", "csv_export", "queue_row"]
+__all__ = [
+    "SUMMARY_FORMAT",
+    "DayHistory",
+    "add_cdr",
+    "build_history",
+    "compact",
+    "csv_export",
+    "from_summary",
+    "queue_row",
+    "to_summary",
+]
 
 
 @dataclass(slots=True)
@@ -134,6 +147,71 @@ def compact(day: DayHistory) -> DayHistory:
             a.seen_calls.clear()
             a.answered_calls.clear()
     return day
+
+
+# The tallies' fields a summary keeps: all but the call-id sets `compact` empties.
+_QUEUE_FIELDS = [f.name for f in fields(QueueTally)]
+_AGENT_FIELDS = [
+    f.name for f in fields(AgentTally) if f.name not in ("seen_calls", "answered_calls")
+]
+# Changes with any field of the tallies or the day: a summary written by other code is
+# not read back but built again from the day's CDRs.
+SUMMARY_FORMAT = hashlib.sha256(
+    repr((_QUEUE_FIELDS, _AGENT_FIELDS, [f.name for f in fields(DayHistory)])).encode()
+).hexdigest()[:16]
+
+
+def _q(t: QueueTally) -> list[int]:
+    return [getattr(t, n) for n in _QUEUE_FIELDS]
+
+
+def _a(t: AgentTally) -> list[Any]:
+    return [getattr(t, n) for n in _AGENT_FIELDS]
+
+
+def to_summary(day: DayHistory) -> str:
+    """A closed day's figures as JSON text (what `compact` keeps), for the store."""
+    doc = {
+        "key": day.key,
+        "total": _q(day.total),
+        "queues": [[k, _q(t)] for k, t in day.queues.items()],
+        "queue_names": [[k, v] for k, v in day.queue_names.items()],
+        "departments": [[k, _q(t)] for k, t in day.departments.items()],
+        "hours": [[k, _q(t)] for k, t in day.hours.items()],
+        "hour_queues": [[h, q, _q(t)] for (h, q), t in day.hour_queues.items()],
+        "agents": [[k, _a(t)] for k, t in day.agents.items()],
+        "agent_names": day.agent_names,
+        "agent_departments": day.agent_departments,
+        "hour_agents": [[h, sip, _a(t)] for (h, sip), t in day.hour_agents.items()],
+        "categories": dict(day.categories),
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_summary(text: str) -> DayHistory:
+    """`to_summary`'s text back into the day's figures (compacted, as it was written)."""
+    d = json.loads(text)
+
+    def q(v: list[int]) -> QueueTally:
+        return QueueTally(**dict(zip(_QUEUE_FIELDS, v, strict=True)))
+
+    def a(v: list[Any]) -> AgentTally:
+        return AgentTally(**dict(zip(_AGENT_FIELDS, v, strict=True)))
+
+    return DayHistory(
+        key=d["key"],
+        total=q(d["total"]),
+        queues={k: q(v) for k, v in d["queues"]},
+        queue_names={k: v for k, v in d["queue_names"]},
+        departments={k: q(v) for k, v in d["departments"]},
+        hours={k: q(v) for k, v in d["hours"]},
+        hour_queues={(h, k): q(v) for h, k, v in d["hour_queues"]},
+        agents={k: a(v) for k, v in d["agents"]},
+        agent_names=d["agent_names"],
+        agent_departments=d["agent_departments"],
+        hour_agents={(h, k): a(v) for h, k, v in d["hour_agents"]},
+        categories=Counter(d["categories"]),
+    )
 
 
 def _pct(v: float | None) -> str:

@@ -36,8 +36,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Seconds after start-up before the history's closed days are built (see `_warm_history`).
+# Seconds after start-up before the history's days are summarised and built (see
+# `_summarise_days`), and after a day's end before it is summarised (late CDRs first).
 HISTORY_WARM_UP_AFTER = 30.0
+SUMMARISE_AFTER_DAY_END = 300.0
 
 
 def api_settings(settings: Settings) -> VendorApiSettings:
@@ -73,7 +75,7 @@ class CdrService:
         self.hub = hub
         self.store = Store(settings.store.path)
         self.intake = CdrIntake(settings, self.store, hub)
-        # /history's days: closed ones kept in memory until a CDR for them is stored.
+        # /history's days: closed ones from their summaries, today kept up to date.
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
@@ -117,20 +119,22 @@ class CdrService:
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
-        self.tasks.start("history-warm-up", self._warm_history())
+        self.tasks.start("history-days", self._summarise_days())
 
-    async def _warm_history(self) -> None:
-        """Build the history's closed days once, soon after start-up, in the background.
+    async def _summarise_days(self) -> None:
+        """Summarise the closed days soon after start-up, then each day soon after it closes.
 
-        Otherwise the first team lead to open /history after a restart waits for 7 days of
-        CDRs to be read and folded (15 s at 20,000 a day, `bench/history_load.py`). It
-        waits `HISTORY_WARM_UP_AFTER` first so the connector, the snapshots and the backfill
-        come before it; the build runs in a thread, like a page load.
+        A load writes the summary of every closed day that has none (`HistoryDays`), and
+        builds today's figures; so no team lead opening /history waits for days of CDRs to
+        be folded. The first waits `HISTORY_WARM_UP_AFTER` so the connector, the snapshots
+        and the backfill come first; the folds run in a thread, like a page load.
         """
         await asyncio.sleep(HISTORY_WARM_UP_AFTER)
-        t0 = time.monotonic()
-        days, _ = await self.history.load(timebase.now())
-        log.info("history: %d days built in %.1f s", len(days), time.monotonic() - t0)
+        while True:
+            t0 = time.monotonic()
+            days, _ = await self.history.load(timebase.now())
+            log.info("history: %d days ready in %.1f s", len(days), time.monotonic() - t0)
+            await asyncio.sleep(self._today().end - timebase.now() + SUMMARISE_AFTER_DAY_END)
 
     async def _backfill(self) -> None:
         # Wait (a while) for the live queue list: the Call Log is asked per queue, because
