@@ -110,10 +110,7 @@ class HistoryDays:
     async def _load(self, now: float) -> tuple[dict[str, DayHistory], str]:
         bounds = self.window(now)
         today, closed = bounds[-1], bounds[:-1]
-        shown = {b.key for b in closed}
-        for kept in (self._closed, self._changed):
-            for key in [k for k in kept if k not in shown]:
-                del kept[key]
+        self._prune({b.key for b in closed})
         # What is cached now is what this load shows: a late CDR arriving while we read
         # makes the next load rebuild that day, not this one lose it.
         found: dict[str, DayHistory | None] = dict(self._closed)
@@ -131,6 +128,12 @@ class HistoryDays:
         days = {b.key: found[b.key] for b in closed}
         days[today.key] = (await self.today.get()).get(today.key)
         return {k: d for k, d in days.items() if d is not None}, today.key
+
+    def _prune(self, shown: set[str]) -> None:
+        """Keep in memory only the closed days the page shows."""
+        for kept in (self._closed, self._changed):
+            for key in [k for k in kept if k not in shown]:
+                del kept[key]
 
     def _keep(self, key: str, day: DayHistory | None, changes: int) -> None:
         if self._changed.get(key, 0) <= changes:
