@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 # `_summarise_days`), and after a day's end before it is summarised (late CDRs first).
 HISTORY_WARM_UP_AFTER = 30.0
 SUMMARISE_AFTER_DAY_END = 300.0
+REBUILD_AFTER_LATE_CDR = 10.0
 
 
 def api_settings(settings: Settings) -> VendorApiSettings:
@@ -115,8 +117,17 @@ class CdrService:
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
         self.store.open()
-        n = await self.intake.replay_today()
-        log.info("fed %d stored CDRs of today", n)
+        # Today is read once: fed to the board, and folded into today's worklist and history
+        # figures, which from then on follow each CDR as it arrives.
+        day = self._today()
+        t0 = time.monotonic()
+        rows = await self.intake.rows_between(day.start, day.end)
+        n = await self.intake.replay_today(rows)
+        cdrs = [r.cdr for r in rows]
+        presses = await self.store.callbacks_since(day.start)
+        await self.today_worklist.seed(day, [*cdrs, *presses])
+        await self.history.seed_today(day, cdrs)
+        log.info("fed %d stored CDRs of today in %.1f s", n, time.monotonic() - t0)
         if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
         self.tasks.start("history-days", self._summarise_days())
@@ -134,7 +145,12 @@ class CdrService:
             t0 = time.monotonic()
             days, _ = await self.history.load(timebase.now())
             log.info("history: %d days ready in %.1f s", len(days), time.monotonic() - t0)
-            await asyncio.sleep(self._today().end - timebase.now() + SUMMARISE_AFTER_DAY_END)
+            until = self._today().end - timebase.now() + SUMMARISE_AFTER_DAY_END
+            # A late CDR for a closed day: that day is built again here, not in a page load.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.history.stale.wait(), max(1.0, until))
+                await asyncio.sleep(REBUILD_AFTER_LATE_CDR)  # one rebuild for a burst
+            self.history.stale.clear()
 
     async def _backfill(self) -> None:
         # Wait (a while) for the live queue list: the Call Log is asked per queue, because

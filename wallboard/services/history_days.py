@@ -65,6 +65,8 @@ class HistoryDays:
             key=_cdr_key,
             belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
         )
+        # Set when a closed day shown lost its figures to a late CDR (the service rebuilds).
+        self.stale = asyncio.Event()
         intake.on_stored.append(self.forget)
         intake.on_cdr.append(self._cdr_stored)
 
@@ -80,6 +82,11 @@ class HistoryDays:
     async def _today_cdrs(self, day: DayBounds) -> list[Cdr]:
         return [r.cdr for r in await self.intake.rows_between(day.start, day.end)]
 
+    async def seed_today(self, day: DayBounds, cdrs: list[Cdr]) -> None:
+        """Build today's figures from its CDRs read already (at start-up)."""
+        self._today_bounds = day
+        await self.today.seed(day, cdrs)
+
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
         if stored.replaced_time is not None:
             self.today.invalidate()  # a Call Log row's tallies cannot be taken out of a fold
@@ -91,7 +98,9 @@ class HistoryDays:
         key = day_bounds(utc, self.zone, self._reset).key
         self._changes += 1
         self._changed[key] = self._changes
-        self._closed.pop(key, None)
+        if key in self._closed:  # a closed day shown (today is kept up to date instead)
+            del self._closed[key]
+            self.stale.set()
 
     def window(self, now: float) -> list[DayBounds]:
         """The days shown at `now`, oldest first, today last (DST-long/short days as they are)."""

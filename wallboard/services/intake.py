@@ -195,9 +195,10 @@ class CdrIntake:
         after = max(0, max(offsets)) + 3600
         return int(start) - before, int(end) + after
 
-    async def replay_today(self) -> int:
-        """Feed today's stored CDRs to the hub (idempotent: the fold counts each call once)."""
-        rows = await self.today_rows()
+    async def replay_today(self, rows: Sequence[CdrRow] | None = None) -> int:
+        """Feed today's stored CDRs (read now, or `rows` read already) to the hub
+        (idempotent: the fold counts each call once)."""
+        rows = await self.today_rows() if rows is None else rows
         for r in rows:
             self._feed(r.cdr, None)
         return len(rows)

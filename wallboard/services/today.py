@@ -74,11 +74,16 @@ class Today(Generic[S, I]):
                 return state
             return await self._build(self._day())
 
-    async def _build(self, bounds: DayBounds) -> S:
+    async def seed(self, bounds: DayBounds, items: Sequence[I]) -> None:
+        """Build the day from items already read (start-up reads today once for all)."""
+        async with self._lock:
+            await self._build(bounds, items)
+
+    async def _build(self, bounds: DayBounds, read: Sequence[I] | None = None) -> S:
         self._state, self._pending = None, []
         generation = self._generation
         try:
-            items = await self._load(bounds)
+            items = await self._load(bounds) if read is None else read
             fresh = self._new(bounds)
 
             def fold() -> None:

@@ -205,7 +205,8 @@ async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
 
 async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, monkeypatch):
     """After a restart the first /history load does not fold 7 days: the service already
-    built them (and wrote their summaries) in the background."""
+    built them (and wrote their summaries) in the background, today at start-up; a late
+    CDR for a closed day is folded in the background too."""
     from wallboard.runtime import timebase
     from wallboard.services import aftercall as cdr_service
 
@@ -222,6 +223,7 @@ async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, 
     finally:
         store.close()
     monkeypatch.setattr(cdr_service, "HISTORY_WARM_UP_AFTER", 0.0)
+    monkeypatch.setattr(cdr_service, "REBUILD_AFTER_LATE_CDR", 0.0)
     service = cdr_service.CdrService(settings, Hub(settings.fold_settings()))
     await service.start()
     try:
@@ -233,6 +235,16 @@ async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, 
         days, _ = await service.history.load(timebase.now())
         assert service.history.days_built == 8  # a page load now folds nothing
         assert days[yesterday.isoformat()].total.offered == 5
+        # A late CDR for yesterday: rebuilt in the background, not by the next page load.
+        await _post(service.intake, [_body("y-late", _wall(yesterday, 11), 1)])
+        for _ in range(200):
+            if service.history.days_built >= 9:
+                break
+            await asyncio.sleep(0.05)
+        read = service.store.cdr_rows_read
+        days, _ = await service.history.load(timebase.now())
+        assert service.store.cdr_rows_read == read
+        assert days[yesterday.isoformat()].total.offered == 6
     finally:
         await service.stop()
 

@@ -111,6 +111,7 @@ async def test_a_cdr_stored_during_the_build_is_counted_once(service, monkeypatc
         return got
 
     monkeypatch.setattr(s.today_worklist, "_load", read_then_store)
+    s.today_worklist.invalidate()  # built at start-up: build again, through the above
     await _post(s, _body("before", t, "ABANDONE", "0504444444"))
     items = await s.worklist()
     assert [(i.call_id, i.abandons) for i in items] == [("during", 2)]
