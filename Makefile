@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser node-deps bench clean
+.PHONY: demo test lint typecheck unit browser node-deps bench soak clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/eio3_receive.py
 	$(BIN)/python bench/failover.py
 	$(BIN)/python bench/fanout.py --clients 50 200 --seconds 60
+
+soak: $(BIN)/.installed
+	$(BIN)/python bench/soak.py --minutes 30
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache
