@@ -108,9 +108,7 @@ class CdrService:
 
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
         if stored.replaced_time is not None:
-            # A webhook CDR replaced a Call Log row: what the old row added cannot be taken
-            # out of a fold, so today is read again (only while the backfill runs).
-            self.today_worklist.invalidate()
+            self.today_worklist.replaced(cdr)  # a webhook CDR for a Call Log row
         else:
             self.today_worklist.offer(cdr)
 

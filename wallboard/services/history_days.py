@@ -89,7 +89,7 @@ class HistoryDays:
 
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
         if stored.replaced_time is not None:
-            self.today.invalidate()  # a Call Log row's tallies cannot be taken out of a fold
+            self.today.replaced(cdr)  # a webhook CDR for a Call Log row
         else:
             self.today.offer(cdr)
 

@@ -14,12 +14,15 @@ and after the read only those the read did not contain (by `key`) are folded in.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from wallboard.core.clock import DayBounds
 
-__all__ = ["Today"]
+__all__ = ["REBUILD_EVERY", "Today"]
+
+REBUILD_EVERY = 60.0  # seconds: the longest a replaced row's part may linger (`replaced`)
 
 S = TypeVar("S")
 I = TypeVar("I")  # noqa: E741 - an item: a CDR or a press
@@ -44,6 +47,8 @@ class Today(Generic[S, I]):
         self._bounds: DayBounds | None = None
         self._pending: list[I] | None = None  # not None while a build runs
         self._generation = 0  # +1 per `invalidate`: a build that saw one is not kept
+        self._stale = False  # `replaced` since the last build began
+        self._built_at = -REBUILD_EVERY  # monotonic time the last build began
         self._lock = asyncio.Lock()
         self.builds = 0  # reads of the store so far (a test and the logs read it)
 
@@ -58,19 +63,38 @@ class Today(Generic[S, I]):
         ):
             self._add(self._state, item)
 
+    def replaced(self, item: I) -> None:
+        """A stored item replaced another (a webhook CDR, a Call Log row of the same call).
+
+        The new one is folded in now; what the old one added cannot be taken out of a fold,
+        so the day is built again from the store — at most once a `REBUILD_EVERY`, since
+        while the Call Log backfill runs this can come with every CDR. Until then the
+        figures may still hold the old row's part (the Call Log row of a call it counts).
+        """
+        self.offer(item)
+        self._stale = True
+
     def invalidate(self) -> None:
         """Something changed that a fold cannot apply (a replaced row): build again."""
         self._state = None
         self._generation += 1
 
+    def _current(self) -> S | None:
+        state = self._state
+        if state is None or self._bounds != self._day():
+            return None
+        if self._stale and time.monotonic() - self._built_at >= REBUILD_EVERY:
+            return None
+        return state
+
     async def get(self) -> S:
         """Today's state, built from the store first if there is none or the day changed."""
-        state = self._state
-        if state is not None and self._bounds == self._day():
+        state = self._current()
+        if state is not None:
             return state
         async with self._lock:  # a second reader during a build waits for its result
-            state = self._state
-            if state is not None and self._bounds == self._day():
+            state = self._current()
+            if state is not None:
                 return state
             return await self._build(self._day())
 
@@ -82,6 +106,7 @@ class Today(Generic[S, I]):
     async def _build(self, bounds: DayBounds, read: Sequence[I] | None = None) -> S:
         self._state, self._pending = None, []
         generation = self._generation
+        self._stale, self._built_at = False, time.monotonic()
         try:
             items = await self._load(bounds) if read is None else read
             fresh = self._new(bounds)

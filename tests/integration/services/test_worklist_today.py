@@ -116,3 +116,30 @@ async def test_a_cdr_stored_during_the_build_is_counted_once(service, monkeypatc
     items = await s.worklist()
     assert [(i.call_id, i.abandons) for i in items] == [("during", 2)]
     assert items == await _batch(s)
+
+
+async def test_a_call_log_row_replaced_is_read_again_at_most_once_a_while(service, monkeypatch):
+    from wallboard.services import today
+    from wallboard.voicenter.cdr import parse_cdr
+
+    s = service
+    start, _ = s.intake.today_bounds()
+    t = max(int(start) + 60, int(timebase.now()) - 600)
+    await _post(s, _body("ab", t, "ABANDONE", "0505555555"))
+    # The Call Log saw the caller's next call first (no queue id, stamped a little later).
+    body = _body("back", t + 30, "ANSWER", "0505555555", targetextension="SIP1")
+    row, _ = parse_cdr(body)
+    row = row.model_copy(update={"queueid": None, "time": t + 40})
+    await s.store.store_cdr(
+        row, body, received=0.0, source="calllog", encoding="json", content_type="json"
+    )
+    s.today_worklist.invalidate()
+    assert (await s.worklist())[0].reached_at == t + 40
+    builds = s.today_worklist.builds
+    await _post(s, body)  # the webhook's CDR of that call replaces the row
+    assert (await s.worklist())[0].closed  # folded in at once: reached either way
+    assert s.today_worklist.builds == builds  # not read again yet
+    monkeypatch.setattr(today, "REBUILD_EVERY", 0.0)
+    items = await s.worklist()
+    assert s.today_worklist.builds == builds + 1
+    assert items == await _batch(s) and items[0].reached_at == t + 30
