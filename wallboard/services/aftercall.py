@@ -119,6 +119,8 @@ class CdrService:
         # figures, which from then on follow each CDR as it arrives.
         day = self._today()
         t0 = time.monotonic()
+        self.today_worklist.hold()
+        self.history.today.hold()
         rows = await self.intake.rows_between(day.start, day.end)
         n = await self.intake.replay_today(rows)
         cdrs = [r.cdr for r in rows]

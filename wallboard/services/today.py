@@ -98,13 +98,19 @@ class Today(Generic[S, I]):
                 return state
             return await self._build(self._day())
 
+    def hold(self) -> None:
+        """Keep what is offered from now on for a `seed` whose items are about to be read."""
+        if self._pending is None:
+            self._pending = []
+
     async def seed(self, bounds: DayBounds, items: Sequence[I]) -> None:
-        """Build the day from items already read (start-up reads today once for all)."""
+        """Build the day from items read after `hold` (start-up reads today once for all)."""
         async with self._lock:
             await self._build(bounds, items)
 
     async def _build(self, bounds: DayBounds, read: Sequence[I] | None = None) -> S:
-        self._state, self._pending = None, []
+        self._state = None
+        self._pending = [] if self._pending is None else self._pending  # kept since `hold`
         generation = self._generation
         self._stale, self._built_at = False, time.monotonic()
         try:
