@@ -20,9 +20,12 @@ from typing import Generic, TypeVar
 
 from wallboard.core.clock import DayBounds
 
-__all__ = ["REBUILD_EVERY", "Today"]
+__all__ = ["REBUILD_EVERY", "REBUILD_QUIET", "Today"]
 
-REBUILD_EVERY = 60.0  # seconds: the longest a replaced row's part may linger (`replaced`)
+# After `replaced`: the day is read again once no replacement came for `REBUILD_QUIET`
+# seconds (the Call Log backfill has ended), or `REBUILD_EVERY` after the last read at most.
+REBUILD_QUIET = 60.0
+REBUILD_EVERY = 900.0
 
 S = TypeVar("S")
 I = TypeVar("I")  # noqa: E741 - an item: a CDR or a press
@@ -48,7 +51,8 @@ class Today(Generic[S, I]):
         self._pending: list[I] | None = None  # not None while a build runs
         self._generation = 0  # +1 per `invalidate`: a build that saw one is not kept
         self._stale = False  # `replaced` since the last build began
-        self._built_at = -REBUILD_EVERY  # monotonic time the last build began
+        self._built_at = 0.0  # monotonic time the last build began
+        self._replaced_at = 0.0  # monotonic time of the last `replaced`
         self._lock = asyncio.Lock()
         self.builds = 0  # reads of the store so far (a test and the logs read it)
 
@@ -67,12 +71,15 @@ class Today(Generic[S, I]):
         """A stored item replaced another (a webhook CDR, a Call Log row of the same call).
 
         The new one is folded in now; what the old one added cannot be taken out of a fold,
-        so the day is built again from the store — at most once a `REBUILD_EVERY`, since
-        while the Call Log backfill runs this can come with every CDR. Until then the
-        figures may still hold the old row's part (the Call Log row of a call it counts).
+        so the day is built again from the store — but while the Call Log backfill runs
+        this comes with many CDRs, and each read of the day holds all of its CDRs at once
+        (~6 KB each while parsed): so only once they stop (`REBUILD_QUIET`), or
+        `REBUILD_EVERY` at the latest. Until then the figures may still hold the old row's
+        part (the Call Log's copy of a call it counts).
         """
         self.offer(item)
         self._stale = True
+        self._replaced_at = time.monotonic()
 
     def invalidate(self) -> None:
         """Something changed that a fold cannot apply (a replaced row): build again."""
@@ -83,8 +90,10 @@ class Today(Generic[S, I]):
         state = self._state
         if state is None or self._bounds != self._day():
             return None
-        if self._stale and time.monotonic() - self._built_at >= REBUILD_EVERY:
-            return None
+        if self._stale:
+            now = time.monotonic()
+            if now - self._replaced_at >= REBUILD_QUIET or now - self._built_at >= REBUILD_EVERY:
+                return None
         return state
 
     async def get(self) -> S:
