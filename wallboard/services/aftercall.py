@@ -179,7 +179,7 @@ class CdrService:
     # ------------------------------------------------------------ what the pages read
 
     async def days(self) -> tuple[dict[str, DayHistory], str]:
-        """The history's days and today's key (today folded again, closed days kept)."""
+        """The history's days and today's key (closed days from summaries, today kept)."""
         return await self.history.load(timebase.now())
 
     async def call(self, call_id: str) -> CallRecord | None:
