@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser lb pg node-deps bench clean
+.PHONY: demo test lint typecheck unit browser lb pg node-deps bench soak clean
 
 # The demo needs only the wallboard's own dependencies; the test tools (mypy, ruff,
 # Playwright, pytest) come with `make test`.
@@ -78,6 +78,9 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/cdr_intake_pg.py
 	$(BIN)/python bench/nats_kv.py
 	$(BIN)/python bench/cluster.py
+
+soak: $(BIN)/.installed
+	$(BIN)/python bench/soak.py --minutes 30
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -30,6 +30,7 @@ __all__ = [
     "direction",
     "is_c2c_leg2",
     "queue_outcome",
+    "stored_form",
     "to_call_completed",
 ]
 
@@ -324,3 +325,23 @@ def ai_insights(cdr: Cdr) -> AiInsights | None:
         category=category,
         emotions=dict(emotions),
     )
+
+
+def stored_form(cdr: Cdr) -> Cdr:
+    """The CDR as its parsed copy is stored: `aiData` cut to what `ai_insights` reads.
+
+    The raw body, stored beside it as received, keeps the whole `aiData` (transcript and
+    all: 52 KB for a long call), so a second whole copy in the parsed fields doubled a
+    CDR's size on disk. The cut keeps the summary, the category and one `emotion` per
+    sentence, in the vendor's own shape, so `ai_insights` reads the same from either.
+    """
+    ai = ai_insights(cdr)
+    if ai is None:
+        return cdr
+    digest: dict[str, Any] = {"summary": ai.summary}
+    if ai.category:
+        digest["insights"] = {"questions": [{"key": "category", "answer": ai.category}]}
+    if ai.emotions:
+        sentences = [{"emotion": e} for e, n in sorted(ai.emotions.items()) for _ in range(n)]
+        digest["emotions"] = {"sentences": sentences}
+    return cdr.model_copy(update={"ai_data": digest})

@@ -7,12 +7,14 @@ live fold uses, so a number in history means exactly what it means on the live b
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wallboard.core.calls import Cdr, TimeRule, ai_insights, to_call_completed
 from wallboard.core.clock import day_bounds, zone
@@ -32,7 +34,18 @@ from wallboard.core.kpis import (
 )
 from wallboard.core.models import FoldSettings
 
-__all__ = ["DayHistory", "build_history", "compact", "csv_export", "queue_row", "restrict"]
+__all__ = [
+    "SUMMARY_FORMAT",
+    "DayHistory",
+    "add_cdr",
+    "build_history",
+    "compact",
+    "csv_export",
+    "from_summary",
+    "queue_row",
+    "restrict",
+    "to_summary",
+]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -73,51 +86,57 @@ def build_history(
 ) -> dict[str, DayHistory]:
     """Tally CDRs into days (keyed by local date of the day's start), oldest first."""
     days: dict[str, DayHistory] = {}
-    tz = zone(settings.timezone)
     for cdr in cdrs:
-        ev = to_call_completed(cdr, None, rule)
-        bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
-        day = days.get(bounds.key)
-        if day is None:
-            day = days[bounds.key] = DayHistory(bounds.key)
-        hour = datetime.fromtimestamp(ev.started, tz).hour
-        dept = cdr.department_name or "—"
-        ai = ai_insights(cdr)
-        if ai is not None and ai.category:
-            day.categories[ai.category] += 1
-        if ev.queue_id is not None and ev.outcome is not None:
-            qid = ev.queue_id
-            if (qid, ev.call_id) not in day._resolved:
-                day._resolved.add((qid, ev.call_id))
-                if cdr.queuename:
-                    day.queue_names[qid] = cdr.queuename
-                tallies = (
-                    day.total,
-                    day.queues.setdefault(qid, QueueTally()),
-                    day.departments.setdefault(dept, QueueTally()),
-                    day.hours.setdefault(hour, QueueTally()),
-                    day.hour_queues.setdefault((hour, qid), QueueTally()),
-                )
-                _queue_call(tallies, ev.outcome, ev.wait, settings, qid)
-        if ev.sip_user:
-            sip = ev.sip_user
-            name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
-            if name:
-                day.agent_names[sip] = name
-            day.agent_departments.setdefault(sip, dept)
-            for t in (
-                day.agents.setdefault(sip, AgentTally()),
-                day.hour_agents.setdefault((hour, sip), AgentTally()),
-            ):
-                record_agent_call(
-                    t,
-                    ev.call_id,
-                    incoming=ev.direction.value == "incoming",
-                    outgoing=ev.direction.value in ("outgoing", "click2call"),
-                    answered=ev.answered,
-                    talk=ev.talk_seconds,
-                )
+        add_cdr(days, cdr, settings, rule)
     return dict(sorted(days.items()))
+
+
+def add_cdr(
+    days: dict[str, DayHistory], cdr: Cdr, settings: FoldSettings, rule: TimeRule | None = None
+) -> None:
+    """Tally one CDR into its day in `days` (a day is added when it has its first CDR)."""
+    ev = to_call_completed(cdr, None, rule)
+    bounds = day_bounds(ev.started, settings.timezone, settings.reset_at)
+    day = days.get(bounds.key)
+    if day is None:
+        day = days[bounds.key] = DayHistory(bounds.key)
+    hour = datetime.fromtimestamp(ev.started, zone(settings.timezone)).hour
+    dept = cdr.department_name or "—"
+    ai = ai_insights(cdr)
+    if ai is not None and ai.category:
+        day.categories[ai.category] += 1
+    if ev.queue_id is not None and ev.outcome is not None:
+        qid = ev.queue_id
+        if (qid, ev.call_id) not in day._resolved:
+            day._resolved.add((qid, ev.call_id))
+            if cdr.queuename:
+                day.queue_names[qid] = cdr.queuename
+            tallies = (
+                day.total,
+                day.queues.setdefault(qid, QueueTally()),
+                day.departments.setdefault(dept, QueueTally()),
+                day.hours.setdefault(hour, QueueTally()),
+                day.hour_queues.setdefault((hour, qid), QueueTally()),
+            )
+            _queue_call(tallies, ev.outcome, ev.wait, settings, qid)
+    if ev.sip_user:
+        sip = ev.sip_user
+        name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
+        if name:
+            day.agent_names[sip] = name
+        day.agent_departments.setdefault(sip, dept)
+        for t in (
+            day.agents.setdefault(sip, AgentTally()),
+            day.hour_agents.setdefault((hour, sip), AgentTally()),
+        ):
+            record_agent_call(
+                t,
+                ev.call_id,
+                incoming=ev.direction.value == "incoming",
+                outgoing=ev.direction.value in ("outgoing", "click2call"),
+                answered=ev.answered,
+                talk=ev.talk_seconds,
+            )
 
 
 def compact(day: DayHistory) -> DayHistory:
@@ -133,6 +152,71 @@ def compact(day: DayHistory) -> DayHistory:
             a.seen_calls.clear()
             a.answered_calls.clear()
     return day
+
+
+# The tallies' fields a summary keeps: all but the call-id sets `compact` empties.
+_QUEUE_FIELDS = [f.name for f in fields(QueueTally)]
+_AGENT_FIELDS = [
+    f.name for f in fields(AgentTally) if f.name not in ("seen_calls", "answered_calls")
+]
+# Changes with any field of the tallies or the day: a summary written by other code is
+# not read back but built again from the day's CDRs.
+SUMMARY_FORMAT = hashlib.sha256(
+    repr((_QUEUE_FIELDS, _AGENT_FIELDS, [f.name for f in fields(DayHistory)])).encode()
+).hexdigest()[:16]
+
+
+def _q(t: QueueTally) -> list[int]:
+    return [getattr(t, n) for n in _QUEUE_FIELDS]
+
+
+def _a(t: AgentTally) -> list[Any]:
+    return [getattr(t, n) for n in _AGENT_FIELDS]
+
+
+def to_summary(day: DayHistory) -> str:
+    """A closed day's figures as JSON text (what `compact` keeps), for the store."""
+    doc = {
+        "key": day.key,
+        "total": _q(day.total),
+        "queues": [[k, _q(t)] for k, t in day.queues.items()],
+        "queue_names": [[k, v] for k, v in day.queue_names.items()],
+        "departments": [[k, _q(t)] for k, t in day.departments.items()],
+        "hours": [[k, _q(t)] for k, t in day.hours.items()],
+        "hour_queues": [[h, q, _q(t)] for (h, q), t in day.hour_queues.items()],
+        "agents": [[k, _a(t)] for k, t in day.agents.items()],
+        "agent_names": day.agent_names,
+        "agent_departments": day.agent_departments,
+        "hour_agents": [[h, sip, _a(t)] for (h, sip), t in day.hour_agents.items()],
+        "categories": dict(day.categories),
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_summary(text: str) -> DayHistory:
+    """`to_summary`'s text back into the day's figures (compacted, as it was written)."""
+    d = json.loads(text)
+
+    def q(v: list[int]) -> QueueTally:
+        return QueueTally(**dict(zip(_QUEUE_FIELDS, v, strict=True)))
+
+    def a(v: list[Any]) -> AgentTally:
+        return AgentTally(**dict(zip(_AGENT_FIELDS, v, strict=True)))
+
+    return DayHistory(
+        key=d["key"],
+        total=q(d["total"]),
+        queues={k: q(v) for k, v in d["queues"]},
+        queue_names={k: v for k, v in d["queue_names"]},
+        departments={k: q(v) for k, v in d["departments"]},
+        hours={k: q(v) for k, v in d["hours"]},
+        hour_queues={(h, k): q(v) for h, k, v in d["hour_queues"]},
+        agents={k: a(v) for k, v in d["agents"]},
+        agent_names=d["agent_names"],
+        agent_departments=d["agent_departments"],
+        hour_agents={(h, k): a(v) for h, k, v in d["hour_agents"]},
+        categories=Counter(d["categories"]),
+    )
 
 
 def _pct(v: float | None) -> str:

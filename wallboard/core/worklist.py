@@ -3,13 +3,19 @@
 An entry is a caller who abandoned a queue today. It is closed once that number was
 reached later today: an answered call with it, either way (they called again and got
 through, or someone called them back and they answered).
+
+`build_worklist` reads a whole day at once; `Worklist` folds one CDR or press at a time
+into the same result (a property test holds them equal), so the service builds today once
+from the store and then keeps it up to date as CDRs and presses arrive.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wallboard.core.calls import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 from wallboard.core.events import CallDirection, QueueReason
@@ -18,6 +24,7 @@ from wallboard.core.kpis import time_to_callback as kpi_time_to_callback
 __all__ = [
     "CallbackRow",
     "WorkItem",
+    "Worklist",
     "build_worklist",
     "callback_figures",
     "normalize_number",
@@ -151,3 +158,112 @@ def callback_figures(items: Iterable[WorkItem]) -> dict[str, int | None]:
         "open": sum(1 for i in items if not i.closed),
         "ttc": None if ttc is None else round(ttc),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Abandon:
+    """What the worklist keeps of a number's latest abandoned call (not the whole CDR)."""
+
+    call_id: str
+    number: str
+    queue_id: int | None
+    queue_name: str
+    at: float
+    wait: int | None
+
+
+@dataclass(slots=True)
+class Worklist:
+    """Today's worklist folded one CDR and one press at a time: `build_worklist`'s result.
+
+    Order-free where the batch sorts: the latest abandon per number is the one with the
+    latest start (a tie: the one added last, as the batch's stable sort keeps input
+    order), a number is reached at the latest start of an answered call with it, and
+    presses are kept in the order of their time (a tie: in the order added, as the store
+    returns them). `version` changes whenever the items may have, so readers can skip
+    work when it did not.
+    """
+
+    rule: TimeRule | None = None
+    version: int = 0
+    _latest: dict[str, _Abandon] = field(default_factory=dict)
+    _count: dict[str, int] = field(default_factory=dict)
+    # Number → (start, arrival) of its first abandon: the batch lists numbers with the
+    # same latest abandon time in the order they first abandoned.
+    _first: dict[str, tuple[float, int]] = field(default_factory=dict)
+    _reached: dict[str, float] = field(default_factory=dict)
+    # Presses by number and by call id, each entry (at, arrival order, press).
+    _by_number: dict[str, list[tuple[float, int, CallbackRow]]] = field(default_factory=dict)
+    _by_call: dict[str, list[tuple[float, int, CallbackRow]]] = field(default_factory=dict)
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+    _items: list[WorkItem] | None = None
+
+    def _start(self, cdr: Cdr) -> float:
+        return float(self.rule.utc(cdr) if self.rule is not None else cdr.time)
+
+    def add_cdr(self, cdr: Cdr) -> None:
+        """Fold one of today's CDRs in (each stored CDR once)."""
+        abandoned = queue_outcome(cdr) is QueueReason.ABANDONED and bool(cdr.caller)
+        other = _reached_number(cdr)
+        if not abandoned and not other:
+            return
+        at = self._start(cdr)
+        if abandoned:
+            n = normalize_number(cdr.caller)
+            self._count[n] = self._count.get(n, 0) + 1
+            first = (at, next(self._seq))
+            if first < self._first.get(n, (float("inf"), 0)):
+                self._first[n] = first
+            old = self._latest.get(n)
+            if old is None or at >= old.at:
+                self._latest[n] = _Abandon(
+                    cdr.ivruniqueid,
+                    cdr.caller,
+                    cdr.queue_id,
+                    cdr.queuename,
+                    at,
+                    cdr.seconds_waiting_in_queue,
+                )
+        if other:
+            n = normalize_number(other)
+            if at > self._reached.get(n, float("-inf")):
+                self._reached[n] = at
+        self._changed()
+
+    def add_press(self, press: CallbackRow) -> None:
+        """Fold one "call back" press in."""
+        entry = (press.at, next(self._seq), press)
+        for index, key in (
+            (self._by_number, normalize_number(press.number)),
+            (self._by_call, press.call_id),
+        ):
+            bisect.insort(index.setdefault(key, []), entry, key=lambda e: e[:2])
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._items = None
+
+    def items(self) -> list[WorkItem]:
+        """Every number that abandoned today, newest abandon first (built once per change)."""
+        if self._items is None:
+            order = sorted(self._latest, key=lambda n: (-self._latest[n].at, self._first[n]))
+            self._items = [self._item(n, self._latest[n]) for n in order]
+        return self._items
+
+    def _item(self, n: str, a: _Abandon) -> WorkItem:
+        # Presses for this abandon, or for this number since it (`build_worklist`'s rule).
+        picked = {e[1]: e for e in self._by_call.get(a.call_id, ())}
+        picked.update((e[1], e) for e in self._by_number.get(n, ()) if e[0] >= a.at)
+        got = self._reached.get(n)
+        return WorkItem(
+            call_id=a.call_id,
+            number=a.number,
+            queue_id=a.queue_id,
+            queue_name=a.queue_name,
+            abandoned_at=a.at,
+            wait=a.wait,
+            abandons=self._count[n],
+            callbacks=tuple(e[2] for e in sorted(picked.values(), key=lambda e: e[:2])),
+            reached_at=got if got is not None and got > a.at else None,
+        )

@@ -54,6 +54,8 @@ class Actions:
         self._clock = clock
         self.confirm_seconds = confirm_seconds
         self.status_log = status_log
+        # Told every "call back" press once it is stored: today's worklist folds it in.
+        self.on_press: list[Callable[[CallbackRow], None]] = []
 
     def may_act(self, actor: str) -> bool:
         """Whether `actor` may take supervisor actions at all."""
@@ -175,10 +177,13 @@ class Actions:
             new_id = await self._click_to_call(actor, from_extension, number, in_scope=in_scope)
         except WallboardError as e:
             if not isinstance(e, ActionDenied):
-                await self.store.add_callback(
+                await self._press(
                     CallbackRow(call_id, number, actor, from_extension, at, False, str(e))
                 )
             raise
-        await self.store.add_callback(
-            CallbackRow(call_id, number, actor, from_extension, at, True, new_id)
-        )
+        await self._press(CallbackRow(call_id, number, actor, from_extension, at, True, new_id))
+
+    async def _press(self, row: CallbackRow) -> None:
+        await self.store.add_callback(row)
+        for listener in self.on_press:
+            listener(row)

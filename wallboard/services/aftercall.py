@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import secrets
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from wallboard.config import Settings, SimulatorSettings
 from wallboard.core.calls import Cdr
+from wallboard.core.clock import DayBounds, day_bounds
 from wallboard.core.history import DayHistory, restrict
 from wallboard.core.scope import Scope
-from wallboard.core.worklist import WorkItem, build_worklist, callback_figures
+from wallboard.core.worklist import CallbackRow, WorkItem, Worklist, callback_figures
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -27,7 +30,8 @@ from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
 from wallboard.services.status_log import StatusLog
-from wallboard.store.rows import AlertRow, AuditRow, StatusChangeRow
+from wallboard.services.today import Today
+from wallboard.store.rows import AlertRow, AuditRow, StatusChangeRow, Stored
 from wallboard.store.select import make_store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
@@ -45,8 +49,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Seconds after start-up before the history's closed days are built (see `_warm_history`).
+# Seconds after start-up before the history's days are summarised and built (see
+# `_summarise_days`), and after a day's end before it is summarised (late CDRs first).
 HISTORY_WARM_UP_AFTER = 30.0
+SUMMARISE_AFTER_DAY_END = 300.0
+REBUILD_AFTER_LATE_CDR = 10.0
 
 
 def api_settings(settings: Settings) -> VendorApiSettings:
@@ -83,7 +90,7 @@ class CdrService:
         # SQLite, or PostgreSQL shared with other processes (rows scoped to `account`).
         self.store = make_store(settings.store, account)
         self.intake = CdrIntake(settings, self.store, hub)
-        # /history's days: closed ones kept in memory until a CDR for them is stored.
+        # /history's days: closed ones from their summaries, today kept up to date.
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
@@ -91,32 +98,80 @@ class CdrService:
         self.messages = FloorMessages(self.store)
         self.alerts = Alerts(settings, hub, self.store)
         self.editor = BoardEditor(settings, self.store)
+        # Today's worklist: built from the store once a day, then fed each CDR and press.
+        self.today_worklist: Today[Worklist, Cdr | CallbackRow] = Today(
+            day=self._today,
+            new=lambda _: Worklist(self.intake.rule),
+            load=self._worklist_items,
+            add=_add_to_worklist,
+            key=_worklist_key,
+            belongs=self._on_day,
+        )
+        self.intake.on_cdr.append(self._cdr_stored)
+
+    def _today(self) -> DayBounds:
+        day = self.settings.day
+        return day_bounds(timebase.now(), day.timezone, day.reset_at)
+
+    def _on_day(self, item: Cdr | CallbackRow, day: DayBounds) -> bool:
+        if isinstance(item, Cdr):
+            return day.start <= self.intake.rule.utc(item) < day.end
+        return item.at >= day.start  # as `Store.callbacks_since(start)` reads them
+
+    async def _worklist_items(self, day: DayBounds) -> list[Cdr | CallbackRow]:
+        rows = await self.intake.rows_between(day.start, day.end)
+        presses = await self.store.callbacks_since(day.start)
+        return [*(r.cdr for r in rows), *presses]
+
+    def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
+        if stored.replaced_time is not None:
+            self.today_worklist.replaced(cdr)  # a webhook CDR for a Call Log row
+        else:
+            self.today_worklist.offer(cdr)
 
     async def start(self) -> None:
         """Open the store, feed today's CDRs, start the Call Log backfill."""
         await self.store.start()
         await self.messages.load()
         await self.editor.load()
-        n = await self.intake.replay_today()
-        log.info("fed %d stored CDRs of today", n)
+        # Today is read once: fed to the board, and folded into today's worklist and history
+        # figures, which from then on follow each CDR as it arrives.
+        day = self._today()
+        t0 = time.monotonic()
+        self.today_worklist.hold()
+        self.history.today.hold()
+        rows = await self.intake.rows_between(day.start, day.end)
+        n = await self.intake.replay_today(rows)
+        cdrs = [r.cdr for r in rows]
+        presses = await self.store.callbacks_since(day.start)
+        await self.today_worklist.seed(day, [*cdrs, *presses])
+        await self.history.seed_today(day, cdrs)
+        log.info("fed %d stored CDRs of today in %.1f s", n, time.monotonic() - t0)
         if self.settings.cdr.backfill:
             self.tasks.start("backfill", self._backfill())
-        self.tasks.start("history-warm-up", self._warm_history())
+        self.tasks.start("history-days", self._summarise_days())
         self.tasks.start("status-log", self.status_log.run())
         self.tasks.start("alerts", self.alerts.run())
 
-    async def _warm_history(self) -> None:
-        """Build the history's closed days once, soon after start-up, in the background.
+    async def _summarise_days(self) -> None:
+        """Summarise the closed days soon after start-up, then each day soon after it closes.
 
-        Otherwise the first team lead to open /history after a restart waits for 7 days of
-        CDRs to be read and folded (15 s at 20,000 a day, `bench/history_load.py`). It
-        waits `HISTORY_WARM_UP_AFTER` first so the connector, the snapshots and the backfill
-        come before it; the build runs in a thread, like a page load.
+        A load writes the summary of every closed day that has none (`HistoryDays`), and
+        builds today's figures; so no team lead opening /history waits for days of CDRs to
+        be folded. The first waits `HISTORY_WARM_UP_AFTER` so the connector, the snapshots
+        and the backfill come first; the folds run in a thread, like a page load.
         """
         await asyncio.sleep(HISTORY_WARM_UP_AFTER)
-        t0 = time.monotonic()
-        days, _ = await self.history.load(timebase.now())
-        log.info("history: %d days built in %.1f s", len(days), time.monotonic() - t0)
+        while True:
+            t0 = time.monotonic()
+            days, _ = await self.history.load(timebase.now())
+            log.info("history: %d days ready in %.1f s", len(days), time.monotonic() - t0)
+            until = self._today().end - timebase.now() + SUMMARISE_AFTER_DAY_END
+            # A late CDR for a closed day: that day is built again here, not in a page load.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.history.stale.wait(), max(1.0, until))
+                await asyncio.sleep(REBUILD_AFTER_LATE_CDR)  # one rebuild for a burst
+            self.history.stale.clear()
 
     async def _backfill(self) -> None:
         # Wait (a while) for the live queue list: the Call Log is asked per queue, because
@@ -150,7 +205,7 @@ class CdrService:
     # ------------------------------------------------------------ what the pages read
 
     async def days(self) -> tuple[dict[str, DayHistory], str]:
-        """The history's days and today's key (today folded again, closed days kept)."""
+        """The history's days and today's key (closed days from summaries, today kept)."""
         return await self.history.load(timebase.now())
 
     async def days_in(self, scope: Scope) -> tuple[dict[str, DayHistory], str]:
@@ -200,11 +255,13 @@ class CdrService:
         return CallRecord(row.cdr, row.source, self.intake.rule.utc(row.cdr))
 
     async def worklist(self) -> list[WorkItem]:
-        """Today's abandoned callers and the callbacks made to them, from the store."""
-        start, _ = self.intake.today_bounds()
-        rows = await self.intake.today_rows()
-        callbacks = await self.store.callbacks_since(start)
-        return build_worklist((r.cdr for r in rows), callbacks, self.intake.rule)
+        """Today's abandoned callers and the callbacks made to them (kept up to date)."""
+        return (await self.today_worklist.get()).items()
+
+    async def worklist_version(self) -> tuple[str, int]:
+        """Changes whenever `worklist()` may have: a page redraws only then."""
+        state = await self.today_worklist.get()
+        return self._today().key, state.version
 
     async def callback_figures(self) -> dict[str, int | None]:
         """Today's open callbacks and average time to callback (whole seconds), for boards."""
@@ -225,10 +282,22 @@ class CdrService:
         )
 
 
+def _add_to_worklist(state: Worklist, item: Cdr | CallbackRow) -> None:
+    if isinstance(item, Cdr):
+        state.add_cdr(item)
+    else:
+        state.add_press(item)
+
+
+def _worklist_key(item: Cdr | CallbackRow) -> Hashable:
+    """What makes a stored item the same one (a CDR: its unique key in the store)."""
+    return (item.ivruniqueid, item.type) if isinstance(item, Cdr) else item
+
+
 def make_actions(service: CdrService) -> Actions:
     """The supervisor actions, on the service's REST client and store (audit, callbacks)."""
     s = service.settings
-    return Actions(
+    actions = Actions(
         service.api,
         service.store,
         service.hub,
@@ -237,6 +306,8 @@ def make_actions(service: CdrService) -> Actions:
         record_calls=s.api.record_callbacks,
         status_log=service.status_log,
     )
+    actions.on_press.append(service.today_worklist.offer)
+    return actions
 
 
 def _api_urls(base: str) -> dict[str, str]:

@@ -1,28 +1,40 @@
-"""The history pages' days: today rebuilt from the store on every load, closed days kept.
+"""The history pages' days: closed days from their summaries, today kept up to date.
 
 A closed day (any day before today, by `[day] timezone` and `reset_at`) is a pure function
-of its stored CDRs (`history.build_history`), and CDRs reach the store only through
-`CdrIntake`, which reports the start of every CDR it stores — including a late one for a
-closed day, and the old start of a Call Log row a webhook CDR replaced. So each closed
-day's `DayHistory` is kept in memory until a CDR for it is stored; a page load reads and
-folds only today (20,000 CDRs a day: one day parsed instead of eight).
+of its stored CDRs (`history.build_history`). Its figures are summarised once into the
+store's `day_summary` table (`history.to_summary`), so after a restart `/history`'s first
+load reads seven summaries instead of parsing 140,000 CDRs (15 s at 20,000 a day,
+`bench/history_load.py`). A summary is claimed before its day's CDRs are read, and the
+store's triggers clear it in the same transaction as any CDR of that day stored later
+(a late CDR, or a Call Log row a webhook CDR replaced): that day is then built again from
+its CDRs on the next load. In memory the closed days are kept too, forgotten on the same
+news (`CdrIntake.on_stored`), so loads after the first read nothing at all.
 
-Why memory and not a summary table in SQLite: the invalidation would be the same, the
-figures are whole `DayHistory` objects (per hour × queue, per hour × agent, categories)
-that a table would have to serialise and version with every change to the tallies, and
-after a restart the first load rebuilds the 7 closed days once. What the cache cannot see
-is a second process writing CDRs into the same database file; the wallboard has none (one
-process owns the store and its writer thread), so none is supported.
+Today is built from the store once (at the first load, and again after the day changes)
+and then fed every CDR stored (`services/today.py`), so a load does not parse today either.
+A summary's format follows the tallies' fields (`history.SUMMARY_FORMAT`): after a change
+to them, old summaries are built again from the CDRs, not misread.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 
+from wallboard.core.calls import Cdr
 from wallboard.core.clock import DayBounds, day_bounds
-from wallboard.core.history import DayHistory, build_history, compact
+from wallboard.core.history import (
+    SUMMARY_FORMAT,
+    DayHistory,
+    add_cdr,
+    build_history,
+    compact,
+    from_summary,
+    to_summary,
+)
 from wallboard.services.intake import CdrIntake
+from wallboard.services.today import Today
+from wallboard.store.db import Stored
 
 __all__ = ["HistoryDays"]
 
@@ -42,15 +54,53 @@ class HistoryDays:
         self._changed: dict[str, int] = {}
         self._changes = 0
         self._lock = asyncio.Lock()
-        self.days_built = 0  # days folded from CDRs so far (today counts on every load)
+        self.closed_built = 0  # closed days folded from their CDRs so far
+        self.summaries_read = 0  # closed days read from their summaries so far
+        self._today_bounds: DayBounds | None = None  # set by each load: its `now`'s day
+        self.today: Today[dict[str, DayHistory], Cdr] = Today(
+            day=self._today_day,
+            new=lambda _: {},
+            load=self._today_cdrs,
+            add=lambda days, cdr: add_cdr(days, cdr, self._fold, intake.rule),
+            key=_cdr_key,
+            belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
+        )
+        # Set when a closed day shown lost its figures to a late CDR (the service rebuilds).
+        self.stale = asyncio.Event()
         intake.on_stored.append(self.forget)
+        intake.on_cdr.append(self._cdr_stored)
+
+    @property
+    def days_built(self) -> int:
+        """Days folded from CDRs so far: closed ones, and today once per day (or rebuild)."""
+        return self.closed_built + self.today.builds
+
+    def _today_day(self) -> DayBounds:
+        assert self._today_bounds is not None  # `Today.get` runs only from `_load`
+        return self._today_bounds
+
+    async def _today_cdrs(self, day: DayBounds) -> list[Cdr]:
+        return [r.cdr for r in await self.intake.rows_between(day.start, day.end)]
+
+    async def seed_today(self, day: DayBounds, cdrs: list[Cdr]) -> None:
+        """Build today's figures from its CDRs read already (at start-up)."""
+        self._today_bounds = day
+        await self.today.seed(day, cdrs)
+
+    def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
+        if stored.replaced_time is not None:
+            self.today.replaced(cdr)  # a webhook CDR for a Call Log row
+        else:
+            self.today.offer(cdr)
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` (true UTC) was stored: that day is built again."""
         key = day_bounds(utc, self.zone, self._reset).key
         self._changes += 1
         self._changed[key] = self._changes
-        self._closed.pop(key, None)
+        if key in self._closed:  # a closed day shown (today is kept up to date instead)
+            del self._closed[key]
+            self.stale.set()
 
     def window(self, now: float) -> list[DayBounds]:
         """The days shown at `now`, oldest first, today last (DST-long/short days as they are)."""
@@ -69,32 +119,64 @@ class HistoryDays:
     async def _load(self, now: float) -> tuple[dict[str, DayHistory], str]:
         bounds = self.window(now)
         today, closed = bounds[-1], bounds[:-1]
-        shown = {b.key for b in closed}
+        self._prune({b.key for b in closed})
+        # What is cached now is what this load shows: a late CDR arriving while we read
+        # makes the next load rebuild that day, not this one lose it.
+        found: dict[str, DayHistory | None] = dict(self._closed)
+        missing = [b for b in closed if b.key not in found]
+        # A CDR stored from here on may or may not be in what we read: its day is not cached
+        # from this read (its `forget` comes after its commit, so one stored before this
+        # point is in the read).
+        changes = self._changes
+        if missing:
+            found.update(await self._summaries(missing, changes))
+            missing = [b for b in missing if b.key not in found]
+        if missing:
+            found.update(await self._build_closed(missing, changes))
+        self._today_bounds = today
+        days = {b.key: found[b.key] for b in closed}
+        days[today.key] = (await self.today.get()).get(today.key)
+        return {k: d for k, d in days.items() if d is not None}, today.key
+
+    def _prune(self, shown: set[str]) -> None:
+        """Keep in memory only the closed days the page shows."""
         for kept in (self._closed, self._changed):
             for key in [k for k in kept if k not in shown]:
                 del kept[key]
-        # What is cached now is what this load shows: a late CDR arriving while we read
-        # makes the next load rebuild that day, not this one lose it.
-        cached = dict(self._closed)
-        missing = [b for b in closed if b.key not in cached]
-        # A CDR stored from here on may or may not be in what we read: its day is not cached
-        # from this build (its `forget` comes after its commit, so one stored before this
-        # point is in the read).
-        changes = self._changes
+
+    def _keep(self, key: str, day: DayHistory | None, changes: int) -> None:
+        if self._changed.get(key, 0) <= changes:
+            self._closed[key] = day
+
+    async def _summaries(self, days: list[DayBounds], changes: int) -> dict[str, DayHistory | None]:
+        """The closed days whose summaries are in the store and still fresh."""
+        texts = await self.intake.store.day_summaries([b.key for b in days], SUMMARY_FORMAT)
+        out: dict[str, DayHistory | None] = {}
+        for key, text in texts.items():
+            out[key] = day = None if text == "null" else from_summary(text)
+            self._keep(key, day, changes)
+        self.summaries_read += len(out)
+        return out
+
+    async def _build_closed(
+        self, days: list[DayBounds], changes: int
+    ) -> dict[str, DayHistory | None]:
+        """Fold closed days from their CDRs and write their summaries."""
+        store = self.intake.store
+        claims = [(b.key, *self.intake.stored_window(b.start, b.end)) for b in days]
+        await store.claim_day_summaries(claims, SUMMARY_FORMAT)
         built: dict[str, DayHistory] = {}
-        for start, end in _runs([*missing, today]):
+        for start, end in _runs(days):
             built.update(await self._build(start, end))
-        self.days_built += len(missing) + 1
-        for b in missing:
-            if self._changed.get(b.key, 0) <= changes:
-                day = built.get(b.key)
-                self._closed[b.key] = None if day is None else compact(day)
-        days: dict[str, DayHistory] = {}
-        for b in bounds:
-            day = built[b.key] if b.key in built else cached.get(b.key)
-            if day is not None:
-                days[b.key] = day
-        return days, today.key
+        self.closed_built += len(days)
+        out: dict[str, DayHistory | None] = {}
+        for b in days:
+            day = built.get(b.key)
+            out[b.key] = day = None if day is None else compact(day)
+            # Not written if a CDR of that day was stored since the claim (the store knows).
+            await store.put_day_summary(b.key, "null" if day is None else to_summary(day))
+            self._keep(b.key, day, changes)
+        return out
 
     async def _build(self, start: int, end: int) -> dict[str, DayHistory]:
         rows = await self.intake.store.cdrs_between(*self.intake.stored_window(start, end))
@@ -106,6 +188,10 @@ class HistoryDays:
 
         # 20,000 CDRs a day take a second or more to fold: never on the event loop.
         return await asyncio.to_thread(fold)
+
+
+def _cdr_key(cdr: Cdr) -> Hashable:
+    return (cdr.ivruniqueid, cdr.type)  # the store's unique key: a CDR read and announced
 
 
 def _runs(days: list[DayBounds]) -> Iterator[tuple[int, int]]:

@@ -60,6 +60,9 @@ class CdrIntake:
         # Told the true UTC start of every CDR stored (and of a Call Log row one replaced):
         # the history's cache of closed days forgets that day. Called on the event loop.
         self.on_stored: list[Callable[[int], None]] = []
+        # Told every CDR stored as new (and whether it replaced a Call Log row): today's
+        # worklist and figures fold it in instead of reading the store again.
+        self.on_cdr: list[Callable[[Cdr, Stored], None]] = []
         hub.subscribe(self._on_event)
 
     # ------------------------------------------------------------ checks
@@ -180,6 +183,11 @@ class CdrIntake:
                     listener(utc)
                 except Exception:  # a stored CDR is acknowledged whatever a listener does
                     log.exception("CDR %s stored; a listener failed", cdr.ivruniqueid)
+        for fold in self.on_cdr:
+            try:
+                fold(cdr, stored)
+            except Exception:  # as above: stored is stored
+                log.exception("CDR %s stored; a listener failed", cdr.ivruniqueid)
 
     def _feed(self, cdr: Cdr, received: float | None) -> None:
         if cdr.queue_id is None and cdr.queuename:
@@ -233,9 +241,10 @@ class CdrIntake:
         after = max(0, max(offsets)) + 3600
         return int(start) - before, int(end) + after
 
-    async def replay_today(self) -> int:
-        """Feed today's stored CDRs to the hub (idempotent: the fold counts each call once)."""
-        rows = await self.today_rows()
+    async def replay_today(self, rows: Sequence[CdrRow] | None = None) -> int:
+        """Feed today's stored CDRs (read now, or `rows` read already) to the hub
+        (idempotent: the fold counts each call once)."""
+        rows = await self.today_rows() if rows is None else rows
         for r in rows:
             self._feed(r.cdr, None)
         return len(rows)

@@ -20,7 +20,7 @@ from defusedxml import ElementTree
 
 from wallboard.config import SimulatorSettings
 
-__all__ = ["CdrPoster", "encode", "reply_ok"]
+__all__ = ["POSTS_IN_FLIGHT", "CdrPoster", "encode", "reply_ok"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ def reply_ok(status: int, text: str) -> bool:
                 return value is not None and "".join(value.itertext()).strip() == "0"
         return False
     return parse_qs(stripped).get("Err") == ["0"]
+
+
+POSTS_IN_FLIGHT = 8  # CDRs posted concurrently at most
 
 
 class CdrPoster:
@@ -117,13 +120,20 @@ class CdrPoster:
             now = time.monotonic()
             due = [r for r in self._retry if r[0] <= now]
             self._retry = [r for r in self._retry if r[0] > now]
-            for _, attempt, body in due:
-                await self._deliver(body, attempt)
+            for k in range(0, len(due), POSTS_IN_FLIGHT):
+                await self._deliver_all(due[k : k + POSTS_IN_FLIGHT])
             try:
-                _, attempt, body = await asyncio.wait_for(self._queue.get(), 0.5)
+                batch = [await asyncio.wait_for(self._queue.get(), 0.5)]
             except TimeoutError:
                 continue
-            await self._deliver(body, attempt)
+            while len(batch) < POSTS_IN_FLIGHT and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._deliver_all(batch)
+
+    async def _deliver_all(self, batch: list[tuple[float, int, Json]]) -> None:
+        # Several posts at once, as the vendor sends them: one at a time, each waiting for
+        # the store's fsync, fell behind a big simulated floor and its queue grew for ever.
+        await asyncio.gather(*(self._deliver(body, attempt) for _, attempt, body in batch))
 
     async def _deliver(self, body: Json, attempt: int) -> None:
         if await self._post(body):

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from wallboard.core.calls import Cdr
@@ -92,6 +92,18 @@ class CdrStore(Protocol):
 
     async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
         """Drop raw CDR bodies and audit rows older than `before`; (bodies, audit rows)."""
+        ...
+
+    async def day_summaries(self, days: Sequence[str], fmt: str) -> dict[str, str]:
+        """The fresh summaries in format `fmt` of these days (a day without one: absent)."""
+        ...
+
+    async def claim_day_summaries(self, days: Sequence[tuple[str, int, int]], fmt: str) -> None:
+        """Before reading these (day, lo, hi) days' CDRs: summaries to come, fresh so far."""
+        ...
+
+    async def put_day_summary(self, day: str, summary: str) -> bool:
+        """Write a claimed day's summary; False when a CDR of that day came since the claim."""
         ...
 
     async def quarantine(

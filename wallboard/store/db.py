@@ -24,12 +24,12 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wallboard.core.calls import Cdr
+from wallboard.core.calls import Cdr, stored_form
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.rows import (
@@ -46,6 +46,7 @@ from wallboard.store.rows import (
 )
 
 __all__ = [
+    "SCHEMA_VERSION",
     "AuditRow",
     "CallbackRow",
     "CdrRow",
@@ -177,6 +178,53 @@ CREATE TABLE IF NOT EXISTS app_user (
 QUARANTINE_KEEP = 10_000
 
 
+# Schema changes after `_SCHEMA`, in order; `PRAGMA user_version` says how many a database
+# has had. Each runs once, in one transaction, when `open()` finds it missing.
+_MIGRATIONS: tuple[str, ...] = (
+    # 1: /history's closed days, summarised (`services/history_days.py`). A summary is
+    # claimed (`fresh`, no text) before its day's CDRs are read; any CDR stored, replaced
+    # or removed afterwards with a `time` in [lo, hi) clears `fresh` in the same
+    # transaction (the triggers), so a summary missing a late CDR is never read back.
+    # `lo > time - 3 days` bounds the index range: a day's window is never that long.
+    """
+    CREATE TABLE IF NOT EXISTS day_summary (
+        day TEXT PRIMARY KEY,
+        lo INTEGER NOT NULL,
+        hi INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        fresh INTEGER NOT NULL,
+        summary TEXT
+    );
+    CREATE INDEX IF NOT EXISTS day_summary_lo ON day_summary(lo);
+    CREATE TRIGGER IF NOT EXISTS cdr_insert_stales_day AFTER INSERT ON cdr BEGIN
+        UPDATE day_summary SET fresh = 0
+        WHERE lo <= NEW.time AND hi > NEW.time AND lo > NEW.time - 259200;
+    END;
+    CREATE TRIGGER IF NOT EXISTS cdr_update_stales_day AFTER UPDATE ON cdr BEGIN
+        UPDATE day_summary SET fresh = 0
+        WHERE (lo <= NEW.time AND hi > NEW.time AND lo > NEW.time - 259200)
+           OR (lo <= OLD.time AND hi > OLD.time AND lo > OLD.time - 259200);
+    END;
+    CREATE TRIGGER IF NOT EXISTS cdr_delete_stales_day AFTER DELETE ON cdr BEGIN
+        UPDATE day_summary SET fresh = 0
+        WHERE lo <= OLD.time AND hi > OLD.time AND lo > OLD.time - 259200;
+    END;
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations this database has not had yet, each in its own transaction."""
+    have = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if have > SCHEMA_VERSION:
+        log.warning("database schema %d is newer than this code's %d", have, SCHEMA_VERSION)
+    for version, script in enumerate(_MIGRATIONS, start=1):
+        if have < version:
+            conn.executescript(f"BEGIN; {script} PRAGMA user_version = {version}; COMMIT;")
+            log.info("database schema migrated to version %d", version)
+
+
 def _text(s: str) -> str:
     """Text SQLite can store: a lone surrogate (from a hostile body) escaped, not raised."""
     return s.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -219,6 +267,7 @@ class Store:
         try:
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
+            _migrate(conn)
         except sqlite3.Error as e:
             raise StoreError(f"cannot open database {self.path}: {e}") from e
         self._writer = threading.Thread(
@@ -368,7 +417,8 @@ class Store:
         """Store one CDR durably; `new` is False when it was already stored (same id and
         type). A webhook CDR for a call only known from the Call Log replaces that row (new)
         and tells the `time` of the row it replaced."""
-        parsed = cdr.model_dump_json(by_alias=True)
+        # `aiData` once: whole in `raw`, only what the wallboard reads in `parsed`.
+        parsed = stored_form(cdr).model_dump_json(by_alias=True)
         row = (
             cdr.ivruniqueid,
             received,
@@ -490,6 +540,46 @@ class Store:
     async def release(self, qid: int) -> None:
         """Forget a quarantined body (after it was replayed)."""
         await self._write(lambda c: c.execute("DELETE FROM quarantine WHERE id=?", (qid,)))
+
+    # ------------------------------------------------------------ day summaries
+
+    async def day_summaries(self, days: Sequence[str], fmt: str) -> dict[str, str]:
+        """The fresh summaries in format `fmt` of these days (a day without one: absent)."""
+
+        def fn(conn: sqlite3.Connection) -> dict[str, str]:
+            marks = ",".join("?" * len(days))
+            cur = conn.execute(
+                f"SELECT day, summary FROM day_summary WHERE day IN ({marks})"
+                " AND fresh = 1 AND format = ? AND summary IS NOT NULL",
+                (*days, fmt),
+            )
+            return {day: text for day, text in cur}
+
+        return await self._read(fn)
+
+    async def claim_day_summaries(self, days: Sequence[tuple[str, int, int]], fmt: str) -> None:
+        """Before reading these (day, lo, hi) days' CDRs: summaries to come, fresh so far."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO day_summary (day, lo, hi, format, fresh, summary)"
+                " VALUES (?, ?, ?, ?, 1, NULL)",
+                [(day, lo, hi, fmt) for day, lo, hi in days],
+            )
+
+        await self._write(op)
+
+    async def put_day_summary(self, day: str, summary: str) -> bool:
+        """Write a claimed day's summary; False when a CDR of that day came since the claim."""
+
+        def op(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE day_summary SET summary = ? WHERE day = ? AND fresh = 1", (summary, day)
+            )
+            return cur.rowcount == 1
+
+        written: bool = await self._write(op)
+        return written
 
     # ------------------------------------------------------------ callbacks and audit
 

@@ -165,4 +165,39 @@ CREATE TABLE app_user (
 );
 """,
     ),
+    Migration(
+        4,
+        "day_summary",
+        """
+-- /history's closed days, summarised. A summary is claimed (fresh, no text) before its
+-- day's CDRs are read; a CDR stored, replaced or removed afterwards with a `time` in
+-- [lo, hi) clears `fresh` in the same transaction (the trigger), so a summary that misses
+-- a late CDR is never read back. The same rule as SQLite's (store/db.py _MIGRATIONS).
+CREATE TABLE day_summary (
+    account TEXT NOT NULL,
+    day TEXT NOT NULL,
+    lo BIGINT NOT NULL,
+    hi BIGINT NOT NULL,
+    format TEXT NOT NULL,
+    fresh BOOLEAN NOT NULL,
+    summary TEXT,
+    PRIMARY KEY (account, day)
+);
+CREATE INDEX day_summary_lo ON day_summary (account, lo);
+CREATE FUNCTION cdr_stales_day() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE day_summary SET fresh = false WHERE account = NEW.account
+            AND lo <= NEW.time AND hi > NEW.time AND lo > NEW.time - 259200;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE day_summary SET fresh = false WHERE account = OLD.account
+            AND lo <= OLD.time AND hi > OLD.time AND lo > OLD.time - 259200;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER cdr_stales_day AFTER INSERT OR UPDATE OR DELETE ON cdr
+    FOR EACH ROW EXECUTE FUNCTION cdr_stales_day();
+""",
+    ),
 )

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import astuple
 from typing import Any
 
@@ -330,6 +330,41 @@ class PostgresStore:
             total += n
             if n < batch:
                 return total
+
+    # ------------------------------------------------------------ day summaries
+
+    async def day_summaries(self, days: Sequence[str], fmt: str) -> dict[str, str]:
+        """The fresh summaries in format `fmt` of these days (a day without one: absent)."""
+        rows = await self._fetch(
+            "SELECT day, summary FROM day_summary WHERE account=$1 AND day = ANY($2::text[])"
+            " AND fresh AND format=$3 AND summary IS NOT NULL",
+            self.account,
+            list(days),
+            fmt,
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def claim_day_summaries(self, days: Sequence[tuple[str, int, int]], fmt: str) -> None:
+        """Before reading these (day, lo, hi) days' CDRs: summaries to come, fresh so far."""
+        args = [(self.account, day, lo, hi, fmt) for day, lo, hi in days]
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO day_summary (account, day, lo, hi, format, fresh, summary)"
+                " VALUES ($1,$2,$3,$4,$5,true,NULL) ON CONFLICT (account, day) DO UPDATE SET"
+                " lo=excluded.lo, hi=excluded.hi, format=excluded.format, fresh=true,"
+                " summary=NULL",
+                args,
+            )
+
+    async def put_day_summary(self, day: str, summary: str) -> bool:
+        """Write a claimed day's summary; False when a CDR of that day came since the claim."""
+        status = await self._execute(
+            "UPDATE day_summary SET summary=$3 WHERE account=$1 AND day=$2 AND fresh",
+            self.account,
+            day,
+            summary,
+        )
+        return status == "UPDATE 1"
 
     # ------------------------------------------------------------ quarantine
 

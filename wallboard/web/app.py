@@ -55,7 +55,9 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
-_FIGURES_EVERY = 15.0  # seconds between refreshes of the board's callback figures
+# Seconds between refreshes of the board's callback figures (read from the worklist kept in
+# memory, `CdrService.today_worklist`: no store read).
+_FIGURES_EVERY = 15.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""History loads with closed days cached: the same figures as a build from scratch, and a
-second load parses only today's CDRs (counted by the real store), late CDRs included."""
+"""History loads with closed days summarised and today kept up to date: the same figures as
+a build from scratch, and a second load parses no CDR (counted by the real store), late
+CDRs included; after a restart the closed days come from their stored summaries."""
 
 from __future__ import annotations
 
@@ -133,10 +134,10 @@ async def test_cached_days_equal_a_build_from_scratch_and_only_today_is_read_aga
     assert first[window[3].key].total.offered == PER_DAY + 1  # 26 March with "early-morning"
     assert first[window[1].key].total.offered == PER_DAY + 1  # 24 March with "moved"
 
-    # The second load parses today's CDRs only: every closed day comes from memory.
+    # The second load parses nothing: closed days come from memory, today is kept.
     read = intake.store.cdr_rows_read
     second, _ = await hist.load(NOW)
-    assert intake.store.cdr_rows_read - read == PER_DAY
+    assert intake.store.cdr_rows_read - read == 0
     assert _figures(second) == _figures(first)
     assert csv_export(second) == csv_export(first)
 
@@ -145,7 +146,7 @@ async def test_cached_days_equal_a_build_from_scratch_and_only_today_is_read_aga
     await _post(intake, [_body("late", _wall(TODAY - timedelta(days=3), 12, 30), 5)])
     read = intake.store.cdr_rows_read
     third, _ = await hist.load(NOW)
-    expected = _stored_in(intake, late_day.start, late_day.end) + PER_DAY
+    expected = _stored_in(intake, late_day.start, late_day.end)
     assert intake.store.cdr_rows_read - read == expected
     assert third[late_day.key].total.offered == PER_DAY + 1
     assert _figures(third) == await _from_scratch(intake, hist, NOW)
@@ -157,11 +158,27 @@ async def test_cached_days_equal_a_build_from_scratch_and_only_today_is_read_aga
     assert fourth[window[2].key].total.offered == PER_DAY + 2
     assert _figures(fourth) == await _from_scratch(intake, hist, NOW)
 
-    # A repeat changes nothing stored, so nothing is read again but today.
+    # A repeat changes nothing stored, so nothing is read again.
     await _post(intake, [_body("late", _wall(TODAY - timedelta(days=3), 12, 30), 5)])
     read = intake.store.cdr_rows_read
     await hist.load(NOW)
-    assert intake.store.cdr_rows_read - read == PER_DAY
+    assert intake.store.cdr_rows_read - read == 0
+
+    # Today's CDRs arriving after the first load are folded in as they come.
+    await _post(intake, [_body("now", _wall(TODAY, 14, 0), 3)])
+    fifth, _ = await hist.load(NOW)
+    assert intake.store.cdr_rows_read - read == 0
+    assert fifth[today].total.offered == PER_DAY + 1
+    assert _figures(fifth) == await _from_scratch(intake, hist, NOW)
+
+    # After a restart: every closed day from its summary (the late ones rebuilt), not a CDR
+    # of them parsed; only today is read.
+    again = HistoryDays(intake)
+    read = intake.store.cdr_rows_read
+    restarted, _ = await again.load(NOW)
+    assert (again.summaries_read, again.closed_built) == (7, 0)
+    assert intake.store.cdr_rows_read - read == PER_DAY + 1
+    assert _figures(restarted) == _figures(fifth)
 
 
 async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
@@ -188,7 +205,8 @@ async def test_the_next_day_keeps_yesterday_and_drops_the_oldest(intake):
 
 async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, monkeypatch):
     """After a restart the first /history load does not fold 7 days: the service already
-    built them in the background."""
+    built them (and wrote their summaries) in the background, today at start-up; a late
+    CDR for a closed day is folded in the background too."""
     from wallboard.runtime import timebase
     from wallboard.services import aftercall as cdr_service
 
@@ -205,16 +223,64 @@ async def test_the_service_builds_the_closed_days_soon_after_start_up(tmp_path, 
     finally:
         store.close()
     monkeypatch.setattr(cdr_service, "HISTORY_WARM_UP_AFTER", 0.0)
+    monkeypatch.setattr(cdr_service, "REBUILD_AFTER_LATE_CDR", 0.0)
     service = cdr_service.CdrService(settings, Hub(settings.fold_settings()))
     await service.start()
     try:
         for _ in range(200):
-            if service.history.days_built:
+            if service.history.days_built >= 8:  # 7 closed days, then today
                 break
             await asyncio.sleep(0.05)
         assert service.history.days_built == 8  # the 7 closed days and today
         days, _ = await service.history.load(timebase.now())
-        assert service.history.days_built == 9  # a page load now folds only today
+        assert service.history.days_built == 8  # a page load now folds nothing
         assert days[yesterday.isoformat()].total.offered == 5
+        # A late CDR for yesterday: rebuilt in the background, not by the next page load.
+        await _post(service.intake, [_body("y-late", _wall(yesterday, 11), 1)])
+        for _ in range(200):
+            if service.history.days_built >= 9:
+                break
+            await asyncio.sleep(0.05)
+        read = service.store.cdr_rows_read
+        days, _ = await service.history.load(timebase.now())
+        assert service.store.cdr_rows_read == read
+        assert days[yesterday.isoformat()].total.offered == 6
     finally:
         await service.stop()
+
+
+async def test_a_summary_missing_a_late_cdr_is_never_read_back(intake):
+    """A CDR of a closed day stored while its summary is being built: the store's trigger
+    clears the claim, so the summary is not written and the next load (even after a
+    restart) builds that day from its CDRs."""
+    day = TODAY - timedelta(days=2)
+    await _post(intake, [_body(f"x{i}", _wall(day, 10, i), i) for i in range(4)])
+    hist = HistoryDays(intake)
+    real = hist._build
+
+    async def build_then_late(start: int, end: int) -> dict[str, DayHistory]:
+        got = await real(start, end)  # read before the late CDR came
+        if start <= _wall(day, 12) - 3 * 3600 < end:
+            await _post(intake, [_body("late", _wall(day, 12), 9)])
+        return got
+
+    hist._build = build_then_late  # type: ignore[method-assign]
+    first, _ = await hist.load(NOW)
+    assert first[day.isoformat()].total.offered == 4  # what was read
+    restarted = HistoryDays(intake)
+    days, _ = await restarted.load(NOW)
+    assert days[day.isoformat()].total.offered == 5
+    assert restarted.closed_built == 1 and restarted.summaries_read == 6
+    assert _figures(days) == await _from_scratch(intake, restarted, NOW)
+
+
+async def test_summaries_of_another_format_are_built_again(intake, monkeypatch):
+    await _post(intake, [_body("y", _wall(TODAY - timedelta(days=1), 10), 1)])
+    await HistoryDays(intake).load(NOW)
+    from wallboard.services import history_days
+
+    monkeypatch.setattr(history_days, "SUMMARY_FORMAT", "a-later-tally")
+    hist = HistoryDays(intake)
+    days, _ = await hist.load(NOW)
+    assert (hist.summaries_read, hist.closed_built) == (0, 7)
+    assert days[(TODAY - timedelta(days=1)).isoformat()].total.offered == 1

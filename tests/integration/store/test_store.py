@@ -140,6 +140,22 @@ async def test_prune_clears_old_raw_bodies_and_audit_rows_only(store: CdrStore):
     assert all(t >= 0 for t in seen)
 
 
+async def test_a_day_summary_is_read_back_only_while_no_cdr_of_its_day_came(store: CdrStore):
+    await store.claim_day_summaries([("d1", 1_000, 2_000), ("d2", 2_000, 3_000)], "f1")
+    assert await store.day_summaries(["d1", "d2"], "f1") == {}  # claimed, not written
+    assert await store.put_day_summary("d1", "one")
+    assert await store.put_day_summary("d2", "two")
+    assert await store.day_summaries(["d1", "d2"], "f1") == {"d1": "one", "d2": "two"}
+    assert await store.day_summaries(["d1"], "f2") == {}  # another format: rebuilt
+    # A late CDR of d1 makes its summary stale (the trigger), d2 stays.
+    await store.store_cdr(_cdr(ivruniqueid="late", time=1_500), b"{}", source="webhook", **KW)
+    assert await store.day_summaries(["d1", "d2"], "f1") == {"d2": "two"}
+    assert not await store.put_day_summary("d1", "stale")  # claimed before the late CDR
+    await store.claim_day_summaries([("d1", 1_000, 2_000)], "f1")
+    assert await store.put_day_summary("d1", "again")
+    assert await store.day_summaries(["d1"], "f1") == {"d1": "again"}
+
+
 async def test_postgres_accounts_never_see_each_other(pg_url: str):
     acme, globex = PostgresStore(pg_url, "acme"), PostgresStore(pg_url, "globex")
     await acme.start()

@@ -603,7 +603,9 @@ class CallCentre:
         index = self.queues.index(call.queue) if call.queue is not None else 0
         for body in build_cdrs(call, a, status, self._st(), index, self.rng, self.config.ai_share):
             self.cdrs.append(body)
-            self.history.append(body)
+            # The Call Log has no AI data: its copy of the day's calls (up to 200,000 kept)
+            # would otherwise hold every transcript, most of a demo's memory growth.
+            self.history.append({k: v for k, v in body.items() if k != "aiData"})
 
     def take_cdrs(self) -> list[Json]:
         """Hand the CDRs of ended calls to the poster."""

@@ -22,7 +22,9 @@ from wallboard.web.session import Session
 
 __all__ = ["register"]
 
-_REFRESH_SECONDS = 5.0  # the list is read again from the store this often
+# How often an open page asks whether the list changed (in memory: cheap); it redraws
+# only when it did, so an idle tab costs nothing and the "ago"s tick in the browser.
+_REFRESH_SECONDS = 5.0
 
 # Ticks every "ago" in the browser from the server's clock (skew taken at page load); the
 # same format as `web.fmt.duration`, floor included.
@@ -101,6 +103,7 @@ class _Worklist:
         self.body = ui.column().classes("w-full wb-open-list")
         self.done = ui.column().classes("w-full")
         self.cards: dict[str, tuple[tuple[object, ...], ui.card]] = {}
+        self.shown: tuple[str, int] | None = None  # the worklist version drawn
 
     async def call_back(self, item: WorkItem) -> None:
         lang, who, ext = self.view.lang, self.caller.who.value, self.caller.ext.value
@@ -118,6 +121,11 @@ class _Worklist:
         await self.refresh()
 
     async def refresh(self) -> None:
+        # The worklist is kept in memory and versioned: redraw only when it changed.
+        version = await self.calls.worklist_version()
+        if version == self.shown:
+            return
+        self.shown = version
         scope = self.view.scope
         items = [i for i in await self.calls.worklist() if scope.shows_queue(i.queue_id)]
         self.figures.clear()
