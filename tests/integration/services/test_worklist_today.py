@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import CDR
 from wallboard.config import load_settings
+from wallboard.core.scope import Role, Scope
 from wallboard.core.worklist import build_worklist
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
@@ -79,7 +80,8 @@ async def test_worklist_follows_cdrs_and_presses_without_reading_the_store(servi
     actions = aftercall.make_actions(s)
     # No [api] code: the Click2Call fails, and the failed press is recorded all the same.
     with pytest.raises(WallboardError):
-        await actions.call_back("dana", 201, "a3", "0501111111")
+        everything = Scope(Role.LEAD, "dana", act=True)
+        await actions.call_back("dana", 201, ("a3", "0501111111", None), everything)
     items = await s.worklist()
     figures = await s.callback_figures()
     assert s.store.cdr_rows_read == read and s.today_worklist.builds == 1
