@@ -20,6 +20,17 @@ from tests.integration.vendor_env import free_port
 pytestmark = pytest.mark.e2e
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "cluster" / "nginx.conf"
+
+
+def _example_proxy_lines() -> str:
+    """The `proxy_*` lines of the example's `location /` but `proxy_pass`: the test runs the
+    headers operators copy (the live socket's origin check depends on them)."""
+    block = re.search(r"location / \{(.*?)\n\s*\}", EXAMPLE.read_text(), re.S)
+    assert block, EXAMPLE
+    lines = [ln.split("#")[0].strip() for ln in block.group(1).splitlines()]
+    picked = [ln for ln in lines if ln.startswith("proxy_") and not ln.startswith("proxy_pass")]
+    return "\n".join(f"            {ln}" for ln in picked)
 
 
 def _nginx_conf(workdir: Path, port: int, nodes: list[int]) -> Path:
@@ -49,12 +60,7 @@ http {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass http://board;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
-            proxy_read_timeout 1h;
-            proxy_next_upstream error timeout http_502;
+{_example_proxy_lines()}
         }}
     }}
 }}

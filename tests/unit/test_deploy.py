@@ -119,6 +119,16 @@ def test_nginx_example_terminates_tls_and_passes_websockets():
         assert ln.endswith((";", "{", "}")), ln
 
 
+def test_nginx_examples_tell_the_origin_check_the_site():
+    # web/csrf.py compares the live socket's Origin with the site as the browser sees it;
+    # `Host $host` alone drops the port and the scheme, and every board stays empty.
+    for conf in (DEPLOY / "nginx" / "wallboard.conf", DEPLOY / "cluster" / "nginx.conf"):
+        text = conf.read_text(encoding="utf-8")
+        assert _blocks_balance(text)
+        assert "proxy_set_header X-Forwarded-Host $http_host;" in text, conf
+        assert "proxy_set_header X-Forwarded-Proto $scheme;" in text, conf
+
+
 def test_caddy_example_proxies_to_the_wallboard():
     conf = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
     assert _blocks_balance(conf)

@@ -53,8 +53,10 @@ class ClusterSettings(_Section):
         return v
 
 
-def load_cluster(path: Path) -> ClusterSettings:
-    """Read and validate the cluster file."""
+def load_cluster(path: Path | None) -> ClusterSettings:
+    """Read and validate the cluster file (None: `--config` was not given)."""
+    if path is None:
+        raise ConfigError("(command line)", "--config", "the cluster file is required")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -18,7 +18,9 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `wallboard cluster`."""
     p = sub.add_parser("cluster", help="development: NATS, ingest workers and web nodes at once")
-    p.add_argument("--config", type=Path, required=True, help="the cluster file (TOML)")
+    # Read by cli.py's global options before this parser runs (so not `required` here:
+    # it would never see it); load_cluster refuses a missing one.
+    p.add_argument("--config", type=Path, default=None, help="the cluster file (TOML, required)")
     p.set_defaults(handler=run)
 
 

@@ -13,7 +13,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "ingest", help="cluster: one account's vendor link, fold and webhook, written to NATS"
     )
-    p.add_argument("--config", type=Path, required=True, help="the cluster file (TOML)")
+    # Read by cli.py's global options before this parser runs (so not `required` here:
+    # it would never see it); load_cluster refuses a missing one.
+    p.add_argument("--config", type=Path, default=None, help="the cluster file (TOML, required)")
     p.add_argument("--account", required=True, help="which account of the cluster file")
     p.add_argument("--nats-url", default=None, help="instead of the file's nats_url")
     p.set_defaults(handler=run)

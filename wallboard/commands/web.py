@@ -19,7 +19,9 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `wallboard web`."""
     p = sub.add_parser("web", help="cluster: a web node serving boards from NATS")
-    p.add_argument("--config", type=Path, required=True, help="the cluster file (TOML)")
+    # Read by cli.py's global options before this parser runs (so not `required` here:
+    # it would never see it); load_cluster refuses a missing one.
+    p.add_argument("--config", type=Path, default=None, help="the cluster file (TOML, required)")
     p.add_argument(
         "--account", action="append", default=None, help="serve this account (repeatable)"
     )

@@ -32,11 +32,14 @@ def origin_allowed(
         return True
     if origin in extra:
         return True
-    own = {f"{scheme}://{headers.get('host', '')}"}
-    fwd_host = headers.get("x-forwarded-host")
-    if fwd_host:
-        fwd_scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
-        own.add(f"{fwd_scheme}://{fwd_host.split(',')[0].strip()}")
+    # The site as the browser sees it: a reverse proxy that terminates TLS says so with
+    # X-Forwarded-Proto, and one that rewrites Host (nginx's `$host` drops the port) says
+    # the browser's host with X-Forwarded-Host. Either alone counts, as python-engineio's
+    # own check does: a cross-site page cannot set these headers on a browser's request.
+    host = headers.get("host", "")
+    fwd_scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
+    fwd_host = headers.get("x-forwarded-host", "").split(",")[0].strip() or host
+    own = {f"{scheme}://{host}", f"{fwd_scheme}://{fwd_host}"}
     return origin in own
 
 
@@ -52,7 +55,12 @@ def install(extra: Collection[str], exempt_prefix: str) -> None:
         }
         ok = origin_allowed(origin, str(environ.get("wsgi.url_scheme", "http")), headers, allowed)
         if not ok:
-            log.warning("refused a live socket from %s (not this site)", origin)
+            log.warning(
+                "refused a live socket from %s (not this site: Host %r; behind a proxy, send"
+                " X-Forwarded-Host/-Proto or list it in [web] allowed_origins)",
+                origin,
+                headers.get("host"),
+            )
         return ok
 
     # python-engineio calls this on every handshake and request of the socket.

@@ -25,6 +25,20 @@ def test_config_is_taken_before_or_after_the_command(tmp_path, capsys, before):
     assert f"wallboard replay: {cfg}: web.prot: unknown key" in err
 
 
+@pytest.mark.parametrize("before", [True, False])
+@pytest.mark.parametrize("command", ["ingest", "web", "cluster"])
+def test_the_cluster_commands_take_the_cluster_file_either_way(tmp_path, capsys, command, before):
+    # The global options are taken out before the sub-command's parser runs: a `--config`
+    # the sub-command itself required was never seen, and every role refused to start.
+    cfg = tmp_path / "cluster.toml"  # missing, so we see it was read
+    rest = [command, "--account", "acme"] if command != "cluster" else [command]
+    args = ["--config", str(cfg), *rest] if before else [*rest, "--config", str(cfg)]
+    assert main(args) == 2
+    assert f"wallboard {command}: {cfg}: (file): no such file" in capsys.readouterr().err
+    assert main(rest) == 2
+    assert "--config: the cluster file is required" in capsys.readouterr().err
+
+
 def _replay_error(capsys, path: Path) -> str:
     assert main(["replay", str(path)]) == 2
     err = capsys.readouterr().err

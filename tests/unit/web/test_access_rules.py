@@ -48,3 +48,16 @@ def test_origin_rule() -> None:
     assert origin_allowed("https://wb.example.com", "http", h, ["https://wb.example.com"])
     proxied = {**h, "x-forwarded-host": "wb.example.com", "x-forwarded-proto": "https"}
     assert origin_allowed("https://wb.example.com", "http", proxied, ())
+
+
+def test_origin_rule_behind_a_proxy() -> None:
+    # TLS ends at the proxy, which keeps Host and says the scheme (deploy/nginx, Caddy).
+    tls = {"host": "wb.example.com", "x-forwarded-proto": "https"}
+    assert origin_allowed("https://wb.example.com", "http", tls, ())
+    assert not origin_allowed("https://evil.example", "http", tls, ())
+    # nginx's `Host $host` drops a non-default port; X-Forwarded-Host carries the
+    # browser's host:port (deploy/cluster/nginx.conf).
+    port = {"host": "127.0.0.1", "x-forwarded-host": "127.0.0.1:8443"}
+    assert origin_allowed("http://127.0.0.1:8443", "http", port, ())
+    assert not origin_allowed("http://127.0.0.1:9999", "http", port, ())
+    assert not origin_allowed("http://127.0.0.1:8443", "http", {"host": "127.0.0.1"}, ())
