@@ -19,6 +19,7 @@ __all__ = [
     "QueueTally",
     "abandon_rate",
     "agents_needed",
+    "answer_rate",
     "arrival_rate",
     "average_handle_time",
     "average_speed_of_answer",
@@ -215,6 +216,14 @@ def arrival_rate(t: QueueTally, day_start: float, server_now: float) -> float | 
     if elapsed <= 0 or t.offered <= 0:
         return None
     return t.offered / elapsed
+
+
+def answer_rate(t: QueueTally, day_start: float, server_now: float) -> float | None:
+    """Answer rate = answered today / seconds since the day's reset (calls per second)."""
+    elapsed = server_now - day_start
+    if elapsed <= 0 or t.answered <= 0:
+        return None
+    return t.answered / elapsed
 
 
 def average_handle_time(agents: Iterable[AgentTally]) -> float | None:

@@ -219,3 +219,28 @@ async def test_broadcast_sends_one_delta_per_board_and_snapshots_per_tab() -> No
     await pub.tick()
     assert [b for b, _ in sent] == ["all", "all"]  # one per tick for all tabs
     assert [len(t.got) for t in tabs] == [1, 1, 1]
+
+
+def test_few_calls_show_no_service_level_and_erlang_figures_come_along() -> None:
+    from wallboard.core.models import Queue, State
+    from wallboard.web.boards import QueueModel, floor_json, queue_json
+
+    hub = Hub()
+    FrameParser(hub).feed_frame(realtime("01"), 1597945606.0)
+    state: State = hub.state
+    assert state.day is not None and state.queues
+    q: Queue = next(iter(state.queues.values()))
+    t = state.day.queue(q.queue_id)
+    t.answered, t.abandoned = 0, 1  # one caller gave up: "SL 0 %" on a sample of one
+    now = float(state.day.bounds.start + 3600)
+    few = queue_json(q, state, now, None, True, 3, QueueModel(min_calls=5, handle=180.0))
+    assert few["few"] and few["today"]["service_level"] is None
+    assert few["today"]["abandon_rate"] is None
+    t.answered, t.answered_within_sl, t.offered = 9, 8, 10
+    ok = queue_json(q, state, now, None, True, 3, QueueModel(5, 180.0, None, 0.8))
+    assert not ok["few"] and ok["today"]["service_level"] == 0.8
+    # 10 calls in the hour × 180 s = 0.5 Erlang: one agent reaches 53 % in 20 s, two 95 %.
+    assert ok["need"] == 2 and ok["ar"] == 0.0025
+    spec = next(iter(board_specs(Settings()).values()))
+    assert floor_json(state, spec, 5)["sl"] is not None
+    assert floor_json(state, spec, 50) == {"sl": None, "n": 10, "few": True}
