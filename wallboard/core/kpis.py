@@ -33,10 +33,10 @@ __all__ = [
     "service_level_erlang",
     "sl_at_risk",
     "sl_sample",
-    "wait_probability",
     "talk_time",
     "time_in_status",
     "time_to_callback",
+    "wait_probability",
 ]
 
 
