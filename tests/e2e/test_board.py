@@ -146,9 +146,10 @@ def test_kiosk_is_large_rotates_and_its_token_opens_nothing_else(
             shown.add(visible.get_attribute("data-board"))
         page.wait_for_timeout(500)
     assert shown == {"floor", "sales"}
-    # The sales board shows its team only.
+    # The sales board shows its team only: three on the floor, Noa (logged out) as a count.
     page.wait_for_selector('.wb-kiosk[data-board="sales"]:visible', timeout=SLOW)
-    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-tile')).to_have_count(4)
+    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-tile')).to_have_count(3)
+    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-out-n')).to_contain_text("1 ")
 
     # The token is read-only: any other page asks for a login.
     for path in ("/board/floor", "/agent/201", "/queue/101", "/", "/history", "/worklist"):

@@ -365,6 +365,7 @@ export default {
       if (!el) return;
       const w = el.clientWidth;
       const h = el.clientHeight;
+      if (!w || !h) return; // rotated out (display: none): keep the grid for its return
       const u = Math.min(window.innerWidth / 100, window.innerHeight / 56.25);
       if (w !== this.area.w || h !== this.area.h || u !== this.unit) {
         this.area = { w, h };
