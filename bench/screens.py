@@ -31,7 +31,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_demo(args: argparse.Namespace, lang: str, work: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_demo(
+    args: argparse.Namespace, lang: str, work: Path
+) -> tuple[subprocess.Popen[bytes], str]:
     """`wallboard demo` on a free port; returns the process and its base URL once it answers."""
     port = _free_port()
     env = {

@@ -352,6 +352,10 @@ class SimulatorSettings(_Section):
     flat_curve: bool = False
     # Names of agents and queues: "he" (Hebrew script) or "en"; the demo follows [web].
     language: Literal["en", "he"] = "en"
+    # `wallboard demo` starts its floor this many days earlier and runs it fast to now, so
+    # /history has these days of CDRs and agents' times in state are plausible
+    # (0: only the last 12 hours, for the times in state).
+    history_days: int = Field(7, ge=0, le=31)
     username: str = "demo"
     password: SecretStr = SecretStr("demo")
     token: SecretStr = SecretStr("demo-token")

@@ -61,8 +61,10 @@ MEASURE = """async ([text, numbers]) => {
     const cut = e.scrollWidth > e.clientWidth + 1 || r.right > box.right + 1
       || r.left < box.left - 1 || r.bottom > box.bottom + 1 || r.top < box.top - 1
       || r.right > innerWidth || r.bottom > innerHeight;
-    if (cut) clipped.push(`${e.parentElement.className} ${e.textContent} ${e.scrollWidth}/${e.clientWidth}`
-      + ` [${Math.round(r.left)}, ${Math.round(r.right)}] in [${Math.round(box.left)}, ${Math.round(box.right)}]`);
+    const at = (x) => Math.round(x);
+    if (cut) clipped.push(`${e.parentElement.className} ${e.textContent} `
+      + `${e.scrollWidth}/${e.clientWidth} [${at(r.left)}, ${at(r.right)}]`
+      + ` in [${at(box.left)}, ${at(box.right)}]`);
   }
   return { texts: els.length, overlaps, clipped };
 }"""
@@ -107,8 +109,12 @@ def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
         "WALLBOARD_WEB_LANGUAGE": lang,
         # Latin names on a Hebrew board: they must be cut at their own end.
         "WALLBOARD_SIMULATOR_LANGUAGE": "en",
+        # In Hebrew no queue has "enough" calls: every service level must read "—", not red.
+        **({"WALLBOARD_KPI_MIN_CALLS": "1000000"} if lang == "he" else {}),
         "WALLBOARD_WEB_STORAGE_SECRET": "e2e-kiosk",
         "WALLBOARD_STORE_PATH": str(work / "demo.sqlite3"),
+        # Half a day of warm-up, not a week: the week's CDRs are the history test's.
+        "WALLBOARD_SIMULATOR_HISTORY_DAYS": "0",
         "PYTHONPATH": str(ROOT),
     }
     cmd = [sys.executable, "-m", "wallboard.cli", "demo", "--agents", str(AGENTS)]
@@ -181,8 +187,10 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
         scale = w / 1920
         numbers = _font(page, ".wb-fig .wb-val")
         labels = _font(page, ".wb-fig .wb-lbl")
-        print(f"{lang} {w}x{h}: {shown} tiles, +{more} more, {out} logged out; "
-              f"floor numbers {numbers:.1f} px, labels {labels:.1f} px")
+        print(
+            f"{lang} {w}x{h}: {shown} tiles, +{more} more, {out} logged out; "
+            f"floor numbers {numbers:.1f} px, labels {labels:.1f} px"
+        )
         assert numbers >= 90 * scale and labels >= 24 * scale
         found = page.evaluate(MEASURE, [TEXT, NUMBERS])
         assert found["texts"] > shown
@@ -191,6 +199,9 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
         # Latin names cut on a Hebrew board are cut at their own end (left-to-right).
         assert set(page.evaluate(NAMES)) <= {"ltr"}
         # Fewer calls than the minimum: "—" for service level, never a red tile for it.
+        if lang == "he":
+            assert page.locator(".wb-kq[data-few]").count() == QUEUES
+            assert page.locator('.wb-fig[data-metric="service_level"] .wb-val').inner_text() == "—"
         for q in page.locator(".wb-kq[data-few]").all():
             sl = q.locator('[data-metric="service_level"]')
             assert sl.locator(".wb-val").inner_text() == "—"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from wallboard.commands.simulate import add_options, simulator_settings
@@ -70,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
     from wallboard.app import serve_demo
     from wallboard.services.aftercall import for_simulator
-    from wallboard.sim.server import Simulator
+    from wallboard.sim.model import CallCentre
+    from wallboard.sim.server import Simulator, model_config
+    from wallboard.sim.warmup import warmed_up
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
@@ -81,14 +84,24 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
     settings, sim_settings = for_simulator(settings, sim_settings)
-    sim = Simulator(sim_settings)
-    quiet = sim.model.curve(sim.model.now) < _QUIET
+    probe = CallCentre(model_config(sim_settings))
+    quiet = probe.curve(probe.now) < _QUIET
     if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
         # Night in Israel: a faithful floor would be nearly idle, which demonstrates
         # nothing. Run a daytime load instead and say so.
         print("wallboard demo: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
-        sim = Simulator(sim_settings)
+    # A floor that has been running for days (same model and seed): plausible times in state
+    # from the first view, and the past days' CDRs stored before the board opens.
+    days = sim_settings.history_days
+    t0 = time.monotonic()
+    model, past = warmed_up(model_config(sim_settings, probe.now), days * 24.0 or 12.0)
+    print(
+        f"wallboard demo: ran the floor {days or 0.5:g} days to now in "
+        f"{time.monotonic() - t0:.1f} s ({len(past)} CDRs)",
+        flush=True,
+    )
+    sim = Simulator(sim_settings, model)
     if not settings.teams:
         settings = settings.model_copy(update={"teams": demo_teams(sim.model)})
     login = (sim_settings.username, sim_settings.password.get_secret_value())
@@ -96,5 +109,5 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for)
+    serve_demo(settings, sim, sim_settings, vendor_for, past)
     return 0

@@ -74,10 +74,20 @@ class CdrService:
         self.history = HistoryDays(self.intake)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
+        self._preload: list[tuple[bytes, str]] = []
+
+    def preload(self, bodies: list[tuple[bytes, str]]) -> None:
+        """CDR bodies (raw, content type) to store at start, before today is replayed."""
+        self._preload = bodies
 
     async def start(self) -> None:
-        """Open the store, feed today's CDRs, start the Call Log backfill."""
+        """Open the store, store any preloaded CDRs, feed today's, start the backfill."""
         self.store.open()
+        if self._preload:
+            t0 = time.monotonic()
+            stored = await self.intake.import_bodies(self._preload, "simulator")
+            log.info("stored %d past CDRs in %.1f s", stored, time.monotonic() - t0)
+            self._preload = []
         n = await self.intake.replay_today()
         log.info("fed %d stored CDRs of today", n)
         if self.settings.cdr.backfill:

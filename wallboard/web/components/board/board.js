@@ -708,7 +708,7 @@ export default {
            :data-few="q.few ? 1 : null">
         <div class="wb-kq-head">
           <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
-          <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⏱ {{ s.sl_risk }}</span>
+          <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⚑ {{ s.sl_risk }}</span>
           <span class="wb-badge wb-badge-lv"></span>
         </div>
         <div class="wb-stats">
