@@ -212,6 +212,9 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     expect(desk.get_by_text("Agent Maya Katz · 205")).to_be_visible(timeout=SLOW)
     expect(desk.locator(".wb-tile")).to_have_count(1, timeout=SLOW)
     expect(desk.locator("table")).to_contain_text("Administrative")
+    # The day as a bar of status spans, each saying what and when in words.
+    span = desk.locator('.wb-timeline [data-status="break:5"]').last
+    expect(span).to_have_attribute("title", re.compile(r"Administrative \d\d:\d\d–"))
     desk.screenshot(path=str(SHOTS / "desk-agent-1920x1080.png"))
 
     desk.goto(f"{app_server.url}/queue/101")
@@ -219,6 +222,9 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     # Members come from the team configuration (the vendor does not say who is in a queue).
     expect(desk.locator(".wb-tile")).to_have_count(4, timeout=SLOW)
     expect(desk.get_by_text("Agents of this queue")).to_be_visible()
+    # Today's figures in words: names, not keys; percentages and h:mm:ss, not fractions.
+    expect(desk.get_by_text("Answered within the SL threshold")).to_be_visible()
+    assert "answered_within_sl" not in desk.locator(".q-table").last.inner_text()
     desk.screenshot(path=str(SHOTS / "desk-queue-1920x1080.png"))
 
 

@@ -65,6 +65,8 @@ class AgentTally:
     outgoing: int = 0
     talk_seconds: int = 0
     status_seconds: dict[str, int] = field(default_factory=dict)
+    # The day's closed status spans (status key, start, end), for the agent's timeline.
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
     seen_calls: set[str] = field(default_factory=set)
     answered_calls: set[str] = field(default_factory=set)
 

@@ -114,6 +114,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "emotions": ("Emotions", "רגשות"),
     "calls_today": ("Calls today", "שיחות היום"),
     "calls_avg7": ("Calls, 7-day avg", "שיחות, ממוצע 7 ימים"),
+    # /agent/<ext>, /queue/<id>
+    "timeline": ("Today's statuses", "הסטטוסים של היום"),
+    "talk_time": ("Talk time", "זמן שיחה"),
+    "answered_within_sl": ("Answered within the SL threshold", "נענו בתוך זמן היעד"),
     # /call/<id>
     "no_cdr_for_call": ("No CDR for call", "אין רשומת שיחה (CDR) עבור השיחה"),
     "call": ("Call", "שיחה"),
@@ -152,6 +156,19 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "after_abandoning": ("after abandoning", "אחרי הנטישה"),
     "called_back_by": ("called back by", "חזר אליו"),
     "times_today": ("× today", "× היום"),
+    # The vendor's CDR `status` codes, in words (docs/voicenter.md, "CDR notification").
+    "cdr_ANSWER": ("Answered", "נענתה"),
+    "cdr_NOANSWER": ("Not answered", "לא נענתה"),
+    "cdr_BUSY": ("Busy", "תפוס"),
+    "cdr_CANCEL": ("Cancelled by the caller", "בוטלה על ידי המתקשר"),
+    "cdr_ABANDONE": ("Abandoned in the queue", "ננטשה בתור"),
+    "cdr_VOEND": ("Ended in voicemail", "הסתיימה בתא קולי"),
+    "cdr_NOTDIALED": ("Not dialled", "לא חויגה"),
+    "cdr_TE": ("Technical error", "תקלה טכנית"),
+    "cdr_TIMEOUT": ("Timed out in the queue", "זמן ההמתנה בתור תם"),
+    "cdr_FULL": ("Queue full", "התור מלא"),
+    "cdr_JOINEMPTY": ("Queue had no agents", "אין נציגים בתור"),
+    "cdr_EXIT": ("Left the queue", "יצאה מהתור"),
 }
 
 # Fallback names for states that are not a status code (the code names come from settings).

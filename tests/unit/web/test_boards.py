@@ -244,3 +244,25 @@ def test_few_calls_show_no_service_level_and_erlang_figures_come_along() -> None
     spec = next(iter(board_specs(Settings()).values()))
     assert floor_json(state, spec, 5)["sl"] is not None
     assert floor_json(state, spec, 50) == {"sl": None, "n": 10, "few": True}
+
+
+def test_detail_pages_speak_in_words() -> None:
+    from wallboard.web.pages.call import _status_words
+    from wallboard.web.pages.queue import _in_words
+
+    assert _status_words("ABANDONE", "en") == "Abandoned in the queue"
+    assert _status_words("ANSWER", "he") == "נענתה"
+    assert _status_words("SOMETHING_NEW", "en") == "SOMETHING_NEW"  # unknown: as sent
+    assert _in_words("service_level", 1.0) == "100%"
+    assert _in_words("asa", 27_852.0) == "7:44:12"
+    assert _in_words("answered", 3) == 3 and _in_words("abandon_rate", None) == "—"
+
+
+def test_fold_keeps_the_days_status_spans() -> None:
+    hub = Hub()
+    for prefix, at in (("06", 1606908124.0), ("07", 1606908130.0), ("14", 1606917164.0)):
+        FrameParser(hub).feed_frame(realtime(prefix), at)
+    day = hub.state.day
+    assert day is not None
+    spans = [s for t in day.agents.values() for s in t.spans]
+    assert spans and all(a < b for _, a, b in spans)

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from wallboard.config import Settings
 from wallboard.core.kpis import AgentTally
-from wallboard.core.models import Agent
+from wallboard.core.models import Agent, status_key
 from wallboard.core.view import agent_numbers
 from wallboard.errors import WallboardError
 from wallboard.runtime import timebase
@@ -21,6 +21,7 @@ from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, status_names, t
 from wallboard.web.pages.layout import board_config, desk_page, figures_table
+from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -52,6 +53,7 @@ def register(
             spec = publisher.ensure(f"agent:{ext}", _spec(a, ext, lang, settings))
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
+            _timeline(hub, settings, a, ext, lang)
             ui.label(t("today", lang)).classes("text-xl")
             figures_table(_today_rows(hub, settings, a, ext, lang))
             actor = session.user()
@@ -66,7 +68,7 @@ def _spec(a: Agent, ext: int, lang: Lang, settings: Settings) -> BoardSpec:
         name=f"agent:{ext}",
         title=a.record.display_name or str(ext),
         language=lang,
-        queues=frozenset(),
+        queues=None,  # not shown (no "queues" widget), but the call's queue is named
         extensions=frozenset({ext}),
         widgets=("agents",),
         sort="status",
@@ -90,10 +92,26 @@ def _today_rows(
         {"k": t("answered", lang), "v": nums["answered"]},
         {"k": t("missed", lang), "v": nums["missed"]},
         {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
+        {"k": t("talk_time", lang), "v": duration(nums["talk_time"])},
     ]
     return rows + [
         {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
     ]
+
+
+def _timeline(hub: Hub, settings: Settings, a: Agent, ext: int, lang: Lang) -> None:
+    """Today's status spans as a coloured bar, from the day's start to now."""
+    day = hub.state.day
+    if day is None:
+        return
+    now = timebase.now()
+    shift = hub.state.clock.shift
+    sn = hub.state.clock.now(now) or now
+    tally = day.agents.get(ext, AgentTally())
+    current = (status_key(a.state, a.break_code), a.state_since)
+    window = (day.bounds.start + shift, sn, shift)
+    names = status_names(settings, lang)
+    status_timeline(tally, current, names, window, settings.day.timezone, lang)
 
 
 def _status_control(
