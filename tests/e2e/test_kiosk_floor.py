@@ -225,3 +225,20 @@ def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
     print(f"cumulative layout shift over 30 s: {got['cls']:.4f} ({got['shifts']} shifts)")
     assert got["cls"] <= 0.05
     ctx.close()
+
+
+def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
+    from playwright.sync_api import expect
+
+    lang, url = demo
+    if lang != "en":
+        pytest.skip("the same badge in both languages")
+    # No autoplay flag, no click yet: the browser keeps audio suspended, and the board says so.
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    page.goto(f"{url}/kiosk?sound=1")
+    badge = page.locator(".wb-sound")
+    expect(badge).to_contain_text("Sound off", timeout=SLOW)
+    badge.click()  # a person's click may start audio
+    expect(badge).to_have_count(0, timeout=SLOW)
+    ctx.close()

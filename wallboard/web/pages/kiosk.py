@@ -19,7 +19,7 @@ _MIN_ROTATE_SECONDS = 5.0
 
 
 def register(session: Session, publisher: Publisher, settings: Settings) -> None:
-    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..`."""
+    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1`."""
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
@@ -53,5 +53,7 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
             spec = specs[b]
             blang = spec.language if qp.get("lang") not in ("en", "he") else lang
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
+            if qp.get("sound") in ("0", "1"):  # the TV's URL may turn alarm sounds on or off
+                extra["sound"] = qp.get("sound") == "1"
             config = board_config(settings, spec, blang, kiosk=True, **extra)
             Board(publisher, b, config).classes("w-full")
