@@ -9,14 +9,13 @@ shifts made it. Run from the repository root: `python bench/kiosk_cls.py`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screens import CHROMIUM, start_demo, stop  # a sibling script
+from bench.screens import CHROMIUM, start_demo, stop
 
 CLS = """(ms) => new Promise((done) => {
   let cls = 0, shifts = 0, tiles = 0;
@@ -43,7 +42,6 @@ def main() -> None:
             "[[surge]]\nat_minutes = 0\nduration_minutes = 60\nfactor = 3.0\n",
             encoding="utf-8",
         )
-        os.environ["WALLBOARD_SIMULATOR_HISTORY_DAYS"] = "0"
         demo = argparse.Namespace(
             seed=13,
             agents=args.agents,
@@ -51,7 +49,7 @@ def main() -> None:
             scenario=str(work / "surge.toml"),
             start="11:30",
         )
-        proc, url = start_demo(demo, "en", work)
+        proc, url = start_demo(demo, "en", work, {"WALLBOARD_SIMULATOR_HISTORY_DAYS": "0"})
         try:
             from playwright.sync_api import sync_playwright
 

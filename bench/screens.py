@@ -17,8 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,17 +30,22 @@ def _free_port() -> int:
 
 
 def start_demo(
-    args: argparse.Namespace, lang: str, work: Path
+    args: argparse.Namespace, lang: str, work: Path, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`wallboard demo` on a free port; returns the process and its base URL once it answers."""
+    """`wallboard demo` on a free port (options from `args`, more settings in `env`).
+
+    Returns the process and its base URL once the demo says where to open it: by then its
+    past days are stored and it is connected to its simulator.
+    """
     port = _free_port()
-    env = {
+    full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
         "WALLBOARD_WEB_PORT": str(port),
         "WALLBOARD_WEB_LANGUAGE": lang,
         "WALLBOARD_WEB_STORAGE_SECRET": "screens",
         "WALLBOARD_STORE_PATH": str(work / f"demo-{lang}.sqlite3"),
         "PYTHONPATH": str(ROOT),
+        **(env or {}),
     }
     cmd = [sys.executable, "-m", "wallboard.cli", "demo", "--seed", str(args.seed)]
     cmd += ["--agents", str(args.agents), "--queues", str(args.queues)]
@@ -50,26 +53,22 @@ def start_demo(
         cmd += ["--scenario", args.scenario]
     if args.start:
         cmd += ["--start", args.start]
-    log = (work / f"demo-{lang}.log").open("wb")
-    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"demo exited: {(work / f'demo-{lang}.log').read_text()}")
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)
-            return proc, url
-        except urllib.error.HTTPError:
-            return proc, url  # 503 while connecting: the server is up
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("demo did not start in 90 s")
+    log_path = work / f"demo-{lang}.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(cmd, cwd=work, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while "wallboard demo: open" not in log_path.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise RuntimeError(f"demo did not start: {log_path.read_text()}")
+        time.sleep(0.3)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then kill after 10 s."""
+    if proc.poll() is not None:
+        return
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(10)

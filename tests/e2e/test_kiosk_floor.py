@@ -6,21 +6,16 @@ every check is measured from the page (computed styles, bounding boxes, Performa
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
+import argparse
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, SHOTS
+from bench.screens import start_demo, stop
+from tests.e2e.conftest import SHOTS
 
 pytestmark = pytest.mark.e2e
 
@@ -88,12 +83,6 @@ COUNTS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
     # A surge from the first minute (the bundled one starts 5 minutes in).
     scenario = work / "surge-now.toml"
@@ -102,40 +91,19 @@ def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
         "[[surge]]\nat_minutes = 0\nduration_minutes = 30\nfactor = 3.0\n",
         encoding="utf-8",
     )
-    port = _free_port()
+    args = argparse.Namespace(
+        seed=13, agents=AGENTS, queues=QUEUES, scenario=str(scenario), start="11:30"
+    )
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
-        "WALLBOARD_WEB_PORT": str(port),
-        "WALLBOARD_WEB_LANGUAGE": lang,
         # Latin names on a Hebrew board: they must be cut at their own end.
         "WALLBOARD_SIMULATOR_LANGUAGE": "en",
-        # In Hebrew no queue has "enough" calls: every service level must read "—", not red.
-        **({"WALLBOARD_KPI_MIN_CALLS": "1000000"} if lang == "he" else {}),
-        "WALLBOARD_WEB_STORAGE_SECRET": "e2e-kiosk",
-        "WALLBOARD_STORE_PATH": str(work / "demo.sqlite3"),
         # Half a day of warm-up, not a week: the week's CDRs are the history test's.
         "WALLBOARD_SIMULATOR_HISTORY_DAYS": "0",
-        "PYTHONPATH": str(ROOT),
     }
-    cmd = [sys.executable, "-m", "wallboard.cli", "demo", "--agents", str(AGENTS)]
-    cmd += ["--queues", str(QUEUES), "--seed", "13", "--start", "11:30"]
-    cmd += ["--scenario", str(scenario)]
-    log = (work / "demo.log").open("ab")
-    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"demo exited: {(work / 'demo.log').read_text()}")
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)
-            return proc, url
-        except urllib.error.HTTPError:
-            return proc, url  # 503 while connecting: the server is up
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("demo did not start in 90 s")
+    if lang == "he":
+        # In Hebrew no queue has "enough" calls: every service level must read "—", not red.
+        env["WALLBOARD_KPI_MIN_CALLS"] = "1000000"
+    return start_demo(args, lang, work, env)
 
 
 @pytest.fixture(scope="module", params=["en", "he"])
@@ -143,12 +111,14 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     lang = str(request.param)
     proc, url = _start_demo(tmp_path_factory.mktemp(f"kiosk-{lang}"), lang)
     yield lang, url
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    stop(proc)
+
+
+def _kiosk(browser: Any, url: str, w: int = 1920, h: int = 1080) -> tuple[Any, Any]:
+    ctx = browser.new_context(viewport={"width": w, "height": h})
+    page = ctx.new_page()
+    page.goto(url)
+    return ctx, page
 
 
 def _font(page: Any, selector: str) -> float:
@@ -162,9 +132,7 @@ def _font(page: Any, selector: str) -> float:
 def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
     lang, url = demo
     for w, h in ((1920, 1080), (3840, 2160)):
-        ctx = browser.new_context(viewport={"width": w, "height": h})
-        page = ctx.new_page()
-        page.goto(f"{url}/kiosk")
+        ctx, page = _kiosk(browser, f"{url}/kiosk", w, h)
         page.wait_for_selector(".wb-ktile", timeout=SLOW)
         page.wait_for_function(f"() => {COUNTS}.reduce((a, b) => a + b) === {AGENTS}", timeout=SLOW)
         page.wait_for_timeout(1500)  # clocks ticked, levels settled
@@ -213,9 +181,7 @@ def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
     lang, url = demo
     if lang != "en":
         pytest.skip("measured once; the layout is the same mirrored")
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    page.goto(f"{url}/kiosk")
+    ctx, page = _kiosk(browser, f"{url}/kiosk")
     page.wait_for_selector(".wb-ktile", timeout=SLOW)
     page.wait_for_timeout(3000)
     # 30 s rather than the two minutes of the goal, to keep the suite short: that holds three
@@ -234,9 +200,7 @@ def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
     if lang != "en":
         pytest.skip("the same badge in both languages")
     # No autoplay flag, no click yet: the browser keeps audio suspended, and the board says so.
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    page.goto(f"{url}/kiosk?sound=1")
+    ctx, page = _kiosk(browser, f"{url}/kiosk?sound=1")
     badge = page.locator(".wb-sound")
     expect(badge).to_contain_text("Sound off", timeout=SLOW)
     badge.click()  # a person's click may start audio

@@ -262,6 +262,14 @@ class Publisher:
                 gone.append(ext)
             else:
                 agents[str(ext)] = agent_json(a, state, spec.mask, privacy.visible_digits)
+        queues = self._changed_queues(spec, changes, local_now)
+        qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
+        out = {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
+        if queues or qgone:
+            out["floor"] = floor_json(state, spec, self.settings.kpi.min_calls)
+        return out
+
+    def _changed_queues(self, spec: BoardSpec, changes: Changes, local_now: float) -> JSON:
         # Agents available per queue may change with any agent: resend this board's queues
         # when agents changed (a handful of queues, cheap), else only the changed ones.
         qids = None if changes.agents else set(changes.queues)
@@ -271,11 +279,7 @@ class Publisher:
             for k, v in self._queues(spec, qids, local_now).items():
                 if g.queues_sent.get(k) != v:
                     queues[k] = g.queues_sent[k] = v
-        qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
-        out = {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
-        if queues or qgone:
-            out["floor"] = floor_json(state, spec, self.settings.kpi.min_calls)
-        return out
+        return queues
 
     def snapshot(self, spec: BoardSpec, local_now: float) -> JSON:
         """Everything this board shows, for a new or resyncing tab."""

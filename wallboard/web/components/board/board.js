@@ -93,8 +93,8 @@ function gridFor(n, W, H, u) {
   return fit(Math.max(1, Math.floor((H + gap) / (fmin * m.lines + gap))), m, fmin);
 }
 
-const AgentTile = {
-  props: ["a", "cfg", "queues", "now"],
+// What the desk tile and the kiosk tile both say about an agent.
+const TILE = {
   computed: {
     statusName() {
       const names = this.cfg.statusNames;
@@ -104,14 +104,21 @@ const AgentTile = {
     call() {
       return this.a.calls.length ? this.a.calls[0] : null;
     },
+    icon() {
+      return ICON[this.a.s] || "?";
+    },
+  },
+};
+
+const AgentTile = {
+  mixins: [TILE],
+  props: ["a", "cfg", "queues", "now"],
+  computed: {
     queueName() {
       const c = this.call;
       if (!c || !c.q) return "";
       const q = this.queues[c.q];
       return q ? q.n : String(c.q);
-    },
-    icon() {
-      return ICON[this.a.s] || "?";
     },
     href() {
       return this.cfg.links ? this.cfg.links.agent + this.a.x : null;
@@ -151,24 +158,14 @@ const AgentTile = {
 // A kiosk tile: placed by the grid (a transform, so moving is no layout shift and glides),
 // as rich as its size allows: 1 line (icon, name, clock), 2 (+ status or queue), 3 (+ call).
 const KioskTile = {
+  mixins: [TILE],
   props: ["a", "cfg", "queues", "box", "now"],
   computed: {
-    statusName() {
-      const names = this.cfg.statusNames;
-      if (this.a.s === "break") return names["break:" + this.a.c] || names.break;
-      return names[this.a.s] || this.a.s;
-    },
-    call() {
-      return this.a.calls.length ? this.a.calls[0] : null;
-    },
     where() {
       const c = this.call;
       if (!c || !c.q) return "";
       const q = this.queues[c.q];
       return q ? q.n : "";
-    },
-    icon() {
-      return ICON[this.a.s] || "?";
     },
     style() {
       const b = this.box;
