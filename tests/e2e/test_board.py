@@ -113,6 +113,36 @@ def test_stale_banner_appears_and_clears(desk: Any, app_server: App) -> None:
     expect(banner).to_have_count(0, timeout=SLOW)
 
 
+def test_a_level_holds_before_the_tile_turns(browser: Any, app_server: App) -> None:
+    """[thresholds] hold_seconds (10 s): a long wait turns amber only after holding that long."""
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    _login(page, app_server, "/board/floor")
+    stat = page.locator('[data-q="101"] [data-metric="longest_waiting_now"]')
+    page.wait_for_selector('[data-q="101"] [data-metric="longest_waiting_now"] .wb-val')
+
+    def waited() -> int:
+        m, s = stat.locator(".wb-val").inner_text().split(":")[-2:]
+        return int(m) * 60 + int(s)
+
+    # The caller in queue 101 has waited past the 60 s warn level by now, or will soon.
+    first_over = None
+    turned = None
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and turned is None:
+        now = time.monotonic()
+        if first_over is None and waited() >= 60:
+            first_over = now
+        if stat.get_attribute("data-lv") in ("warn", "alarm"):
+            turned = now
+        page.wait_for_timeout(250)
+    assert first_over is not None and turned is not None
+    held = turned - max(first_over, t0)
+    print(f"turned amber {held:.1f} s after the level was first passed on this page")
+    assert held >= 8  # 10 s, less the polling and one tick of slack
+    ctx.close()
+
+
 def test_kiosk_is_large_rotates_and_its_token_opens_nothing_else(
     browser: Any, app_server: App
 ) -> None:

@@ -129,6 +129,29 @@ def _font(page: Any, selector: str) -> float:
     return float(min(sizes))
 
 
+def _more_when_the_room_runs_out(page: Any) -> None:
+    """Squeeze the agents' room: who does not fit is counted in "+N more", none is lost."""
+    page.evaluate(
+        "() => { const e = document.querySelector('.wb-kagents');"
+        " e.style.flex = 'none'; e.style.height = '120px'; }"
+    )
+    page.wait_for_function(f"() => {COUNTS}[1] > 0", timeout=SLOW)
+    tiles_drawn, shown, more, out = page.evaluate(
+        f"() => [document.querySelectorAll('.wb-ktile').length, ...{COUNTS}]"
+    )
+    assert tiles_drawn == shown and shown + more + out == AGENTS
+    assert page.locator(".wb-more-n").inner_text().startswith(f"+{more} ")
+    # Who matters keeps a place: agents on a call come before available ones (one reading of
+    # the floor header's "on call" and the tiles, from the same render).
+    on_call, tiles = page.evaluate(
+        "() => [Number(document.querySelector('.wb-fig.cat-on_call .wb-val').textContent),"
+        " [...document.querySelectorAll('.wb-ktile')].map(e => e.dataset.state)]"
+    )
+    calling = sum(1 for st in tiles if st in ("ringing", "dialing", "talking", "hold"))
+    assert calling == min(len(tiles), on_call), (on_call, tiles)
+    print(f"squeezed: {shown} tiles, +{more} more; {calling} of {on_call} on a call shown")
+
+
 def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
     lang, url = demo
     for w, h in ((1920, 1080), (3840, 2160)):
@@ -174,6 +197,8 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
             sl = q.locator('[data-metric="service_level"]')
             assert sl.locator(".wb-val").inner_text() == "—"
             assert sl.get_attribute("data-lv") in (None, "ok")
+        if (lang, w) == ("en", 1920):
+            _more_when_the_room_runs_out(page)
         ctx.close()
 
 
