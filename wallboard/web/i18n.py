@@ -116,6 +116,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "calls_avg7": ("Calls, 7-day avg", "שיחות, ממוצע 7 ימים"),
     # /agent/<ext>, /queue/<id>
     "timeline": ("Today's statuses", "הסטטוסים של היום"),
+    "not_watched": ("Not seen by the wallboard", "לפני שהלוח עקב"),
     "talk_time": ("Talk time", "זמן שיחה"),
     "answered_within_sl": ("Answered within the SL threshold", "נענו בתוך זמן היעד"),
     # /call/<id>

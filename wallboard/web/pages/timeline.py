@@ -52,6 +52,15 @@ def status_timeline(
 
     spans = [*tally.spans, (current[0], max(current[1], start), now)]
     parts = []
+    first = min(a for _, a, _ in spans)
+    if first > start:
+        # Before the wallboard first saw this agent today: hatched, and said so in words.
+        title = html.escape(f"{t('not_watched', lang)} {clock(start)}–{clock(first)}")
+        parts.append(
+            f'<div title="{title}" data-status="unknown" style="position:absolute;'
+            f"inset-inline-start:0;width:{100 * (first - start) / total:.3f}%;top:0;bottom:0;"
+            'background:repeating-linear-gradient(45deg,#151c25 0 6px,#2a3340 6px 12px)"></div>'
+        )
     for key, a, b in spans:
         a = max(a, start)
         if b <= a:
