@@ -54,6 +54,7 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/eio3_receive.py
 	$(BIN)/python bench/failover.py
 	$(BIN)/python bench/fanout.py --clients 50 200 --seconds 60
+	$(BIN)/python bench/kiosk_cls.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache
