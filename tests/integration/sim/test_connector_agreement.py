@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -106,10 +107,15 @@ def _free_port() -> int:
         return port
 
 
-async def test_wallboard_demo_command_shows_a_live_floor() -> None:
+async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None:
     """`wallboard demo` prints the URL, and the board there fills from the simulator."""
     port = _free_port()
     env = dict(os.environ, WALLBOARD_WEB_PORT=str(port), WALLBOARD_WEB_HOST="127.0.0.1")
+    # Its own store (not wallboard.db in the working directory, where other tests' servers
+    # would replay its CDRs), and half a day of warm-up: the week is the history test's.
+    env.update(
+        WALLBOARD_STORE_PATH=str(tmp_path / "demo.sqlite3"), WALLBOARD_SIMULATOR_HISTORY_DAYS="0"
+    )
     env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI changes its port under pytest
     proc = subprocess.Popen(
         [
