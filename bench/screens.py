@@ -104,7 +104,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scenario", default="")
     ap.add_argument("--start", default="11:30", help="simulated local start time (a busy hour)")
-    ap.add_argument("--settle", type=float, default=8.0, help="seconds to let the floor fill")
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=12.0,
+        help="seconds to let the floor fill (alarms hold 10 s before they show)",
+    )
     ap.add_argument("--all", action="store_true", help="also 4K and the Hebrew kiosk")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
