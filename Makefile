@@ -78,6 +78,7 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/cdr_intake_pg.py
 	$(BIN)/python bench/nats_kv.py
 	$(BIN)/python bench/cluster.py
+	$(BIN)/python bench/kiosk_cls.py
 
 soak: $(BIN)/.installed
 	$(BIN)/python bench/soak.py --minutes 30

@@ -137,15 +137,21 @@ def serve_demo(
     sim: Simulator,
     sim_settings: SimulatorSettings,
     vendor_for: Callable[[str], VendorSettings],
+    past: list[dict[str, Any]] | None = None,
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
-    `vendor_for(base_url)` is the connector's login to the simulator once its address is known.
+    `vendor_for(base_url)` is the connector's login to the simulator once its address is known;
+    `past` are the CDRs of the floor's days before now, stored before the board opens.
     """
+    from wallboard.sim.cdr_poster import encode
     from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
     from wallboard.voicenter.ingest import FrameParser
 
     services = build(settings)
+    if past and services.after_call is not None:
+        # In the encoding the simulator posts, so they are stored as the webhook stores them.
+        services.after_call.preload([encode(body, sim_settings.cdr_format) for body in past])
     owner = TaskOwner("demo")
 
     async def start_simulator() -> None:

@@ -116,6 +116,9 @@ class KpiSettings(_Section):
 
     sl_threshold_seconds: int = Field(20, ge=0)
     short_abandon_seconds: int = Field(5, ge=0)
+    # Below this many calls (answered + abandoned − short abandons) today, a queue's service
+    # level and abandon rate show "—": one late call must not read as "SL 0 %".
+    min_calls: int = Field(5, ge=0)
     queues: dict[int, QueueKpiSettings] = {}
 
 
@@ -208,6 +211,8 @@ class ThresholdSettings(_Section):
 
     queue: QueueThresholds = QueueThresholds()
     queues: dict[int, QueueThresholds] = {}
+    # A level must hold this long before a tile turns (and clear as long before it turns back).
+    hold_seconds: float = Field(10.0, ge=0)
     # Keyed like the time-per-status tallies: "break:3" (lunch), "talking", "ringing", ...
     agent_seconds: dict[str, Level] = Field(
         default_factory=lambda: {
@@ -289,6 +294,11 @@ class KioskSettings(_Section):
 
     tokens: dict[str, KioskToken] = {}
     rotate_seconds: float = Field(30.0, ge=5)
+    # Agents re-sort at most this often, so tiles stay put while someone reads them.
+    resort_seconds: float = Field(10.0, ge=0)
+    # Burn-in care: move everything by up to this many pixels once a minute (0: never).
+    shift_pixels: int = Field(4, ge=0, le=40)
+    shift_seconds: float = Field(60.0, ge=5)
 
 
 def _check_networks(v: list[str]) -> list[str]:
@@ -432,6 +442,10 @@ class SimulatorSettings(_Section):
     flat_curve: bool = False
     # Names of agents and queues: "he" (Hebrew script) or "en"; the demo follows [web].
     language: Literal["en", "he"] = "en"
+    # `wallboard demo` starts its floor this many days earlier and runs it fast to now, so
+    # /history has these days of CDRs and agents' times in state are plausible
+    # (0: only the last 12 hours, for the times in state).
+    history_days: int = Field(7, ge=0, le=31)
     username: str = "demo"
     password: SecretStr = SecretStr("demo")
     token: SecretStr = SecretStr("demo-token")

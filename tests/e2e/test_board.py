@@ -113,6 +113,36 @@ def test_stale_banner_appears_and_clears(desk: Any, app_server: App) -> None:
     expect(banner).to_have_count(0, timeout=SLOW)
 
 
+def test_a_level_holds_before_the_tile_turns(browser: Any, app_server: App) -> None:
+    """[thresholds] hold_seconds (10 s): a long wait turns amber only after holding that long."""
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    _login(page, app_server, "/board/floor")
+    stat = page.locator('[data-q="101"] [data-metric="longest_waiting_now"]')
+    page.wait_for_selector('[data-q="101"] [data-metric="longest_waiting_now"] .wb-val')
+
+    def waited() -> int:
+        m, s = stat.locator(".wb-val").inner_text().split(":")[-2:]
+        return int(m) * 60 + int(s)
+
+    # The caller in queue 101 has waited past the 60 s warn level by now, or will soon.
+    first_over = None
+    turned = None
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and turned is None:
+        now = time.monotonic()
+        if first_over is None and waited() >= 60:
+            first_over = now
+        if stat.get_attribute("data-lv") in ("warn", "alarm"):
+            turned = now
+        page.wait_for_timeout(250)
+    assert first_over is not None and turned is not None
+    held = turned - max(first_over, t0)
+    print(f"turned amber {held:.1f} s after the level was first passed on this page")
+    assert held >= 8  # 10 s, less the polling and one tick of slack
+    ctx.close()
+
+
 def test_kiosk_is_large_rotates_and_its_token_opens_nothing_else(
     browser: Any, app_server: App
 ) -> None:
@@ -146,9 +176,10 @@ def test_kiosk_is_large_rotates_and_its_token_opens_nothing_else(
             shown.add(visible.get_attribute("data-board"))
         page.wait_for_timeout(500)
     assert shown == {"floor", "sales"}
-    # The sales board shows its team only.
+    # The sales board shows its team only: three on the floor, Noa (logged out) as a count.
     page.wait_for_selector('.wb-kiosk[data-board="sales"]:visible', timeout=SLOW)
-    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-tile')).to_have_count(4)
+    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-tile')).to_have_count(3)
+    expect(page.locator('.wb-kiosk[data-board="sales"] .wb-out-n')).to_contain_text("1 ")
 
     # The token is read-only: any other page asks for a login.
     for path in ("/board/floor", "/agent/201", "/queue/101", "/", "/history", "/worklist"):
@@ -212,6 +243,9 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     expect(desk.locator(".wb-tile")).to_have_count(1, timeout=SLOW)
     # The first table is today's figures (the second: the day's status changes).
     expect(desk.locator("table").first).to_contain_text("Administrative")
+    # The day as a bar of status spans, each saying what and when in words.
+    span = desk.locator('.wb-timeline [data-status="break:5"]').last
+    expect(span).to_have_attribute("title", re.compile(r"Administrative \d\d:\d\d–"))
     desk.screenshot(path=str(SHOTS / "desk-agent-1920x1080.png"))
 
     desk.goto(f"{app_server.url}/queue/101")
@@ -219,6 +253,9 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     # Members come from the team configuration (the vendor does not say who is in a queue).
     expect(desk.locator(".wb-tile")).to_have_count(4, timeout=SLOW)
     expect(desk.get_by_text("Agents of this queue")).to_be_visible()
+    # Today's figures in words: names, not keys; percentages and h:mm:ss, not fractions.
+    expect(desk.get_by_text("Answered within the SL threshold")).to_be_visible()
+    assert "answered_within_sl" not in desk.locator(".q-table").last.inner_text()
     desk.screenshot(path=str(SHOTS / "desk-queue-1920x1080.png"))
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import TYPE_CHECKING
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from wallboard.commands.simulate import add_options, simulator_settings
-from wallboard.config import TeamSettings, VendorSettings, load_settings
+from wallboard.config import SimulatorSettings, TeamSettings, VendorSettings, load_settings
+from wallboard.core.clock import zone
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.model import CallCentre
@@ -66,11 +69,39 @@ def demo_teams(model: CallCentre) -> dict[str, TeamSettings]:
     }
 
 
+def _running_floor(
+    sim: SimulatorSettings, real_curve: SimulatorSettings, now: float, timezone: str
+) -> tuple[CallCentre, list[dict[str, Any]]]:
+    """A floor that has been running for days (same model and seed) and its past CDRs.
+
+    Plausible times in state from the first view, and whole days of CDRs (from the start of
+    the day `history_days` ago) stored before the board opens. When the demo runs daytime
+    traffic at night, the past keeps the real daily curve (a week at peak is no history)
+    and only the last 12 hours, whose calls are today's numbers, run at the demo's pace.
+    """
+    from wallboard.sim.server import model_config
+    from wallboard.sim.warmup import warmed_up
+
+    local = datetime.fromtimestamp(now, zone(timezone))
+    today = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    recent = 12.0
+    if not sim.history_days:
+        return warmed_up(model_config(sim, now), recent)
+    hours = sim.history_days * 24.0 + today / 3600.0
+    if sim.flat_curve == real_curve.flat_curve:
+        return warmed_up(model_config(sim, now), hours)
+    _, past = warmed_up(model_config(real_curve, now), hours)
+    cut = now - recent * 3600.0
+    model, last = warmed_up(model_config(sim, now), recent)
+    return model, [c for c in past if float(c.get("time") or 0) < cut] + last
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
     from wallboard.app import serve_demo
     from wallboard.services.aftercall import for_simulator
-    from wallboard.sim.server import Simulator
+    from wallboard.sim.model import CallCentre
+    from wallboard.sim.server import Simulator, model_config
 
     settings = load_settings(args.config)
     sim_settings = simulator_settings(settings, args)
@@ -81,14 +112,23 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
     settings, sim_settings = for_simulator(settings, sim_settings)
-    sim = Simulator(sim_settings)
-    quiet = sim.model.curve(sim.model.now) < _QUIET
+    probe = CallCentre(model_config(sim_settings))
+    quiet = probe.curve(probe.now) < _QUIET
+    real_curve = sim_settings
     if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
         # Night in Israel: a faithful floor would be nearly idle, which demonstrates
         # nothing. Run a daytime load instead and say so.
         print("wallboard demo: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
-        sim = Simulator(sim_settings)
+    t0 = time.monotonic()
+    model, past = _running_floor(sim_settings, real_curve, probe.now, settings.day.timezone)
+    days = sim_settings.history_days
+    print(
+        f"wallboard demo: ran the floor {days or 0.5:g} days to now in "
+        f"{time.monotonic() - t0:.1f} s ({len(past)} CDRs)",
+        flush=True,
+    )
+    sim = Simulator(sim_settings, model)
     if not settings.teams:
         settings = settings.model_copy(update={"teams": demo_teams(sim.model)})
     login = (sim_settings.username, sim_settings.password.get_secret_value())
@@ -96,5 +136,5 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for)
+    serve_demo(settings, sim, sim_settings, vendor_for, past)
     return 0

@@ -306,6 +306,11 @@ def _update_agent(
         _change_state(state, old, tally, new_state, code, now, event is not None)
 
 
+# Status spans kept per agent and day for the timeline: a day of 30-second calls fits; a
+# flapping phone cannot grow memory without bound.
+MAX_SPANS = 3000
+
+
 def _change_state(
     state: State,
     old: Agent,
@@ -329,6 +334,8 @@ def _change_state(
     if spent > 0:
         key = status_key(old.state, old.break_code)
         tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
+        if len(tally.spans) < MAX_SPANS:
+            tally.spans.append((key, since - spent, since))
     old.state = new_state
     old.break_code = code
     old.state_since = since

@@ -8,6 +8,7 @@ the functions below. `METRICS` carries the same definitions for the UI's
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
@@ -17,6 +18,10 @@ __all__ = [
     "Metric",
     "QueueTally",
     "abandon_rate",
+    "agents_needed",
+    "answer_rate",
+    "arrival_rate",
+    "average_handle_time",
     "average_speed_of_answer",
     "average_wait",
     "combine",
@@ -26,9 +31,13 @@ __all__ = [
     "record_answer",
     "record_offer",
     "service_level",
+    "service_level_erlang",
+    "sl_at_risk",
+    "sl_sample",
     "talk_time",
     "time_in_status",
     "time_to_callback",
+    "wait_probability",
 ]
 
 
@@ -57,6 +66,8 @@ class AgentTally:
     outgoing: int = 0
     talk_seconds: int = 0
     status_seconds: dict[str, int] = field(default_factory=dict)
+    # The day's closed status spans (status key, start, end), for the agent's timeline.
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
     seen_calls: set[str] = field(default_factory=set)
     answered_calls: set[str] = field(default_factory=set)
 
@@ -209,6 +220,100 @@ def time_to_callback(gaps: Iterable[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def sl_sample(t: QueueTally) -> int:
+    """SL sample = answered + abandoned − short abandons (the calls behind SL and abandon rate)."""
+    return max(0, t.answered + t.abandoned - t.short_abandoned)
+
+
+def arrival_rate(t: QueueTally, day_start: float, server_now: float) -> float | None:
+    """Arrival rate = offered today / seconds since the day's reset (calls per second)."""
+    elapsed = server_now - day_start
+    if elapsed <= 0 or t.offered <= 0:
+        return None
+    return t.offered / elapsed
+
+
+def answer_rate(t: QueueTally, day_start: float, server_now: float) -> float | None:
+    """Answer rate = answered today / seconds since the day's reset (calls per second)."""
+    elapsed = server_now - day_start
+    if elapsed <= 0 or t.answered <= 0:
+        return None
+    return t.answered / elapsed
+
+
+def average_handle_time(agents: Iterable[AgentTally]) -> float | None:
+    """Handle time = Σ talk time of today's ended calls / Σ answered and outgoing calls."""
+    talk = 0
+    calls = 0
+    for a in agents:
+        talk += a.talk_seconds
+        calls += len(a.answered_calls)
+    return talk / calls if calls and talk > 0 else None
+
+
+def wait_probability(agents: int, traffic: float) -> float:
+    """Erlang C = P(a call waits) with `agents` servers and `traffic` Erlangs offered.
+
+    Computed through Erlang B's recurrence (B(0) = 1, B(k) = A·B(k−1) / (k + A·B(k−1)),
+    C = N·B / (N − A·(1 − B))), which stays exact where the factorial form overflows.
+    """
+    if traffic <= 0:
+        return 0.0
+    if agents <= traffic:
+        return 1.0
+    b = 1.0
+    for k in range(1, agents + 1):
+        b = traffic * b / (k + traffic * b)
+    return agents * b / (agents - traffic * (1 - b))
+
+
+def service_level_erlang(agents: int, traffic: float, handle: float, threshold: float) -> float:
+    """Erlang C service level = 1 − C(N, A) · e^(−(N − A) · threshold / handle time)."""
+    if agents <= traffic:
+        return 0.0
+    c = wait_probability(agents, traffic)
+    return 1.0 - c * math.exp(-(agents - traffic) * threshold / handle)
+
+
+# A queue that would need more agents than this is reported as needing "more than" it.
+MAX_AGENTS = 1000
+
+
+def agents_needed(
+    rate: float | None, handle: float | None, target: float, threshold: float
+) -> int | None:
+    """Agents needed = least N with Erlang C service level(N, rate × handle time) ≥ target."""
+    if rate is None or handle is None or handle <= 0 or rate <= 0:
+        return None
+    traffic = rate * handle
+    n = max(1, math.floor(traffic) + 1)
+    while n < MAX_AGENTS:
+        if service_level_erlang(n, traffic, handle, threshold) >= target:
+            return n
+        n += 1
+    return MAX_AGENTS
+
+
+def sl_at_risk(
+    joined: Iterable[float], answer_rate: float | None, threshold: float, server_now: float
+) -> bool:
+    """SL at risk = some waiting call k (by join) has wait now + k / answer rate > threshold.
+
+    The k-th caller in line is answered, at today's answer rate, in about k / rate seconds;
+    if by then they will have waited longer than the SL threshold, the queue is heading for
+    a breach before the SL window is over. With no answers yet, any waiting call is at risk
+    once it has waited half the threshold.
+    """
+    for k, j in enumerate(sorted(joined), start=1):
+        wait = max(0.0, server_now - j)
+        if answer_rate is None or answer_rate <= 0:
+            if wait >= threshold / 2:
+                return True
+        elif wait + k / answer_rate > threshold:
+            return True
+    return False
+
+
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
@@ -289,6 +394,23 @@ METRICS: dict[str, Metric] = {
             "ההמתנה הארוכה כעת",
             "server now − earliest join time among calls waiting now",
             "Live: ticks every second on the screen.",
+        ),
+        Metric(
+            "agents_needed",
+            "Agents needed",
+            "נציגים נדרשים",
+            "least N with Erlang C service level(N, arrival rate × handle time) ≥ SL target",
+            "Agents this queue needs now to meet its service-level target, from today's "
+            "arrival rate (offered since the day's reset) and the floor's average handle time "
+            "(Erlang C); compare with the agents available beside it.",
+        ),
+        Metric(
+            "sl_at_risk",
+            "SL at risk",
+            "רמת שירות בסיכון",
+            "some waiting call k (by join) has wait now + k / answer rate > SL threshold",
+            "At today's answer rate a caller already in line will wait past the SL threshold: "
+            "the service level is about to drop unless more agents take calls.",
         ),
         Metric(
             "agent_answered",

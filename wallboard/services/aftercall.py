@@ -108,6 +108,11 @@ class CdrService:
             belongs=self._on_day,
         )
         self.intake.on_cdr.append(self._cdr_stored)
+        self._preload: list[tuple[bytes, str]] = []
+
+    def preload(self, bodies: list[tuple[bytes, str]]) -> None:
+        """CDR bodies (raw, content type) to store at start, before today is replayed."""
+        self._preload = bodies
 
     def _today(self) -> DayBounds:
         day = self.settings.day
@@ -134,6 +139,11 @@ class CdrService:
         await self.store.start()
         await self.messages.load()
         await self.editor.load()
+        if self._preload:  # the demo's past days, stored before today is read
+            t0 = time.monotonic()
+            stored = await self.intake.import_bodies(self._preload, "simulator")
+            log.info("stored %d past CDRs in %.1f s", stored, time.monotonic() - t0)
+            self._preload = []
         # Today is read once: fed to the board, and folded into today's worklist and history
         # figures, which from then on follow each CDR as it arrives.
         day = self._today()

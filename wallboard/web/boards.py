@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wallboard.config import BoardSettings, Level, QueueThresholds, Settings
+from wallboard.core import kpis
 from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
 from wallboard.core.scope import mask_number
@@ -19,11 +20,14 @@ from wallboard.web.i18n import Lang, t
 __all__ = [
     "BoardSpec",
     "Membership",
+    "QueueModel",
     "agent_json",
     "board_specs",
     "board_title",
+    "floor_json",
     "mask_number",
     "queue_json",
+    "queue_model",
     "thresholds_json",
 ]
 
@@ -170,8 +174,64 @@ def agent_json(a: Agent, state: State, mask: bool, visible: int) -> JSON:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class QueueModel:
+    """What the board's Erlang C figures need besides the queue: settings and the floor's AHT."""
+
+    min_calls: int = 0
+    handle: float | None = None
+    targets: dict[int, float | None] | None = None
+    default_target: float | None = None
+
+    def target(self, queue_id: int) -> float | None:
+        if self.targets and queue_id in self.targets:
+            return self.targets[queue_id]
+        return self.default_target
+
+
+def queue_model(settings: Settings, state: State) -> QueueModel:
+    """Today's floor-wide handle time and the SL targets (each queue's SL warn level)."""
+    th = settings.thresholds
+
+    def target(t: QueueThresholds) -> float | None:
+        warn = t.service_level_percent.warn
+        return None if warn is None else warn / 100
+
+    return QueueModel(
+        min_calls=settings.kpi.min_calls,
+        handle=kpis.average_handle_time(state.day.agents.values()) if state.day else None,
+        targets={q: target(t) for q, t in th.queues.items()},
+        default_target=target(th.queue),
+    )
+
+
+def _signif(v: float | None) -> float | None:
+    # Three significant digits: a rate that changes every second would make every queue
+    # look changed on every delta.
+    return None if v is None or v <= 0 else float(f"{v:.3g}")
+
+
+def _erlang(q: Queue, t: QueueTally, state: State, now: float, model: QueueModel) -> JSON:
+    day_start = state.day.bounds.start if state.day else now
+    rate = kpis.arrival_rate(t, day_start, now)
+    target = model.target(q.queue_id)
+    sl = state.settings.sl_for(q.queue_id)
+    need = None if target is None else kpis.agents_needed(rate, model.handle, target, sl)
+    return {
+        "need": need,
+        # The browser applies kpis.sl_at_risk every second with this answer rate.
+        "ar": _signif(kpis.answer_rate(t, day_start, now)),
+    }
+
+
 def queue_json(
-    q: Queue, state: State, server_now: float, available: int | None, mask: bool, visible: int
+    q: Queue,
+    state: State,
+    server_now: float,
+    available: int | None,
+    mask: bool,
+    visible: int,
+    model: QueueModel | None = None,
 ) -> JSON:
     """One queue tile: today's numbers with the counts behind them, and who waits now."""
     v = queue_view(q)
@@ -181,12 +241,19 @@ def queue_json(
     # Ticks in the browser from the waiting calls' join times; sending it would make every
     # queue look changed on every tick.
     nums.pop("longest_waiting_now", None)
+    model = model or QueueModel()
+    sample = kpis.sl_sample(t)
+    if sample < model.min_calls:
+        # Too few calls to judge (docs/metrics.md, "Few calls"): "—", never a red tile.
+        nums["service_level"] = nums["abandon_rate"] = None
     return {
         "id": v["queue_id"],
         "n": v["name"] or str(v["queue_id"]),
         "sl_threshold": state.settings.sl_for(q.queue_id),
         "today": nums,
         "avail": available,
+        "few": sample < model.min_calls,
+        **_erlang(q, t, state, server_now, model),
         "waiting": [
             {
                 "id": w["call_id"],
@@ -197,6 +264,21 @@ def queue_json(
             for w in v["waiting"]
         ],
     }
+
+
+def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
+    """The board's floor header: today's service level over all its queues, and its sample."""
+    total = QueueTally()
+    if state.day:
+        for qid, t in state.day.queues.items():
+            if spec.shows_queue(qid):
+                total.answered += t.answered
+                total.answered_within_sl += t.answered_within_sl
+                total.abandoned += t.abandoned
+                total.short_abandoned += t.short_abandoned
+    sample = kpis.sl_sample(total)
+    sl = kpis.service_level(total) if sample >= min_calls else None
+    return {"sl": None if sl is None else round(sl, 4), "n": sample, "few": sample < min_calls}
 
 
 def _level(lv: Level) -> list[float | None]:

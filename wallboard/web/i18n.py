@@ -31,6 +31,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "missed": ("Missed", "לא נענו"),
     "answered": ("Answered", "נענו"),
     "agents_available": ("Agents available", "נציגים זמינים"),
+    "agents_avail_need": ("Agents available / needed", "נציגים זמינים / נדרשים"),
     "incoming": ("In", "נכנסת"),
     "outgoing": ("Out", "יוצאת"),
     "outgoing_calls": ("Outgoing calls", "שיחות יוצאות"),
@@ -83,6 +84,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "נציגי התור: לפי הגדרת הצוותים והשיחות של היום (אירועי המרכזייה אינם מציינים שיוך לתור).",
     ),
     "sec": ("s", "ש׳"),
+    # The kiosk: short labels that fit a tile across the room.
+    "k_waiting": ("Waiting", "ממתינים"),
+    "k_longest": ("Longest wait", "המתנה ארוכה"),
+    "k_sl": ("Service level", "רמת שירות"),
+    "k_agents": ("Avail. / needed", "זמינים / נדרשים"),
+    "sl_today": ("Service level today", "רמת שירות היום"),
+    "sl_risk": ("At risk", "בסיכון"),
+    "level_warn": ("Warning", "אזהרה"),
+    "level_alarm": ("Alarm", "התראה"),
+    "sound_off": ("Sound off — click to enable", "הצליל כבוי — לחצו להפעלה"),
+    "more": ("more", "נוספים"),
+    "few_calls": (
+        "Shown as — until the queue has {n} calls today, so one late call is not an alarm.",
+        "מוצג כ־— עד שיהיו בתור {n} שיחות היום, כדי ששיחה אחת מאוחרת לא תיראה כהתראה.",
+    ),
     "definition": ("Definition", "הגדרה"),
     "counts": ("Counts", "ספירות"),
 }
@@ -109,6 +125,11 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "emotions": ("Emotions", "רגשות"),
     "calls_today": ("Calls today", "שיחות היום"),
     "calls_avg7": ("Calls, 7-day avg", "שיחות, ממוצע 7 ימים"),
+    # /agent/<ext>, /queue/<id>
+    "timeline": ("Today's statuses", "הסטטוסים של היום"),
+    "not_watched": ("Not seen by the wallboard", "לפני שהלוח עקב"),
+    "talk_time": ("Talk time", "זמן שיחה"),
+    "answered_within_sl": ("Answered within the SL threshold", "נענו בתוך זמן היעד"),
     # /call/<id>
     "no_cdr_for_call": ("No CDR for call", "אין רשומת שיחה (CDR) עבור השיחה"),
     "call": ("Call", "שיחה"),
@@ -223,6 +244,19 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "ok": ("done", "בוצע"),
     "called_back_not_reached": ("called back, not reached yet", "חזרו אליו, טרם הושג"),
     "times_today": ("× today", "× היום"),
+    # The vendor's CDR `status` codes, in words (docs/voicenter.md, "CDR notification").
+    "cdr_ANSWER": ("Answered", "נענתה"),
+    "cdr_NOANSWER": ("Not answered", "לא נענתה"),
+    "cdr_BUSY": ("Busy", "תפוס"),
+    "cdr_CANCEL": ("Cancelled by the caller", "בוטלה על ידי המתקשר"),
+    "cdr_ABANDONE": ("Abandoned in the queue", "ננטשה בתור"),
+    "cdr_VOEND": ("Ended in voicemail", "הסתיימה בתא קולי"),
+    "cdr_NOTDIALED": ("Not dialled", "לא חויגה"),
+    "cdr_TE": ("Technical error", "תקלה טכנית"),
+    "cdr_TIMEOUT": ("Timed out in the queue", "זמן ההמתנה בתור תם"),
+    "cdr_FULL": ("Queue full", "התור מלא"),
+    "cdr_JOINEMPTY": ("Queue had no agents", "אין נציגים בתור"),
+    "cdr_EXIT": ("Left the queue", "יצאה מהתור"),
 }
 
 # Fallback names for states that are not a status code (the code names come from settings).

@@ -20,7 +20,15 @@ from wallboard.core.health import last_proof_of_life
 from wallboard.core.models import Changes
 from wallboard.runtime import metrics, timebase
 from wallboard.runtime.hub import Hub
-from wallboard.web.boards import BoardSpec, Membership, agent_json, board_specs, queue_json
+from wallboard.web.boards import (
+    BoardSpec,
+    Membership,
+    agent_json,
+    board_specs,
+    floor_json,
+    queue_json,
+    queue_model,
+)
 
 __all__ = ["BoardSink", "Publisher"]
 
@@ -265,13 +273,14 @@ class Publisher:
         state = self.hub.state
         privacy = self.settings.privacy
         sn = self._server_now(local_now)
+        model = queue_model(self.settings, state)
         out: JSON = {}
         for q in state.queues.values():
             if not spec.shows_queue(q.queue_id) or (ids is not None and q.queue_id not in ids):
                 continue
             avail = self.membership.available(q.queue_id, state)
             out[str(q.queue_id)] = queue_json(
-                q, state, sn, avail, spec.mask, privacy.visible_digits
+                q, state, sn, avail, spec.mask, privacy.visible_digits, model
             )
         return out
 
@@ -290,6 +299,14 @@ class Publisher:
                 gone.append(ext)
             else:
                 agents[str(ext)] = agent_json(a, state, spec.mask, privacy.visible_digits)
+        queues = self._changed_queues(spec, changes, local_now)
+        qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
+        out = {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
+        if queues or qgone:
+            out["floor"] = floor_json(state, spec, self.settings.kpi.min_calls)
+        return out
+
+    def _changed_queues(self, spec: BoardSpec, changes: Changes, local_now: float) -> JSON:
         # Agents available per queue may change with any agent: resend this board's queues
         # when agents changed (a handful of queues, cheap), else only the changed ones.
         qids = None if changes.agents else set(changes.queues)
@@ -299,8 +316,7 @@ class Publisher:
             for k, v in self._queues(spec, qids, local_now).items():
                 if g.queues_sent.get(k) != v:
                     queues[k] = g.queues_sent[k] = v
-        qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
-        return {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
+        return queues
 
     def snapshot(self, spec: BoardSpec, local_now: float) -> JSON:
         """Everything this board shows, for a new or resyncing tab."""
@@ -313,4 +329,12 @@ class Publisher:
         }
         queues = self._queues(spec, None, local_now)
         self._groups[spec.name].queues_sent = dict(queues)
-        return {"full": True, "agents": agents, "gone": [], "queues": queues, "qgone": []}
+        floor = floor_json(state, spec, self.settings.kpi.min_calls)
+        return {
+            "full": True,
+            "agents": agents,
+            "gone": [],
+            "queues": queues,
+            "qgone": [],
+            "floor": floor,
+        }

@@ -112,7 +112,9 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
     """`wallboard demo` prints the URL, and the board there fills from the simulator."""
     port = _free_port()
     env = dict(os.environ, WALLBOARD_WEB_PORT=str(port), WALLBOARD_WEB_HOST="127.0.0.1")
-    env["WALLBOARD_DATA_DIR"] = str(tmp_path / "data")  # its database: never the repository
+    # Its own data folder (never the repository or the working directory, where other tests'
+    # servers would replay its CDRs), and half a day of warm-up: the week is the history test's.
+    env.update(WALLBOARD_DATA_DIR=str(tmp_path / "data"), WALLBOARD_SIMULATOR_HISTORY_DAYS="0")
     env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI changes its port under pytest
     proc = subprocess.Popen(
         [

@@ -245,3 +245,50 @@ def test_a_boards_own_queue_levels_win_and_round_trip() -> None:
 
     with pytest.raises(ValueError, match="line 2"):
         parse_levels("101 waiting=1/2\n101 colour=red")
+
+
+def test_few_calls_show_no_service_level_and_erlang_figures_come_along() -> None:
+    from wallboard.core.models import Queue, State
+    from wallboard.web.boards import QueueModel, floor_json, queue_json
+
+    hub = Hub()
+    FrameParser(hub).feed_frame(realtime("01"), 1597945606.0)
+    state: State = hub.state
+    assert state.day is not None and state.queues
+    q: Queue = next(iter(state.queues.values()))
+    t = state.day.queue(q.queue_id)
+    t.answered, t.abandoned = 0, 1  # one caller gave up: "SL 0 %" on a sample of one
+    now = float(state.day.bounds.start + 3600)
+    few = queue_json(q, state, now, None, True, 3, QueueModel(min_calls=5, handle=180.0))
+    assert few["few"] and few["today"]["service_level"] is None
+    assert few["today"]["abandon_rate"] is None
+    t.answered, t.answered_within_sl, t.offered = 9, 8, 10
+    ok = queue_json(q, state, now, None, True, 3, QueueModel(5, 180.0, None, 0.8))
+    assert not ok["few"] and ok["today"]["service_level"] == 0.8
+    # 10 calls in the hour × 180 s = 0.5 Erlang: one agent reaches 53 % in 20 s, two 95 %.
+    assert ok["need"] == 2 and ok["ar"] == 0.0025
+    spec = next(iter(board_specs(Settings()).values()))
+    assert floor_json(state, spec, 5)["sl"] is not None
+    assert floor_json(state, spec, 50) == {"sl": None, "n": 10, "few": True}
+
+
+def test_detail_pages_speak_in_words() -> None:
+    from wallboard.web.pages.call import _status_words
+    from wallboard.web.pages.queue import _in_words
+
+    assert _status_words("ABANDONE", "en") == "Abandoned in the queue"
+    assert _status_words("ANSWER", "he") == "נענתה"
+    assert _status_words("SOMETHING_NEW", "en") == "SOMETHING_NEW"  # unknown: as sent
+    assert _in_words("service_level", 1.0) == "100%"
+    assert _in_words("asa", 27_852.0) == "7:44:12"
+    assert _in_words("answered", 3) == 3 and _in_words("abandon_rate", None) == "—"
+
+
+def test_fold_keeps_the_days_status_spans() -> None:
+    hub = Hub()
+    for prefix, at in (("06", 1606908124.0), ("07", 1606908130.0), ("14", 1606917164.0)):
+        FrameParser(hub).feed_frame(realtime(prefix), at)
+    day = hub.state.day
+    assert day is not None
+    spans = [s for t in day.agents.values() for s in t.spans]
+    assert spans and all(a < b for _, a, b in spans)

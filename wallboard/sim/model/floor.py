@@ -62,6 +62,9 @@ from wallboard.sim.scenario import Scenario
 
 __all__ = ["CallCentre"]
 
+# Seconds: the longest wait before a queue's arrival rate is looked at again.
+_LOOK_AGAIN = 60.0
+
 
 class CallCentre:
     """The simulated floor; `advance(t)` moves it to simulated time `t`."""
@@ -209,12 +212,20 @@ class CallCentre:
         handle = cfg.mean_talk + cfg.mean_wrap + 8.0
         return cfg.utilisation * q.staffed / handle * self.surge.get(q.queue_id, 1.0)
 
-    def _arrival(self, q: SimQueue) -> None:
+    def _arrival(self, q: SimQueue, arrive: bool = True) -> None:
         rng = self.rng
         rate = self.rate(q, self.now)
-        # Next arrival (rate re-read each time: a piecewise Poisson process).
-        self._at(self.now + (rng.expovariate(rate) if rate > 0 else 60.0), self._arrival, q)
-        if rate <= 0:
+        # Next arrival (rate re-read each time: a piecewise Poisson process). A gap longer
+        # than a minute is only a look again in a minute (no arrival in it, at that rate, is
+        # what such a gap means): a draw at night's tiny rate could land a day or more ahead
+        # and leave the queue silent through the next day's peak (days of demo history
+        # faded to a fifth in a week).
+        gap = rng.expovariate(rate) if rate > 0 else _LOOK_AGAIN + 1
+        if gap <= _LOOK_AGAIN:
+            self._at(self.now + gap, self._arrival, q)
+        else:
+            self._at(self.now + _LOOK_AGAIN, self._arrival, q, False)
+        if rate <= 0 or not arrive:
             return
         st = self._st()
         # Some callers are known to the CRM, so the vendor shows their name.

@@ -12,7 +12,7 @@ from nicegui import ui
 from wallboard.config import Settings
 from wallboard.core.clock import zone
 from wallboard.core.kpis import AgentTally
-from wallboard.core.models import Agent
+from wallboard.core.models import Agent, status_key
 from wallboard.core.scope import Scope
 from wallboard.core.view import agent_numbers
 from wallboard.errors import WallboardError
@@ -31,6 +31,7 @@ from wallboard.web.pages.layout import (
     figures_table,
     forbidden,
 )
+from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -72,6 +73,7 @@ def register(
             )
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
+            _timeline(hub, settings, a, ext, lang)
             ui.label(t("today", lang)).classes("text-xl")
             figures_table(_today_rows(hub, settings, a, ext, lang))
             if changes is not None:
@@ -88,7 +90,7 @@ def _spec(a: Agent, ext: int, lang: Lang, settings: Settings) -> BoardSpec:
         name=f"agent:{ext}",
         title=a.record.display_name or str(ext),
         language=lang,
-        queues=frozenset(),
+        queues=None,  # not shown (no "queues" widget), but the call's queue is named
         extensions=frozenset({ext}),
         widgets=("agents",),
         sort="status",
@@ -112,6 +114,7 @@ def _today_rows(
         {"k": t("answered", lang), "v": nums["answered"]},
         {"k": t("missed", lang), "v": nums["missed"]},
         {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
+        {"k": t("talk_time", lang), "v": duration(nums["talk_time"])},
     ]
     return rows + [
         {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
@@ -154,6 +157,21 @@ async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang:
 
     await refresh()
     ui.timer(_CHANGES_EVERY, refresh)
+
+
+def _timeline(hub: Hub, settings: Settings, a: Agent, ext: int, lang: Lang) -> None:
+    """Today's status spans as a coloured bar, from the day's start to now."""
+    day = hub.state.day
+    if day is None:
+        return
+    now = timebase.now()
+    shift = hub.state.clock.shift
+    sn = hub.state.clock.now(now) or now
+    tally = day.agents.get(ext, AgentTally())
+    current = (status_key(a.state, a.break_code), a.state_since)
+    window = (day.bounds.start + shift, sn, shift)
+    names = status_names(settings, lang)
+    status_timeline(tally, current, names, window, settings.day.timezone, lang)
 
 
 def _status_control(

@@ -32,6 +32,15 @@ def _local_time(utc: float, timezone: str) -> str:
     return datetime.fromtimestamp(utc, zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _status_words(status: str | None, lang: Lang) -> str:
+    """The vendor's status code in words ("ABANDONE" → "Abandoned in the queue"), else as sent."""
+    if not status:
+        return ""
+    key = f"cdr_{status.upper()}"
+    words = t(key, lang)
+    return status if words == key else words
+
+
 def _facts(rec: CallRecord, lang: Lang, scope: Scope, visible: int) -> dict[str, object]:
     """The CDR's fields a team lead reads, by their names in this language (numbers masked
     without the right; an extension is short enough to stay as it is)."""
@@ -39,7 +48,7 @@ def _facts(rec: CallRecord, lang: Lang, scope: Scope, visible: int) -> dict[str,
     sources = {"webhook": t("source_webhook", lang), "calllog": t("source_calllog", lang)}
     return {
         t("call_type", lang): cdr.type,
-        t("status", lang): cdr.status,
+        t("status", lang): _status_words(cdr.status, lang),
         t("caller", lang): _number(cdr.caller, scope, visible),
         t("target", lang): _number(cdr.target, scope, visible),
         t("queue", lang): f"{cdr.queuename} ({cdr.queue_id})" if cdr.queue_id else "",

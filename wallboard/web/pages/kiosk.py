@@ -25,7 +25,7 @@ _TOKEN_CHECK_SECONDS = 10.0  # how soon an open kiosk notices its token was revo
 def register(
     session: Session, publisher: Publisher, settings: Settings, after: CdrService | None
 ) -> None:
-    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..` (with `after`: the alerts'
+    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1` (with `after`: the alerts'
     banner and the messages' ticker)."""
     specs = publisher.specs
 
@@ -61,6 +61,8 @@ def register(
                 spec = desk_spec(publisher, spec, scope)
             blang = spec.language if qp.get("lang") not in ("en", "he") else lang
             extra = {"rotate": rotate, "slot": i, "slots": len(allowed)}
+            if qp.get("sound") in ("0", "1"):  # the TV's URL may turn alarm sounds on or off
+                extra["sound"] = qp.get("sound") == "1"
             config = board_config(settings, spec, blang, kiosk=True, **extra)
             Board(publisher, spec.name, config).classes("w-full")
         token = qp.get("token")

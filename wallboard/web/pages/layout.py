@@ -81,6 +81,12 @@ def board_config(
         "staleAfter": settings.web.stale_after_seconds,
         "tz": settings.day.timezone,
         "links": None if kiosk else {"agent": "/agent/", "queue": "/queue/"},
+        "minCalls": settings.kpi.min_calls,
+        "holdSeconds": settings.thresholds.hold_seconds,
+        "resortSeconds": settings.kiosk.resort_seconds,
+        # Burn-in care is for TVs left on for months; a desk screen never shifts.
+        "shiftPixels": settings.kiosk.shift_pixels if kiosk else 0,
+        "shiftSeconds": settings.kiosk.shift_seconds,
         "rotate": None,
         "slot": 0,
         "slots": 1,

@@ -16,6 +16,7 @@ from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
+from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, metric_texts, t
 from wallboard.web.pages.layout import (
     board_config,
@@ -85,6 +86,21 @@ def _today_rows(hub: Hub, q: Queue, qid: int, lang: Lang) -> list[dict[str, obje
     nums = queue_numbers(tally, q, hub.state.clock.now(now) or now)
     labels = metric_texts(lang)
     return [
-        {"k": labels.get(k, {}).get("label", k), "v": "—" if v is None else v}
+        {"k": labels.get(k, {}).get("label") or t(k, lang), "v": _in_words(k, v)}
         for k, v in nums.items()
     ]
+
+
+# How each figure reads: shares as percentages, waits as h:mm:ss, counts as they are.
+_PERCENT = {"service_level", "abandon_rate"}
+_DURATION = {"asa", "average_wait", "longest_wait", "longest_waiting_now"}
+
+
+def _in_words(key: str, v: object) -> object:
+    if v is None:
+        return "—"
+    if key in _PERCENT and isinstance(v, float | int):
+        return f"{round(v * 100)}%"
+    if key in _DURATION and isinstance(v, float | int):
+        return duration(v)
+    return v

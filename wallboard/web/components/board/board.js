@@ -42,9 +42,59 @@ function levelOf(value, lv, lowerIsWorse) {
 }
 
 const RANK = { ok: 0, warn: 1, alarm: 2 };
+const MARK = { ok: "", warn: "▲", alarm: "⚠" };
 
-const AgentTile = {
-  props: ["a", "cfg", "queues", "now"],
+// Who matters first when not every agent fits (and the "status" order): ringing, then the
+// longest on a call, on a break, then available, logged out last.
+function byStatus(a, b) {
+  return (ORDER[a.s] ?? 9) - (ORDER[b.s] ?? 9) || a.since - b.since || a.x - b.x;
+}
+
+// kpis.sl_at_risk, applied here every second (docs/metrics.md, "Erlang C"): the k-th caller
+// in line is answered in about k / answer rate seconds; past the SL threshold by then?
+function slAtRisk(joined, rate, threshold, now) {
+  const line = [...joined].sort((a, b) => a - b);
+  for (let k = 1; k <= line.length; k++) {
+    const wait = Math.max(0, now - line[k - 1]);
+    if (!rate) { if (wait >= threshold / 2) return true; }
+    else if (wait + k / rate > threshold) return true;
+  }
+  return false;
+}
+
+// The kiosk's agent grid: the fewest rows (so the largest type) in which every tile fits,
+// richer tiles while there is room. u is one viewport unit (px); fonts stay between
+// 0.62u (≈12 px at 1080p, the densest grid of 200 agents) and 1.5u.
+const MODES = [
+  { mode: 3, lines: 3.9, chars: 15 },
+  { mode: 2, lines: 2.6, chars: 14 },
+  { mode: 1, lines: 1.5, chars: 14 },
+];
+function gridFor(n, W, H, u) {
+  const gap = Math.max(2, Math.round(0.3 * u));
+  const fmax = 1.5 * u;
+  const fmin = 0.62 * u;
+  const fit = (rows, m, f) => {
+    const cols = Math.max(1, Math.floor((W + gap) / (f * m.chars + gap)));
+    return { rows, cols, gap, mode: m.mode, f,
+      w: (W - gap * (cols - 1)) / cols, h: (H - gap * (rows - 1)) / rows };
+  };
+  for (let rows = 1; rows <= 400; rows++) {
+    const h = (H - gap * (rows - 1)) / rows;
+    if (h < fmin * 1.5) break;
+    for (const m of MODES) {
+      const f = Math.min(fmax, h / m.lines);
+      if (f < fmin * (m.mode === 1 ? 1 : 1.25)) continue;
+      const g = fit(rows, m, f);
+      if (g.cols * rows >= n) return g;
+    }
+  }
+  const m = MODES[2];
+  return fit(Math.max(1, Math.floor((H + gap) / (fmin * m.lines + gap))), m, fmin);
+}
+
+// What the desk tile and the kiosk tile both say about an agent.
+const TILE = {
   computed: {
     statusName() {
       const names = this.cfg.statusNames;
@@ -54,14 +104,21 @@ const AgentTile = {
     call() {
       return this.a.calls.length ? this.a.calls[0] : null;
     },
+    icon() {
+      return ICON[this.a.s] || "?";
+    },
+  },
+};
+
+const AgentTile = {
+  mixins: [TILE],
+  props: ["a", "cfg", "queues", "now"],
+  computed: {
     queueName() {
       const c = this.call;
       if (!c || !c.q) return "";
       const q = this.queues[c.q];
       return q ? q.n : String(c.q);
-    },
-    icon() {
-      return ICON[this.a.s] || "?";
     },
     href() {
       return this.cfg.links ? this.cfg.links.agent + this.a.x : null;
@@ -76,7 +133,7 @@ const AgentTile = {
     <component :is="href ? 'a' : 'div'" :href="href" class="wb-tile" :class="'st-' + a.s"
          :data-ext="a.x" :data-state="a.s">
       <div class="wb-tile-top">
-        <span class="wb-name">{{ a.n }}</span>
+        <bdi class="wb-name" dir="auto">{{ a.n }}</bdi>
         <span class="wb-ext">{{ a.x }}</span>
       </div>
       <div class="wb-status">
@@ -86,8 +143,9 @@ const AgentTile = {
       </div>
       <div class="wb-call" v-if="call">
         <span class="wb-dir">{{ call.dir === 'incoming' ? cfg.strings.incoming : cfg.strings.outgoing }}</span>
-        <span class="wb-q" v-if="queueName">{{ queueName }}</span>
-        <bdi class="wb-num">{{ call.num }}</bdi>
+        <bdi class="wb-q" dir="auto" v-if="queueName">{{ queueName }}</bdi>
+        <!-- Cut at its start, never its last digits: an RTL box (cut at its left) around an LTR run. -->
+        <bdi class="wb-num" dir="rtl"><bdi dir="ltr">{{ call.num }}</bdi></bdi>
         <span class="wb-clock" :data-since="call.since">{{ clock(call.since) }}</span>
       </div>
       <div class="wb-missed" v-if="a.missed" :title="cfg.metrics.agent_missed.formula">
@@ -96,8 +154,48 @@ const AgentTile = {
     </component>`,
 };
 
+
+// A kiosk tile: placed by the grid (a transform, so moving is no layout shift and glides),
+// as rich as its size allows: 1 line (icon, name, clock), 2 (+ status or queue), 3 (+ call).
+const KioskTile = {
+  mixins: [TILE],
+  props: ["a", "cfg", "queues", "box", "now"],
+  computed: {
+    where() {
+      const c = this.call;
+      if (!c || !c.q) return "";
+      const q = this.queues[c.q];
+      return q ? q.n : "";
+    },
+    style() {
+      const b = this.box;
+      return { transform: `translate(${b.x}px, ${b.y}px)`, width: `${b.w}px`, height: `${b.h}px`,
+        fontSize: `${b.f}px` };
+    },
+  },
+  template: `
+    <div class="wb-tile wb-ktile" :class="['st-' + a.s, 'm' + box.mode]" :style="style"
+         :data-ext="a.x" :data-state="a.s">
+      <div class="wb-kline">
+        <span class="wb-icon" aria-hidden="true">{{ icon }}</span>
+        <bdi class="wb-name" dir="auto">{{ a.n }}</bdi>
+        <span class="wb-clock" v-if="box.mode < 3" :data-since="a.since" :data-th="a.k"></span>
+      </div>
+      <div class="wb-kline wb-status" v-if="box.mode >= 2">
+        <span class="wb-status-name">{{ statusName }}</span>
+        <bdi class="wb-q" dir="auto" v-if="box.mode === 2 && where">{{ where }}</bdi>
+        <span class="wb-clock" v-if="box.mode === 3" :data-since="a.since" :data-th="a.k"></span>
+      </div>
+      <div class="wb-kline wb-call" v-if="box.mode === 3 && call">
+        <span class="wb-dir">{{ call.dir === 'incoming' ? cfg.strings.incoming : cfg.strings.outgoing }}</span>
+        <bdi class="wb-q" dir="auto">{{ where }}</bdi>
+        <span class="wb-clock" :data-since="call.since"></span>
+      </div>
+    </div>`,
+};
+
 export default {
-  components: { AgentTile },
+  components: { AgentTile, KioskTile },
   props: { config: Object },
   data() {
     return {
@@ -113,7 +211,11 @@ export default {
       explain: null,
       visible: true,
       clockText: "",
-      pageText: "",
+      orderVersion: 0,
+      area: { w: 0, h: 0 },
+      unit: 0,
+      soundOff: false,
+      floor: null,
     };
   },
   created() {
@@ -124,6 +226,10 @@ export default {
     this.lastMessage = Date.now();
     this.alarmed = new Set();
     this.queueLevels = {};
+    this.held = {}; // level shown per (queue, metric): { lv, next, since } (hysteresis)
+    this.order = []; // extensions in their current place; re-sorted every resortSeconds
+    this.sortedAt = 0;
+    this.flashUntil = {};
   },
   mounted() {
     if (!INSTANCES.has(this.config.board)) INSTANCES.set(this.config.board, new Set());
@@ -137,12 +243,24 @@ export default {
     });
     // Ask for a snapshot if none came soon after loading (the server also sends one on connect).
     this.askTimer = setTimeout(() => { if (this.seq === null) this.$emit("resync"); }, 3000);
+    if (this.config.sound) this.prepareSound();
+    if (this.config.kiosk) {
+      // The grid follows the room left for the agents, whenever it changes.
+      this.$nextTick(() => {
+        const el = this.$el.querySelector(".wb-kagents");
+        if (el && window.ResizeObserver) {
+          this.resizer = new ResizeObserver(() => this.measure());
+          this.resizer.observe(el);
+        }
+      });
+    }
     this.tick();
   },
   unmounted() {
     INSTANCES.get(this.config.board)?.delete(this);
     clearInterval(this.timer);
     clearTimeout(this.askTimer);
+    if (this.resizer) this.resizer.disconnect();
   },
   computed: {
     s() {
@@ -154,13 +272,40 @@ export default {
       let list = Object.values(this.agents);
       if (this.filterCat !== "all") list = list.filter((a) => category(a.s) === this.filterCat);
       if (text) list = list.filter((a) => a.n.toLowerCase().includes(text) || String(a.x).includes(text));
-      const by = this.sortBy;
-      const name = (a, b) => a.n.localeCompare(b.n, this.config.lang);
-      if (by === "name") list.sort(name);
-      else if (by === "extension") list.sort((a, b) => a.x - b.x);
-      else if (by === "time") list.sort((a, b) => a.since - b.since || name(a, b));
-      else list.sort((a, b) => (ORDER[a.s] ?? 9) - (ORDER[b.s] ?? 9) || a.since - b.since || name(a, b));
-      return list;
+      return this.placed(list);
+    },
+    // Kiosk: who is on the floor (not logged out) in their place, the grid, and who did not fit.
+    kiosk() {
+      this.version;
+      this.orderVersion;
+      const all = Object.values(this.agents);
+      const out = all.filter((a) => a.s === "logged_out").length;
+      const here = this.placed(all.filter((a) => a.s !== "logged_out"));
+      const { w, h } = this.area;
+      if (!w || !h) return { tiles: [], more: 0, out, grid: null };
+      let grid = gridFor(here.length + (out ? 1 : 0), w, h, this.unit);
+      let cap = grid.rows * grid.cols;
+      let shown = here;
+      if (here.length + (out ? 1 : 0) > cap) {
+        // Not all fit: who matters most keeps a place (ringing, longest on a call, longest
+        // on a break, available), in the board's order; one place says how many are left.
+        const keep = new Set([...here].sort(byStatus).slice(0, cap - 1).map((a) => a.x));
+        shown = here.filter((a) => keep.has(a.x));
+      }
+      const tiles = shown.map((a, i) => ({ a, box: this.cell(grid, i) }));
+      const more = here.length - shown.length;
+      return { tiles, more, out, grid, moreBox: this.cell(grid, shown.length) };
+    },
+    floorFigures() {
+      this.version;
+      let waiting = 0;
+      let first = null;
+      for (const q of Object.values(this.queues)) {
+        waiting += q.today.waiting_now;
+        for (const w of q.waiting) if (first === null || w.joined < first) first = w.joined;
+      }
+      const f = this.floor;
+      return { waiting, first, sl: f ? f.sl : null, few: f ? f.few : true, n: f ? f.n : 0 };
     },
     agentTotal() {
       this.version;
@@ -171,6 +316,11 @@ export default {
       const c = { available: 0, on_call: 0, on_break: 0, logged_out: 0 };
       for (const a of Object.values(this.agents)) c[category(a.s)] += 1;
       return c;
+    },
+    queueCols() {
+      // Queue tiles sized from their number: one row up to 6, else rows of up to 10.
+      const n = Object.keys(this.queues).length || 1;
+      return n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10));
     },
     queueList() {
       this.version;
@@ -184,6 +334,67 @@ export default {
     },
   },
   methods: {
+    placed(list) {
+      // A still board: tiles keep their place between re-sorts (at most every
+      // resortSeconds); newcomers join at the end; name and extension orders never move.
+      const by = this.sortBy;
+      const name = (a, b) => a.n.localeCompare(b.n, this.config.lang);
+      if (by === "name") return list.sort(name);
+      if (by === "extension") return list.sort((a, b) => a.x - b.x);
+      const cmp = by === "time" ? (a, b) => a.since - b.since || name(a, b) : byStatus;
+      const due = Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000;
+      if (due) {
+        this.order = Object.values(this.agents).sort(cmp).map((a) => a.x);
+        this.sortedAt = Date.now();
+      }
+      const place = new Map(this.order.map((x, i) => [x, i]));
+      return list.sort((a, b) => (place.get(a.x) ?? 1e9) - (place.get(b.x) ?? 1e9) || cmp(a, b));
+    },
+    cell(g, i) {
+      const col = i % g.cols;
+      const row = Math.floor(i / g.cols);
+      const x = col * (g.w + g.gap);
+      return { x: this.config.dir === "rtl" ? this.area.w - x - g.w : x, y: row * (g.h + g.gap),
+        w: g.w, h: g.h, f: g.f, mode: g.mode };
+    },
+    measure() {
+      const el = this.$el && this.$el.querySelector && this.$el.querySelector(".wb-kagents");
+      if (!el) return;
+      const w = el.clientWidth;
+      const h = el.clientHeight;
+      if (!w || !h) return; // rotated out (display: none): keep the grid for its return
+      const u = Math.min(window.innerWidth / 100, window.innerHeight / 56.25);
+      if (w !== this.area.w || h !== this.area.h || u !== this.unit) {
+        this.area = { w, h };
+        this.unit = u;
+      }
+    },
+    hold(key, raw) {
+      // A level must hold for holdSeconds before it shows, and clear the same way, so a
+      // number on the edge does not flap (docs/metrics.md, "Few calls").
+      const now = Date.now();
+      const ms = (this.config.holdSeconds ?? 0) * 1000;
+      let h = this.held[key];
+      if (!h) h = this.held[key] = { lv: ms ? "ok" : raw, next: raw, since: now };
+      if (raw === h.lv) { h.next = raw; return h.lv; }
+      if (raw !== h.next) { h.next = raw; h.since = now; }
+      if (now - h.since >= ms) h.lv = raw;
+      return h.lv;
+    },
+    prepareSound() {
+      try {
+        this.audio = new (window.AudioContext || window.webkitAudioContext)();
+      } catch (e) {
+        this.soundOff = true;
+        return;
+      }
+      const check = () => { this.soundOff = this.audio.state !== "running"; };
+      this.audio.onstatechange = check;
+      check();
+    },
+    enableSound() {
+      if (this.audio) this.audio.resume().then(() => { this.soundOff = this.audio.state !== "running"; });
+    },
     pickCat(k) {
       if (!this.config.kiosk) this.filterCat = this.filterCat === k ? "all" : k;
     },
@@ -214,6 +425,7 @@ export default {
       for (const k of d.gone) delete this.agents[String(k)];
       for (const [k, q] of Object.entries(d.queues)) this.queues[k] = Object.freeze(q);
       for (const k of d.qgone) delete this.queues[String(k)];
+      if (d.floor) this.floor = d.floor;
       if (d.full || Object.keys(d.agents).length || d.gone.length || Object.keys(d.queues).length || d.qgone.length) {
         this.version += 1;
       }
@@ -233,12 +445,46 @@ export default {
     statLevels(q, longestNow) {
       const th = this.queueThresholds(q.id);
       const t = q.today;
-      return {
+      const raw = {
         waiting_now: levelOf(t.waiting_now, th.waiting, false),
         longest_waiting_now: levelOf(longestNow, th.longest, false),
+        // "—" below the minimum of calls (the server sends null): never a red tile.
         service_level: levelOf(t.service_level === null ? null : t.service_level * 100, th.sl, true),
         abandon_rate: levelOf(t.abandon_rate === null ? null : t.abandon_rate * 100, th.abandon, false),
       };
+      const out = {};
+      for (const [k, lv] of Object.entries(raw)) out[k] = this.hold(`${q.id}:${k}`, lv);
+      return out;
+    },
+    floorLevels(f, longest) {
+      const th = this.config.thresholds.queue;
+      return {
+        waiting_now: this.hold("floor:waiting", levelOf(f.waiting, th.waiting, false)),
+        longest_waiting_now: this.hold("floor:longest", levelOf(longest, th.longest, false)),
+        service_level: this.hold("floor:sl", levelOf(f.sl === null ? null : f.sl * 100, th.sl, true)),
+      };
+    },
+    atRisk(q) {
+      return slAtRisk(q.waiting.map((w) => w.joined), q.ar, q.sl_threshold, this.serverNow());
+    },
+    availNeed(q) {
+      // Agents available beside agents needed (Erlang C), as one "available/needed" figure.
+      return `${q.avail == null ? "—" : q.avail}/${q.need == null ? "—" : q.need}`;
+    },
+    levelWord(lv) {
+      return lv === "alarm" ? this.s.level_alarm : lv === "warn" ? this.s.level_warn : "";
+    },
+    kioskStats(q) {
+      const t = q.today;
+      const ln = this.longestNow(q);
+      const first = q.waiting.length ? Math.min(...q.waiting.map((w) => w.joined)) : null;
+      return [
+        { key: "waiting_now", value: String(t.waiting_now), lbl: this.s.k_waiting },
+        { key: "longest_waiting_now", value: ln === null ? "—" : fmtDuration(ln), since: first,
+          lbl: this.s.k_longest },
+        { key: "service_level", value: this.pct(t.service_level), lbl: this.s.k_sl },
+        { key: "agents_needed", value: this.availNeed(q), lbl: this.s.k_agents },
+      ];
     },
     pct(v) {
       return v === null || v === undefined ? "—" : `${Math.round(v * 100)}%`;
@@ -262,20 +508,20 @@ export default {
         { key: "abandoned", value: String(t.abandoned) },
         { key: "abandon_rate", value: this.pct(t.abandon_rate) },
         { key: "asa", value: this.secs(t.asa) },
-        { key: "agents_available", value: q.avail == null ? "—" : String(q.avail) },
+        { key: "agents_needed", value: this.availNeed(q) },
       ];
     },
     label(key) {
-      if (key === "agents_available") return this.s.agents_available;
+      if (key === "agents_needed") return this.s.agents_avail_need;
       return this.config.metrics[key] ? this.config.metrics[key].label : key;
     },
     fmtDur(secs) {
       return fmtDuration(secs);
     },
     tooltip(key) {
-      if (key === "agents_available") return this.s.members_note;
       const m = this.config.metrics[key];
-      return m ? `${m.label} = ${m.formula}. ${m.explanation}` : key;
+      const text = m ? `${m.label} = ${m.formula}. ${m.explanation}` : key;
+      return key === "agents_needed" ? `${this.s.members_note} ${text}` : text;
     },
     showExplain(q, st) {
       const m = this.config.metrics[st.key];
@@ -288,16 +534,22 @@ export default {
         [this.config.metrics.short_abandoned.label]: t.short_abandoned,
         [this.config.metrics.waiting_now.label]: t.waiting_now,
       };
+      const key = st.key;
+      const few = q.few && (st.key === "service_level" || st.key === "abandon_rate");
+      const fewText = few ? ` ${this.s.few_calls.replace("{n}", this.config.minCalls)}` : "";
       this.explain = {
         title: `${q.n}: ${this.label(st.key)} = ${st.value}`,
         formula: m ? m.formula : "",
-        text: m ? m.explanation : this.s.members_note,
+        text: (key === "agents_needed" ? `${this.s.members_note} ` : "") + (m ? m.explanation : "") + fewText,
         counts: Object.entries(counts),
       };
     },
     beep() {
+      // One beep per alarm however many boards of this kiosk show the queue.
+      if (Date.now() - (window.wallboardBeeped || 0) < 1500) return;
+      window.wallboardBeeped = Date.now();
       try {
-        const ctx = new (window.AudioContext || window.webkitAudioContext)();
+        const ctx = this.audio || new (window.AudioContext || window.webkitAudioContext)();
         [0, 0.35].forEach((at, i) => {
           const o = ctx.createOscillator();
           const g = ctx.createGain();
@@ -320,12 +572,18 @@ export default {
       if (rot && this.config.slots > 1) {
         this.visible = Math.floor(Date.now() / 1000 / rot) % this.config.slots === this.config.slot;
       }
-      if (this.config.kiosk) this.pageAgents();
+      if (this.config.kiosk) this.kioskTick();
       const agentTh = this.config.thresholds.agent;
       for (const el of root.querySelectorAll("[data-since]")) {
         const since = Number(el.dataset.since);
         const secs = Math.max(0, now - since);
-        el.textContent = fmtDuration(secs);
+        const text = fmtDuration(secs);
+        el.textContent = text;
+        if (el.classList.contains("wb-val")) {
+          // A wait past 9:59 or an hour is longer text: the kiosk steps its size down.
+          el.classList.toggle("long", text.length === 5 || text.length === 6);
+          el.classList.toggle("vlong", text.length > 6);
+        }
         const key = el.dataset.th;
         if (key !== undefined) {
           const lv = levelOf(secs, agentTh[key], false);
@@ -342,35 +600,49 @@ export default {
           if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
         }
         const tile = root.querySelector(`.wb-queue[data-q="${q.id}"]`);
-        if (tile && tile.dataset.lv !== worst) tile.dataset.lv = worst;
+        if (tile) {
+          if (tile.dataset.lv !== worst) tile.dataset.lv = worst;
+          const risk = this.atRisk(q) ? "1" : "";
+          if (tile.dataset.risk !== risk) tile.dataset.risk = risk;
+          const flash = Date.now() < (this.flashUntil[q.id] || 0) ? "1" : "";
+          if (tile.dataset.flash !== flash) tile.dataset.flash = flash;
+          const badge = tile.querySelector(".wb-badge-lv");
+          const word = worst === "ok" ? "" : `${MARK[worst]} ${this.levelWord(worst)}`;
+          if (badge && badge.textContent !== word) badge.textContent = word;
+        }
         if (worst === "alarm" && !this.alarmed.has(q.id)) {
           this.alarmed.add(q.id);
-          if (this.config.sound && this.visible) this.beep();
+          // Every alarm flashes; it sounds when it begins, even on a board rotated out.
+          this.flashUntil[q.id] = Date.now() + 4000;
+          if (this.config.sound) this.beep();
         } else if (worst !== "alarm") this.alarmed.delete(q.id);
       }
+      if (this.config.kiosk) this.floorTick(root, now);
       this.updateBanner(now);
     },
-    pageAgents() {
-      // A kiosk has no scroll bar: when the tiles do not fit, show them a screenful at a
-      // time, turning every 10 s, and say which page this is.
-      const el = this.$el.querySelector(".wb-agents");
-      if (!el || !el.parentElement) return;
-      // Turn by whole rows, so no page shows a tile cut in half: the list is as tall as
-      // the whole rows that fit below the queues.
-      const first = el.firstElementChild;
-      const gap = parseFloat(getComputedStyle(el).rowGap) || 0;
-      const room = this.$el.getBoundingClientRect().bottom - el.getBoundingClientRect().top;
-      const row = first ? first.offsetHeight + gap : room;
-      const rows = Math.max(1, Math.floor((room + gap) / row));
-      const height = `${Math.max(0, rows * row - gap - 1)}px`;
-      if (el.style.maxHeight !== height) el.style.maxHeight = height;
-      const step = rows * row;
-      const pages = Math.max(1, Math.ceil((el.scrollHeight + gap) / step));
-      const page = pages > 1 ? Math.floor(Date.now() / 10000) % pages : 0;
-      const top = page * step;
-      if (el.scrollTop !== top) el.scrollTop = top;
-      const text = pages > 1 ? `${page + 1}/${pages}` : "";
-      if (text !== this.pageText) this.pageText = text;
+    kioskTick() {
+      this.measure();
+      if (Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000) this.orderVersion += 1;
+      // Burn-in care: the whole board moves a few pixels every shiftSeconds, round a square.
+      const px = this.config.shiftPixels || 0;
+      if (px && this.$el.style) {
+        const step = Math.floor(Date.now() / 1000 / (this.config.shiftSeconds || 60)) % 8;
+        const [dx, dy] = [[0, 0], [1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1]][step];
+        const tr = `translate(${dx * px}px, ${dy * px}px)`;
+        if (this.$el.style.transform !== tr) this.$el.style.transform = tr;
+      }
+    },
+    floorTick(root, now) {
+      const f = this.floorFigures;
+      const longest = f.first === null ? null : Math.max(0, now - f.first);
+      const levels = this.floorLevels(f, longest);
+      for (const [k, lv] of Object.entries(levels)) {
+        const el = root.querySelector(`.wb-floor [data-metric="${k}"]`);
+        if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
+      }
+      const el = root.querySelector('.wb-floor [data-metric="longest_waiting_now"] .wb-val');
+      const text = longest === null ? "—" : fmtDuration(longest);
+      if (el && el.textContent !== text) el.textContent = text;
     },
     updateBanner(now) {
       const s = this.s;
@@ -406,6 +678,60 @@ export default {
   <div class="wb" :class="{ 'wb-kiosk': config.kiosk }" :dir="config.dir" :lang="config.lang"
        v-show="visible" :data-board="config.board">
     <div class="wb-banner" v-if="banner" role="alert" :data-kind="bannerKind">⚠ {{ banner }}</div>
+    <template v-if="config.kiosk">
+    <header class="wb-ktop">
+      <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
+      <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
+        🔇 {{ s.sound_off }}</button>
+      <div class="wb-count wb-callbacks" v-if="head && head.callbacks" :data-open="head.callbacks.open">
+        <b>{{ head.callbacks.open }}</b> {{ s.callbacks_open }}</div>
+      <div class="wb-last">{{ lastEventText }}</div>
+    </header>
+    <section class="wb-floor" v-if="has('summary')">
+      <div class="wb-fig" data-metric="waiting_now" :title="tooltip('waiting_now')">
+        <bdi class="wb-val">{{ floorFigures.waiting }}</bdi><span class="wb-lbl">{{ s.k_waiting }}</span></div>
+      <div class="wb-fig" data-metric="longest_waiting_now" :title="tooltip('longest_waiting_now')">
+        <bdi class="wb-val">—</bdi><span class="wb-lbl">{{ s.k_longest }}</span></div>
+      <div class="wb-fig" data-metric="service_level" :title="tooltip('service_level')">
+        <bdi class="wb-val">{{ floorFigures.few ? "—" : pct(floorFigures.sl) }}</bdi>
+        <span class="wb-lbl">{{ s.sl_today }}</span></div>
+      <div v-for="k in ['available', 'on_call', 'on_break']" :key="k" class="wb-fig wb-cat"
+           :class="'cat-' + k" :data-cat="k">
+        <bdi class="wb-val">{{ counts[k] }}</bdi><span class="wb-lbl">{{ s[k] }}</span></div>
+    </section>
+    <section class="wb-queues wb-kqueues" v-if="has('queues') && queueList.length"
+             :style="{ gridTemplateColumns: 'repeat(' + queueCols + ', minmax(0, 1fr))' }">
+      <div v-for="q in queueList" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
+           :data-few="q.few ? 1 : null">
+        <div class="wb-kq-head">
+          <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
+          <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⚑ {{ s.sl_risk }}</span>
+          <span class="wb-badge wb-badge-lv"></span>
+        </div>
+        <div class="wb-stats">
+          <div v-for="st in kioskStats(q)" :key="st.key" class="wb-stat" :data-metric="st.key"
+               :title="tooltip(st.key)">
+            <bdi class="wb-val" :data-since="st.since ?? null"
+                 :class="{ long: st.value.length === 5 || st.value.length === 6, vlong: st.value.length > 6 }">{{ st.value }}</bdi>
+            <span class="wb-lbl">{{ st.lbl }}</span>
+          </div>
+        </div>
+      </div>
+    </section>
+    <section class="wb-kagents" v-if="has('agents')" :data-shown="kiosk.tiles.length"
+             :data-more="kiosk.more" :data-out="kiosk.out">
+      <kiosk-tile v-for="t in kiosk.tiles" :key="t.a.x" :a="t.a" :box="t.box" :cfg="config"
+                  :queues="queues"></kiosk-tile>
+      <div class="wb-more" v-if="kiosk.grid && (kiosk.more || kiosk.out)" :style="{
+             transform: 'translate(' + kiosk.moreBox.x + 'px,' + kiosk.moreBox.y + 'px)',
+             width: kiosk.moreBox.w + 'px', height: kiosk.moreBox.h + 'px',
+             fontSize: kiosk.moreBox.f + 'px' }">
+        <b v-if="kiosk.more" class="wb-more-n">+{{ kiosk.more }} {{ s.more }}</b>
+        <span v-if="kiosk.out" class="wb-out-n">{{ kiosk.out }} {{ s.logged_out }}</span>
+      </div>
+    </section>
+    </template>
+    <template v-else>
     <header class="wb-head">
       <h1 class="wb-title">{{ config.title }}</h1>
       <div class="wb-summary" v-if="has('summary')">
@@ -423,7 +749,6 @@ export default {
         <span v-if="head.callbacks.ttc !== null"> · {{ s.time_to_callback }}
           <bdi class="wb-clock">{{ fmtDur(head.callbacks.ttc) }}</bdi></span>
       </component>
-      <div class="wb-page" v-if="pageText">{{ pageText }}</div>
       <div class="wb-last">{{ lastEventText }}</div>
     </header>
     <div class="wb-controls" v-if="!config.kiosk && has('agents') && agentTotal > 1">
@@ -438,7 +763,8 @@ export default {
       </label>
     </div>
     <section class="wb-queues" v-if="has('queues') && queueList.length">
-      <div v-for="q in queueList" :key="q.id" class="wb-queue" :data-q="q.id">
+      <div v-for="q in queueList" :key="q.id" class="wb-queue" :data-q="q.id"
+           :data-few="q.few ? 1 : null">
         <component :is="config.links ? 'a' : 'div'" :href="config.links ? config.links.queue + q.id : null"
                    class="wb-queue-name">{{ q.n }}</component>
         <div class="wb-stats">
@@ -467,6 +793,7 @@ export default {
       <agent-tile v-for="a in agentList" :key="a.x" :a="a" :cfg="config" :queues="queues"
                   :now="serverNow"></agent-tile>
     </section>
+    </template>
     <div class="wb-explain" v-if="explain" role="dialog" @click="explain = null">
       <div class="wb-explain-box" @click.stop>
         <h3>{{ explain.title }}</h3>

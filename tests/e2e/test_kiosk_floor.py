@@ -1,0 +1,233 @@
+"""The kiosk on a busy floor: 200 agents, 20 queues, a surge, 1080p and 4K, English and Hebrew.
+
+One `wallboard demo` per language (the simulator through the real connector), one browser;
+every check is measured from the page (computed styles, bounding boxes, PerformanceObserver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.screens import start_demo, stop
+from tests.e2e.conftest import SHOTS
+
+pytestmark = pytest.mark.e2e
+
+AGENTS = 200
+QUEUES = 20
+SLOW = 30_000
+
+# Every text box on the kiosk that a person reads: no two may overlap.
+TEXT = (
+    ".wb-ktop .wb-title bdi, .wb-ktop .wb-last, .wb-ktop .wb-callbacks, .wb-fig .wb-val, "
+    ".wb-fig .wb-lbl, .wb-kq .wb-queue-name, .wb-kq .wb-badge, .wb-kq .wb-val, .wb-kq .wb-lbl, "
+    ".wb-ktile .wb-icon, .wb-ktile .wb-name, .wb-ktile .wb-clock, .wb-ktile .wb-status-name, "
+    ".wb-ktile .wb-q, .wb-ktile .wb-dir, .wb-more > *"
+)
+# Numbers: never clipped, by their own box or by the tile around them.
+NUMBERS = ".wb-fig .wb-val, .wb-kq .wb-val, .wb-ktile .wb-clock"
+
+# Measured when no tile is gliding to a new place (a re-sort moves them for 0.6 s).
+MEASURE = """async ([text, numbers]) => {
+  const gliding = () => document.getAnimations().some((a) => a.transitionProperty === 'transform');
+  for (let i = 0; i < 100 && gliding(); i++) await new Promise((r) => setTimeout(r, 50));
+  const seen = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0
+    && getComputedStyle(e).visibility !== 'hidden' && getComputedStyle(e).display !== 'none'; };
+  const els = [...document.querySelectorAll(text)].filter(seen);
+  const boxes = els.map((e) => e.getBoundingClientRect());
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) overlaps.push([els[i].className + ':' + els[i].textContent,
+                                      els[j].className + ':' + els[j].textContent]);
+  }
+  const clipped = [];
+  for (const e of [...document.querySelectorAll(numbers)].filter(seen)) {
+    const r = e.getBoundingClientRect();
+    const box = e.closest('.wb-fig, .wb-stat, .wb-ktile').getBoundingClientRect();
+    const cut = e.scrollWidth > e.clientWidth + 1 || r.right > box.right + 1
+      || r.left < box.left - 1 || r.bottom > box.bottom + 1 || r.top < box.top - 1
+      || r.right > innerWidth || r.bottom > innerHeight;
+    const at = (x) => Math.round(x);
+    if (cut) clipped.push(`${e.parentElement.className} ${e.textContent} `
+      + `${e.scrollWidth}/${e.clientWidth} [${at(r.left)}, ${at(r.right)}]`
+      + ` in [${at(box.left)}, ${at(box.right)}]`);
+  }
+  return { texts: els.length, overlaps, clipped };
+}"""
+
+NAMES = """() => [...document.querySelectorAll('.wb-ktile .wb-name, .wb-kq .wb-queue-name')]
+  .filter((e) => /^[A-Za-z]/.test(e.textContent) && e.scrollWidth > e.clientWidth)
+  .map((e) => getComputedStyle(e).direction)"""
+
+CLS = """(ms) => new Promise((done) => {
+  let cls = 0, shifts = 0;
+  const po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) { cls += e.value; shifts += 1; }
+  });
+  po.observe({ type: 'layout-shift', buffered: false });
+  setTimeout(() => { po.disconnect(); done({ cls, shifts }); }, ms);
+})"""
+
+
+COUNTS = (
+    "['shown', 'more', 'out'].map(k => Number(document.querySelector('.wb-kagents').dataset[k]))"
+)
+
+
+def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
+    # A surge from the first minute (the bundled one starts 5 minutes in).
+    scenario = work / "surge-now.toml"
+    scenario.write_text(
+        'name = "surge-now"\ndescription = "surge at once"\n\n'
+        "[[surge]]\nat_minutes = 0\nduration_minutes = 30\nfactor = 3.0\n",
+        encoding="utf-8",
+    )
+    args = argparse.Namespace(
+        seed=13, agents=AGENTS, queues=QUEUES, scenario=str(scenario), start="11:30"
+    )
+    env = {
+        # Latin names on a Hebrew board: they must be cut at their own end.
+        "WALLBOARD_SIMULATOR_LANGUAGE": "en",
+        # Half a day of warm-up, not a week: the week's CDRs are the history test's.
+        "WALLBOARD_SIMULATOR_HISTORY_DAYS": "0",
+    }
+    if lang == "he":
+        # In Hebrew no queue has "enough" calls: every service level must read "—", not red.
+        env["WALLBOARD_KPI_MIN_CALLS"] = "1000000"
+    return start_demo(args, lang, work, env)
+
+
+@pytest.fixture(scope="module", params=["en", "he"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    lang = str(request.param)
+    proc, url = _start_demo(tmp_path_factory.mktemp(f"kiosk-{lang}"), lang)
+    yield lang, url
+    stop(proc)
+
+
+def _kiosk(browser: Any, url: str, w: int = 1920, h: int = 1080) -> tuple[Any, Any]:
+    ctx = browser.new_context(viewport={"width": w, "height": h})
+    page = ctx.new_page()
+    page.goto(url)
+    return ctx, page
+
+
+def _font(page: Any, selector: str) -> float:
+    sizes = page.locator(selector).evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes, selector
+    return float(min(sizes))
+
+
+def _more_when_the_room_runs_out(page: Any) -> None:
+    """Squeeze the agents' room: who does not fit is counted in "+N more", none is lost."""
+    page.evaluate(
+        "() => { const e = document.querySelector('.wb-kagents');"
+        " e.style.flex = 'none'; e.style.height = '120px'; }"
+    )
+    page.wait_for_function(f"() => {COUNTS}[1] > 0", timeout=SLOW)
+    tiles_drawn, shown, more, out = page.evaluate(
+        f"() => [document.querySelectorAll('.wb-ktile').length, ...{COUNTS}]"
+    )
+    assert tiles_drawn == shown and shown + more + out == AGENTS
+    assert page.locator(".wb-more-n").inner_text().startswith(f"+{more} ")
+    # Who matters keeps a place: agents on a call come before available ones (one reading of
+    # the floor header's "on call" and the tiles, from the same render).
+    on_call, tiles = page.evaluate(
+        "() => [Number(document.querySelector('.wb-fig.cat-on_call .wb-val').textContent),"
+        " [...document.querySelectorAll('.wb-ktile')].map(e => e.dataset.state)]"
+    )
+    calling = sum(1 for st in tiles if st in ("ringing", "dialing", "talking", "hold"))
+    assert calling == min(len(tiles), on_call), (on_call, tiles)
+    print(f"squeezed: {shown} tiles, +{more} more; {calling} of {on_call} on a call shown")
+
+
+def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
+    lang, url = demo
+    for w, h in ((1920, 1080), (3840, 2160)):
+        ctx, page = _kiosk(browser, f"{url}/kiosk", w, h)
+        page.wait_for_selector(".wb-ktile", timeout=SLOW)
+        page.wait_for_function(f"() => {COUNTS}.reduce((a, b) => a + b) === {AGENTS}", timeout=SLOW)
+        page.wait_for_timeout(1500)  # clocks ticked, levels settled
+        page.screenshot(path=str(SHOTS / f"kiosk-floor-{lang}-{w}x{h}.png"))
+        # One reading of the page: tiles drawn, and the board's own counts beside them.
+        tiles_drawn, shown, more, out = page.evaluate(
+            f"() => [document.querySelectorAll('.wb-ktile').length, ...{COUNTS}]"
+        )
+        # Every agent who is not logged out is a tile or counted in "+N more".
+        assert tiles_drawn == shown > 0
+        assert shown + more + out == AGENTS
+        assert not page.locator('.wb-ktile[data-state="logged_out"]').count()
+        if more:
+            assert page.locator(".wb-more-n").inner_text().startswith(f"+{more}")
+        # Every tile lies inside the screen.
+        tiles = page.locator(".wb-ktile, .wb-more").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect()).map(r => [r.right, r.bottom])"
+        )
+        assert all(r <= w + 1 and b <= h + 1 for r, b in tiles), "a tile is off screen"
+        scale = w / 1920
+        numbers = _font(page, ".wb-fig .wb-val")
+        labels = _font(page, ".wb-fig .wb-lbl")
+        print(
+            f"{lang} {w}x{h}: {shown} tiles, +{more} more, {out} logged out; "
+            f"floor numbers {numbers:.1f} px, labels {labels:.1f} px"
+        )
+        assert numbers >= 90 * scale and labels >= 24 * scale
+        found = page.evaluate(MEASURE, [TEXT, NUMBERS])
+        assert found["texts"] > shown
+        assert not found["overlaps"], found["overlaps"][:5]
+        assert not found["clipped"], found["clipped"][:5]
+        # Latin names cut on a Hebrew board are cut at their own end (left-to-right).
+        assert set(page.evaluate(NAMES)) <= {"ltr"}
+        # Fewer calls than the minimum: "—" for service level, never a red tile for it.
+        if lang == "he":
+            assert page.locator(".wb-kq[data-few]").count() == QUEUES
+            assert page.locator('.wb-fig[data-metric="service_level"] .wb-val').inner_text() == "—"
+        for q in page.locator(".wb-kq[data-few]").all():
+            sl = q.locator('[data-metric="service_level"]')
+            assert sl.locator(".wb-val").inner_text() == "—"
+            assert sl.get_attribute("data-lv") in (None, "ok")
+        if (lang, w) == ("en", 1920):
+            _more_when_the_room_runs_out(page)
+        ctx.close()
+
+
+def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
+    lang, url = demo
+    if lang != "en":
+        pytest.skip("measured once; the layout is the same mirrored")
+    ctx, page = _kiosk(browser, f"{url}/kiosk")
+    page.wait_for_selector(".wb-ktile", timeout=SLOW)
+    page.wait_for_timeout(3000)
+    # 30 s rather than the two minutes of the goal, to keep the suite short: that holds three
+    # re-sorts (every 10 s) and ~100 status changes of the surge; bench/kiosk_cls.py measures
+    # the two minutes and the README keeps its figure.
+    got = page.evaluate(CLS, 30_000)
+    print(f"cumulative layout shift over 30 s: {got['cls']:.4f} ({got['shifts']} shifts)")
+    assert got["cls"] <= 0.05
+    ctx.close()
+
+
+def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
+    from playwright.sync_api import expect
+
+    lang, url = demo
+    if lang != "en":
+        pytest.skip("the same badge in both languages")
+    # No autoplay flag, no click yet: the browser keeps audio suspended, and the board says so.
+    ctx, page = _kiosk(browser, f"{url}/kiosk?sound=1")
+    badge = page.locator(".wb-sound")
+    expect(badge).to_contain_text("Sound off", timeout=SLOW)
+    badge.click()  # a person's click may start audio
+    expect(badge).to_have_count(0, timeout=SLOW)
+    ctx.close()
