@@ -88,6 +88,8 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
         WALLBOARD_CDR_SECRET=CDR_SECRET,
         WALLBOARD_DATA_DIR=str(tmp_path / "data"),
         NOTIFY_SOCKET=str(tmp_path / "notify.sock"),
+        # No week of history to warm up: the metrics, not the demo's past, are under test.
+        WALLBOARD_SIMULATOR_HISTORY_DAYS="0",
         WATCHDOG_USEC="1000000",
     )
     log = (tmp_path / "demo.log").open("w")
@@ -110,6 +112,8 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
                         if r.status == 200:
                             break
                 await asyncio.sleep(0.3)
+            else:
+                raise AssertionError("never ready: " + (tmp_path / "demo.log").read_text()[-3000:])
             yield Demo(base, f"http://127.0.0.1:{sim_port}", http, systemd)
     finally:
         systemd.close()
