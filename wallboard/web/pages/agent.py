@@ -26,10 +26,9 @@ from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, status_names, t
 from wallboard.web.pages.layout import (
     board_config,
-    desk_page,
+    desk_page_about,
     desk_spec,
     figures_table,
-    forbidden,
 )
 from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
@@ -55,13 +54,10 @@ def register(
 
     @ui.page("/agent/{ext}", language=None)
     async def agent_page(request: Request, ext: int) -> RedirectResponse | None:
-        lang = desk_page(session, request)
-        if isinstance(lang, RedirectResponse):
-            return lang
-        scope = session.scope()
-        if not scope.shows_agent(ext):
-            forbidden(lang)
-            return None
+        opened = desk_page_about(session, request, lambda s: s.shows_agent(ext))
+        if not isinstance(opened, tuple):
+            return opened
+        lang, scope = opened
         a = hub.state.agents.get(ext)
         if a is None:
             ui.label(t("no_agent", lang)).classes("text-2xl p-4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +18,15 @@ from wallboard.web.i18n import Lang, direction, metric_texts, status_names, stri
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
-__all__ = ["board_config", "desk_page", "desk_spec", "figures_table", "forbidden", "head"]
+__all__ = [
+    "board_config",
+    "desk_page",
+    "desk_page_about",
+    "desk_spec",
+    "figures_table",
+    "forbidden",
+    "head",
+]
 
 
 def head(lang: Lang) -> None:
@@ -46,6 +55,21 @@ def desk_page(session: Session, request: Request) -> Lang | RedirectResponse:
 def forbidden(lang: Lang) -> None:
     """What a reader sees of a page outside their boards: that, and nothing of it."""
     ui.label(t("forbidden", lang)).classes("text-2xl p-4 wb-forbidden")
+
+
+def desk_page_about(
+    session: Session, request: Request, may_see: Callable[[Scope], bool]
+) -> tuple[Lang, Scope] | RedirectResponse | None:
+    """Open a desk page about one agent or queue: the login redirect, None once the page
+    said "forbidden" (outside the reader's scope), or its language and the reader's scope."""
+    lang = desk_page(session, request)
+    if isinstance(lang, RedirectResponse):
+        return lang
+    scope = session.scope()
+    if not may_see(scope):
+        forbidden(lang)
+        return None
+    return lang, scope
 
 
 def desk_spec(publisher: Publisher, spec: BoardSpec, scope: Scope) -> BoardSpec:

@@ -20,10 +20,9 @@ from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, metric_texts, t
 from wallboard.web.pages.layout import (
     board_config,
-    desk_page,
+    desk_page_about,
     desk_spec,
     figures_table,
-    forbidden,
 )
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
@@ -36,13 +35,10 @@ def register(session: Session, publisher: Publisher, hub: Hub, settings: Setting
 
     @ui.page("/queue/{qid}", language=None)
     def queue_page(request: Request, qid: int) -> RedirectResponse | None:
-        lang = desk_page(session, request)
-        if isinstance(lang, RedirectResponse):
-            return lang
-        scope = session.scope()
-        if not scope.shows_queue(qid):
-            forbidden(lang)
-            return None
+        opened = desk_page_about(session, request, lambda s: s.shows_queue(qid))
+        if not isinstance(opened, tuple):
+            return opened
+        lang, scope = opened
         q = hub.state.queues.get(qid)
         if q is None:
             ui.label(t("no_queue", lang)).classes("text-2xl p-4")
