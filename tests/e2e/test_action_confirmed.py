@@ -21,6 +21,7 @@ from wallboard.web.auth import hash_password
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "demo-admin-pass"
+TRAINING = 11  # the vendor's status code (docs/voicenter.md, "Fields")
 SLOW = 20_000
 
 
@@ -30,11 +31,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (work / "wallboard.toml").write_text(
         f"""
 [simulator]
-agents = 6
+agents = 12
 queues = 2
 speed = 1
 seed = 5
 flat_curve = true
+history_days = 0
 
 [api]
 allowed_actors = ["boss"]
@@ -94,14 +96,21 @@ def test_a_status_change_is_pending_until_the_phone_system_confirms_it(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/healthz", timeout=SLOW)
-        deadline = time.monotonic() + 30
+        # An agent off the phone: available, or on a break other than Training (a floor at
+        # its peak may have nobody available for a while; a break can be changed too).
+        deadline = time.monotonic() + 60
         ext = None
         while ext is None and time.monotonic() < deadline:
             agents = ctx.request.get(f"{demo}/api/state").json()["agents"]
             free = [a for a in agents if a["state"] == "available" and not a["calls"]]
+            free += [
+                a
+                for a in agents
+                if a["state"] == "break" and a["break_code"] != TRAINING and not a["calls"]
+            ]
             ext = free[0]["extension"] if free else None
             time.sleep(0.5)
-        assert ext is not None, "no free agent on the simulated floor"
+        assert ext is not None, "nobody off the phone on the simulated floor for 60 s"
         page.goto(f"{demo}/agent/{ext}")
         control = page.locator(".wb-status-control")
         control.get_by_label("Change status").click()
