@@ -70,8 +70,9 @@ class FrameParser:
             self.consumer.malformed(e)
             return None
         if event is None:
-            self.consumer.unknown(name)
-            return None
+            return self._known(name, None)
+        # Nearly every frame: fed inline, not through `_known` (one call less per event
+        # on the EIO3 path measured ~3 % of bench/fold.py).
         self._feed(event)
         return event
 
@@ -82,6 +83,10 @@ class FrameParser:
         except PayloadError as e:
             self.consumer.malformed(e)
             return None
+        return self._known(name, event)
+
+    def _known(self, name: str, event: DomainEvent | None) -> DomainEvent | None:
+        """Feed a parsed event; an event we do not know (None) is counted by its name."""
         if event is None:
             self.consumer.unknown(name)
             return None
