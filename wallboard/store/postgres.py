@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from wallboard.core.calls import Cdr
+from wallboard.core.calls import Cdr, stored_form
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.db import QUARANTINE_KEEP
@@ -205,7 +205,8 @@ class PostgresStore:
             encoding,
             content_type,
             raw,
-            cdr.model_dump_json(by_alias=True),
+            # `aiData` once, as on SQLite: whole in `raw`, what the wallboard reads here.
+            stored_form(cdr).model_dump_json(by_alias=True),
             cdr.time,
             cdr.type,
             cdr.status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -154,6 +155,22 @@ async def test_a_day_summary_is_read_back_only_while_no_cdr_of_its_day_came(stor
     await store.claim_day_summaries([("d1", 1_000, 2_000)], "f1")
     assert await store.put_day_summary("d1", "again")
     assert await store.day_summaries(["d1"], "f1") == {"d1": "again"}
+
+
+async def test_ai_data_is_kept_whole_in_the_raw_body_only(store: CdrStore):
+    import random
+
+    from tests.integration.store.test_schema import BASE, _long_ai
+    from wallboard.core.calls import ai_insights
+
+    body = json.dumps(dict(BASE, ivruniqueid="ai-1", aiData=_long_ai(random.Random(2)))).encode()
+    cdr, _ = parse_cdr(body)
+    await store.store_cdr(cdr, body, source="webhook", **KW)
+    found = await store.cdr("ai-1")
+    assert found is not None and found[1] == body and len(body) > 50_000
+    # The parsed copy holds what the pages read of it, not the whole aiData again.
+    assert len(found[0].cdr.model_dump_json(by_alias=True)) < 3_000
+    assert ai_insights(found[0].cdr) == ai_insights(cdr)
 
 
 async def test_postgres_accounts_never_see_each_other(pg_url: str):
