@@ -19,6 +19,7 @@ from wallboard.core.clock import zone
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.model import CallCentre
+    from wallboard.sim.warmup import Plan
 
 __all__ = ["add_parser", "demo_teams", "run", "vendor_settings_for"]
 
@@ -70,30 +71,46 @@ def demo_teams(model: CallCentre) -> dict[str, TeamSettings]:
 
 
 def _running_floor(
-    sim: SimulatorSettings, real_curve: SimulatorSettings, now: float, timezone: str
+    sim: SimulatorSettings, real_curve: SimulatorSettings, now: float, timezone: str, past: Plan
 ) -> tuple[CallCentre, list[dict[str, Any]]]:
     """A floor that has been running for days (same model and seed) and its past CDRs.
 
     Plausible times in state from the first view, and whole days of CDRs (from the start of
-    the day `history_days` ago) stored before the board opens. When the demo runs daytime
-    traffic at night, the past keeps the real daily curve (a week at peak is no history)
-    and only the last 12 hours, whose calls are today's numbers, run at the demo's pace.
+    the day `past.history_days` ago) stored before the board opens. When the demo runs
+    daytime traffic at night, the past keeps the real daily curve (a week at peak is no
+    history) and only the recent hours, whose calls are today's numbers, run at the demo's
+    pace.
     """
     from wallboard.sim.server import model_config
     from wallboard.sim.warmup import warmed_up
 
     local = datetime.fromtimestamp(now, zone(timezone))
     today = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
-    recent = 12.0
-    if not sim.history_days:
-        return warmed_up(model_config(sim, now), recent)
-    hours = sim.history_days * 24.0 + today / 3600.0
+    recent, settle = past.recent_hours, past.settle_hours
+    if not past.history_days:
+        return warmed_up(model_config(sim, now), recent, settle)
+    hours = past.history_days * 24.0 + today / 3600.0
     if sim.flat_curve == real_curve.flat_curve:
-        return warmed_up(model_config(sim, now), hours)
-    _, past = warmed_up(model_config(real_curve, now), hours)
+        return warmed_up(model_config(sim, now), hours, settle)
+    _, cdrs = warmed_up(model_config(real_curve, now), hours, settle)
     cut = now - recent * 3600.0
-    model, last = warmed_up(model_config(sim, now), recent)
-    return model, [c for c in past if float(c.get("time") or 0) < cut] + last
+    model, last = warmed_up(model_config(sim, now), recent, settle)
+    return model, [c for c in cdrs if float(c.get("time") or 0) < cut] + last
+
+
+def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:
+    """The demo's past (`sim.warmup.plan`), and a line saying when a big floor got less."""
+    from wallboard.sim.warmup import plan
+
+    past = plan(sim.agents, sim.history_days, "history_days" in asked)
+    if past.history_days < sim.history_days:
+        print(
+            f"wallboard demo: {sim.agents} agents: {past.history_days} days of history, "
+            f"{past.recent_hours:g} h of today (a week of this floor takes minutes to run; "
+            "[simulator] history_days asks for it)",
+            flush=True,
+        )
+    return past
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,11 +137,13 @@ def run(args: argparse.Namespace) -> int:
         # nothing. Run a daytime load instead and say so.
         print("wallboard demo: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
+    plan = _plan(sim_settings, settings.simulator.model_fields_set)
     t0 = time.monotonic()
-    model, past = _running_floor(sim_settings, real_curve, probe.now, settings.day.timezone)
-    days = sim_settings.history_days
+    tz = settings.day.timezone
+    model, past = _running_floor(sim_settings, real_curve, probe.now, tz, plan)
+    days = plan.history_days or plan.recent_hours / 24
     print(
-        f"wallboard demo: ran the floor {days or 0.5:g} days to now in "
+        f"wallboard demo: ran the floor {days:.3g} days to now in "
         f"{time.monotonic() - t0:.1f} s ({len(past)} CDRs)",
         flush=True,
     )

@@ -24,6 +24,7 @@ from wallboard.config import SimulatorSettings
 from wallboard.errors import ConfigError
 from wallboard.runtime import timebase
 from wallboard.runtime.tasks import TaskOwner
+from wallboard.sim.calllog import CallLogFile
 from wallboard.sim.cdr_poster import CdrPoster
 from wallboard.sim.http import control, eio3_server, login_api, rest_api
 from wallboard.sim.http.common import SIM_KEY
@@ -103,7 +104,7 @@ class Simulator:
 
     def __init__(self, settings: SimulatorSettings, model: CallCentre | None = None) -> None:
         self.settings = settings
-        self.model = model or CallCentre(model_config(settings))
+        self.model = model or CallCentre(model_config(settings), CallLogFile())
         self.clock = SimClock(self.model.now, settings.speed)
         self.sessions: set[Session] = set()
         self.grants: dict[str, TokenGrant] = {}
