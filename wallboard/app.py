@@ -43,16 +43,18 @@ log = logging.getLogger(__name__)
 Feed = Callable[[Hub], Coroutine[Any, Any, None]]
 
 
-def build(settings: Settings, account: str = "") -> web.Services:
-    """The hub, the after-call service and the actions, unstarted."""
+def build(settings: Settings, account: str = "", *, writer: bool = True) -> web.Services:
+    """The hub, the after-call service and the actions, unstarted (`writer`: `CdrService`'s;
+    a reader has an after-call service only on a shared PostgreSQL store)."""
     hub = Hub(settings.fold_settings())
-    service = aftercall.create(hub, settings, account)
+    service = aftercall.create(hub, settings, account, writer=writer)
     actions = aftercall.make_actions(service) if service is not None else None
     metrics.watch(hub=hub)
     if service is not None:
-        stats = service.intake.stats
-        fields = metrics.CDR_RESULTS
-        metrics.watch(cdr_results=lambda: {r: getattr(stats, f) for r, f in fields.items()})
+        if service.writer:  # a reader takes no CDR
+            stats = service.intake.stats
+            fields = metrics.CDR_RESULTS
+            metrics.watch(cdr_results=lambda: {r: getattr(stats, f) for r, f in fields.items()})
         service.store.on_commit.append(metrics.STORE_COMMIT.observe)
     return web.Services(hub, settings, service, actions)
 
@@ -96,10 +98,12 @@ def serve(
 
     async def start() -> None:
         _freeze_startup_heap()
-        if services.after_call is not None:
-            await services.after_call.start()
-            store = services.after_call.store
-            owner.start("retention", retention.prune_forever(store, settings.store))
+        service = services.after_call
+        if service is not None and service.writer:
+            await service.start()
+            owner.start("retention", retention.prune_forever(service.store, settings.store))
+        elif service is not None:  # a web node's boards do not wait for PostgreSQL
+            owner.start("shared-store", service.start_retrying())
         if after_start is not None:
             await after_start()
         if feed is not None:
@@ -193,10 +197,16 @@ def serve_ingest(
 
 
 def serve_web_node(settings: Settings, account: str, nats_url: str) -> None:
-    """`wallboard web`: one account's boards from its NATS bucket (no webhook, no store)."""
+    """`wallboard web`: one account's boards from its NATS bucket.
+
+    On the shared PostgreSQL store (`[store] url`) also every page that reads the store —
+    history, calls, worklist, audit, alerts, messages, the editor — and the actions, as a
+    reader that follows what the account's ingest worker stores (no webhook, backfill,
+    summaries or prune: those are the ingest worker's). With SQLite: the boards only.
+    """
     from wallboard.cluster.roles import mirror_feed
 
-    services = web.Services(Hub(settings.fold_settings()), settings)
+    services = build(settings, account, writer=False)
     serve(settings, mirror_feed(account, nats_url), services)
 
 

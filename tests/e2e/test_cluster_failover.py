@@ -133,3 +133,34 @@ def test_a_kiosk_survives_its_web_node(tmp_path: Path, browser):
         nginx.terminate()
         nginx.wait(10)
         cluster.stop()
+
+
+def test_a_web_node_that_lost_nats_names_the_cluster_link(tmp_path: Path, browser):
+    """NATS gone: the web node's kiosks keep the last board under a banner that names the
+    link to the cluster (not the telephony, which may be fine), in the board's language;
+    NATS back: the banner goes by itself."""
+    acme = Account("acme", agents=6, queues=2, seed=5)
+    cluster = Cluster(tmp_path, [acme], 1, None)
+    cluster.start()
+    try:
+        _wait_http(f"{acme.web(0)}/healthz")
+        pages = {}
+        for lang in ("en", "he"):
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(f"{acme.web(0)}/kiosk?token=kiosk-acme&lang={lang}")
+            page.locator(".wb-tile").first.wait_for(timeout=60_000)
+            pages[lang] = page
+        cluster.nats.stop()
+        words = {"en": "Connection to the wallboard cluster", "he": "החיבור לאשכול השרתים"}
+        for lang, page in pages.items():
+            banner = page.locator(".wb-banner")
+            banner.filter(has_text=words[lang]).wait_for(timeout=30_000)
+            assert "Telephony" not in banner.inner_text() and "מרכזייה" not in banner.inner_text()
+            assert page.locator(".wb-tile").count() > 0  # the last board stays on screen
+        pages["he"].screenshot(path=str(tmp_path / "cluster-link-lost-he.png"))
+        cluster.nats.start()
+        for page in pages.values():
+            page.locator(".wb-banner").wait_for(state="detached", timeout=60_000)
+            page.close()
+    finally:
+        cluster.stop()

@@ -302,6 +302,7 @@ class Mirror:
         conn.state = ConnectionState.RECONNECTING
         conn.since = self.clock()
         conn.detail = why
+        conn.link = "cluster"  # not the phone system: ours to it (a fresh `link` says which)
         ch = Changes()
         ch.connection = True
         self._changed(ch)

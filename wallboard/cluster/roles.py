@@ -3,7 +3,8 @@
 An ingest worker is the all-in-one process plus `IngestWorker` (the NATS writer): login,
 socket, fold, CDR webhook into the shared store; it also serves its own boards, handy to
 compare with a web node's. A web node is the web with `mirror_feed`: one account's boards
-from its bucket, nothing else (no vendor link, no fold, no webhook).
+from its bucket (no vendor link, no fold, no webhook); on the shared PostgreSQL store also
+the pages that read it, as a reader of what the ingest worker stores (`app.serve_web_node`).
 """
 
 from __future__ import annotations

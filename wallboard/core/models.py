@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from wallboard.core.clock import DayBounds, ServerClock
 from wallboard.core.events import CallInfo, ConnectionState, ExtensionRecord, WaitingCallInfo
@@ -125,6 +125,10 @@ class Connection:
     last_event: float | None = None
     last_alive: float | None = None
     detail: str = ""
+    # Which link the state is about: the phone system's ("vendor", here or at a cluster's
+    # ingest worker), or a cluster web node's own link to the cluster ("cluster": NATS or
+    # the ingest worker out of reach), so the board names what was lost.
+    link: Literal["vendor", "cluster"] = "vendor"
 
 
 # What became of a call in a queue today (`Day.calls`). Plain ints, not an enum: they are

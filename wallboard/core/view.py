@@ -139,6 +139,7 @@ def state_view(state: State, local_now: float | None) -> JSON:
             "last_event": conn.last_event,
             "last_alive": conn.last_alive,
             "detail": conn.detail,
+            "link": conn.link,
         },
         "day": {"date": day.bounds.key, "start": day_start} if day is not None else None,
         "events_applied": state.events_applied,

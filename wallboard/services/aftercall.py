@@ -1,4 +1,9 @@
-"""The after-call service: CDR intake, store, history days, worklist, vendor REST client."""
+"""The after-call service: CDR intake, store, history days, worklist, vendor REST client.
+
+In a cluster (docs/architecture.md) the same service runs in two roles: the account's
+ingest worker is a writer, as the all-in-one process (it takes the CDRs and does the
+upkeep); a web node on the shared PostgreSQL is a reader (`create(..., writer=False)`).
+"""
 
 from __future__ import annotations
 
@@ -19,20 +24,22 @@ from wallboard.core.clock import DayBounds, day_bounds
 from wallboard.core.history import DayHistory, restrict
 from wallboard.core.scope import Scope
 from wallboard.core.worklist import CallbackRow, WorkItem, Worklist, callback_figures
-from wallboard.errors import WallboardError
+from wallboard.errors import ConfigError, StoreError, WallboardError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
 from wallboard.services.alerts import Alerts
 from wallboard.services.editor import BoardEditor
+from wallboard.services.follow import StoreFollower
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
 from wallboard.services.status_log import StatusLog
 from wallboard.services.today import Today
-from wallboard.store.rows import AlertRow, AuditRow, StatusChangeRow, Stored
-from wallboard.store.select import make_store
+from wallboard.store.base import CdrStore, SharedStore
+from wallboard.store.rows import AlertRow, AuditRow, CdrRow, StatusChangeRow, Stored
+from wallboard.store.select import make_shared_store, make_store
 from wallboard.voicenter.api import VendorApi, VendorApiSettings
 
 __all__ = [
@@ -82,21 +89,36 @@ class CallRecord:
 
 
 class CdrService:
-    """Everything after-call: webhook intake, store, backfill, history, worklist."""
+    """Everything after-call: webhook intake, store, backfill, history, worklist.
 
-    def __init__(self, settings: Settings, hub: Hub, account: str = "") -> None:
+    A writer (the all-in-one process, a cluster's ingest worker) takes the CDRs (webhook,
+    Call Log backfill), folds them into its own board, and does the upkeep: the closed
+    days' summaries, the status log, delivering alerts (log, webhook). A reader (a web
+    node) does none of that — one writer per account does it once — and follows what
+    the writer stores instead (`StoreFollower`); its pages and actions are the same.
+    """
+
+    def __init__(
+        self, settings: Settings, hub: Hub, account: str = "", *, writer: bool = True
+    ) -> None:
         self.settings = settings
         self.hub = hub
+        self.writer = writer
         # SQLite, or PostgreSQL shared with other processes (rows scoped to `account`).
-        self.store = make_store(settings.store, account)
+        shared = make_shared_store(settings.store, account)
+        if shared is None and not writer:
+            raise ConfigError("store settings", "store.url", "a reader needs the shared store")
+        self.store: CdrStore = shared if shared is not None else make_store(settings.store, account)
         self.intake = CdrIntake(settings, self.store, hub)
-        # /history's days: closed ones from their summaries, today kept up to date.
-        self.history = HistoryDays(self.intake)
+        # /history's days: closed ones from their summaries (written by the writer only),
+        # today kept up to date.
+        self.history = HistoryDays(self.intake, summarise=writer)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
         self.status_log = StatusLog(hub, self.store)
         self.messages = FloorMessages(self.store)
-        self.alerts = Alerts(settings, hub, self.store)
+        # A reader judges the rules for its own desks and kiosks; the writer logs and posts.
+        self.alerts = Alerts(settings, hub, self.store, deliver=writer)
         self.editor = BoardEditor(settings, self.store)
         # Today's worklist: built from the store once a day, then fed each CDR and press.
         self.today_worklist: Today[Worklist, Cdr | CallbackRow] = Today(
@@ -109,6 +131,31 @@ class CdrService:
         )
         self.intake.on_cdr.append(self._cdr_stored)
         self._preload: list[tuple[bytes, str]] = []
+        # With a shared store: what the account's other processes write (presses, the
+        # workspace; for a reader the CDRs too), read back here.
+        self.follower = None if shared is None else self._follower(shared)
+
+    def _follower(self, store: SharedStore) -> StoreFollower:
+        return StoreFollower(
+            store,
+            reload=self._reload_workspace,
+            on_press=self.today_worklist.offer,
+            # A writer announces the CDRs it stores as it stores them.
+            on_cdr=None if self.writer else self.intake.announce,
+        )
+
+    async def _reload_workspace(self) -> None:
+        """Boards, tokens, users and messages changed in the store: read them again."""
+        await self.editor.load(seed=False)
+        await self.messages.load()
+
+    def pressed(self, row: CallbackRow) -> None:
+        """A press stored here. With a shared store the follower reads it back (at once),
+        as it reads every other process's: each press reaches the worklist once."""
+        if self.follower is None:
+            self.today_worklist.offer(row)
+        else:
+            self.follower.poke()
 
     def preload(self, bodies: list[tuple[bytes, str]]) -> None:
         """CDR bodies (raw, content type) to store at start, before today is replayed."""
@@ -135,33 +182,61 @@ class CdrService:
             self.today_worklist.offer(cdr)
 
     async def start(self) -> None:
-        """Open the store, feed today's CDRs, start the Call Log backfill."""
+        """Open the store and read today once; then a writer's upkeep (Call Log backfill,
+        day summaries, status log), and with a shared store the follower."""
         await self.store.start()
+        if self.follower is not None:
+            await self.follower.mark()  # before the reads below: no later write is missed
         await self.messages.load()
-        await self.editor.load()
+        await self.editor.load(seed=self.writer)  # the TOML boards are stored by a writer
         if self._preload:  # the demo's past days, stored before today is read
             t0 = time.monotonic()
             stored = await self.intake.import_bodies(self._preload, "simulator")
             log.info("stored %d past CDRs in %.1f s", stored, time.monotonic() - t0)
             self._preload = []
-        # Today is read once: fed to the board, and folded into today's worklist and history
-        # figures, which from then on follow each CDR as it arrives.
+        rows, presses = await self._read_today()
+        if self.follower is not None:
+            self.follower.read_at_start(rows, presses)
+            self.tasks.start("follow-store", self.follower.run())
+        if self.writer:
+            if self.settings.cdr.backfill:
+                self.tasks.start("backfill", self._backfill())
+            self.tasks.start("history-days", self._summarise_days())
+            self.tasks.start("status-log", self.status_log.run())
+        self.tasks.start("alerts", self.alerts.run())
+
+    async def start_retrying(self, longest: float = 30.0) -> None:
+        """`start`, tried again while the store cannot be opened: a web node serves its
+        boards from NATS meanwhile (its store's pages answer that the store is not open),
+        where a writer, which must store every CDR it acknowledges, fails at start."""
+        delay = 1.0
+        while True:
+            try:
+                await self.start()
+                return
+            except StoreError as e:
+                log.warning("shared store not reachable (%s): trying again in %.0f s", e, delay)
+            await self.store.stop()  # what the failed start opened, before a new try
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
+
+    async def _read_today(self) -> tuple[list[CdrRow], list[CallbackRow]]:
+        """Today is read once: folded into today's worklist and history figures, which from
+        then on follow each CDR as it arrives, and (a writer's) fed to its own board — a
+        reader's board is the ingest worker's fold, through NATS."""
         day = self._today()
         t0 = time.monotonic()
         self.today_worklist.hold()
         self.history.today.hold()
         rows = await self.intake.rows_between(day.start, day.end)
-        n = await self.intake.replay_today(rows)
+        if self.writer:
+            await self.intake.replay_today(rows)
         cdrs = [r.cdr for r in rows]
         presses = await self.store.callbacks_since(day.start)
         await self.today_worklist.seed(day, [*cdrs, *presses])
         await self.history.seed_today(day, cdrs)
-        log.info("fed %d stored CDRs of today in %.1f s", n, time.monotonic() - t0)
-        if self.settings.cdr.backfill:
-            self.tasks.start("backfill", self._backfill())
-        self.tasks.start("history-days", self._summarise_days())
-        self.tasks.start("status-log", self.status_log.run())
-        self.tasks.start("alerts", self.alerts.run())
+        log.info("read %d stored CDRs of today in %.1f s", len(rows), time.monotonic() - t0)
+        return rows, presses
 
     async def _summarise_days(self) -> None:
         """Summarise the closed days soon after start-up, then each day soon after it closes.
@@ -314,9 +389,10 @@ def make_actions(service: CdrService) -> Actions:
         allowed_actors=s.api.allowed_actors,
         status_codes=s.statuses.names.keys(),
         record_calls=s.api.record_callbacks,
-        status_log=service.status_log,
+        # Who made a status change is kept by the process that logs the changes: a writer.
+        status_log=service.status_log if service.writer else None,
     )
-    actions.on_press.append(service.today_worklist.offer)
+    actions.on_press.append(service.pressed)
     return actions
 
 
@@ -356,8 +432,13 @@ def for_simulator(settings: Settings, sim: SimulatorSettings) -> tuple[Settings,
     return settings.model_copy(update={"api": api}), sim
 
 
-def create(hub: Hub, settings: Settings, account: str = "") -> CdrService | None:
-    """The after-call service, or None when `[cdr] enabled` is false."""
+def create(
+    hub: Hub, settings: Settings, account: str = "", *, writer: bool = True
+) -> CdrService | None:
+    """The after-call service, or None when `[cdr] enabled` is false — or, for a reader,
+    when `[store] url` names no shared PostgreSQL (SQLite is one process's own store)."""
     if not settings.cdr.enabled:
         return None
-    return CdrService(settings, hub, account)
+    if not writer and make_shared_store(settings.store, account) is None:
+        return None
+    return CdrService(settings, hub, account, writer=writer)

@@ -117,8 +117,13 @@ class Alerts:
         hub: Hub,
         store: CdrStore,
         clock: Callable[[], float] = timebase.now,
+        *,
+        deliver: bool = True,
     ) -> None:
+        """`deliver` False (a cluster's web node): alerts are judged and kept for this
+        process's desks and kiosks only; the account's writer logs and posts them once."""
         self.settings = settings.alerts
+        self.deliver = deliver
         self.hub = hub
         self.store = store
         self._clock = clock
@@ -175,9 +180,12 @@ class Alerts:
         self.recent = [*self.recent[-(_RECENT - 1) :], alert]
         if ev.fired:
             self.active[key] = alert
-            ALERTS_FIRED.labels(ev.rule).inc()
         else:
             self.active.pop(key, None)
+        if not self.deliver:
+            return alert
+        if ev.fired:
+            ALERTS_FIRED.labels(ev.rule).inc()
         log.info("alert %s: %s", "fired" if ev.fired else "cleared", en)
         try:
             await self.store.add_alert(

@@ -59,16 +59,21 @@ class BoardEditor:
         self.users: dict[str, UserSettings] = {}  # made in the UI (the TOML ones stay)
         self.user_listeners: list[Callable[[dict[str, UserSettings]], None]] = []
 
-    async def load(self) -> None:
-        """Read the boards (the TOML ones on the first run) and the tokens."""
+    async def load(self, seed: bool = True) -> None:
+        """Read the boards, the tokens and the users (again: the store changed elsewhere).
+
+        With `seed`, a first run stores the TOML boards. Without (a web node, which leaves
+        that to the ingest worker; a reload): no rows are the TOML boards until some were
+        saved, and no boards at all once the editor deleted every one.
+        """
         rows = await self.store.boards()
-        if not rows and self.settings.boards:
+        if not rows and seed and self.settings.boards:
             now = self._clock()
             for name, b in self.settings.boards.items():
                 row = BoardRow(name, b.model_dump_json(), "config", now)
                 await self.store.save_board(row, "first run: from the configuration")
             rows = await self.store.boards()
-        if rows:
+        if rows or (not seed and await self.store.board_changes(1)):
             self.boards = {r.name: BoardSettings.model_validate_json(r.body) for r in rows}
             self.updated = {r.name: (r.updated_by, r.updated_at) for r in rows}
         self.tokens = {t.name: t for t in await self.store.kiosk_tokens()}

@@ -42,9 +42,13 @@ __all__ = ["HistoryDays"]
 class HistoryDays:
     """Today and the `days − 1` days before it, as `DayHistory`s keyed by day, oldest first."""
 
-    def __init__(self, intake: CdrIntake, days: int = 8) -> None:
+    def __init__(self, intake: CdrIntake, days: int = 8, *, summarise: bool = True) -> None:
         self.intake = intake
         self.days = days
+        # Whether closed days built here are written as summaries: by one process per
+        # account (the writer); a cluster's web node reads them, and keeps its own builds
+        # in memory only.
+        self.summarise = summarise
         self._fold = intake.settings.fold_settings()
         self.zone = intake.settings.day.timezone
         self._reset = intake.settings.day.reset_at
@@ -164,7 +168,8 @@ class HistoryDays:
         """Fold closed days from their CDRs and write their summaries."""
         store = self.intake.store
         claims = [(b.key, *self.intake.stored_window(b.start, b.end)) for b in days]
-        await store.claim_day_summaries(claims, SUMMARY_FORMAT)
+        if self.summarise:
+            await store.claim_day_summaries(claims, SUMMARY_FORMAT)
         built: dict[str, DayHistory] = {}
         for start, end in _runs(days):
             built.update(await self._build(start, end))
@@ -174,7 +179,8 @@ class HistoryDays:
             day = built.get(b.key)
             out[b.key] = day = None if day is None else compact(day)
             # Not written if a CDR of that day was stored since the claim (the store knows).
-            await store.put_day_summary(b.key, "null" if day is None else to_summary(day))
+            if self.summarise:
+                await store.put_day_summary(b.key, "null" if day is None else to_summary(day))
             self._keep(b.key, day, changes)
         return out
 

@@ -139,7 +139,7 @@ class CdrIntake:
             return self._store_failed(cdr.ivruniqueid, encoding, e)
         if stored.new:
             self.stats.stored += 1
-            self._stored(cdr, stored)
+            self.announce(cdr, stored)
             self._feed(cdr, received)
         else:
             self.stats.duplicates += 1
@@ -173,8 +173,10 @@ class CdrIntake:
         self.stats.quarantined += 1
         return (200, *ack_body(encoding, 1, f"{reason} (quarantine {qid})"))
 
-    def _stored(self, cdr: Cdr, stored: Stored) -> None:
-        # Only a new or replacing row changes what the store holds: a repeat tells nobody.
+    def announce(self, cdr: Cdr, stored: Stored) -> None:
+        """Tell the listeners a CDR was stored: here, or (a web node's `StoreFollower`) by
+        the account's ingest worker. Only a new or replacing row changes what the store
+        holds: a repeat tells nobody."""
         starts = {self.rule.utc(cdr)}
         if stored.replaced_time is not None:
             starts.add(self.rule.utc(cdr.model_copy(update={"time": stored.replaced_time})))
@@ -283,7 +285,7 @@ class CdrIntake:
                 if st.new:
                     n += 1
                     # A history page opened meanwhile rebuilds the days these belong to.
-                    self._stored(cdr, st)
+                    self.announce(cdr, st)
         return n
 
     async def backfill(self, api: VendorApi, queue_ids: Sequence[int] = ()) -> int:
@@ -306,7 +308,7 @@ class CdrIntake:
                     continue
                 if stored.new:
                     n += 1
-                    self._stored(cdr, stored)
+                    self.announce(cdr, stored)
                     self._feed(cdr, None)
         self.stats.backfilled += n
         return n

@@ -3,6 +3,8 @@
 `store/db.py` (`Store`, SQLite, the embedded default) and `store/postgres.py`
 (`PostgresStore`, shared by many processes) both satisfy it; `open_store` picks one from
 `[store] url`. Services type against `CdrStore`, never against an implementation.
+`SharedStore` is what a store shared by many processes adds (PostgreSQL only): reading
+what the account's other processes wrote since a cursor (`services/follow.py`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from wallboard.store.rows import (
     StatusChangeRow,
     Stored,
     StoreHealth,
+    Written,
 )
 
-__all__ = ["CdrStore"]
+__all__ = ["CdrStore", "SharedStore"]
 
 
 class CdrStore(Protocol):
@@ -192,4 +195,36 @@ class CdrStore(Protocol):
 
     async def delete_user(self, name: str) -> None:
         """Delete a user made in the UI: she cannot sign in any more."""
+        ...
+
+
+class SharedStore(CdrStore, Protocol):
+    """A store other processes write too: what they wrote can be read since a cursor.
+
+    A cursor is a point in the store's order of writes: every row written before it was
+    committed (or abandoned) when the cursor was taken. A read returns the rows written at
+    or after the cursor — minus `seen`, the keys already returned at or after it — and the
+    cursor to start from next time; so no row is missed, and none is returned twice.
+    """
+
+    async def written_cursor(self) -> int:
+        """The cursor of now: take it before reading what a cursor read must not repeat."""
+        ...
+
+    async def cdrs_written(
+        self, cursor: int, seen: Sequence[tuple[int, int]]
+    ) -> Written[tuple[CdrRow, Stored]]:
+        """CDR rows written at or after `cursor` (new, or replacing a Call Log row: then
+        `Stored.replaced_time` is the old row's `time`), oldest write first."""
+        ...
+
+    async def callbacks_written(
+        self, cursor: int, seen: Sequence[tuple[int, int]]
+    ) -> Written[CallbackRow]:
+        """Callback presses written at or after `cursor`, oldest write first."""
+        ...
+
+    async def workspace_version(self) -> int:
+        """A number that changes whenever a board, kiosk token, user made in the UI or
+        floor message of this account does (0: none ever written)."""
         ...

@@ -200,4 +200,63 @@ CREATE TRIGGER cdr_stales_day AFTER INSERT OR UPDATE OR DELETE ON cdr
     FOR EACH ROW EXECUTE FUNCTION cdr_stales_day();
 """,
     ),
+    Migration(
+        5,
+        "what other processes wrote",
+        """
+-- A web node follows the CDRs and callback presses its account's other processes store
+-- (services/follow.py). Each such row carries the transaction that wrote it last (xid8:
+-- 64 bits, never wraps). A reader asks for the rows written at or after its cursor and
+-- moves the cursor to its snapshot's xmin, below which every transaction had ended: a
+-- row whose transaction commits late (a lower id, visible after higher ones) is still
+-- read, where an id or a time as cursor would skip it for good. Older rows have no
+-- `written` (NULL): nobody follows them; the partial indexes leave them out, so adding
+-- them to a large table does not index it all.
+ALTER TABLE cdr ADD COLUMN written xid8;
+ALTER TABLE cdr ALTER COLUMN written SET DEFAULT pg_current_xact_id();
+-- The `time` of the Call Log row a webhook CDR replaced: a follower tells that day too.
+ALTER TABLE cdr ADD COLUMN replaced_time BIGINT;
+CREATE FUNCTION cdr_rewritten() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.written := pg_current_xact_id();
+    NEW.replaced_time := OLD.time;
+    RETURN NEW;
+END $$;
+-- Only a new version of the call counts (the retention prune's emptied `raw` does not).
+CREATE TRIGGER cdr_rewritten BEFORE UPDATE OF parsed, source ON cdr FOR EACH ROW
+    WHEN (OLD.parsed IS DISTINCT FROM NEW.parsed OR OLD.source IS DISTINCT FROM NEW.source)
+    EXECUTE FUNCTION cdr_rewritten();
+CREATE INDEX cdr_written ON cdr (account, written) WHERE written IS NOT NULL;
+ALTER TABLE callback ADD COLUMN written xid8;
+ALTER TABLE callback ALTER COLUMN written SET DEFAULT pg_current_xact_id();
+CREATE INDEX callback_written ON callback (account, written) WHERE written IS NOT NULL;
+-- The team leads' workspace as the editor and the floor messages change it: one number
+-- per account, raised in the same transaction as any change, which every process polls.
+CREATE TABLE workspace_version (
+    account TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+CREATE FUNCTION workspace_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    acct TEXT;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        acct := OLD.account;
+    ELSE
+        acct := NEW.account;
+    END IF;
+    INSERT INTO workspace_version (account, version) VALUES (acct, 1)
+        ON CONFLICT (account) DO UPDATE SET version = workspace_version.version + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER workspace_board AFTER INSERT OR UPDATE OR DELETE ON board_def
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+CREATE TRIGGER workspace_token AFTER INSERT OR UPDATE OR DELETE ON kiosk_token
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+CREATE TRIGGER workspace_user AFTER INSERT OR UPDATE OR DELETE ON app_user
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+CREATE TRIGGER workspace_message AFTER INSERT OR UPDATE OR DELETE ON floor_message
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+""",
+    ),
 )

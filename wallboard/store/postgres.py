@@ -38,6 +38,7 @@ from wallboard.store.rows import (
     StatusChangeRow,
     Stored,
     StoreHealth,
+    Written,
 )
 
 __all__ = ["PostgresStore", "redact_url"]
@@ -79,6 +80,21 @@ _KIOSK_COLUMNS = ("name", "token_hash", "boards", "created_by", "created_at")
 
 # Names sort as SQLite sorts them (bytewise), not by the database's locale.
 _BY_NAME = 'ORDER BY name COLLATE "C"'
+
+# What a follower reads (`SharedStore`, migration 5): the rows written at or after a cursor
+# but those it has (`seen`: (id, written) pairs), with the statement's snapshot xmin — one
+# statement, so the rows and the next cursor come from the same snapshot. xid8 travels as
+# text → bigint (its 64 bits fit; asyncpg has no codec for it).
+_WRITTEN = """
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, w.*
+FROM (SELECT 1) AS one LEFT JOIN (
+    SELECT id, written::text::bigint AS written, {columns} FROM {table} t
+    WHERE account=$1 AND written >= $2::bigint::text::xid8
+      AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) AS s(id, w)
+                      WHERE s.id = t.id AND s.w = t.written::text::bigint)
+) AS w ON true
+ORDER BY w.written, w.id
+"""
 
 # "Create or replace" of a named row (board_def, app_user): SQLite's INSERT OR REPLACE.
 _UPSERT_NAMED = """
@@ -570,6 +586,54 @@ class PostgresStore:
     async def delete_user(self, name: str) -> None:
         """Delete a user made in the UI: she cannot sign in any more."""
         await self._execute("DELETE FROM app_user WHERE account=$1 AND name=$2", self.account, name)
+
+    # ------------------------------------------------------------ what others wrote
+
+    async def written_cursor(self) -> int:
+        """The cursor of now: every transaction below it had ended."""
+        found = await self._fetch("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return int(found[0][0])
+
+    async def cdrs_written(
+        self, cursor: int, seen: Sequence[tuple[int, int]]
+    ) -> Written[tuple[CdrRow, Stored]]:
+        """CDR rows written at or after `cursor`, but `seen`; oldest write first."""
+        columns = "parsed, received, source, encoding, replaced_time"
+        found, nxt = await self._written("cdr", columns, cursor, seen)
+        rows = []
+        for r in found:
+            row = CdrRow(r[1], Cdr.model_validate_json(r[3]), r[4], r[5], r[6])
+            rows.append(((int(r[1]), int(r[2])), (row, Stored(True, r[7]))))
+        self.cdr_rows_read += len(rows)
+        return Written(nxt, rows)
+
+    async def callbacks_written(
+        self, cursor: int, seen: Sequence[tuple[int, int]]
+    ) -> Written[CallbackRow]:
+        """Callback presses written at or after `cursor`, but `seen`; oldest write first."""
+        found, nxt = await self._written("callback", ", ".join(_CALLBACK_COLUMNS), cursor, seen)
+        rows = [
+            ((int(r[1]), int(r[2])), CallbackRow(r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9]))
+            for r in found
+        ]
+        return Written(nxt, rows)
+
+    async def _written(
+        self, table: str, columns: str, cursor: int, seen: Sequence[tuple[int, int]]
+    ) -> tuple[list[asyncpg.Record], int]:
+        """The rows (xmin, id, written, *columns) of `_WRITTEN`, and the next cursor."""
+        ids, writes = [k[0] for k in seen], [k[1] for k in seen]
+        sql = _WRITTEN.format(table=table, columns=columns)
+        found = await self._fetch(sql, self.account, cursor, ids, writes)
+        # The LEFT JOIN keeps one row (of NULLs) when nothing was written: the xmin still comes.
+        return [r for r in found if r[1] is not None], int(found[0][0])
+
+    async def workspace_version(self) -> int:
+        """Raised by every change of this account's boards, tokens, UI users and messages."""
+        found = await self._fetch(
+            "SELECT version FROM workspace_version WHERE account=$1", self.account
+        )
+        return int(found[0][0]) if found else 0
 
     # ------------------------------------------------------------ helpers
 

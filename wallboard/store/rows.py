@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from wallboard.core.calls import Cdr
 
@@ -17,7 +18,10 @@ __all__ = [
     "StatusChangeRow",
     "StoreHealth",
     "Stored",
+    "Written",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +135,13 @@ class FloorMessageRow:
     until: float
     author: str
     created: float
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Generic[T]):
+    """Rows any process wrote since a reader's cursor (a shared store only), and the cursor
+    the next read starts from. Each row comes with its key, (row id, writing transaction):
+    a row written again (a Call Log row a webhook CDR replaced) has a new key."""
+
+    cursor: int
+    rows: list[tuple[tuple[int, int], T]]

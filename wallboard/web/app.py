@@ -72,12 +72,15 @@ class Services:
 
 def register(services: Services) -> tuple[Publisher, Session]:
     """Register the JSON routes, the webhook and every page (call once per process)."""
-    hub, settings = services.hub, services.settings
+    hub, settings, service = services.hub, services.settings, services.after_call
     # The live boards: one publisher task feeds every open board element.
     publisher = Publisher(hub, settings, broadcast)
     session = Session(settings, Access(settings), publisher.specs)
     app.add_static_files("/static", str(STATIC))
-    csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path)
+    # Only a writer takes CDRs (a cluster's web node leaves them to the ingest worker): a
+    # post to its CDR path meets the same-site check like any other.
+    webhook = service is not None and service.writer
+    csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path if webhook else "")
     api.register(hub, settings, session, services.after_call)
     ops.register(hub, settings, services.after_call)
     metrics.watch(tabs_by_view=publisher.tabs_by_view)
@@ -88,11 +91,12 @@ def register(services: Services) -> tuple[Publisher, Session]:
     login.register(session)
     # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
     front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]
-    if services.after_call is not None:
-        # Its own secret (the vendor cannot log in), in front of NiceGUI's middleware.
-        announce(services.after_call.intake)
-        front.append(WebhookLayer(services.after_call.intake))
-        _after_call_pages(services, services.after_call, session, publisher)
+    if service is not None:
+        if service.writer:
+            # Its own secret (the vendor cannot log in), in front of NiceGUI's middleware.
+            announce(service.intake)
+            front.append(WebhookLayer(service.intake))
+        _after_call_pages(services, service, session, publisher)
     _in_front(front)
     return publisher, session
 
@@ -100,7 +104,8 @@ def register(services: Services) -> tuple[Publisher, Session]:
 def _after_call_pages(
     services: Services, service: CdrService, session: Session, publisher: Publisher
 ) -> None:
-    """The pages that read the store: history, calls, audit, messages, alerts, the editor."""
+    """The pages that read the store: history, calls, audit, messages, alerts, the editor
+    (a cluster's web node too: the store is the account's shared PostgreSQL)."""
     settings = services.settings
     visible, tz = settings.privacy.visible_digits, settings.day.timezone
     history.register(session, service)
@@ -108,7 +113,8 @@ def _after_call_pages(
     audit.register(session, service, tz)
     messages.register(session, service.messages, publisher.specs, tz)
     alerts.register(session, service, tz)
-    # Boards and kiosk tokens from the editor, in force without a restart.
+    # Boards, kiosk tokens and users from the editor, in force without a restart (made on
+    # another process of the account: once its follower reads the change).
     service.editor.listeners.append(
         lambda boards: publisher.set_boards(board_specs(settings, boards))
     )

@@ -24,6 +24,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "stale_since": ("Data stale since", "הנתונים לא עודכנו מאז"),
     "server_lost": ("Connection to the wallboard server lost since", "החיבור לשרת נותק מאז"),
     "vendor_down": ("Telephony connection", "חיבור למרכזייה"),
+    # A cluster's web node lost its link to the cluster (NATS, or the ingest worker): the
+    # data is as stale, but the phone system may be fine.
+    "cluster_down": ("Connection to the wallboard cluster", "החיבור לאשכול השרתים"),
     "last_event": ("Last event", "אירוע אחרון"),
     "no_events": ("No events yet", "טרם התקבלו אירועים"),
     "callbacks_open": ("To call back", "לחזור אליהם"),

@@ -39,7 +39,9 @@ def register(hub: Hub, settings: Settings, service: CdrService | None) -> None:
                 # The lock was free but the last real commit failed (a full disk, a
                 # read-only file): the CDRs of the moment are answered Err 2.
                 store_ok, store = False, service.store.health.last_error or "commits fail"
-        ready = link_ok and store_ok
+        # A web node (a reader) takes no CDR: its boards are live without the store, whose
+        # state it reports all the same.
+        ready = link_ok and (store_ok or (service is not None and not service.writer))
         body = {**body, "ok": ready, "link_ok": link_ok, "store_ok": store_ok, "store": store}
         return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -258,6 +258,7 @@ class Publisher:
                 # liveness report), so a quiet but healthy night is not "stale".
                 "alive": server(last_proof_of_life(conn)),
                 "detail": conn.detail,
+                "link": conn.link,  # which link the banner names
             },
             # Local receive time of the oldest event in this batch, and when the delta was
             # built: bench/fanout.py splits latency into batching and delivery with them.

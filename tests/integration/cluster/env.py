@@ -8,18 +8,21 @@ account; PostgreSQL comes from the caller. Every process is ours and stopped at 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from tests.conftest import subprocess_env
+from tests.conftest import CDR, subprocess_env
 from tests.integration.vendor_env import free_port
 from wallboard.cluster.natsd import NatsServer
 
@@ -44,6 +47,19 @@ class Account:
 
     def web(self, node: int) -> str:
         return f"http://127.0.0.1:{self.web_port + node}"
+
+    @property
+    def hook(self) -> str:
+        """The CDR webhook of the account's ingest worker (with its secret)."""
+        return f"http://127.0.0.1:{self.ingest_port}/vendor/cdr/s-{self.name}"
+
+
+def abandoned_cdr(call_id: str) -> bytes:
+    """An abandoned queue call of now; `time` on Israel's wall clock, as the vendor sends it."""
+    wall = int(datetime.now(ZoneInfo("Asia/Jerusalem")).replace(tzinfo=UTC).timestamp())
+    base = json.loads((CDR / "incoming-queue-answer.json").read_text())
+    body = dict(base, ivruniqueid=call_id, time=wall - 30, status="ABANDONE", caller="0529876543")
+    return json.dumps(body).encode()
 
 
 def _web_base(nodes: int) -> int:
@@ -122,7 +138,7 @@ class Cluster:
         )  # fmt: skip
 
     def start_sim(self, a: Account) -> None:
-        cdr = f"http://127.0.0.1:{a.ingest_port}/vendor/cdr/s-{a.name}"
+        cdr = a.hook
         self._spawn(
             f"sim-{a.name}", "simulate", "--port", str(a.sim_port), "--agents", str(a.agents),
             "--queues", str(a.queues), "--seed", str(a.seed), "--speed", str(self.speed),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -19,6 +20,7 @@ import pytest
 from tests.integration.cluster.env import (
     Account,
     Cluster,
+    abandoned_cdr,
     floor_of_state,
     floor_of_truth,
     get_json,
@@ -34,6 +36,7 @@ NODES = [0, 1]
 # The kiosk page's refusal: a label element saying so (the words also travel in the board's
 # dictionary, so the bare words are not enough).
 FORBIDDEN = re.compile(r'"text":\s*"Not allowed"')
+NO_CDR = re.compile(r'"text":\s*"No CDR for call ')
 
 
 def _stale(state: dict[str, object]) -> bool:
@@ -45,6 +48,12 @@ def _stale(state: dict[str, object]) -> bool:
 async def _pause_and_match(s: aiohttp.ClientSession, a: Account, nodes: list[int]) -> float:
     await set_speed(s, a, 0)  # a still floor: the truth holds still while we compare
     return await wait_match(s, a, nodes)
+
+
+async def _page(s: aiohttp.ClientSession, url: str) -> str:
+    async with s.get(url) as r:
+        assert r.status == 200, (url, r.status)
+        return await r.text()
 
 
 async def test_two_accounts_two_web_nodes_and_crashes_in_turn(tmp_path: Path, pg_url: str):
@@ -106,6 +115,17 @@ async def test_two_accounts_two_web_nodes_and_crashes_in_turn(tmp_path: Path, pg
             for a in (acme, globex):
                 await wait_match(s, a, NODES)
             times["NATS restart → all boards match"] = time.monotonic() - t1
+
+            # The shared store is split by account as well: a web node reads its own
+            # account's calls (from PostgreSQL), and not another's.
+            call = f"iso-{uuid.uuid4().hex[:12]}"
+            json_body = {"Content-Type": "application/json"}
+            async with s.post(globex.hook, data=abandoned_cdr(call), headers=json_body) as r:
+                assert r.status == 200, await r.text()
+            for n in NODES:
+                page = await _page(s, f"{globex.web(n)}/call/{call}")
+                assert call in page and not NO_CDR.search(page)
+                assert NO_CDR.search(await _page(s, f"{acme.web(n)}/call/{call}"))
 
         # The CDRs the simulators posted went to PostgreSQL, each account its own rows.
         conn = await asyncpg.connect(pg_url)

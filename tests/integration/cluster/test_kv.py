@@ -119,12 +119,15 @@ async def test_a_web_node_without_nats_shows_the_last_state_stale_and_recovers(
         server.stop()
         await wait_for(lambda: web.state.connection.state is not ConnectionState.CONNECTED, 10)
         assert _floor(web) == _floor(ingest)  # the last state stays on screen
+        # What was lost is the link to the cluster, not the phone system's: the banner says so.
+        assert web.state.connection.link == "cluster"
         server.start()
         owner.start("writer", pub.run())
         ingest.take_changes()
         await wait_for(lambda: web.state.connection.state is ConnectionState.CONNECTED, 30)
         await asyncio.sleep(0)
         assert _floor(web) == _floor(ingest)
+        assert web.state.connection.link == "vendor"  # the ingest worker's link again
     finally:
         await owner.close()
         await nc.close()

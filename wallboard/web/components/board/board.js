@@ -656,7 +656,8 @@ export default {
         text = `${s.server_lost} ${t}`;
         kind = "lost";
       } else if (h && h.conn.state !== "connected") {
-        text = `${s.vendor_down}: ${h.conn.state}${h.conn.since ? " · " + this.timeOf(h.conn.since) : ""}`;
+        const lost = h.conn.link === "cluster" ? s.cluster_down : s.vendor_down;
+        text = `${lost}: ${h.conn.state}${h.conn.since ? " · " + this.timeOf(h.conn.since) : ""}`;
         kind = "down";
       } else if (h && h.conn.alive === null) {
         text = s.no_events;
