@@ -146,7 +146,9 @@ def serve_demo(
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
     `vendor_for(base_url)` is the connector's login to the simulator once its address is known;
-    `past` are the CDRs of the floor's days before now, stored before the board opens.
+    `past` are the CDRs of the floor's days before now, stored before the board opens; the
+    list is emptied once they are encoded (the caller's frame lives as long as the process,
+    and a big floor's past is hundreds of megabytes).
     """
     from wallboard.sim.cdr_poster import encode
     from wallboard.voicenter.connector import Connector  # the real connector, no shortcut
@@ -156,6 +158,8 @@ def serve_demo(
     if past and services.after_call is not None:
         # In the encoding the simulator posts, so they are stored as the webhook stores them.
         services.after_call.preload([encode(body, sim_settings.cdr_format) for body in past])
+    if past:
+        past.clear()
     owner = TaskOwner("demo")
 
     async def start_simulator() -> None:

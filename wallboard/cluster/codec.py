@@ -104,6 +104,7 @@ def encode_agent(a: Agent, tally: AgentTally | None, ev: float | None = None) ->
                 tally.outgoing,
                 tally.talk_seconds,
                 tally.status_seconds,
+                tally.handled,
             ],
         }
     )
@@ -117,8 +118,20 @@ def decode_agent(data: bytes) -> tuple[Agent, AgentTally | None, float | None]:
     calls = {cid: AgentCall(_call_info_back(c[0]), c[1]) for cid, c in v["c"].items()}
     agent = Agent(record, calls, AgentState(v["s"]), v["b"], v["ss"], v["k"])
     t = v["t"]
-    tally = None if t is None else AgentTally(t[0], t[1], t[2], t[3], dict(t[4]))
+    tally = None if t is None else _tally(t)
     return agent, tally, v.get("ev")
+
+
+def _tally(t: list[Any]) -> AgentTally:
+    # An ingest worker of the previous release sends no `handled` (a rolling upgrade).
+    return AgentTally(
+        answered=t[0],
+        missed=t[1],
+        outgoing=t[2],
+        talk_seconds=t[3],
+        status_seconds=dict(t[4]),
+        handled=t[5] if len(t) > 5 else 0,
+    )
 
 
 def encode_queue(q: Queue, tally: QueueTally | None, ev: float | None = None) -> bytes:

@@ -36,6 +36,7 @@ from wallboard.core.models import (
     OFFERED,
     REJOINED,
     RESOLVED,
+    UNMATCHED_MAX,
     Agent,
     AgentCall,
     AgentState,
@@ -260,6 +261,7 @@ def _merge_calls(
 def _first_answered(state: State, tally: AgentTally, info: CallInfo, changes: Changes) -> None:
     """Count a call the agent answered, once (it stays answered on every later event)."""
     tally.answered_calls.add(info.call_id)
+    tally.handled += 1
     if info.direction is _INCOMING:
         tally.answered += 1
         _answered_from_queue(state, info, changes)
@@ -297,7 +299,11 @@ def _update_agent(
         known = _known_since(new_state, record, calls)
         since = float(now) if known is None else float(min(known, now))
         state.agents[ext] = Agent(record, calls, new_state, code, since, known is not None)
+        _sip_known(state, day, record, changes)
         return
+    if old.record.sip_user != record.sip_user:
+        state.by_sip.pop(old.record.sip_user, None)
+        _sip_known(state, day, record, changes)
     old.record = record
     old.calls = calls
     if old.state is not new_state or old.break_code != code:
@@ -335,7 +341,7 @@ def _change_state(
         key = status_key(old.state, old.break_code)
         tally.status_seconds[key] = tally.status_seconds.get(key, 0) + spent
         if len(tally.spans) < MAX_SPANS:
-            tally.spans.append((key, since - spent, since))
+            tally.spans.append(key, since - spent, since)
     old.state = new_state
     old.break_code = code
     old.state_since = since
@@ -389,7 +395,9 @@ def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes:
         seen.add(record.extension)
         _update_agent(state, record, event.server_time, None, changes)
     for ext in [e for e in state.agents if e not in seen]:
-        del state.agents[ext]
+        gone = state.agents.pop(ext)
+        if state.by_sip.get(gone.record.sip_user) == ext:
+            del state.by_sip[gone.record.sip_user]
         changes.agents.add(ext)
     changes.snapshot = True
 
@@ -523,12 +531,15 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
             changes.queues.add(event.queue_id)
     ext = event.extension
     if ext is None and event.sip_user:
-        ext = next(
-            (a.extension for a in state.agents.values() if a.record.sip_user == event.sip_user),
-            None,
-        )
-    if ext is None:
-        return
+        ext = state.by_sip.get(event.sip_user)
+        if ext is None:
+            _hold_unmatched(day, event)
+            return
+    if ext is not None:
+        _count_agent_call(day, ext, event, changes)
+
+
+def _count_agent_call(day: Day, ext: int, event: CallCompleted, changes: Changes) -> None:
     if record_agent_call(
         day.agent(ext),
         event.call_id,
@@ -538,3 +549,23 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
         talk=event.talk_seconds,
     ):
         changes.agents.add(ext)
+
+
+def _hold_unmatched(day: Day, event: CallCompleted) -> None:
+    """Keep a CDR of an agent not known yet, to count when the agent appears."""
+    if day.unmatched_count < UNMATCHED_MAX:
+        day.unmatched.setdefault(event.sip_user, []).append(event)
+        day.unmatched_count += 1
+
+
+def _sip_known(state: State, day: Day, record: ExtensionRecord, changes: Changes) -> None:
+    """An agent's SIP user is known from now on: count today's CDRs that named it."""
+    sip = record.sip_user
+    if not sip:
+        return
+    state.by_sip[sip] = record.extension
+    held = day.unmatched.pop(sip, None)
+    if held:
+        day.unmatched_count -= len(held)
+        for event in held:
+            _count_agent_call(day, record.extension, event, changes)

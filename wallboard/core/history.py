@@ -26,6 +26,7 @@ from wallboard.core.kpis import (
     average_speed_of_answer,
     average_wait,
     combine,
+    count_agent_call,
     record_abandon,
     record_agent_call,
     record_answer,
@@ -125,17 +126,25 @@ def add_cdr(
         if name:
             day.agent_names[sip] = name
         day.agent_departments.setdefault(sip, dept)
-        for t in (
+        incoming = ev.direction.value == "incoming"
+        outgoing = ev.direction.value in ("outgoing", "click2call")
+        answered, talk = ev.answered, ev.talk_seconds
+        # The day's tally knows each call id; the hour's counts what the day found new
+        # (one set of ids per agent, not one per agent and hour).
+        if record_agent_call(
             day.agents.setdefault(sip, AgentTally()),
-            day.hour_agents.setdefault((hour, sip), AgentTally()),
+            ev.call_id,
+            incoming=incoming,
+            outgoing=outgoing,
+            answered=answered,
+            talk=talk,
         ):
-            record_agent_call(
-                t,
-                ev.call_id,
-                incoming=ev.direction.value == "incoming",
-                outgoing=ev.direction.value in ("outgoing", "click2call"),
-                answered=ev.answered,
-                talk=ev.talk_seconds,
+            count_agent_call(
+                day.hour_agents.setdefault((hour, sip), AgentTally()),
+                incoming=incoming,
+                outgoing=outgoing,
+                answered=answered,
+                talk=talk,
             )
 
 
@@ -154,10 +163,11 @@ def compact(day: DayHistory) -> DayHistory:
     return day
 
 
-# The tallies' fields a summary keeps: all but the call-id sets `compact` empties.
+# The tallies' fields a summary keeps: all but the call-id sets `compact` empties and the
+# status spans (from live events only: a CDR has none).
 _QUEUE_FIELDS = [f.name for f in fields(QueueTally)]
 _AGENT_FIELDS = [
-    f.name for f in fields(AgentTally) if f.name not in ("seen_calls", "answered_calls")
+    f.name for f in fields(AgentTally) if f.name not in ("seen_calls", "answered_calls", "spans")
 ]
 # Changes with any field of the tallies or the day: a summary written by other code is
 # not read back but built again from the day's CDRs.

@@ -9,7 +9,8 @@ the functions below. `METRICS` carries the same definitions for the UI's
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "AgentTally",
     "Metric",
     "QueueTally",
+    "Spans",
     "abandon_rate",
     "agents_needed",
     "answer_rate",
@@ -25,6 +27,7 @@ __all__ = [
     "average_speed_of_answer",
     "average_wait",
     "combine",
+    "count_agent_call",
     "longest_waiting_now",
     "record_abandon",
     "record_agent_call",
@@ -57,6 +60,46 @@ class QueueTally:
     longest_wait: int = 0
 
 
+class Spans:
+    """An agent's closed status spans of the day, (status key, start, end), packed.
+
+    A day of 2,000 agents changes status hundreds of thousands of times: as a list of
+    tuples a span took ~130 bytes (a tuple and two floats); here it is two doubles in one
+    array and a pointer to the shared key string, ~24 bytes.
+    """
+
+    __slots__ = ("_keys", "_times")
+
+    def __init__(self, spans: Iterable[tuple[str, float, float]] = ()) -> None:
+        self._keys: list[str] = []
+        self._times = array("d")
+        for key, start, end in spans:
+            self.append(key, start, end)
+
+    def append(self, key: str, start: float, end: float) -> None:
+        """Add one closed span."""
+        self._keys.append(key)
+        self._times.append(start)
+        self._times.append(end)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[tuple[str, float, float]]:
+        t = self._times
+        return ((k, t[2 * i], t[2 * i + 1]) for i, k in enumerate(self._keys))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Spans):
+            return NotImplemented
+        return self._keys == other._keys and self._times == other._times
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it replaces
+
+    def __repr__(self) -> str:
+        return f"Spans({list(self)!r})"
+
+
 @dataclass(slots=True)
 class AgentTally:
     """Counts behind one agent's numbers for one day."""
@@ -65,9 +108,13 @@ class AgentTally:
     missed: int = 0
     outgoing: int = 0
     talk_seconds: int = 0
+    # Calls answered either way (incoming answered, outgoing connected): handle time's
+    # divisor, a count so that tallies without call ids (an hour's, a cluster web node's
+    # copy, a closed day's summary) still have it.
+    handled: int = 0
     status_seconds: dict[str, int] = field(default_factory=dict)
     # The day's closed status spans (status key, start, end), for the agent's timeline.
-    spans: list[tuple[str, float, float]] = field(default_factory=list)
+    spans: Spans = field(default_factory=Spans)
     seen_calls: set[str] = field(default_factory=set)
     answered_calls: set[str] = field(default_factory=set)
 
@@ -149,14 +196,24 @@ def record_agent_call(
     if call_id in t.seen_calls:
         return False
     t.seen_calls.add(call_id)
+    if answered:
+        t.answered_calls.add(call_id)  # the live fold's events must not count it again
+    count_agent_call(t, incoming=incoming, outgoing=outgoing, answered=answered, talk=talk)
+    return True
+
+
+def count_agent_call(
+    t: AgentTally, *, incoming: bool, outgoing: bool, answered: bool, talk: int
+) -> None:
+    """`record_agent_call`'s counts, for a call the caller knows to be new to `t` (an hour's
+    tally, after the day's has counted it): no call id kept."""
     if outgoing:
         t.outgoing += 1
     if answered:
-        t.answered_calls.add(call_id)
+        t.handled += 1
         if incoming:
             t.answered += 1
         t.talk_seconds += max(0, talk)
-    return True
 
 
 def service_level(t: QueueTally) -> float | None:
@@ -247,7 +304,7 @@ def average_handle_time(agents: Iterable[AgentTally]) -> float | None:
     calls = 0
     for a in agents:
         talk += a.talk_seconds
-        calls += len(a.answered_calls)
+        calls += a.handled
     return talk / calls if calls and talk > 0 else None
 
 

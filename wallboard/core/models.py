@@ -14,7 +14,13 @@ from types import MappingProxyType
 from typing import Final, Literal, NamedTuple
 
 from wallboard.core.clock import DayBounds, ServerClock
-from wallboard.core.events import CallInfo, ConnectionState, ExtensionRecord, WaitingCallInfo
+from wallboard.core.events import (
+    CallCompleted,
+    CallInfo,
+    ConnectionState,
+    ExtensionRecord,
+    WaitingCallInfo,
+)
 from wallboard.core.kpis import AgentTally, QueueTally
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "OFFERED",
     "REJOINED",
     "RESOLVED",
+    "UNMATCHED_MAX",
     "Agent",
     "AgentCall",
     "AgentState",
@@ -131,6 +138,8 @@ class Connection:
     link: Literal["vendor", "cluster"] = "vendor"
 
 
+UNMATCHED_MAX: Final = 50_000
+
 # What became of a call in a queue today (`Day.calls`). Plain ints, not an enum: they are
 # read on every queue event.
 OFFERED: Final = 0  # counted as offered; waiting, or left without our seeing how
@@ -150,6 +159,11 @@ class Day:
     # pairs: a queue event makes one lookup instead of three, with no key tuple to build,
     # and the map is most of what grows over a busy day (bench/fold.py).
     calls: dict[int, dict[str, int]] = field(default_factory=dict)
+    # Today's CDRs of SIP users the fold does not know yet (CDRs arrive before the first
+    # extension snapshot, or name an agent outside it), counted when that agent appears.
+    # At most UNMATCHED_MAX: a floor's CDRs of users it never sees must not grow all day.
+    unmatched: dict[str, list[CallCompleted]] = field(default_factory=dict)
+    unmatched_count: int = 0
 
     def queue(self, queue_id: int) -> QueueTally:
         t = self.queues.get(queue_id)
@@ -214,6 +228,8 @@ class State:
     connection: Connection = field(default_factory=Connection)
     day: Day | None = None
     events_applied: int = 0
+    # SIP user → extension of the agents known now: a CDR names its agent by SIP user.
+    by_sip: dict[str, int] = field(default_factory=dict)
 
 
 # `.value` of an enum member is a Python-level descriptor in 3.11: look the keys up instead.

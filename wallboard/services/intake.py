@@ -19,7 +19,6 @@ from datetime import datetime
 from wallboard.config import CdrSettings, Settings
 from wallboard.core.calls import Cdr, TimeRule, to_call_completed
 from wallboard.core.clock import day_bounds, zone
-from wallboard.core.events import CallCompleted, DomainEvent, ExtensionsSnapshot
 from wallboard.errors import PayloadError, StoreContentError, StoreError
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
@@ -57,14 +56,12 @@ class CdrIntake:
         self.stats = IntakeStats()
         self.rule = TimeRule(settings.day.timezone, self.cfg.time_stamps)
         self._nets = [ipaddress.ip_network(n, strict=False) for n in self.cfg.allow_ips]
-        self._today: list[CallCompleted] = []
         # Told the true UTC start of every CDR stored (and of a Call Log row one replaced):
         # the history's cache of closed days forgets that day. Called on the event loop.
         self.on_stored: list[Callable[[int], None]] = []
         # Told every CDR stored as new (and whether it replaced a Call Log row): today's
         # worklist and figures fold it in instead of reading the store again.
         self.on_cdr: list[Callable[[Cdr, Stored], None]] = []
-        hub.subscribe(self._on_event)
 
     # ------------------------------------------------------------ checks
 
@@ -201,9 +198,9 @@ class CdrIntake:
             )
             if qid is not None:
                 cdr = cdr.model_copy(update={"queueid": qid})
+        # A CDR of an agent the fold does not know yet is held by the fold and counted
+        # when the agent appears (`core.fold`): nothing is kept here to feed again.
         event = to_call_completed(cdr, received, self.rule)
-        if event.sip_user:
-            self._today.append(event)
         try:
             self.hub.feed(event)
         except Exception:  # a fold bug must not lose the acknowledgement of a stored CDR
@@ -312,13 +309,3 @@ class CdrIntake:
                     self._feed(cdr, None)
         self.stats.backfilled += n
         return n
-
-    def _on_event(self, event: DomainEvent) -> None:
-        # CDRs name agents by SIP code, which the fold maps to extensions only once it
-        # knows the agents: after every extension snapshot, feed today's CDRs again
-        # (idempotent — the fold counts each call once).
-        if isinstance(event, ExtensionsSnapshot) and self._today:
-            start, end = self.today_bounds()
-            self._today = [e for e in self._today if start <= e.started < end]
-            for e in list(self._today):
-                self.hub.feed(e)

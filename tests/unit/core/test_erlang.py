@@ -46,7 +46,7 @@ def test_rates_from_todays_tallies() -> None:
     assert kpis.arrival_rate(QueueTally(offered=36), 0.0, 3600.0) == pytest.approx(0.01)
     assert kpis.arrival_rate(QueueTally(), 0.0, 3600.0) is None
     assert kpis.answer_rate(QueueTally(answered=18), 0.0, 3600.0) == pytest.approx(0.005)
-    a = AgentTally(talk_seconds=600, answered_calls={"a", "b", "c"})
+    a = AgentTally(talk_seconds=600, handled=3)
     assert kpis.average_handle_time([a, AgentTally()]) == pytest.approx(200)
     assert kpis.average_handle_time([AgentTally()]) is None
 

@@ -95,20 +95,38 @@ def _record(ext: int, sip: str) -> ExtensionRecord:
 
 
 def test_agent_figures_arrive_once_agents_are_known():
-    """CDRs name agents by SIP code; after the first snapshot the intake feeds them again."""
+    """CDRs name agents by SIP code; one that comes before its agent is known is held by the
+    fold and counted when the agent appears, once, with nothing fed again."""
     hub = Hub(FoldSettings(timezone="UTC"))
     ev = to_call_completed(queue_cdr("a", T0, "ANSWER", 10), None)
     hub.feed(ev)
     day = hub.state.day
-    assert day is not None and not day.agents
-    hub.feed(
-        ExtensionsSnapshot(received=None, server_time=T0 + 10, extensions=(_record(7, "SIP1"),))
+    assert day is not None and not day.agents and day.unmatched_count == 1
+    snapshot = ExtensionsSnapshot(
+        received=None, server_time=T0 + 10, extensions=(_record(7, "SIP1"),)
     )
-    hub.feed(ev)
-    hub.feed(ev)
-    assert hub.state.day is not None
-    tally = hub.state.day.agents[7]
+    hub.feed(snapshot)
+    assert day.unmatched_count == 0 and not day.unmatched
+    hub.feed(ev)  # the same CDR again (a vendor retry, the Call Log): counted once
+    hub.feed(snapshot)  # a reconnect's snapshot counts nothing again
+    tally = day.agents[7]
     assert (tally.answered, tally.talk_seconds) == (1, 20)
+    later = to_call_completed(queue_cdr("b", T0 + 60, "ANSWER", 10), None)
+    hub.feed(later)  # the agent is known now: counted at once, nothing held
+    assert (tally.answered, day.unmatched_count) == (2, 0)
+
+
+def test_cdrs_of_agents_never_seen_are_held_up_to_a_limit(monkeypatch):
+    from wallboard.core import fold
+
+    monkeypatch.setattr(fold, "UNMATCHED_MAX", 3)
+    hub = Hub(FoldSettings(timezone="UTC"))
+    for i in range(10):
+        hub.feed(to_call_completed(queue_cdr(f"c{i}", T0 + i, "ANSWER", 10), None))
+    day = hub.state.day
+    assert day is not None and day.unmatched_count == 3
+    assert len(day.unmatched["SIP1"]) == 3
+    assert day.queues[123456789].answered == 10  # the queue's figures do not wait for agents
 
 
 def test_worklist_abandon_callback_reached():

@@ -30,6 +30,16 @@ def test_the_file_answers_a_search_as_memory_does() -> None:
     assert list(disk.between(lo, hi)) == list(memory.between(lo, hi))
     assert len(list(disk.between(lo, hi))) == 801
     assert list(disk) == rows
+    for r in rows:
+        r["queueid"] = int(str(r["ivruniqueid"])[1:]) % 5
+    disk, memory = CallLogFile(), MemoryCallLog()
+    for r in rows:
+        disk.append(r)
+        memory.append(r)
+    some = frozenset({1, 3})
+    found = list(disk.between(lo, hi, some))
+    assert found == list(memory.between(lo, hi, some))
+    assert found and {r["queueid"] for r in found} == some
     disk.close()
 
 

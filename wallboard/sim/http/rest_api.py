@@ -445,7 +445,7 @@ class CallLog:
         if query is None:
             return _error(5, "Out of range", 404)
         sim.catch_up()
-        found = sim.model.history.between(query.start, query.end)
+        found = sim.model.history.between(query.start, query.end, query.queues)
         rows = [_row(cdr) for cdr in found if matches(cdr, query)]
         sort_rows(rows, _get(p, "sort"))
         return web.json_response(shape_reply(rows, _get(p, "fields")))

@@ -24,8 +24,11 @@ class CallLog(Protocol):
     def append(self, row: Json) -> None:
         """Record one CDR (without its AI data)."""
 
-    def between(self, start: float, end: float) -> Iterator[Json]:
-        """The CDRs whose `time` is in [start, end], oldest first."""
+    def between(
+        self, start: float, end: float, queues: frozenset[int] = frozenset()
+    ) -> Iterator[Json]:
+        """The CDRs whose `time` is in [start, end] (and queue in `queues`, if any given),
+        oldest first."""
 
     def __len__(self) -> int: ...
 
@@ -42,9 +45,16 @@ class MemoryCallLog:
         """Record one CDR; the oldest goes once `limit` are kept."""
         self.rows.append(row)
 
-    def between(self, start: float, end: float) -> Iterator[Json]:
-        """The CDRs whose `time` is in [start, end], in the order recorded."""
-        return (r for r in self.rows if start <= r["time"] <= end)
+    def between(
+        self, start: float, end: float, queues: frozenset[int] = frozenset()
+    ) -> Iterator[Json]:
+        """The CDRs whose `time` is in [start, end] (and queue in `queues`, if any given),
+        in the order recorded."""
+        return (
+            r
+            for r in self.rows
+            if start <= r["time"] <= end and (not queues or r.get("queueid") in queues)
+        )
 
     def __len__(self) -> int:
         return len(self.rows)
