@@ -14,6 +14,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -111,6 +112,7 @@ class Simulator:
         self.access: dict[str, TokenGrant] = {}  # identity-style access tokens
         self.poster = CdrPoster(settings)
         self.frames_sent = 0
+        self.api_requests: Counter[str] = Counter()  # REST requests received, per API
         self._owner = TaskOwner("simulator")
         self._runner: web.AppRunner | None = None
         self.port = 0

@@ -6,6 +6,7 @@ nothing here imports the server module that mounts the routes (no import cycle).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
 
@@ -73,6 +74,11 @@ class SimulatorApp(Protocol):
     @property
     def frames_sent(self) -> int:
         """Frames queued to clients so far."""
+        ...
+
+    @property
+    def api_requests(self) -> Counter[str]:
+        """REST requests received so far, per API (whatever their answer)."""
         ...
 
     @property

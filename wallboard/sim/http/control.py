@@ -8,7 +8,7 @@
   `unknown` (an event of a name no client knows yet, as a vendor may add one: counted
   and ignored).
 * `GET /sim/truth`: agents, calls, waiting lists and counts as the model knows them.
-* `GET /sim/status`: simulated time, speed, clients, events.
+* `GET /sim/status`: simulated time, speed, clients, events, CDRs, REST requests per API.
 * `POST /sim/speed?factor=N`: change the speed (0 pauses the floor; time never jumps).
 * `POST /sim/scenario/<name>`: start a bundled scenario now (minutes count from now).
 * `POST /sim/server/<n>/down` and `/up`: monitor server n (0 = main, 1 = backup) goes
@@ -78,7 +78,7 @@ async def truth(request: web.Request) -> web.Response:
 
 
 async def status(request: web.Request) -> web.Response:
-    """`GET /sim/status`: simulated time, speed, clients, events, CDRs."""
+    """`GET /sim/status`: simulated time, speed, clients, events, CDRs, REST requests."""
     sim = sim_of(request)
     sim.catch_up()
     return web.json_response(
@@ -92,6 +92,7 @@ async def status(request: web.Request) -> web.Response:
             "cdrs_delivered": sim.poster.delivered,
             "agents": len(sim.model.agents),
             "queues": len(sim.model.queues),
+            "api_requests": dict(sim.api_requests),
         }
     )
 

@@ -17,7 +17,7 @@ import json
 import time
 import xmlrpc.client
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -468,16 +468,30 @@ def _as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else [v]
 
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _counted(api: str, handler: Handler) -> Handler:
+    """`handler`, counting each request in the simulator's `api_requests` (`/sim/status`)."""
+
+    async def counted(request: web.Request) -> web.Response:
+        sim_of(request).api_requests[api] += 1
+        return await handler(request)
+
+    return counted
+
+
 def add_routes(app: web.Application) -> None:
     """Mount the REST APIs (GET and POST for each)."""
     log = CallLog()
-    for path, handler in (
-        ("/comet/API/GetExtensionsCalls", get_extensions_calls),
-        ("/comet/API/GetQueuesCallers", get_queues_callers),
-        ("/Comet/api/GetExtensions", get_extensions),
-        ("/Agents/LoginLogout", login_logout),
-        ("/ForwardDialer/click2call.aspx", click2call),
-        ("/hub/cdr/", log.handle),
+    for path, api, handler in (
+        ("/comet/API/GetExtensionsCalls", "GetExtensionsCalls", get_extensions_calls),
+        ("/comet/API/GetQueuesCallers", "GetQueuesCallers", get_queues_callers),
+        ("/Comet/api/GetExtensions", "GetExtensions", get_extensions),
+        ("/Agents/LoginLogout", "LoginLogout", login_logout),
+        ("/ForwardDialer/click2call.aspx", "Click2Call", click2call),
+        ("/hub/cdr/", "CallLog", log.handle),
     ):
-        app.router.add_get(path, handler)
-        app.router.add_post(path, handler)
+        counted = _counted(api, handler)
+        app.router.add_get(path, counted)
+        app.router.add_post(path, counted)
