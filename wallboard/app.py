@@ -206,12 +206,15 @@ def serve_web_node(settings: Settings, account: str, nats_url: str) -> None:
     On the shared PostgreSQL store (`[store] url`) also every page that reads the store —
     history, calls, worklist, audit, alerts, messages, the editor — and the actions, as a
     reader that follows what the account's ingest worker stores (no webhook, backfill,
-    summaries or prune: those are the ingest worker's). With SQLite: the boards only.
+    summaries or prune: those are the ingest worker's). With SQLite: the boards only. An
+    account whose ingest worker runs the simulator: the actions go to that simulator, at
+    the address the ingest worker writes in the bucket (`roles.follow_simulator`).
     """
-    from wallboard.cluster.roles import mirror_feed
+    from wallboard.cluster.roles import follow_simulator, mirror_feed
 
     services = build(settings, account, writer=False)
-    serve(settings, mirror_feed(account, nats_url), services)
+    on_sim_url = follow_simulator(services.after_call, settings)
+    serve(settings, mirror_feed(account, nats_url, on_sim_url), services)
 
 
 def _freeze_startup_heap() -> None:

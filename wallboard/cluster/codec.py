@@ -2,7 +2,9 @@
 
 One bucket per account; one key per agent (`agent.<ext>`, with today's tallies), per
 queue (`queue.<id>`, with today's tallies), per waiting call (`call.<queue>.<id>`), plus
-`link` (the vendor link's health and the server clock) and `day` (the day's bounds).
+`link` (the vendor link's health and the server clock), `day` (the day's bounds) and, for
+an account whose ingest worker runs the simulator, `sim.url` (where it serves: the web
+nodes send their REST actions there).
 Values are compact JSON. A web node rebuilds a `State` the board code renders as is; it
 never folds, so the fold's bookkeeping (calls seen per queue) is not carried.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from wallboard.core.clock import DayBounds, ServerClock
 from wallboard.core.events import (
@@ -28,6 +31,7 @@ from wallboard.core.models import Agent, AgentCall, AgentState, Connection, Day,
 __all__ = [
     "DAY",
     "LINK",
+    "SIM_URL",
     "agent_key",
     "call_key",
     "decode_agent",
@@ -35,11 +39,13 @@ __all__ = [
     "decode_day",
     "decode_link",
     "decode_queue",
+    "decode_sim_url",
     "encode_agent",
     "encode_call",
     "encode_day",
     "encode_link",
     "encode_queue",
+    "encode_sim_url",
     "queue_key",
     "split_call_key",
 ]
@@ -47,6 +53,7 @@ __all__ = [
 JSON = dict[str, Any]
 LINK = "link"
 DAY = "day"
+SIM_URL = "sim.url"
 
 
 def _dumps(v: object) -> bytes:
@@ -204,3 +211,28 @@ def decode_day(data: bytes) -> Day:
     """An empty day with these bounds; the mirror fills its tallies."""
     key, start, end = json.loads(data)
     return Day(DayBounds(key, start, end))
+
+
+def encode_sim_url(base_url: str) -> bytes:
+    """Where the account's simulator serves (`http://host:port`: no credential, no path)."""
+    return _dumps({"url": base_url})
+
+
+def decode_sim_url(data: bytes) -> str | None:
+    """The simulator's base URL, or None unless the value is a bare `http(s)://host:port`.
+
+    A web node sends the simulator's API code there: anything else (a path, a query,
+    credentials, another scheme) is refused rather than followed.
+    """
+    try:
+        url = json.loads(data)["url"]
+        parts = urlsplit(url if isinstance(url, str) else "")
+        port = parts.port
+    except (ValueError, TypeError, KeyError):
+        return None
+    bare = parts.path in ("", "/") and not (
+        parts.username or parts.password or parts.query or parts.fragment
+    )
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or not bare:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

@@ -4,14 +4,16 @@ Every ~100 ms it takes the changes the hub handed out since the last round and w
 the keys they touch (docs/architecture.md, "Beyond one machine"); a vendor snapshot, a
 new day, a start-up or a lost NATS connection make it write everything and delete every
 key that is no longer true, so no web node keeps a call that is gone. `link` is rewritten
-at least every second: it is the ingest worker's heartbeat to the web nodes.
+at least every second: it is the ingest worker's heartbeat to the web nodes. Keys that do
+not come from the state (`fixed`: the simulator's address) are written with every full
+sync, so a full sync never deletes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from nats.errors import Error as NatsError
@@ -46,9 +48,11 @@ class KvPublisher:
         kv: KeyValue,
         interval: float = 0.1,
         clock: Callable[[], float] = timebase.now,
+        fixed: Mapping[str, bytes] | None = None,
     ) -> None:
         self.hub = hub
         self.kv = kv
+        self.fixed = dict(fixed or {})  # keys of the process, not of the state
         self.interval = interval
         self.clock = clock
         self.tap = hub.tap()
@@ -109,7 +113,7 @@ class KvPublisher:
             existing = set(await self.kv.keys())
         except NoKeysError:
             existing = set()
-        values: dict[str, bytes] = {codec.LINK: codec.encode_link(state, now)}
+        values: dict[str, bytes] = {**self.fixed, codec.LINK: codec.encode_link(state, now)}
         day = state.day
         if day is not None:
             values[codec.DAY] = codec.encode_day(day)

@@ -6,7 +6,9 @@ quiet spell, a bucket whose last revision is not the last one seen (updates were
 or the watch's consumer is gone) — then everything is read again. The hub it fills is
 the one the board publisher renders; it never folds. Losing NATS, or hearing nothing
 from the ingest worker for `silent_after` seconds, marks the link not connected (the
-boards show the last state as stale) until fresh data comes.
+boards show the last state as stale) until fresh data comes. The simulator's address
+(`sim.url`, an account whose ingest worker runs one) is handed to `on_sim_url` as it
+changes: None while the bucket has none (or a value that is not a bare URL).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Mirror:
         bucket: str,
         silent_after: float = 5.0,
         clock: Callable[[], float] = timebase.now,
+        on_sim_url: Callable[[str | None], None] | None = None,
     ) -> None:
         self.hub = hub
         self.nats_url = nats_url
@@ -76,6 +79,8 @@ class Mirror:
         self._bounds = _NO_DAY
         self._nc: Client | None = None
         self._reconnected = False
+        self.on_sim_url = on_sim_url
+        self.sim_url: str | None = None
 
     # ------------------------------------------------------------ the loop
 
@@ -186,6 +191,8 @@ class Mirror:
         entries.sort(key=lambda e: order.get(e.key.split(".", 1)[0], 5))
         for e in entries:
             self._apply(e, quiet=True)
+        if not any(e.key == codec.SIM_URL for e in entries):
+            self._sim_url(None)  # the bucket no longer says where a simulator is
         self._rebuild_day()
         ch = Changes()
         ch.snapshot = ch.connection = True
@@ -209,6 +216,8 @@ class Mirror:
             self._link(value, ch)
         elif value is not None and e.key == codec.DAY:
             self._day(value, ch)
+        elif e.key == codec.SIM_URL:
+            self._sim_url(value)
         if not quiet:
             self._changed(ch)
 
@@ -271,6 +280,17 @@ class Mirror:
             self._bounds = day.bounds
             self._rebuild_day()
             ch.day_reset = True
+
+    def _sim_url(self, value: bytes | None) -> None:
+        url = None if value is None else codec.decode_sim_url(value)
+        if value is not None and url is None:  # the value itself is not logged
+            log.warning(
+                "%s: %s is not a bare http://host:port: ignored", self.bucket, codec.SIM_URL
+            )
+        if url != self.sim_url:
+            self.sim_url = url
+            if self.on_sim_url is not None:
+                self.on_sim_url(url)
 
     def _rebuild_day(self) -> None:
         state: State = self.hub.state

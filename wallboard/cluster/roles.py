@@ -21,6 +21,7 @@ from nats.js.api import StorageType
 from nats.js.errors import BadRequestError
 from nats.js.kv import KeyValue
 
+from wallboard.cluster import codec
 from wallboard.cluster.kvpub import KvPublisher, bucket_name
 from wallboard.cluster.mirror import Mirror
 from wallboard.config import Settings, VendorSettings
@@ -33,7 +34,7 @@ from wallboard.store.postgres import redact_url
 if TYPE_CHECKING:
     from wallboard.sim.server import Simulator
 
-__all__ = ["IngestWorker", "for_ingest", "mirror_feed", "open_bucket"]
+__all__ = ["IngestWorker", "follow_simulator", "for_ingest", "mirror_feed", "open_bucket"]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ async def _connect(url: str, name: str) -> Client:
             delay = min(delay * 2, 5.0)
 
 
-async def _write_forever(hub: Hub, nats_url: str, account: str) -> None:
+async def _write_forever(hub: Hub, nats_url: str, account: str, fixed: dict[str, bytes]) -> None:
     nc = await _connect(nats_url, f"wallboard-ingest:{account}")
     try:
         while True:
@@ -73,7 +74,7 @@ async def _write_forever(hub: Hub, nats_url: str, account: str) -> None:
             except (NatsError, TimeoutError) as e:
                 log.warning("bucket %s not ready (%s): retrying", bucket_name(account), e)
                 await asyncio.sleep(1.0)
-        await KvPublisher(hub, kv).run()
+        await KvPublisher(hub, kv, fixed=fixed).run()
     finally:
         await nc.close()
 
@@ -106,13 +107,16 @@ class IngestWorker:
         from wallboard.voicenter.connector import Connector
         from wallboard.voicenter.ingest import FrameParser
 
-        self.owner.start("nats-writer", _write_forever(self.hub, self.nats_url, self.account))
         vendor = self.settings.vendor
+        fixed: dict[str, bytes] = {}
         if self.sim is not None:
             url = await self.sim.start()
             vendor = self.vendor_for(url)
+            fixed[codec.SIM_URL] = codec.encode_sim_url(url)  # for the web nodes' actions
             if self.service is not None:
                 self.service.point_at_simulator(url, self.settings.simulator)
+        writer = _write_forever(self.hub, self.nats_url, self.account, fixed)
+        self.owner.start("nats-writer", writer)
         self.owner.start("connector", Connector(vendor, FrameParser(self.hub)).run())
         log.info(
             "ingest %s: bucket %s on %s",
@@ -136,10 +140,32 @@ def for_ingest(settings: Settings) -> Settings:
     return settings.model_copy(update={"simulator": sim})
 
 
-def mirror_feed(account: str, nats_url: str) -> Callable[[Hub], Coroutine[Any, Any, None]]:
-    """A web node's feed: the hub mirrors the account's bucket (no vendor link, no fold)."""
+def mirror_feed(
+    account: str, nats_url: str, on_sim_url: Callable[[str | None], None] | None = None
+) -> Callable[[Hub], Coroutine[Any, Any, None]]:
+    """A web node's feed: the hub mirrors the account's bucket (no vendor link, no fold);
+    `on_sim_url` is told where the account's simulator serves (`follow_simulator`)."""
 
     def feed(hub: Hub) -> Coroutine[Any, Any, None]:
-        return Mirror(hub, nats_url, bucket_name(account)).run()
+        return Mirror(hub, nats_url, bucket_name(account), on_sim_url=on_sim_url).run()
 
     return feed
+
+
+def follow_simulator(
+    service: CdrService | None, settings: Settings
+) -> Callable[[str | None], None] | None:
+    """A web node's REST client, for an account whose ingest worker runs the simulator:
+    pointed at no address until the bucket's `sim.url` says where it serves (an action
+    meanwhile answers why), then there. None for a vendor account: its REST client keeps
+    the `[api]` settings, and its API code never goes to an address read from NATS."""
+    if service is None or settings.source != "simulator":
+        return None
+    sim = settings.simulator
+    service.point_at_simulator(None, sim)
+
+    def follow(url: str | None) -> None:
+        service.point_at_simulator(url, sim)
+        log.info("REST actions: the simulator at %s", url or "(not known yet)")
+
+    return follow

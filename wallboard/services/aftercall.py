@@ -40,9 +40,10 @@ from wallboard.services.today import Today
 from wallboard.store.base import CdrStore, SharedStore
 from wallboard.store.rows import AlertRow, AuditRow, CdrRow, StatusChangeRow, Stored
 from wallboard.store.select import make_shared_store, make_store
-from wallboard.voicenter.api import VendorApi, VendorApiSettings
+from wallboard.voicenter.api import NO_URL, VendorApi, VendorApiSettings
 
 __all__ = [
+    "NO_SIMULATOR",
     "AlertRow",
     "AuditRow",
     "CallRecord",
@@ -61,6 +62,12 @@ log = logging.getLogger(__name__)
 HISTORY_WARM_UP_AFTER = 30.0
 SUMMARISE_AFTER_DAY_END = 300.0
 REBUILD_AFTER_LATE_CDR = 10.0
+# What an action answers on a web node of a simulator account before the account's ingest
+# worker has said (in NATS) where its simulator serves.
+NO_SIMULATOR = (
+    "the simulator's address is not known yet (the account's ingest worker publishes it"
+    " once its simulator runs)"
+)
 
 
 def api_settings(settings: Settings) -> VendorApiSettings:
@@ -356,12 +363,17 @@ class CdrService:
         """Today's open callbacks and average time to callback (whole seconds), for boards."""
         return callback_figures(await self.worklist())
 
-    def point_at_simulator(self, base_url: str, sim: SimulatorSettings) -> None:
-        """Once the simulator runs: send the REST calls (Click2Call, Call Log) to it."""
-        urls = _api_urls(base_url)
+    def point_at_simulator(self, base_url: str | None, sim: SimulatorSettings) -> None:
+        """Send the REST calls (Click2Call, status changes, Call Log) to the simulator at
+        `base_url` once it runs; None: to no address (a cluster web node not yet told
+        where its account's simulator is), each call then failing with that reason."""
+        urls = _api_urls(base_url or "")
+        if base_url is None:
+            urls = dict.fromkeys(urls, "")
         self.api.settings = dataclasses.replace(
             self.api.settings,
             code=sim.api_code,
+            no_url=NO_SIMULATOR if base_url is None else NO_URL,
             call_log_url=urls["call_log_url"],
             click2call_url=urls["click2call_url"],
             login_logout_url=urls["login_logout_url"],

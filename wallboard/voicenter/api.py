@@ -28,6 +28,7 @@ from wallboard.voicenter.http import vendor_errors
 
 __all__ = [
     "CALL_LOG_FIELDS",
+    "NO_URL",
     "Click2CallResult",
     "ExtensionInfo",
     "RateLimiter",
@@ -62,6 +63,7 @@ CALL_LOG_FIELDS = (
 )
 
 CALL_LOG_MAX_ROWS = 10_000
+NO_URL = "no URL configured for this API"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,9 @@ class VendorApiSettings:
     queues_callers_url: str
     call_log_per_minute: int = 30
     timeout_seconds: float = 15.0
+    # Why an API has no URL, as a call to it is told (a web node of a simulator account
+    # says whose address it waits for).
+    no_url: str = NO_URL
 
 
 class RateLimiter:
@@ -206,7 +211,7 @@ class VendorApi:
 
     async def _post(self, api: str, url: str, body: dict[str, Any]) -> Any:
         if not url:
-            raise VendorApiError(api, "config", "no URL configured for this API")
+            raise VendorApiError(api, "config", self.settings.no_url)
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
             self._session = aiohttp.ClientSession(timeout=timeout)

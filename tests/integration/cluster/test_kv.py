@@ -1,5 +1,6 @@
 """The writer and the mirror through a real NATS JetStream, in one process: late joiners,
-ingest restarts without ghosts, a recreated bucket (revisions go back), NATS going away."""
+ingest restarts without ghosts, a recreated bucket (revisions go back), NATS going away,
+the simulator's address (`sim.url`) through restarts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.floor import floor_events
 from tests.integration.vendor_env import wait_for
+from wallboard.cluster import codec
 from wallboard.cluster.kvpub import KvPublisher, bucket_name
 from wallboard.cluster.mirror import Mirror
 from wallboard.cluster.natsd import NatsServer
@@ -128,6 +130,51 @@ async def test_a_web_node_without_nats_shows_the_last_state_stale_and_recovers(
         await asyncio.sleep(0)
         assert _floor(web) == _floor(ingest)
         assert web.state.connection.link == "vendor"  # the ingest worker's link again
+    finally:
+        await owner.close()
+        await nc.close()
+
+
+def _sim(port: int) -> dict[str, bytes]:
+    return {codec.SIM_URL: codec.encode_sim_url(f"http://127.0.0.1:{port}")}
+
+
+async def test_the_simulators_address_reaches_the_web_node_and_follows_restarts(
+    server: NatsServer,
+):
+    nc = await nats.connect(server.url)
+    owner = TaskOwner("test")
+    seen: list[str | None] = []
+    try:
+        kv = await open_bucket(nc, BUCKET)
+        ingest = _ingest({7: ["a1"]}, {})
+        pub = KvPublisher(ingest, kv, fixed=_sim(8301))
+        await _publish(ingest, pub)
+        mirror = Mirror(Hub(), server.url, BUCKET, on_sim_url=seen.append)
+        owner.start("mirror", mirror.run())
+        await wait_for(lambda: seen == ["http://127.0.0.1:8301"], timeout=30)
+        # A full sync (a vendor snapshot) deletes what is no longer true, not the address.
+        pub.full_pending = True
+        await _publish(ingest, pub)
+        assert (await kv.get(codec.SIM_URL)).value == _sim(8301)[codec.SIM_URL]
+        # The ingest worker restarts; its simulator has another port.
+        ingest = _ingest({7: ["a2"]}, {})
+        await _publish(ingest, KvPublisher(ingest, kv, fixed=_sim(8302)))
+        await wait_for(lambda: seen[-1] == "http://127.0.0.1:8302", timeout=30)
+        # A value that is not a bare http://host:port is not followed: nowhere instead.
+        await kv.put(codec.SIM_URL, codec.encode_sim_url("http://127.0.0.1:8302/x?code=1"))
+        await wait_for(lambda: seen[-1] is None, timeout=30)
+        ingest = _ingest({7: ["a3"]}, {})
+        await _publish(ingest, KvPublisher(ingest, kv, fixed=_sim(8303)))
+        await wait_for(lambda: seen[-1] == "http://127.0.0.1:8303", timeout=30)
+        # The account now speaks to the vendor (no simulator): its full sync deletes the key.
+        ingest = _ingest({7: ["a4"]}, {})
+        await _publish(ingest, KvPublisher(ingest, kv))
+        await wait_for(lambda: seen[-1] is None, timeout=30)
+        assert seen == [f"http://127.0.0.1:{p}" for p in (8301, 8302)] + [None] + [
+            "http://127.0.0.1:8303",
+            None,
+        ]
     finally:
         await owner.close()
         await nc.close()

@@ -41,3 +41,22 @@ def test_agents_queues_calls_link_and_day_round_trip():
     assert conn == s.connection and clock == s.clock and at == 123.5
     assert codec.decode_day(codec.encode_day(s.day)).bounds == s.day.bounds
     assert state_view(s, 0.0)["agents"]  # the view the web node serves is built from these
+
+
+def test_the_simulators_address_travels_bare_or_not_at_all():
+    for url in ("http://127.0.0.1:8301", "http://sim.example:8301/", "https://[::1]:9"):
+        assert codec.decode_sim_url(codec.encode_sim_url(url)) == url.rstrip("/")
+    # A web node sends the simulator's API code there: nothing but scheme, host and port.
+    for bad in (
+        "http://127.0.0.1",  # no port
+        "http://u:pw@127.0.0.1:8301",
+        "http://127.0.0.1:8301/elsewhere",
+        "http://127.0.0.1:8301/?code=x",
+        "http://127.0.0.1:8301/#x",
+        "file://127.0.0.1:8301",
+        "http://127.0.0.1:99999",
+        "not a url",
+    ):
+        assert codec.decode_sim_url(codec.encode_sim_url(bad)) is None, bad
+    for junk in (b"", b"\xff", b"[]", b'"http://127.0.0.1:1"', b'{"url": 5}', b"{}"):
+        assert codec.decode_sim_url(junk) is None, junk
