@@ -1,8 +1,10 @@
 """A whole cluster of real processes for the tests and bench/cluster.py.
 
-NATS (`nats-server` from the wheel), one `wallboard simulate` per account (the vendor),
-one `wallboard ingest` per account, and `wallboard web` nodes, each one process per
-account; PostgreSQL comes from the caller. Every process is ours and stopped at the end.
+NATS (`nats-server` from the wheel), one `wallboard simulate` per account (the vendor)
+— or, for an account with `own_sim`, the simulator inside its ingest worker (`source =
+"simulator"`, as the development cluster runs it) — one `wallboard ingest` per account,
+and `wallboard web` nodes, each one process per account; PostgreSQL comes from the
+caller. Every process is ours and stopped at the end.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import aiohttp
 
 from tests.conftest import CDR, subprocess_env
 from tests.integration.vendor_env import free_port
+from wallboard.cluster import codec
+from wallboard.cluster.kvpub import bucket_name
 from wallboard.cluster.natsd import NatsServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,9 +44,13 @@ class Account:
     sim_port: int = field(default_factory=free_port)
     ingest_port: int = field(default_factory=free_port)
     web_port: int = 0  # node N at web_port + N
+    # The ingest worker runs the account's simulator on any free port (`source =
+    # "simulator"`, `[simulator] port = 0`): its address is `sim.url` in the bucket.
+    own_sim: bool = False
 
     @property
     def sim(self) -> str:
+        """The `wallboard simulate` of an account without `own_sim`."""
         return f"http://127.0.0.1:{self.sim_port}"
 
     def web(self, node: int) -> str:
@@ -87,7 +95,7 @@ class Cluster:
 
     def __init__(
         self, workdir: Path, accounts: list[Account], nodes: int, pg_url: str | None,
-        speed: float = 4.0, kiosk: str = "",
+        speed: float = 4.0, kiosk: str = "", extra: str = "",
     ) -> None:  # fmt: skip
         self.dir = workdir
         self.accounts = accounts
@@ -95,6 +103,7 @@ class Cluster:
         self.pg_url = pg_url
         self.speed = speed
         self.kiosk = kiosk  # one kiosk token for every account (default: kiosk-<account>)
+        self.extra = extra  # more TOML for every account's settings file (users, [api])
         self.nats = NatsServer(store_dir=workdir / "nats")
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         for a in accounts:
@@ -113,19 +122,33 @@ class Cluster:
                 f"ingest_port = {a.ingest_port}",
                 f"web_port = {a.web_port}",
             ]
-            (self.dir / f"{a.name}.toml").write_text(
-                f'source = "vendor"\n'
-                f"[vendor]\n"
-                f'login_url = "{a.sim}/monitorAPI/Login"\n'
-                f'refresh_url = "{a.sim}/monitorAPI/Login/Refresh"\n'
-                f'username = "demo"\npassword = "demo"\nprotocol = "eio3"\n'
-                f"backoff_min_seconds = 0.5\nbackoff_max_seconds = 2.0\n"
-                f'[store]\npath = "{self.dir / (a.name + ".db")}"\n'
-                f'[cdr]\nbackfill = false\nsecret = "s-{a.name}"\n'
-                f'[kiosk.tokens.tv]\ntoken = "{self.kiosk or "kiosk-" + a.name}"\n'
-                f'[web]\nstorage_secret = "s-{a.name}"\n'
-            )
+            (self.dir / f"{a.name}.toml").write_text(self._source(a) + self._settings(a))
         self.config.write_text("\n".join(lines) + "\n")
+
+    def _source(self, a: Account) -> str:
+        if a.own_sim:  # the simulator in the ingest worker, its own API code per account
+            return (
+                f'source = "simulator"\n[simulator]\nport = 0\nagents = {a.agents}\n'
+                f"queues = {a.queues}\nseed = {a.seed}\nspeed = {self.speed}\n"
+                f'flat_curve = true\napi_code = "code-{a.name}"\n'
+            )
+        return (
+            f'source = "vendor"\n'
+            f"[vendor]\n"
+            f'login_url = "{a.sim}/monitorAPI/Login"\n'
+            f'refresh_url = "{a.sim}/monitorAPI/Login/Refresh"\n'
+            f'username = "demo"\npassword = "demo"\nprotocol = "eio3"\n'
+            f"backoff_min_seconds = 0.5\nbackoff_max_seconds = 2.0\n"
+        )
+
+    def _settings(self, a: Account) -> str:
+        return (
+            f'[store]\npath = "{self.dir / (a.name + ".db")}"\n'
+            f'[cdr]\nbackfill = false\nsecret = "s-{a.name}"\n'
+            f'[kiosk.tokens.tv]\ntoken = "{self.kiosk or "kiosk-" + a.name}"\n'
+            f'[web]\nstorage_secret = "s-{a.name}"\n'
+            f"{self.extra}"
+        )
 
     # ------------------------------------------------------------ processes
 
@@ -157,7 +180,8 @@ class Cluster:
     def start(self) -> None:
         self.nats.start()
         for a in self.accounts:
-            self.start_sim(a)
+            if not a.own_sim:
+                self.start_sim(a)
         for a in self.accounts:
             self.start_ingest(a)
             for n in range(self.nodes):
@@ -264,3 +288,26 @@ async def wait_up(s: aiohttp.ClientSession, url: str, timeout: float = 60.0) -> 
         except (aiohttp.ClientError, TimeoutError):
             await asyncio.sleep(0.2)
     raise AssertionError(f"{url} never answered")
+
+
+async def published_sim_url(nats_url: str, account: str, timeout: float = 90.0) -> str:
+    """The address an `own_sim` account's ingest worker wrote in its bucket (`sim.url`)."""
+    import nats
+    from nats.errors import Error as NatsError
+
+    nc = await nats.connect(nats_url)
+    try:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            try:
+                kv = await nc.jetstream().key_value(bucket_name(account))
+                entry = await kv.get(codec.SIM_URL)
+                url = codec.decode_sim_url(entry.value or b"")
+                if url is not None:
+                    return url
+            except NatsError:  # no bucket, no key yet
+                pass
+            await asyncio.sleep(0.3)
+    finally:
+        await nc.close()
+    raise AssertionError(f"{account}: no {codec.SIM_URL} in its bucket")
