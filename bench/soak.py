@@ -43,6 +43,7 @@ class Sample:
     at: float  # seconds since the demo answered its first request
     rss_mb: float
     cpu_s: float  # user + system CPU seconds so far
+    heap_blocks: float  # small Python objects alive (/metrics), NaN if unread
 
 
 def free_port() -> int:
@@ -51,13 +52,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def sample(pid: int, t0: float) -> Sample:
+def heap_blocks(url: str) -> float:
+    """`wallboard_python_heap_blocks` from the demo's /metrics (NaN if it cannot be read).
+
+    Resident memory keeps its highest point: the start-up (a big floor's today read and
+    parsed once) leaves hundreds of MB of freed pages that later growth fills unseen. The
+    objects alive show growth at once.
+    """
+    try:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return float("nan")
+    for line in text.splitlines():
+        if line.startswith("wallboard_python_heap_blocks "):
+            return float(line.split()[1])
+    return float("nan")
+
+
+def sample(pid: int, t0: float, url: str) -> Sample:
     status = Path(f"/proc/{pid}/status").read_text()
     rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
     # Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(stat[11]) + int(stat[12])) / TICKS
-    return Sample(time.monotonic() - t0, rss_kb / 1024, cpu)
+    return Sample(time.monotonic() - t0, rss_kb / 1024, cpu, heap_blocks(url))
 
 
 def slope(xs: list[float], ys: list[float]) -> float:
@@ -116,7 +135,7 @@ def report(samples: list[Sample], minute: int, db: Path, prev: Sample | None) ->
     cpu = 100 * (last.cpu_s - base.cpu_s) / max(1e-9, last.at - base.at)
     print(
         f"minute {minute:3d}: RSS {last.rss_mb:7.1f} MB, CPU {cpu:5.1f}% of a core,"
-        f" {cdrs_stored(db):,} CDRs stored",
+        f" {last.heap_blocks:,.0f} Python objects, {cdrs_stored(db):,} CDRs stored",
         flush=True,
     )
     return last
@@ -137,6 +156,14 @@ def summary(samples: list[Sample]) -> None:
         f" {half[-1].rss_mb:.1f} MB, growth {growth:+.2f} MB/min (goal ≤ 2);"
         f" CPU mean {sum(rates) / len(rates):.1f}% of a core, trend {trend:+.2f} points/min"
     )
+    blocks = [(m, s.heap_blocks) for m, s in zip(minutes, half, strict=True) if s.heap_blocks > 0]
+    if len(blocks) >= 3:
+        per_min = slope([m for m, _ in blocks], [b for _, b in blocks])
+        print(
+            f"Python objects alive: {blocks[0][1]:,.0f} → {blocks[-1][1]:,.0f},"
+            f" {per_min:+,.0f} a minute (≈ {per_min * 64 / 1e6:+.2f} MB/min at 64 bytes each)"
+        )
+        print(f"FIGURE soak_heap_blocks_per_min {per_min:.0f}")
     print(f"FIGURE soak_rss_growth_mb_per_min {growth:.2f}")
     print(f"FIGURE soak_cpu_trend_points_per_min {trend:.2f}")
 
@@ -155,13 +182,14 @@ def main() -> None:
         try:
             wait_up(proc, f"http://127.0.0.1:{port}", work)
             t0 = time.monotonic()
-            samples = [sample(proc.pid, t0)]
+            url = f"http://127.0.0.1:{port}"
+            samples = [sample(proc.pid, t0, url)]
             prev: Sample | None = None
             end = t0 + 60 * args.minutes
             minute = 0
             while time.monotonic() < end and proc.poll() is None:
                 time.sleep(min(SAMPLE_EVERY, max(0.0, end - time.monotonic())))
-                samples.append(sample(proc.pid, t0))
+                samples.append(sample(proc.pid, t0, url))
                 if samples[-1].at >= 60 * (minute + 1):
                     minute += 1
                     prev = report(samples, minute, work / "soak.sqlite", prev)

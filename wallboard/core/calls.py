@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -267,7 +268,8 @@ def to_call_completed(
     answered = cdr.status.strip().upper() == "ANSWER"
     return CallCompleted(
         received=received,
-        call_id=cdr.ivruniqueid,
+        # The live events' string for the same call (`voicenter.events`): one per call.
+        call_id=sys.intern(cdr.ivruniqueid),
         started=rule.utc(cdr) if rule is not None else cdr.time,
         direction=direction(cdr),
         queue_id=cdr.queue_id if outcome is not None else None,

@@ -68,7 +68,8 @@ class DayHistory:
     agent_departments: dict[str, str] = field(default_factory=dict)
     hour_agents: dict[tuple[int, str], AgentTally] = field(default_factory=dict)
     categories: Counter[str] = field(default_factory=Counter)
-    _resolved: set[tuple[int, str]] = field(default_factory=set)
+    # Per queue, the calls counted (a call id, not a (queue, call) pair: no tuple per call).
+    _resolved: dict[int, set[str]] = field(default_factory=dict)
 
 
 def _queue_call(
@@ -108,8 +109,9 @@ def add_cdr(
         day.categories[ai.category] += 1
     if ev.queue_id is not None and ev.outcome is not None:
         qid = ev.queue_id
-        if (qid, ev.call_id) not in day._resolved:
-            day._resolved.add((qid, ev.call_id))
+        counted = day._resolved.setdefault(qid, set())
+        if ev.call_id not in counted:
+            counted.add(ev.call_id)
             if cdr.queuename:
                 day.queue_names[qid] = cdr.queuename
             tallies = (

@@ -10,6 +10,7 @@ pays for a dict increment, not a labelled counter's lock (bench/fold.py).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,14 @@ class _Collector(Collector):
         for result in CDR_RESULTS:
             cdrs.add_metric([result], got.get(result, 0))
         yield cdrs
+        # Resident memory stays at its highest point (freed pages are kept for reuse), so a
+        # slow leak in a months-long kiosk shows here first: objects alive, not pages held.
+        heap = GaugeMetricFamily(
+            "wallboard_python_heap_blocks",
+            "Small Python objects alive (sys.getallocatedblocks): grows only with live data.",
+        )
+        heap.add_metric([], sys.getallocatedblocks())
+        yield heap
 
     def _hub(self) -> Iterator[Metric]:
         hub = self.s.hub

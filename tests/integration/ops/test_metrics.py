@@ -148,6 +148,7 @@ async def test_every_metric_is_there_and_moves_with_its_cause(demo: Demo) -> Non
         if labels is not None:
             assert v(first, name, **labels) == v(first, name, **labels), (name, labels)
     assert now - 60 < v(first, "wallboard_last_event_timestamp_seconds") <= now + 1
+    assert v(first, "wallboard_python_heap_blocks") > 10_000  # the app's own objects at least
     assert v(first, "wallboard_vendor_token_expiry_timestamp_seconds") > now + 600
     assert v(first, "wallboard_events_total", event="ConnectionChanged") >= 1
     # The snapshots are in; live agent events may not have come yet (none: no sample).
