@@ -391,7 +391,11 @@ def test_a_status_change_says_what_happened(browser: Any, access_app: App) -> No
         row = page.locator(".wb-audit tbody tr").first
         expect(row).to_contain_text("set_status", timeout=SLOW)
         expect(row).to_contain_text("rina")
-        assert "Logged out" not in row.inner_text() and " 2" not in row.inner_text()
+        # Only the Lunch press was sent: no row for the cancelled log-out (status 2). Not
+        # " 2" anywhere: the row's local time (21:33) has one after 20:00.
+        text = row.inner_text()
+        assert "Logged out" not in text and "status: 2" not in text
+        assert "status: 3" in text
     finally:
         ctx.close()
 
