@@ -64,6 +64,34 @@ MEASURE = """async ([text, numbers]) => {
   return { texts: els.length, overlaps, clipped };
 }"""
 
+# A queue's name keeps at least half its tile's head with both badges showing ("at risk" and
+# an alarm once cut "Technical" to "T…"): every tile is given both for one synchronous
+# measurement, then put back; each name's shown width against min(its width, half the head).
+QUEUE_NAMES = """() => {
+  const tiles = [...document.querySelectorAll('.wb-kq')];
+  const badge = (t) => t.querySelector('.wb-badge-lv');
+  const saved = tiles.map((t) => [t.dataset.risk, t.dataset.lv, badge(t).textContent]);
+  for (const t of tiles) {
+    t.dataset.risk = '1';
+    t.dataset.lv = 'alarm';
+    badge(t).textContent = '⚠ Alarm';
+  }
+  const cut = tiles.map((t) => t.querySelector('.wb-queue-name'))
+    .filter((e) => e.clientWidth + 1 < Math.min(e.scrollWidth, e.parentElement.clientWidth / 2))
+    .map((e) => `${e.textContent} ${e.clientWidth}/${e.scrollWidth}`);
+  tiles.forEach((t, i) => {
+    const [risk, lv, text] = saved[i];
+    if (risk === undefined) delete t.dataset.risk; else t.dataset.risk = risk;
+    if (lv === undefined) delete t.dataset.lv; else t.dataset.lv = lv;
+    badge(t).textContent = text;
+  });
+  return cut;
+}"""
+
+NAMES = """() => [...document.querySelectorAll('.wb-kq .wb-queue-name')]
+  .filter((e) => e.clientWidth + 1 < Math.min(e.scrollWidth, e.parentElement.clientWidth / 2))
+  .map((e) => `${e.textContent} ${e.clientWidth}/${e.scrollWidth}`)"""
+
 NAMES = """() => [...document.querySelectorAll('.wb-ktile .wb-name, .wb-kq .wb-queue-name')]
   .filter((e) => /^[A-Za-z]/.test(e.textContent) && e.scrollWidth > e.clientWidth)
   .map((e) => getComputedStyle(e).direction)"""
@@ -187,6 +215,8 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
         assert found["texts"] > shown
         assert not found["overlaps"], found["overlaps"][:5]
         assert not found["clipped"], found["clipped"][:5]
+        cut = page.evaluate(QUEUE_NAMES)
+        assert not cut, cut[:5]
         # Latin names cut on a Hebrew board are cut at their own end (left-to-right).
         assert set(page.evaluate(NAMES)) <= {"ltr"}
         # Fewer calls than the minimum: "—" for service level, never a red tile for it.
