@@ -179,10 +179,10 @@ def main() -> None:
         work = Path(d)
         port = free_port()
         proc = start_demo(args, work, port)
+        url = f"http://127.0.0.1:{port}"
         try:
-            wait_up(proc, f"http://127.0.0.1:{port}", work)
+            wait_up(proc, url, work)
             t0 = time.monotonic()
-            url = f"http://127.0.0.1:{port}"
             samples = [sample(proc.pid, t0, url)]
             prev: Sample | None = None
             end = t0 + 60 * args.minutes

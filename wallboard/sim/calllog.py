@@ -50,7 +50,6 @@ class CallLogFile:
             """
         )
         self._batch: list[tuple[float, int | None, str]] = []
-        self._count = 0
         self._pruned_at = float("-inf")
         self._finalizer = weakref.finalize(self, _cleanup, self._conn, folder)
 
@@ -68,11 +67,9 @@ class CallLogFile:
         newest = max(t for t, _, _ in self._batch)
         with self._conn:
             self._conn.executemany("INSERT INTO call VALUES (?, ?, ?)", self._batch)
-            self._count += len(self._batch)
             if newest - self._pruned_at >= _PRUNE_EVERY:
                 cut = newest - KEEP_DAYS * 86400.0
-                gone = self._conn.execute("DELETE FROM call WHERE time < ?", (cut,))
-                self._count -= gone.rowcount
+                self._conn.execute("DELETE FROM call WHERE time < ?", (cut,))
                 self._pruned_at = newest
         self._batch = []
 
@@ -98,7 +95,8 @@ class CallLogFile:
         return (json.loads(body) for (body,) in rows)
 
     def __len__(self) -> int:
-        return self._count + len(self._batch)
+        self._flush()
+        return int(self._conn.execute("SELECT count(*) FROM call").fetchone()[0])
 
     def __iter__(self) -> Iterator[Json]:
         return self.between(float("-inf"), float("inf"))

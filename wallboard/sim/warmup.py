@@ -48,12 +48,11 @@ def plan(agents: int, history_days: int, asked: bool) -> Plan:
     Without history days there is nothing for the settling run to protect (it keeps a fresh
     model's first, busier day out of the 7-day averages), so it is skipped.
     """
-    hours = BUDGET_AGENT_HOURS / max(1, agents)
     if asked:
         return Plan(history_days, RECENT_HOURS, SETTLE_HOURS if history_days else 0.0)
-    per_day_cost = 24.0
+    hours = BUDGET_AGENT_HOURS / max(1, agents)
     spare = hours - RECENT_HOURS - SETTLE_HOURS
-    days = min(history_days, max(0, int(spare // per_day_cost)))
+    days = min(history_days, max(0, int(spare // 24.0)))
     if days:
         return Plan(days, RECENT_HOURS, SETTLE_HOURS)
     recent = min(RECENT_HOURS, max(MIN_RECENT_HOURS, hours))
