@@ -90,8 +90,11 @@ def serve(
     services: web.Services | None = None,
     after_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
     before_stop: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    after_stop: Callable[[], None] | None = None,
 ) -> None:
-    """Serve the board (blocking): start the services, then `feed` the hub; stop in reverse."""
+    """Serve the board (blocking): start the services, then `feed` the hub; stop in reverse;
+    `after_stop` runs last, once the store is closed (uvicorn ends a process stopped by a
+    signal with that signal: no `atexit`)."""
     check_port_free(settings.web.host, settings.web.port)
     services = services if services is not None else build(settings)
     owner = TaskOwner("app")
@@ -121,6 +124,8 @@ def serve(
             await before_stop()
         if services.after_call is not None:
             await services.after_call.stop()
+        if after_stop is not None:
+            after_stop()
 
     web.serve(services, on_startup=start, on_shutdown=stop)
 
@@ -142,6 +147,7 @@ def serve_demo(
     sim_settings: SimulatorSettings,
     vendor_for: Callable[[str], VendorSettings],
     past: list[dict[str, Any]] | None = None,
+    after_stop: Callable[[], None] | None = None,
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
@@ -180,7 +186,13 @@ def serve_demo(
         await owner.close()  # the connector first, then what it is connected to
         await sim.stop()
 
-    serve(settings, services=services, after_start=start_simulator, before_stop=stop_simulator)
+    serve(
+        settings,
+        services=services,
+        after_start=start_simulator,
+        before_stop=stop_simulator,
+        after_stop=after_stop,
+    )
 
 
 def serve_ingest(

@@ -8,20 +8,33 @@ reach the vendor, and the board is served on the usual web address.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wallboard.commands.simulate import add_options, simulator_settings
-from wallboard.config import SimulatorSettings, TeamSettings, VendorSettings, load_settings
+from wallboard.config import (
+    Settings,
+    SimulatorSettings,
+    TeamSettings,
+    VendorSettings,
+    data_dir,
+    load_settings,
+)
 from wallboard.core.clock import zone
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.model import CallCentre
     from wallboard.sim.warmup import Plan
 
-__all__ = ["add_parser", "demo_teams", "run", "vendor_settings_for"]
+__all__ = ["add_parser", "demo_store", "demo_teams", "run", "vendor_settings_for"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +126,44 @@ def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:
     return past
 
 
+def demo_store(settings: Settings) -> tuple[Settings, Callable[[], None]]:
+    """The demo's own store, empty at each start and removed when the demo stops, unless
+    `[store]` names one (`path` or `url`); and what removes it.
+
+    A simulated floor's calls are new on every run. In the usual store a second demo of
+    the same day counted both runs' calls in today's figures and worklist, and each start
+    read every earlier run's rows (a day of restarts: a million rows, minutes at start-up).
+    One folder per process (its pid in the name), so two demos at once never share one; a
+    folder whose process is gone (killed) is removed by the next demo.
+    """
+    if settings.store.model_fields_set & {"path", "url"}:
+        return settings, lambda: None
+    home = data_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    for old in home.glob("demo-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"demo-{os.getpid()}-", dir=home))
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)  # a start that fails; a stop by signal runs `remove` itself
+    store = settings.store.model_copy(update={"path": str(folder / "wallboard.db")})
+    return settings.model_copy(update={"store": store}), remove
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
     from wallboard.app import serve_demo
@@ -120,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.sim.model import CallCentre
     from wallboard.sim.server import Simulator, model_config
 
-    settings = load_settings(args.config)
+    settings, remove_store = demo_store(load_settings(args.config))
     sim_settings = simulator_settings(settings, args)
     if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
         # In-process: any free port will do, so a busy 8090 never stops the demo.
@@ -155,5 +206,5 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for, past)
+    serve_demo(settings, sim, sim_settings, vendor_for, past, after_stop=remove_store)
     return 0

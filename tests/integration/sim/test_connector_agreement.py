@@ -160,6 +160,9 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
     # The start order: the store is open before anything reads it.
     assert "store is not open" not in out, out[-3000:]
     assert list(tmp_path.iterdir()) == [tmp_path / "data"]
+    # Its simulated calls were in a store of its own, gone with it (the next demo starts
+    # empty instead of counting this one's calls again).
+    assert not list((tmp_path / "data").glob("demo-*")), out[-3000:]
     assert state.get("connection", {}).get("state") == "connected", out[-3000:]
     assert len(state["agents"]) == 30
 
