@@ -4,11 +4,14 @@ against the all-in-one process serving the same floor and the same number of cli
 The cluster: one `wallboard simulate` and one `wallboard ingest` per account, a local
 NATS (JetStream), and `--nodes` web nodes (`wallboard web`, one process per account per
 node). Each node gets `--clients` browser-like clients (bench/fanout.py's `Tab`: the
-kiosk page, then NiceGUI's socket.io exactly as a tab), spread over the accounts. The
-all-in-one: `wallboard demo` with every agent in one account and `--clients` clients.
-Prints event-to-client latency p50/p99 (from the ingest worker's receive stamp of the
-oldest event in a delta to the client holding it) and CPU (% of one core) per web node,
-per 100 clients, for both.
+kiosk page, then NiceGUI's socket.io exactly as a tab), spread over the accounts; the
+clients run in `--client-procs` processes and acknowledge on staggered timers, as
+separate browsers would. The all-in-one: `wallboard demo` with every agent in one
+account and `--clients` clients. Prints event-to-client latency p50/p99 (from the ingest
+worker's receive stamp of the oldest event that changed something in a delta to the
+client holding it) and CPU (% of one core) per web node,
+per 100 clients, for both; the latency is also split at the delta's build time into
+upstream (ingest, NATS, the node's publisher) and delivery (the node's send to the tab).
 
     .venv/bin/python bench/cluster.py                       # 20 accounts × 100 agents, 3 × 300
     .venv/bin/python bench/cluster.py --accounts 4 --agents 50 --nodes 2 --clients 60
@@ -20,11 +23,13 @@ import argparse
 import asyncio
 import gc
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -45,39 +50,90 @@ def _pct(xs: list[float], p: float) -> float | None:
     return round(xs[min(len(xs) - 1, int(p * len(xs)))] * 1000, 1) if xs else None
 
 
-async def measure(
-    groups: dict[str, tuple[list[str], list[int]]], seconds: float, warmup: float
-) -> dict[str, Any]:
-    """`groups`: name → (board URLs, one per client; pids whose CPU counts for that group)."""
+async def _clients(urls: list[str], warmup: float, seconds: float, conn: Connection) -> None:
+    """One client process: open the tabs, say so, wait for "go", warm up, then measure."""
     latencies: list[float] = []
     delivery: list[float] = []
-    tabs = [fanout.Tab(url, latencies, delivery) for urls, _ in groups.values() for url in urls]
-    conn = aiohttp.TCPConnector(limit=20)
-    async with aiohttp.ClientSession(connector=conn) as http:
+    upstream: list[float] = []
+    tabs = [fanout.Tab(url, latencies, delivery, upstream) for url in urls]
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=20)) as http:
         for i in range(0, len(tabs), 10):
             await asyncio.gather(*(t.open(http) for t in tabs[i : i + 10]))
     gc.collect()
     gc.freeze()
+    conn.send("open")
+    await loop.run_in_executor(None, conn.recv)  # "go"
     await asyncio.sleep(warmup)
     latencies.clear()
     delivery.clear()
+    upstream.clear()
+    t0, own0 = time.monotonic(), time.process_time()
+    # Each tab acknowledges what it got every few seconds, as a browser does on its own
+    # schedule: a tenth of them at a time (all 300 at once stalled this loop ~150 ms, and
+    # the deltas arriving meanwhile looked that late).
+    step, turn = min(5.0, seconds / 10) / 10, 0
+    while time.monotonic() - t0 < seconds:
+        await asyncio.gather(*(t.ack() for t in tabs[turn % 10 :: 10]))
+        turn += 1
+        await asyncio.sleep(step)
+    own = (time.process_time() - own0) / (time.monotonic() - t0) * 100
+    conn.send({"latencies": latencies, "delivery": delivery, "upstream": upstream, "cpu": own})
+    await asyncio.gather(*(t.close() for t in tabs), return_exceptions=True)
+
+
+def _client_process(urls: list[str], warmup: float, seconds: float, conn: Connection) -> None:
+    asyncio.run(_clients(urls, warmup, seconds, conn))
+
+
+async def measure(
+    groups: dict[str, tuple[list[str], list[int]]], args: argparse.Namespace
+) -> dict[str, Any]:
+    """`groups`: name → (board URLs, one per client; pids whose CPU counts for that group).
+
+    The clients run in `--client-procs` processes (TVs are separate machines: one Python
+    loop for all of them would queue each delta behind hundreds of others)."""
+    urls = [url for urls, _ in groups.values() for url in urls]
+    n = max(1, min(args.client_procs, len(urls)))
+    ctx = multiprocessing.get_context("spawn")
+    pipes, procs = [], []
+    for i in range(n):
+        mine, theirs = ctx.Pipe()
+        p = ctx.Process(
+            target=_client_process, args=(urls[i::n], args.warmup, args.seconds, theirs)
+        )
+        p.start()
+        pipes.append(mine)
+        procs.append(p)
+    loop = asyncio.get_running_loop()
+    for pipe in pipes:
+        await loop.run_in_executor(None, pipe.recv)  # "open"
+    for pipe in pipes:
+        pipe.send("go")
+    await asyncio.sleep(args.warmup)
     cpu0 = {g: sum(fanout._cpu_seconds(p) for p in pids) for g, (_, pids) in groups.items()}
     t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        await asyncio.gather(*(t.ack() for t in tabs))
-        await asyncio.sleep(min(5.0, seconds / 10))
+    await asyncio.sleep(args.seconds)
     dt = time.monotonic() - t0
     cpu = {
         g: (sum(fanout._cpu_seconds(p) for p in pids) - cpu0[g]) / dt * 100
         for g, (_, pids) in groups.items()
     }
-    await asyncio.gather(*(t.close() for t in tabs), return_exceptions=True)
+    results = [await loop.run_in_executor(None, pipe.recv) for pipe in pipes]
+    for p in procs:
+        p.join(60)
+    latencies = [x for r in results for x in r["latencies"]]
+    delivery = [x for r in results for x in r["delivery"]]
+    upstream = [x for r in results for x in r["upstream"]]
     return {
-        "clients": len(tabs),
+        "clients": len(urls),
+        "client_processes": n,
         "latency_samples": len(latencies),
         "latency_p50_ms": _pct(latencies, 0.5),
         "latency_p99_ms": _pct(latencies, 0.99),
+        "upstream_p99_ms": _pct(upstream, 0.99),
         "delivery_p99_ms": _pct(delivery, 0.99),
+        "clients_cpu_pct_of_one_core": round(sum(r["cpu"] for r in results), 1),
         "cpu_pct_of_one_core": {g: round(v, 1) for g, v in cpu.items()},
         "cpu_pct_per_100_clients": {
             g: round(v / len(groups[g][0]) * 100, 1) for g, v in cpu.items() if groups[g][0]
@@ -96,7 +152,12 @@ async def run_cluster(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         async with aiohttp.ClientSession() as s:
             for a in accounts:
                 for n in range(args.nodes):
-                    await wait_up(s, f"{a.web(n)}/healthz", timeout=180)
+                    try:
+                        await wait_up(s, f"{a.web(n)}/healthz", timeout=180)
+                    except AssertionError:
+                        log = work / f"web{n}-{a.name}.log"
+                        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+                        raise
         await asyncio.sleep(5)  # every node has read its buckets
         groups = {}
         for n in range(args.nodes):
@@ -106,7 +167,7 @@ async def run_cluster(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         ingest = [cluster.procs[f"ingest-{a.name}"].pid for a in accounts]
         assert cluster.nats.proc is not None
         groups["ingest workers + NATS (no clients)"] = ([], [*ingest, cluster.nats.proc.pid])
-        return await measure(groups, args.seconds, args.warmup)
+        return await measure(groups, args)
     finally:
         cluster.stop()
 
@@ -132,10 +193,15 @@ async def run_all_in_one(args: argparse.Namespace, work: Path) -> dict[str, Any]
             await wait_up(s, f"{url}/healthz", timeout=180)
         await asyncio.sleep(5)
         groups = {"all-in-one": ([url] * args.clients, [proc.pid])}
-        return await measure(groups, args.seconds, args.warmup)
+        return await measure(groups, args)
     finally:
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:  # saturated: its graceful stop can take longer
+            print("all-in-one: no exit 30 s after SIGTERM; killed", file=sys.stderr)
+            proc.kill()
+            proc.wait(10)
 
 
 def main() -> int:
@@ -148,6 +214,7 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=2.0, help="simulated seconds per second")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--warmup", type=float, default=10.0)
+    ap.add_argument("--client-procs", type=int, default=3, help="processes the clients run in")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="wallboard-cluster-bench-") as d:
         (Path(d) / "cluster").mkdir()

@@ -65,10 +65,17 @@ def _rss_mb(pid: int) -> float:
 class Tab:
     """One headless board tab: the page request, then NiceGUI's socket.io connection."""
 
-    def __init__(self, url: str, latencies: list[float], delivery: list[float]) -> None:
+    def __init__(
+        self,
+        url: str,
+        latencies: list[float],
+        delivery: list[float],
+        upstream: list[float] | None = None,
+    ) -> None:
         self.url = url
         self.latencies = latencies
         self.delivery = delivery
+        self.upstream = upstream  # event received → delta built (the rest is delivery)
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("run_javascript", self._on_js)
         self.messages = 0
@@ -114,6 +121,8 @@ class Tab:
             at = AT.search(code)
             if at:
                 self.delivery.append(now - float(at.group(1)))
+                if self.upstream is not None:
+                    self.upstream.append(float(at.group(1)) - float(ev.group(1)))
 
     async def ack(self) -> None:
         if self.sio.connected:

@@ -1,17 +1,19 @@
 """The ingest worker's writer: the fold's changes → one NATS key-value bucket per account.
 
-Every ~100 ms it takes the changes the hub handed out since the last round and writes
-the keys they touch (docs/architecture.md, "Beyond one machine"); a vendor snapshot, a
-new day, a start-up or a lost NATS connection make it write everything and delete every
-key that is no longer true, so no web node keeps a call that is gone. `link` is rewritten
-at least every second: it is the ingest worker's heartbeat to the web nodes. Keys that do
-not come from the state (`fixed`: the simulator's address) are written with every full
-sync, so a full sync never deletes them.
+Soon after the fold changes something (a few ms to gather a burst, at most one round
+every `interval`), it takes the changes since the last round and writes the keys they
+touch (docs/architecture.md, "Beyond one machine"); a vendor snapshot, a new day, a
+start-up or a lost NATS connection make it write everything and delete every key that is
+no longer true, so no web node keeps a call that is gone. `link` is rewritten at least
+every second: it is the ingest worker's heartbeat to the web nodes. Keys that do not come
+from the state (`fixed`: the simulator's address) are written with every full sync, so a
+full sync never deletes them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
@@ -24,7 +26,7 @@ from wallboard.cluster import codec
 from wallboard.core.events import DomainEvent
 from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
-from wallboard.runtime.hub import Hub
+from wallboard.runtime.hub import ChangeTap, Hub
 
 __all__ = ["KvPublisher", "bucket_name"]
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 LINK_EVERY = 1.0  # seconds: the web nodes call an ingest worker silent after a few of these
 _PURGE_EVERY = 600.0  # seconds between clearing old delete markers (gone calls)
+_GATHER = 0.005  # seconds a round waits after the first change, for the rest of a burst
 
 
 def bucket_name(account: str) -> str:
@@ -46,19 +49,25 @@ class KvPublisher:
         self,
         hub: Hub,
         kv: KeyValue,
-        interval: float = 0.1,
+        interval: float = 0.025,
         clock: Callable[[], float] = timebase.now,
         fixed: Mapping[str, bytes] | None = None,
+        tap: ChangeTap | None = None,
     ) -> None:
         self.hub = hub
         self.kv = kv
         self.fixed = dict(fixed or {})  # keys of the process, not of the state
         self.interval = interval
         self.clock = clock
-        self.tap = hub.tap()
+        # Made before the vendor link starts (`roles.IngestWorker`), so the snapshots that
+        # arrive while NATS is still being reached are not handed out before it exists.
+        self.tap = tap if tap is not None else hub.tap()
         self._first: float | None = None  # receive time of the oldest event not yet written
+        self._seen = hub.version  # the hub's version at the last event: did the next change it?
         self._ev: float | None = None  # …of this round's writes
         hub.subscribe(self._on_event)
+        self._wake = asyncio.Event()
+        hub.on_change(self._wake.set)
         self.full_pending = True  # the first round writes everything (fresh start)
         self.waiting_for_snapshot = True  # …once the vendor's snapshots are in
         self._calls: dict[int, set[str]] = {}  # waiting calls written, per queue
@@ -71,13 +80,28 @@ class KvPublisher:
         self.full_syncs = 0
 
     def _on_event(self, event: DomainEvent) -> None:
-        if self._first is None and event.received is not None:
+        # Only an event that changed something starts the clock: a keepalive an idle second
+        # before a change would make that change look a second late.
+        if self._first is None and event.received is not None and self.hub.version != self._seen:
             self._first = event.received
+        self._seen = self.hub.version
 
     async def run(self) -> None:
-        """Write forever; a failed round (NATS away) makes the next one a full sync."""
+        """Write forever; a failed round (NATS away) makes the next one a full sync.
+
+        A round runs when the fold changed something (or `LINK_EVERY` passed: the
+        heartbeat), not on a fixed timer: the web nodes' own publishers already coalesce,
+        and a timer here would add up to `interval` to every event's way to a screen."""
+        loop = asyncio.get_running_loop()
+        last = loop.time() - self.interval
         while True:
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(LINK_EVERY):
+                    await self._wake.wait()
+            if self._wake.is_set():  # let the rest of a burst (one call's events) arrive
+                await asyncio.sleep(max(_GATHER, last + self.interval - loop.time()))
+            self._wake.clear()
+            last = loop.time()
             try:
                 await self.round()
             except (NatsError, TimeoutError, OSError) as e:
@@ -86,6 +110,7 @@ class KvPublisher:
 
     async def round(self) -> None:
         """One round: the changed keys, or everything when a full sync is due."""
+        self.hub.spread()  # the fold's changes so far, without waiting for the publisher
         changes = self.tap.take()
         self._ev, self._first = self._first, None
         if changes.snapshot:

@@ -304,9 +304,7 @@ class Mirror:
             self._pending_ev = ev if self._pending_ev is None else min(self._pending_ev, ev)
 
     def _changed(self, ch: Changes) -> None:
-        if ch:
-            self.hub.pending.merge(ch)
-            self.hub.version += 1
+        self.hub.changed(ch)
         if self._pending_ev is not None:
             ev, self._pending_ev = self._pending_ev, None
             # A proof of life of the vendor link, as it reached the ingest worker; the

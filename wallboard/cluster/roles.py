@@ -25,7 +25,7 @@ from wallboard.cluster import codec
 from wallboard.cluster.kvpub import KvPublisher, bucket_name
 from wallboard.cluster.mirror import Mirror
 from wallboard.config import Settings, VendorSettings
-from wallboard.runtime.hub import Hub
+from wallboard.runtime.hub import ChangeTap, Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services import aftercall
 from wallboard.services.aftercall import CdrService
@@ -64,7 +64,9 @@ async def _connect(url: str, name: str) -> Client:
             delay = min(delay * 2, 5.0)
 
 
-async def _write_forever(hub: Hub, nats_url: str, account: str, fixed: dict[str, bytes]) -> None:
+async def _write_forever(
+    hub: Hub, nats_url: str, account: str, fixed: dict[str, bytes], tap: ChangeTap
+) -> None:
     nc = await _connect(nats_url, f"wallboard-ingest:{account}")
     try:
         while True:
@@ -74,7 +76,7 @@ async def _write_forever(hub: Hub, nats_url: str, account: str, fixed: dict[str,
             except (NatsError, TimeoutError) as e:
                 log.warning("bucket %s not ready (%s): retrying", bucket_name(account), e)
                 await asyncio.sleep(1.0)
-        await KvPublisher(hub, kv, fixed=fixed).run()
+        await KvPublisher(hub, kv, fixed=fixed, tap=tap).run()
     finally:
         await nc.close()
 
@@ -115,7 +117,10 @@ class IngestWorker:
             fixed[codec.SIM_URL] = codec.encode_sim_url(url)  # for the web nodes' actions
             if self.service is not None:
                 self.service.point_at_simulator(url, self.settings.simulator)
-        writer = _write_forever(self.hub, self.nats_url, self.account, fixed)
+        # The writer's share of the fold's changes, from before the link starts: the first
+        # snapshots may come before NATS answers, and the writer waits for them.
+        tap = self.hub.tap()
+        writer = _write_forever(self.hub, self.nats_url, self.account, fixed, tap)
         self.owner.start("nats-writer", writer)
         self.owner.start("connector", Connector(vendor, FrameParser(self.hub)).run())
         log.info(

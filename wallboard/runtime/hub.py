@@ -1,9 +1,10 @@
 """The one owner of the live state: domain events in, pending changes out.
 
 The vendor edge (`voicenter.ingest.FrameParser`, for the connector or a replay) parses
-frames and feeds domain events; the fold runs synchronously; the publisher takes the
-coalesced changes every 100–250 ms. A malformed event is logged with its type and dropped,
-an unknown event is counted and logged once: the board keeps running.
+frames and feeds domain events; the fold runs synchronously; the publisher, woken by a
+change, takes the coalesced changes at most every 100 ms. A malformed event is logged
+with its type and dropped, an unknown event is counted and logged once: the board keeps
+running.
 """
 
 from __future__ import annotations
@@ -56,10 +57,17 @@ class Hub:
         self.fold_ns = 0
         self._listeners: list[Listener] = []
         self._taps: list[ChangeTap] = []
+        self._wakers: list[Callable[[], None]] = []
+        self._main = Changes()  # the publisher's share of batches already spread to taps
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with every domain event after it is folded (e.g. the connector)."""
         self._listeners.append(listener)
+
+    def on_change(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (cheap, synchronous: an `asyncio.Event.set`) whenever the pending
+        batch grows, so a consumer can send soon after a change instead of on a timer."""
+        self._wakers.append(wake)
 
     def feed(self, event: DomainEvent) -> None:
         """Fold one domain event and remember what it changed."""
@@ -68,9 +76,11 @@ class Hub:
         if kind in _LIVE:
             apply_into(self.state, event, self.pending)
             self.version += 1
+            changed = True
         else:
             _, changes = apply(self.state, event)
-            if changes:
+            changed = bool(changes)
+            if changed:
                 self.pending.merge(changes)
                 self.version += 1
         self.fold_ns += perf_counter_ns() - started
@@ -78,6 +88,19 @@ class Hub:
         self.events_by_type[kind] += 1
         for listener in self._listeners:
             listener(event)
+        if changed:
+            self._wake()
+
+    def changed(self, changes: Changes) -> None:
+        """Add changes made to the state without a fold (a cluster web node's mirror)."""
+        if changes:
+            self.pending.merge(changes)
+            self.version += 1
+            self._wake()
+
+    def _wake(self) -> None:
+        for wake in self._wakers:
+            wake()
 
     def events_by_kind(self) -> dict[str, int]:
         """Events folded so far, by kind (the domain event's class name)."""
@@ -85,10 +108,20 @@ class Hub:
 
     def take_changes(self) -> Changes:
         """Hand the pending changes to the publisher and start a new batch."""
+        self.spread()
+        out, self._main = self._main, Changes()
+        return out
+
+    def spread(self) -> None:
+        """Hand the pending batch to every tap now, keeping the publisher's share: a tap's
+        consumer (the NATS writer) need not wait for the publisher's next tick."""
         out, self.pending = self.pending, Changes()
+        if self._main:
+            self._main.merge(out)
+        else:
+            self._main = out  # the common case: no copy
         for tap in self._taps:
             tap.pending.merge(out)
-        return out
 
     def tap(self) -> ChangeTap:
         """A second reader of every batch the publisher takes (the NATS writer of a cluster)."""

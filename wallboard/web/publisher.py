@@ -1,5 +1,6 @@
-"""The one publisher: every ~200 ms, the hub's changes become one delta per board, sent to
-every open board element of that board; a tab that (re)connects gets a full snapshot.
+"""The one publisher: soon after a change, at most once per `publish_interval_seconds`
+(100 ms by default), the hub's changes become one delta per board, sent to every open
+board element of that board; a tab that (re)connects gets a full snapshot.
 
 Each delta is serialised once per board and reused for every tab showing that board, so
 the cost of a tick grows with the number of boards, not with the number of tabs.
@@ -8,6 +9,7 @@ the cost of a tick grows with the number of boards, not with the number of tabs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -39,6 +41,9 @@ JSON = dict[str, Any]
 # Send at least this often even without changes: it carries the server's now and the
 # connection state, so a browser knows the server is alive and data age keeps counting.
 _HEARTBEAT_SECONDS = 1.0
+# After the first change of a quiet spell, wait this long for the rest of its burst (a
+# call arriving changes its queue and then its agent within a few ms): one delta, not two.
+_GATHER = 0.01
 
 
 class BoardSink(Protocol):
@@ -82,6 +87,7 @@ class Publisher:
         self.membership = Membership(settings)
         self._groups = {name: _Group(spec) for name, spec in self.specs.items()}
         self._first_pending: float | None = None
+        self._seen = hub.version  # the hub's version at the last event seen
         self._last_sent = 0.0
         # Figures from outside the live state (today's callbacks, from the CDR store), sent
         # in every delta's head; whoever owns them replaces the entry.
@@ -90,6 +96,8 @@ class Publisher:
         self.board_extras: Callable[[BoardSpec], JSON] | None = None
         self.ticks = 0
         hub.subscribe(self._on_event)
+        self._wake = asyncio.Event()  # set by every change, from the start: none is missed
+        hub.on_change(self._wake.set)
         for a in hub.state.agents.values():
             self.membership.observe(a)
 
@@ -160,22 +168,32 @@ class Publisher:
     # ------------------------------------------------------------ the loop
 
     def _on_event(self, event: DomainEvent) -> None:
-        if self._first_pending is None:
+        # Only an event that changed something (since the last one seen) dates the batch: a
+        # keepalive before a quiet spell must not make the next change look late.
+        if self._first_pending is None and self.hub.version != self._seen:
             self._first_pending = event.received
+        self._seen = self.hub.version
 
     async def run(self) -> None:
-        """The publisher task: tick forever at the configured interval."""
+        """The publisher task: at most one tick per configured interval, soon after a change.
+
+        A change that comes after a quiet spell goes out `_GATHER` later, not at the next
+        beat of a fixed timer (which added up to a whole interval); under steady traffic
+        ticks are one interval apart, counted from the last tick's start, so a slow tick
+        does not delay the next. Without changes it still ticks every interval (new tabs'
+        snapshots, the heartbeat); those ticks send no delta and do not count."""
         interval = self.settings.web.publish_interval_seconds
         loop = asyncio.get_running_loop()
-        due = loop.time()
+        wake = self._wake
+        last = loop.time() - interval  # the start of the last tick that carried changes
         while True:
-            # A fixed cadence (not sleep-after-work), so a slow tick does not add latency
-            # to the next; a late one runs at once and the schedule starts over.
-            due += interval
-            delay = due - loop.time()
-            if delay < 0:
-                due, delay = loop.time(), 0.0
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await wake.wait()
+            if wake.is_set():  # let the rest of a burst (one call's events) arrive
+                await asyncio.sleep(max(_GATHER, last + interval - loop.time()))
+                last = loop.time()
+            wake.clear()
             try:
                 await self.tick()
             except Exception:  # one bad tick must not stop the boards

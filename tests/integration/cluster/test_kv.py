@@ -53,8 +53,7 @@ def _ingest(waiting: dict[int, list[str]], talking: dict[int, str]) -> Hub:
 
 
 async def _publish(hub: Hub, pub: KvPublisher) -> None:
-    hub.take_changes()  # what the board publisher does every tick; the writer's tap sees it
-    await pub.round()
+    await pub.round()  # the writer takes the fold's changes itself (no publisher tick)
 
 
 async def test_late_joiner_restart_without_ghosts_and_a_recreated_bucket(server: NatsServer):
@@ -125,7 +124,6 @@ async def test_a_web_node_without_nats_shows_the_last_state_stale_and_recovers(
         assert web.state.connection.link == "cluster"
         server.start()
         owner.start("writer", pub.run())
-        ingest.take_changes()
         await wait_for(lambda: web.state.connection.state is ConnectionState.CONNECTED, 30)
         await asyncio.sleep(0)
         assert _floor(web) == _floor(ingest)
@@ -177,4 +175,22 @@ async def test_the_simulators_address_reaches_the_web_node_and_follows_restarts(
         ]
     finally:
         await owner.close()
+        await nc.close()
+
+
+async def test_snapshots_in_before_the_writer_reached_nats_are_written(server: NatsServer):
+    """The vendor's snapshots can come (and the board publisher take them) while the
+    writer is still connecting to NATS: its share was set aside before the link started."""
+    ingest = Hub()
+    tap = ingest.tap()  # as `IngestWorker.start` does, before the connector
+    for e in floor_events({7: ["a1"]}, {101: "c9"}):
+        ingest.feed(e)
+    ingest.take_changes()  # the ingest worker's own board publisher ran meanwhile
+    nc = await nats.connect(server.url)
+    try:
+        pub = KvPublisher(ingest, await open_bucket(nc, "wallboard-late-writer"), tap=tap)
+        await pub.round()
+        assert pub.full_syncs == 1 and not pub.waiting_for_snapshot
+        assert pub.puts > 3  # link, day, agents, the queue and its waiting call
+    finally:
         await nc.close()
