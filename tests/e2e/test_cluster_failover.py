@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.integration.cluster.env import Account, Cluster
 from tests.integration.vendor_env import free_port
@@ -84,11 +85,17 @@ def _wait_http(url: str, timeout: float = 120) -> None:
 
 def _agents_accounted(page: Any) -> int:
     """Every agent on the kiosk: a tile, counted in "+N more", or in the logged-out count
-    (the kiosk collapses logged-out agents into one count)."""
-    counts = page.evaluate(
-        "(() => { const e = document.querySelector('.wb-kagents');"
-        " return e ? ['shown', 'more', 'out'].map(k => Number(e.dataset[k] || 0)) : [0, 0, 0]; })()"
-    )
+    (the kiosk collapses logged-out agents into one count); 0 while the page is reloading
+    (the kiosk reloads itself when its node is gone: no document to ask meanwhile)."""
+    try:
+        counts = page.evaluate(
+            "(() => { const e = document.querySelector('.wb-kagents'); return e ?"
+            " ['shown', 'more', 'out'].map(k => Number(e.dataset[k] || 0)) : [0, 0, 0]; })()"
+        )
+    except PlaywrightError as e:
+        if "context was destroyed" not in str(e):
+            raise
+        return 0
     return int(sum(counts))
 
 
