@@ -84,7 +84,8 @@ async def test_state_and_health_over_http(replay_server: str) -> None:
             body = await r.json()
             assert r.status == 200 and body["alive"] is True  # liveness: it answers
             assert body["connection"] == "connected"
-            assert body["events_applied"] == state["events_applied"]
+            # The same count or more: the link's proofs of life keep folding between reads.
+            assert body["events_applied"] >= state["events_applied"]
         async with http.get(f"{replay_server}/") as r:
             assert r.status == 200
             assert "wallboard" in (await r.text()).lower()
