@@ -2,8 +2,8 @@
 against the all-in-one process serving the same floor and the same number of clients.
 
 The cluster: one `wallboard simulate` and one `wallboard ingest` per account, a local
-NATS (JetStream), and `--nodes` web nodes (`wallboard web`, one process per account per
-node). Each node gets `--clients` browser-like clients (bench/fanout.py's `Tab`: the
+NATS (JetStream), and `--nodes` web nodes (`wallboard web`, one process each, serving
+every account). Each node gets `--clients` browser-like clients (bench/fanout.py's `Tab`: the
 kiosk page, then NiceGUI's socket.io exactly as a tab), spread over the accounts; the
 clients run in `--client-procs` processes and acknowledge on staggered timers, as
 separate browsers would. The all-in-one: `wallboard demo` with every agent in one
@@ -155,14 +155,14 @@ async def run_cluster(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     try:
                         await wait_up(s, f"{a.web(n)}/healthz", timeout=180)
                     except AssertionError:
-                        log = work / f"web{n}-{a.name}.log"
+                        log = work / f"web{n}.log"
                         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
                         raise
         await asyncio.sleep(5)  # every node has read its buckets
         groups = {}
         for n in range(args.nodes):
             urls = [accounts[i % len(accounts)].web(n) for i in range(args.clients)]
-            pids = [cluster.procs[f"web{n}-{a.name}"].pid for a in accounts]
+            pids = [cluster.procs[f"web{n}"].pid]
             groups[f"web node {n}"] = (urls, pids)
         ingest = [cluster.procs[f"ingest-{a.name}"].pid for a in accounts]
         assert cluster.nats.proc is not None

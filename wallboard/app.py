@@ -10,7 +10,7 @@ import errno
 import gc
 import logging
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wallboard.config import Settings, SimulatorSettings, VendorSettings
@@ -49,14 +49,14 @@ def build(settings: Settings, account: str = "", *, writer: bool = True) -> web.
     hub = Hub(settings.fold_settings())
     service = aftercall.create(hub, settings, account, writer=writer)
     actions = aftercall.make_actions(service) if service is not None else None
-    metrics.watch(hub=hub)
+    metrics.watch(hub=hub, account=account)
     if service is not None:
         if service.writer:  # a reader takes no CDR
             stats = service.intake.stats
             fields = metrics.CDR_RESULTS
             metrics.watch(cdr_results=lambda: {r: getattr(stats, f) for r, f in fields.items()})
         service.store.on_commit.append(metrics.STORE_COMMIT.observe)
-    return web.Services(hub, settings, service, actions)
+    return web.Services(hub, settings, service, actions, account)
 
 
 def watch_connector(connector: Connector) -> Connector:
@@ -95,22 +95,30 @@ def serve(
     """Serve the board (blocking): start the services, then `feed` the hub; stop in reverse;
     `after_stop` runs last, once the store is closed (uvicorn ends a process stopped by a
     signal with that signal: no `atexit`)."""
-    check_port_free(settings.web.host, settings.web.port)
     services = services if services is not None else build(settings)
+    _serve_all([(services, feed)], after_start, before_stop, after_stop)
+
+
+def _serve_all(
+    units: Sequence[tuple[web.Services, Feed | None]],
+    after_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    before_stop: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    after_stop: Callable[[], None] | None = None,
+) -> None:
+    """Serve one account, or a web node's several (each on its own `[web] port`)."""
+    for services, _ in units:
+        check_port_free(services.settings.web.host, services.settings.web.port)
     owner = TaskOwner("app")
 
     async def start() -> None:
         _freeze_startup_heap()
-        service = services.after_call
-        if service is not None and service.writer:
-            await service.start()
-            owner.start("retention", retention.prune_forever(service.store, settings.store))
-        elif service is not None:  # a web node's boards do not wait for PostgreSQL
-            owner.start("shared-store", service.start_retrying())
+        for services, _ in units:
+            await _start_store(owner, services)
         if after_start is not None:
             await after_start()
-        if feed is not None:
-            owner.start("feed", feed(services.hub))
+        for services, feed in units:
+            if feed is not None:
+                owner.start(_named("feed", services), feed(services.hub))
         # Under systemd (Type=notify): started; then prove the event loop turns.
         notify.notify("READY=1")
         interval = notify.watchdog_interval()
@@ -122,12 +130,27 @@ def serve(
         await owner.close()
         if before_stop is not None:
             await before_stop()
-        if services.after_call is not None:
-            await services.after_call.stop()
+        for services, _ in units:
+            if services.after_call is not None:
+                await services.after_call.stop()
         if after_stop is not None:
             after_stop()
 
-    web.serve(services, on_startup=start, on_shutdown=stop)
+    web.serve([services for services, _ in units], on_startup=start, on_shutdown=stop)
+
+
+def _named(task: str, services: web.Services) -> str:
+    return f"{services.account}:{task}" if services.account else task
+
+
+async def _start_store(owner: TaskOwner, services: web.Services) -> None:
+    service = services.after_call
+    if service is not None and service.writer:
+        await service.start()
+        prune = retention.prune_forever(service.store, services.settings.store)
+        owner.start(_named("retention", services), prune)
+    elif service is not None:  # a web node's boards do not wait for PostgreSQL
+        owner.start(_named("shared-store", services), service.start_retrying())
 
 
 def serve_live(settings: Settings) -> None:
@@ -212,8 +235,9 @@ def serve_ingest(
     serve(settings, services=services, after_start=worker.start, before_stop=worker.stop)
 
 
-def serve_web_node(settings: Settings, account: str, nats_url: str) -> None:
-    """`wallboard web`: one account's boards from its NATS bucket.
+def serve_web_node(accounts: Sequence[tuple[str, Settings]], nats_url: str) -> None:
+    """`wallboard web`: the boards of `accounts` (name, settings), each from its NATS bucket
+    and on its own `[web] port`, all in this one process.
 
     On the shared PostgreSQL store (`[store] url`) also every page that reads the store —
     history, calls, worklist, audit, alerts, messages, the editor — and the actions, as a
@@ -224,9 +248,12 @@ def serve_web_node(settings: Settings, account: str, nats_url: str) -> None:
     """
     from wallboard.cluster.roles import follow_simulator, mirror_feed
 
-    services = build(settings, account, writer=False)
-    on_sim_url = follow_simulator(services.after_call, settings)
-    serve(settings, mirror_feed(account, nats_url, on_sim_url), services)
+    units: list[tuple[web.Services, Feed | None]] = []
+    for account, settings in accounts:
+        services = build(settings, account, writer=False)
+        on_sim_url = follow_simulator(services.after_call, settings)
+        units.append((services, mirror_feed(account, nats_url, on_sim_url)))
+    _serve_all(units)
 
 
 def _freeze_startup_heap() -> None:

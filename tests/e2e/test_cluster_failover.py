@@ -122,7 +122,7 @@ def test_a_kiosk_survives_its_web_node(tmp_path: Path, browser):
         assert _agents_accounted(page) == acme.agents
         first = _upstreams(tmp_path / "nginx-access.log")[-1]
         node = 0 if first.endswith(f":{acme.web_port}") else 1
-        cluster.kill(f"web{node}-acme")
+        cluster.kill(f"web{node}")
         t0 = time.monotonic()
         # The page notices, reconnects through nginx to the other node, reloads its board.
         deadline = time.monotonic() + 60

@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from wallboard.config import Settings, load_settings
 from wallboard.errors import ConfigError
 
-__all__ = ["AccountEntry", "ClusterSettings", "account_settings", "load_cluster"]
+__all__ = [
+    "AccountEntry",
+    "ClusterSettings",
+    "account_settings",
+    "load_cluster",
+    "node_settings",
+]
 
 
 class _Section(BaseModel):
@@ -83,3 +89,36 @@ def account_settings(cluster_file: Path, cluster: ClusterSettings, account: str)
         store = settings.store.model_copy(update={"url": cluster.store_url})
         settings = settings.model_copy(update={"store": store})
     return settings
+
+
+# What one web process has once for all its accounts (the address it binds, the cookie's
+# signing secret, the proxies it trusts, the cookie's flags): the accounts a web node
+# serves must agree on them. (`allowed_origins` is each account's own, by port.)
+_PROCESS_WIDE = ("host", "storage_secret", "trusted_proxies", "secure_cookies")
+
+
+def node_settings(
+    cluster_file: Path, cluster: ClusterSettings, accounts: list[str], node: int
+) -> list[tuple[str, Settings]]:
+    """The settings of the accounts one web node serves, each on its port (`web_port +
+    node`); refused, naming the file and the key, when they disagree on a process-wide one."""
+    found: list[tuple[str, Settings]] = []
+    for account in accounts:
+        settings = account_settings(cluster_file, cluster, account)
+        port = cluster.accounts[account].web_port + node
+        web = settings.web.model_copy(update={"port": port})
+        found.append((account, settings.model_copy(update={"web": web})))
+    first_name, first = found[0]
+    for account, settings in found[1:]:
+        for key in _PROCESS_WIDE:
+            if getattr(settings.web, key) != getattr(first.web, key):
+                raise ConfigError(
+                    str(cluster_file.parent / cluster.accounts[account].settings),
+                    f"web.{key}",
+                    f"differs from account {first_name}'s; one web node serves its accounts"
+                    " from one process, so they must agree (or give each node one --account)",
+                )
+    ports = [s.web.port for _, s in found]
+    if len(set(ports)) != len(ports):
+        raise ConfigError(str(cluster_file), "accounts.*.web_port", f"ports overlap: {ports}")
+    return found

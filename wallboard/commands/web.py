@@ -1,17 +1,14 @@
 """`wallboard web --config cluster.toml`: a web node — boards for its accounts, from NATS.
 
-NiceGUI keeps each browser's state in its process and serves one app per process, so a
-web node serves each account from a process of its own (on `web_port + node`): with one
-`--account` it is that process; with several (or none: every account) it starts one per
-account and stops them together.
+One process serves every account it is given (`--account`, repeatable; none: every
+account of the file), each on its own port (`web_port + node`) and under its own routes
+(web/site.py): an account costs the node a publisher and a NATS watch, not a process.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from wallboard.commands.children import run_children, wallboard_cli
 
 __all__ = ["add_parser", "run"]
 
@@ -32,23 +29,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
-    from wallboard.cluster.settings import account_settings, load_cluster
+    from wallboard.app import serve_web_node
+    from wallboard.cluster.settings import load_cluster, node_settings
 
     cluster = load_cluster(args.config)
     accounts = args.account or sorted(cluster.accounts)
     nats_url = args.nats_url or cluster.nats_url
-    if len(accounts) > 1:
-        return _one_process_each(args, accounts, nats_url)
-    from wallboard.app import serve_web_node
-
-    (account,) = accounts
-    settings = account_settings(args.config, cluster, account)
-    port = cluster.accounts[account].web_port + args.node
-    settings = settings.model_copy(update={"web": settings.web.model_copy(update={"port": port})})
-    serve_web_node(settings, account, nats_url)
+    serve_web_node(node_settings(args.config, cluster, accounts, args.node), nats_url)
     return 0
-
-
-def _one_process_each(args: argparse.Namespace, accounts: list[str], nats_url: str) -> int:
-    common = ["--config", str(args.config), "--node", str(args.node), "--nats-url", nats_url]
-    return run_children([wallboard_cli("web", *common, "--account", a) for a in accounts])

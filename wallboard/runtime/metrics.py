@@ -99,7 +99,7 @@ class _Sources:
     """What the scrape-time collector reads; each set by the composition root."""
 
     def __init__(self) -> None:
-        self.hub: Hub | None = None
+        self.hubs: dict[str, Hub] = {}  # by account ("": the process's only one)
         self.token_expiry: Callable[[], float | None] | None = None
         self.tabs_by_view: Callable[[], Mapping[str, int]] | None = None
         self.cdr_results: Callable[[], Mapping[str, int]] | None = None
@@ -149,47 +149,54 @@ class _Collector(Collector):
         yield heap
 
     def _hub(self) -> Iterator[Metric]:
-        hub = self.s.hub
-        conn = hub.state.connection if hub is not None else None
-        up = GaugeMetricFamily("wallboard_vendor_link_up", "1 when the vendor link is connected.")
-        up.add_metric(
-            [], 1.0 if conn is not None and conn.state is ConnectionState.CONNECTED else 0
+        # A web node serving several accounts has a hub each: their series carry the
+        # account's name; the process's only hub keeps plain series.
+        hubs = dict(self.s.hubs)
+        by = ["account"] if len(hubs) > 1 else []
+        up = GaugeMetricFamily(
+            "wallboard_vendor_link_up", "1 when the vendor link is connected.", labels=by
         )
-        yield up
         last = GaugeMetricFamily(
             "wallboard_last_event_timestamp_seconds",
             "When the last realtime event arrived (Unix time, this server's clock; 0: none).",
+            labels=by,
         )
-        last.add_metric([], (conn.last_event or 0.0) if conn is not None else 0.0)
-        yield last
         events = CounterMetricFamily(
-            "wallboard_events", "Events folded into the live state, by kind.", labels=["event"]
+            "wallboard_events",
+            "Events folded into the live state, by kind.",
+            labels=[*by, "event"],
         )
         bad = CounterMetricFamily(
             "wallboard_malformed_events",
             "Realtime events dropped as malformed, by name.",
-            labels=["event"],
+            labels=[*by, "event"],
         )
         unknown = CounterMetricFamily(
             "wallboard_unknown_events",
             "Realtime events of a name we do not know.",
-            labels=["event"],
+            labels=[*by, "event"],
         )
         fold = SummaryMetricFamily(
-            "wallboard_fold_seconds", "Time spent folding events into the live state."
+            "wallboard_fold_seconds", "Time spent folding events into the live state.", labels=by
         )
-        if hub is not None:
+        if not hubs:
+            up.add_metric([], 0)
+            last.add_metric([], 0.0)
+            fold.add_metric([], 0, 0.0)
+        for account, hub in sorted(hubs.items()):
+            key = [account] if by else []
+            conn = hub.state.connection
+            up.add_metric(key, 1.0 if conn.state is ConnectionState.CONNECTED else 0)
+            last.add_metric(key, conn.last_event or 0.0)
             for name, n in sorted(hub.events_by_kind().items()):
-                events.add_metric([name], n)
+                events.add_metric([*key, name], n)
             # The vendor's event names are a small set, but a broken server could send any:
             # past 50 distinct names the rest are summed as "other".
             for family, counts in ((bad, hub.malformed_events), (unknown, hub.unknown_events)):
                 for name, n in _capped(counts):
-                    family.add_metric([name], n)
-            fold.add_metric([], hub.fold_count, hub.fold_ns / 1e9)
-        else:
-            fold.add_metric([], 0, 0.0)
-        yield from (events, bad, unknown, fold)
+                    family.add_metric([*key, name], n)
+            fold.add_metric(key, hub.fold_count, hub.fold_ns / 1e9)
+        yield from (up, last, events, bad, unknown, fold)
 
 
 def _capped(counts: Mapping[str, int], limit: int = 50) -> list[tuple[str, int]]:
@@ -206,13 +213,14 @@ REGISTRY.register(_Collector(_SOURCES))
 def watch(
     *,
     hub: Hub | None = None,
+    account: str = "",
     token_expiry: Callable[[], float | None] | None = None,
     tabs_by_view: Callable[[], Mapping[str, int]] | None = None,
     cdr_results: Callable[[], Mapping[str, int]] | None = None,
 ) -> None:
     """Tell the scrape-time collector what to read (the composition root calls this)."""
     if hub is not None:
-        _SOURCES.hub = hub
+        _SOURCES.hubs[account] = hub
     if token_expiry is not None:
         _SOURCES.token_expiry = token_expiry
     if tabs_by_view is not None:

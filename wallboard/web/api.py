@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from nicegui import app
 
 from wallboard.config import Settings
 from wallboard.core.health import stale_since
@@ -84,7 +83,7 @@ def register(
 ) -> None:
     """Add `/api/state` and `/healthz` to NiceGUI's FastAPI app."""
 
-    @app.get("/api/state")
+    @session.site.get("/api/state")
     def api_state(request: Request) -> JSONResponse:
         # Same rule as the desk pages (core/scope.py): the reader's queues and agents only,
         # caller numbers in full only with the right; a kiosk token opens nothing here.
@@ -94,7 +93,7 @@ def register(
         view = state_view(hub.state, timebase.now())
         return JSONResponse(scoped_state(view, scope, settings.privacy.visible_digits))
 
-    @app.get("/healthz")
+    @session.site.get("/healthz")
     def healthz() -> JSONResponse:
         # Liveness: answering at all is the proof, so always 200; whether the board is
         # fit to watch (link fresh, store writable) is /readyz (docs/operations.md). The

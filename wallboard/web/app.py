@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,8 @@ from wallboard.services.intake import CdrIntake
 from wallboard.web import api, csrf, ops
 from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec, board_specs
-from wallboard.web.components.board.board import STATIC, broadcast
+from wallboard.web.components.board.board import STATIC, broadcaster
+from wallboard.web.listen import listen_also
 from wallboard.web.pages import (
     admin,
     agent,
@@ -47,6 +48,7 @@ from wallboard.web.pages import (
 from wallboard.web.pages.login import LoginGate
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import SecureCookies, Session
+from wallboard.web.site import Prefixed, Site, SiteRouter
 from wallboard.web.webhook import Asgi, WebhookRoute, announce
 
 __all__ = ["STATIC", "Services", "register", "serve"]
@@ -68,22 +70,32 @@ class Services:
     settings: Settings
     after_call: CdrService | None = None  # None: `[cdr] enabled = false`
     actions: Actions | None = None  # None: no status change, no call-back
+    account: str = ""  # the cluster account ("" outside a cluster)
 
 
-def register(services: Services) -> tuple[Publisher, Session]:
-    """Register the JSON routes, the webhook and every page (call once per process)."""
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    """One account's web parts: its live boards' publisher, its logins, its front layers."""
+
+    services: Services
+    site: Site
+    publisher: Publisher
+    session: Session
+    front: list[Callable[[Asgi], Asgi]]
+
+
+def register(services: Services, site: Site | None = None) -> _Registered:
+    """Register one account's JSON routes, webhook and pages under `site` (the process's
+    only account when None: plain paths); the shared parts once per process."""
     hub, settings, service = services.hub, services.settings, services.after_call
+    site = site if site is not None else Site()
     # The live boards: one publisher task feeds every open board element.
-    publisher = Publisher(hub, settings, broadcast)
-    session = Session(settings, Access(settings), publisher.specs)
-    app.add_static_files("/static", str(STATIC))
-    # Only a writer takes CDRs (a cluster's web node leaves them to the ingest worker): a
-    # post to its CDR path meets the same-site check like any other.
-    webhook = service is not None and service.writer
-    csrf.install(settings.web.allowed_origins, exempt_prefix=settings.cdr.path if webhook else "")
+    publisher = Publisher(hub, settings, broadcaster(site), site)
+    session = Session(settings, Access(settings), publisher.specs, site)
+    _register_shared()
+    _PUBLISHERS.append(publisher)
     api.register(hub, settings, session, services.after_call)
-    ops.register(hub, settings, services.after_call)
-    metrics.watch(tabs_by_view=publisher.tabs_by_view)
+    ops.register(hub, settings, services.after_call, site)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
@@ -97,8 +109,28 @@ def register(services: Services) -> tuple[Publisher, Session]:
             announce(service.intake)
             front.append(WebhookLayer(service.intake))
         _after_call_pages(services, service, session, publisher)
-    _in_front(front)
-    return publisher, session
+    return _Registered(services, site, publisher, session, front)
+
+
+# Every account's publisher in this process, for /metrics' count of open tabs.
+_PUBLISHERS: list[Publisher] = []
+
+
+def _register_shared() -> None:
+    """What the process has once, whatever its accounts: static files, the count of open
+    tabs."""
+    if _PUBLISHERS:
+        return
+    app.add_static_files("/static", str(STATIC))
+
+    def tabs_by_view() -> dict[str, int]:
+        total: dict[str, int] = {}
+        for p in _PUBLISHERS:
+            for view, n in p.tabs_by_view().items():
+                total[view] = total.get(view, 0) + n
+        return total
+
+    metrics.watch(tabs_by_view=tabs_by_view)
 
 
 def _after_call_pages(
@@ -138,8 +170,32 @@ class WebhookLayer:
         return WebhookRoute(self.intake, inner)
 
 
-def _in_front(layers: list[Callable[[Asgi], Asgi]]) -> None:
-    """Put bare ASGI layers outside NiceGUI's whole middleware stack (the last outermost).
+def _same_site(accounts: Sequence[Services]) -> None:
+    """The same-site check, with each account's own `[web] allowed_origins` (by port)."""
+    by_port = {s.settings.web.port: s.settings.web.allowed_origins for s in accounts}
+    first = accounts[0]
+
+    def allowed(port: int | None) -> list[str]:
+        if len(accounts) == 1:  # whatever port it listens on
+            return first.settings.web.allowed_origins
+        return by_port.get(port, []) if port is not None else []
+
+    # Only a writer takes CDRs (a cluster's web node leaves them to the ingest worker): a
+    # post to its CDR path meets the same-site check like any other.
+    service = first.after_call
+    webhook = len(accounts) == 1 and service is not None and service.writer
+    csrf.install(allowed, exempt_prefix=first.settings.cdr.path if webhook else "")
+
+
+def _wrap(inner: Asgi, layers: list[Callable[[Asgi], Asgi]]) -> Asgi:
+    for layer in layers:
+        inner = layer(inner)
+    return inner
+
+
+def _in_front(sites: list[_Registered]) -> None:
+    """Put each account's bare ASGI layers outside NiceGUI's whole middleware stack (the
+    last outermost); with several accounts, `SiteRouter` in front of them all.
 
     Starlette builds the stack once, on the first request, from `build_middleware_stack`;
     wrapping that method places these layers outside every middleware NiceGUI adds, even
@@ -149,9 +205,14 @@ def _in_front(layers: list[Callable[[Asgi], Asgi]]) -> None:
 
     def build_in_front() -> Asgi:
         inner = build()
-        for layer in layers:
-            inner = layer(inner)
-        return inner
+        if len(sites) == 1:
+            return _wrap(inner, sites[0].front)
+        return SiteRouter(
+            {
+                r.services.settings.web.port: (r.site, _wrap(Prefixed(r.site, inner), r.front))
+                for r in sites
+            }
+        )
 
     app.build_middleware_stack = build_in_front  # type: ignore[method-assign]
 
@@ -183,24 +244,36 @@ async def _publish_callback_figures(service: CdrService, publisher: Publisher) -
 
 
 def serve(
-    services: Services,
+    accounts: Sequence[Services],
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> None:
     """Register everything, then run the web server (blocking) with the given hooks.
 
-    `on_startup` runs before the publisher starts; `on_shutdown` after it stopped.
+    One `Services` is the process's only account, on plain paths; several (a cluster's
+    web node) are each served on its own `[web] port`, under its own prefix (`site.py`);
+    the process-wide settings (host, cookie secret, proxies) are the first's, which the
+    others agree with. `on_startup` runs before the publishers start; `on_shutdown` after
+    they stopped.
     """
-    publisher, session = register(services)
+    many = len(accounts) > 1
+    sites = [register(s, Site(s.account) if many else None) for s in accounts]
+    _in_front(sites)
+    _same_site(accounts)
     owner = TaskOwner("web")
+    settings = accounts[0].settings
 
     async def start() -> None:
         if on_startup is not None:
             await on_startup()
-        owner.start("publisher", publisher.run())
-        if services.after_call is not None:
-            figures = _publish_callback_figures(services.after_call, publisher)
-            owner.start("callback-figures", figures)
+        for r in sites:
+            name = f"{r.site.account}:" if many else ""
+            owner.start(f"{name}publisher", r.publisher.run())
+            if r.services.after_call is not None:
+                figures = _publish_callback_figures(r.services.after_call, r.publisher)
+                owner.start(f"{name}callback-figures", figures)
+        more = [s.settings.web.port for s in accounts[1:]]
+        owner.start("listen", listen_also(settings.web.host, more))
 
     async def stop() -> None:
         await owner.close()
@@ -209,7 +282,6 @@ def serve(
 
     app.on_startup(start)
     app.on_shutdown(stop)
-    settings = services.settings
     ui.run(
         host=settings.web.host,
         port=settings.web.port,
@@ -222,7 +294,7 @@ def serve(
         storage_secret=_storage_secret(settings.web.storage_secret),
         # The cookie lives as long as the server honours the login (not Starlette's 14 days).
         session_middleware_kwargs={
-            "max_age": session.lifetime_seconds,
+            "max_age": max(r.session.lifetime_seconds for r in sites),
             "https_only": settings.web.secure_cookies,
         },
         # X-Forwarded-For/-Proto only from configured proxies (uvicorn trusts 127.0.0.1 by

@@ -43,9 +43,10 @@ def origin_allowed(
     return origin in own
 
 
-def install(extra: Collection[str], exempt_prefix: str) -> None:
-    """Refuse cross-site sockets and unsafe requests (all but under `exempt_prefix`)."""
-    allowed = frozenset(extra)
+def install(extra: Callable[[int | None], Collection[str]], exempt_prefix: str) -> None:
+    """Refuse cross-site sockets and unsafe requests (all but under `exempt_prefix`);
+    `extra(port)`: the origins listed for the account served on the request's local port
+    (`[web] allowed_origins`: a web node's accounts each have their own)."""
 
     def socket_origin(origin: str | None, environ: dict[str, Any]) -> bool:
         headers = {
@@ -53,6 +54,7 @@ def install(extra: Collection[str], exempt_prefix: str) -> None:
             for k, v in environ.items()
             if k.startswith("HTTP_")
         }
+        allowed = extra(_port(environ.get("asgi.scope", {})))
         ok = origin_allowed(origin, str(environ.get("wsgi.url_scheme", "http")), headers, allowed)
         if not ok:
             log.warning(
@@ -74,7 +76,14 @@ def install(extra: Collection[str], exempt_prefix: str) -> None:
         if request.method in _SAFE or (exempt_prefix and path.startswith(exempt_prefix)):
             return await call_next(request)
         headers = {k.lower(): v for k, v in request.headers.items()}
+        allowed = extra(_port(request.scope))
         if not origin_allowed(headers.get("origin"), request.url.scheme, headers, allowed):
             log.warning("refused %s %s from %s", request.method, path, headers.get("origin"))
             return PlainTextResponse("cross-site request refused", status_code=403)
         return await call_next(request)
+
+
+def _port(scope: Mapping[str, Any]) -> int | None:
+    """The local port a request came in on (which account it is for)."""
+    server = scope.get("server")
+    return int(server[1]) if server else None

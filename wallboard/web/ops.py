@@ -9,7 +9,6 @@ import hmac
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from nicegui import app
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from wallboard.config import Settings
@@ -18,14 +17,15 @@ from wallboard.runtime import metrics, timebase
 from wallboard.runtime.hub import Hub
 from wallboard.services.aftercall import CdrService
 from wallboard.web.api import health
+from wallboard.web.site import Site
 
 __all__ = ["register"]
 
 
-def register(hub: Hub, settings: Settings, service: CdrService | None) -> None:
-    """Add `/readyz` and (unless `[metrics] enabled = false`) `/metrics`."""
+def register(hub: Hub, settings: Settings, service: CdrService | None, site: Site) -> None:
+    """Add `/readyz` and (unless `[metrics] enabled = false`) `/metrics` to `site`."""
 
-    @app.get("/readyz")
+    @site.get("/readyz")
     async def readyz() -> JSONResponse:
         link_ok, body = health(hub, settings, timebase.now())
         store_ok, store = True, "not used"
@@ -49,7 +49,7 @@ def register(hub: Hub, settings: Settings, service: CdrService | None) -> None:
         return
     token = settings.metrics.token
 
-    @app.get("/metrics")
+    @site.get("/metrics")
     def prometheus(request: Request) -> Response:
         if token is not None and token.get_secret_value():
             given = request.headers.get("authorization", "")

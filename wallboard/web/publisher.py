@@ -31,6 +31,7 @@ from wallboard.web.boards import (
     queue_json,
     queue_model,
 )
+from wallboard.web.site import Site
 
 __all__ = ["BoardSink", "Publisher"]
 
@@ -79,9 +80,16 @@ class _Group:
 class Publisher:
     """Owns the open board elements and feeds them coalesced deltas."""
 
-    def __init__(self, hub: Hub, settings: Settings, broadcast: Broadcast | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        settings: Settings,
+        broadcast: Broadcast | None = None,
+        site: Site | None = None,
+    ) -> None:
         self.hub = hub
         self.broadcast = broadcast
+        self.site = site if site is not None else Site()  # whose boards (their rooms)
         self.settings = settings
         self.specs = board_specs(settings)
         self.membership = Membership(settings)

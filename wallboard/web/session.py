@@ -18,6 +18,7 @@ from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec, board_title
 from wallboard.web.components.board.board import board_head
 from wallboard.web.i18n import Lang, t
+from wallboard.web.site import Site
 from wallboard.web.throttle import LoginThrottle
 from wallboard.web.webhook import Asgi, Message, Receive, Send
 from wallboard.web.webhook import Scope as AsgiScope
@@ -40,8 +41,16 @@ class SignIn:
 class Session:
     """The one login rule every desk page (boards, detail, history, callbacks) goes through."""
 
-    def __init__(self, settings: Settings, access: Access, boards: Mapping[str, BoardSpec]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        access: Access,
+        boards: Mapping[str, BoardSpec],
+        site: Site | None = None,
+    ) -> None:
         self.access = access
+        self.site = site if site is not None else Site()  # the account's routes and keys
+        self._user_key, self._since_key = self.site.key(_USER_KEY), self.site.key(_SINCE_KEY)
         self.boards = boards  # the configured boards, for the navigation bar
         self._hours = settings.auth.session_hours
         self.default_lang: Lang = settings.web.language
@@ -56,8 +65,8 @@ class Session:
 
     def user(self) -> str | None:
         """The signed-in user of this browser, or None (unknown or expired)."""
-        name = app.storage.user.get(_USER_KEY)
-        since = app.storage.user.get(_SINCE_KEY)
+        name = app.storage.user.get(self._user_key)
+        since = app.storage.user.get(self._since_key)
         if not isinstance(name, str) or name not in self.access.users:
             return None
         if not isinstance(since, float) or time.time() - since > self._hours * 3600:
@@ -80,15 +89,20 @@ class Session:
             return SignIn(False)
         self.throttle.undo(keys, now)
         self.throttle.forget(keys[0])
-        app.storage.user.pop(_USER_KEY, None)
-        await _renew_session_id(request)
-        app.storage.user[_USER_KEY] = user
-        app.storage.user[_SINCE_KEY] = time.time()
+        app.storage.user.pop(self._user_key, None)
+        await _renew_session_id(request, keep=self._others())
+        app.storage.user[self._user_key] = user
+        app.storage.user[self._since_key] = time.time()
         return SignIn(True)
 
     def sign_out(self) -> None:
         """Forget this browser's user."""
-        app.storage.user.pop(_USER_KEY, None)
+        app.storage.user.pop(self._user_key, None)
+
+    def _others(self) -> dict[str, object]:
+        """This browser's logins to the node's other accounts (kept across a new session id)."""
+        mine = (self._user_key, self._since_key)
+        return {k: v for k, v in app.storage.user.items() if "@" in k and k not in mine}
 
     def lang(self, request: Request, board_lang: Lang | None = None) -> Lang:
         """`?lang=`, else the user's language, else the board's, else `[web] language`."""
@@ -104,7 +118,8 @@ class Session:
         """The redirect to /login (back here afterwards), or None when the page may show."""
         if self.access.open or self.user() is not None:
             return None
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        path = self.site.public(request.url.path)
+        return RedirectResponse(f"/login?next={path}", status_code=303)
 
     def may_act(self) -> bool:
         """Whether this browser has a named user who could take supervisor actions."""
@@ -173,16 +188,18 @@ class Session:
             extra(lang)
 
 
-async def _renew_session_id(request: Request) -> None:
+async def _renew_session_id(request: Request, keep: Mapping[str, object]) -> None:
     """A new session id (and empty user storage under it) for this browser.
 
     So an id planted or seen before the login is worth nothing after it (session fixation).
     NiceGUI keys `app.storage.user` by `request.session["id"]` and has no public call to
-    rotate it: create the new storage as its middleware would, then switch the id.
+    rotate it: create the new storage as its middleware would, then switch the id. `keep`:
+    what the new storage starts with (the browser's logins to the node's other accounts).
     """
     new_id = str(uuid.uuid4())
     await app.storage._create_user_storage(new_id)
     request.session["id"] = new_id
+    app.storage.user.update(keep)
 
 
 class SecureCookies:

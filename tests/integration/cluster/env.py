@@ -3,8 +3,8 @@
 NATS (`nats-server` from the wheel), one `wallboard simulate` per account (the vendor)
 — or, for an account with `own_sim`, the simulator inside its ingest worker (`source =
 "simulator"`, as the development cluster runs it) — one `wallboard ingest` per account,
-and `wallboard web` nodes, each one process per account; PostgreSQL comes from the
-caller. Every process is ours and stopped at the end.
+and `wallboard web` nodes, each one process serving every account; PostgreSQL comes
+from the caller. Every process is ours and stopped at the end.
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ class Cluster:
             f'[store]\npath = "{self.dir / (a.name + ".db")}"\n'
             f'[cdr]\nbackfill = false\nsecret = "s-{a.name}"\n'
             f'[kiosk.tokens.tv]\ntoken = "{self.kiosk or "kiosk-" + a.name}"\n'
-            f'[web]\nstorage_secret = "s-{a.name}"\n'
+            # One web node serves every account from one process: one cookie secret.
+            f'[web]\nstorage_secret = "s-cluster"\n'
             f"{self.extra}"
         )
 
@@ -171,11 +172,9 @@ class Cluster:
     def start_ingest(self, a: Account) -> None:
         self._spawn(f"ingest-{a.name}", "ingest", "--config", str(self.config), "--account", a.name)
 
-    def start_web(self, a: Account, node: int) -> None:
-        self._spawn(
-            f"web{node}-{a.name}", "web", "--config", str(self.config), "--account", a.name,
-            "--node", str(node),
-        )  # fmt: skip
+    def start_web(self, node: int) -> None:
+        """Web node `node`: one process, every account (each on its `web_port + node`)."""
+        self._spawn(f"web{node}", "web", "--config", str(self.config), "--node", str(node))
 
     def start(self) -> None:
         self.nats.start()
@@ -184,8 +183,8 @@ class Cluster:
                 self.start_sim(a)
         for a in self.accounts:
             self.start_ingest(a)
-            for n in range(self.nodes):
-                self.start_web(a, n)
+        for n in range(self.nodes):
+            self.start_web(n)
 
     def kill(self, role: str) -> None:
         """SIGKILL, as a crash."""

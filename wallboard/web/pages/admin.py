@@ -389,14 +389,14 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
         build(actor, scope, lang)
         return None
 
-    @ui.page("/admin/boards", language=None)
+    @session.site.page("/admin/boards")
     def boards_page(request: Request) -> RedirectResponse | None:
         return page(request, "boards")
 
-    @ui.page("/admin/tokens", language=None)
+    @session.site.page("/admin/tokens")
     def tokens_page(request: Request) -> RedirectResponse | None:
         return page(request, "tokens")
 
-    @ui.page("/admin/users", language=None)
+    @session.site.page("/admin/users")
     def users_page(request: Request) -> RedirectResponse | None:
         return page(request, "users")

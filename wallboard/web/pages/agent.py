@@ -52,7 +52,7 @@ def register(
     """Register `/agent/{ext}`; without `actions` (no `[cdr]`) there is no status change,
     without `changes` no list of the day's status changes."""
 
-    @ui.page("/agent/{ext}", language=None)
+    @session.site.page("/agent/{ext}")
     async def agent_page(request: Request, ext: int) -> RedirectResponse | None:
         opened = desk_page_about(session, request, lambda s: s.shows_agent(ext))
         if not isinstance(opened, tuple):

@@ -108,7 +108,7 @@ def banner(alerts: Alerts, boards: list[BoardSpec], lang: Lang) -> None:
 def register(session: Session, service: CdrService, timezone: str) -> None:
     """Register `/alerts`: today's fired and cleared alerts of the reader's scope."""
 
-    @ui.page("/alerts", language=None)
+    @session.site.page("/alerts")
     async def alerts_page(request: Request) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):

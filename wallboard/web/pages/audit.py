@@ -34,7 +34,7 @@ def _row(r: AuditRow, timezone: str, lang: Lang) -> dict[str, object]:
 def register(session: Session, calls: CdrService, timezone: str) -> None:
     """Register `/audit` behind the login (times in the centre's `timezone`)."""
 
-    @ui.page("/audit", language=None)
+    @session.site.page("/audit")
     async def audit_page(request: Request) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):

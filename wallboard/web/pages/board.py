@@ -20,7 +20,7 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
     """Register `/` and `/board/{name}`."""
     specs = publisher.specs
 
-    @ui.page("/", language=None)
+    @session.site.page("/")
     def index(request: Request) -> RedirectResponse | None:
         if (r := session.need_login(request)) is not None:
             return r
@@ -33,7 +33,7 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
         forbidden(lang)
         return None
 
-    @ui.page("/board/{name}", language=None)
+    @session.site.page("/board/{name}")
     def board_page(request: Request, name: str) -> RedirectResponse | None:
         if (r := session.need_login(request)) is not None:
             return r

@@ -84,7 +84,7 @@ def _insights(rec: CallRecord, lang: Lang) -> None:
 def register(session: Session, calls: CdrService, timezone: str, visible: int) -> None:
     """Register `/call/{call_id}` behind the login (times in `timezone`)."""
 
-    @ui.page("/call/{call_id}", language=None)
+    @session.site.page("/call/{call_id}")
     async def call_page(request: Request, call_id: str) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):

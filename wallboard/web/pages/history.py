@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
-from nicegui import app, ui
+from nicegui import ui
 
 from wallboard.core.history import DayHistory, csv_export, queue_row
 from wallboard.core.kpis import METRICS, QueueTally
@@ -240,7 +240,7 @@ def _categories_chart(t_day: DayHistory, lang: Lang) -> None:
 def register(session: Session, history: CdrService) -> None:
     """Register `/history` and `/history.csv` behind the login, in the reader's language."""
 
-    @app.get("/history.csv")
+    @session.site.get("/history.csv")
     async def history_csv(request: Request) -> Response:
         scope = session.scope()
         if not scope.desk:
@@ -252,7 +252,7 @@ def register(session: Session, history: CdrService) -> None:
             headers={"Content-Disposition": 'attachment; filename="wallboard-history.csv"'},
         )
 
-    @ui.page("/history", language=None)
+    @session.site.page("/history")
     async def history_page(
         request: Request, queue: int | None = None, agent: str = ""
     ) -> RedirectResponse | None:

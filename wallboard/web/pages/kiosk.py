@@ -42,7 +42,7 @@ def register(
         except ValueError:
             return settings.kiosk.rotate_seconds
 
-    @ui.page("/kiosk", language=None)
+    @session.site.page("/kiosk")
     def kiosk_page(request: Request) -> None:
         qp = request.query_params
         wanted = [b for b in (qp.get("boards") or "").split(",") if b] or list(specs)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from nicegui import app, ui
+from nicegui import ui
 
 from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.layout import head
@@ -98,7 +98,7 @@ async def _send_wait(send: Send, lang: Lang, wait: int) -> None:
 def register(session: Session) -> None:
     """Register `/login` (GET: the form; POST: the check) and `/logout`."""
 
-    @ui.page("/login", language=None)
+    @session.site.page("/login")
     def login_page(request: Request) -> None:
         lang = session.lang(request)
         head(lang)
@@ -117,7 +117,7 @@ def register(session: Session) -> None:
             ui.label(t("bad_login", lang) if failed else "").classes("text-red-400")
             ui.button(t("login", lang)).props('type="submit"')
 
-    @app.post("/login", include_in_schema=False)
+    @session.site.post("/login", include_in_schema=False)
     async def login_post(request: Request) -> Response:
         lang = session.lang(request)
         body = await request.body()
@@ -134,7 +134,7 @@ def register(session: Session) -> None:
         log.info("failed login for %r", user[:64])
         return RedirectResponse(f"/login?failed=1&next={quote(target)}", status_code=303)
 
-    @ui.page("/logout", language=None)
+    @session.site.page("/logout")
     def logout_page() -> RedirectResponse:
         session.sign_out()
         return RedirectResponse("/login", status_code=303)

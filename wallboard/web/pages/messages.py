@@ -84,7 +84,7 @@ def register(
 ) -> None:
     """Register `/messages` behind the login."""
 
-    @ui.page("/messages", language=None)
+    @session.site.page("/messages")
     def messages_page(request: Request) -> RedirectResponse | None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):

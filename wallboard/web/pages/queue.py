@@ -33,7 +33,7 @@ __all__ = ["register"]
 def register(session: Session, publisher: Publisher, hub: Hub, settings: Settings) -> None:
     """Register `/queue/{qid}`."""
 
-    @ui.page("/queue/{qid}", language=None)
+    @session.site.page("/queue/{qid}")
     def queue_page(request: Request, qid: int) -> RedirectResponse | None:
         opened = desk_page_about(session, request, lambda s: s.shows_queue(qid))
         if not isinstance(opened, tuple):

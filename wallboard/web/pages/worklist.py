@@ -253,7 +253,7 @@ def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> 
 def register(session: Session, calls: CdrService, actions: Actions, visible: int) -> None:
     """Register `/worklist` behind the login; the caller is the signed-in lead."""
 
-    @ui.page("/worklist", language=None)
+    @session.site.page("/worklist")
     async def worklist_page(
         request: Request, user: str = "", ext: int | None = None
     ) -> RedirectResponse | None:

@@ -15,9 +15,10 @@ from typing import Any
 from nicegui import core, ui
 from nicegui.element import Element
 
-from wallboard.web.publisher import Publisher
+from wallboard.web.publisher import Broadcast, Publisher
+from wallboard.web.site import Site
 
-__all__ = ["STATIC", "Board", "board_head", "broadcast"]
+__all__ = ["STATIC", "Board", "board_head", "broadcaster"]
 
 # The board's JavaScript and CSS ship inside the package (package-data), so a plain
 # `pip install .` serves them too. NiceGUI registers no component, silently, when the
@@ -25,17 +26,18 @@ __all__ = ["STATIC", "Board", "board_head", "broadcast"]
 STATIC = Path(__file__).resolve().parent
 
 
-def _room(board: str) -> str:
-    return f"wallboard-board:{board}"
-
-
 def _code(board: str, payload: str) -> str:
     return f"window.wallboardApply&&wallboardApply({json.dumps(board)},{payload})"
 
 
-async def broadcast(board: str, payload: str) -> None:
-    """Send one delta to every tab of a board."""
-    await core.sio.emit("run_javascript", {"code": _code(board, payload)}, room=_room(board))
+def broadcaster(site: Site) -> Broadcast:
+    """What sends one delta to every tab of one of `site`'s boards."""
+
+    async def broadcast(board: str, payload: str) -> None:
+        code = _code(board, payload)
+        await core.sio.emit("run_javascript", {"code": code}, room=site.room(board))
+
+    return broadcast
 
 
 class Board(Element, component=STATIC / "board.js"):
@@ -52,7 +54,7 @@ class Board(Element, component=STATIC / "board.js"):
 
     async def _connected(self) -> None:
         # Every (re)connect: join the board's room with the tab's socket, then get a snapshot.
-        room = _room(self.board)
+        room = self.publisher.site.room(self.board)
         for sid, _ in list(core.sio.manager.get_participants("/", self.client.id)):
             await core.sio.enter_room(sid, room)
         self.publisher.resync(self)
