@@ -229,7 +229,8 @@ def main() -> int:
         f" {args.clients} clients: event-to-client p99 {cluster['latency_p99_ms']} ms"
         f" (all-in-one, {args.clients} clients: {one['latency_p99_ms']} ms); CPU per web node"
         f" per 100 clients {per_node} % of a core (all-in-one:"
-        f" {one['cpu_pct_per_100_clients']['all-in-one']} %)"
+        f" {one['cpu_pct_per_100_clients'].get('all-in-one')} %); with no client (--clients 0)"
+        f" the CPU is each node's idle cost: {cluster['cpu_pct_of_one_core']}"
     )
     return 0
 
