@@ -23,10 +23,9 @@ from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec
-from wallboard.core.events import DomainEvent
 from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
-from wallboard.runtime.hub import ChangeTap, Hub
+from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
 
 __all__ = ["KvPublisher", "bucket_name"]
 
@@ -62,10 +61,8 @@ class KvPublisher:
         # Made before the vendor link starts (`roles.IngestWorker`), so the snapshots that
         # arrive while NATS is still being reached are not handed out before it exists.
         self.tap = tap if tap is not None else hub.tap()
-        self._first: float | None = None  # receive time of the oldest event not yet written
-        self._seen = hub.version  # the hub's version at the last event: did the next change it?
+        self._first = FirstChange(hub)  # receive time of the oldest change not yet written
         self._ev: float | None = None  # …of this round's writes
-        hub.subscribe(self._on_event)
         self._wake = asyncio.Event()
         hub.on_change(self._wake.set)
         self.full_pending = True  # the first round writes everything (fresh start)
@@ -78,13 +75,6 @@ class KvPublisher:
         self.puts = 0
         self.deletes = 0
         self.full_syncs = 0
-
-    def _on_event(self, event: DomainEvent) -> None:
-        # Only an event that changed something starts the clock: a keepalive an idle second
-        # before a change would make that change look a second late.
-        if self._first is None and event.received is not None and self.hub.version != self._seen:
-            self._first = event.received
-        self._seen = self.hub.version
 
     async def run(self) -> None:
         """Write forever; a failed round (NATS away) makes the next one a full sync.
@@ -112,7 +102,7 @@ class KvPublisher:
         """One round: the changed keys, or everything when a full sync is due."""
         self.hub.spread()  # the fold's changes so far, without waiting for the publisher
         changes = self.tap.take()
-        self._ev, self._first = self._first, None
+        self._ev = self._first.take()
         if changes.snapshot:
             self.waiting_for_snapshot = False
         state = self.hub.state

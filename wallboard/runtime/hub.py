@@ -19,7 +19,7 @@ from wallboard.core.fold import apply, apply_into
 from wallboard.core.models import Changes, FoldSettings, State
 from wallboard.errors import PayloadError
 
-__all__ = ["ChangeTap", "Hub"]
+__all__ = ["ChangeTap", "FirstChange", "Hub"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,30 @@ class ChangeTap:
     def take(self) -> Changes:
         """What changed since the last take."""
         out, self.pending = self.pending, Changes()
+        return out
+
+
+class FirstChange:
+    """When the oldest event that changed something since the last `take` was received.
+
+    What dates a batch of changes (its end-to-end latency): an event that changed nothing
+    (a keepalive folded before a quiet spell) must not make the next change look late.
+    """
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.first: float | None = None
+        self._seen = hub.version  # the hub's version at the last event: did the next change it?
+        hub.subscribe(self._on_event)
+
+    def _on_event(self, event: DomainEvent) -> None:
+        if self.first is None and event.received is not None and self.hub.version != self._seen:
+            self.first = event.received
+        self._seen = self.hub.version
+
+    def take(self) -> float | None:
+        """The receive time of the batch's oldest changing event (None: none), then forget it."""
+        out, self.first = self.first, None
         return out
 
 

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from wallboard.config import Settings
-from wallboard.core.events import DomainEvent
 from wallboard.core.health import last_proof_of_life
 from wallboard.core.models import Changes
 from wallboard.runtime import metrics, timebase
-from wallboard.runtime.hub import Hub
+from wallboard.runtime.hub import FirstChange, Hub
 from wallboard.web.boards import (
     BoardSpec,
     Membership,
@@ -94,8 +93,7 @@ class Publisher:
         self.specs = board_specs(settings)
         self.membership = Membership(settings)
         self._groups = {name: _Group(spec) for name, spec in self.specs.items()}
-        self._first_pending: float | None = None
-        self._seen = hub.version  # the hub's version at the last event seen
+        self._first = FirstChange(hub)  # dates each batch by its oldest change
         self._last_sent = 0.0
         # Figures from outside the live state (today's callbacks, from the CDR store), sent
         # in every delta's head; whoever owns them replaces the entry.
@@ -103,7 +101,6 @@ class Publisher:
         # Figures that differ per board (its queues' callbacks), merged over `extras`.
         self.board_extras: Callable[[BoardSpec], JSON] | None = None
         self.ticks = 0
-        hub.subscribe(self._on_event)
         self._wake = asyncio.Event()  # set by every change, from the start: none is missed
         hub.on_change(self._wake.set)
         for a in hub.state.agents.values():
@@ -175,13 +172,6 @@ class Publisher:
 
     # ------------------------------------------------------------ the loop
 
-    def _on_event(self, event: DomainEvent) -> None:
-        # Only an event that changed something (since the last one seen) dates the batch: a
-        # keepalive before a quiet spell must not make the next change look late.
-        if self._first_pending is None and self.hub.version != self._seen:
-            self._first_pending = event.received
-        self._seen = self.hub.version
-
     async def run(self) -> None:
         """The publisher task: at most one tick per configured interval, soon after a change.
 
@@ -211,7 +201,7 @@ class Publisher:
         """Take the hub's changes and send each board its delta (and snapshots to new tabs)."""
         self.ticks += 1
         changes = self.hub.take_changes()
-        first, self._first_pending = self._first_pending, None
+        first = self._first.take()
         local_now = timebase.now()
         self._observe(changes)
         beat = local_now - self._last_sent >= _HEARTBEAT_SECONDS

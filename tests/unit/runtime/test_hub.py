@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from tests.floor import floor_events
-from wallboard.core.events import ConnectionChanged, ConnectionState
+from wallboard.core.events import ConnectionChanged, ConnectionState, KeepaliveAnswered
 from wallboard.core.models import Changes
-from wallboard.runtime.hub import Hub
+from wallboard.runtime.hub import FirstChange, Hub
 
 
 def _floor() -> Hub:
@@ -57,3 +57,16 @@ def test_a_change_wakes_the_waiters_and_no_change_does_not() -> None:
     for e in floor_events({7: []}, {}):
         hub.feed(e)
     assert len(woken) == 1 + len(floor_events({7: []}, {}))
+
+
+def test_a_batch_is_dated_by_its_oldest_event_that_changed_something() -> None:
+    hub = _floor()
+    first = FirstChange(hub)
+    assert first.take() is None  # the floor came before it: nothing of its own yet
+    version = hub.version
+    hub.feed(KeepaliveAnswered(100.0, 0, "ok"))  # answered before a quiet spell: no change
+    assert hub.version == version and first.take() is None
+    hub.feed(ConnectionChanged(200.0, ConnectionState.RECONNECTING, "vendor", "eio3"))
+    hub.feed(ConnectionChanged(300.0, ConnectionState.CONNECTED, "vendor", "eio3"))
+    assert first.take() == 200.0  # the oldest change of the batch, not the latest
+    assert first.take() is None  # taken once
