@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -118,8 +119,13 @@ class Session:
         """The redirect to /login (back here afterwards), or None when the page may show."""
         if self.access.open or self.user() is not None:
             return None
+        # Back to the page as asked, its query too (`?lang=he`, a history's queue).
         path = self.site.public(request.url.path)
-        return RedirectResponse(f"/login?next={path}", status_code=303)
+        query = request.url.query
+        return RedirectResponse(
+            f"/login?next={quote(path + ('?' + query if query else ''), safe='/')}",
+            status_code=303,
+        )
 
     def may_act(self) -> bool:
         """Whether this browser has a named user who could take supervisor actions."""

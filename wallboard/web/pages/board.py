@@ -26,8 +26,9 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
             return r
         boards = session.visible_boards()
         lang = session.lang(request)
-        if boards:
-            return RedirectResponse(f"/board/{boards[0]}", status_code=303)
+        if boards:  # the query goes along: `/?lang=he` opens the first board in Hebrew
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/board/{boards[0]}{query}", status_code=303)
         head(lang)
         session.nav(lang)
         forbidden(lang)

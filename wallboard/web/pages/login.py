@@ -51,6 +51,12 @@ def safe_target(target: str) -> str:
     return target
 
 
+def _asked_lang(target: str) -> Lang | None:
+    """The language the page behind the login was asked in (`/board/x?lang=he`), if any."""
+    asked = parse_qs(urlsplit(target).query).get("lang", [""])[0]
+    return "he" if asked == "he" else "en" if asked == "en" else None
+
+
 def _wait_page(text: str, back: str, lang: str, wait: int) -> str:
     """The 429 page: the wait in words, in the login's colours, back to /login by itself."""
     direction = "rtl" if lang == "he" else "ltr"
@@ -100,9 +106,9 @@ def register(session: Session) -> None:
 
     @session.site.page("/login")
     def login_page(request: Request) -> None:
-        lang = session.lang(request)
-        head(lang)
         target = safe_target(request.query_params.get("next", "/"))
+        lang = session.lang(request, _asked_lang(target))
+        head(lang)
         failed = request.query_params.get("failed") == "1"
         with (
             ui.element("form").props('method="post" action="/login"').classes("m-auto mt-24"),
