@@ -200,7 +200,8 @@ function route(req, res, body) {
   }
   if (p === "/identity/login" && req.method === "POST") {
     if (loginFault(res)) return;
-    const kind = { user: "User", account: "Account", token: "Token" }[b.identityType];
+    // `identityType` as the events SDK spells it (its LoginType enum).
+    const kind = ["User", "Account", "Token"].includes(b.identityType) ? b.identityType : null;
     const ok = IDENTITY_SHAPES.some((keys) => shaped(b, keys));
     if (!ok) stats.badShapes += 1;
     // The identity stack takes a user's e-mail as `username` and its password as such.

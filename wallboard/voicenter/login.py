@@ -334,13 +334,20 @@ async def _legacy_login(http: aiohttp.ClientSession, settings: VendorSettings) -
     return _legacy_session(reply, url, "login", settings)
 
 
+# The identity stack's `identityType`, as the vendor's events SDK sends it (its `LoginType`
+# enum: "User", "Token"; docs/voicenter.md). The SDK has no account login on this stack:
+# "Account" follows the enum's spelling and is the one value still to confirm.
+IDENTITY_TYPES = {"user": "User", "account": "Account", "token": "Token"}
+
+
 def _identity_body(settings: VendorSettings) -> dict[str, str]:
     """The identity stack's login body: the user's e-mail goes in `username`, as the SDK."""
     cred = _credentials(settings)
+    kind = IDENTITY_TYPES[settings.login_type]
     if "token" in cred:
-        return {"identityType": settings.login_type, "token": cred["token"]}
+        return {"identityType": kind, "token": cred["token"]}
     return {
-        "identityType": settings.login_type,
+        "identityType": kind,
         "username": cred.get("username") or cred.get("email", ""),
         "password": cred.get("password") or cred.get("pin", ""),
     }

@@ -254,7 +254,7 @@ async def test_identity_login_settings_and_refresh(sim: Simulator) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(
             f"{sim.base_url}/identity/Login",
-            json={"identityType": "token", "token": "demo-token"},
+            json={"identityType": "Token", "token": "demo-token"},
         ) as r:
             login = (await r.json())["Data"]
         access = login["AccessToken"]
@@ -295,7 +295,7 @@ async def test_only_the_sdks_login_bodies_are_let_in(sim: Simulator) -> None:
         for path, body in (
             ("Account", {"username": "demo", "password": "demo", "extra": 1}),
             ("Account", {"user": "demo", "password": "demo"}),
-            ("Token", {"token": "demo-token", "identityType": "token"}),
+            ("Token", {"token": "demo-token", "identityType": "Token"}),
             ("User", {"email": sim.model.agents[0].email, "pin": "demo", "password": "demo"}),
         ):
             async with http.post(f"{url}/{path}", json=body) as r:
@@ -303,6 +303,10 @@ async def test_only_the_sdks_login_bodies_are_let_in(sim: Simulator) -> None:
         for body in ({"username": "demo", "password": "demo"}, {"token": "demo-token"}):
             async with http.post(f"{sim.base_url}/identity/Login", json=body) as r:
                 assert r.status == 401, body  # no identityType
+        # An identity type the SDK does not spell so: refused as a bad body, as the vendor.
+        body = {"identityType": "token", "token": "demo-token"}
+        async with http.post(f"{sim.base_url}/identity/Login", json=body) as r:
+            assert r.status == 400
 
 
 async def test_a_client_sending_40_gets_every_event_twice(sim: Simulator) -> None:

@@ -205,3 +205,21 @@ def test_recorder_rotates_by_day_and_size_and_stays_under_the_cap(tmp_path: Path
     days = {f.split("-")[1] for f in files}
     assert time.strftime("%Y%m%d", time.gmtime(day1 + 86_400)) in days
     assert files == sorted(files)  # names sort in time order
+
+
+def test_the_identity_login_body_spells_the_kind_as_the_sdk() -> None:
+    """VoicenterEventsSDK (`next`): `identityType` is its `LoginType` enum, "User"/"Token"."""
+    from pydantic import SecretStr
+
+    from wallboard.voicenter.login import _identity_body
+
+    user = VendorSettings(login_type="user", email="a@b.example", password=SecretStr("pw"))
+    assert _identity_body(user) == {
+        "identityType": "User",
+        "username": "a@b.example",
+        "password": "pw",
+    }
+    token = VendorSettings(login_type="token", token=SecretStr("t0k"))
+    assert _identity_body(token) == {"identityType": "Token", "token": "t0k"}
+    account = VendorSettings(login_type="account", username="acme", password=SecretStr("pw"))
+    assert _identity_body(account)["identityType"] == "Account"

@@ -39,6 +39,8 @@ _LEGACY_SHAPES = {
     "account": ("password", "username"),
     "token": ("token",),
 }
+# `identityType` as the events SDK spells it (its `LoginType` enum) → our identity.
+_IDENTITY_TYPES = {"User": "user", "Account": "account", "Token": "token"}
 _IDENTITY_SHAPES = (("identityType", "password", "username"), ("identityType", "token"))
 
 
@@ -168,7 +170,9 @@ async def identity_login(request: web.Request) -> web.Response:
         return body
     if not any(_shaped(body, keys) for keys in _IDENTITY_SHAPES):
         return _unauthorized()
-    kind = _str(body, "identityType")
+    kind = _IDENTITY_TYPES.get(_str(body, "identityType"))
+    if kind is None:  # as the vendor answers an identity type it does not know (the SDK's 400)
+        return web.json_response({"ErrorMessage": "Bad body request: identityType"}, status=400)
     secret = _str(body, "password") or _str(body, "token")
     grant = authenticate(sim, kind, _str(body, "username"), secret)
     return _unauthorized() if grant is None else _access_reply(sim, grant)
