@@ -86,14 +86,12 @@ class _Registered:
 
 def register(services: Services, site: Site | None = None) -> _Registered:
     """Register one account's JSON routes, webhook and pages under `site` (the process's
-    only account when None: plain paths); the shared parts once per process."""
+    only account when None: plain paths); `serve` adds what the process has once."""
     hub, settings, service = services.hub, services.settings, services.after_call
     site = site if site is not None else Site()
     # The live boards: one publisher task feeds every open board element.
     publisher = Publisher(hub, settings, broadcaster(site), site)
     session = Session(settings, Access(settings), publisher.specs, site)
-    _register_shared()
-    _PUBLISHERS.append(publisher)
     api.register(hub, settings, session, services.after_call)
     ops.register(hub, settings, services.after_call, site)
     board.register(session, publisher, settings)
@@ -112,20 +110,15 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     return _Registered(services, site, publisher, session, front)
 
 
-# Every account's publisher in this process, for /metrics' count of open tabs.
-_PUBLISHERS: list[Publisher] = []
-
-
-def _register_shared() -> None:
+def _register_shared(sites: Sequence[_Registered]) -> None:
     """What the process has once, whatever its accounts: static files, the count of open
-    tabs."""
-    if _PUBLISHERS:
-        return
+    tabs (every account's)."""
     app.add_static_files("/static", str(STATIC))
+    publishers = [r.publisher for r in sites]
 
     def tabs_by_view() -> dict[str, int]:
         total: dict[str, int] = {}
-        for p in _PUBLISHERS:
+        for p in publishers:
             for view, n in p.tabs_by_view().items():
                 total[view] = total.get(view, 0) + n
         return total
@@ -208,10 +201,7 @@ def _in_front(sites: list[_Registered]) -> None:
         if len(sites) == 1:
             return _wrap(inner, sites[0].front)
         return SiteRouter(
-            {
-                r.services.settings.web.port: (r.site, _wrap(Prefixed(r.site, inner), r.front))
-                for r in sites
-            }
+            {r.services.settings.web.port: _wrap(Prefixed(r.site, inner), r.front) for r in sites}
         )
 
     app.build_middleware_stack = build_in_front  # type: ignore[method-assign]
@@ -258,6 +248,7 @@ def serve(
     """
     many = len(accounts) > 1
     sites = [register(s, Site(s.account) if many else None) for s in accounts]
+    _register_shared(sites)
     _in_front(sites)
     _same_site(accounts)
     owner = TaskOwner("web")

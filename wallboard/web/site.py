@@ -82,25 +82,25 @@ class Site:
 class SiteRouter:
     """ASGI: a request to the account whose port it came in on, under that account's prefix.
 
-    `fronts` maps a local port to the account's own front layers (the login throttle,
-    …), which see the path as the browser sent it; the prefix is added after them. A
-    port of no account (none in a well-formed process) is answered 404.
+    `by_port` maps a local port to the account's own front layers (the login throttle,
+    …), which see the path as the browser sent it, and then its `Prefixed`. A port of no
+    account (none in a well-formed process) is answered 404.
     """
 
-    def __init__(self, sites: Mapping[int, tuple[Site, Asgi]]) -> None:
-        self.sites = dict(sites)
+    def __init__(self, by_port: Mapping[int, Asgi]) -> None:
+        self.by_port = dict(by_port)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        """Dispatch by the local port; lifespan and shared paths go through unchanged."""
+        """Dispatch by the local port; lifespan goes to any account (they share the app)."""
         if scope["type"] not in ("http", "websocket"):
-            await next(iter(self.sites.values()))[1](scope, receive, send)
+            await next(iter(self.by_port.values()))(scope, receive, send)
             return
         server = scope.get("server")
-        found = self.sites.get(server[1]) if server else None
+        found = self.by_port.get(server[1]) if server else None
         if found is None:
             await _not_found(scope, send)
             return
-        await found[1](scope, receive, send)
+        await found(scope, receive, send)
 
 
 class Prefixed:

@@ -14,9 +14,7 @@ def _router(record: list[Any]) -> SiteRouter:
         record.append(scope["path"])
 
     acme, globex = Site("acme"), Site("globex")
-    return SiteRouter(
-        {8101: (acme, Prefixed(acme, inner)), 8111: (globex, Prefixed(globex, inner))}
-    )
+    return SiteRouter({8101: Prefixed(acme, inner), 8111: Prefixed(globex, inner)})
 
 
 def test_each_port_is_its_own_accounts_routes():
