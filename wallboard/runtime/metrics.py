@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     ProcessCollector,
     disable_created_metrics,
@@ -35,11 +36,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ALERTS_FIRED",
     "CDR_RESULTS",
+    "INGEST_LEADER",
     "PUBLISH_LATENCY",
     "RECONNECTS",
     "RECONNECT_REASONS",
     "REGISTRY",
     "STORE_COMMIT",
+    "STORE_ERRORS",
+    "STORE_HEALTHY",
     "exposition",
     "watch",
 ]
@@ -72,6 +76,28 @@ STORE_COMMIT = Histogram(
     "wallboard_store_commit_seconds",
     "Time of one store commit (a group of writes, fsync included).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+
+# The store's health as the writer last saw it: set by the store when a real commit
+# succeeds (1) or fails (0), so a full disk shows here and in /readyz alike.
+STORE_HEALTHY = Gauge(
+    "wallboard_store_healthy",
+    "1 when the store's last write succeeded; 0 after a failed one, until a write succeeds.",
+    registry=REGISTRY,
+)
+STORE_ERRORS = Counter(
+    "wallboard_store_errors",
+    "Store operations that failed (a write, a commit or a probe), by operation.",
+    ["operation"],
+    registry=REGISTRY,
+)
+
+# One writer per account (an ingest worker's lease): a standby that never leads, or two
+# leaders, is what the alert rules in deploy/prometheus/ look for.
+INGEST_LEADER = Gauge(
+    "wallboard_ingest_leader",
+    "1 while this ingest worker holds its account's write lease; 0 while it waits as standby.",
     registry=REGISTRY,
 )
 
