@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser lb pg node-deps bench soak clean
+.PHONY: demo test lint typecheck unit browser lb pg deploy-tools node-deps bench soak clean
 
 # The demo needs only the wallboard's own dependencies; the test tools (mypy, ruff,
 # Playwright, pytest) come with `make test`.
@@ -47,6 +47,17 @@ pg:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
 
+# The tools that check deploy/ as they will run it (tests/integration/ops/test_deploy_tools.py):
+# systemd-analyze and systemd-sysusers (systemd), caddy validate (caddy), promtool
+# (prometheus), openssl for nginx -t's throwaway certificate. Services are not started.
+deploy-tools:
+	@command -v systemd-analyze >/dev/null 2>&1 && command -v caddy >/dev/null 2>&1 \
+		&& command -v promtool >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
+		echo "installing Debian systemd, caddy, prometheus and openssl for the deploy checks"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends \
+			systemd caddy prometheus openssl >/dev/null; }
+
 # The real socket.io servers (socket.io@2 = Engine.IO 3 like the vendor, socket.io@4) for
 # the connector's tests; reinstalled only when missing or older than the lock file.
 NODE_DIR := tests/node
@@ -63,7 +74,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: $(BIN)/.installed browser lb pg node-deps lint typecheck
+test: $(BIN)/.installed browser lb pg deploy-tools node-deps lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(BIN)/.installed node-deps
