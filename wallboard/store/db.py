@@ -11,7 +11,7 @@ The writer thread must never die: whatever one operation raises (an integer SQLi
 hold raises `OverflowError`, not `sqlite3.Error`) fails that operation alone, and whatever
 a whole batch raises rolls the batch back and fails its callers; the thread goes on. A
 failure of the database itself (disk full, read-only file) is kept in `health` until a
-commit succeeds again, for `/healthz`.
+commit that writes a row succeeds again (a CDR, or readiness's probe), for `/readyz`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -171,6 +173,12 @@ CREATE TABLE IF NOT EXISTS app_user (
     updated_by TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
+-- Readiness writes a row here and removes it in the same commit (`check_writable`):
+-- always empty, it proves a real write reaches the disk.
+CREATE TABLE IF NOT EXISTS store_probe (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL
+);
 """
 
 # The quarantine keeps this many newest bodies: a sender that posts garbage for days must
@@ -261,15 +269,22 @@ class Store:
     # ------------------------------------------------------------ lifecycle
 
     def open(self) -> None:
-        """Create the schema and start the writer and reader threads."""
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        """Create the schema and start the writer and reader threads.
+
+        A database that cannot be opened raises `StoreError` naming the file and why (the
+        server then stops: app.py), never a half-open store.
+        """
+        conn: sqlite3.Connection | None = None
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
             _migrate(conn)
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot open database {self.path}: {e}") from e
+        except (sqlite3.Error, OSError) as e:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot open database {self.path}: {unopenable(self.path, e)}") from e
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="store-writer", daemon=True
         )
@@ -338,6 +353,7 @@ class Store:
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[_Op, Future[Any]]]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         started = time.perf_counter()
+        changes = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
             for op, fut in batch:
@@ -360,12 +376,16 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")  # releases the write lock
-            self._failed(e)
+            probe = all(op is _probe for op, _ in batch)
+            self.health.failed(
+                "probe" if probe else "commit", f"{type(e).__name__}: {e}", time.time()
+            )
             _fail(batch, StoreError(f"commit failed: {e}"))
             return
-        if not self.health.healthy:
+        # Only a commit that wrote a row proves the disk takes writes: an empty one (or one
+        # whose UPDATE matched nothing) succeeds on a full disk too.
+        if conn.total_changes != changes and self.health.worked():
             log.info("store commits again after %d failures", self.health.failures)
-        self.health.healthy = True
         for observe in self.on_commit:  # after the commit: a metric must never fail a batch
             with contextlib.suppress(Exception):
                 observe(time.perf_counter() - started)
@@ -377,13 +397,6 @@ class Store:
                 fut.set_exception(exc)
             else:
                 fut.set_result(value)
-
-    def _failed(self, e: BaseException) -> None:
-        h = self.health
-        h.healthy = False
-        h.last_error = f"{type(e).__name__}: {e}"
-        h.failed_at = time.time()
-        h.failures += 1
 
     async def _write(self, op: _Op) -> Any:
         if self._writer is None:
@@ -400,6 +413,7 @@ class Store:
         try:
             return await loop.run_in_executor(self._reader, fn, conn)
         except sqlite3.Error as e:
+            self.health.failed("read", str(e), time.time(), writes=False)
             raise StoreError(str(e)) from e
 
     # ------------------------------------------------------------ CDRs
@@ -861,11 +875,18 @@ class Store:
     # ------------------------------------------------------------ upkeep
 
     async def check_writable(self, timeout: float = 5.0) -> None:
-        """Raise `StoreError` unless the writer thread takes the write lock within `timeout`."""
+        """Raise `StoreError` unless a real write commits within `timeout` (readiness).
+
+        The probe writes a row and removes it, committed (fsync) through the writer like
+        any CDR: on a full disk or a read-only file it fails as a CDR would, and its
+        success is what marks the store healthy again once space is back.
+        """
         try:
-            await asyncio.wait_for(self._write(lambda conn: None), timeout)
+            await asyncio.wait_for(self._write(_probe), timeout)
         except TimeoutError:
-            raise StoreError(f"the writer did not answer within {timeout:g} s") from None
+            error = f"the writer did not commit within {timeout:g} s"
+            self.health.failed("probe", error, time.time())
+            raise StoreError(error) from None
 
     async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
         """Drop raw CDR bodies and audit rows received before `before` (epoch seconds).
@@ -898,6 +919,36 @@ class Store:
                     break
             totals.append(total)
         return totals[0], totals[1]
+
+
+def _probe(conn: sqlite3.Connection) -> None:
+    """Readiness: a row written and removed in one commit (see `check_writable`)."""
+    conn.execute("INSERT INTO store_probe (at) VALUES (?)", (time.time(),))
+    conn.execute("DELETE FROM store_probe")
+
+
+def unopenable(path: str, e: BaseException) -> str:
+    """Why the database at `path` cannot be opened, in words an operator can act on.
+
+    SQLite says "unable to open database file" for a missing folder, a folder it may not
+    write and a file it may not read alike; the file system tells them apart.
+    """
+    if isinstance(e, OSError):
+        return e.strerror or str(e)
+    file, folder = Path(path), Path(path).parent
+    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"permission denied on its folder {folder} ({_owner(folder)})"
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        return f"permission denied ({_owner(file)})"
+    if file.is_dir():
+        return "it is a folder"
+    return str(e)
+
+
+def _owner(p: Path) -> str:
+    st = p.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    return f"owned by uid {st.st_uid}, mode {mode:04o}; the wallboard runs as uid {os.getuid()}"
 
 
 def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:

@@ -152,23 +152,27 @@ class PostgresStore:
         return self._pool
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        # A statement that is not a SELECT writes (INSERT … RETURNING, WITH … INSERT).
+        reads = sql.lstrip().upper().startswith("SELECT")
         try:
             rows = list(await self._p().fetch(sql, *args))
         except Exception as e:
-            raise self._failed(e) from e
-        self._worked()
+            raise self._failed(e, "read" if reads else "commit") from e
+        if rows and not reads:
+            self._worked()
         return rows
 
     async def _execute(self, sql: str, *args: Any) -> str:
-        """Run one statement; its status ("UPDATE 3")."""
+        """Run one statement that writes; its status ("UPDATE 3")."""
         try:
             status: str = await self._p().execute(sql, *args)
         except Exception as e:
             raise self._failed(e) from e
-        self._worked()
+        if not status.endswith(" 0"):  # "UPDATE 0" wrote nothing: it proves no write works
+            self._worked()
         return status
 
-    def _failed(self, e: Exception) -> StoreError:
+    def _failed(self, e: Exception, operation: str = "commit") -> StoreError:
         """Tell a row's content (that row fails: Err 1) from the database failing (Err 2).
 
         The same split as the SQLite writer's: a value PostgreSQL refuses (class 22 data
@@ -186,16 +190,12 @@ class PostgresStore:
             return StoreContentError(f"{type(e).__name__}: {e}")
         if not isinstance(e, OSError | asyncpg.PostgresError | asyncpg.InterfaceError | StoreError):
             log.exception("store: unexpected error")
-        self.health.healthy = False
-        self.health.last_error = str(e)[:300]
-        self.health.failed_at = time.time()
-        self.health.failures += 1
+        self.health.failed(operation, str(e), time.time(), writes=operation != "read")
         return e if isinstance(e, StoreError) else StoreError(str(e))
 
     def _worked(self) -> None:
-        if not self.health.healthy:
+        if self.health.worked():
             log.info("store works again after %d failures", self.health.failures)
-        self.health.healthy = True
 
     # ------------------------------------------------------------ CDRs
 
@@ -306,18 +306,34 @@ class PostgresStore:
     # ------------------------------------------------------------ upkeep
 
     async def check_writable(self, timeout: float = 5.0) -> None:
-        """Raise `StoreError` unless the server takes writes within `timeout` (readiness).
+        """Raise `StoreError` unless a real write commits within `timeout` (readiness).
 
-        A standby (or a server put read-only) answers reads but refuses every CDR.
+        The probe writes a row and removes it in one committed transaction: a full disk,
+        a standby or a server put read-only refuses it as it would refuse a CDR, and its
+        success is what marks the store healthy again.
         """
+
+        async def probe() -> None:
+            async with self._transaction("probe") as conn:
+                found = await conn.fetchval(
+                    "INSERT INTO store_probe (account, at) VALUES ($1, $2) RETURNING id",
+                    self.account,
+                    time.time(),
+                )
+                await conn.execute("DELETE FROM store_probe WHERE id = $1", found)
+
         try:
-            rows = await asyncio.wait_for(
-                self._fetch("SELECT current_setting('transaction_read_only')"), timeout
-            )
+            await asyncio.wait_for(probe(), timeout)
         except TimeoutError:
-            raise StoreError(f"PostgreSQL did not answer within {timeout:g} s") from None
-        if rows[0][0] == "on":
-            raise StoreError("PostgreSQL is read-only (a standby?): CDRs cannot be stored")
+            error = f"PostgreSQL did not commit within {timeout:g} s"
+            self.health.failed("probe", error, time.time())
+            raise StoreError(error) from None
+        except StoreError as e:
+            if "read-only" in str(e):
+                raise StoreError(
+                    "PostgreSQL is read-only (a standby?): CDRs cannot be stored"
+                ) from e
+            raise
 
     async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
         """Drop this account's raw CDR bodies and audit rows older than `before`.
@@ -650,13 +666,13 @@ class PostgresStore:
         return [BoardRow(*r) for r in found]
 
     @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self, operation: str = "commit") -> AsyncIterator[asyncpg.Connection]:
         """One pooled connection in one transaction; its failure told apart as `_failed` does."""
         try:
             async with self._p().acquire() as conn, conn.transaction():
                 yield conn
         except Exception as e:
-            raise self._failed(e) from e
+            raise self._failed(e, operation) from e
         self._worked()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from wallboard.core.calls import Cdr
@@ -70,12 +72,36 @@ class QuarantineRow:
 
 @dataclass(slots=True)
 class StoreHealth:
-    """Whether the last commit worked; the error and its time when it did not."""
+    """Whether the last write worked; the error and its time when it did not.
+
+    Only a commit that really wrote something (a row inserted, changed or removed) proves
+    the store healthy again: an empty commit succeeds on a full disk. A failed read is
+    counted (`on_failure`) but says nothing about writes.
+    """
 
     healthy: bool = True
     last_error: str | None = None
     failed_at: float | None = None
     failures: int = 0
+    # Told the operation of every failure ("commit", "probe", "read"): the /metrics counter.
+    on_failure: list[Callable[[str], None]] = field(default_factory=list)
+
+    def failed(self, operation: str, error: str, at: float, *, writes: bool = True) -> None:
+        """Record a failed operation; `writes`: one that says the store takes no writes."""
+        if writes:
+            self.healthy = False
+            self.last_error = error[:300]
+            self.failed_at = at
+            self.failures += 1
+        for tell in self.on_failure:  # a metric must never fail the store
+            with contextlib.suppress(Exception):
+                tell(operation)
+
+    def worked(self) -> bool:
+        """Record a commit that wrote something; True when it ends a time of failures."""
+        back = not self.healthy
+        self.healthy = True
+        return back
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from wallboard.web.session import SecureCookies, Session
 from wallboard.web.site import Prefixed, Site, SiteRouter
 from wallboard.web.webhook import Asgi, WebhookRoute, announce
 
-__all__ = ["STATIC", "Services", "register", "serve"]
+__all__ = ["STATIC", "Services", "register", "serve", "shutdown"]
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +296,12 @@ def serve(
         # lines go through ours (JSON when asked, secrets redacted; runtime/logs.py).
         log_config=None,
     )
+
+
+def shutdown() -> None:
+    """Stop the server from inside (a start that failed): the shutdown hooks run, then
+    `serve` returns, as after SIGTERM."""
+    app.shutdown()
 
 
 def _storage_secret(secret: SecretStr | None) -> str:
