@@ -281,6 +281,11 @@ class Store:
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
             _migrate(conn)
+            # A file we may read but not write (a read-only mount, a copy owned by another
+            # user) passes everything above when its schema is current: write once now.
+            conn.execute("BEGIN IMMEDIATE")
+            _probe(conn)
+            conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as e:
             if conn is not None:
                 conn.close()
@@ -936,6 +941,8 @@ def unopenable(path: str, e: BaseException) -> str:
     if isinstance(e, OSError):
         return e.strerror or str(e)
     file, folder = Path(path), Path(path).parent
+    if folder.exists() and os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"the file system of {folder} is mounted read-only"
     if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
         return f"permission denied on its folder {folder} ({_owner(folder)})"
     if file.exists() and not os.access(file, os.R_OK | os.W_OK):

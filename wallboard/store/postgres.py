@@ -136,9 +136,16 @@ class PostgresStore:
             )
         except (OSError, asyncpg.PostgresError) as e:
             raise StoreError(f"cannot connect to {redact_url(self.url)}: {e}") from e
-        applied = await migrate(self._pool)
+        try:
+            applied = await migrate(self._pool)
+        except StoreError as e:
+            raise StoreError(f"cannot open {redact_url(self.url)}: {e}") from e
         if applied:
             log.info("store: applied migrations %s", applied)
+        try:  # a standby or a read-only database opens, and would refuse every CDR
+            await self.check_writable(timeout=30.0)
+        except StoreError as e:
+            raise StoreError(f"cannot write to {redact_url(self.url)}: {e}") from e
 
     async def stop(self) -> None:
         """Close the pool (waits for queries in flight)."""

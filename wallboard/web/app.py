@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nicegui import app, ui
+from nicegui.server import Server
 from pydantic import SecretStr
 
 from wallboard.config import Settings
@@ -257,6 +258,8 @@ def serve(
     async def start() -> None:
         if on_startup is not None:
             await on_startup()
+        if Server.instance.should_exit:  # the start failed (`shutdown`): nothing more to start
+            return
         for r in sites:
             name = f"{r.site.account}:" if many else ""
             owner.start(f"{name}publisher", r.publisher.run())
