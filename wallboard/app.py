@@ -165,7 +165,7 @@ async def _start_store(owner: TaskOwner, services: web.Services) -> None:
     service = services.after_call
     if service is not None and service.writer:
         await service.start()
-        prune = retention.prune_forever(service.store, services.settings.store)
+        prune = retention.prune_forever(service.store, services.settings)
         owner.start(_named("retention", services), prune)
         owner.start(_named("store-probe", services), store_watch.probe_forever(service.store))
     elif service is not None:  # a web node's boards do not wait for PostgreSQL

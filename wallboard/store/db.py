@@ -41,6 +41,8 @@ from wallboard.store.rows import (
     CdrRow,
     FloorMessageRow,
     KioskTokenRow,
+    PruneBefore,
+    Pruned,
     QuarantineRow,
     StatusChangeRow,
     Stored,
@@ -233,6 +235,28 @@ def _migrate(conn: sqlite3.Connection) -> None:
             log.info("database schema migrated to version %d", version)
 
 
+def _incremental_vacuum(conn: sqlite3.Connection, path: str) -> None:
+    """Convert a database made without `auto_vacuum = INCREMENTAL`, once (a VACUUM
+    rewrites the whole file: it needs its size free on the disk, and time). Without it a
+    pruned database never shrinks; a conversion that fails is retried at the next start."""
+    if int(conn.execute("PRAGMA auto_vacuum").fetchone()[0]) == 2:
+        return
+    size = _file_size(path)
+    t0 = time.monotonic()
+    try:
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("VACUUM")
+    except sqlite3.Error as e:
+        log.warning("database %s not converted to incremental vacuum: %s", path, e)
+        return
+    log.info(
+        "database %s converted to incremental vacuum (once): %.1f MB in %.1f s",
+        path,
+        size / 1e6,
+        time.monotonic() - t0,
+    )
+
+
 def _text(s: str) -> str:
     """Text SQLite can store: a lone surrogate (from a hostile body) escaped, not raised."""
     return s.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -240,6 +264,9 @@ def _text(s: str) -> str:
 
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # Before WAL, which writes the header: a new database frees pages for retention's
+    # `compact` (an existing one is converted once, `_incremental_vacuum`).
+    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=10000")
@@ -281,6 +308,7 @@ class Store:
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
             _migrate(conn)
+            _incremental_vacuum(conn, self.path)
             # A file we may read but not write (a read-only mount, a copy owned by another
             # user) passes everything above when its schema is current: write once now.
             conn.execute("BEGIN IMMEDIATE")
@@ -893,37 +921,97 @@ class Store:
             self.health.failed("probe", error, time.time())
             raise StoreError(error) from None
 
-    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
-        """Drop raw CDR bodies and audit rows received before `before` (epoch seconds).
+    async def prune(self, before: PruneBefore, batch: int = 5000) -> Pruned:
+        """Erase the personal data older than retention's cut-offs (docs/operations.md).
 
-        The parsed CDR fields stay (the history is built from them); so do the callbacks
-        and any daily summary. Done in batches so no commit holds the writer for long.
-        Returns (raw bodies cleared, audit rows deleted).
+        A CDR keeps its figures (times, queue, agent, outcome: the history and its daily
+        summaries) and loses its caller and target numbers, its AI summary and the vendor's
+        raw body, which holds them all. Callbacks, status changes, alerts, audit rows and
+        quarantined bodies older than theirs are deleted. In batches, so no commit holds
+        the writer for long; `compact` then gives the space back.
         """
 
-        def cdr_op(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "UPDATE cdr SET raw = x'' WHERE id IN (SELECT id FROM cdr"
-                " WHERE received < ? AND length(raw) > 0 LIMIT ?)",
-                (before, batch),
+        def calls(conn: sqlite3.Connection) -> int:
+            # Rewritten (deleted and inserted again, same id), not updated in place: a row
+            # that shrinks in place leaves its page as it was, where a delete lets the
+            # B-tree merge the pages it emptied, which `compact` then gives back.
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS erasing AS SELECT * FROM cdr WHERE 0")
+            conn.execute("DELETE FROM temp.erasing")
+            n = conn.execute(
+                "INSERT INTO temp.erasing SELECT * FROM cdr WHERE id IN (SELECT id FROM cdr"
+                " WHERE time < ? AND (caller != '' OR target != '' OR length(raw) > 0) LIMIT ?)",
+                (int(before.calls), batch),
             ).rowcount
+            conn.execute(
+                "UPDATE temp.erasing SET caller = '', target = '', raw = x'', parsed ="
+                " json_remove(json_set(parsed, '$.caller', '', '$.target', ''),"
+                " '$.aiData.summary')"
+            )
+            conn.execute("DELETE FROM cdr WHERE id IN (SELECT id FROM temp.erasing)")
+            conn.execute("INSERT INTO cdr SELECT * FROM temp.erasing")
+            conn.execute("DELETE FROM temp.erasing")
+            return n
 
-        def audit_op(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
-                (before, batch),
-            ).rowcount
+        counts = {"calls": await self._batches(calls)}
+        for field, table, column in _PRUNED_TABLES:
+            sql = (
+                f"DELETE FROM {table} WHERE id IN"
+                f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)"
+            )
+            cut = getattr(before, field)
 
-        totals = []
-        for op in (cdr_op, audit_op):
-            total = 0
-            while True:
-                n: int = await self._write(op)
-                total += n
-                if n < batch:
-                    break
-            totals.append(total)
-        return totals[0], totals[1]
+            def delete(conn: sqlite3.Connection, sql: str = sql, cut: float = cut) -> int:
+                return conn.execute(sql, (cut, batch)).rowcount
+
+            counts[field] = await self._batches(delete)
+        return Pruned(**counts)
+
+    async def _batches(self, op: Callable[[sqlite3.Connection], int]) -> int:
+        """Run `op` (one batch, its row count) through the writer until a batch is short."""
+        total = 0
+        while True:
+            n: int = await self._write(op)
+            total += n
+            if n == 0:
+                return total
+
+    async def compact(self, pages_per_commit: int = 2000) -> int:
+        """Give the pages freed by pruning back to the file system; bytes the file shrank.
+
+        Incremental vacuum (the database is created, or converted once at open, with
+        `auto_vacuum = INCREMENTAL`) moves free pages to the end and cuts them off, a few
+        thousand per commit so CDRs never wait long; the checkpoint then truncates the
+        file (in WAL mode the database file shrinks only when the log is copied back).
+        """
+
+        def vacuum(conn: sqlite3.Connection) -> int:
+            free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+            n = min(free, pages_per_commit)
+            for _ in range(n):  # one page per step: Python's sqlite3 steps a PRAGMA once
+                conn.execute("PRAGMA incremental_vacuum(1)")
+            return n
+
+        size = _file_size(self.path)
+        await self._batches(vacuum)
+        await self._read(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+        return max(0, size - _file_size(self.path))
+
+
+# Deleted by `prune` after their retention: (PruneBefore field, table, time column).
+_PRUNED_TABLES = (
+    ("callbacks", "callback", "at"),
+    ("status_log", "status_change", "at"),
+    ("alert_log", "alert_log", "at"),
+    ("audit", "audit", "at"),
+    ("quarantine", "quarantine", "received"),
+)
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # ":memory:"
+        return 0
 
 
 def _probe(conn: sqlite3.Connection) -> None:

@@ -34,6 +34,8 @@ from wallboard.store.rows import (
     CdrRow,
     FloorMessageRow,
     KioskTokenRow,
+    PruneBefore,
+    Pruned,
     QuarantineRow,
     StatusChangeRow,
     Stored,
@@ -102,6 +104,24 @@ INSERT INTO {table} (account, name, body, updated_by, updated_at) VALUES ($1,$2,
 ON CONFLICT (account, name) DO UPDATE SET body=excluded.body,
     updated_by=excluded.updated_by, updated_at=excluded.updated_at
 """
+
+
+# A CDR's numbers, AI summary and raw body erased; the figures stay (store/db.py `prune`).
+_ERASE_CALLS = """
+UPDATE cdr SET caller = '', target = '', raw = ''::bytea,
+    parsed = jsonb_set(jsonb_set(parsed::jsonb, '{caller}', '""'), '{target}', '""')
+        #- '{aiData,summary}'
+WHERE id = ANY($1::bigint[])
+"""
+
+# Deleted by `prune` after their retention: (PruneBefore field, table, time column).
+_PRUNED_TABLES = (
+    ("callbacks", "callback", "at"),
+    ("status_log", "status_change", "at"),
+    ("alert_log", "alert_log", "at"),
+    ("audit", "audit", "at"),
+    ("quarantine", "quarantine", "received"),
+)
 
 
 def redact_url(url: str) -> str:
@@ -342,25 +362,59 @@ class PostgresStore:
                 ) from e
             raise
 
-    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
-        """Drop this account's raw CDR bodies and audit rows older than `before`.
+    async def prune(self, before: PruneBefore, batch: int = 5000) -> Pruned:
+        """Erase this account's personal data older than retention's cut-offs, as SQLite
+        does (store/db.py `prune`), in batches so no statement holds many row locks."""
+        counts = {"calls": 0}
+        while n := await self._erase_calls(int(before.calls), batch):
+            counts["calls"] += n
+        for field, table, column in _PRUNED_TABLES:
+            sql = (
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE account=$1"
+                f" AND {column} < $2 LIMIT $3)"
+            )
+            counts[field] = await self._batches(sql, getattr(before, field), batch)
+        return Pruned(**counts)
 
-        Parsed CDR fields stay (the history is built from them). In batches, as SQLite
-        does, so no statement holds row locks on a large part of the table for long.
+    async def _erase_calls(self, before: int, batch: int) -> int:
+        """One batch of CDRs' numbers erased; how many.
+
+        Erasing rewrites `parsed`, which marks a row as written anew for the followers
+        (migration 5); the erased rows get their old marks back in the same transaction:
+        an erasure is no news for a web node (its figures do not change).
         """
-        cleared = await self._batches(
-            "UPDATE cdr SET raw = ''::bytea WHERE id IN (SELECT id FROM cdr WHERE account=$1"
-            " AND received < $2 AND length(raw) > 0 LIMIT $3)",
-            before,
-            batch,
-        )
-        deleted = await self._batches(
-            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE account=$1"
-            " AND at < $2 LIMIT $3)",
-            before,
-            batch,
-        )
-        return cleared, deleted
+        async with self._transaction() as conn:
+            old = await conn.fetch(
+                "SELECT id, written::text::bigint, replaced_time FROM cdr WHERE account=$1"
+                " AND time < $2 AND (caller <> '' OR target <> '' OR length(raw) > 0)"
+                " LIMIT $3 FOR UPDATE",
+                self.account,
+                before,
+                batch,
+            )
+            if not old:
+                return 0
+            ids = [r[0] for r in old]
+            await conn.execute(_ERASE_CALLS, ids)
+            await conn.execute(
+                "UPDATE cdr c SET written = o.w::text::xid8, replaced_time = o.r"
+                " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS o(id, w, r)"
+                " WHERE c.id = o.id",
+                ids,
+                [r[1] for r in old],
+                [r[2] for r in old],
+            )
+        return len(old)
+
+    async def compact(self) -> int:
+        """VACUUM the pruned tables: their space is reused, the tail given back; how many
+        bytes they shrank by (PostgreSQL's autovacuum would get there too, later)."""
+        tables = ["cdr", *(table for _, table, _ in _PRUNED_TABLES)]
+        size = "SELECT sum(pg_total_relation_size(t))::bigint FROM unnest($1::regclass[]) t"
+        before = (await self._fetch(size, tables))[0][0] or 0
+        await self._execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+        after = (await self._fetch(size, tables))[0][0] or 0
+        return max(0, int(before) - int(after))
 
     async def _batches(self, sql: str, before: float, batch: int) -> int:
         total = 0

@@ -16,6 +16,8 @@ __all__ = [
     "CdrRow",
     "FloorMessageRow",
     "KioskTokenRow",
+    "PruneBefore",
+    "Pruned",
     "QuarantineRow",
     "StatusChangeRow",
     "StoreHealth",
@@ -68,6 +70,42 @@ class QuarantineRow:
     encoding: str
     content_type: str
     raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PruneBefore:
+    """Retention's cut-offs (epoch seconds): what is older goes (docs/operations.md)."""
+
+    calls: float  # a CDR's caller and target numbers, AI summary and raw body erased
+    callbacks: float
+    status_log: float
+    alert_log: float
+    audit: float
+    quarantine: float  # refused bodies (they hold numbers too)
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """How many rows retention erased (CDRs) or deleted (the rest)."""
+
+    calls: int = 0
+    callbacks: int = 0
+    status_log: int = 0
+    alert_log: int = 0
+    audit: int = 0
+    quarantine: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every row touched."""
+        return (
+            self.calls
+            + self.callbacks
+            + self.status_log
+            + self.alert_log
+            + self.audit
+            + self.quarantine
+        )
 
 
 @dataclass(slots=True)
