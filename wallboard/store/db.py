@@ -35,6 +35,7 @@ from wallboard.core.calls import Cdr, stored_form
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.rows import (
+    PRUNED_TABLES,
     AlertRow,
     AuditRow,
     BoardRow,
@@ -953,7 +954,7 @@ class Store:
             return n
 
         counts = {"calls": await self._batches(calls)}
-        for field, table, column in _PRUNED_TABLES:
+        for field, table, column in PRUNED_TABLES:
             sql = (
                 f"DELETE FROM {table} WHERE id IN"
                 f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)"
@@ -995,16 +996,6 @@ class Store:
         await self._batches(vacuum)
         await self._read(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
         return max(0, size - _file_size(self.path))
-
-
-# Deleted by `prune` after their retention: (PruneBefore field, table, time column).
-_PRUNED_TABLES = (
-    ("callbacks", "callback", "at"),
-    ("status_log", "status_change", "at"),
-    ("alert_log", "alert_log", "at"),
-    ("audit", "audit", "at"),
-    ("quarantine", "quarantine", "received"),
-)
 
 
 def _file_size(path: str) -> int:

@@ -28,6 +28,7 @@ from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.db import QUARANTINE_KEEP
 from wallboard.store.migrations import MIGRATIONS
 from wallboard.store.rows import (
+    PRUNED_TABLES,
     AlertRow,
     AuditRow,
     BoardRow,
@@ -113,15 +114,6 @@ UPDATE cdr SET caller = '', target = '', raw = ''::bytea,
         #- '{aiData,summary}'
 WHERE id = ANY($1::bigint[])
 """
-
-# Deleted by `prune` after their retention: (PruneBefore field, table, time column).
-_PRUNED_TABLES = (
-    ("callbacks", "callback", "at"),
-    ("status_log", "status_change", "at"),
-    ("alert_log", "alert_log", "at"),
-    ("audit", "audit", "at"),
-    ("quarantine", "quarantine", "received"),
-)
 
 
 def redact_url(url: str) -> str:
@@ -368,7 +360,7 @@ class PostgresStore:
         counts = {"calls": 0}
         while n := await self._erase_calls(int(before.calls), batch):
             counts["calls"] += n
-        for field, table, column in _PRUNED_TABLES:
+        for field, table, column in PRUNED_TABLES:
             sql = (
                 f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE account=$1"
                 f" AND {column} < $2 LIMIT $3)"
@@ -409,7 +401,7 @@ class PostgresStore:
     async def compact(self) -> int:
         """VACUUM the pruned tables: their space is reused, the tail given back; how many
         bytes they shrank by (PostgreSQL's autovacuum would get there too, later)."""
-        tables = ["cdr", *(table for _, table, _ in _PRUNED_TABLES)]
+        tables = ["cdr", *(table for _, table, _ in PRUNED_TABLES)]
         size = "SELECT sum(pg_total_relation_size(t))::bigint FROM unnest($1::regclass[]) t"
         before = (await self._fetch(size, tables))[0][0] or 0
         await self._execute(f"VACUUM (ANALYZE) {', '.join(tables)}")

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from wallboard.core.calls import Cdr
 
 __all__ = [
+    "PRUNED_TABLES",
     "AlertRow",
     "AuditRow",
     "BoardRow",
@@ -82,6 +83,17 @@ class PruneBefore:
     alert_log: float
     audit: float
     quarantine: float  # refused bodies (they hold numbers too)
+
+
+# Deleted by `prune` after their retention, in both stores: (PruneBefore field, table,
+# time column). CDRs are not deleted but erased (their figures stay).
+PRUNED_TABLES = (
+    ("callbacks", "callback", "at"),
+    ("status_log", "status_change", "at"),
+    ("alert_log", "alert_log", "at"),
+    ("audit", "audit", "at"),
+    ("quarantine", "quarantine", "received"),
+)
 
 
 @dataclass(frozen=True, slots=True)
