@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -399,3 +400,45 @@ async def test_a_retry_to_another_worker_is_stored_once(pg_url: str, tmp_path: P
     finally:
         for w in workers:
             await w.stop()
+
+
+async def test_postgresql_that_refuses_writes_is_unready_until_a_write_commits(pg_url: str):
+    """Readiness writes: a database put read-only answers every read, and the probe says
+    it takes no CDR; the store is healthy again only once a write commits."""
+    store = PostgresStore(pg_url, "acme")
+    failures: list[str] = []
+    store.health.on_failure.append(failures.append)
+    await store.start()
+    name = pg_url.rsplit("/", 1)[1]
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(pg_url.rsplit("/", 1)[0] + "/postgres")
+        try:
+            await conn.execute(sql)
+            # The pool's sessions pick the database's setting up when they connect again.
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
+        finally:
+            await conn.close()
+
+    try:
+        await store.check_writable()
+        assert store.health.healthy
+        await admin(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+        for _ in range(3):  # the first use of a terminated session fails as such
+            with pytest.raises(StoreError) as refused:
+                await store.check_writable()
+        assert "read-only" in str(refused.value)
+        assert not store.health.healthy and failures and set(failures) == {"probe"}
+        assert await store.cdr_count() == 0  # reads still answer: they prove nothing
+        assert not store.health.healthy
+        await admin(f"ALTER DATABASE {name} RESET default_transaction_read_only")
+        with contextlib.suppress(StoreError):
+            await store.check_writable()  # a terminated session's first use may fail
+        await store.check_writable()
+        assert store.health.healthy
+    finally:
+        await store.stop()
