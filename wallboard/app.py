@@ -61,7 +61,7 @@ def build(settings: Settings, account: str = "", *, writer: bool = True) -> web.
         service.store.on_commit.append(metrics.STORE_COMMIT.observe)
         health = service.store.health
         health.on_failure.append(lambda operation: metrics.STORE_ERRORS.labels(operation).inc())
-        metrics.watch(store_healthy=lambda: health.healthy)
+        metrics.watch(account=account, store_healthy=lambda: health.healthy)
     return web.Services(hub, settings, service, actions, account)
 
 

@@ -135,7 +135,7 @@ class _Sources:
         self.token_expiry: Callable[[], float | None] | None = None
         self.tabs_by_view: Callable[[], Mapping[str, int]] | None = None
         self.cdr_results: Callable[[], Mapping[str, int]] | None = None
-        self.store_healthy: list[Callable[[], bool]] = []  # one per store of the process
+        self.store_healthy: dict[str, Callable[[], bool]] = {}  # by account, as the hubs
 
 
 class _Collector(Collector):
@@ -241,7 +241,7 @@ def _capped(counts: Mapping[str, int], limit: int = 50) -> list[tuple[str, int]]
 
 _SOURCES = _Sources()
 REGISTRY.register(_Collector(_SOURCES))
-STORE_HEALTHY.set_function(lambda: float(all(healthy() for healthy in _SOURCES.store_healthy)))
+STORE_HEALTHY.set_function(lambda: float(all(ok() for ok in _SOURCES.store_healthy.values())))
 
 
 def watch(
@@ -263,7 +263,7 @@ def watch(
     if cdr_results is not None:
         _SOURCES.cdr_results = cdr_results
     if store_healthy is not None:
-        _SOURCES.store_healthy.append(store_healthy)
+        _SOURCES.store_healthy[account] = store_healthy
 
 
 def exposition() -> bytes:
