@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import pytest
 
 from tests.conftest import CDR, subprocess_env
 from tests.integration.ops.test_metrics import _free_port, parse
+from wallboard.errors import StoreError
 from wallboard.store.db import Store
 
 pytestmark = pytest.mark.integration
@@ -200,9 +203,11 @@ async def test_a_full_disk_turns_readyz_503_and_back_and_loses_no_acknowledged_c
     )
 
 
-def _run_server(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run_server(
+    tmp_path: Path, prefix: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wallboard.cli", "cdr-server"],
+        [*prefix, sys.executable, "-m", "wallboard.cli", "cdr-server"],
         env=subprocess_env(
             WALLBOARD_WEB_PORT=str(_free_port()),
             WALLBOARD_CDR_SECRET=SECRET,
@@ -227,11 +232,29 @@ def _one_line(done: subprocess.CompletedProcess[str], *names: str) -> str:
     return lines[0]
 
 
-def test_a_database_that_is_not_one_stops_the_server(tmp_path: Path) -> None:
+def test_a_database_the_service_may_not_read_stops_the_server(tmp_path: Path) -> None:
+    """The issue's case: a database restored by root, owned by someone else, mode 0600."""
+    db = tmp_path / "wallboard.db"
+    store = Store(db)
+    store.open()
+    store.close()
+    os.chown(db, 65534, 65534)  # nobody's
+    db.chmod(0o600)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:  # root reads any file: run it as root without that power
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root reads any file, and there is no setpriv to drop that")
+        prefix = (setpriv, "--bounding-set=-dac_override,-dac_read_search")
+    line = _one_line(_run_server(tmp_path, prefix, WALLBOARD_STORE_PATH=str(db)), str(db))
+    assert "permission denied (owned by uid 65534, mode 0600" in line
+
+
+def test_a_file_that_is_not_a_database_is_named_with_why(tmp_path: Path) -> None:
     db = tmp_path / "wallboard.db"
     db.write_bytes(b"restored from the wrong file" * 200)
-    line = _one_line(_run_server(tmp_path, WALLBOARD_STORE_PATH=str(db)), str(db))
-    assert "file is not a database" in line
+    with pytest.raises(StoreError, match=f"cannot open database {db}: file is not a database"):
+        Store(db).open()
 
 
 def test_a_database_on_a_read_only_file_system_stops_the_server(tmp_path: Path) -> None:
