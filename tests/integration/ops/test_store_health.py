@@ -104,6 +104,15 @@ async def _store_samples(http: aiohttp.ClientSession, base: str) -> tuple[float,
     return got[("wallboard_store_healthy", ())], errors
 
 
+async def _until_metric(http: aiohttp.ClientSession, base: str, want: float) -> float:
+    """Scrape /metrics (nothing else) until wallboard_store_healthy is `want`; how long."""
+    t0 = time.monotonic()
+    while (await _store_samples(http, base))[0] != want:
+        assert time.monotonic() - t0 < 10.0, f"wallboard_store_healthy never {want}"
+        await asyncio.sleep(0.25)
+    return time.monotonic() - t0
+
+
 async def test_a_full_disk_turns_readyz_503_and_back_and_loses_no_acknowledged_cdr(
     tmp_path: Path,
 ) -> None:
@@ -140,12 +149,14 @@ async def test_a_full_disk_turns_readyz_503_and_back_and_loses_no_acknowledged_c
                     assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
                     await asyncio.sleep(0.3)
 
-                stop = asyncio.Event()
+                stop, posting_on = asyncio.Event(), asyncio.Event()
+                posting_on.set()
 
                 async def vendor() -> None:  # posts on, as the vendor does, disk full or not
                     nonlocal refused
                     i = 0
                     while not stop.is_set():
+                        await posting_on.wait()
                         url = f"{base}/vendor/cdr/{SECRET}"
                         headers = {"Content-Type": "application/json"}
                         async with http.post(url, data=_body(i), headers=headers) as r:
@@ -162,20 +173,25 @@ async def test_a_full_disk_turns_readyz_503_and_back_and_loses_no_acknowledged_c
                     await asyncio.sleep(0.1)
                 assert await _store_samples(http, base) == (1.0, 0.0)
 
+                # Nobody posts and nobody asks /readyz: the writer's own probe tells.
+                posting_on.clear()
                 filler = fill(disk)
+                metric_down = await _until_metric(http, base, 0.0)
                 took_down, body = await _until_status(http, base, 503, 10.0)
                 assert body["store_ok"] is False and body["link_ok"] is True
                 assert "full" in str(body["store"]), body
-                healthy, errors = await _store_samples(http, base)
-                assert healthy == 0.0 and errors >= 1
+                assert (await _store_samples(http, base))[1] >= 1  # errors counted
+                posting_on.set()
                 while refused < 3:  # the vendor's posts meanwhile are refused (Err 2)
                     await asyncio.sleep(0.1)
+                posting_on.clear()
                 acked_while_full = len(acked)
 
                 filler.unlink()
+                metric_up = await _until_metric(http, base, 1.0)
                 took_up, body = await _until_status(http, base, 200, 10.0)
                 assert body["store"] == "writable"
-                assert (await _store_samples(http, base))[0] == 1.0
+                posting_on.set()
                 while len(acked) < acked_while_full + 20:  # and stored again
                     await asyncio.sleep(0.1)
                 stop.set()
@@ -198,8 +214,10 @@ async def test_a_full_disk_turns_readyz_503_and_back_and_loses_no_acknowledged_c
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acknowledged CDRs lost"
     print(
-        f"\nfull disk: /readyz 503 after {took_down:.1f} s, 200 again {took_up:.1f} s after"
-        f" the space returned; {len(acked)} CDRs acknowledged, all stored; {refused} refused"
+        f"\nfull disk: wallboard_store_healthy 0 after {metric_down:.1f} s (no post, no"
+        f" /readyz), then /readyz 503 at once ({took_down:.1f} s); space back:"
+        f" healthy after {metric_up:.1f} s, /readyz 200 {took_up:.1f} s later;"
+        f" {len(acked)} CDRs acknowledged, all stored; {refused} refused"
     )
 
 
