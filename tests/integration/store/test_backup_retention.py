@@ -105,6 +105,11 @@ async def test_backup_command_and_its_refusals(tmp_path, capsys):
         assert "is a folder" in capsys.readouterr().err
         assert main(["backup", str(tmp_path / "live.db"), "--config", str(cfg)]) == 2
         assert "must not overwrite" in capsys.readouterr().err
+        (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+        blocked = tmp_path / "afile" / "nightly" / "b.db"
+        assert main(["backup", str(blocked), "--config", str(cfg)]) == 2
+        err = capsys.readouterr().err  # the folder it could not make is named, not the source
+        assert f"cannot create the backup folder {blocked.parent}" in err
     finally:
         store.close()
     missing = tmp_path / "none.toml"
