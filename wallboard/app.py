@@ -14,11 +14,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wallboard.config import Settings, SimulatorSettings, VendorSettings
-from wallboard.errors import ConfigError
+from wallboard.errors import ConfigError, StoreError
 from wallboard.runtime import metrics, notify
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.services import aftercall, retention
+from wallboard.services import aftercall, retention, store_watch
 from wallboard.web import app as web
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
@@ -39,6 +39,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# The exit code of a server whose store cannot be opened (2 is a settings mistake).
+STORE_UNAVAILABLE = 1
+
 # What feeds the hub while the board is served: the connector, a replay, or nothing.
 Feed = Callable[[Hub], Coroutine[Any, Any, None]]
 
@@ -56,6 +59,9 @@ def build(settings: Settings, account: str = "", *, writer: bool = True) -> web.
             fields = metrics.CDR_RESULTS
             metrics.watch(cdr_results=lambda: {r: getattr(stats, f) for r, f in fields.items()})
         service.store.on_commit.append(metrics.STORE_COMMIT.observe)
+        health = service.store.health
+        health.on_failure.append(lambda operation: metrics.STORE_ERRORS.labels(operation).inc())
+        metrics.watch(account=account, store_healthy=lambda: health.healthy)
     return web.Services(hub, settings, service, actions, account)
 
 
@@ -109,11 +115,21 @@ def _serve_all(
     for services, _ in units:
         check_port_free(services.settings.web.host, services.settings.web.port)
     owner = TaskOwner("app")
+    failed: list[StoreError] = []
 
     async def start() -> None:
         _freeze_startup_heap()
-        for services, _ in units:
-            await _start_store(owner, services)
+        try:
+            for services, _ in units:
+                await _start_store(owner, services)
+        except StoreError as e:
+            # A writer that cannot store would acknowledge nothing while /healthz said
+            # "alive": one line under our logger, then stop with an exit code ≠ 0, so systemd
+            # shows why and restarts it (docs/operations.md).
+            log.critical("store: %s; stopping", e)
+            failed.append(e)
+            web.shutdown()
+            return
         if after_start is not None:
             await after_start()
         for services, feed in units:
@@ -128,7 +144,7 @@ def _serve_all(
     async def stop() -> None:
         notify.notify("STOPPING=1")
         await owner.close()
-        if before_stop is not None:
+        if before_stop is not None and not failed:  # after_start never ran
             await before_stop()
         for services, _ in units:
             if services.after_call is not None:
@@ -137,6 +153,8 @@ def _serve_all(
             after_stop()
 
     web.serve([services for services, _ in units], on_startup=start, on_shutdown=stop)
+    if failed:
+        raise SystemExit(STORE_UNAVAILABLE)
 
 
 def _named(task: str, services: web.Services) -> str:
@@ -147,8 +165,9 @@ async def _start_store(owner: TaskOwner, services: web.Services) -> None:
     service = services.after_call
     if service is not None and service.writer:
         await service.start()
-        prune = retention.prune_forever(service.store, services.settings.store)
+        prune = retention.prune_forever(service.store, services.settings)
         owner.start(_named("retention", services), prune)
+        owner.start(_named("store-probe", services), store_watch.probe_forever(service.store))
     elif service is not None:  # a web node's boards do not wait for PostgreSQL
         owner.start(_named("shared-store", services), service.start_retrying())
 

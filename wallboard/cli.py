@@ -1,4 +1,5 @@
-"""Entry point: `wallboard run | demo | simulate | replay | check-config | backup | init-config`."""
+"""Entry point: `wallboard run | demo | simulate | replay | check-config | backup | restore |
+init-config`."""
 
 from __future__ import annotations
 

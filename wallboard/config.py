@@ -43,6 +43,7 @@ __all__ = [
     "PrivacySettings",
     "QueueKpiSettings",
     "QueueThresholds",
+    "RetentionSettings",
     "Settings",
     "SimulatorSettings",
     "StatusName",
@@ -367,10 +368,10 @@ class StoreSettings(_Section):
     # a cluster (docs/architecture.md, "Beyond one machine"). Empty: SQLite at `path`.
     url: SecretStr | None = None
     pool_size: int = Field(16, ge=1, le=200)
-    # Raw CDR bodies and audit rows older than this many days are pruned (parsed CDR
-    # fields and daily summaries stay: the history needs them).
-    retention_days: int = Field(400, ge=1)
-    prune_every_hours: float = Field(24.0, gt=0)
+    # Before [retention]: the audit log's days and how often to prune. Still read when
+    # set and [retention] does not set `audit_days` / `every_hours` (docs/operations.md).
+    retention_days: int | None = Field(None, ge=1)
+    prune_every_hours: float | None = Field(None, gt=0)
 
     @field_validator("url")
     @classmethod
@@ -384,6 +385,21 @@ class StoreSettings(_Section):
     def resolved_path(self) -> str:
         """`path`, or the database in the per-user data directory."""
         return self.path or str(data_dir() / "wallboard.db")
+
+
+class RetentionSettings(_Section):
+    """How long personal data is kept, in days (docs/operations.md, "Retention")."""
+
+    # A CDR's caller and target numbers, its AI summary and the vendor's raw body (which
+    # holds them): erased; the call's figures (times, queue, agent, outcome) stay, and with
+    # them /history. Also the bodies refused into the quarantine.
+    calls_days: int = Field(90, ge=1)
+    callbacks_days: int = Field(90, ge=1)  # "call back" presses on the worklist
+    status_log_days: int = Field(90, ge=1)  # agents' status changes
+    alert_log_days: int = Field(90, ge=1)
+    audit_days: int = Field(90, ge=1)  # who did what (supervisor actions, logins)
+    # Pruned once at start-up and then this often; the database then shrinks.
+    every_hours: float = Field(24.0, gt=0)
 
 
 class MetricsSettings(_Section):
@@ -505,6 +521,7 @@ class Settings(_Section):
     web: WebSettings = WebSettings()
     cdr: CdrSettings = CdrSettings()
     store: StoreSettings = StoreSettings()
+    retention: RetentionSettings = RetentionSettings()
     api: ApiSettings = ApiSettings()
 
     simulator: SimulatorSettings = SimulatorSettings()

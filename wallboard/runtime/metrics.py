@@ -44,6 +44,7 @@ __all__ = [
     "STORE_COMMIT",
     "STORE_ERRORS",
     "STORE_HEALTHY",
+    "STORE_OPERATIONS",
     "exposition",
     "watch",
 ]
@@ -79,8 +80,9 @@ STORE_COMMIT = Histogram(
     registry=REGISTRY,
 )
 
-# The store's health as the writer last saw it: set by the store when a real commit
-# succeeds (1) or fails (0), so a full disk shows here and in /readyz alike.
+# The store's health as the writer last saw it: read at scrape time from the stores'
+# `health` (1 after a real commit succeeded, 0 after one failed), so a full disk shows
+# here and in /readyz alike; a process with several stores shows 0 if any is unhealthy.
 STORE_HEALTHY = Gauge(
     "wallboard_store_healthy",
     "1 when the store's last write succeeded; 0 after a failed one, until a write succeeds.",
@@ -92,6 +94,10 @@ STORE_ERRORS = Counter(
     ["operation"],
     registry=REGISTRY,
 )
+# "commit": a write (a group of them on SQLite); "probe": readiness's write; "read".
+STORE_OPERATIONS = ("commit", "probe", "read")
+for _op in STORE_OPERATIONS:
+    STORE_ERRORS.labels(_op)
 
 # One writer per account (an ingest worker's lease): a standby that never leads, or two
 # leaders, is what the alert rules in deploy/prometheus/ look for.
@@ -129,6 +135,7 @@ class _Sources:
         self.token_expiry: Callable[[], float | None] | None = None
         self.tabs_by_view: Callable[[], Mapping[str, int]] | None = None
         self.cdr_results: Callable[[], Mapping[str, int]] | None = None
+        self.store_healthy: dict[str, Callable[[], bool]] = {}  # by account, as the hubs
 
 
 class _Collector(Collector):
@@ -234,6 +241,7 @@ def _capped(counts: Mapping[str, int], limit: int = 50) -> list[tuple[str, int]]
 
 _SOURCES = _Sources()
 REGISTRY.register(_Collector(_SOURCES))
+STORE_HEALTHY.set_function(lambda: float(all(ok() for ok in _SOURCES.store_healthy.values())))
 
 
 def watch(
@@ -243,6 +251,7 @@ def watch(
     token_expiry: Callable[[], float | None] | None = None,
     tabs_by_view: Callable[[], Mapping[str, int]] | None = None,
     cdr_results: Callable[[], Mapping[str, int]] | None = None,
+    store_healthy: Callable[[], bool] | None = None,
 ) -> None:
     """Tell the scrape-time collector what to read (the composition root calls this)."""
     if hub is not None:
@@ -253,6 +262,8 @@ def watch(
         _SOURCES.tabs_by_view = tabs_by_view
     if cdr_results is not None:
         _SOURCES.cdr_results = cdr_results
+    if store_healthy is not None:
+        _SOURCES.store_healthy[account] = store_healthy
 
 
 def exposition() -> bytes:

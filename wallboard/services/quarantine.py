@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallboard.errors import PayloadError, StoreError
-from wallboard.store.db import Store
+from wallboard.store.base import CdrStore
 from wallboard.store.rows import QuarantineRow
 from wallboard.voicenter.cdr import parse_cdr
 
@@ -27,7 +27,7 @@ class Replayed:
     detail: str  # the call id, or why it still fails
 
 
-async def replay(store: Store, rows: list[QuarantineRow]) -> list[Replayed]:
+async def replay(store: CdrStore, rows: list[QuarantineRow]) -> list[Replayed]:
     """Parse and store each body again; release the ones that are stored now."""
     out: list[Replayed] = []
     for row in rows:

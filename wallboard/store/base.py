@@ -21,6 +21,8 @@ from wallboard.store.rows import (
     CdrRow,
     FloorMessageRow,
     KioskTokenRow,
+    PruneBefore,
+    Pruned,
     QuarantineRow,
     StatusChangeRow,
     Stored,
@@ -93,8 +95,14 @@ class CdrStore(Protocol):
         """Raise `StoreError` unless the store accepts a write within `timeout` (readiness)."""
         ...
 
-    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
-        """Drop raw CDR bodies and audit rows older than `before`; (bodies, audit rows)."""
+    async def prune(self, before: PruneBefore, batch: int = 5000) -> Pruned:
+        """Erase the numbers of CDRs older than `before.calls` (their figures stay) and
+        delete the callback, status, alert, audit and quarantine rows older than theirs."""
+        ...
+
+    async def compact(self) -> int:
+        """Give the space of pruned rows back (SQLite: incremental vacuum, the file
+        shrinks; PostgreSQL: VACUUM); how many bytes the store shrank by."""
         ...
 
     async def day_summaries(self, days: Sequence[str], fmt: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ The writer thread must never die: whatever one operation raises (an integer SQLi
 hold raises `OverflowError`, not `sqlite3.Error`) fails that operation alone, and whatever
 a whole batch raises rolls the batch back and fails its callers; the thread goes on. A
 failure of the database itself (disk full, read-only file) is kept in `health` until a
-commit succeeds again, for `/healthz`.
+commit that writes a row succeeds again (a CDR, or readiness's probe), for `/readyz`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,12 +35,15 @@ from wallboard.core.calls import Cdr, stored_form
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.rows import (
+    PRUNED_TABLES,
     AlertRow,
     AuditRow,
     BoardRow,
     CdrRow,
     FloorMessageRow,
     KioskTokenRow,
+    PruneBefore,
+    Pruned,
     QuarantineRow,
     StatusChangeRow,
     Stored,
@@ -171,6 +176,12 @@ CREATE TABLE IF NOT EXISTS app_user (
     updated_by TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
+-- Readiness writes a row here and removes it in the same commit (`check_writable`):
+-- always empty, it proves a real write reaches the disk.
+CREATE TABLE IF NOT EXISTS store_probe (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL
+);
 """
 
 # The quarantine keeps this many newest bodies: a sender that posts garbage for days must
@@ -225,6 +236,28 @@ def _migrate(conn: sqlite3.Connection) -> None:
             log.info("database schema migrated to version %d", version)
 
 
+def _incremental_vacuum(conn: sqlite3.Connection, path: str) -> None:
+    """Convert a database made without `auto_vacuum = INCREMENTAL`, once (a VACUUM
+    rewrites the whole file: it needs its size free on the disk, and time). Without it a
+    pruned database never shrinks; a conversion that fails is retried at the next start."""
+    if int(conn.execute("PRAGMA auto_vacuum").fetchone()[0]) == 2:
+        return
+    size = _file_size(path)
+    t0 = time.monotonic()
+    try:
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("VACUUM")
+    except sqlite3.Error as e:
+        log.warning("database %s not converted to incremental vacuum: %s", path, e)
+        return
+    log.info(
+        "database %s converted to incremental vacuum (once): %.1f MB in %.1f s",
+        path,
+        size / 1e6,
+        time.monotonic() - t0,
+    )
+
+
 def _text(s: str) -> str:
     """Text SQLite can store: a lone surrogate (from a hostile body) escaped, not raised."""
     return s.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -232,6 +265,9 @@ def _text(s: str) -> str:
 
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # Before WAL, which writes the header: a new database frees pages for retention's
+    # `compact` (an existing one is converted once, `_incremental_vacuum`).
+    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=10000")
@@ -261,15 +297,28 @@ class Store:
     # ------------------------------------------------------------ lifecycle
 
     def open(self) -> None:
-        """Create the schema and start the writer and reader threads."""
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        """Create the schema and start the writer and reader threads.
+
+        A database that cannot be opened raises `StoreError` naming the file and why (the
+        server then stops: app.py), never a half-open store.
+        """
+        conn: sqlite3.Connection | None = None
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
             _migrate(conn)
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot open database {self.path}: {e}") from e
+            _incremental_vacuum(conn, self.path)
+            # A file we may read but not write (a read-only mount, a copy owned by another
+            # user) passes everything above when its schema is current: write once now.
+            conn.execute("BEGIN IMMEDIATE")
+            _probe(conn)
+            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as e:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot open database {self.path}: {unopenable(self.path, e)}") from e
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="store-writer", daemon=True
         )
@@ -338,6 +387,7 @@ class Store:
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[_Op, Future[Any]]]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         started = time.perf_counter()
+        changes = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
             for op, fut in batch:
@@ -360,12 +410,16 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")  # releases the write lock
-            self._failed(e)
+            probe = all(op is _probe for op, _ in batch)
+            self.health.failed(
+                "probe" if probe else "commit", f"{type(e).__name__}: {e}", time.time()
+            )
             _fail(batch, StoreError(f"commit failed: {e}"))
             return
-        if not self.health.healthy:
+        # Only a commit that wrote a row proves the disk takes writes: an empty one (or one
+        # whose UPDATE matched nothing) succeeds on a full disk too.
+        if conn.total_changes != changes and self.health.worked():
             log.info("store commits again after %d failures", self.health.failures)
-        self.health.healthy = True
         for observe in self.on_commit:  # after the commit: a metric must never fail a batch
             with contextlib.suppress(Exception):
                 observe(time.perf_counter() - started)
@@ -377,13 +431,6 @@ class Store:
                 fut.set_exception(exc)
             else:
                 fut.set_result(value)
-
-    def _failed(self, e: BaseException) -> None:
-        h = self.health
-        h.healthy = False
-        h.last_error = f"{type(e).__name__}: {e}"
-        h.failed_at = time.time()
-        h.failures += 1
 
     async def _write(self, op: _Op) -> Any:
         if self._writer is None:
@@ -400,6 +447,7 @@ class Store:
         try:
             return await loop.run_in_executor(self._reader, fn, conn)
         except sqlite3.Error as e:
+            self.health.failed("read", str(e), time.time(), writes=False)
             raise StoreError(str(e)) from e
 
     # ------------------------------------------------------------ CDRs
@@ -861,43 +909,132 @@ class Store:
     # ------------------------------------------------------------ upkeep
 
     async def check_writable(self, timeout: float = 5.0) -> None:
-        """Raise `StoreError` unless the writer thread takes the write lock within `timeout`."""
+        """Raise `StoreError` unless a real write commits within `timeout` (readiness).
+
+        The probe writes a row and removes it, committed (fsync) through the writer like
+        any CDR: on a full disk or a read-only file it fails as a CDR would, and its
+        success is what marks the store healthy again once space is back.
+        """
         try:
-            await asyncio.wait_for(self._write(lambda conn: None), timeout)
+            await asyncio.wait_for(self._write(_probe), timeout)
         except TimeoutError:
-            raise StoreError(f"the writer did not answer within {timeout:g} s") from None
+            error = f"the writer did not commit within {timeout:g} s"
+            self.health.failed("probe", error, time.time())
+            raise StoreError(error) from None
 
-    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
-        """Drop raw CDR bodies and audit rows received before `before` (epoch seconds).
+    async def prune(self, before: PruneBefore, batch: int = 5000) -> Pruned:
+        """Erase the personal data older than retention's cut-offs (docs/operations.md).
 
-        The parsed CDR fields stay (the history is built from them); so do the callbacks
-        and any daily summary. Done in batches so no commit holds the writer for long.
-        Returns (raw bodies cleared, audit rows deleted).
+        A CDR keeps its figures (times, queue, agent, outcome: the history and its daily
+        summaries) and loses its caller and target numbers, its AI summary and the vendor's
+        raw body, which holds them all. Callbacks, status changes, alerts, audit rows and
+        quarantined bodies older than theirs are deleted. In batches, so no commit holds
+        the writer for long; `compact` then gives the space back.
         """
 
-        def cdr_op(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "UPDATE cdr SET raw = x'' WHERE id IN (SELECT id FROM cdr"
-                " WHERE received < ? AND length(raw) > 0 LIMIT ?)",
-                (before, batch),
+        def calls(conn: sqlite3.Connection) -> int:
+            # Rewritten (deleted and inserted again, same id), not updated in place: a row
+            # that shrinks in place leaves its page as it was, where a delete lets the
+            # B-tree merge the pages it emptied, which `compact` then gives back.
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS erasing AS SELECT * FROM cdr WHERE 0")
+            conn.execute("DELETE FROM temp.erasing")
+            n = conn.execute(
+                "INSERT INTO temp.erasing SELECT * FROM cdr WHERE id IN (SELECT id FROM cdr"
+                " WHERE time < ? AND (caller != '' OR target != '' OR length(raw) > 0) LIMIT ?)",
+                (int(before.calls), batch),
             ).rowcount
+            conn.execute(
+                "UPDATE temp.erasing SET caller = '', target = '', raw = x'', parsed ="
+                " json_remove(json_set(parsed, '$.caller', '', '$.target', ''),"
+                " '$.aiData.summary')"
+            )
+            conn.execute("DELETE FROM cdr WHERE id IN (SELECT id FROM temp.erasing)")
+            conn.execute("INSERT INTO cdr SELECT * FROM temp.erasing")
+            conn.execute("DELETE FROM temp.erasing")
+            return n
 
-        def audit_op(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
-                (before, batch),
-            ).rowcount
+        counts = {"calls": await self._batches(calls)}
+        for field, table, column in PRUNED_TABLES:
+            sql = (
+                f"DELETE FROM {table} WHERE id IN"
+                f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)"
+            )
+            cut = getattr(before, field)
 
-        totals = []
-        for op in (cdr_op, audit_op):
-            total = 0
-            while True:
-                n: int = await self._write(op)
-                total += n
-                if n < batch:
-                    break
-            totals.append(total)
-        return totals[0], totals[1]
+            def delete(conn: sqlite3.Connection, sql: str = sql, cut: float = cut) -> int:
+                return conn.execute(sql, (cut, batch)).rowcount
+
+            counts[field] = await self._batches(delete)
+        return Pruned(**counts)
+
+    async def _batches(self, op: Callable[[sqlite3.Connection], int]) -> int:
+        """Run `op` (one batch, its row count) through the writer until a batch is short."""
+        total = 0
+        while True:
+            n: int = await self._write(op)
+            total += n
+            if n == 0:
+                return total
+
+    async def compact(self, pages_per_commit: int = 2000) -> int:
+        """Give the pages freed by pruning back to the file system; bytes the file shrank.
+
+        Incremental vacuum (the database is created, or converted once at open, with
+        `auto_vacuum = INCREMENTAL`) moves free pages to the end and cuts them off, a few
+        thousand per commit so CDRs never wait long; the checkpoint then truncates the
+        file (in WAL mode the database file shrinks only when the log is copied back).
+        """
+
+        def vacuum(conn: sqlite3.Connection) -> int:
+            free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+            n = min(free, pages_per_commit)
+            for _ in range(n):  # one page per step: Python's sqlite3 steps a PRAGMA once
+                conn.execute("PRAGMA incremental_vacuum(1)")
+            return n
+
+        size = _file_size(self.path)
+        await self._batches(vacuum)
+        await self._read(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+        return max(0, size - _file_size(self.path))
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # ":memory:"
+        return 0
+
+
+def _probe(conn: sqlite3.Connection) -> None:
+    """Readiness: a row written and removed in one commit (see `check_writable`)."""
+    conn.execute("INSERT INTO store_probe (at) VALUES (?)", (time.time(),))
+    conn.execute("DELETE FROM store_probe")
+
+
+def unopenable(path: str, e: BaseException) -> str:
+    """Why the database at `path` cannot be opened, in words an operator can act on.
+
+    SQLite says "unable to open database file" for a missing folder, a folder it may not
+    write and a file it may not read alike; the file system tells them apart.
+    """
+    if isinstance(e, OSError):
+        return e.strerror or str(e)
+    file, folder = Path(path), Path(path).parent
+    if folder.exists() and os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"the file system of {folder} is mounted read-only"
+    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"permission denied on its folder {folder} ({_owner(folder)})"
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        return f"permission denied ({_owner(file)})"
+    if file.is_dir():
+        return "it is a folder"
+    return str(e)
+
+
+def _owner(p: Path) -> str:
+    st = p.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    return f"owned by uid {st.st_uid}, mode {mode:04o}; the wallboard runs as uid {os.getuid()}"
 
 
 def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:

@@ -259,4 +259,17 @@ CREATE TRIGGER workspace_message AFTER INSERT OR UPDATE OR DELETE ON floor_messa
     FOR EACH ROW EXECUTE FUNCTION workspace_changed();
 """,
     ),
+    Migration(
+        6,
+        "store_probe",
+        """
+-- Readiness writes a row here and removes it in the same transaction (check_writable):
+-- always empty, it proves a real write commits. As SQLite's `store_probe` (store/db.py).
+CREATE TABLE store_probe (
+    id BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+""",
+    ),
 )

@@ -28,12 +28,15 @@ from wallboard.errors import StoreContentError, StoreError
 from wallboard.store.db import QUARANTINE_KEEP
 from wallboard.store.migrations import MIGRATIONS
 from wallboard.store.rows import (
+    PRUNED_TABLES,
     AlertRow,
     AuditRow,
     BoardRow,
     CdrRow,
     FloorMessageRow,
     KioskTokenRow,
+    PruneBefore,
+    Pruned,
     QuarantineRow,
     StatusChangeRow,
     Stored,
@@ -104,6 +107,15 @@ ON CONFLICT (account, name) DO UPDATE SET body=excluded.body,
 """
 
 
+# A CDR's numbers, AI summary and raw body erased; the figures stay (store/db.py `prune`).
+_ERASE_CALLS = """
+UPDATE cdr SET caller = '', target = '', raw = ''::bytea,
+    parsed = jsonb_set(jsonb_set(parsed::jsonb, '{caller}', '""'), '{target}', '""')
+        #- '{aiData,summary}'
+WHERE id = ANY($1::bigint[])
+"""
+
+
 def redact_url(url: str) -> str:
     """The URL without its password, for logs and error messages."""
     head, sep, tail = url.rpartition("@")
@@ -136,9 +148,16 @@ class PostgresStore:
             )
         except (OSError, asyncpg.PostgresError) as e:
             raise StoreError(f"cannot connect to {redact_url(self.url)}: {e}") from e
-        applied = await migrate(self._pool)
+        try:
+            applied = await migrate(self._pool)
+        except StoreError as e:
+            raise StoreError(f"cannot open {redact_url(self.url)}: {e}") from e
         if applied:
             log.info("store: applied migrations %s", applied)
+        try:  # a standby or a read-only database opens, and would refuse every CDR
+            await self.check_writable(timeout=30.0)
+        except StoreError as e:
+            raise StoreError(f"cannot write to {redact_url(self.url)}: {e}") from e
 
     async def stop(self) -> None:
         """Close the pool (waits for queries in flight)."""
@@ -152,23 +171,27 @@ class PostgresStore:
         return self._pool
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        # A statement that is not a SELECT writes (INSERT … RETURNING, WITH … INSERT).
+        reads = sql.lstrip().upper().startswith("SELECT")
         try:
             rows = list(await self._p().fetch(sql, *args))
         except Exception as e:
-            raise self._failed(e) from e
-        self._worked()
+            raise self._failed(e, "read" if reads else "commit") from e
+        if rows and not reads:
+            self._worked()
         return rows
 
     async def _execute(self, sql: str, *args: Any) -> str:
-        """Run one statement; its status ("UPDATE 3")."""
+        """Run one statement that writes; its status ("UPDATE 3")."""
         try:
             status: str = await self._p().execute(sql, *args)
         except Exception as e:
             raise self._failed(e) from e
-        self._worked()
+        if not status.endswith(" 0"):  # "UPDATE 0" wrote nothing: it proves no write works
+            self._worked()
         return status
 
-    def _failed(self, e: Exception) -> StoreError:
+    def _failed(self, e: Exception, operation: str = "commit") -> StoreError:
         """Tell a row's content (that row fails: Err 1) from the database failing (Err 2).
 
         The same split as the SQLite writer's: a value PostgreSQL refuses (class 22 data
@@ -186,16 +209,12 @@ class PostgresStore:
             return StoreContentError(f"{type(e).__name__}: {e}")
         if not isinstance(e, OSError | asyncpg.PostgresError | asyncpg.InterfaceError | StoreError):
             log.exception("store: unexpected error")
-        self.health.healthy = False
-        self.health.last_error = str(e)[:300]
-        self.health.failed_at = time.time()
-        self.health.failures += 1
+        self.health.failed(operation, str(e), time.time(), writes=operation != "read")
         return e if isinstance(e, StoreError) else StoreError(str(e))
 
     def _worked(self) -> None:
-        if not self.health.healthy:
+        if self.health.worked():
             log.info("store works again after %d failures", self.health.failures)
-        self.health.healthy = True
 
     # ------------------------------------------------------------ CDRs
 
@@ -306,38 +325,88 @@ class PostgresStore:
     # ------------------------------------------------------------ upkeep
 
     async def check_writable(self, timeout: float = 5.0) -> None:
-        """Raise `StoreError` unless the server takes writes within `timeout` (readiness).
+        """Raise `StoreError` unless a real write commits within `timeout` (readiness).
 
-        A standby (or a server put read-only) answers reads but refuses every CDR.
+        The probe writes a row and removes it in one committed transaction: a full disk,
+        a standby or a server put read-only refuses it as it would refuse a CDR, and its
+        success is what marks the store healthy again.
         """
+
+        async def probe() -> None:
+            async with self._transaction("probe") as conn:
+                found = await conn.fetchval(
+                    "INSERT INTO store_probe (account, at) VALUES ($1, $2) RETURNING id",
+                    self.account,
+                    time.time(),
+                )
+                await conn.execute("DELETE FROM store_probe WHERE id = $1", found)
+
         try:
-            rows = await asyncio.wait_for(
-                self._fetch("SELECT current_setting('transaction_read_only')"), timeout
-            )
+            await asyncio.wait_for(probe(), timeout)
         except TimeoutError:
-            raise StoreError(f"PostgreSQL did not answer within {timeout:g} s") from None
-        if rows[0][0] == "on":
-            raise StoreError("PostgreSQL is read-only (a standby?): CDRs cannot be stored")
+            error = f"PostgreSQL did not commit within {timeout:g} s"
+            self.health.failed("probe", error, time.time())
+            raise StoreError(error) from None
+        except StoreError as e:
+            if "read-only" in str(e):
+                raise StoreError(
+                    "PostgreSQL is read-only (a standby?): CDRs cannot be stored"
+                ) from e
+            raise
 
-    async def prune(self, before: float, batch: int = 5000) -> tuple[int, int]:
-        """Drop this account's raw CDR bodies and audit rows older than `before`.
+    async def prune(self, before: PruneBefore, batch: int = 5000) -> Pruned:
+        """Erase this account's personal data older than retention's cut-offs, as SQLite
+        does (store/db.py `prune`), in batches so no statement holds many row locks."""
+        counts = {"calls": 0}
+        while n := await self._erase_calls(int(before.calls), batch):
+            counts["calls"] += n
+        for field, table, column in PRUNED_TABLES:
+            sql = (
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE account=$1"
+                f" AND {column} < $2 LIMIT $3)"
+            )
+            counts[field] = await self._batches(sql, getattr(before, field), batch)
+        return Pruned(**counts)
 
-        Parsed CDR fields stay (the history is built from them). In batches, as SQLite
-        does, so no statement holds row locks on a large part of the table for long.
+    async def _erase_calls(self, before: int, batch: int) -> int:
+        """One batch of CDRs' numbers erased; how many.
+
+        Erasing rewrites `parsed`, which marks a row as written anew for the followers
+        (migration 5); the erased rows get their old marks back in the same transaction:
+        an erasure is no news for a web node (its figures do not change).
         """
-        cleared = await self._batches(
-            "UPDATE cdr SET raw = ''::bytea WHERE id IN (SELECT id FROM cdr WHERE account=$1"
-            " AND received < $2 AND length(raw) > 0 LIMIT $3)",
-            before,
-            batch,
-        )
-        deleted = await self._batches(
-            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE account=$1"
-            " AND at < $2 LIMIT $3)",
-            before,
-            batch,
-        )
-        return cleared, deleted
+        async with self._transaction() as conn:
+            old = await conn.fetch(
+                "SELECT id, written::text::bigint, replaced_time FROM cdr WHERE account=$1"
+                " AND time < $2 AND (caller <> '' OR target <> '' OR length(raw) > 0)"
+                " LIMIT $3 FOR UPDATE",
+                self.account,
+                before,
+                batch,
+            )
+            if not old:
+                return 0
+            ids = [r[0] for r in old]
+            await conn.execute(_ERASE_CALLS, ids)
+            await conn.execute(
+                "UPDATE cdr c SET written = o.w::text::xid8, replaced_time = o.r"
+                " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS o(id, w, r)"
+                " WHERE c.id = o.id",
+                ids,
+                [r[1] for r in old],
+                [r[2] for r in old],
+            )
+        return len(old)
+
+    async def compact(self) -> int:
+        """VACUUM the pruned tables: their space is reused, the tail given back; how many
+        bytes they shrank by (PostgreSQL's autovacuum would get there too, later)."""
+        tables = ["cdr", *(table for _, table, _ in PRUNED_TABLES)]
+        size = "SELECT sum(pg_total_relation_size(t))::bigint FROM unnest($1::regclass[]) t"
+        before = (await self._fetch(size, tables))[0][0] or 0
+        await self._execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+        after = (await self._fetch(size, tables))[0][0] or 0
+        return max(0, int(before) - int(after))
 
     async def _batches(self, sql: str, before: float, batch: int) -> int:
         total = 0
@@ -650,13 +719,13 @@ class PostgresStore:
         return [BoardRow(*r) for r in found]
 
     @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self, operation: str = "commit") -> AsyncIterator[asyncpg.Connection]:
         """One pooled connection in one transaction; its failure told apart as `_failed` does."""
         try:
             async with self._p().acquire() as conn, conn.transaction():
                 yield conn
         except Exception as e:
-            raise self._failed(e) from e
+            raise self._failed(e, operation) from e
         self._worked()
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from wallboard.core.calls import Cdr
 
 __all__ = [
+    "PRUNED_TABLES",
     "AlertRow",
     "AuditRow",
     "BoardRow",
     "CdrRow",
     "FloorMessageRow",
     "KioskTokenRow",
+    "PruneBefore",
+    "Pruned",
     "QuarantineRow",
     "StatusChangeRow",
     "StoreHealth",
@@ -68,14 +73,85 @@ class QuarantineRow:
     raw: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class PruneBefore:
+    """Retention's cut-offs (epoch seconds): what is older goes (docs/operations.md)."""
+
+    calls: float  # a CDR's caller and target numbers, AI summary and raw body erased
+    callbacks: float
+    status_log: float
+    alert_log: float
+    audit: float
+    quarantine: float  # refused bodies (they hold numbers too)
+
+
+# Deleted by `prune` after their retention, in both stores: (PruneBefore field, table,
+# time column). CDRs are not deleted but erased (their figures stay).
+PRUNED_TABLES = (
+    ("callbacks", "callback", "at"),
+    ("status_log", "status_change", "at"),
+    ("alert_log", "alert_log", "at"),
+    ("audit", "audit", "at"),
+    ("quarantine", "quarantine", "received"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """How many rows retention erased (CDRs) or deleted (the rest)."""
+
+    calls: int = 0
+    callbacks: int = 0
+    status_log: int = 0
+    alert_log: int = 0
+    audit: int = 0
+    quarantine: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every row touched."""
+        return (
+            self.calls
+            + self.callbacks
+            + self.status_log
+            + self.alert_log
+            + self.audit
+            + self.quarantine
+        )
+
+
 @dataclass(slots=True)
 class StoreHealth:
-    """Whether the last commit worked; the error and its time when it did not."""
+    """Whether the last write worked; the error and its time when it did not.
+
+    Only a commit that really wrote something (a row inserted, changed or removed) proves
+    the store healthy again: an empty commit succeeds on a full disk. A failed read is
+    counted (`on_failure`) but says nothing about writes.
+    """
 
     healthy: bool = True
     last_error: str | None = None
     failed_at: float | None = None
     failures: int = 0
+    # Told the operation of every failure ("commit", "probe", "read"): the /metrics counter.
+    on_failure: list[Callable[[str], None]] = field(default_factory=list)
+
+    def failed(self, operation: str, error: str, at: float, *, writes: bool = True) -> None:
+        """Record a failed operation; `writes`: one that says the store takes no writes."""
+        if writes:
+            self.healthy = False
+            self.last_error = error[:300]
+            self.failed_at = at
+            self.failures += 1
+        for tell in self.on_failure:  # a metric must never fail the store
+            with contextlib.suppress(Exception):
+                tell(operation)
+
+    def worked(self) -> bool:
+        """Record a commit that wrote something; True when it ends a time of failures."""
+        back = not self.healthy
+        self.healthy = True
+        return back
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nicegui import app, ui
+from nicegui.server import Server
 from pydantic import SecretStr
 
 from wallboard.config import Settings
@@ -51,7 +52,7 @@ from wallboard.web.session import SecureCookies, Session
 from wallboard.web.site import Prefixed, Site, SiteRouter
 from wallboard.web.webhook import Asgi, WebhookRoute, announce
 
-__all__ = ["STATIC", "Services", "register", "serve"]
+__all__ = ["STATIC", "Services", "register", "serve", "shutdown"]
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +258,8 @@ def serve(
     async def start() -> None:
         if on_startup is not None:
             await on_startup()
+        if Server.instance.should_exit:  # the start failed (`shutdown`): nothing more to start
+            return
         for r in sites:
             name = f"{r.site.account}:" if many else ""
             owner.start(f"{name}publisher", r.publisher.run())
@@ -296,6 +299,12 @@ def serve(
         # lines go through ours (JSON when asked, secrets redacted; runtime/logs.py).
         log_config=None,
     )
+
+
+def shutdown() -> None:
+    """Stop the server from inside (a start that failed): the shutdown hooks run, then
+    `serve` returns, as after SIGTERM."""
+    app.shutdown()
 
 
 def _storage_secret(secret: SecretStr | None) -> str:

@@ -30,15 +30,14 @@ def register(hub: Hub, settings: Settings, service: CdrService | None, site: Sit
         link_ok, body = health(hub, settings, timebase.now())
         store_ok, store = True, "not used"
         if service is not None:
+            # A real write, now: a row written and removed in one commit. It fails on a
+            # full disk or a read-only file as a CDR would (an empty commit does not), and
+            # its success is what clears the store's failed state (docs/operations.md).
             try:
                 await service.store.check_writable()
                 store = "writable"
             except StoreError as e:
                 store_ok, store = False, str(e)
-            if store_ok and not service.store.health.healthy:
-                # The lock was free but the last real commit failed (a full disk, a
-                # read-only file): the CDRs of the moment are answered Err 2.
-                store_ok, store = False, service.store.health.last_error or "commits fail"
         # A web node (a reader) takes no CDR: its boards are live without the store, whose
         # state it reports all the same.
         ready = link_ok and (store_ok or (service is not None and not service.writer))

@@ -14,10 +14,11 @@ from tests.conftest import CDR
 from wallboard.cli import main
 from wallboard.config import load_settings
 from wallboard.runtime.hub import Hub
+from wallboard.services import retention
 from wallboard.services.intake import CdrIntake
-from wallboard.services.retention import prune_once
 from wallboard.store.backup import backup_database
-from wallboard.store.db import AuditRow, Store
+from wallboard.store.db import _SCHEMA, AuditRow, Store
+from wallboard.voicenter.cdr import parse_cdr
 
 pytestmark = pytest.mark.integration
 
@@ -104,6 +105,11 @@ async def test_backup_command_and_its_refusals(tmp_path, capsys):
         assert "is a folder" in capsys.readouterr().err
         assert main(["backup", str(tmp_path / "live.db"), "--config", str(cfg)]) == 2
         assert "must not overwrite" in capsys.readouterr().err
+        (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+        blocked = tmp_path / "afile" / "nightly" / "b.db"
+        assert main(["backup", str(blocked), "--config", str(cfg)]) == 2
+        err = capsys.readouterr().err  # the folder it could not make is named, not the source
+        assert f"cannot create the backup folder {blocked.parent}" in err
     finally:
         store.close()
     missing = tmp_path / "none.toml"
@@ -112,42 +118,86 @@ async def test_backup_command_and_its_refusals(tmp_path, capsys):
     assert "no database at" in capsys.readouterr().err
 
 
-async def test_retention_prunes_old_raw_bodies_and_audit_rows_only(tmp_path):
+async def test_retention_erases_old_numbers_keeps_the_figures_and_the_file_shrinks(tmp_path):
+    """A store that ran for months: the CDRs older than `[retention] calls_days` (90 by
+    default) lose their numbers, the history of their days stays the same, and the file
+    gives the space back."""
     settings = _settings(tmp_path)
     store = Store(settings.store.resolved_path())
     store.open()
     day = 86400.0
     now = 2_000_000_000.0
+    r = retention.policy(settings)
+    assert r.calls_days == r.audit_days == 90  # the documented defaults
+    body = (CDR / "incoming-queue-answer.json").read_bytes()
+    cdr, _ = parse_cdr(body)
+    old_day = (int(now - 120 * day), int(now - 119 * day))
+    kw = {"source": "webhook", "encoding": "json", "content_type": "application/json"}
     try:
-        intake = CdrIntake(settings, store, Hub())
-        for i in range(4):
-            await intake.receive(_body(i), "application/json")
-        conn = sqlite3.connect(store.path)
-        # Two CDRs received 401 days ago, two 10 days ago; audit rows likewise.
-        conn.execute(
-            "UPDATE cdr SET received = ? WHERE ivruniqueid IN (?, ?)",
-            (now - 401 * day, "backup-00000", "backup-00001"),
-        )
-        conn.execute(
-            "UPDATE cdr SET received = ? WHERE ivruniqueid IN (?, ?)",
-            (now - 10 * day, "backup-00002", "backup-00003"),
-        )
-        conn.commit()
-        conn.close()
-        for at in (now - 500 * day, now - 401 * day, now - 399 * day, now - day):
+
+        async def put(i: int) -> None:  # 1000 calls four months ago, 200 last week
+            t = old_day[0] + i if i < 1000 else int(now - 7 * day) + i
+            one = cdr.model_copy(update={"ivruniqueid": f"ret-{i}", "time": t})
+            await store.store_cdr(one, body * 3, received=float(t), **kw)
+
+        for start in range(0, 1200, 100):  # a hundred at a time: one commit each
+            await asyncio.gather(*(put(i) for i in range(start, start + 100)))
+        for at in (now - 200 * day, now - day):
             await store.add_audit(AuditRow(at, "lead", "set_status", "201", "{}", True))
-        assert await prune_once(store, settings.store, now=now) == (2, 2)
-        assert await prune_once(store, settings.store, now=now) == (0, 0)  # idempotent
+        before = [
+            (r.id, r.cdr.model_dump(exclude={"caller", "target"}))
+            for r in await store.cdrs_between(*old_day)
+        ]
+        await store.compact()  # settle the WAL: the size below is the database's own
+        size = Path(store.path).stat().st_size
+        pruned, freed = await retention.prune_once(store, r, now=now)
+        assert (pruned.calls, pruned.audit) == (1000, 1)
+        after = await store.cdrs_between(*old_day)
+        assert [(r.id, r.cdr.model_dump(exclude={"caller", "target"})) for r in after] == before
+        assert {(r.cdr.caller, r.cdr.target) for r in after} == {("", "")}
+        recent = await store.cdrs_between(int(now - 8 * day), int(now))
+        assert len(recent) == 200 and all(r.cdr.caller == cdr.caller for r in recent)
+        assert [a.at for a in await store.audit_rows()] == [now - day]
         conn = sqlite3.connect(store.path)
-        rows = dict(conn.execute("SELECT ivruniqueid, length(raw) FROM cdr").fetchall())
-        parsed = conn.execute("SELECT count(*) FROM cdr WHERE parsed != ''").fetchone()[0]
-        conn.close()
-        assert rows["backup-00000"] == rows["backup-00001"] == 0
-        assert rows["backup-00002"] > 0 and rows["backup-00003"] > 0
-        assert parsed == 4  # the parsed fields stay for the history
-        assert sorted(r.at for r in await store.audit_rows()) == [now - 399 * day, now - day]
+        try:
+            raw_left = conn.execute("SELECT count(*) FROM cdr WHERE length(raw) > 0").fetchone()
+            numbers = conn.execute(
+                "SELECT count(*) FROM cdr WHERE parsed LIKE ?", (f"%{cdr.caller}%",)
+            ).fetchone()
+        finally:
+            conn.close()
+        assert raw_left == (200,) and numbers == (200,)  # nowhere else in the row either
+        shrunk = Path(store.path).stat().st_size
+        assert freed == size - shrunk and shrunk < size * 0.6, (size, shrunk)
+        print(f"\nretention: {size / 1e6:.1f} MB → {shrunk / 1e6:.1f} MB after erasing 1000 CDRs")
     finally:
         store.close()
+
+
+def test_a_database_made_before_incremental_vacuum_is_converted_once(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(_SCHEMA)  # as an older version made it: no auto_vacuum
+    assert conn.execute("PRAGMA auto_vacuum").fetchone() == (0,)
+    conn.close()
+    store = Store(path)
+    store.open()
+    store.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental
+    finally:
+        conn.close()
+
+
+def test_the_older_store_keys_still_govern_the_audit_log(tmp_path):
+    old = load_settings(None, {"WALLBOARD_STORE_RETENTION_DAYS": "400"})
+    assert retention.policy(old).audit_days == 400 and retention.policy(old).calls_days == 90
+    both = load_settings(
+        None, {"WALLBOARD_STORE_RETENTION_DAYS": "400", "WALLBOARD_RETENTION_AUDIT_DAYS": "30"}
+    )
+    assert retention.policy(both).audit_days == 30
 
 
 async def test_wallboard_backup_while_the_server_takes_1000_posts(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,13 +18,21 @@ from wallboard.store.base import CdrStore
 from wallboard.store.db import AuditRow
 from wallboard.store.migrations import MIGRATIONS
 from wallboard.store.postgres import PostgresStore, redact_url
-from wallboard.store.rows import AlertRow, BoardRow, KioskTokenRow, StatusChangeRow
+from wallboard.store.rows import (
+    AlertRow,
+    BoardRow,
+    KioskTokenRow,
+    PruneBefore,
+    Pruned,
+    StatusChangeRow,
+)
 from wallboard.store.select import make_store
 from wallboard.voicenter.cdr import parse_cdr
 
 pytestmark = pytest.mark.integration
 
 KW = {"received": 1.0, "encoding": "json", "content_type": "application/json"}
+QKW = {"encoding": "json", "content_type": "application/json"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -120,23 +129,37 @@ async def test_a_value_the_database_refuses_fails_that_row_only(store: CdrStore)
     assert (await store.store_cdr(_cdr(ivruniqueid="ok"), b"{}", source="webhook", **KW)).new
 
 
-async def test_prune_clears_old_raw_bodies_and_audit_rows_only(store: CdrStore):
+async def test_prune_erases_old_numbers_and_deletes_old_personal_rows(store: CdrStore):
     body = (CDR / "incoming-queue-answer.json").read_bytes()
-    await store.store_cdr(
-        _cdr(ivruniqueid="old"), body, source="webhook", **{**KW, "received": 10.0}
-    )
-    await store.store_cdr(
-        _cdr(ivruniqueid="new"), body, source="webhook", **{**KW, "received": 99.0}
-    )
-    await store.add_audit(AuditRow(10.0, "boss", "set_status", "ext 1", "{}", True))
-    await store.add_audit(AuditRow(99.0, "boss", "set_status", "ext 2", "{}", True))
+    old_cdr = _cdr(ivruniqueid="old", time=10, caller="0501234567", target="0779999999")
+    await store.store_cdr(old_cdr, body, source="webhook", **KW)
+    await store.store_cdr(_cdr(ivruniqueid="new", time=99), body, source="webhook", **KW)
+    for at in (10.0, 99.0):
+        await store.add_audit(AuditRow(at, "boss", "set_status", f"ext {at:g}", "{}", True))
+        await store.add_callback(CallbackRow("c", "0501234567", "boss", 201, at, True, ""))
+        await store.add_status_changes([StatusChangeRow(at, 201, 2, 1, None)])
+        await store.add_alert(AlertRow(at, "busy", 1, "Sales", 3.0, True, "busy"))
+        await store.quarantine(b"0501234567", received=at, reason="x", **QKW)
     seen: list[float] = []
     store.on_commit.append(seen.append)
-    assert await store.prune(50.0, batch=1) == (1, 1)
+    cut = PruneBefore(50.0, 50.0, 50.0, 50.0, 50.0, 50.0)
+    assert await store.prune(cut, batch=1) == Pruned(1, 1, 1, 1, 1, 1)
+    assert (await store.prune(cut, batch=1)).total == 0  # nothing left to do
     old, new = await store.cdr("old"), await store.cdr("new")
-    assert old is not None and old[1] == b"" and old[0].cdr.ivruniqueid == "old"  # parsed kept
-    assert new is not None and new[1] == body
-    assert [r.target for r in await store.audit_rows()] == ["ext 2"]
+    assert old is not None and old[1] == b""  # the raw body, which holds the numbers
+    erased = old[0].cdr
+    assert erased.caller == erased.target == ""
+    # The figures stay: everything but the numbers is as stored.
+    assert erased.model_dump(exclude={"caller", "target"}) == old_cdr.model_dump(
+        exclude={"caller", "target"}
+    )
+    assert new is not None and new[1] == body and new[0].cdr.caller != ""
+    assert [r.target for r in await store.audit_rows()] == ["ext 99"]
+    assert [r.at for r in await store.callbacks_since(0)] == [99.0]
+    assert [r.at for r in await store.status_changes(201, 0, 10)] == [99.0]
+    assert [r.at for r in await store.alerts_since(0)] == [99.0]
+    assert [r.received for r in await store.quarantined()] == [99.0]
+    assert await store.compact() >= 0
     await store.check_writable()
     assert all(t >= 0 for t in seen)
 
@@ -377,3 +400,45 @@ async def test_a_retry_to_another_worker_is_stored_once(pg_url: str, tmp_path: P
     finally:
         for w in workers:
             await w.stop()
+
+
+async def test_postgresql_that_refuses_writes_is_unready_until_a_write_commits(pg_url: str):
+    """Readiness writes: a database put read-only answers every read, and the probe says
+    it takes no CDR; the store is healthy again only once a write commits."""
+    store = PostgresStore(pg_url, "acme")
+    failures: list[str] = []
+    store.health.on_failure.append(failures.append)
+    await store.start()
+    name = pg_url.rsplit("/", 1)[1]
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(pg_url.rsplit("/", 1)[0] + "/postgres")
+        try:
+            await conn.execute(sql)
+            # The pool's sessions pick the database's setting up when they connect again.
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
+        finally:
+            await conn.close()
+
+    try:
+        await store.check_writable()
+        assert store.health.healthy
+        await admin(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+        for _ in range(3):  # the first use of a terminated session fails as such
+            with pytest.raises(StoreError) as refused:
+                await store.check_writable()
+        assert "read-only" in str(refused.value)
+        assert not store.health.healthy and failures and set(failures) == {"probe"}
+        assert await store.cdr_count() == 0  # reads still answer: they prove nothing
+        assert not store.health.healthy
+        await admin(f"ALTER DATABASE {name} RESET default_transaction_read_only")
+        with contextlib.suppress(StoreError):
+            await store.check_writable()  # a terminated session's first use may fail
+        await store.check_writable()
+        assert store.health.healthy
+    finally:
+        await store.stop()

@@ -91,6 +91,6 @@ def test_every_metric_is_documented_for_operators():
         for f in text_string_to_metric_families(metrics.exposition().decode())
         if f.name.startswith("wallboard_")
     ]
-    assert len(names) == 14
+    assert len(names) == 17
     for name in names:
         assert f"`{name}`" in doc, name
