@@ -27,13 +27,17 @@ from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
 
-__all__ = ["KvPublisher", "bucket_name"]
+__all__ = ["KvPublisher", "NotLeading", "bucket_name"]
 
 log = logging.getLogger(__name__)
 
 LINK_EVERY = 1.0  # seconds: the web nodes call an ingest worker silent after a few of these
 _PURGE_EVERY = 600.0  # seconds between clearing old delete markers (gone calls)
 _GATHER = 0.005  # seconds a round waits after the first change, for the rest of a burst
+
+
+class NotLeading(Exception):
+    """This worker does not hold its account's lease now (`lease.py`): no write."""
 
 
 def bucket_name(account: str) -> str:
@@ -52,8 +56,12 @@ class KvPublisher:
         clock: Callable[[], float] = timebase.now,
         fixed: Mapping[str, bytes] | None = None,
         tap: ChangeTap | None = None,
+        may_write: Callable[[], bool] = lambda: True,
     ) -> None:
         self.hub = hub
+        # Asked before every single write: a worker that lost its lease (or froze past it)
+        # writes nothing more, not even the rest of a round.
+        self.may_write = may_write
         self.kv = kv
         self.fixed = dict(fixed or {})  # keys of the process, not of the state
         self.interval = interval
@@ -94,6 +102,8 @@ class KvPublisher:
             last = loop.time()
             try:
                 await self.round()
+            except NotLeading:
+                self.full_pending = True  # leading again (NATS was away): everything
             except (NatsError, TimeoutError, OSError) as e:
                 log.warning("NATS write failed (%s): will write everything when back", e)
                 self.full_pending = True
@@ -120,10 +130,12 @@ class KvPublisher:
             self._last_link = now
         if now - self._last_purge >= _PURGE_EVERY:
             self._last_purge = now
+            self._check()
             await self.kv.purge_deletes(olderthan=int(_PURGE_EVERY))
 
     async def full_sync(self, state: State, now: float) -> None:
         """Write every key of the state and delete every other key of the bucket."""
+        self._check()
         try:
             existing = set(await self.kv.keys())
         except NoKeysError:
@@ -203,10 +215,16 @@ class KvPublisher:
         self._order += 1
         return self._order
 
+    def _check(self) -> None:
+        if not self.may_write():
+            raise NotLeading
+
     async def _put(self, key: str, value: bytes) -> None:
+        self._check()
         await self.kv.put(key, value)
         self.puts += 1
 
     async def _delete(self, key: str) -> None:
+        self._check()
         await self.kv.delete(key)
         self.deletes += 1

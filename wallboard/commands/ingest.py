@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve one account's ingest worker until stopped."""
+    """Serve one account's ingest worker until stopped (a standby until it holds the
+    account's lease); exit 75 after losing the lease to another worker."""
     from wallboard.app import serve_ingest
     from wallboard.cluster.settings import account_settings, load_cluster
     from wallboard.commands.demo import vendor_settings_for
@@ -38,10 +39,9 @@ def run(args: argparse.Namespace) -> int:
         check_credentials(settings.vendor)
     sim = settings.simulator
     login = (sim.username, sim.password.get_secret_value())
-    serve_ingest(
+    return serve_ingest(
         settings,
         args.account,
         args.nats_url or cluster.nats_url,
         lambda url: vendor_settings_for(url, *login),
     )
-    return 0

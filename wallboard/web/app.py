@@ -71,6 +71,8 @@ class Services:
     after_call: CdrService | None = None  # None: `[cdr] enabled = false`
     actions: Actions | None = None  # None: no status change, no call-back
     account: str = ""  # the cluster account ("" outside a cluster)
+    # An ingest worker's lease: "leader" or "standby" (`/readyz`); None outside a cluster.
+    role: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     publisher = Publisher(hub, settings, broadcaster(site), site)
     session = Session(settings, Access(settings), publisher.specs, site)
     api.register(hub, settings, session, services.after_call)
-    ops.register(hub, settings, services.after_call, site)
+    ops.register(hub, settings, services.after_call, site, services.role)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
@@ -231,6 +233,11 @@ async def _publish_callback_figures(service: CdrService, publisher: Publisher) -
         except WallboardError as e:
             log.warning("callback figures not refreshed: %s", e)
         await asyncio.sleep(_FIGURES_EVERY)
+
+
+def stop_serving() -> None:
+    """End `serve()` as a signal would: the shutdown hooks run, then `serve()` returns."""
+    app.shutdown()
 
 
 def serve(
