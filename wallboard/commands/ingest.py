@@ -25,11 +25,12 @@ def run(args: argparse.Namespace) -> int:
     """Serve one account's ingest worker until stopped (a standby until it holds the
     account's lease); exit 75 after losing the lease to another worker."""
     from wallboard.app import serve_ingest
-    from wallboard.cluster.settings import account_settings, load_cluster
+    from wallboard.cluster.settings import account_settings, check_stores, load_cluster
     from wallboard.commands.demo import vendor_settings_for
     from wallboard.voicenter.login import check_credentials
 
     cluster = load_cluster(args.config)
+    check_stores(args.config, cluster)
     settings = account_settings(args.config, cluster, args.account)
     entry = cluster.accounts[args.account]
     settings = settings.model_copy(
