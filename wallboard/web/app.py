@@ -224,12 +224,16 @@ class _BoardFigures:
         return {"callbacks": found}
 
 
-async def _publish_callback_figures(service: CdrService, publisher: Publisher) -> None:
+async def _publish_callback_figures(
+    service: CdrService, publisher: Publisher, role: Callable[[], str] | None
+) -> None:
     """Keep each board's open callbacks and time to callback in its head: its own queues'
-    callers only, so a team lead's board counts none of another team's (docs/access.md)."""
+    callers only, so a team lead's board counts none of another team's (docs/access.md).
+    A standby ingest worker has no store open yet: nothing to count."""
     while True:
         try:
-            publisher.board_extras = _BoardFigures(await service.worklist())
+            if role is None or role() == "leader":
+                publisher.board_extras = _BoardFigures(await service.worklist())
         except WallboardError as e:
             log.warning("callback figures not refreshed: %s", e)
         await asyncio.sleep(_FIGURES_EVERY)
@@ -268,7 +272,8 @@ def serve(
             name = f"{r.site.account}:" if many else ""
             owner.start(f"{name}publisher", r.publisher.run())
             if r.services.after_call is not None:
-                figures = _publish_callback_figures(r.services.after_call, r.publisher)
+                service = r.services.after_call
+                figures = _publish_callback_figures(service, r.publisher, r.services.role)
                 owner.start(f"{name}callback-figures", figures)
         more = [s.settings.web.port for s in accounts[1:]]
         owner.start("listen", listen_also(settings.web.host, more))
