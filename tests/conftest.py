@@ -54,6 +54,7 @@ _found_at_start: set[str] = set()
 _SYSTEM_TMP = tempfile.gettempdir()
 os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", _SYSTEM_TMP)
 _RUN_TMP = Path(tempfile.mkdtemp(prefix="wallboard-tests-", dir=_SYSTEM_TMP))
+_RUN_TMP.chmod(0o1777)  # as /tmp: PostgreSQL's tests run it as the `postgres` user
 os.environ["TMPDIR"] = str(_RUN_TMP)
 tempfile.tempdir = None  # read TMPDIR again
 
