@@ -7,7 +7,9 @@ VM) keeps open for as long as its TCP connection lives — the standby would nev
 over, and the frozen leader, once resumed, would still hold the lock and write. A lease
 with a time limit and a compare-and-set on its revision has neither problem.
 
-How it works: the key `<account>` of the bucket `wallboard-leases` names its holder.
+How it works: the key `<account>` of the bucket `wallboard-leases` names its holder
+(and its pid, so a worker restarted on the same machine after a crash need not wait
+for its dead predecessor's lease to run out).
 The leader rewrites it every `RENEW` seconds with `update(..., last=revision)`: a write
 that succeeds only if nobody else wrote the key since — the revision is the fence. A
 standby reads the key every `POLL` seconds and takes it over (the same compare-and-set,
@@ -23,12 +25,14 @@ meanwhile: a NATS outage), and knows it lost the lease if that fails.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import secrets
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from nats.errors import Error as NatsError
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
@@ -47,6 +51,28 @@ MARGIN = 1.5  # the leader stops writing this long before a standby may take ove
 
 class LeaseLost(Exception):
     """Another worker holds the account's lease now: this one must not write again."""
+
+
+def _place() -> str:
+    """This process's pid space: the kernel's boot and the pid namespace ("" unknown)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return ""
+
+
+_PLACE = _place()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def holder_name() -> str:
@@ -85,16 +111,19 @@ class Lease:
             try:
                 current = await self._current()
                 if current is None:
-                    won = await self.kv.create(self.key, self.holder.encode())
+                    won = await self.kv.create(self.key, self._value)
                     return self._won(won, sent, "free")
-                revision, holder = current
+                revision, holder, gone = current
+                if gone:  # a crashed worker of this machine: no need to wait it out
+                    won = await self.kv.update(self.key, self._value, last=revision)
+                    return self._won(won, sent, f"{holder} has ended")
                 if revision != seen:
                     seen, seen_at = revision, self.clock()
                     if not said:
                         log.info("lease of %s held by %s: standby", self.key, holder)
                         said = True
                 elif self.clock() - seen_at >= TTL:
-                    won = await self.kv.update(self.key, self.holder.encode(), last=revision)
+                    won = await self.kv.update(self.key, self._value, last=revision)
                     return self._won(won, sent, f"not renewed for {TTL:g} s by {holder}")
             except KeyWrongLastSequenceError:
                 pass  # another standby was faster: read again
@@ -106,13 +135,28 @@ class Lease:
         self.revision, self._until = revision, sent + TTL - MARGIN
         log.info("lease of %s taken by %s (%s)", self.key, self.holder, why)
 
-    async def _current(self) -> tuple[int, str] | None:
-        """The key's revision and holder, or None when nobody holds it."""
+    async def _current(self) -> tuple[int, str, bool] | None:
+        """The key's revision, its holder, and whether that holder is a process of this
+        machine (same boot, same pid namespace) that has ended; None when nobody holds it.
+
+        The last spares a restarted worker (systemd after a crash) the wait for its own
+        dead predecessor's lease; a holder elsewhere, or a frozen one, is waited out."""
         try:
             entry = await self.kv.get(self.key)
         except (KeyNotFoundError, KeyDeletedError):
             return None
-        return entry.revision or 0, (entry.value or b"").decode(errors="replace")
+        try:
+            value = json.loads(entry.value or b"")
+            holder, place, pid = str(value["holder"]), str(value["place"]), int(value["pid"])
+        except (ValueError, KeyError, TypeError):
+            return entry.revision or 0, repr(entry.value), False
+        gone = bool(place) and place == _PLACE and pid != os.getpid() and not _alive(pid)
+        return entry.revision or 0, holder, gone
+
+    @property
+    def _value(self) -> bytes:
+        body = {"holder": self.holder, "place": _PLACE, "pid": os.getpid()}
+        return json.dumps(body).encode()
 
     async def hold(self) -> None:
         """Renew the lease until it is lost (raises `LeaseLost`); a renewal that fails for
@@ -122,7 +166,7 @@ class Lease:
             await asyncio.sleep(RENEW)
             sent = self.clock()
             try:
-                revision = await self.kv.update(self.key, self.holder.encode(), last=self.revision)
+                revision = await self.kv.update(self.key, self._value, last=self.revision)
             except KeyWrongLastSequenceError:
                 if await self._ours():  # our last renewal went through, its answer did not
                     continue
