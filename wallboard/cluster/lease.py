@@ -38,6 +38,8 @@ from nats.errors import Error as NatsError
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from wallboard.runtime.cleanup import pid_alive
+
 __all__ = ["BUCKET", "MARGIN", "POLL", "RENEW", "TTL", "Lease", "LeaseLost", "holder_name"]
 
 log = logging.getLogger(__name__)
@@ -63,16 +65,6 @@ def _place() -> str:
 
 
 _PLACE = _place()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def holder_name() -> str:
@@ -150,7 +142,7 @@ class Lease:
             holder, place, pid = str(value["holder"]), str(value["place"]), int(value["pid"])
         except (ValueError, KeyError, TypeError):
             return entry.revision or 0, repr(entry.value), False
-        gone = bool(place) and place == _PLACE and pid != os.getpid() and not _alive(pid)
+        gone = bool(place) and place == _PLACE and pid != os.getpid() and not pid_alive(pid)
         return entry.revision or 0, holder, gone
 
     @property

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["die_with_parent", "forget", "install", "remove_all", "temp_folder"]
+__all__ = ["die_with_parent", "forget", "install", "pid_alive", "remove_all", "temp_folder"]
 
 _folders: set[str] = set()
 _lock = threading.Lock()
@@ -32,11 +32,45 @@ _installed = False
 
 
 def temp_folder(prefix: str) -> Path:
-    """A new folder in the temp dir, removed when the process stops (or by `forget`)."""
-    folder = tempfile.mkdtemp(prefix=prefix)
+    """A new folder in the temp dir, removed when the process stops (or by `forget`).
+
+    Its name carries this process's pid (`<prefix><pid namespace>-<pid>-…`): the folders of
+    the prefix whose process has ended — killed outright, by SIGKILL or the OOM killer,
+    with no chance to clean up — are removed first."""
+    space = _pid_space()
+    if space:
+        _sweep(prefix, space)
+    folder = tempfile.mkdtemp(prefix=f"{prefix}{space}-{os.getpid()}-" if space else prefix)
     with _lock:
         _folders.add(folder)
     return Path(folder)
+
+
+def _pid_space() -> str:
+    """The pid namespace's number ("" unknown): a pid means a process only within it."""
+    try:
+        link = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:
+        return ""
+    return "".join(c for c in link if c.isdigit())
+
+
+def _sweep(prefix: str, space: str) -> None:
+    for old in Path(tempfile.gettempdir()).glob(f"{prefix}{space}-*-*"):
+        pid = old.name[len(prefix) + len(space) + 1 :].split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists (another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def forget(folder: Path | str) -> None:

@@ -90,6 +90,23 @@ def _free(port: int) -> bool:
     return True
 
 
+def nginx_conf(workdir: Path, http: str) -> Path:
+    """An nginx.conf for Debian's nginx run by a test in `workdir` (its pid, logs and temp
+    files there, as root or not), with `http` as the inside of its `http` block."""
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = workdir / "nginx.conf"
+    temps = "\n".join(
+        f"    {kind}_temp_path {workdir}/{kind.split('_')[-1]};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf.write_text(
+        f"{user}\nworker_processes 1;\npid {workdir}/nginx.pid;\n"
+        f"error_log {workdir}/nginx-error.log;\nevents {{ worker_connections 256; }}\n"
+        f"http {{\n{temps}\n{http}\n}}\n"
+    )
+    return conf
+
+
 class Cluster:
     """Starts, kills and restarts the parts; `procs` maps a role name to its process."""
 

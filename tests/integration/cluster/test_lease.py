@@ -33,6 +33,7 @@ from tests.integration.cluster.env import (
     Cluster,
     abandoned_cdr,
     get_json,
+    nginx_conf,
     set_speed,
     wait_match,
     wait_up,
@@ -49,21 +50,9 @@ TAKEOVER_LIMIT = 10.0  # seconds: what the lease promises (TTL 5 s + a standby's
 def _nginx(workdir: Path, port: int, upstreams: list[int]) -> subprocess.Popen[bytes]:
     """The vendor's way in: both workers' webhooks, the next one tried on a refusal."""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in upstreams)
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf = workdir / "nginx.conf"
-    conf.write_text(
-        f"""{user}
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
+    conf = nginx_conf(
+        workdir,
+        f"""    access_log off;
     upstream ingest {{
 {servers}
     }}
@@ -74,9 +63,7 @@ http {{
             proxy_next_upstream error timeout http_503 non_idempotent;
             proxy_connect_timeout 2s;
         }}
-    }}
-}}
-"""
+    }}""",
     )
     return subprocess.Popen([NGINX, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"])
 
