@@ -24,7 +24,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["die_with_parent", "forget", "install", "pid_alive", "remove_all", "temp_folder"]
+__all__ = [
+    "die_with_parent",
+    "forget",
+    "install",
+    "pid_alive",
+    "remove_all",
+    "sweep",
+    "temp_folder",
+]
 
 _folders: set[str] = set()
 _lock = threading.Lock()
@@ -38,8 +46,7 @@ def temp_folder(prefix: str) -> Path:
     the prefix whose process has ended — killed outright, by SIGKILL or the OOM killer,
     with no chance to clean up — are removed first."""
     space = _pid_space()
-    if space:
-        _sweep(prefix, space)
+    sweep(prefix)
     folder = tempfile.mkdtemp(prefix=f"{prefix}{space}-{os.getpid()}-" if space else prefix)
     with _lock:
         _folders.add(folder)
@@ -55,7 +62,11 @@ def _pid_space() -> str:
     return "".join(c for c in link if c.isdigit())
 
 
-def _sweep(prefix: str, space: str) -> None:
+def sweep(prefix: str) -> None:
+    """Remove the folders `temp_folder(prefix)` made for processes that have ended."""
+    space = _pid_space()
+    if not space:
+        return
     for old in Path(tempfile.gettempdir()).glob(f"{prefix}{space}-*-*"):
         pid = old.name[len(prefix) + len(space) + 1 :].split("-", 1)[0]
         if pid.isdigit() and not pid_alive(int(pid)):

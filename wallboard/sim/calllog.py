@@ -19,7 +19,9 @@ from pathlib import Path
 from wallboard.runtime import cleanup
 from wallboard.sim.model.entities import Json
 
-__all__ = ["KEEP_DAYS", "CallLogFile"]
+__all__ = ["CALLLOG_PREFIX", "KEEP_DAYS", "CallLogFile"]
+
+CALLLOG_PREFIX = "wallboard-sim-calllog-"  # its folders in the temp dir
 
 KEEP_DAYS = 40  # simulated days kept: more than the longest demo history (31 days)
 _BATCH = 500  # rows written in one transaction
@@ -37,7 +39,7 @@ class CallLogFile:
     def __init__(self) -> None:
         # Removed when the log is closed or garbage, and when the process stops, also by a
         # signal (`runtime/cleanup.py`).
-        folder = cleanup.temp_folder("wallboard-sim-calllog-")
+        folder = cleanup.temp_folder(CALLLOG_PREFIX)
         # The ticker and the HTTP handlers share the event loop's thread; the warm-up may
         # run in another before the server starts, never at the same time.
         self._conn = sqlite3.connect(Path(folder) / "calllog.sqlite", check_same_thread=False)

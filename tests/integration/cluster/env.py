@@ -29,6 +29,8 @@ from tests.integration.vendor_env import free_port
 from wallboard.cluster import codec
 from wallboard.cluster.kvpub import bucket_name
 from wallboard.cluster.natsd import NatsServer
+from wallboard.runtime import cleanup
+from wallboard.sim.calllog import CALLLOG_PREFIX
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -204,10 +206,12 @@ class Cluster:
             self.start_web(n)
 
     def kill(self, role: str) -> None:
-        """SIGKILL, as a crash."""
+        """SIGKILL, as a crash; then what a crash leaves (its simulator's Call Log, which
+        the next start would remove) is removed, as the test's own mess."""
         p = self.procs.pop(role)
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
+        cleanup.sweep(CALLLOG_PREFIX)
 
     def stop(self) -> None:
         for p in self.procs.values():
