@@ -20,6 +20,13 @@ before any standby can have taken over. Monotonic time runs on while a process i
 stopped: a leader resumed after a freeze finds its lease expired before it writes
 anything; it writes again only if its next compare-and-set succeeds (nobody took over
 meanwhile: a NATS outage), and knows it lost the lease if that fails.
+
+What this cannot stop: a write the NATS client had already taken (checked against the
+lease, queued for its socket) in the instant the process froze reaches NATS when it
+resumes — a write in flight, as with any lease that the server does not check. Closing
+that too needs the server to check the lease on every write (JetStream's
+`Nats-Expected-Last-Subject-Sequence-Subject`, with the lease in the account's own
+bucket and the heartbeat as the sign of life), not the client.
 """
 
 from __future__ import annotations
