@@ -23,21 +23,18 @@ from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec
+from wallboard.cluster.lease import EPOCH_KEY, Fence, NotLeading
 from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
 
-__all__ = ["KvPublisher", "NotLeading", "bucket_name"]
+__all__ = ["KvPublisher", "bucket_name"]
 
 log = logging.getLogger(__name__)
 
 LINK_EVERY = 1.0  # seconds: the web nodes call an ingest worker silent after a few of these
 _PURGE_EVERY = 600.0  # seconds between clearing old delete markers (gone calls)
 _GATHER = 0.005  # seconds a round waits after the first change, for the rest of a burst
-
-
-class NotLeading(Exception):
-    """This worker does not hold its account's lease now (`lease.py`): no write."""
 
 
 def bucket_name(account: str) -> str:
@@ -57,11 +54,14 @@ class KvPublisher:
         fixed: Mapping[str, bytes] | None = None,
         tap: ChangeTap | None = None,
         may_write: Callable[[], bool] = lambda: True,
+        fence: Fence | None = None,
     ) -> None:
         self.hub = hub
         # Asked before every single write: a worker that lost its lease (or froze past it)
-        # writes nothing more, not even the rest of a round.
+        # writes nothing more, not even the rest of a round; and with `fence` NATS itself
+        # refuses a write of a leader that was taken over (`lease.py`).
         self.may_write = may_write
+        self.fence = fence
         self.kv = kv
         self.fixed = dict(fixed or {})  # keys of the process, not of the state
         self.interval = interval
@@ -157,11 +157,11 @@ class KvPublisher:
             self._calls[qid] = set(q.waiting)
             for cid, c in q.waiting.items():
                 values[codec.call_key(qid, cid)] = codec.encode_call(c, self._next_order())
+        gone = existing - set(values) - {EPOCH_KEY}  # the leader's epoch is not state
         await asyncio.gather(*(self._put(k, v) for k, v in values.items()))
-        await asyncio.gather(*(self._delete(k) for k in existing - set(values)))
+        await asyncio.gather(*(self._delete(k) for k in gone))
         self._last_link = now
         self.full_syncs += 1
-        gone = existing - set(values)
         log.info("NATS: wrote %d keys, deleted %d no longer true", len(values), len(gone))
 
     async def _write_changes(self, state: State, changes: Changes) -> None:
@@ -221,10 +221,16 @@ class KvPublisher:
 
     async def _put(self, key: str, value: bytes) -> None:
         self._check()
-        await self.kv.put(key, value)
+        if self.fence is not None:
+            await self.fence.put(key, value)
+        else:
+            await self.kv.put(key, value)
         self.puts += 1
 
     async def _delete(self, key: str) -> None:
         self._check()
-        await self.kv.delete(key)
+        if self.fence is not None:
+            await self.fence.delete(key)
+        else:
+            await self.kv.delete(key)
         self.deletes += 1

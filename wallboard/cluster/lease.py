@@ -21,12 +21,14 @@ stopped: a leader resumed after a freeze finds its lease expired before it write
 anything; it writes again only if its next compare-and-set succeeds (nobody took over
 meanwhile: a NATS outage), and knows it lost the lease if that fails.
 
-What this cannot stop: a write the NATS client had already taken (checked against the
-lease, queued for its socket) in the instant the process froze reaches NATS when it
-resumes — a write in flight, as with any lease that the server does not check. Closing
-that too needs the server to check the lease on every write (JetStream's
-`Nats-Expected-Last-Subject-Sequence-Subject`, with the lease in the account's own
-bucket and the heartbeat as the sign of life), not the client.
+The server checks too (`Fence`): a write the NATS client had already taken in the
+instant the process froze (checked against the lease, queued for its socket) would reach
+NATS when it resumes. So each leader, once it holds the lease, writes the key `lease` of
+the account's own bucket (its epoch: the revision changes only when a leader takes over),
+and every write it makes to the bucket carries JetStream's expected-last-subject-sequence
+for that key: after a takeover NATS refuses every write of an earlier leader, whenever it
+arrives. The renewals stay in `wallboard-leases`: renewing the epoch every second would
+make the leader's own writes in flight fail at each renewal.
 """
 
 from __future__ import annotations
@@ -42,12 +44,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nats.errors import Error as NatsError
-from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js import JetStreamContext
+from nats.js.errors import (
+    APIError,
+    KeyDeletedError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+)
 from nats.js.kv import KeyValue
 
 from wallboard.runtime.cleanup import pid_alive
 
-__all__ = ["BUCKET", "MARGIN", "POLL", "RENEW", "TTL", "Lease", "LeaseLost", "holder_name"]
+__all__ = [
+    "BUCKET",
+    "EPOCH_KEY",
+    "MARGIN",
+    "POLL",
+    "RENEW",
+    "TTL",
+    "Fence",
+    "Lease",
+    "LeaseLost",
+    "NotLeading",
+    "holder_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +76,14 @@ TTL = 5.0  # seconds without a renewal before a standby takes over
 RENEW = 1.0  # seconds between the leader's renewals
 POLL = 0.5  # seconds between a standby's reads of the lease
 MARGIN = 1.5  # the leader stops writing this long before a standby may take over
+
+
+EPOCH_KEY = "lease"  # in the account's bucket: rewritten only by a new leader (`Fence`)
+_WRONG_LAST_SEQUENCE = 10071  # JetStream's error code: the expected sequence moved on
+
+
+class NotLeading(Exception):
+    """This worker does not hold its account's lease now: no write."""
 
 
 class LeaseLost(Exception):
@@ -199,3 +227,35 @@ class Lease:
             await self.kv.delete(self.key, last=revision)
         except (NatsError, TimeoutError, OSError) as e:
             log.warning("lease of %s not released (%s): a standby waits it out", self.key, e)
+
+
+class Fence:
+    """Writes to an account's bucket that NATS accepts only while `EPOCH_KEY` is still at
+    the revision this leader wrote it at (`take`): a taken-over leader's writes, even
+    those in flight, are refused by the server (`NotLeading`)."""
+
+    def __init__(self, js: JetStreamContext, bucket: str, epoch: int) -> None:
+        self.js, self.bucket, self.epoch = js, bucket, epoch
+        self._headers = {
+            "Nats-Expected-Last-Subject-Sequence": str(epoch),
+            "Nats-Expected-Last-Subject-Sequence-Subject": f"$KV.{bucket}.{EPOCH_KEY}",
+        }
+
+    @classmethod
+    async def take(cls, js: JetStreamContext, kv: KeyValue, bucket: str, holder: str) -> Fence:
+        """Begin this leader's epoch (call once the lease is held, before any write)."""
+        return cls(js, bucket, await kv.put(EPOCH_KEY, holder.encode()))
+
+    async def put(self, key: str, value: bytes) -> None:
+        await self._publish(key, value, self._headers)
+
+    async def delete(self, key: str) -> None:
+        await self._publish(key, b"", {**self._headers, "KV-Operation": "DEL"})
+
+    async def _publish(self, key: str, value: bytes, headers: dict[str, str]) -> None:
+        try:
+            await self.js.publish(f"$KV.{self.bucket}.{key}", value, headers=headers)
+        except APIError as e:
+            if e.err_code == _WRONG_LAST_SEQUENCE:
+                raise NotLeading(f"another leader's epoch in {self.bucket}") from None
+            raise

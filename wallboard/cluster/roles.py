@@ -23,7 +23,7 @@ from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec, lease
 from wallboard.cluster.kvpub import KvPublisher, bucket_name
-from wallboard.cluster.lease import Lease, LeaseLost
+from wallboard.cluster.lease import Fence, Lease, LeaseLost, NotLeading
 from wallboard.cluster.mirror import Mirror
 from wallboard.config import Settings, VendorSettings
 from wallboard.runtime import metrics
@@ -174,8 +174,24 @@ class IngestWorker:
 
     async def _write(self, fixed: dict[str, bytes], tap: ChangeTap) -> None:
         assert self._nc is not None  # `lead()` connected
-        kv = await _bucket(self._nc, bucket_name(self.account))
-        await KvPublisher(self.hub, kv, fixed=fixed, tap=tap, may_write=self.leading).run()
+        assert self.lease is not None  # …and holds the lease
+        bucket = bucket_name(self.account)
+        kv = await _bucket(self._nc, bucket)
+        fence = await self._epoch(kv, bucket, self.lease)
+        pub = KvPublisher(self.hub, kv, fixed=fixed, tap=tap, may_write=self.leading, fence=fence)
+        await pub.run()
+
+    async def _epoch(self, kv: KeyValue, bucket: str, held: Lease) -> Fence:
+        """This leader's epoch in the account's bucket, before its first write there."""
+        assert self._nc is not None
+        while True:
+            if not held.valid():
+                raise NotLeading(f"lease of {self.account} lost before the first write")
+            try:
+                return await Fence.take(self._nc.jetstream(), kv, bucket, held.holder)
+            except (NatsError, TimeoutError) as e:
+                log.warning("bucket %s: epoch not written (%s): retrying", bucket, e)
+                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         """Stop the connector and the writer, give the lease up, then stop the simulator."""

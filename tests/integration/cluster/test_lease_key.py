@@ -1,7 +1,8 @@
 """The lease itself, on a real NATS server, with each worker's clock in the test's hands:
 a standby takes over only once the revision stood still for the TTL on its own clock, the
 old holder's renewal then fails (the revision is the fence), a released lease is taken at
-once, and a dead holder of this machine is not waited out."""
+once, a dead holder of this machine is not waited out, and NATS itself refuses the writes
+of a leader that was taken over."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import nats
 import pytest
 
 from wallboard.cluster import lease
-from wallboard.cluster.lease import Lease, LeaseLost
+from wallboard.cluster.lease import Fence, Lease, LeaseLost, NotLeading
 from wallboard.cluster.natsd import NatsServer
 from wallboard.cluster.roles import open_bucket
 
@@ -31,14 +32,19 @@ class Clock:
 
 
 @pytest.fixture
-async def kv() -> AsyncIterator[object]:
-    server = NatsServer().start()
+def server() -> Iterator[NatsServer]:
+    s = NatsServer().start()
+    yield s
+    s.remove()
+
+
+@pytest.fixture
+async def kv(server: NatsServer) -> AsyncIterator[object]:
     nc = await nats.connect(server.url)
     try:
         yield await open_bucket(nc, lease.BUCKET)
     finally:
         await nc.close()
-        server.remove()
 
 
 async def test_a_standby_waits_out_the_ttl_and_fences_the_old_holder(kv, monkeypatch):
@@ -83,3 +89,22 @@ async def test_a_released_lease_or_a_dead_holder_here_is_taken_at_once(kv):
     c = Lease(kv, "acme")
     await asyncio.wait_for(c.acquire(), 2)  # well within the TTL
     assert c.valid()
+
+
+async def test_nats_refuses_every_write_of_a_leader_taken_over(server: NatsServer):
+    """What a frozen leader had queued arrives after the takeover: the server refuses it."""
+    nc = await nats.connect(server.url)
+    try:
+        bucket = "wallboard-fenced"
+        account = await open_bucket(nc, bucket)
+        js = nc.jetstream()
+        old = await Fence.take(js, account, bucket, "old")
+        await old.put("agent.1", b"old")
+        new = await Fence.take(js, account, bucket, "new")  # the next leader's epoch
+        await new.put("agent.1", b"new")
+        for late in (old.put("agent.1", b"stale"), old.delete("agent.1")):
+            with pytest.raises(NotLeading):
+                await late
+        assert (await account.get("agent.1")).value == b"new"
+    finally:
+        await nc.close()
