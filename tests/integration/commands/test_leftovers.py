@@ -196,8 +196,9 @@ def test_cluster_keeps_accounts_apart_and_leaves_nothing_on_sigterm_or_kill_9(tm
     # kill -9: no chance to stop anything itself; its children stop all the same.
     config, ingest = _shipped_cluster(tmp_path / "run2")
     proc, temp = _start(tmp_path / "run2", "cluster", "--config", str(config), **env)
-    for port in ingest.values():
-        _until(f"the ingest worker on {port} leads", lambda port=port: leading(port))
+    # Running, each ingest worker with its simulator's folder made.
+    _until("both simulators' folders", lambda: len(list(temp.glob("wallboard-sim-*"))) == 2)
     kids = _children(proc.pid)
+    assert len(kids) >= 4
     os.kill(proc.pid, signal.SIGKILL)
     _stopped_clean(proc, temp, kids)
