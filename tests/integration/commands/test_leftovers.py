@@ -1,5 +1,5 @@
-"""Nothing left behind, as a user stops things: SIGINT (Ctrl-C) of `simulate`, SIGTERM
-(systemd) of `demo` and of `wallboard cluster` (NATS, two simulator-fed ingest workers, a
+"""Nothing left behind, as a user stops things: SIGTERM (systemd) and SIGINT (Ctrl-C) of
+`simulate`, SIGTERM of `demo` and of `wallboard cluster` (NATS, two simulator-fed ingest workers, a
 web node), and `kill -9` of `wallboard cluster`: no folder left in the temp dir, no
 process left running. The cluster runs the shipped deploy/cluster files (ports moved to
 free ones), whose two accounts each get their own store: the same CDR id posted to both
@@ -95,11 +95,13 @@ def _stopped_clean(proc: subprocess.Popen[bytes], temp: Path, kids: set[int]) ->
     assert list(temp.iterdir()) == []
 
 
-def test_ctrl_c_of_simulate_and_sigterm_of_demo_leave_nothing(tmp_path: Path):
-    sim, temp = _start(tmp_path / "sim", "simulate", "--port", "0", "--agents", "4")
-    _until("the simulator's Call Log folder", lambda: list(temp.glob("wallboard-sim-*")))
-    sim.send_signal(signal.SIGINT)
-    _stopped_clean(sim, temp, set())
+def test_sigterm_and_ctrl_c_of_simulate_and_sigterm_of_demo_leave_nothing(tmp_path: Path):
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        where = tmp_path / f"sim-{sig.name}"
+        sim, temp = _start(where, "simulate", "--port", "0", "--agents", "4")
+        _until("the Call Log folder", lambda temp=temp: list(temp.glob("wallboard-sim-*")))
+        sim.send_signal(sig)
+        _stopped_clean(sim, temp, set())
 
     config = tmp_path / "demo.toml"
     config.write_text("[simulator]\nagents = 4\nqueues = 1\nhistory_days = 0\n")
