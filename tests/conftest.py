@@ -1,7 +1,11 @@
-"""Shared test helpers: where the fixtures are, and how to load them."""
+"""Shared test helpers: where the fixtures are, and how to load them; and the run's checks
+that nothing is left behind (in the repository, in the temp dir)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,7 +47,23 @@ _ROOT = Path(__file__).resolve().parent.parent
 _found_at_start: set[str] = set()
 
 
+# …nor the temp dir: the run gets a temp dir of its own (TMPDIR, inherited by every
+# process a test starts), which must be empty at the end — whatever a server, simulator
+# or browser left there is a leak a user's machine would keep. pytest's own `tmp_path`
+# folders stay where they were (PYTEST_DEBUG_TEMPROOT), outside the check.
+_SYSTEM_TMP = tempfile.gettempdir()
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", _SYSTEM_TMP)
+_RUN_TMP = Path(tempfile.mkdtemp(prefix="wallboard-tests-", dir=_SYSTEM_TMP))
+_RUN_TMP.chmod(0o1777)  # as /tmp: PostgreSQL's tests run it as the `postgres` user
+os.environ["TMPDIR"] = str(_RUN_TMP)
+tempfile.tempdir = None  # read TMPDIR again
+
+
+_session: list[pytest.Session] = []
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
+    _session.append(session)
     _found_at_start.update(n for n in _STRAY if (_ROOT / n).exists())
 
 
@@ -51,4 +71,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stray = [n for n in _STRAY if (_ROOT / n).exists() and n not in _found_at_start]
     if stray:
         print(f"\ntests wrote into the repository: {', '.join(stray)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After every fixture's teardown (the session-scoped servers' too): the temp dir."""
+    import gc
+
+    gc.collect()  # what cleans up when it is garbage (a simulator's Call Log) has done so
+    left = sorted(p.name for p in _RUN_TMP.iterdir()) if _RUN_TMP.exists() else []
+    shutil.rmtree(_RUN_TMP, ignore_errors=True)
+    session = _session[0] if _session else None
+    if left and session is not None:
+        print(f"\ntests left in the temp dir: {', '.join(left)}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

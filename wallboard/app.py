@@ -6,6 +6,7 @@ nothing else builds a service or starts the web app.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import logging
@@ -97,12 +98,15 @@ def serve(
     after_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
     before_stop: Callable[[], Coroutine[Any, Any, None]] | None = None,
     after_stop: Callable[[], None] | None = None,
-) -> None:
+    gate: Callable[[], Coroutine[Any, Any, None]] | None = None,
+) -> int:
     """Serve the board (blocking): start the services, then `feed` the hub; stop in reverse;
     `after_stop` runs last, once the store is closed (uvicorn ends a process stopped by a
-    signal with that signal: no `atexit`)."""
+    signal with that signal: no `atexit`). With `gate` (an ingest worker's lease) the web
+    answers at once, and the rest starts once `gate()` returns. The exit status: 1 when
+    what the gate held back failed to start, else 0."""
     services = services if services is not None else build(settings)
-    _serve_all([(services, feed)], after_start, before_stop, after_stop)
+    return _serve_all([(services, feed)], after_start, before_stop, after_stop, gate)
 
 
 def _serve_all(
@@ -110,15 +114,15 @@ def _serve_all(
     after_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
     before_stop: Callable[[], Coroutine[Any, Any, None]] | None = None,
     after_stop: Callable[[], None] | None = None,
-) -> None:
+    gate: Callable[[], Coroutine[Any, Any, None]] | None = None,
+) -> int:
     """Serve one account, or a web node's several (each on its own `[web] port`)."""
     for services, _ in units:
         check_port_free(services.settings.web.host, services.settings.web.port)
     owner = TaskOwner("app")
-    failed: list[StoreError] = []
+    failed: list[BaseException] = []
 
-    async def start() -> None:
-        _freeze_startup_heap()
+    async def begin() -> bool:
         try:
             for services, _ in units:
                 await _start_store(owner, services)
@@ -128,13 +132,31 @@ def _serve_all(
             # shows why and restarts it (docs/operations.md).
             log.critical("store: %s; stopping", e)
             failed.append(e)
-            web.shutdown()
-            return
+            web.stop_serving()
+            return False
         if after_start is not None:
             await after_start()
         for services, feed in units:
             if feed is not None:
                 owner.start(_named("feed", services), feed(services.hub))
+        return True
+
+    async def gated(wait: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        await wait()
+        try:
+            await begin()
+        except Exception as e:  # as a failed start-up: the process ends, not a zombie
+            log.error("start failed: %s", e)
+            failed.append(e)
+            web.stop_serving()
+
+    async def start() -> None:
+        _freeze_startup_heap()
+        if gate is None:
+            if not await begin():
+                return  # no READY=1: the process is on its way out
+        else:
+            owner.start("lease", gated(gate))
         # Under systemd (Type=notify): started; then prove the event loop turns.
         notify.notify("READY=1")
         interval = notify.watchdog_interval()
@@ -153,8 +175,9 @@ def _serve_all(
             after_stop()
 
     web.serve([services for services, _ in units], on_startup=start, on_shutdown=stop)
-    if failed:
+    if any(isinstance(e, StoreError) for e in failed):
         raise SystemExit(STORE_UNAVAILABLE)
+    return 1 if failed else 0
 
 
 def _named(task: str, services: web.Services) -> str:
@@ -242,8 +265,10 @@ def serve_ingest(
     account: str,
     nats_url: str,
     vendor_for: Callable[[str], VendorSettings],
-) -> None:
-    """`wallboard ingest`: one account's vendor link, fold and webhook, written to NATS."""
+) -> int:
+    """`wallboard ingest`: one account's vendor link, fold and webhook, written to NATS —
+    once it holds the account's lease (a standby until then; `cluster/lease.py`). Returns
+    the exit status (`roles.LEASE_LOST_EXIT` after losing the lease)."""
     from wallboard.cluster.roles import IngestWorker, for_ingest
 
     settings = for_ingest(settings)
@@ -251,7 +276,16 @@ def serve_ingest(
     worker = IngestWorker(
         services.hub, services.after_call, settings, account, nats_url, vendor_for
     )
-    serve(settings, services=services, after_start=worker.start, before_stop=worker.stop)
+    worker.stop_process = web.stop_serving
+    services = dataclasses.replace(services, role=worker.role)
+    status = serve(
+        settings,
+        services=services,
+        gate=worker.lead,
+        after_start=worker.start,
+        before_stop=worker.stop,
+    )
+    return worker.exit_code or status
 
 
 def serve_web_node(accounts: Sequence[tuple[str, Settings]], nats_url: str) -> None:

@@ -88,6 +88,10 @@ def _setup_logging(args: argparse.Namespace, config: Path | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; a `WallboardError` becomes clear lines and exit code 2."""
+    if argv is None:  # a process of its own (not a test's call): SIGTERM/SIGINT clean up
+        from wallboard.runtime import cleanup
+
+        cleanup.install()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `--config`, `--log-format` and `-v` wherever they are (`wallboard --config F run` as
     # well as `wallboard run --config F`): taken out first, the rest parsed as usual.

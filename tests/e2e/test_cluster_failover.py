@@ -4,7 +4,6 @@ board again, with no one touching it."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.integration.cluster.env import Account, Cluster
+from tests.integration.cluster.env import Account, Cluster, nginx_conf
 from tests.integration.vendor_env import free_port
 
 pytestmark = pytest.mark.e2e
@@ -37,22 +36,10 @@ def _example_proxy_lines() -> str:
 
 def _nginx_conf(workdir: Path, port: int, nodes: list[int]) -> Path:
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in nodes)
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf = workdir / "nginx.conf"
-    conf.write_text(
-        f"""{user}
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    log_format upstream '$request_uri $upstream_addr';
+    return nginx_conf(
+        workdir,
+        f"""    log_format upstream '$request_uri $upstream_addr';
     access_log {workdir}/nginx-access.log upstream;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     upstream board {{
         hash $remote_addr consistent;
@@ -64,11 +51,8 @@ http {{
             proxy_pass http://board;
 {_example_proxy_lines()}
         }}
-    }}
-}}
-"""
+    }}""",
     )
-    return conf
 
 
 def _wait_http(url: str, timeout: float = 120) -> None:

@@ -23,6 +23,7 @@ from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec
+from wallboard.cluster.lease import EPOCH_KEY, Fence, NotLeading
 from wallboard.core.models import Changes, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
@@ -52,8 +53,15 @@ class KvPublisher:
         clock: Callable[[], float] = timebase.now,
         fixed: Mapping[str, bytes] | None = None,
         tap: ChangeTap | None = None,
+        may_write: Callable[[], bool] = lambda: True,
+        fence: Fence | None = None,
     ) -> None:
         self.hub = hub
+        # Asked before every single write: a worker that lost its lease (or froze past it)
+        # writes nothing more, not even the rest of a round; and with `fence` NATS itself
+        # refuses a write of a leader that was taken over (`lease.py`).
+        self.may_write = may_write
+        self.fence = fence
         self.kv = kv
         self.fixed = dict(fixed or {})  # keys of the process, not of the state
         self.interval = interval
@@ -94,6 +102,8 @@ class KvPublisher:
             last = loop.time()
             try:
                 await self.round()
+            except NotLeading:
+                self.full_pending = True  # leading again (NATS was away): everything
             except (NatsError, TimeoutError, OSError) as e:
                 log.warning("NATS write failed (%s): will write everything when back", e)
                 self.full_pending = True
@@ -120,10 +130,12 @@ class KvPublisher:
             self._last_link = now
         if now - self._last_purge >= _PURGE_EVERY:
             self._last_purge = now
+            self._check()
             await self.kv.purge_deletes(olderthan=int(_PURGE_EVERY))
 
     async def full_sync(self, state: State, now: float) -> None:
         """Write every key of the state and delete every other key of the bucket."""
+        self._check()
         try:
             existing = set(await self.kv.keys())
         except NoKeysError:
@@ -145,11 +157,11 @@ class KvPublisher:
             self._calls[qid] = set(q.waiting)
             for cid, c in q.waiting.items():
                 values[codec.call_key(qid, cid)] = codec.encode_call(c, self._next_order())
+        gone = existing - set(values) - {EPOCH_KEY}  # the leader's epoch is not state
         await asyncio.gather(*(self._put(k, v) for k, v in values.items()))
-        await asyncio.gather(*(self._delete(k) for k in existing - set(values)))
+        await asyncio.gather(*(self._delete(k) for k in gone))
         self._last_link = now
         self.full_syncs += 1
-        gone = existing - set(values)
         log.info("NATS: wrote %d keys, deleted %d no longer true", len(values), len(gone))
 
     async def _write_changes(self, state: State, changes: Changes) -> None:
@@ -203,10 +215,22 @@ class KvPublisher:
         self._order += 1
         return self._order
 
+    def _check(self) -> None:
+        if not self.may_write():
+            raise NotLeading
+
     async def _put(self, key: str, value: bytes) -> None:
-        await self.kv.put(key, value)
+        self._check()
+        if self.fence is not None:
+            await self.fence.put(key, value)
+        else:
+            await self.kv.put(key, value)
         self.puts += 1
 
     async def _delete(self, key: str) -> None:
-        await self.kv.delete(key)
+        self._check()
+        if self.fence is not None:
+            await self.fence.delete(key)
+        else:
+            await self.kv.delete(key)
         self.deletes += 1

@@ -6,11 +6,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from wallboard.errors import WallboardError
+from wallboard.runtime import cleanup
+from wallboard.runtime.cleanup import die_with_parent
 
 __all__ = ["NatsServer", "nats_server_binary"]
 
@@ -36,7 +37,7 @@ class NatsServer:
                 port = int(s.getsockname()[1])
         self.port = port
         self._tmp = store_dir is None
-        self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix="wallboard-nats-"))
+        self.store_dir = store_dir or cleanup.temp_folder("wallboard-nats-")
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -50,6 +51,7 @@ class NatsServer:
              "-sd", str(self.store_dir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent(),  # never an orphan server on its port
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -76,4 +78,4 @@ class NatsServer:
         """Stop it and delete its files if they were its own."""
         self.stop()
         if self._tmp:
-            shutil.rmtree(self.store_dir, ignore_errors=True)
+            cleanup.forget(self.store_dir)

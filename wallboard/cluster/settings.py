@@ -13,13 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from wallboard.config import Settings, load_settings
+from wallboard.config import Settings, data_dir, load_settings
 from wallboard.errors import ConfigError
 
 __all__ = [
     "AccountEntry",
     "ClusterSettings",
     "account_settings",
+    "check_stores",
     "load_cluster",
     "node_settings",
 ]
@@ -79,16 +80,46 @@ def load_cluster(path: Path | None) -> ClusterSettings:
 
 
 def account_settings(cluster_file: Path, cluster: ClusterSettings, account: str) -> Settings:
-    """One account's settings, with the cluster's shared store."""
+    """One account's settings, with its own store: the cluster's shared PostgreSQL (rows
+    keyed by account), else the account's `[store]`, else a SQLite file of the account's
+    own (`wallboard-<account>.db` in the data directory) — never the one default file
+    every account would share (each would read the others' CDRs, and a second account's
+    CDR with an id already stored would be taken as a duplicate and dropped)."""
     entry = cluster.accounts.get(account)
     if entry is None:
         known = ", ".join(sorted(cluster.accounts))
         raise ConfigError(str(cluster_file), f"accounts.{account}", f"no such account ({known})")
     settings = load_settings(cluster_file.parent / entry.settings)
+    store = settings.store
     if cluster.store_url is not None and cluster.store_url.get_secret_value():
-        store = settings.store.model_copy(update={"url": cluster.store_url})
-        settings = settings.model_copy(update={"store": store})
-    return settings
+        store = store.model_copy(update={"url": cluster.store_url})
+    elif not _shared(settings) and not store.path:
+        store = store.model_copy(update={"path": str(data_dir() / f"wallboard-{account}.db")})
+    return settings.model_copy(update={"store": store})
+
+
+def _shared(settings: Settings) -> bool:
+    url = settings.store.url
+    return url is not None and bool(url.get_secret_value())
+
+
+def check_stores(cluster_file: Path, cluster: ClusterSettings) -> None:
+    """Refuse two accounts on one SQLite file (naming the file and key): a CDR id is unique
+    per account, and one file would hold one row for two accounts' calls."""
+    owner: dict[Path, str] = {}
+    for account in sorted(cluster.accounts):
+        settings = account_settings(cluster_file, cluster, account)
+        if _shared(settings):
+            continue
+        path = Path(settings.store.resolved_path()).resolve()
+        if path in owner:
+            raise ConfigError(
+                str(cluster_file.parent / cluster.accounts[account].settings),
+                "store.path",
+                f"{path} is account {owner[path]}'s store too; give each account its own"
+                " file (or leave it unset), or set the cluster's store_url (PostgreSQL)",
+            )
+        owner[path] = account
 
 
 # What one web process has once for all its accounts (the address it binds, the cookie's

@@ -9,6 +9,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from wallboard.runtime.cleanup import die_with_parent
+
 __all__ = ["run_children", "wallboard_cli"]
 
 
@@ -27,7 +29,9 @@ def run_children(commands: Sequence[list[str]], on_stop: Callable[[], None] | No
     # out ignoring): either way, the children stop too.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
-    procs = [subprocess.Popen(c) for c in commands]
+    # Each child also ends when this process is killed outright (kill -9): no orphan left
+    # holding its port.
+    procs = [subprocess.Popen(c, preexec_fn=die_with_parent()) for c in commands]
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -29,6 +29,7 @@ from wallboard.config import (
     load_settings,
 )
 from wallboard.core.clock import zone
+from wallboard.runtime.cleanup import pid_alive
 
 if TYPE_CHECKING:  # the simulator is imported only when the demo runs
     from wallboard.sim.model import CallCentre
@@ -142,7 +143,7 @@ def demo_store(settings: Settings) -> tuple[Settings, Callable[[], None]]:
     home.mkdir(parents=True, exist_ok=True)
     for old in home.glob("demo-*"):
         pid = old.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"demo-{os.getpid()}-", dir=home))
 
@@ -152,16 +153,6 @@ def demo_store(settings: Settings) -> tuple[Settings, Callable[[], None]]:
     atexit.register(remove)  # a start that fails; a stop by signal runs `remove` itself
     store = settings.store.model_copy(update={"path": str(folder / "wallboard.db")})
     return settings.model_copy(update={"store": store}), remove
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def run(args: argparse.Namespace) -> int:

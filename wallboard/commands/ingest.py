@@ -22,13 +22,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve one account's ingest worker until stopped."""
+    """Serve one account's ingest worker until stopped (a standby until it holds the
+    account's lease); exit 75 after losing the lease to another worker."""
     from wallboard.app import serve_ingest
-    from wallboard.cluster.settings import account_settings, load_cluster
+    from wallboard.cluster.settings import account_settings, check_stores, load_cluster
     from wallboard.commands.demo import vendor_settings_for
     from wallboard.voicenter.login import check_credentials
 
     cluster = load_cluster(args.config)
+    check_stores(args.config, cluster)
     settings = account_settings(args.config, cluster, args.account)
     entry = cluster.accounts[args.account]
     settings = settings.model_copy(
@@ -38,10 +40,9 @@ def run(args: argparse.Namespace) -> int:
         check_credentials(settings.vendor)
     sim = settings.simulator
     login = (sim.username, sim.password.get_secret_value())
-    serve_ingest(
+    return serve_ingest(
         settings,
         args.account,
         args.nats_url or cluster.nats_url,
         lambda url: vendor_settings_for(url, *login),
     )
-    return 0

@@ -62,6 +62,9 @@ class CdrIntake:
         # Told every CDR stored as new (and whether it replaced a Call Log row): today's
         # worklist and figures fold it in instead of reading the store again.
         self.on_cdr: list[Callable[[Cdr, Stored], None]] = []
+        # Why this process takes no CDR now (a cluster's standby ingest worker), or None:
+        # asked for every post, answered `Err 2` (the vendor, or the proxy, tries again).
+        self.gate: Callable[[], str | None] | None = None
 
     # ------------------------------------------------------------ checks
 
@@ -107,6 +110,9 @@ class CdrIntake:
         store's quarantine; a store that cannot write answers `Err 2` (the vendor retries).
         """
         encoding = detect_encoding(content_type, body)
+        refused = self.gate() if self.gate is not None else None
+        if refused is not None:
+            return (503, *ack_body(encoding, 2, refused))
         received = timebase.now()
         try:
             cdr, encoding = parse_cdr(body, content_type)

@@ -1,4 +1,5 @@
-"""The simulator's Call Log on disk: SQLite in a temporary directory, gone with the process.
+"""The simulator's Call Log on disk: SQLite in a temporary directory, gone with the process
+(however it stops: `runtime/cleanup.py`).
 
 The vendor keeps months of calls; a demo floor of 2,000 agents ends 200,000 calls a
 simulated day. As Python dicts that was 1.6 KB of memory per call (most of a long demo's
@@ -10,32 +11,35 @@ floor), so no journal and no fsync.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
-import tempfile
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+from wallboard.runtime import cleanup
 from wallboard.sim.model.entities import Json
 
-__all__ = ["KEEP_DAYS", "CallLogFile"]
+__all__ = ["CALLLOG_PREFIX", "KEEP_DAYS", "CallLogFile"]
+
+CALLLOG_PREFIX = "wallboard-sim-calllog-"  # its folders in the temp dir
 
 KEEP_DAYS = 40  # simulated days kept: more than the longest demo history (31 days)
 _BATCH = 500  # rows written in one transaction
 _PRUNE_EVERY = 3600.0  # simulated seconds between removals of rows past KEEP_DAYS
 
 
-def _cleanup(conn: sqlite3.Connection, folder: str) -> None:
+def _cleanup(conn: sqlite3.Connection, folder: Path) -> None:
     conn.close()
-    shutil.rmtree(folder, ignore_errors=True)
+    cleanup.forget(folder)
 
 
 class CallLogFile:
     """Every CDR of the last `KEEP_DAYS` simulated days, in a temporary SQLite file."""
 
     def __init__(self) -> None:
-        folder = tempfile.mkdtemp(prefix="wallboard-sim-calllog-")
+        # Removed when the log is closed or garbage, and when the process stops, also by a
+        # signal (`runtime/cleanup.py`).
+        folder = cleanup.temp_folder(CALLLOG_PREFIX)
         # The ticker and the HTTP handlers share the event loop's thread; the warm-up may
         # run in another before the server starts, never at the same time.
         self._conn = sqlite3.connect(Path(folder) / "calllog.sqlite", check_same_thread=False)

@@ -52,7 +52,7 @@ from wallboard.web.session import SecureCookies, Session
 from wallboard.web.site import Prefixed, Site, SiteRouter
 from wallboard.web.webhook import Asgi, WebhookRoute, announce
 
-__all__ = ["STATIC", "Services", "register", "serve", "shutdown"]
+__all__ = ["STATIC", "Services", "register", "serve", "stop_serving"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class Services:
     after_call: CdrService | None = None  # None: `[cdr] enabled = false`
     actions: Actions | None = None  # None: no status change, no call-back
     account: str = ""  # the cluster account ("" outside a cluster)
+    # An ingest worker's lease: "leader" or "standby" (`/readyz`); None outside a cluster.
+    role: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     publisher = Publisher(hub, settings, broadcaster(site), site)
     session = Session(settings, Access(settings), publisher.specs, site)
     api.register(hub, settings, session, services.after_call)
-    ops.register(hub, settings, services.after_call, site)
+    ops.register(hub, settings, services.after_call, site, services.role)
     board.register(session, publisher, settings)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
@@ -223,15 +225,24 @@ class _BoardFigures:
         return {"callbacks": found}
 
 
-async def _publish_callback_figures(service: CdrService, publisher: Publisher) -> None:
+async def _publish_callback_figures(
+    service: CdrService, publisher: Publisher, role: Callable[[], str] | None
+) -> None:
     """Keep each board's open callbacks and time to callback in its head: its own queues'
-    callers only, so a team lead's board counts none of another team's (docs/access.md)."""
+    callers only, so a team lead's board counts none of another team's (docs/access.md).
+    A standby ingest worker has no store open yet: nothing to count."""
     while True:
         try:
-            publisher.board_extras = _BoardFigures(await service.worklist())
+            if role is None or role() == "leader":
+                publisher.board_extras = _BoardFigures(await service.worklist())
         except WallboardError as e:
             log.warning("callback figures not refreshed: %s", e)
         await asyncio.sleep(_FIGURES_EVERY)
+
+
+def stop_serving() -> None:
+    """End `serve()` as a signal would: the shutdown hooks run, then `serve()` returns."""
+    app.shutdown()
 
 
 def serve(
@@ -258,13 +269,14 @@ def serve(
     async def start() -> None:
         if on_startup is not None:
             await on_startup()
-        if Server.instance.should_exit:  # the start failed (`shutdown`): nothing more to start
+        if Server.instance.should_exit:  # the start failed (`stop_serving`): nothing more to start
             return
         for r in sites:
             name = f"{r.site.account}:" if many else ""
             owner.start(f"{name}publisher", r.publisher.run())
             if r.services.after_call is not None:
-                figures = _publish_callback_figures(r.services.after_call, r.publisher)
+                service = r.services.after_call
+                figures = _publish_callback_figures(service, r.publisher, r.services.role)
                 owner.start(f"{name}callback-figures", figures)
         more = [s.settings.web.port for s in accounts[1:]]
         owner.start("listen", listen_also(settings.web.host, more))
@@ -299,12 +311,6 @@ def serve(
         # lines go through ours (JSON when asked, secrets redacted; runtime/logs.py).
         log_config=None,
     )
-
-
-def shutdown() -> None:
-    """Stop the server from inside (a start that failed): the shutdown hooks run, then
-    `serve` returns, as after SIGTERM."""
-    app.shutdown()
 
 
 def _storage_secret(secret: SecretStr | None) -> str:

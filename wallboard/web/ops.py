@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -22,11 +23,22 @@ from wallboard.web.site import Site
 __all__ = ["register"]
 
 
-def register(hub: Hub, settings: Settings, service: CdrService | None, site: Site) -> None:
-    """Add `/readyz` and (unless `[metrics] enabled = false`) `/metrics` to `site`."""
+def register(
+    hub: Hub,
+    settings: Settings,
+    service: CdrService | None,
+    site: Site,
+    role: Callable[[], str] | None = None,
+) -> None:
+    """Add `/readyz` and (unless `[metrics] enabled = false`) `/metrics` to `site`;
+    `role` is an ingest worker's lease ("leader" or "standby")."""
 
     @site.get("/readyz")
     async def readyz() -> JSONResponse:
+        if role is not None and role() != "leader":
+            # A standby has no vendor link and no store open, and takes no CDR: not ready
+            # for traffic (a proxy sends the vendor's posts to the leader), yet healthy.
+            return JSONResponse({"ok": False, "role": role()}, status_code=503)
         link_ok, body = health(hub, settings, timebase.now())
         store_ok, store = True, "not used"
         if service is not None:
@@ -42,6 +54,8 @@ def register(hub: Hub, settings: Settings, service: CdrService | None, site: Sit
         # state it reports all the same.
         ready = link_ok and (store_ok or (service is not None and not service.writer))
         body = {**body, "ok": ready, "link_ok": link_ok, "store_ok": store_ok, "store": store}
+        if role is not None:
+            body["role"] = role()
         return JSONResponse(body, status_code=200 if ready else 503)
 
     if not settings.metrics.enabled:

@@ -29,6 +29,8 @@ from tests.integration.vendor_env import free_port
 from wallboard.cluster import codec
 from wallboard.cluster.kvpub import bucket_name
 from wallboard.cluster.natsd import NatsServer
+from wallboard.runtime import cleanup
+from wallboard.sim.calllog import CALLLOG_PREFIX
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -88,6 +90,23 @@ def _free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def nginx_conf(workdir: Path, http: str) -> Path:
+    """An nginx.conf for Debian's nginx run by a test in `workdir` (its pid, logs and temp
+    files there, as root or not), with `http` as the inside of its `http` block."""
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = workdir / "nginx.conf"
+    temps = "\n".join(
+        f"    {kind}_temp_path {workdir}/{kind.split('_')[-1]};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf.write_text(
+        f"{user}\nworker_processes 1;\npid {workdir}/nginx.pid;\n"
+        f"error_log {workdir}/nginx-error.log;\nevents {{ worker_connections 256; }}\n"
+        f"http {{\n{temps}\n{http}\n}}\n"
+    )
+    return conf
 
 
 class Cluster:
@@ -187,10 +206,12 @@ class Cluster:
             self.start_web(n)
 
     def kill(self, role: str) -> None:
-        """SIGKILL, as a crash."""
+        """SIGKILL, as a crash; then what a crash leaves (its simulator's Call Log, which
+        the next start would remove) is removed, as the test's own mess."""
         p = self.procs.pop(role)
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
+        cleanup.sweep(CALLLOG_PREFIX)
 
     def stop(self) -> None:
         for p in self.procs.values():
