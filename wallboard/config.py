@@ -498,6 +498,9 @@ class Settings(_Section):
     """All settings of one wallboard process."""
 
     source: Literal["simulator", "vendor"] = "simulator"
+    # `NAME=value` lines read as if in the environment (the real environment wins); relative
+    # to the settings file. Where `wallboard init-config` puts the secrets (mode 0600).
+    env_file: str = ""
     vendor: VendorSettings = VendorSettings()
     kpi: KpiSettings = KpiSettings()
     day: DaySettings = DaySettings()
@@ -591,6 +594,42 @@ def _env_overrides(
     return out, names
 
 
+def _env_file(
+    data: Mapping[str, Any], where: Path | None, env: Mapping[str, str]
+) -> dict[str, str]:
+    """The `env_file`'s variables (WALLBOARD_* only) beneath the real environment's.
+
+    python-dotenv reads it: the same `NAME=value` lines, quotes and comments as systemd's
+    `EnvironmentFile=`, so one file serves both. A file every user may read is refused: it
+    holds the vendor password.
+    """
+    name = env.get(f"{ENV_PREFIX}ENV_FILE") or data.get("env_file") or ""
+    if not isinstance(name, str) or not name:
+        return dict(env)
+    path = Path(name).expanduser()
+    if not path.is_absolute() and where is not None:
+        path = where.parent / path
+    try:
+        mode = path.stat().st_mode
+        from dotenv import dotenv_values
+
+        values = dotenv_values(path, interpolate=False)
+    except FileNotFoundError:
+        raise ConfigError(str(where or "(defaults)"), "env_file", f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(
+            str(where or "(defaults)"), "env_file", f"cannot read {path}: {e}"
+        ) from None
+    if mode & 0o004:
+        raise ConfigError(
+            str(where or "(defaults)"),
+            "env_file",
+            f"{path} is readable by every user; it holds secrets (chmod 600 {path})",
+        )
+    ours = {k: v for k, v in values.items() if k.startswith(ENV_PREFIX) and v is not None}
+    return {**ours, **env}
+
+
 def _key(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
@@ -629,6 +668,7 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             raise ConfigError(where, "(file)", f"cannot read: {e}") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(where, "(syntax)", str(e)) from None
+    env = _env_file(data, path, env)
     data, from_env = _env_overrides(data, env)
     try:
         return Settings.model_validate(data)
