@@ -6,14 +6,16 @@ nothing else builds a service or starts the web app.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import logging
 import socket
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from wallboard.config import Settings, SimulatorSettings, VendorSettings
+from wallboard.config import Settings, SimulatorSettings, VendorSettings, WebSettings
 from wallboard.errors import ConfigError
 from wallboard.runtime import metrics, notify
 from wallboard.runtime.hub import Hub
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the simulator is imported only when the demo runs
 
 __all__ = [
     "Feed",
+    "announce",
     "build",
     "check_port_free",
     "serve",
@@ -35,6 +38,7 @@ __all__ = [
     "serve_live",
     "serve_web_node",
     "watch_connector",
+    "web_url",
 ]
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,29 @@ def check_port_free(host: str, port: int) -> None:
                 "web.port",
                 f"{host}:{port} {why}; choose another port ([web] port or WALLBOARD_WEB_PORT)",
             ) from None
+
+
+def web_url(web_cfg: WebSettings) -> str:
+    """The address to open in a browser on this machine (a wildcard host: the loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web_cfg.host, web_cfg.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{web_cfg.port}/"
+
+
+async def announce(line: str, web_cfg: WebSettings, limit: float = 120.0) -> None:
+    """Print `line` once the web port takes connections (uvicorn binds it after the start-up
+    hooks ran, so a line printed from a hook came before anything could open it)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web_cfg.host, web_cfg.host)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection(host, web_cfg.port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        print(line, flush=True)
+        return
+    log.warning("the web server did not take connections within %.0f s", limit)
 
 
 def serve(
@@ -161,7 +188,17 @@ def serve_live(settings: Settings) -> None:
     def connect(hub: Hub) -> Coroutine[Any, Any, None]:
         return watch_connector(Connector(settings.vendor, FrameParser(hub))).run()
 
-    serve(settings, connect)
+    owner = TaskOwner("run")
+
+    async def started() -> None:
+        owner.start(
+            "announce", announce(f"wallboard run: open {web_url(settings.web)}", settings.web)
+        )
+
+    async def stopping() -> None:
+        await owner.close()
+
+    serve(settings, connect, after_start=started, before_stop=stopping)
 
 
 def serve_demo(
@@ -171,6 +208,7 @@ def serve_demo(
     vendor_for: Callable[[str], VendorSettings],
     past: list[dict[str, Any]] | None = None,
     after_stop: Callable[[], None] | None = None,
+    command: str = "demo",
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
@@ -197,13 +235,12 @@ def serve_demo(
         owner.start("connector", connector.run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
-        web_cfg = settings.web
-        print(
-            f"wallboard demo: open http://{web_cfg.host}:{web_cfg.port}/  "
+        line = (
+            f"wallboard {command}: open {web_url(settings.web)}  "
             f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
-            f"×{sim_settings.speed}; simulator at {url})",
-            flush=True,
+            f"×{sim_settings.speed:g}; simulator at {url})"
         )
+        owner.start("announce", announce(line, settings.web))
 
     async def stop_simulator() -> None:
         await owner.close()  # the connector first, then what it is connected to

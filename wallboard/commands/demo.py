@@ -111,14 +111,14 @@ def _running_floor(
     return model, [c for c in cdrs if float(c.get("time") or 0) < cut] + last
 
 
-def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:
+def _plan(sim: SimulatorSettings, asked: set[str], command: str) -> Plan:
     """The demo's past (`sim.warmup.plan`), and a line saying when a big floor got less."""
     from wallboard.sim.warmup import plan
 
     past = plan(sim.agents, sim.history_days, "history_days" in asked)
     if past.history_days < sim.history_days:
         print(
-            f"wallboard demo: {sim.agents} agents: {past.history_days} days of history, "
+            f"wallboard {command}: {sim.agents} agents: {past.history_days} days of history, "
             f"{past.recent_hours:g} h of today (a week of this floor takes minutes to run; "
             "[simulator] history_days asks for it)",
             flush=True,
@@ -171,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.sim.model import CallCentre
     from wallboard.sim.server import Simulator, model_config
 
+    command = getattr(args, "command", None) or "demo"  # `run` of a simulator config too
     settings, remove_store = demo_store(load_settings(args.config))
     sim_settings = simulator_settings(settings, args)
     if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
@@ -186,15 +187,15 @@ def run(args: argparse.Namespace) -> int:
     if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
         # Night in Israel: a faithful floor would be nearly idle, which demonstrates
         # nothing. Run a daytime load instead and say so.
-        print("wallboard demo: it is night on the simulated floor; running daytime traffic")
+        print(f"wallboard {command}: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
-    plan = _plan(sim_settings, settings.simulator.model_fields_set)
+    plan = _plan(sim_settings, settings.simulator.model_fields_set, command)
     t0 = time.monotonic()
     tz = settings.day.timezone
     model, past = _running_floor(sim_settings, real_curve, probe.now, tz, plan)
     days = plan.history_days or plan.recent_hours / 24
     print(
-        f"wallboard demo: ran the floor {days:.3g} days to now in "
+        f"wallboard {command}: ran the floor {days:.3g} days to now in "
         f"{time.monotonic() - t0:.1f} s ({len(past)} CDRs)",
         flush=True,
     )
@@ -206,5 +207,5 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for, past, after_stop=remove_store)
+    serve_demo(settings, sim, sim_settings, vendor_for, past, remove_store, command)
     return 0
