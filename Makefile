@@ -12,19 +12,22 @@ PORT ?= 8080
 
 # The demo needs only the wallboard's own dependencies; the test tools (mypy, ruff,
 # Playwright, pytest) come with `make test`.
+# -qq: only errors, so that `make demo` ends with the address to open (pip's notices and a
+# machine's index warnings are not the newcomer's business; a failure still prints).
+PIP := $(BIN)/pip install -qq --disable-pip-version-check
 $(BIN)/.runtime: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
-	touch $@
+	@echo "installing the wallboard into $(VENV) (the first time: a minute or two)"
+	@$(PY) -m venv $(VENV)
+	@$(PIP) --upgrade pip
+	@$(PIP) -e .
+	@touch $@
 
 $(BIN)/.installed: $(BIN)/.runtime
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP) -e '.[test]'
 	touch $@
 
 demo: $(BIN)/.runtime
-	WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) \
-		$(BIN)/wallboard demo
+	@WALLBOARD_WEB_HOST=$(HOST) WALLBOARD_WEB_PORT=$(PORT) $(BIN)/wallboard demo
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

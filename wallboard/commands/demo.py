@@ -17,7 +17,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from wallboard.commands.simulate import add_options, simulator_settings
 from wallboard.config import (
@@ -154,6 +157,15 @@ def demo_store(settings: Settings) -> tuple[Settings, Callable[[], None]]:
     return settings.model_copy(update={"store": store}), remove
 
 
+def _with_session_secret(settings: Settings) -> Settings:
+    """A session secret for this run when none is set: the demo's store (its users) is new
+    at every start anyway, so the warning that logins end with a restart says nothing."""
+    if settings.web.storage_secret is not None:
+        return settings
+    web_cfg = settings.web.model_copy(update={"storage_secret": SecretStr(token_urlsafe(32))})
+    return settings.model_copy(update={"web": web_cfg})
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -172,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.sim.server import Simulator, model_config
 
     command = getattr(args, "command", None) or "demo"  # `run` of a simulator config too
-    settings, remove_store = demo_store(load_settings(args.config))
+    settings, remove_store = demo_store(_with_session_secret(load_settings(args.config)))
     sim_settings = simulator_settings(settings, args)
     if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
         # In-process: any free port will do, so a busy 8090 never stops the demo.
