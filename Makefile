@@ -87,4 +87,4 @@ soak: $(BIN)/.installed
 	$(BIN)/python bench/soak.py --minutes 30
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache wallboard.egg-info artifacts

@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wallboard.config import Settings, SimulatorSettings, VendorSettings, WebSettings
+from wallboard.core.events import ConnectionState
 from wallboard.errors import ConfigError
 from wallboard.runtime import metrics, notify
 from wallboard.runtime.hub import Hub
@@ -37,6 +38,7 @@ __all__ = [
     "serve_ingest",
     "serve_live",
     "serve_web_node",
+    "settled",
     "watch_connector",
     "web_url",
 ]
@@ -94,21 +96,40 @@ def web_url(web_cfg: WebSettings) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{web_cfg.port}/"
 
 
-async def announce(line: str, web_cfg: WebSettings, limit: float = 120.0) -> None:
+async def announce(
+    line: str,
+    web_cfg: WebSettings,
+    settled: Callable[[], bool] = lambda: True,
+    settle_limit: float = 15.0,
+) -> None:
     """Print `line` once the web port takes connections (uvicorn binds it after the start-up
-    hooks ran, so a line printed from a hook came before anything could open it)."""
+    hooks ran, so a line printed from a hook came before anything could open it), and once
+    the start-up has `settled` (the link live, the backfill done) or `settle_limit` passed,
+    so that the address is the last line of a start, not lost among its log lines."""
     host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web_cfg.host, web_cfg.host)
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
+    while True:  # the owner cancels this if the server never comes up
         try:
             _, writer = await asyncio.open_connection(host, web_cfg.port)
         except OSError:
             await asyncio.sleep(0.05)
             continue
         writer.close()
-        print(line, flush=True)
-        return
-    log.warning("the web server did not take connections within %.0f s", limit)
+        break
+    deadline = time.monotonic() + settle_limit
+    while not settled() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    print(line, flush=True)
+
+
+def settled(services: web.Services) -> Callable[[], bool]:
+    """True once the vendor link is live and the after-call start-up (backfill) is done."""
+
+    def check() -> bool:
+        live = services.hub.state.connection.state is ConnectionState.CONNECTED
+        service = services.after_call
+        return live and (service is None or "backfill" not in service.tasks.running)
+
+    return check
 
 
 def serve(
@@ -189,16 +210,16 @@ def serve_live(settings: Settings) -> None:
         return watch_connector(Connector(settings.vendor, FrameParser(hub))).run()
 
     owner = TaskOwner("run")
+    services = build(settings)
 
     async def started() -> None:
-        owner.start(
-            "announce", announce(f"wallboard run: open {web_url(settings.web)}", settings.web)
-        )
+        line = f"wallboard run: open {web_url(settings.web)}"
+        owner.start("announce", announce(line, settings.web, settled(services)))
 
     async def stopping() -> None:
         await owner.close()
 
-    serve(settings, connect, after_start=started, before_stop=stopping)
+    serve(settings, connect, services, after_start=started, before_stop=stopping)
 
 
 def serve_demo(
@@ -240,7 +261,7 @@ def serve_demo(
             f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
             f"×{sim_settings.speed:g}; simulator at {url})"
         )
-        owner.start("announce", announce(line, settings.web))
+        owner.start("announce", announce(line, settings.web, settled(services)))
 
     async def stop_simulator() -> None:
         await owner.close()  # the connector first, then what it is connected to
