@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck unit browser lb pg node-deps bench soak clean
+.PHONY: demo test lint typecheck unit browser lb pg node-deps bench soak clean config-docs
 
 # The demo needs only the wallboard's own dependencies; the test tools (mypy, ruff,
 # Playwright, pytest) come with `make test`.
@@ -82,6 +82,11 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/nats_kv.py
 	$(BIN)/python bench/cluster.py
 	$(BIN)/python bench/kiosk_cls.py
+
+# The settings reference, from the settings model (tests/unit/test_config_reference.py
+# fails while it is stale): run after adding or changing a key.
+config-docs: $(BIN)/.runtime
+	$(BIN)/wallboard config-reference --output docs/configuration.md
 
 soak: $(BIN)/.installed
 	$(BIN)/python bench/soak.py --minutes 30
