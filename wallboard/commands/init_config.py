@@ -286,7 +286,7 @@ def _set(text: str, section: str, key: str, value: str) -> str:
     end = len(text) if end < 0 else end
     body = text[start:end]
     line = re.compile(rf"^#? ?{re.escape(key)} = [^\n]*$", re.M)
-    new, n = line.subn(f"{key} = {_toml(value)}", body, count=1)
+    new, n = line.subn(lambda _: f"{key} = {_toml(value)}", body, count=1)
     if n == 0:
         new = body.rstrip("\n") + f"\n{key} = {_toml(value)}\n"
     return text[:start] + new + text[end:]
@@ -296,12 +296,11 @@ def settings_text(example: str, a: Answers, env_file: str) -> str:
     """The documented example with the answers: the vendor, `env_file`, the first admin."""
     from wallboard.web.auth import hash_password
 
-    head = (
-        'source = "vendor"\n'
-        "# The secrets (vendor password or token, CDR secret, session secret), mode 0600.\n"
-        f"env_file = {_toml(env_file)}\n"
-    )
-    text = re.sub(r'^source = "simulator"\n', head, example, count=1, flags=re.M)
+    text = re.sub(r'^source = "simulator"$', 'source = "vendor"', example, count=1, flags=re.M)
+    line = f"env_file = {_toml(env_file)}  # the secrets: vendor login, CDR and session secrets"
+    text, n = re.subn(r"^# env_file = .*$", lambda _: line, text, count=1, flags=re.M)
+    if n == 0:  # an example without the commented key: right after `source`
+        text = text.replace('source = "vendor"\n', f'source = "vendor"\n{line}\n', 1)
     vendor = {"login_type": a.login_type, "login_api": a.login_api, "login_url": a.login_url}
     if a.settings_url:
         vendor["settings_url"] = a.settings_url
