@@ -222,10 +222,12 @@ class _Asker:
         if not self.tty:
             raise self._missing(question, flag)
         while True:
-            got = getpass.getpass(f"{question} (hidden): ")
+            # The prompt with the questions before it (getpass writes to stderr without a
+            # controlling terminal).
+            got = getpass.getpass(f"{question} (hidden): ", stream=sys.stdout)
             if not got:
                 continue
-            if not twice or getpass.getpass("Again: ") == got:
+            if not twice or getpass.getpass("Again: ", stream=sys.stdout) == got:
                 return got
             print("  the two entries differ; again")
 

@@ -170,3 +170,54 @@ async def test_the_readmes_connect_steps_reach_a_live_board(tmp_path: Path) -> N
                 await run.wait()
     log = "\n".join(seen)
     assert "WARNING" not in log and "ERROR" not in log, log
+
+
+async def test_the_example_init_config_writes_starts_as_its_message_says(tmp_path: Path) -> None:
+    """Without a terminal and without answers: the documented example, `source =
+    "simulator"`; the command the message names shows the simulated floor, and says so."""
+    port = _free_port()
+    env = {
+        **_env(tmp_path, port),
+        "WALLBOARD_SIMULATOR_PORT": "0",  # environment wins over the example's 8090
+        "WALLBOARD_SIMULATOR_HISTORY_DAYS": "0",
+        "WALLBOARD_SIMULATOR_AGENTS": "6",
+    }
+    wallboard = str(Path(sys.executable).parent / "wallboard")
+    init = await asyncio.create_subprocess_exec(
+        wallboard,
+        "init-config",
+        "wb.toml",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    said = (await asyncio.wait_for(init.communicate(), 60))[0].decode()
+    assert init.returncode == 0, said
+    start = shlex.split(said.rsplit("then `", 1)[1].split("`")[0])
+    assert start == ["wallboard", "run", "--config", "wb.toml"]
+    run = await asyncio.create_subprocess_exec(
+        wallboard,
+        *start[1:],
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    seen: list[str] = []
+    try:
+        first = await _until_line(run, r"^wallboard run: ", seen)
+        assert 'source = "simulator"' in first and "not a Voicenter account" in first
+        await _until_line(run, rf"^wallboard run: open http://127.0.0.1:{port}/ ", seen)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/api/state") as r:
+                state = await r.json()
+        assert state["connection"]["state"] == "connected" and len(state["agents"]) == 6
+    finally:
+        run.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run.wait(), 20)
+        if run.returncode is None:
+            run.kill()
+            await run.wait()
+    assert " WARNING " not in "\n".join(seen) and " ERROR " not in "\n".join(seen), seen
