@@ -127,7 +127,8 @@ def settled(services: web.Services) -> Callable[[], bool]:
     def check() -> bool:
         live = services.hub.state.connection.state is ConnectionState.CONNECTED
         service = services.after_call
-        return live and (service is None or "backfill" not in service.tasks.running)
+        busy = service is not None and f"{service.tasks.name}.backfill" in service.tasks.running
+        return live and not busy
 
     return check
 
