@@ -78,6 +78,22 @@ async def _until_line(proc: asyncio.subprocess.Process, pattern: str, seen: list
     raise AssertionError(f"no line like {pattern!r}:\n" + "\n".join(seen[-40:]))
 
 
+async def _server(argv: list[str], cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    out = asyncio.subprocess.PIPE
+    return await asyncio.create_subprocess_exec(
+        *argv, cwd=cwd, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT
+    )
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    proc.terminate()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), 20)
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
 async def _board(port: int) -> dict[str, object]:
     """Sign in as the admin the wizard made, and read the floor once it is live."""
     base = f"http://127.0.0.1:{port}"
@@ -147,13 +163,7 @@ async def test_the_readmes_connect_steps_reach_a_live_board(tmp_path: Path) -> N
         )
         assert (site / "wallboard.env").stat().st_mode & 0o777 == 0o600
 
-        run = await asyncio.create_subprocess_exec(
-            *start,
-            cwd=site,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        run = await _server(start, site, env)
         seen: list[str] = []
         try:
             line = await _until_line(run, r"wallboard run: open http://", seen)
@@ -162,12 +172,7 @@ async def test_the_readmes_connect_steps_reach_a_live_board(tmp_path: Path) -> N
             assert len(state["agents"]) == 8  # type: ignore[arg-type]
             assert state["connection"]["state"] == "connected"  # type: ignore[index]
         finally:
-            run.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(run.wait(), 20)
-            if run.returncode is None:
-                run.kill()
-                await run.wait()
+            await _stop(run)
     log = "\n".join(seen)
     assert "WARNING" not in log and "ERROR" not in log, log
 
@@ -196,28 +201,18 @@ async def test_the_example_init_config_writes_starts_as_its_message_says(tmp_pat
     assert init.returncode == 0, said
     start = shlex.split(said.rsplit("then `", 1)[1].split("`")[0])
     assert start == ["wallboard", "run", "--config", "wb.toml"]
-    run = await asyncio.create_subprocess_exec(
-        wallboard,
-        *start[1:],
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    run = await _server([wallboard, *start[1:]], tmp_path, env)
     seen: list[str] = []
     try:
         first = await _until_line(run, r"^wallboard run: ", seen)
         assert 'source = "simulator"' in first and "not a Voicenter account" in first
         await _until_line(run, rf"^wallboard run: open http://127.0.0.1:{port}/ ", seen)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/api/state") as r:
-                state = await r.json()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/api/state") as r,
+        ):
+            state = await r.json()
         assert state["connection"]["state"] == "connected" and len(state["agents"]) == 6
     finally:
-        run.terminate()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(run.wait(), 20)
-        if run.returncode is None:
-            run.kill()
-            await run.wait()
+        await _stop(run)
     assert " WARNING " not in "\n".join(seen) and " ERROR " not in "\n".join(seen), seen

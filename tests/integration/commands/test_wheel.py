@@ -25,6 +25,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.integration.procs import Output
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -152,6 +154,7 @@ async def test_the_wheel_runs_from_an_empty_folder_and_writes_nothing_there(tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output = Output(demo)
     try:
         state = await _wait_for(
             f"http://127.0.0.1:{port}/api/state",
@@ -163,8 +166,11 @@ async def test_the_wheel_runs_from_an_empty_folder_and_writes_nothing_there(tmp_
                 assert r.status == 200  # the board page, with its element from the wheel
             async with http.get(f"http://127.0.0.1:{port}/static/board.css") as r:
                 assert r.status == 200
+        deadline = time.monotonic() + 60  # the address comes once the start has settled
+        while not output.has("open http") and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
     finally:
-        out = _stop(demo)
+        out = output.stop()
     assert len(state["agents"]) == 12, out  # type: ignore[arg-type]
     assert f"open http://127.0.0.1:{port}/" in out
     assert "callback figures not refreshed" not in out

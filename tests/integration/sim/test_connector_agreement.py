@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.integration.procs import Output
 from tests.integration.sim_env import running_simulator
 from wallboard.commands.demo import vendor_settings_for
 from wallboard.config import SimulatorSettings
@@ -137,9 +137,7 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")))  # type: ignore[union-attr]
-    reader.start()
+    output = Output(proc)
     url = f"wallboard demo: open http://127.0.0.1:{port}/"
     try:
         state: dict[str, Any] = {}
@@ -151,17 +149,10 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
                     async with http.get(f"http://127.0.0.1:{port}/api/state") as r:
                         state = await r.json()
                     live = state.get("connection", {}).get("state") == "connected"
-                    if live and state.get("agents") and any(url in line for line in lines):
+                    if live and state.get("agents") and output.has(url):
                         break
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        reader.join(timeout=15)
-    out = "".join(lines)
+        out = output.stop()
     assert url in out, out[-3000:]
     # The address ends the start: no warning or error above it, the link's lines before it.
     before = out[: out.index(url)]
