@@ -86,12 +86,16 @@ class VendorSettings(_Section):
     # Our Engine.IO pings (EIO3): at most this far apart, and a pong must come within this
     # long. On EIO4 (the server pings) the same timers drive our `keepalive` probe.
     ping_interval_seconds: float = Field(10.0, gt=0)
+    # A server that answers nothing within this long after our ping is dead.
     pong_timeout_seconds: float = Field(8.0, gt=0)
     backoff_min_seconds: float = Field(2.0, gt=0)
+    # The longest delay between rounds of servers after failures (from backoff_min_seconds).
     backoff_max_seconds: float = Field(120.0, gt=0)
     # After the vendor refuses our credentials, wait this long before trying again.
     auth_retry_seconds: float = Field(300.0, gt=0)
+    # Give up on a monitor server's socket that does not open within this long.
     connect_timeout_seconds: float = Field(10.0, gt=0)
+    # Give up on a login request that does not answer within this long.
     login_timeout_seconds: float = Field(15.0, gt=0)
     # Ask for `resync` when the snapshots have not arrived this long after loginSuccess.
     snapshot_timeout_seconds: float = Field(5.0, gt=0)
@@ -101,13 +105,16 @@ class VendorSettings(_Section):
     # When the vendor's expiry cannot be read: log in afresh after this many seconds.
     expiry_fallback_seconds: float = Field(1800.0, gt=0)
     record_dir: str = ""
+    # The recordings folder is kept under this size (the oldest files go first).
     record_max_mb: int = Field(512, gt=0)
+    # A recording file is closed and a new one started at this size.
     record_file_max_mb: int = Field(64, gt=0)
 
 
 class QueueKpiSettings(_Section):
     """Per-queue overrides of the KPI thresholds."""
 
+    # This queue's service-level threshold (empty: `[kpi] sl_threshold_seconds`).
     sl_threshold_seconds: int | None = Field(None, ge=0)
 
 
@@ -126,6 +133,7 @@ class DaySettings(_Section):
     """When the day's numbers reset."""
 
     timezone: str = "Asia/Jerusalem"
+    # Local time (in `timezone`) at which today's numbers start again.
     reset_at: time = time(0, 0)
 
     @field_validator("timezone")
@@ -143,7 +151,9 @@ class DaySettings(_Section):
 class StatusName(_Section):
     """How one `representativeStatus` code is shown."""
 
+    # The name in English.
     en: str
+    # The name in Hebrew (empty: the English one).
     he: str = ""
 
 
@@ -154,7 +164,9 @@ def _default_status_names() -> dict[int, StatusName]:
 class StatusSettings(_Section):
     """Names of the agent status codes (the account may rename them)."""
 
+    # The `representativeStatus` code that means available.
     available_code: int = 1
+    # The `representativeStatus` code that means logged out.
     logout_code: int = 2
     names: dict[int, StatusName] = Field(default_factory=_default_status_names)
 
@@ -163,6 +175,7 @@ class WebSettings(_Section):
     """The web server: boards, JSON API and webhooks."""
 
     host: str = "127.0.0.1"
+    # The port the boards, the JSON routes and the CDR webhook are served on.
     port: int = Field(8080, ge=1, le=65535)
     language: Literal["en", "he"] = "en"
     stale_after_seconds: float = Field(30.0, gt=0)
@@ -193,16 +206,21 @@ class WebSettings(_Section):
 class Level(_Section):
     """A warn/alarm pair for one number (None: never)."""
 
+    # At or past this: amber (▲ Warning).
     warn: float | None = None
+    # At or past this: red (⚠ Alarm).
     alarm: float | None = None
 
 
 class QueueThresholds(_Section):
     """When a queue's numbers turn amber (warn) and red (alarm)."""
 
+    # Calls waiting in the queue now.
     waiting: Level = Level(warn=3, alarm=6)
+    # The longest wait of a caller in the queue now.
     longest_wait_seconds: Level = Level(warn=60, alarm=120)
     service_level_percent: Level = Level(warn=80, alarm=70)  # lower is worse
+    # Today's abandon rate.
     abandon_rate_percent: Level = Level(warn=5, alarm=10)
 
 
@@ -225,9 +243,13 @@ class ThresholdSettings(_Section):
 class TeamSettings(_Section):
     """A team: its agents, the queues it answers, and its department."""
 
+    # The team's name on screens.
     name: str = ""
+    # The department it belongs to (boards may pick departments).
     department: str = ""
+    # Its agents' extensions.
     extensions: list[int] = []
+    # The queues it answers (its agents count as available for them).
     queues: list[int] = []
 
 
@@ -237,12 +259,17 @@ Widget = Literal["summary", "queues", "waiting", "agents"]
 class BoardSettings(_Section):
     """One board: which queues and agents it shows, and how."""
 
+    # The board's title on screens.
     title: str = ""
     language: Literal["en", "he"] | None = None
     queues: list[int] = []  # empty: every queue
+    # Agents shown besides those of its queues' teams.
     extensions: list[int] = []
+    # Teams whose agents and queues it shows.
     teams: list[str] = []
+    # Departments whose teams it shows.
     departments: list[str] = []
+    # The parts shown, in order.
     widgets: list[Widget] = ["summary", "queues", "waiting", "agents"]
     sort: Literal["status", "name", "extension", "time"] = "status"
     sound: bool = False
@@ -262,8 +289,11 @@ class PrivacySettings(_Section):
 class UserSettings(_Section):
     """A team lead who may log in (hash from `wallboard hash-password`)."""
 
+    # From `wallboard hash-password` (scrypt); never the password.
     password_hash: SecretStr
+    # The name shown and audited.
     name: str = ""
+    # Their pages' language (empty: `[web] language`).
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
     extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
@@ -285,6 +315,7 @@ class AuthSettings(_Section):
 class KioskToken(_Section):
     """A read-only token for a TV: it opens `/kiosk` with these boards and nothing else."""
 
+    # The token in the kiosk's URL (`?token=`); a long random string.
     token: SecretStr
     boards: list[str] = []  # empty: every board
 
@@ -293,11 +324,13 @@ class KioskSettings(_Section):
     """TV kiosks: tokens and defaults."""
 
     tokens: dict[str, KioskToken] = {}
+    # A kiosk with several boards shows each this long.
     rotate_seconds: float = Field(30.0, ge=5)
     # Agents re-sort at most this often, so tiles stay put while someone reads them.
     resort_seconds: float = Field(10.0, ge=0)
     # Burn-in care: move everything by up to this many pixels once a minute (0: never).
     shift_pixels: int = Field(4, ge=0, le=40)
+    # How often the burn-in shift moves the screen.
     shift_seconds: float = Field(60.0, ge=5)
 
 
@@ -324,12 +357,14 @@ class CdrSettings(_Section):
     """The vendor's CDR webhook (docs/voicenter.md, "CDR notification")."""
 
     enabled: bool = True
+    # The webhook's path; the vendor posts to `<path>/<secret>` (or `<path>` with the header).
     path: str = "/vendor/cdr"
     # Required either in the path (`path` ending in the secret) or in this header.
     secret: SecretStr | None = None
     # Without a secret the webhook stays off (posts get Err 2, so the vendor retries)
     # unless this says open is meant.
     allow_unauthenticated: bool = False
+    # The header that may carry the secret instead of the path.
     secret_header: str = "X-Wallboard-Secret"
     # Source addresses or networks allowed to post (empty: any).
     allow_ips: list[str] = []
@@ -370,6 +405,7 @@ class StoreSettings(_Section):
     # Raw CDR bodies and audit rows older than this many days are pruned (parsed CDR
     # fields and daily summaries stay: the history needs them).
     retention_days: int = Field(400, ge=1)
+    # How often the retention prune runs (and once at start-up).
     prune_every_hours: float = Field(24.0, gt=0)
 
     @field_validator("url")
@@ -398,6 +434,7 @@ class LogSettings(_Section):
     """How log lines look: readable text, or one JSON object a line for a collector."""
 
     format: Literal["text", "json"] = "text"
+    # The lowest level logged (`-v` on the command line: DEBUG).
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -405,14 +442,20 @@ class ApiSettings(_Section):
     """The vendor's REST APIs (Call Log, Active Calls, Extensions, Login/Logout, Click2Call)."""
 
     code: SecretStr | None = None
+    # The Call Log API (backfill of today's CDRs).
     call_log_url: str = "https://api.voicenter.com/hub/cdr/"
+    # The Click2Call API (call backs).
     click2call_url: str = "https://api.voicenter.com/ForwardDialer/click2call.aspx"
     # The vendor's reference leaves the Login/Logout URI blank: ask Voicenter for yours.
     login_logout_url: str = ""
+    # The Extensions API.
     extensions_url: str = "https://monitor.voicenter.co.il/Comet/api/GetExtensions"
+    # The Active Calls API, per extension.
     extensions_calls_url: str = "https://monapisec.voicenter.co.il/comet/API/GetExtensionsCalls"
+    # The Active Calls API, per queue.
     queues_callers_url: str = "https://monapisec.voicenter.co.il/comet/API/GetQueuesCallers"
     call_log_per_minute: int = Field(30, gt=0)
+    # Give up on a REST request that does not answer within this long.
     timeout_seconds: float = Field(15.0, gt=0)
     # Who may change statuses and place callbacks (empty: every signed-in team lead).
     allowed_actors: list[str] = []
@@ -432,7 +475,9 @@ class SimulatorSettings(_Section):
     # The second (backup) monitor server the login lists, so that failover and failback
     # happen in the demo too: the same floor on another port (0: any free port).
     backup_port: int = Field(0, ge=0, le=65535)
+    # Agents (extensions) on the simulated floor.
     agents: int = Field(40, ge=1, le=20000)
+    # Queues on the simulated floor.
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)
     seed: int = 1
@@ -447,14 +492,21 @@ class SimulatorSettings(_Section):
     # (0: only the last 12 hours, for the times in state).
     history_days: int = Field(7, ge=0, le=31)
     username: str = "demo"
+    # The password its account login accepts.
     password: SecretStr = SecretStr("demo")
+    # The token its token login accepts.
     token: SecretStr = SecretStr("demo-token")
+    # The `code` its REST APIs accept.
     api_code: SecretStr = SecretStr("demo-code")
+    # How long the tokens it issues live.
     token_ttl_seconds: float = Field(3600.0, gt=0)
     ping_interval_ms: int = Field(60000, gt=0)
+    # Engine.IO v3 ping timeout sent to clients.
     ping_timeout_ms: int = Field(180000, gt=0)
     cdr_url: str = ""
+    # How it posts CDRs: "json", "form" or "xmlrpc" (as the vendor can).
     cdr_format: Literal["json", "form", "xmlrpc"] = "json"
+    # Delays between retries of a CDR post not answered Err 0.
     cdr_retry_seconds: list[float] = [5.0, 30.0, 120.0, 600.0, 1800.0]
 
 
@@ -473,6 +525,7 @@ class AlertRule(_Section):
     min_sample: int = Field(10, ge=0)
     boards: list[str] = []  # kiosks of these boards show the banner (empty: every board)
     message: str = ""  # what people read; empty: made from the rule
+    # The same in Hebrew (empty: made from the rule).
     message_he: str = ""
 
     @model_validator(mode="after")
@@ -491,6 +544,7 @@ class AlertSettings(_Section):
     rules: dict[str, AlertRule] = {}
     # A Slack or Teams incoming-webhook URL: gets {"text": ...} when an alert fires/clears.
     webhook_url: SecretStr | None = None
+    # How often the rules are evaluated.
     every_seconds: float = Field(2.0, gt=0, le=60)
 
 
