@@ -219,7 +219,8 @@ class QueueThresholds(_Section):
     waiting: Level = Level(warn=3, alarm=6)
     # The longest wait of a caller in the queue now.
     longest_wait_seconds: Level = Level(warn=60, alarm=120)
-    service_level_percent: Level = Level(warn=80, alarm=70)  # lower is worse
+    # Today's service level: lower is worse (warn 80: amber below 80 %).
+    service_level_percent: Level = Level(warn=80, alarm=70)
     # Today's abandon rate.
     abandon_rate_percent: Level = Level(warn=5, alarm=10)
 

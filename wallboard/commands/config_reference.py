@@ -292,40 +292,50 @@ def _walk(
     path: str,
     instance: BaseModel | None,
     examples: dict[tuple[tuple[str, ...], str], str],
+    lead: str = "",
 ) -> Iterator[_Section]:
+    """The section of `cls` at `path` (its rows), then the sections of its tables; `lead`
+    is what the parent says of this table (its comment, its built-in entries)."""
     comments = _source_comments(cls)
     rows: list[_Row] = []
-    nested: list[tuple[str, type[BaseModel], BaseModel | None]] = []
-    top = path.count(".") == 0
+    nested: list[tuple[str, type[BaseModel], BaseModel | None, str]] = []
+    where = tuple(path.split(".")) if path else ()
     for key, field in cls.model_fields.items():
         tp = field.annotation
+        text = field.description or comments.get(key) or _example_lookup(examples, where, key)
         sub = _sub_path(path, key, tp)
         if sub is not None and not (path and _is_model(tp) and _small(sub[1])):
-            inner = getattr(instance, key) if instance is not None and _is_model(tp) else None
-            if inner is None and _is_model(tp):
-                inner = field.get_default(call_default_factory=True)
-            nested.append((sub[0], sub[1], inner))
+            value = getattr(instance, key) if instance is not None else None
+            if value is None and not field.is_required():
+                value = field.get_default(call_default_factory=True)
+            note = text
+            if isinstance(value, dict) and value:
+                note = f"{note} Built in, while the file has none: `{_toml(value)}`.".strip()
+            nested.append((sub[0], sub[1], value if _is_model(tp) else None, note))
             continue
-        env_kind = _env_ok(cls, key, tp)
-        prefix = f"{ENV_PREFIX}{path}_" if path else ENV_PREFIX
-        env = "-" if env_kind == "-" or not top else f"`{prefix}{key}`{env_kind}".upper()
-        env = env.replace(" (COMMA-SEPARATED)", " (comma-separated)")
-        where = tuple(path.split(".")) if path else ()
-        text = field.description or comments.get(key) or _example_lookup(examples, where, key)
         rows.append(
             _Row(
                 key,
                 _type_name(tp) + _bounds(field),
                 _default(field, instance, key),
-                env,
+                _env_name(cls, path, key, tp),
                 text or "-",
             )
         )
     doc = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0].replace("\n", " ")
     if rows:
-        yield _Section(path, doc, rows)
-    for sub_path, sub_cls, inner in nested:
-        yield from _walk(sub_cls, sub_path, inner, examples)
+        yield _Section(path, " ".join(p for p in (doc, lead) if p), rows)
+    for sub_path, sub_cls, inner, note in nested:
+        yield from _walk(sub_cls, sub_path, inner, examples, note)
+
+
+def _env_name(cls: type[BaseModel], path: str, key: str, tp: Any) -> str:
+    """The variable that sets this key, or "-": only a section's own keys have one."""
+    kind = _env_ok(cls, key, tp)
+    if kind == "-" or "." in path:
+        return "-"
+    name = f"{ENV_PREFIX}{path}_{key}" if path else f"{ENV_PREFIX}{key}"
+    return f"`{name.upper()}`{kind}"
 
 
 def _cell(text: str) -> str:
