@@ -28,7 +28,7 @@ from wallboard.errors import (
     VendorProtocolError,
 )
 
-__all__ = ["host_of", "summarise_reply", "translate", "vendor_errors"]
+__all__ = ["first_words", "host_of", "summarise_reply", "translate", "vendor_errors"]
 
 _Builder = Callable[[BaseException, str, float | None], VendorError]
 
@@ -205,11 +205,15 @@ def summarise_reply(status: int, content_type: str, text: str, words: int = 8) -
     sent. Markup is dropped (an nginx "502 Bad Gateway" page reads as those words) and the
     words are cut to `words`, 60 characters at most.
     """
-    plain = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
-    first = " ".join(plain.split(" ")[:words])
-    if len(first) > 60:
-        first = first[:59].rstrip() + "…"
-    elif len(first) < len(plain):
-        first += " …"
+    first = first_words(text, words)
     kind = content_type.split(";")[0].strip() or "no content type"
     return f'HTTP {status}, {kind}, "{first}"' if first else f"HTTP {status}, {kind}, empty"
+
+
+def first_words(text: str, words: int = 8, limit: int = 60) -> str:
+    """The first words of a vendor's text, markup dropped, "…" where it was cut."""
+    plain = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
+    first = " ".join(plain.split(" ")[:words])
+    if len(first) > limit:
+        return first[: limit - 1].rstrip() + "…"
+    return first + " …" if len(first) < len(plain) else first
