@@ -6,11 +6,18 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from wallboard.commands.config_reference import REGENERATE, reference
 from wallboard.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "configuration.md"
+
+
+@pytest.fixture(scope="module")
+def ref() -> str:
+    return reference()
 
 
 def _sections(text: str) -> dict[str, dict[str, list[str]]]:
@@ -27,17 +34,17 @@ def _sections(text: str) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def test_docs_configuration_md_is_what_the_settings_model_says() -> None:
-    assert DOC.read_text(encoding="utf-8") == reference(), (
+def test_docs_configuration_md_is_what_the_settings_model_says(ref: str) -> None:
+    assert DOC.read_text(encoding="utf-8") == ref, (
         f"docs/configuration.md is stale: regenerate it with `{REGENERATE}` "
         "(or `make config-docs`) and commit it"
     )
 
 
-def test_every_key_of_the_documented_example_is_in_the_reference() -> None:
+def test_every_key_of_the_documented_example_is_in_the_reference(ref: str) -> None:
     """The example and the model are two sources; the reference must cover both alike."""
     example = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
-    sections = _sections(reference())
+    sections = _sections(ref)
     missing = []
     for name, value in example.items():
         keys = value.items() if isinstance(value, dict) else [(name, value)]
@@ -48,8 +55,8 @@ def test_every_key_of_the_documented_example_is_in_the_reference() -> None:
     assert not missing, missing
 
 
-def test_each_row_has_type_default_and_variable_as_the_model_takes_them(tmp_path: Path) -> None:
-    sections = _sections(reference())
+def test_each_row_has_type_default_and_variable_as_the_model_takes_them(ref: str) -> None:
+    sections = _sections(ref)
     port = sections["web"]["port"]
     assert port[0] == "integer (≥ 1, ≤ 65535)" and port[1] == "`8080`"
     assert port[2] == "`WALLBOARD_WEB_PORT`"
@@ -65,8 +72,8 @@ def test_each_row_has_type_default_and_variable_as_the_model_takes_them(tmp_path
     assert settings.web.trusted_proxies == ["10.0.0.1", "10.1.0.0/16"]
 
 
-def test_every_key_has_a_description() -> None:
-    sections = _sections(reference())
+def test_every_key_has_a_description(ref: str) -> None:
+    sections = _sections(ref)
     bare = [
         f"[{name}] {key}"
         for name, rows in sections.items()

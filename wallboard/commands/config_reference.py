@@ -21,6 +21,7 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +85,7 @@ class _Section:
 # --- descriptions -------------------------------------------------------------------------
 
 
+@cache
 def _source_comments(cls: type[BaseModel]) -> dict[str, str]:
     """field → the comment lines right above it in the class body, plus its inline one."""
     try:
