@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,7 @@ def _example(path: Path | None, force: bool) -> int:
     path.write_text(text, encoding="utf-8")
     print(
         f"wallboard init-config: wrote {path} (the built-in simulator; set source = "
-        f'"vendor" and [vendor] for your account); then `wallboard run --config {path}`'
+        f'"vendor" and [vendor] for your account); then `{_prog()} run --config {path}`'
     )
     return 0
 
@@ -135,7 +136,7 @@ def _example(path: Path | None, force: bool) -> int:
 def _check(path: Path, timeout: float) -> int:
     from wallboard.commands import check_config
 
-    print(f"wallboard init-config: checking the login (wallboard check-config --config {path})")
+    print(f"wallboard init-config: checking the login ({_prog()} check-config --config {path})")
     return check_config.run(argparse.Namespace(config=path, timeout=timeout))
 
 
@@ -148,10 +149,21 @@ def _finish(path: Path, code: int) -> None:
     if code != 0:
         print(
             "wallboard init-config: the check failed (above); fix it, then "
-            f"`wallboard check-config --config {path}`",
+            f"`{_prog()} check-config --config {path}`",
             file=sys.stderr,
         )
-    print(f"wallboard init-config: start it with: wallboard run --config {path}")
+    print(f"wallboard init-config: start it with: {_prog()} run --config {path}")
+
+
+def _prog() -> str:
+    """`wallboard` as the user can type it again: the path they typed (`.venv/bin/wallboard`)
+    when that is not the `wallboard` on their PATH."""
+    typed = sys.argv[0] if sys.argv else ""
+    if Path(typed).name != "wallboard" or "/" not in typed:
+        return "wallboard"
+    on_path = shutil.which("wallboard")
+    same = on_path is not None and Path(on_path).resolve() == Path(typed).resolve()
+    return "wallboard" if same else typed
 
 
 # --- the answers ----------------------------------------------------------------------------
