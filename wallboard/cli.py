@@ -79,6 +79,10 @@ _EXAMPLES = {
     "hash-password": "wallboard hash-password < password.txt",
     "config-reference": "wallboard config-reference --output docs/configuration.md",
     "cdr-server": "wallboard cdr-server --config wallboard.toml",
+    "cdr": "wallboard cdr quarantine list --config wallboard.toml",
+    "cdr quarantine": "wallboard cdr quarantine show 12 --config wallboard.toml",
+    "backup": "wallboard backup --config wallboard.toml /var/backups/wallboard/wallboard.db",
+    "ingest": "wallboard ingest --config deploy/cluster/cluster.toml --account acme",
 }
 # Variables a command reads besides WALLBOARD_<SECTION>_<KEY> (which every command reads).
 _ENVIRONMENT = {
@@ -104,9 +108,10 @@ _COMMON_ENVIRONMENT = [
 
 
 def _example(name: str, module: ModuleType) -> str:
+    """The example of `_EXAMPLES`, else the docstring's first `wallboard <name>…`."""
     if name in _EXAMPLES:
         return _EXAMPLES[name]
-    found = re.search(r"`(wallboard [^`]+)`", module.__doc__ or "")
+    found = re.search(rf"`(wallboard {re.escape(name)}\b[^`]*)`", module.__doc__ or "")
     return found.group(1) if found else f"wallboard {name} --config wallboard.toml"
 
 
@@ -131,8 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
         before = set(sub.choices)
         command.add_parser(sub)
         for name in sorted(set(sub.choices) - before):
-            _explain(name, sub.choices[name], command)
+            _explain_all(name, sub.choices[name], command)
     return parser
+
+
+def _explain_all(name: str, parser: argparse.ArgumentParser, module: ModuleType) -> None:
+    """`_explain` a command and its own sub-commands (`cdr quarantine list`), by full name."""
+    _explain(name, parser, module)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub_parser in action.choices.items():
+                _explain_all(f"{name} {sub_name}", sub_parser, module)
 
 
 class _Prefixed:

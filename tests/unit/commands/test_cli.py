@@ -98,10 +98,17 @@ def test_a_taken_port_is_reported_before_any_url(tmp_path):
     assert "WALLBOARD_WEB_PORT" in out.stderr and "Traceback" not in out.stderr
 
 
-def _commands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(sub.choices)
+def _commands(
+    parser: argparse.ArgumentParser | None = None, prefix: str = ""
+) -> dict[str, argparse.ArgumentParser]:
+    """Every command by its full name, the sub-commands of a command too."""
+    out: dict[str, argparse.ArgumentParser] = {}
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out[f"{prefix}{name}"] = sub
+                out.update(_commands(sub, f"{prefix}{name} "))
+    return out
 
 
 def test_every_commands_help_has_a_description_an_example_and_its_environment():
