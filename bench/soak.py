@@ -7,7 +7,7 @@ port with a fresh database, and samples the process from /proc: resident memory 
 and CPU time. Prints one line per minute, then the growth over the second half (least
 squares over its samples; the first half is start-up and the floor filling up).
 
-Goal (README "Figures"): at most 2 MB/min of memory growth over the second half, and CPU
+Goal (docs/benchmarks.md, "Soak"): at most 2 MB/min of memory growth over the second half, and CPU
 flat (its slope near 0 percentage points per minute).
 
     .venv/bin/python bench/soak.py                  # 30 minutes

@@ -6,15 +6,18 @@ nothing else builds a service or starts the web app.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import errno
 import gc
 import logging
 import socket
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from wallboard.config import Settings, SimulatorSettings, VendorSettings
+from wallboard.config import Settings, SimulatorSettings, VendorSettings, WebSettings
+from wallboard.core.events import ConnectionState
 from wallboard.errors import ConfigError, StoreError
 from wallboard.runtime import metrics, notify
 from wallboard.runtime.hub import Hub
@@ -28,6 +31,7 @@ if TYPE_CHECKING:  # the simulator is imported only when the demo runs
 
 __all__ = [
     "Feed",
+    "announce",
     "build",
     "check_port_free",
     "serve",
@@ -35,7 +39,9 @@ __all__ = [
     "serve_ingest",
     "serve_live",
     "serve_web_node",
+    "settled",
     "watch_connector",
+    "web_url",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,6 +95,49 @@ def check_port_free(host: str, port: int) -> None:
                 "web.port",
                 f"{host}:{port} {why}; choose another port ([web] port or WALLBOARD_WEB_PORT)",
             ) from None
+
+
+def web_url(web_cfg: WebSettings) -> str:
+    """The address to open in a browser on this machine (a wildcard host: the loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web_cfg.host, web_cfg.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{web_cfg.port}/"
+
+
+async def announce(
+    line: str,
+    web_cfg: WebSettings,
+    settled: Callable[[], bool] = lambda: True,
+    settle_limit: float = 15.0,
+) -> None:
+    """Print `line` once the web port takes connections (uvicorn binds it after the start-up
+    hooks ran, so a line printed from a hook came before anything could open it), and once
+    the start-up has `settled` (the link live, the backfill done) or `settle_limit` passed,
+    so that the address is the last line of a start, not lost among its log lines."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web_cfg.host, web_cfg.host)
+    while True:  # the owner cancels this if the server never comes up
+        try:
+            _, writer = await asyncio.open_connection(host, web_cfg.port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        break
+    deadline = time.monotonic() + settle_limit
+    while not settled() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    print(line, flush=True)
+
+
+def settled(services: web.Services) -> Callable[[], bool]:
+    """True once the vendor link is live and the after-call start-up (backfill) is done."""
+
+    def check() -> bool:
+        live = services.hub.state.connection.state is ConnectionState.CONNECTED
+        service = services.after_call
+        busy = service is not None and f"{service.tasks.name}.backfill" in service.tasks.running
+        return live and not busy
+
+    return check
 
 
 def serve(
@@ -203,7 +252,17 @@ def serve_live(settings: Settings) -> None:
     def connect(hub: Hub) -> Coroutine[Any, Any, None]:
         return watch_connector(Connector(settings.vendor, FrameParser(hub))).run()
 
-    serve(settings, connect)
+    owner = TaskOwner("run")
+    services = build(settings)
+
+    async def started() -> None:
+        line = f"wallboard run: open {web_url(settings.web)}"
+        owner.start("announce", announce(line, settings.web, settled(services)))
+
+    async def stopping() -> None:
+        await owner.close()
+
+    serve(settings, connect, services, after_start=started, before_stop=stopping)
 
 
 def serve_demo(
@@ -213,6 +272,7 @@ def serve_demo(
     vendor_for: Callable[[str], VendorSettings],
     past: list[dict[str, Any]] | None = None,
     after_stop: Callable[[], None] | None = None,
+    command: str = "demo",
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
@@ -239,13 +299,12 @@ def serve_demo(
         owner.start("connector", connector.run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
-        web_cfg = settings.web
-        print(
-            f"wallboard demo: open http://{web_cfg.host}:{web_cfg.port}/  "
+        line = (
+            f"wallboard {command}: open {web_url(settings.web)}  "
             f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
-            f"×{sim_settings.speed}; simulator at {url})",
-            flush=True,
+            f"×{sim_settings.speed:g}; simulator at {url})"
         )
+        owner.start("announce", announce(line, settings.web, settled(services)))
 
     async def stop_simulator() -> None:
         await owner.close()  # the connector first, then what it is connected to

@@ -87,12 +87,16 @@ class VendorSettings(_Section):
     # Our Engine.IO pings (EIO3): at most this far apart, and a pong must come within this
     # long. On EIO4 (the server pings) the same timers drive our `keepalive` probe.
     ping_interval_seconds: float = Field(10.0, gt=0)
+    # A server that answers nothing within this long after our ping is dead.
     pong_timeout_seconds: float = Field(8.0, gt=0)
     backoff_min_seconds: float = Field(2.0, gt=0)
+    # The longest delay between rounds of servers after failures (from backoff_min_seconds).
     backoff_max_seconds: float = Field(120.0, gt=0)
     # After the vendor refuses our credentials, wait this long before trying again.
     auth_retry_seconds: float = Field(300.0, gt=0)
+    # Give up on a monitor server's socket that does not open within this long.
     connect_timeout_seconds: float = Field(10.0, gt=0)
+    # Give up on a login request that does not answer within this long.
     login_timeout_seconds: float = Field(15.0, gt=0)
     # Ask for `resync` when the snapshots have not arrived this long after loginSuccess.
     snapshot_timeout_seconds: float = Field(5.0, gt=0)
@@ -102,13 +106,16 @@ class VendorSettings(_Section):
     # When the vendor's expiry cannot be read: log in afresh after this many seconds.
     expiry_fallback_seconds: float = Field(1800.0, gt=0)
     record_dir: str = ""
+    # The recordings folder is kept under this size (the oldest files go first).
     record_max_mb: int = Field(512, gt=0)
+    # A recording file is closed and a new one started at this size.
     record_file_max_mb: int = Field(64, gt=0)
 
 
 class QueueKpiSettings(_Section):
     """Per-queue overrides of the KPI thresholds."""
 
+    # This queue's service-level threshold (empty: `[kpi] sl_threshold_seconds`).
     sl_threshold_seconds: int | None = Field(None, ge=0)
 
 
@@ -127,6 +134,7 @@ class DaySettings(_Section):
     """When the day's numbers reset."""
 
     timezone: str = "Asia/Jerusalem"
+    # Local time (in `timezone`) at which today's numbers start again.
     reset_at: time = time(0, 0)
 
     @field_validator("timezone")
@@ -144,7 +152,9 @@ class DaySettings(_Section):
 class StatusName(_Section):
     """How one `representativeStatus` code is shown."""
 
+    # The name in English.
     en: str
+    # The name in Hebrew (empty: the English one).
     he: str = ""
 
 
@@ -155,7 +165,9 @@ def _default_status_names() -> dict[int, StatusName]:
 class StatusSettings(_Section):
     """Names of the agent status codes (the account may rename them)."""
 
+    # The `representativeStatus` code that means available.
     available_code: int = 1
+    # The `representativeStatus` code that means logged out.
     logout_code: int = 2
     names: dict[int, StatusName] = Field(default_factory=_default_status_names)
 
@@ -164,6 +176,7 @@ class WebSettings(_Section):
     """The web server: boards, JSON API and webhooks."""
 
     host: str = "127.0.0.1"
+    # The port the boards, the JSON routes and the CDR webhook are served on.
     port: int = Field(8080, ge=1, le=65535)
     language: Literal["en", "he"] = "en"
     stale_after_seconds: float = Field(30.0, gt=0)
@@ -194,16 +207,22 @@ class WebSettings(_Section):
 class Level(_Section):
     """A warn/alarm pair for one number (None: never)."""
 
+    # At or past this: amber (▲ Warning).
     warn: float | None = None
+    # At or past this: red (⚠ Alarm).
     alarm: float | None = None
 
 
 class QueueThresholds(_Section):
     """When a queue's numbers turn amber (warn) and red (alarm)."""
 
+    # Calls waiting in the queue now.
     waiting: Level = Level(warn=3, alarm=6)
+    # The longest wait of a caller in the queue now.
     longest_wait_seconds: Level = Level(warn=60, alarm=120)
-    service_level_percent: Level = Level(warn=80, alarm=70)  # lower is worse
+    # Today's service level: lower is worse (warn 80: amber below 80 %).
+    service_level_percent: Level = Level(warn=80, alarm=70)
+    # Today's abandon rate.
     abandon_rate_percent: Level = Level(warn=5, alarm=10)
 
 
@@ -226,9 +245,13 @@ class ThresholdSettings(_Section):
 class TeamSettings(_Section):
     """A team: its agents, the queues it answers, and its department."""
 
+    # The team's name on screens.
     name: str = ""
+    # The department it belongs to (boards may pick departments).
     department: str = ""
+    # Its agents' extensions.
     extensions: list[int] = []
+    # The queues it answers (its agents count as available for them).
     queues: list[int] = []
 
 
@@ -238,12 +261,17 @@ Widget = Literal["summary", "queues", "waiting", "agents"]
 class BoardSettings(_Section):
     """One board: which queues and agents it shows, and how."""
 
+    # The board's title on screens.
     title: str = ""
     language: Literal["en", "he"] | None = None
     queues: list[int] = []  # empty: every queue
+    # Agents shown besides those of its queues' teams.
     extensions: list[int] = []
+    # Teams whose agents and queues it shows.
     teams: list[str] = []
+    # Departments whose teams it shows.
     departments: list[str] = []
+    # The parts shown, in order.
     widgets: list[Widget] = ["summary", "queues", "waiting", "agents"]
     sort: Literal["status", "name", "extension", "time"] = "status"
     sound: bool = False
@@ -263,8 +291,11 @@ class PrivacySettings(_Section):
 class UserSettings(_Section):
     """A team lead who may log in (hash from `wallboard hash-password`)."""
 
+    # From `wallboard hash-password` (scrypt); never the password.
     password_hash: SecretStr
+    # The name shown and audited.
     name: str = ""
+    # Their pages' language (empty: `[web] language`).
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
     extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
@@ -286,6 +317,7 @@ class AuthSettings(_Section):
 class KioskToken(_Section):
     """A read-only token for a TV: it opens `/kiosk` with these boards and nothing else."""
 
+    # The token in the kiosk's URL (`?token=`); a long random string.
     token: SecretStr
     boards: list[str] = []  # empty: every board
 
@@ -294,11 +326,13 @@ class KioskSettings(_Section):
     """TV kiosks: tokens and defaults."""
 
     tokens: dict[str, KioskToken] = {}
+    # A kiosk with several boards shows each this long.
     rotate_seconds: float = Field(30.0, ge=5)
     # Agents re-sort at most this often, so tiles stay put while someone reads them.
     resort_seconds: float = Field(10.0, ge=0)
     # Burn-in care: move everything by up to this many pixels once a minute (0: never).
     shift_pixels: int = Field(4, ge=0, le=40)
+    # How often the burn-in shift moves the screen.
     shift_seconds: float = Field(60.0, ge=5)
 
 
@@ -325,12 +359,14 @@ class CdrSettings(_Section):
     """The vendor's CDR webhook (docs/voicenter.md, "CDR notification")."""
 
     enabled: bool = True
+    # The webhook's path; the vendor posts to `<path>/<secret>` (or `<path>` with the header).
     path: str = "/vendor/cdr"
     # Required either in the path (`path` ending in the secret) or in this header.
     secret: SecretStr | None = None
     # Without a secret the webhook stays off (posts get Err 2, so the vendor retries)
     # unless this says open is meant.
     allow_unauthenticated: bool = False
+    # The header that may carry the secret instead of the path.
     secret_header: str = "X-Wallboard-Secret"
     # Source addresses or networks allowed to post (empty: any).
     allow_ips: list[str] = []
@@ -368,9 +404,11 @@ class StoreSettings(_Section):
     # a cluster (docs/architecture.md, "Beyond one machine"). Empty: SQLite at `path`.
     url: SecretStr | None = None
     pool_size: int = Field(16, ge=1, le=200)
-    # Before [retention]: the audit log's days and how often to prune. Still read when
-    # set and [retention] does not set `audit_days` / `every_hours` (docs/operations.md).
+    # Before [retention]: the audit log's days. Still read when set and [retention] does
+    # not set `audit_days` (docs/operations.md).
     retention_days: int | None = Field(None, ge=1)
+    # Before [retention]: how often to prune. Still read when set and [retention] does not
+    # set `every_hours`.
     prune_every_hours: float | None = Field(None, gt=0)
 
     @field_validator("url")
@@ -396,7 +434,7 @@ class RetentionSettings(_Section):
     calls_days: int = Field(90, ge=1)
     callbacks_days: int = Field(90, ge=1)  # "call back" presses on the worklist
     status_log_days: int = Field(90, ge=1)  # agents' status changes
-    alert_log_days: int = Field(90, ge=1)
+    alert_log_days: int = Field(90, ge=1)  # the alerts raised and cleared on the boards
     audit_days: int = Field(90, ge=1)  # who did what (supervisor actions, logins)
     # Pruned once at start-up and then this often; the database then shrinks.
     every_hours: float = Field(24.0, gt=0)
@@ -414,6 +452,7 @@ class LogSettings(_Section):
     """How log lines look: readable text, or one JSON object a line for a collector."""
 
     format: Literal["text", "json"] = "text"
+    # The lowest level logged (`-v` on the command line: DEBUG).
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -421,14 +460,20 @@ class ApiSettings(_Section):
     """The vendor's REST APIs (Call Log, Active Calls, Extensions, Login/Logout, Click2Call)."""
 
     code: SecretStr | None = None
+    # The Call Log API (backfill of today's CDRs).
     call_log_url: str = "https://api.voicenter.com/hub/cdr/"
+    # The Click2Call API (call backs).
     click2call_url: str = "https://api.voicenter.com/ForwardDialer/click2call.aspx"
     # The vendor's reference leaves the Login/Logout URI blank: ask Voicenter for yours.
     login_logout_url: str = ""
+    # The Extensions API.
     extensions_url: str = "https://monitor.voicenter.co.il/Comet/api/GetExtensions"
+    # The Active Calls API, per extension.
     extensions_calls_url: str = "https://monapisec.voicenter.co.il/comet/API/GetExtensionsCalls"
+    # The Active Calls API, per queue.
     queues_callers_url: str = "https://monapisec.voicenter.co.il/comet/API/GetQueuesCallers"
     call_log_per_minute: int = Field(30, gt=0)
+    # Give up on a REST request that does not answer within this long.
     timeout_seconds: float = Field(15.0, gt=0)
     # Who may change statuses and place callbacks (empty: every signed-in team lead).
     allowed_actors: list[str] = []
@@ -448,7 +493,9 @@ class SimulatorSettings(_Section):
     # The second (backup) monitor server the login lists, so that failover and failback
     # happen in the demo too: the same floor on another port (0: any free port).
     backup_port: int = Field(0, ge=0, le=65535)
+    # Agents (extensions) on the simulated floor.
     agents: int = Field(40, ge=1, le=20000)
+    # Queues on the simulated floor.
     queues: int = Field(5, ge=1, le=2000)
     speed: float = Field(1.0, ge=0.1, le=1000)
     seed: int = 1
@@ -463,14 +510,21 @@ class SimulatorSettings(_Section):
     # (0: only the last 12 hours, for the times in state).
     history_days: int = Field(7, ge=0, le=31)
     username: str = "demo"
+    # The password its account login accepts.
     password: SecretStr = SecretStr("demo")
+    # The token its token login accepts.
     token: SecretStr = SecretStr("demo-token")
+    # The `code` its REST APIs accept.
     api_code: SecretStr = SecretStr("demo-code")
+    # How long the tokens it issues live.
     token_ttl_seconds: float = Field(3600.0, gt=0)
     ping_interval_ms: int = Field(60000, gt=0)
+    # Engine.IO v3 ping timeout sent to clients.
     ping_timeout_ms: int = Field(180000, gt=0)
     cdr_url: str = ""
+    # How it posts CDRs: "json", "form" or "xmlrpc" (as the vendor can).
     cdr_format: Literal["json", "form", "xmlrpc"] = "json"
+    # Delays between retries of a CDR post not answered Err 0.
     cdr_retry_seconds: list[float] = [5.0, 30.0, 120.0, 600.0, 1800.0]
 
 
@@ -489,6 +543,7 @@ class AlertRule(_Section):
     min_sample: int = Field(10, ge=0)
     boards: list[str] = []  # kiosks of these boards show the banner (empty: every board)
     message: str = ""  # what people read; empty: made from the rule
+    # The same in Hebrew (empty: made from the rule).
     message_he: str = ""
 
     @model_validator(mode="after")
@@ -507,6 +562,7 @@ class AlertSettings(_Section):
     rules: dict[str, AlertRule] = {}
     # A Slack or Teams incoming-webhook URL: gets {"text": ...} when an alert fires/clears.
     webhook_url: SecretStr | None = None
+    # How often the rules are evaluated.
     every_seconds: float = Field(2.0, gt=0, le=60)
 
 
@@ -514,6 +570,9 @@ class Settings(_Section):
     """All settings of one wallboard process."""
 
     source: Literal["simulator", "vendor"] = "simulator"
+    # `NAME=value` lines read as if in the environment (the real environment wins); relative
+    # to the settings file. Where `wallboard init-config` puts the secrets (mode 0600).
+    env_file: str = ""
     vendor: VendorSettings = VendorSettings()
     kpi: KpiSettings = KpiSettings()
     day: DaySettings = DaySettings()
@@ -608,6 +667,42 @@ def _env_overrides(
     return out, names
 
 
+def _env_file(
+    data: Mapping[str, Any], where: Path | None, env: Mapping[str, str]
+) -> dict[str, str]:
+    """The `env_file`'s variables (WALLBOARD_* only) beneath the real environment's.
+
+    python-dotenv reads it: the same `NAME=value` lines, quotes and comments as systemd's
+    `EnvironmentFile=`, so one file serves both. A file every user may read is refused: it
+    holds the vendor password.
+    """
+    name = env.get(f"{ENV_PREFIX}ENV_FILE") or data.get("env_file") or ""
+    if not isinstance(name, str) or not name:
+        return dict(env)
+    path = Path(name).expanduser()
+    if not path.is_absolute() and where is not None:
+        path = where.parent / path
+    try:
+        mode = path.stat().st_mode
+        from dotenv import dotenv_values
+
+        values = dotenv_values(path, interpolate=False)
+    except FileNotFoundError:
+        raise ConfigError(str(where or "(defaults)"), "env_file", f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(
+            str(where or "(defaults)"), "env_file", f"cannot read {path}: {e}"
+        ) from None
+    if mode & 0o004:
+        raise ConfigError(
+            str(where or "(defaults)"),
+            "env_file",
+            f"{path} is readable by every user; it holds secrets (chmod 600 {path})",
+        )
+    ours = {k: v for k, v in values.items() if k.startswith(ENV_PREFIX) and v is not None}
+    return {**ours, **env}
+
+
 def _key(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
@@ -646,6 +741,7 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             raise ConfigError(where, "(file)", f"cannot read: {e}") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(where, "(syntax)", str(e)) from None
+    env = _env_file(data, path, env)
     data, from_env = _env_overrides(data, env)
     try:
         return Settings.model_validate(data)

@@ -109,3 +109,32 @@ def test_the_database_lives_in_the_data_directory_unless_configured(tmp_path, mo
     monkeypatch.delenv("WALLBOARD_DATA_DIR")
     assert "wallboard" in load_settings(None, env={}).store.resolved_path()
     assert not load_settings(None, env={}).store.resolved_path().startswith(".")
+
+
+def test_env_file_is_read_beneath_the_environment(tmp_path: Path) -> None:
+    env_path = tmp_path / "secrets.env"
+    env_path.write_text(
+        "# the wallboard's secrets\nWALLBOARD_VENDOR_PASSWORD='from the file'\n"
+        "WALLBOARD_WEB_PORT=9100\nOTHER=ignored\n"
+    )
+    env_path.chmod(0o600)
+    cfg = tmp_path / "wb.toml"
+    cfg.write_text('env_file = "secrets.env"\n[vendor]\nusername = "acme"\n')
+    settings = load_settings(cfg, {"WALLBOARD_WEB_PORT": "9200"})
+    assert settings.vendor.password is not None
+    assert settings.vendor.password.get_secret_value() == "from the file"
+    assert settings.web.port == 9200  # the real environment wins
+
+
+def test_env_file_problems_name_the_key_and_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "wb.toml"
+    cfg.write_text('env_file = "nope.env"\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, {})
+    assert e.value.key == "env_file" and "no such file" in e.value.problem
+    (tmp_path / "open.env").write_text("WALLBOARD_VENDOR_PASSWORD=x\n")
+    (tmp_path / "open.env").chmod(0o644)
+    cfg.write_text('env_file = "open.env"\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, {})
+    assert "readable by every user" in e.value.problem and "chmod 600" in e.value.problem

@@ -17,7 +17,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from wallboard.commands.simulate import add_options, simulator_settings
 from wallboard.config import (
@@ -112,14 +115,14 @@ def _running_floor(
     return model, [c for c in cdrs if float(c.get("time") or 0) < cut] + last
 
 
-def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:
+def _plan(sim: SimulatorSettings, asked: set[str], command: str) -> Plan:
     """The demo's past (`sim.warmup.plan`), and a line saying when a big floor got less."""
     from wallboard.sim.warmup import plan
 
     past = plan(sim.agents, sim.history_days, "history_days" in asked)
     if past.history_days < sim.history_days:
         print(
-            f"wallboard demo: {sim.agents} agents: {past.history_days} days of history, "
+            f"wallboard {command}: {sim.agents} agents: {past.history_days} days of history, "
             f"{past.recent_hours:g} h of today (a week of this floor takes minutes to run; "
             "[simulator] history_days asks for it)",
             flush=True,
@@ -155,6 +158,15 @@ def demo_store(settings: Settings) -> tuple[Settings, Callable[[], None]]:
     return settings.model_copy(update={"store": store}), remove
 
 
+def _with_session_secret(settings: Settings) -> Settings:
+    """A session secret for this run when none is set: the demo's store (its users) is new
+    at every start anyway, so the warning that logins end with a restart says nothing."""
+    if settings.web.storage_secret is not None:
+        return settings
+    web_cfg = settings.web.model_copy(update={"storage_secret": SecretStr(token_urlsafe(32))})
+    return settings.model_copy(update={"web": web_cfg})
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, the connector and the board in one process."""
     from wallboard.app import serve_demo
@@ -162,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.sim.model import CallCentre
     from wallboard.sim.server import Simulator, model_config
 
-    settings, remove_store = demo_store(load_settings(args.config))
+    command = getattr(args, "command", None) or "demo"  # `run` of a simulator config too
+    settings, remove_store = demo_store(_with_session_secret(load_settings(args.config)))
     sim_settings = simulator_settings(settings, args)
     if args.sim_port is None and "port" not in settings.simulator.model_fields_set:
         # In-process: any free port will do, so a busy 8090 never stops the demo.
@@ -177,15 +190,15 @@ def run(args: argparse.Namespace) -> int:
     if quiet and not sim_settings.flat_curve and sim_settings.start.strip() in ("", "now"):
         # Night in Israel: a faithful floor would be nearly idle, which demonstrates
         # nothing. Run a daytime load instead and say so.
-        print("wallboard demo: it is night on the simulated floor; running daytime traffic")
+        print(f"wallboard {command}: it is night on the simulated floor; running daytime traffic")
         sim_settings = sim_settings.model_copy(update={"flat_curve": True})
-    plan = _plan(sim_settings, settings.simulator.model_fields_set)
+    plan = _plan(sim_settings, settings.simulator.model_fields_set, command)
     t0 = time.monotonic()
     tz = settings.day.timezone
     model, past = _running_floor(sim_settings, real_curve, probe.now, tz, plan)
     days = plan.history_days or plan.recent_hours / 24
     print(
-        f"wallboard demo: ran the floor {days:.3g} days to now in "
+        f"wallboard {command}: ran the floor {days:.3g} days to now in "
         f"{time.monotonic() - t0:.1f} s ({len(past)} CDRs)",
         flush=True,
     )
@@ -197,5 +210,5 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for, past, after_stop=remove_store)
+    serve_demo(settings, sim, sim_settings, vendor_for, past, remove_store, command)
     return 0

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from wallboard.core.calls import Cdr
 from wallboard.errors import VendorApiError
-from wallboard.voicenter.http import vendor_errors
+from wallboard.voicenter.http import summarise_reply, vendor_errors
 
 __all__ = [
     "CALL_LOG_FIELDS",
@@ -219,13 +219,15 @@ class VendorApi:
             async with self._session.post(url, json=body) as resp:
                 text = await resp.text()
                 status = resp.status
+                kind = resp.headers.get("Content-Type", "")
         try:
             return json.loads(text)
         except ValueError:
             # An error status with a JSON body is the API's own error: the caller reads it.
+            said = summarise_reply(status, kind, text)  # what came instead, never all of it
             if status >= 400:
-                raise VendorApiError(api, status, f"HTTP {status}") from None
-            raise VendorApiError(api, "format", "answer is not JSON") from None
+                raise VendorApiError(api, status, said) from None
+            raise VendorApiError(api, "format", f"answer is not JSON: {said}") from None
 
     # ------------------------------------------------------------ Call Log
 

@@ -37,7 +37,7 @@ import aiohttp
 
 from wallboard.errors import VendorConnectionError, VendorProtocolError
 from wallboard.runtime.tasks import TaskOwner
-from wallboard.voicenter.http import translate, vendor_errors
+from wallboard.voicenter.http import first_words, translate, vendor_errors
 
 __all__ = [
     "Eio3Socket",
@@ -137,7 +137,7 @@ def _ignore(_: str) -> None:
 _SOCKETIO_SIGNALS: dict[str, Callable[[str], Packet | None]] = {
     "0": lambda _: Packet(PacketKind.CONNECT),
     "1": lambda _: Packet(PacketKind.DISCONNECT, detail="server disconnected us"),
-    "4": lambda data: Packet(PacketKind.ERROR, detail=data[2:200]),
+    "4": lambda data: Packet(PacketKind.ERROR, detail=first_words(data[2:])),
 }
 
 _CLOSED = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})

@@ -23,7 +23,7 @@ import socketio
 
 from wallboard.errors import VendorAuthError, VendorConnectionError, VendorError
 from wallboard.voicenter.eio3 import Packet, PacketKind, ProtocolMismatch
-from wallboard.voicenter.http import translate
+from wallboard.voicenter.http import first_words, translate
 
 __all__ = ["Eio4Socket", "frame_text"]
 
@@ -97,7 +97,7 @@ class Eio4Socket:
 
         async def on_connect_error(data: Any = None) -> None:
             msg = data.get("message") if isinstance(data, dict) else data
-            refusal.append(str(msg)[:200] if msg is not None else "refused")
+            refusal.append(first_words(str(msg)) if msg is not None else "refused")
 
         async def on_disconnect(reason: Any = None) -> None:
             queue.put_nowait(Packet(PacketKind.DISCONNECT, detail=f"disconnected ({reason})"))

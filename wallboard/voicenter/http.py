@@ -11,6 +11,8 @@ query (it carries the socket token). Modelled on httpx's `_exceptions.py` mappin
 from __future__ import annotations
 
 import errno
+import html
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -26,7 +28,7 @@ from wallboard.errors import (
     VendorProtocolError,
 )
 
-__all__ = ["host_of", "translate", "vendor_errors"]
+__all__ = ["first_words", "host_of", "summarise_reply", "translate", "vendor_errors"]
 
 _Builder = Callable[[BaseException, str, float | None], VendorError]
 
@@ -191,3 +193,27 @@ def vendor_errors(what: str, url: str, *, timeout: float | None = None) -> Itera
         if err is None:  # pragma: no cover - every ClientError and OSError maps
             raise
         raise err from None
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
+
+
+def summarise_reply(status: int, content_type: str, text: str, words: int = 8) -> str:
+    """A vendor's reply in one short line: its status, content type and first words.
+
+    Never the body itself: an error page is kilobytes of HTML, and a reply may echo what we
+    sent. Markup is dropped (an nginx "502 Bad Gateway" page reads as those words) and the
+    words are cut to `words`, 60 characters at most.
+    """
+    first = first_words(text, words)
+    kind = content_type.split(";")[0].strip() or "no content type"
+    return f'HTTP {status}, {kind}, "{first}"' if first else f"HTTP {status}, {kind}, empty"
+
+
+def first_words(text: str, words: int = 8, limit: int = 60) -> str:
+    """The first words of a vendor's text, markup dropped, "…" where it was cut."""
+    plain = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
+    first = " ".join(plain.split(" ")[:words])
+    if len(first) > limit:
+        return first[: limit - 1].rstrip() + "…"
+    return first + " …" if len(first) < len(plain) else first

@@ -42,7 +42,7 @@ from pydantic import SecretStr
 
 from wallboard.config import VendorSettings
 from wallboard.errors import ConfigError, VendorAuthError, VendorConnectionError
-from wallboard.voicenter.http import vendor_errors
+from wallboard.voicenter.http import summarise_reply, vendor_errors
 
 __all__ = [
     "LoginPacer",
@@ -192,15 +192,16 @@ async def _request(
         async with http.request(method, url, json=body, headers=headers, timeout=timeout) as resp:
             text = await resp.text()
             status = resp.status
-    snippet = redact(text[:200].strip(), secrets)
+            content_type = resp.headers.get("Content-Type", "")
+    summary = redact(summarise_reply(status, content_type, text), secrets)
     if status in (401, 403) or (status == 500 and "unexpected token" in text.lower()):
-        raise VendorAuthError(f"{what} refused by {url}: HTTP {status} {snippet}".rstrip())
+        raise VendorAuthError(f"{what} refused by {url}: {summary}")
     if status >= 400:
-        raise VendorConnectionError(f"{what} at {url}: HTTP {status} {snippet}".rstrip())
+        raise VendorConnectionError(f"{what} at {url}: {summary}")
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        raise VendorConnectionError(f"{what} at {url}: reply is not JSON: {snippet}") from None
+        raise VendorConnectionError(f"{what} at {url}: reply is not JSON: {summary}") from None
 
 
 def _data(reply: Any, what: str, url: str) -> Mapping[str, Any]:
@@ -214,7 +215,9 @@ def _data(reply: Any, what: str, url: str) -> Mapping[str, Any]:
 
 def _refused(reply: Mapping[str, Any], what: str, url: str) -> VendorAuthError:
     msg = _get(reply, "ErrorMessage", "errorDesc", "Message", "Description", "error") or ""
-    return VendorAuthError(f"{what} refused by {url}: {str(msg)[:200] or 'no token in reply'}")
+    said = " ".join(str(msg).split())
+    said = said if len(said) <= 80 else said[:79].rstrip() + "…"  # the vendor's words, short
+    return VendorAuthError(f"{what} refused by {url}: {said or 'no token in reply'}")
 
 
 def _epoch(n: float) -> float | None:

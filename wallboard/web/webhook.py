@@ -147,8 +147,11 @@ def announce(intake: CdrIntake) -> None:
             cfg.path,
         )
     else:
-        log.error(
-            "CDR webhook at %s is OFF: no [cdr] secret (set it, e.g. WALLBOARD_CDR_SECRET, or"
-            " allow_unauthenticated = true); posts are answered Err 2 so the vendor retries",
+        # A warning, not an error: the boards work without it (many start without the
+        # webhook); what to add is in the line.
+        log.warning(
+            'CDR webhook at %s is off until you add a secret: `secret = "..."` under [cdr]'
+            " or WALLBOARD_CDR_SECRET (`wallboard init-config` makes one); until then posts"
+            " are answered Err 2, so the vendor retries",
             cfg.path,
         )

@@ -25,6 +25,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.integration.procs import Output
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,7 +46,16 @@ def _build_and_install(tmp: Path) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp / "dist"), str(src)], check=True)
+    # -v: the build backend's own output, where setuptools prints its deprecation notices
+    # (a `license` table, an old setuptools): a clean build prints none.
+    built = subprocess.run(
+        [*pip[:3], "-v", *pip[4:], "wheel", "--no-deps", "-w", str(tmp / "dist"), str(src)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    said = built.stdout + built.stderr
+    assert "deprecat" not in said.lower() and "BuildBackendWarning" not in said, said[-3000:]
     (wheel,) = (tmp / "dist").glob("wallboard-*.whl")
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -70,7 +81,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 async def _wait_for(url: str, proc: subprocess.Popen[str], ok: object) -> dict[str, object]:
     body: dict[str, object] = {}
-    deadline = time.monotonic() + 60
+    # Generous: the demo stores its week of CDRs first, which took 60 s on a busy machine.
+    deadline = time.monotonic() + 240
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()[0]
@@ -142,6 +154,7 @@ async def test_the_wheel_runs_from_an_empty_folder_and_writes_nothing_there(tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output = Output(demo)
     try:
         state = await _wait_for(
             f"http://127.0.0.1:{port}/api/state",
@@ -153,8 +166,11 @@ async def test_the_wheel_runs_from_an_empty_folder_and_writes_nothing_there(tmp_
                 assert r.status == 200  # the board page, with its element from the wheel
             async with http.get(f"http://127.0.0.1:{port}/static/board.css") as r:
                 assert r.status == 200
+        deadline = time.monotonic() + 60  # the address comes once the start has settled
+        while not output.has("open http") and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
     finally:
-        out = _stop(demo)
+        out = output.stop()
     assert len(state["agents"]) == 12, out  # type: ignore[arg-type]
     assert f"open http://127.0.0.1:{port}/" in out
     assert "callback figures not refreshed" not in out

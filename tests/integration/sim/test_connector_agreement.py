@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.integration.procs import Output
 from tests.integration.sim_env import running_simulator
 from wallboard.commands.demo import vendor_settings_for
 from wallboard.config import SimulatorSettings
@@ -136,6 +137,8 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output = Output(proc)
+    url = f"wallboard demo: open http://127.0.0.1:{port}/"
     try:
         state: dict[str, Any] = {}
         deadline = time.monotonic() + 60
@@ -145,18 +148,16 @@ async def test_wallboard_demo_command_shows_a_live_floor(tmp_path: Path) -> None
                 with contextlib.suppress(aiohttp.ClientError):
                     async with http.get(f"http://127.0.0.1:{port}/api/state") as r:
                         state = await r.json()
-                    if state.get("connection", {}).get("state") == "connected" and state.get(
-                        "agents"
-                    ):
+                    live = state.get("connection", {}).get("state") == "connected"
+                    if live and state.get("agents") and output.has(url):
                         break
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-    assert f"open http://127.0.0.1:{port}/" in out, out[-3000:]
+        out = output.stop()
+    assert url in out, out[-3000:]
+    # The address ends the start: no warning or error above it, the link's lines before it.
+    before = out[: out.index(url)]
+    assert " WARNING " not in before and " ERROR " not in before, before[-3000:]
+    assert "snapshots in after" in before, out[-3000:]
     # The start order: the store is open before anything reads it.
     assert "store is not open" not in out, out[-3000:]
     assert list(tmp_path.iterdir()) == [tmp_path / "data"]

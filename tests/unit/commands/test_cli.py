@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REALTIME, subprocess_env
-from wallboard.cli import main
+from wallboard.cli import build_parser, main
 from wallboard.config import load_settings
 
 
@@ -95,3 +96,42 @@ def test_a_taken_port_is_reported_before_any_url(tmp_path):
     assert "open http" not in out.stdout
     assert f"web.port: 127.0.0.1:{port} is taken" in out.stderr
     assert "WALLBOARD_WEB_PORT" in out.stderr and "Traceback" not in out.stderr
+
+
+def _commands(
+    parser: argparse.ArgumentParser | None = None, prefix: str = ""
+) -> dict[str, argparse.ArgumentParser]:
+    """Every command by its full name, the sub-commands of a command too."""
+    out: dict[str, argparse.ArgumentParser] = {}
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out[f"{prefix}{name}"] = sub
+                out.update(_commands(sub, f"{prefix}{name} "))
+    return out
+
+
+def test_every_commands_help_has_a_description_an_example_and_its_environment():
+    commands = _commands()
+    assert {"run", "demo", "init-config", "check-config", "config-reference"} <= set(commands)
+    for name, parser in commands.items():
+        text = parser.format_help()
+        assert parser.description, name
+        example = text.split("example:\n", 1)[1].splitlines()[0].strip()
+        assert example.startswith(f"wallboard {name}"), (name, example)
+        assert "environment:\n" in text and "WALLBOARD_DATA_DIR" in text, name
+    run_help = commands["run"].format_help()
+    for var in ("WALLBOARD_VENDOR_PASSWORD", "WALLBOARD_CDR_SECRET", "WALLBOARD_WEB_PORT"):
+        assert var in run_help
+
+
+def test_every_message_on_stderr_starts_with_the_command(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[web]\nport = 0\nprot = 1\n")
+    assert main(["check-config", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err and all(line.startswith("wallboard check-config: ") for line in err), err
+    assert main(["run", "--config", str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"wallboard run: {tmp_path / 'missing.toml'}: (file): no such file"]
+    assert sys.stderr is not None and not hasattr(sys.stderr, "prefix")  # put back after

@@ -21,7 +21,7 @@ from wallboard.errors import (
     VendorProtocolError,
     WallboardError,
 )
-from wallboard.voicenter.http import host_of, translate, vendor_errors
+from wallboard.voicenter.http import host_of, summarise_reply, translate, vendor_errors
 
 TOKEN = "sock-secret-token"
 
@@ -186,3 +186,15 @@ def test_the_tree() -> None:
         assert issubclass(kind, VendorError)
     assert host_of("https://user:pw@m1.example.com:8443/x?token=t") == "m1.example.com:8443"
     assert host_of("m2.example.com") == "m2.example.com"
+
+
+def test_a_vendor_reply_is_summarised_never_pasted() -> None:
+    page = "<html><head><style>b{}</style><title>502 Bad Gateway</title></head><body>" + (
+        "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>" * 40
+    )
+    said = summarise_reply(502, "text/html; charset=utf-8", page)
+    assert said.startswith('HTTP 502, text/html, "502 Bad Gateway 502 Bad Gateway nginx')
+    assert len(said) < 100 and "<" not in said
+    assert summarise_reply(401, "", "") == "HTTP 401, no content type, empty"
+    long_word = summarise_reply(500, "application/json", '{"error":"' + "x" * 500 + '"}')
+    assert long_word.endswith('…"') and len(long_word) < 100
