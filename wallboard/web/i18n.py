@@ -150,6 +150,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "team_lead": ("Team lead", "ראש צוות"),
     "my_extension": ("My extension", "השלוחה שלי"),
     "need_name_and_extension": ("Enter your name and extension first", "נא להזין שם ושלוחה"),
+    "no_phone": (
+        "No extension is set for you: an admin sets it in Users",
+        "לא הוגדרה לך שלוחה: מנהל מגדיר אותה במסך המשתמשים",
+    ),
     "callback_failed_notice": ("Call back failed", "החזרת השיחה נכשלה"),
     "calling": ("Calling", "מתקשר אל"),
     "from_extension": ("from extension", "משלוחה"),

@@ -315,7 +315,7 @@ class Publisher:
             if a is None:
                 gone.append(ext)
             else:
-                agents[str(ext)] = agent_json(a, state, spec.mask, privacy.visible_digits)
+                agents[str(ext)] = agent_json(a, state, spec, privacy.visible_digits)
         queues = self._changed_queues(spec, changes, local_now)
         qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
         out = {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
@@ -340,7 +340,7 @@ class Publisher:
         state = self.hub.state
         privacy = self.settings.privacy
         agents = {
-            str(ext): agent_json(a, state, spec.mask, privacy.visible_digits)
+            str(ext): agent_json(a, state, spec, privacy.visible_digits)
             for ext, a in state.agents.items()
             if spec.shows_agent(ext)
         }
