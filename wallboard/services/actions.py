@@ -96,7 +96,7 @@ class Actions:
         """Set the status of the agent on `extension` (vendor Login/Logout API)."""
         action, target = "set_status", str(extension)
         detail: dict[str, object] = {"status": status_code}
-        refused = None if scope.act and scope.shows_agent(extension) else _outside(actor, target)
+        refused = _refusal(actor, scope, scope.shows_agent(extension), target)
         await self._check(actor, action, target, detail, refused)
         try:
             if self.status_codes and status_code not in self.status_codes:
@@ -189,10 +189,8 @@ class Actions:
         """
         call_id, number, queue_id = item
         at = self._server_utc_now()
-        refused = None
-        if not (scope.act and scope.shows_queue(queue_id)):
-            refused = _outside(actor, number)
-        elif not scope.may_call_from(from_extension):
+        refused = _refusal(actor, scope, scope.shows_queue(queue_id), number)
+        if refused is None and not scope.may_call_from(from_extension):
             refused = f"extension {from_extension} is not {actor}'s phone"
         more: dict[str, object] = {"queue": queue_id}
         try:
@@ -211,5 +209,10 @@ class Actions:
             listener(row)
 
 
-def _outside(actor: str, target: str) -> str:
-    return f"{target} is outside {actor or 'anonymous'}'s boards"
+def _refusal(actor: str, scope: Scope, shown: bool, target: str) -> str | None:
+    """Why `actor` may not act on `target` with the scope she has now (None: she may)."""
+    if not scope.act:
+        return f"{actor or 'anonymous'} is not signed in with the right to act"
+    if not shown:
+        return f"{target} is outside {actor or 'anonymous'}'s boards"
+    return None

@@ -159,10 +159,11 @@ class Session:
             return Scope(Role.ANONYMOUS, boards=frozenset())
         role = Role.ADMIN if u.admin else Role.LEAD
         boards = () if u.admin else tuple(u.boards)
-        # Her phones come from her record (and an admin's list), never from a page's field.
+        # A lead's phones come from her record (and an admin's list), never from a page's
+        # field. An admin may ring any extension: she sets everyone's phones anyway.
         phones = frozenset(u.phones) | ({u.extension} if u.extension is not None else set())
         scope = self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
-        return replace(scope, phones=phones)
+        return replace(scope, phones=None if u.admin else phones)
 
     def who(self) -> tuple[str, Scope]:
         """The reader as of now, (user name or "", scope): what an action runs as.
@@ -170,7 +171,8 @@ class Session:
         Asked when the action runs, not when the page was built: a page stays open for
         months, and its user may have been deleted, narrowed or signed out since.
         """
-        return self.user() or "", self.scope()
+        name = app.storage.user.get(self._user_key)  # kept for the audit row, even if gone
+        return (name if isinstance(name, str) else ""), self.scope()
 
     def _boards_scope(
         self, role: Role, user: str | None, boards: tuple[str, ...], *, numbers: bool, act: bool

@@ -112,7 +112,8 @@ class _Worklist:
         # checked against her record by `Actions`, whatever the field holds.
         actor, scope = self.caller.now()
         lang, ext = self.view.lang, self.caller.ext.value
-        who = actor if scope.user is not None else self.caller.who.value
+        typed = self.caller.who.value if self.caller.who.enabled else ""  # the open mode's
+        who = actor or typed
         if not who or ext is None:
             ui.notify(t("need_name_and_extension", lang), type="warning")
             return
