@@ -41,6 +41,8 @@ AGENTS = [
 WAITING = {101: [("0501234567", 40)], 102: [("0529998887", 20)]}
 # Abandoned callers stored from CDRs: one per queue.
 ABANDONED = {101: ("ab-sales-1", "0541111111"), 102: ("ab-support-1", "0542222222")}
+# Outgoing calls (no queue): CDRs name the agent by SIP user, as the vendor sends them.
+OUTGOING = {"SIP201": ("out-sales-1", "0551234001"), "SIP205": ("out-support-1", "0551234002")}
 
 CONFIG = """
 [alerts]
@@ -139,6 +141,8 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/admin/users", "/admin/users", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
+    ("/call/{call_id}", "/call/out-sales-1", "Extension Outgoing"),  # Dana's, by her SIP name
+    ("/call/{call_id}", "/call/out-support-1", "Extension Outgoing"),  # Maya's
     ("/api/state", "/api/state", None),
     ("/healthz", "/healthz", None),
     ("/readyz", "/readyz", None),
@@ -167,6 +171,8 @@ EXPECT: dict[str, dict[str, str]] = {
     "/admin/users": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/call/out-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
+    "/call/out-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/healthz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
     # For monitors: no caller data in either; /metrics takes a token when one is set
@@ -178,6 +184,12 @@ EXPECT: dict[str, dict[str, str]] = {
 # Registered but not walked as a reader: the vendor's webhook (its own secret, tested in
 # tests/integration/web/test_webhook.py) and /logout (it would end the session).
 NOT_WALKED = {"/logout", "/vendor/cdr", "/vendor/cdr/{secret}"}
+
+
+def _outgoing(call_id: str, sip: str, number: str) -> bytes:
+    body = json.loads((Path(__file__).parents[1] / "fixtures/cdr/outgoing-answer.json").read_text())
+    body.update(ivruniqueid=call_id, callerextension=sip, target=number, time=int(time.time()) - 60)
+    return json.dumps(body).encode()
 
 
 def _cdr(call_id: str, number: str, queue: int, ago: int = 120) -> bytes:
@@ -256,10 +268,12 @@ def access_app(tmp_path_factory: pytest.TempPathFactory, hook: Hook) -> Iterator
     port = _free_port()
     app = App(f"http://127.0.0.1:{port}", feed, port, work, None)  # type: ignore[arg-type]
     app.start()
-    for queue, (call_id, number) in ABANDONED.items():
+    bodies = [_cdr(call_id, number, queue) for queue, (call_id, number) in ABANDONED.items()]
+    bodies += [_outgoing(call_id, sip, number) for sip, (call_id, number) in OUTGOING.items()]
+    for body in bodies:
         req = urllib.request.Request(
             f"{app.url}/vendor/cdr/{SECRET}",
-            data=_cdr(call_id, number, queue),
+            data=body,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -679,13 +693,16 @@ WIRE_PAGES = [
     "/alerts",
     "/call/ab-sales-1",
     "/call/ab-support-1",
+    "/call/out-sales-1",
+    "/call/out-support-1",
     "/admin/users",
 ]
 # Dana (Sales) answers a caller of the Support queue while the pages are open: her tile is
 # her lead's, the queue is not.
 DANAS_CALLER = "0533334444"
 SUPPORT = ["Support", "Maya Katz", "0529998887", "•••••••887", "0542222222", "•••••••222"]
-FULL = ["0501234567", "0541111111", "0529998887", "0542222222", DANAS_CALLER]
+SUPPORT += ["0551234002", "•••••••002"]  # the number Maya dialled
+FULL = ["0501234567", "0541111111", "0529998887", "0542222222", "0551234001", DANAS_CALLER]
 SALES = ["Sales", "Dana Levi", "Avi Cohen", "•••••••567", "•••••••111"]
 # reader: (user, must never receive, must receive: proof the recording saw the live data)
 WIRE_READERS: dict[str, tuple[str | None, list[str], list[str]]] = {
