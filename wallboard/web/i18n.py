@@ -217,6 +217,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "user_display": ("Display name", "שם לתצוגה"),
     "user_boards": ("Boards (none: all)", "לוחות (ריק: כולם)"),
     "user_admin": ("admin", "מנהל"),
+    "user_phones": (
+        "More extensions to call back from (e.g. 210, 211)",
+        "שלוחות נוספות להחזרת שיחות (למשל 210, 211)",
+    ),
     "user_numbers": ("sees caller numbers", "רואה מספרי מתקשרים"),
     "from_config": ("from the configuration file", "מקובץ ההגדרות"),
     "alert_log": ("Alerts", "התראות"),

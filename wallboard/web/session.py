@@ -24,7 +24,7 @@ from wallboard.web.throttle import LoginThrottle
 from wallboard.web.webhook import Asgi, Message, Receive, Send
 from wallboard.web.webhook import Scope as AsgiScope
 
-__all__ = ["SecureCookies", "Session", "SignIn"]
+__all__ = ["SecureCookies", "Session", "SignIn", "timer_once_connected"]
 
 # How often an open desk page compares its reader's scope with the one it was built for
 # (a deleted, narrowed or signed-out user's pages go to /login or redraw within this).
@@ -193,20 +193,12 @@ class Session:
         revoked kiosk's screen already does. Started when the browser connects: a timer
         made while an async page is still being built would send the page early.
         """
-        holder = ui.element("div").classes("hidden")
-        started: list[bool] = []
 
         def look() -> None:
             if self.scope() != built_for:
                 ui.navigate.reload()
 
-        def start() -> None:
-            if not started:
-                started.append(True)
-                with holder:
-                    ui.timer(GUARD_SECONDS, look)
-
-        ui.context.client.on_connect(start)
+        timer_once_connected(GUARD_SECONDS, look)
 
     def nav(self, lang: Lang) -> None:
         """The desk pages' navigation bar: boards, history, callbacks, the user; and the
@@ -234,6 +226,24 @@ class Session:
                 ui.link(t("logout", lang), "/logout")
         for extra in self.nav_extras:
             extra(lang)
+
+
+def timer_once_connected(seconds: float, look: Callable[[], None]) -> None:
+    """Call `look` every `seconds` on this page, from when its browser first connects.
+
+    Not before: a timer made while an async page is still being built would make NiceGUI
+    send the page before the rest of it is built. One timer per page, reconnects or not.
+    """
+    holder = ui.element("div").classes("hidden")
+    started: list[bool] = []
+
+    def start() -> None:
+        if not started:
+            started.append(True)
+            with holder:
+                ui.timer(seconds, look)
+
+    ui.context.client.on_connect(start)
 
 
 async def _renew_session_id(request: Request, keep: Mapping[str, object]) -> None:

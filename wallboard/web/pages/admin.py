@@ -304,6 +304,8 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
             {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
         )
         ext = ui.number(t("my_extension", lang), format="%d").props("dark outlined")
+        # The only extensions she may call back from besides hers (`Scope.phones`).
+        phones = ui.input(t("user_phones", lang)).props("dark outlined").classes("wb-user-phones")
         admin = ui.switch(t("user_admin", lang))
         numbers = ui.switch(t("user_numbers", lang))
     save = ui.button(t("save", lang))
@@ -335,6 +337,7 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
         name.value, display.value, password.value = n, u.name, ""
         boards.value, language.value = list(u.boards), u.language or ""
         ext.value, admin.value, numbers.value = u.extension, u.admin, u.show_numbers
+        phones.value = ", ".join(str(p) for p in u.phones)
 
     async def store() -> None:
         data = {
@@ -342,6 +345,7 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
             "boards": list(boards.value or []),
             "language": language.value or None,
             "extension": int(ext.value) if ext.value is not None else None,
+            "phones": [p.strip() for p in (phones.value or "").split(",") if p.strip()],
             "admin": bool(admin.value),
             "show_numbers": bool(numbers.value),
         }
