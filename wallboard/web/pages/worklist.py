@@ -246,7 +246,10 @@ def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> 
         ui.space()
         who = ui.input(t("team_lead", lang), value=signed_in or user).props("dark dense outlined")
         my_ext: ui.number | ui.select
-        if signed_in is None or phones is None:  # open mode: typed, checked by `Actions`
+        if signed_in is None or phones is None:  # open mode or an admin: typed (any phone)
+            record = session.access.users.get(signed_in or "")
+            if ext is None and record is not None:
+                ext = record.extension
             my_ext = ui.number(t("my_extension", lang), value=ext, format="%d")
         elif len(phones) > 1:  # several desks an admin allowed her: pick one of them
             my_ext = ui.select(sorted(phones), value=min(phones), label=t("my_extension", lang))
@@ -258,7 +261,6 @@ def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> 
         my_ext.props("dark dense outlined").classes("wb-my-ext")
         if signed_in is not None:
             who.disable()
-            my_ext.props("readonly")
     return _Caller(who, my_ext, session.who)
 
 
