@@ -754,6 +754,41 @@ class Wire:
         return "\n".join(f for p, f in self.frames if label is None or p == label)
 
 
+def test_lists_hold_the_readers_boards(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    # The admin leaves traces about Support: a message to its board, a call-back of its
+    # caller (refused by the phone system here: no vendor API; audited all the same).
+    boss = _posted_in(browser, access_app, "boss")
+    try:
+        page = boss.new_page()
+        page.goto(f"{access_app.url}/messages")
+        page.locator(".wb-message-text input").fill("Support meeting at 14:00")
+        page.locator(".wb-message-boards").click()
+        page.get_by_role("option", name="Support team").click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Post").click()
+        expect(page.locator(".wb-message", has_text="Support meeting")).to_be_visible(timeout=SLOW)
+        page.goto(f"{access_app.url}/worklist?ext=209")
+        card = page.locator(".wb-item", has=page.locator('a[href="/call/ab-support-1"]'))
+        card.get_by_role("button", name="Call back").click(timeout=SLOW)
+        expect(page.locator(".q-notification", has_text="Call back failed")).to_be_visible(
+            timeout=SLOW
+        )
+        page.goto(f"{access_app.url}/audit")
+        expect(page.locator(".wb-audit")).to_contain_text("0542222222", timeout=SLOW)
+    finally:
+        boss.close()
+    rina = _posted_in(browser, access_app, "rina")
+    try:
+        for path in ("/messages", "/audit", "/alerts"):
+            body = rina.request.get(access_app.url + path).text()
+            leaks = [w for w in ("Support", "0542222222", "•••••••222") if w in body]
+            assert not leaks, f"rina's {path} lists {leaks}"
+    finally:
+        rina.close()
+
+
 @pytest.mark.parametrize("reader", list(WIRE_READERS))
 def test_every_pages_socket_frames_hold_the_readers_scope(
     browser: Any, access_app: App, reader: str
