@@ -307,6 +307,15 @@ def _posted_in(browser: Any, app: App, user: str | None) -> Any:
     return ctx
 
 
+def _form(page: Any, text: tuple[str, str], pick: tuple[str, str], button: str) -> None:
+    """Type into a field, pick one option of a select, press the form's button."""
+    page.locator(text[0]).fill(text[1])
+    page.locator(pick[0]).click()
+    page.get_by_role("option", name=pick[1]).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name=button).click()
+
+
 def _outcome(resp: Any, path: str, body: str) -> str:
     if resp.status in (401, 403):
         return str(resp.status)
@@ -587,11 +596,7 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         page.get_by_role("button", name="Save").click()
         expect(page.locator(".wb-board-row", has_text="vip")).to_contain_text("boss", timeout=SLOW)
         page.goto(f"{access_app.url}/admin/tokens")
-        page.locator(".wb-token-name input").fill("vip-tv")
-        page.locator(".wb-token-boards").click()
-        page.get_by_role("option", name="vip").click()
-        page.keyboard.press("Escape")
-        page.get_by_role("button", name="Make token").click()
+        _form(page, (".wb-token-name input", "vip-tv"), (".wb-token-boards", "vip"), "Make token")
         shown = page.locator(".wb-new-token")
         expect(shown).not_to_be_empty(timeout=SLOW)
         token = shown.inner_text().strip()
@@ -763,11 +768,8 @@ def test_lists_hold_the_readers_boards(browser: Any, access_app: App) -> None:
     try:
         page = boss.new_page()
         page.goto(f"{access_app.url}/messages")
-        page.locator(".wb-message-text input").fill("Support meeting at 14:00")
-        page.locator(".wb-message-boards").click()
-        page.get_by_role("option", name="Support team").click()
-        page.keyboard.press("Escape")
-        page.get_by_role("button", name="Post").click()
+        text = (".wb-message-text input", "Support meeting at 14:00")
+        _form(page, text, (".wb-message-boards", "Support team"), "Post")
         expect(page.locator(".wb-message", has_text="Support meeting")).to_be_visible(timeout=SLOW)
         page.goto(f"{access_app.url}/worklist?ext=209")
         card = page.locator(".wb-item", has=page.locator('a[href="/call/ab-support-1"]'))

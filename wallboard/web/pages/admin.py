@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from wallboard.config import BoardSettings
+from wallboard.config import BoardSettings, UserSettings
 from wallboard.core.scope import Scope
 from wallboard.errors import WallboardError
 from wallboard.services.editor import BoardEditor
@@ -289,6 +289,25 @@ def _tokens(editor: BoardEditor, who: Who, lang: Lang) -> None:
     draw()
 
 
+def _user_row(
+    n: str, u: UserSettings, buttons: tuple[Callable[[str], Any], ...] | None, lang: Lang
+) -> None:
+    """One user in the list: boards, rights, and (made here) edit and delete."""
+    with ui.row().classes("items-center gap-4 wb-user-row"):
+        ui.label(n).classes("font-mono")
+        ui.label(", ".join(u.boards) or t("all_board", lang))
+        rights = [t("user_admin", lang)] * u.admin + [t("user_numbers", lang)] * u.show_numbers
+        ui.label(" · ".join(rights))
+        if buttons is None:
+            ui.label(t("from_config", lang)).classes("opacity-70")
+            return
+        fill, remove = buttons
+        ui.button(t("edit", lang), on_click=lambda _: fill(n)).props("flat dense")
+        ui.button(t("delete", lang), on_click=lambda _: remove(n)).props(
+            "flat dense color=negative"
+        )
+
+
 def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
     """Users made here: their boards and rights; the configuration's are listed, not changed."""
     who = session.who
@@ -314,23 +333,7 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
         listing.clear()
         with listing:
             for n, u in sorted(session.access.users.items()):
-                made_here = n in editor.users
-                with ui.row().classes("items-center gap-4 wb-user-row"):
-                    ui.label(n).classes("font-mono")
-                    ui.label(", ".join(u.boards) or t("all_board", lang))
-                    rights = [t("user_admin", lang)] * u.admin + [
-                        t("user_numbers", lang)
-                    ] * u.show_numbers
-                    ui.label(" · ".join(rights))
-                    if made_here:
-                        ui.button(t("edit", lang), on_click=lambda _, n=n: fill(n)).props(
-                            "flat dense"
-                        )
-                        ui.button(t("delete", lang), on_click=lambda _, n=n: remove(n)).props(
-                            "flat dense color=negative"
-                        )
-                    else:
-                        ui.label(t("from_config", lang)).classes("opacity-70")
+                _user_row(n, u, (fill, remove) if n in editor.users else None, lang)
 
     def fill(n: str) -> None:
         u = editor.users[n]
