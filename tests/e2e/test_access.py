@@ -851,6 +851,7 @@ def test_a_crafted_call_back_from_another_extension_is_refused_and_audited(
         page.locator(".wb-item").first.wait_for(timeout=SLOW)
         field = page.locator(".wb-my-ext input")
         assert field.input_value() == "209" and field.get_attribute("readonly") is not None
+        page.screenshot(path=str(SHOTS / "worklist-own-extension.png"))
         # What a hand-made socket event would do: the field's value set to Maya's phone.
         page.evaluate(
             "getElement(document.querySelector('.wb-my-ext input')).$emit('update:modelValue', 205)"
