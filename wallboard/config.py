@@ -299,6 +299,8 @@ class UserSettings(_Section):
     language: Literal["en", "he"] | None = None
     boards: list[str] = []  # empty: every board
     extension: int | None = None  # their phone: "call back" rings it first (Click2Call)
+    # Further extensions an admin lets her call back from (a second desk); never typed by her.
+    phones: list[int] = []
     admin: bool = False  # may open /admin (boards, users, kiosk tokens) and sees every board
     show_numbers: bool = False  # sees caller numbers in full on pages and in /api/state
 
@@ -310,7 +312,9 @@ class AuthSettings(_Section):
     # A TOML file with more `[users.<name>]` tables, kept apart from the main settings.
     users_file: str = ""
     session_hours: float = Field(12.0, gt=0)
-    # Failed logins a minute, per user name and per address, before /login answers 429.
+    # Failed logins for one user name from one address before /login makes that address
+    # wait for that name (growing delays); an address gets four times as many over all
+    # names. Never per user name alone: a guesser elsewhere cannot lock a user out.
     max_failed_logins: int = Field(5, ge=1)
 
 

@@ -35,6 +35,9 @@ class Scope:
     extensions: frozenset[int] | None = None  # None: every agent
     numbers: bool = False  # may see caller numbers in full
     act: bool = False  # may take supervisor actions (status change, call back)
+    # The extensions a call-back may ring first: the lead's own phone(s), from her user
+    # record, never from a field she edits (None: any, the open mode's typed extension).
+    phones: frozenset[int] | None = None
 
     @property
     def desk(self) -> bool:
@@ -61,6 +64,10 @@ class Scope:
         if self.extensions is None:
             return True
         return extension is not None and extension in self.extensions
+
+    def may_call_from(self, extension: int) -> bool:
+        """Whether a call-back may ring this extension first (one of the reader's phones)."""
+        return self.phones is None or extension in self.phones
 
     def number(self, number: str, visible: int) -> str:
         """A caller number as this reader may see it: in full, or masked."""

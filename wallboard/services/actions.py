@@ -71,25 +71,33 @@ class Actions:
         )
 
     async def _check(
-        self, actor: str, action: str, target: str, detail: dict[str, object], in_scope: bool
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        detail: dict[str, object],
+        refused: str | None,
     ) -> None:
         # The reader's scope (core/scope.py) is checked here too, not only by the page that
         # shows the control: an action outside it is refused and audited like any other.
+        # Pages pass the scope as it is when the action runs (`Session.who`), not as the
+        # page was built: a deleted, narrowed or signed-out lead has lost it already.
         error = None
         if not self.may_act(actor):
             error = f"{actor or 'anonymous'} may not {action}"
-        elif not in_scope:
-            error = f"{target} is outside {actor}'s boards"
+        elif refused is not None:
+            error = refused
         if error is not None:
             await self._audit(actor, action, target, {**detail, "error": error}, False)
+            log.warning("refused %s of %s by %s: %s", action, target, actor or "anonymous", error)
             raise ActionDenied(error)
 
     async def set_status(self, actor: str, extension: int, status_code: int, scope: Scope) -> None:
         """Set the status of the agent on `extension` (vendor Login/Logout API)."""
         action, target = "set_status", str(extension)
         detail: dict[str, object] = {"status": status_code}
-        in_scope = scope.act and scope.shows_agent(extension)
-        await self._check(actor, action, target, detail, in_scope)
+        refused = _refusal(actor, scope, scope.shows_agent(extension), target)
+        await self._check(actor, action, target, detail, refused)
         try:
             if self.status_codes and status_code not in self.status_codes:
                 raise ActionDenied(f"unknown status code {status_code}")
@@ -131,14 +139,19 @@ class Actions:
 
     async def click_to_call(self, actor: str, from_extension: int, number: str) -> None:
         """Ring `from_extension`, then dial `number` (vendor Click2Call)."""
-        await self._click_to_call(actor, from_extension, number, in_scope=True)
+        await self._click_to_call(actor, from_extension, number, {}, None)
 
     async def _click_to_call(
-        self, actor: str, from_extension: int, number: str, *, in_scope: bool
+        self,
+        actor: str,
+        from_extension: int,
+        number: str,
+        more: dict[str, object],
+        refused: str | None,
     ) -> str:
         action, target = "click_to_call", number
-        detail: dict[str, object] = {"from_extension": from_extension}
-        await self._check(actor, action, target, detail, in_scope)
+        detail: dict[str, object] = {"from_extension": from_extension, **more}
+        await self._check(actor, action, target, detail, refused)
         clean = "".join(ch for ch in number if ch.isdigit())
         try:
             if not clean:
@@ -169,12 +182,19 @@ class Actions:
         item: tuple[str, str, int | None],
         scope: Scope,
     ) -> None:
-        """Worklist "call back" of (call id, number, queue): Click2Call, then record it."""
+        """Worklist "call back" of (call id, number, queue): Click2Call, then record it.
+
+        Rings `from_extension` first: only one of the lead's own phones (`Scope.phones`,
+        from her user record); any other is refused and audited, whatever the page sent.
+        """
         call_id, number, queue_id = item
         at = self._server_utc_now()
-        in_scope = scope.act and scope.shows_queue(queue_id)
+        refused = _refusal(actor, scope, scope.shows_queue(queue_id), number)
+        if refused is None and not scope.may_call_from(from_extension):
+            refused = f"extension {from_extension} is not {actor}'s phone"
+        more: dict[str, object] = {"queue": queue_id}
         try:
-            new_id = await self._click_to_call(actor, from_extension, number, in_scope=in_scope)
+            new_id = await self._click_to_call(actor, from_extension, number, more, refused)
         except WallboardError as e:
             if not isinstance(e, ActionDenied):
                 await self._press(
@@ -187,3 +207,12 @@ class Actions:
         await self.store.add_callback(row)
         for listener in self.on_press:
             listener(row)
+
+
+def _refusal(actor: str, scope: Scope, shown: bool, target: str) -> str | None:
+    """Why `actor` may not act on `target` with the scope she has now (None: she may)."""
+    if not scope.act:
+        return f"{actor or 'anonymous'} is not signed in with the right to act"
+    if not shown:
+        return f"{target} is outside {actor or 'anonymous'}'s boards"
+    return None

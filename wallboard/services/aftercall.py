@@ -324,8 +324,12 @@ class CdrService:
             return scope.shows_queue(cdr.queue_id)
         if scope.queues is None and scope.extensions is None:
             return True
+        # An extension as the CDR names it: digits, or (outgoing calls) the agent's SIP
+        # user name, known from the live state's agents.
+        by_sip = self.hub.state.by_sip
         exts = (cdr.targetextension, cdr.callerextension)
-        return any(e.isdigit() and scope.shows_agent(int(e)) for e in exts if e)
+        found = (int(e) if e.isdigit() else by_sip.get(e) for e in exts if e)
+        return any(x is not None and scope.shows_agent(x) for x in found)
 
     async def audit(self, actor: str | None, limit: int = 200) -> list[AuditRow]:
         """The newest supervisor actions, newest first (None: everyone's; else one actor's)."""

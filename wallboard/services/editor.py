@@ -116,7 +116,8 @@ class BoardEditor:
         self._users_changed()
 
     async def delete_user(self, actor: str, scope: Scope, name: str) -> None:
-        """Delete a user made in the UI (her open sessions end at their next page)."""
+        """Delete a user made in the UI (her open pages go to /login within seconds:
+        `Session.guard`; her actions are refused at once: `Session.who`)."""
         self._admin(actor, scope)
         if name not in self.users:
             return

@@ -218,6 +218,8 @@ class _BoardFigures:
         self.cache: dict[str, dict[str, int | None]] = {}
 
     def __call__(self, spec: BoardSpec) -> dict[str, Any]:
+        if spec.queues is not None and not spec.queues:
+            return {}  # a board of no queue (an agent's page): no queue's callers either
         found = self.cache.get(spec.name)
         if found is None:
             mine = (i for i in self.items if spec.queues is None or i.queue_id in spec.queues)

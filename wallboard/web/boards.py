@@ -51,12 +51,20 @@ class BoardSpec:
     mask: bool
     # The board's own queue levels, over the configured ones: (queue id, levels) pairs.
     levels: tuple[tuple[int, QueueThresholds], ...] = ()
+    # Queues besides its own whose name an agent's call may show: its reader's, when
+    # they see more (None: every queue). A board shared by every reader names only its
+    # own; `web/pages/layout.desk_spec` makes a reader's variant (docs/access.md).
+    names: frozenset[int] | None = frozenset()
 
     def shows_agent(self, extension: int) -> bool:
         return self.extensions is None or extension in self.extensions
 
     def shows_queue(self, queue_id: int) -> bool:
         return self.queues is None or queue_id in self.queues
+
+    def names_queue(self, queue_id: int) -> bool:
+        """Whether an agent's call from this queue may say which queue it is."""
+        return self.shows_queue(queue_id) or self.names is None or queue_id in self.names
 
 
 def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
@@ -141,8 +149,13 @@ class Membership:
         return n
 
 
-def agent_json(a: Agent, state: State, mask: bool, visible: int) -> JSON:
-    """One agent tile: who, status, since when, the current call, today's counts."""
+def agent_json(a: Agent, state: State, spec: BoardSpec, visible: int) -> JSON:
+    """One agent tile: who, status, since when, the current call, today's counts.
+
+    A call's queue is named (`qn`) only when the board may name it; a queue outside the
+    reader's scope is neither named nor numbered.
+    """
+    mask = spec.mask
     v = agent_view(a)
     day = state.day
     t = day.agents.get(a.extension, AgentTally()) if day else AgentTally()
@@ -150,11 +163,14 @@ def agent_json(a: Agent, state: State, mask: bool, visible: int) -> JSON:
     for c in v["calls"]:
         number = c["caller_number"] or ""
         since = c["answered_at"] if c["status"] == "talking" and c["answered_at"] else None
+        qid = c["queue_id"] if c["queue_id"] and spec.names_queue(c["queue_id"]) else None
+        queue = state.queues.get(qid) if qid is not None else None
         calls.append(
             {
                 "dir": c["direction"],
                 "st": c["status"],
-                "q": c["queue_id"],
+                "q": qid,
+                "qn": (queue.name or str(qid)) if queue is not None else "",
                 "since": since if since is not None else c["status_since"],
                 "num": mask_number(number, visible) if mask else number,
                 "name": "" if mask else (c["caller_name"] or ""),

@@ -150,6 +150,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "team_lead": ("Team lead", "ראש צוות"),
     "my_extension": ("My extension", "השלוחה שלי"),
     "need_name_and_extension": ("Enter your name and extension first", "נא להזין שם ושלוחה"),
+    "no_phone": (
+        "No extension is set for you: an admin sets it in Users",
+        "לא הוגדרה לך שלוחה: מנהל מגדיר אותה במסך המשתמשים",
+    ),
     "callback_failed_notice": ("Call back failed", "החזרת השיחה נכשלה"),
     "calling": ("Calling", "מתקשר אל"),
     "from_extension": ("from extension", "משלוחה"),
@@ -213,6 +217,10 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "user_display": ("Display name", "שם לתצוגה"),
     "user_boards": ("Boards (none: all)", "לוחות (ריק: כולם)"),
     "user_admin": ("admin", "מנהל"),
+    "user_phones": (
+        "More extensions to call back from (e.g. 210, 211)",
+        "שלוחות נוספות להחזרת שיחות (למשל 210, 211)",
+    ),
     "user_numbers": ("sees caller numbers", "רואה מספרי מתקשרים"),
     "from_config": ("from the configuration file", "מקובץ ההגדרות"),
     "alert_log": ("Alerts", "התראות"),

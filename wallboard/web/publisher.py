@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from wallboard.config import Settings
@@ -133,6 +133,16 @@ class Publisher:
             elif g.spec != spec:
                 g.spec = spec
                 g.fresh |= g.sinks  # a full snapshot with the new settings
+        for name, g in self._groups.items():
+            # A reader's variant (`<board>~…`, layout.desk_spec) follows its board at once,
+            # keeping its masking and the other queues it may name: a queue taken off the
+            # board leaves her payload now, not when she reloads.
+            base, sep, _rest = name.partition("~")
+            if sep and base in specs:
+                mine = replace(specs[base], name=name, mask=g.spec.mask, names=g.spec.names)
+                if mine != g.spec:
+                    g.spec = mine
+                    g.fresh |= g.sinks
 
     def attach(self, sink: BoardSink) -> None:
         """A new tab shows this board; it gets a snapshot on the next tick."""
@@ -315,7 +325,7 @@ class Publisher:
             if a is None:
                 gone.append(ext)
             else:
-                agents[str(ext)] = agent_json(a, state, spec.mask, privacy.visible_digits)
+                agents[str(ext)] = agent_json(a, state, spec, privacy.visible_digits)
         queues = self._changed_queues(spec, changes, local_now)
         qgone = [q for q in changes.queues if q not in state.queues and spec.shows_queue(q)]
         out = {"full": False, "agents": agents, "gone": gone, "queues": queues, "qgone": qgone}
@@ -340,7 +350,7 @@ class Publisher:
         state = self.hub.state
         privacy = self.settings.privacy
         agents = {
-            str(ext): agent_json(a, state, spec.mask, privacy.visible_digits)
+            str(ext): agent_json(a, state, spec, privacy.visible_digits)
             for ext, a in state.agents.items()
             if spec.shows_agent(ext)
         }

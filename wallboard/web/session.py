@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from fastapi import Request
@@ -24,7 +24,11 @@ from wallboard.web.throttle import LoginThrottle
 from wallboard.web.webhook import Asgi, Message, Receive, Send
 from wallboard.web.webhook import Scope as AsgiScope
 
-__all__ = ["SecureCookies", "Session", "SignIn"]
+__all__ = ["SecureCookies", "Session", "SignIn", "timer_once_connected"]
+
+# How often an open desk page compares its reader's scope with the one it was built for
+# (a deleted, narrowed or signed-out user's pages go to /login or redraw within this).
+GUARD_SECONDS = 3.0
 
 # Keys in NiceGUI's per-browser storage (signed with `web.storage_secret`).
 _USER_KEY = "user"
@@ -78,7 +82,7 @@ class Session:
         """Check the password (in a thread: scrypt takes ~50 ms) within the failure limit;
         on success renew this browser's session id and remember the user under it."""
         addr = request.client.host if request.client else "?"
-        keys = (f"user:{user[:64]}", f"addr:{addr}")
+        keys = self.throttle.keys(user, addr)  # never the name alone (web/throttle.py)
         now = time.monotonic()
         wait = self.throttle.wait(keys, now)
         if wait > 0:
@@ -88,7 +92,7 @@ class Session:
         self.throttle.failed(keys, now)
         if not await asyncio.to_thread(self.access.login, user, password):
             return SignIn(False)
-        self.throttle.undo(keys, now)
+        self.throttle.undo(keys)
         self.throttle.forget(keys[0])
         app.storage.user.pop(self._user_key, None)
         await _renew_session_id(request, keep=self._others())
@@ -155,7 +159,20 @@ class Session:
             return Scope(Role.ANONYMOUS, boards=frozenset())
         role = Role.ADMIN if u.admin else Role.LEAD
         boards = () if u.admin else tuple(u.boards)
-        return self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
+        # A lead's phones come from her record (and an admin's list), never from a page's
+        # field. An admin may ring any extension: she sets everyone's phones anyway.
+        phones = frozenset(u.phones) | ({u.extension} if u.extension is not None else set())
+        scope = self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
+        return replace(scope, phones=None if u.admin else phones)
+
+    def who(self) -> tuple[str, Scope]:
+        """The reader as of now, (user name or "", scope): what an action runs as.
+
+        Asked when the action runs, not when the page was built: a page stays open for
+        months, and its user may have been deleted, narrowed or signed out since.
+        """
+        name = app.storage.user.get(self._user_key)  # kept for the audit row, even if gone
+        return (name if isinstance(name, str) else ""), self.scope()
 
     def _boards_scope(
         self, role: Role, user: str | None, boards: tuple[str, ...], *, numbers: bool, act: bool
@@ -168,8 +185,25 @@ class Session:
         names = frozenset(boards)
         return Scope(role, user, names, queues, exts, numbers=numbers, act=act)
 
+    def guard(self, built_for: Scope) -> None:
+        """Reload this page once its reader's scope is no longer `built_for`.
+
+        A deleted or signed-out user's page then goes to /login, a narrowed one is drawn
+        again with her new scope (its live board joins the payload of that scope), as a
+        revoked kiosk's screen already does. Started when the browser connects: a timer
+        made while an async page is still being built would send the page early.
+        """
+
+        def look() -> None:
+            if self.scope() != built_for:
+                ui.navigate.reload()
+
+        timer_once_connected(GUARD_SECONDS, look)
+
     def nav(self, lang: Lang) -> None:
-        """The desk pages' navigation bar: boards, history, callbacks, the user."""
+        """The desk pages' navigation bar: boards, history, callbacks, the user; and the
+        guard that sends the page away once its reader's scope changed."""
+        self.guard(self.scope())
         board_head()  # the nav's styles; harmless where the page already linked them
         with ui.element("nav").classes("wb-nav w-full"):
             for b in self.visible_boards():
@@ -192,6 +226,24 @@ class Session:
                 ui.link(t("logout", lang), "/logout")
         for extra in self.nav_extras:
             extra(lang)
+
+
+def timer_once_connected(seconds: float, look: Callable[[], None]) -> None:
+    """Call `look` every `seconds` on this page, from when its browser first connects.
+
+    Not before: a timer made while an async page is still being built would make NiceGUI
+    send the page before the rest of it is built. One timer per page, reconnects or not.
+    """
+    holder = ui.element("div").classes("hidden")
+    started: list[bool] = []
+
+    def start() -> None:
+        if not started:
+            started.append(True)
+            with holder:
+                ui.timer(seconds, look)
+
+    ui.context.client.on_connect(start)
 
 
 async def _renew_session_id(request: Request, keep: Mapping[str, object]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -178,11 +179,20 @@ async def test_call_back_is_stamped_by_the_telephony_servers_clock(sim, store):
         scope = Scope(Role.LEAD, "dana", queues=frozenset({7}), act=True)
         with pytest.raises(ActionDenied):  # a caller of a queue outside her boards
             await actions.call_back("dana", free.extension, ("other", "0507654321", 8), scope)
-        await actions.call_back("dana", free.extension, ("abandoned-1", "0501234567", 7), scope)
+        # Her phone is her record's: another extension is refused (and audited), whatever
+        # the page sent.
+        own = replace(scope, phones=frozenset({free.extension + 1}))
+        with pytest.raises(ActionDenied, match="is not dana's phone"):
+            await actions.call_back("dana", free.extension, ("abandoned-1", "0501234567", 7), own)
+        mine = replace(scope, phones=frozenset({free.extension}))
+        await actions.call_back("dana", free.extension, ("abandoned-1", "0501234567", 7), mine)
         rows = await store.callbacks_since(0)
+        audit = await store.audit_rows(10)
     finally:
         await api.close()
     assert [(r.call_id, r.ok, r.at) for r in rows] == [("abandoned-1", True, local + 7200)]
+    refused = [r for r in audit if not r.ok and "phone" in r.detail]
+    assert len(refused) == 1 and refused[0].actor == "dana"
 
 
 async def test_call_log_backfill_pages_and_is_idempotent(sim, store, monkeypatch, tmp_path):

@@ -61,3 +61,25 @@ def test_origin_rule_behind_a_proxy() -> None:
     assert origin_allowed("http://127.0.0.1:8443", "http", port, ())
     assert not origin_allowed("http://127.0.0.1:9999", "http", port, ())
     assert not origin_allowed("http://127.0.0.1:8443", "http", {"host": "127.0.0.1"}, ())
+
+
+def test_the_audit_log_a_lead_reads() -> None:
+    from wallboard.store.rows import AuditRow
+    from wallboard.web.pages.audit import _covers, _row
+
+    rina = Scope(Role.LEAD, "rina", frozenset({"sales"}), frozenset({101}), frozenset({201}))
+    call = '{"from_extension": 209, "queue": %d, "error": "0542222222 refused"}'
+    rows = {
+        "hers": AuditRow(1.0, "rina", "set_status", "205", '{"error": "outside"}', False),
+        "her agent": AuditRow(1.0, "boss", "set_status", "201", "{}", True),
+        "other agent": AuditRow(1.0, "boss", "set_status", "205", "{}", True),
+        "her caller": AuditRow(1.0, "boss", "click_to_call", "0541111111", call % 101, True),
+        "other caller": AuditRow(1.0, "boss", "click_to_call", "0542222222", call % 102, False),
+        "admin's edit": AuditRow(1.0, "boss", "user_create", "tal", "{}", True),
+    }
+    shown = {k for k, r in rows.items() if _covers(r, rina)}
+    assert shown == {"hers", "her agent", "her caller"}
+    assert all(_covers(r, Scope(Role.ADMIN, "boss")) for r in rows.values())
+    # Numbers as she may see them, in the target and in an error that names it.
+    row = _row(rows["other caller"], "UTC", "en", lambda n: rina.number(n, 3))
+    assert row["target"] == "•••••••222" and "0542222222" not in str(row)

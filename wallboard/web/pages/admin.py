@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from wallboard.config import BoardSettings
+from wallboard.config import BoardSettings, UserSettings
 from wallboard.core.scope import Scope
 from wallboard.errors import WallboardError
 from wallboard.services.editor import BoardEditor
@@ -25,6 +25,8 @@ from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
 __all__ = ["register"]
+
+Who = Callable[[], tuple[str, Scope]]  # the admin as of now (`Session.who`)
 
 _MIN_PASSWORD = 10  # characters; the hash is scrypt, but a short password is guessed
 _PREVIEW_EVERY = 2.0  # seconds between the preview's fresh pictures
@@ -147,12 +149,10 @@ class _Form:
 class _BoardsPage:
     """One open editor: the list, the form and the preview."""
 
-    def __init__(
-        self, editor: BoardEditor, publisher: Publisher, who: tuple[str, Scope], lang: Lang
-    ) -> None:
+    def __init__(self, editor: BoardEditor, publisher: Publisher, who: Who, lang: Lang) -> None:
         self.editor, self.publisher, self.lang = editor, publisher, lang
-        self.actor, self.scope = who
-        self.preview_name = f"preview:{self.actor}"
+        self.who = who  # asked on every save: the admin as she is then
+        self.preview_name = f"preview:{who()[0]}"
         self.listing = ui.column().classes("w-full")
         ui.label(t("board_edit", lang)).classes("text-xl mt-4")
         self.form = _Form(sorted(editor.settings.teams), lang)
@@ -231,16 +231,16 @@ class _BoardsPage:
         except ValueError as e:
             self.error.text = str(e)
             return
-        await self._do(self.editor.save(self.actor, self.scope, name, data))
+        await self._do(self.editor.save(*self.who(), name, data))
 
     async def duplicate(self, name: str) -> None:
-        await self._do(self.editor.duplicate(self.actor, self.scope, name, f"{name}-copy"))
+        await self._do(self.editor.duplicate(*self.who(), name, f"{name}-copy"))
 
     async def delete(self, name: str) -> None:
-        await self._do(self.editor.delete(self.actor, self.scope, name))
+        await self._do(self.editor.delete(*self.who(), name))
 
 
-def _tokens(editor: BoardEditor, actor: str, scope: Scope, lang: Lang) -> None:
+def _tokens(editor: BoardEditor, who: Who, lang: Lang) -> None:
     """Kiosk tokens: make one (shown once), see them, revoke one."""
     listing = ui.column().classes("w-full")
     with ui.row().classes("items-center gap-2"):
@@ -268,7 +268,7 @@ def _tokens(editor: BoardEditor, actor: str, scope: Scope, lang: Lang) -> None:
     async def create() -> None:
         try:
             token = await editor.create_token(
-                actor, scope, (name.value or "").strip(), tuple(boards.value or ())
+                *who(), (name.value or "").strip(), tuple(boards.value or ())
             )
         except WallboardError as e:
             ui.notify(f"{t('failed', lang)}: {e}", type="negative")
@@ -279,16 +279,38 @@ def _tokens(editor: BoardEditor, actor: str, scope: Scope, lang: Lang) -> None:
         draw()
 
     async def revoke(n: str) -> None:
-        await editor.revoke_token(actor, scope, n)
+        try:
+            await editor.revoke_token(*who(), n)
+        except WallboardError as e:
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
         draw()
 
     make.on_click(create)
     draw()
 
 
-def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: Lang) -> None:
+def _user_row(
+    n: str, u: UserSettings, buttons: tuple[Callable[[str], Any], ...] | None, lang: Lang
+) -> None:
+    """One user in the list: boards, rights, and (made here) edit and delete."""
+    with ui.row().classes("items-center gap-4 wb-user-row"):
+        ui.label(n).classes("font-mono")
+        ui.label(", ".join(u.boards) or t("all_board", lang))
+        rights = [t("user_admin", lang)] * u.admin + [t("user_numbers", lang)] * u.show_numbers
+        ui.label(" · ".join(rights))
+        if buttons is None:
+            ui.label(t("from_config", lang)).classes("opacity-70")
+            return
+        fill, remove = buttons
+        ui.button(t("edit", lang), on_click=lambda _: fill(n)).props("flat dense")
+        ui.button(t("delete", lang), on_click=lambda _: remove(n)).props(
+            "flat dense color=negative"
+        )
+
+
+def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
     """Users made here: their boards and rights; the configuration's are listed, not changed."""
-    actor, scope = who
+    who = session.who
     listing = ui.column().classes("w-full")
     with ui.grid(columns=2).classes("gap-2 w-full max-w-3xl wb-user-form"):
         name = ui.input(t("user", lang)).props("dark outlined")
@@ -301,6 +323,8 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
             {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
         )
         ext = ui.number(t("my_extension", lang), format="%d").props("dark outlined")
+        # The only extensions she may call back from besides hers (`Scope.phones`).
+        phones = ui.input(t("user_phones", lang)).props("dark outlined").classes("wb-user-phones")
         admin = ui.switch(t("user_admin", lang))
         numbers = ui.switch(t("user_numbers", lang))
     save = ui.button(t("save", lang))
@@ -309,29 +333,14 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
         listing.clear()
         with listing:
             for n, u in sorted(session.access.users.items()):
-                made_here = n in editor.users
-                with ui.row().classes("items-center gap-4 wb-user-row"):
-                    ui.label(n).classes("font-mono")
-                    ui.label(", ".join(u.boards) or t("all_board", lang))
-                    rights = [t("user_admin", lang)] * u.admin + [
-                        t("user_numbers", lang)
-                    ] * u.show_numbers
-                    ui.label(" · ".join(rights))
-                    if made_here:
-                        ui.button(t("edit", lang), on_click=lambda _, n=n: fill(n)).props(
-                            "flat dense"
-                        )
-                        ui.button(t("delete", lang), on_click=lambda _, n=n: remove(n)).props(
-                            "flat dense color=negative"
-                        )
-                    else:
-                        ui.label(t("from_config", lang)).classes("opacity-70")
+                _user_row(n, u, (fill, remove) if n in editor.users else None, lang)
 
     def fill(n: str) -> None:
         u = editor.users[n]
         name.value, display.value, password.value = n, u.name, ""
         boards.value, language.value = list(u.boards), u.language or ""
         ext.value, admin.value, numbers.value = u.extension, u.admin, u.show_numbers
+        phones.value = ", ".join(str(p) for p in u.phones)
 
     async def store() -> None:
         data = {
@@ -339,6 +348,7 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
             "boards": list(boards.value or []),
             "language": language.value or None,
             "extension": int(ext.value) if ext.value is not None else None,
+            "phones": [p.strip() for p in (phones.value or "").split(",") if p.strip()],
             "admin": bool(admin.value),
             "show_numbers": bool(numbers.value),
         }
@@ -348,7 +358,7 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
             return
         try:
             await editor.save_user(
-                actor, scope, (name.value or "").strip(), data, hash_password(pw) if pw else None
+                *who(), (name.value or "").strip(), data, hash_password(pw) if pw else None
             )
         except WallboardError as e:
             ui.notify(f"{t('failed', lang)}: {e}", type="negative")
@@ -358,7 +368,10 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
         draw()
 
     async def remove(n: str) -> None:
-        await editor.delete_user(actor, scope, n)
+        try:
+            await editor.delete_user(*who(), n)
+        except WallboardError as e:
+            ui.notify(f"{t('failed', lang)}: {e}", type="negative")
         draw()
 
     save.on_click(store)
@@ -367,13 +380,12 @@ def _users(editor: BoardEditor, session: Session, who: tuple[str, Scope], lang: 
 
 def register(session: Session, editor: BoardEditor, publisher: Publisher) -> None:
     """Register `/admin/boards`, `/admin/tokens` and `/admin/users`, for admins only."""
-    builders: dict[str, tuple[str, Callable[[str, Scope, Lang], object]]] = {
-        "boards": (
-            "boards_admin",
-            lambda actor, scope, lang: _BoardsPage(editor, publisher, (actor, scope), lang),
-        ),
-        "tokens": ("tokens_admin", lambda a, s, lang: _tokens(editor, a, s, lang)),
-        "users": ("users_admin", lambda a, s, lang: _users(editor, session, (a, s), lang)),
+    # Each action asks `session.who` when it runs: an admin demoted or deleted since the
+    # page was built can no longer act from it (the editor refuses).
+    builders: dict[str, tuple[str, Callable[[Lang], object]]] = {
+        "boards": ("boards_admin", lambda lang: _BoardsPage(editor, publisher, session.who, lang)),
+        "tokens": ("tokens_admin", lambda lang: _tokens(editor, session.who, lang)),
+        "users": ("users_admin", lambda lang: _users(editor, session, lang)),
     }
 
     def page(request: Request, what: str) -> RedirectResponse | None:
@@ -386,7 +398,7 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
             return None
         title, build = builders[what]
         ui.label(t(title, lang)).classes("text-3xl p-2")
-        build(actor, scope, lang)
+        build(lang)
         return None
 
     @session.site.page("/admin/boards")

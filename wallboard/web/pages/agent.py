@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import Request
@@ -76,7 +77,7 @@ def register(
                 await _last_changes(changes, settings, ext, lang)
             actor = session.user()
             if actions is not None and scope.act and actor is not None and actions.may_act(actor):
-                _status_control(actions, settings, (actor, scope), ext, a.record.status_code, lang)
+                _status_control(actions, settings, session.who, ext, a.record.status_code, lang)
         return None
 
 
@@ -86,7 +87,9 @@ def _spec(a: Agent, ext: int, lang: Lang, settings: Settings) -> BoardSpec:
         name=f"agent:{ext}",
         title=a.record.display_name or str(ext),
         language=lang,
-        queues=None,  # not shown (no "queues" widget), but the call's queue is named
+        # No queue at all: its payload carries no queue, waiting caller or floor figure
+        # (`desk_spec` lets an agent's call name a queue of the reader's).
+        queues=frozenset(),
         extensions=frozenset({ext}),
         widgets=("agents",),
         sort="status",
@@ -173,18 +176,18 @@ def _timeline(hub: Hub, settings: Settings, a: Agent, ext: int, lang: Lang) -> N
 def _status_control(
     actions: Actions,
     settings: Settings,
-    who: tuple[str, Scope],
+    who: Callable[[], tuple[str, Scope]],
     ext: int,
     current: int,
     lang: Lang,
 ) -> None:
     """A status picker and its button: pending until the agent's status event confirms the
-    change (or a clear failure after `Actions.confirm_seconds`); Logout asks first."""
+    change (or a clear failure after `Actions.confirm_seconds`); Logout asks first. `who`
+    is asked when the button is pressed: the lead and her scope as they are then."""
     options = {
         code: (n.he or n.en) if lang == "he" else n.en
         for code, n in settings.statuses.names.items()
     }
-    actor, scope = who
     with ui.row().classes("items-center gap-2 wb-status-control"):
         sel = ui.select(options, value=current, label=t("set_status", lang)).classes("w-64")
         button = ui.button(t("set_status", lang))
@@ -194,6 +197,7 @@ def _status_control(
         button.disable()
         state.text = f"{t('pending', lang)}: {options.get(code, code)}…"
         state.props("data-state=pending")
+        actor, scope = who()
         try:
             await actions.set_status(actor, ext, code, scope)
         except WallboardError as e:  # denied, refused, or never confirmed: in words

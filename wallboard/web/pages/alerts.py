@@ -17,7 +17,7 @@ from wallboard.services.alerts import Alert, Alerts
 from wallboard.web.boards import BoardSpec
 from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.layout import desk_page
-from wallboard.web.session import Session
+from wallboard.web.session import Session, timer_once_connected
 
 __all__ = ["banner", "desk_watch", "register"]
 
@@ -66,18 +66,7 @@ def desk_watch(alerts: Alerts, scope: Scope, lang: Lang) -> None:
                 f"new Notification('wallboard',{{body:{json.dumps(text)},tag:'wb-{a.rule}'}})"
             )
 
-    # Started once the browser connects: a timer made while the page is being built would
-    # make NiceGUI send the page before the rest of it is built (pages that await data).
-    holder = ui.element("div").classes("hidden")
-    started: list[bool] = []
-
-    def start() -> None:
-        if not started:
-            started.append(True)
-            with holder:
-                ui.timer(_LOOK_EVERY, look)
-
-    ui.context.client.on_connect(start)
+    timer_once_connected(_LOOK_EVERY, look)
 
 
 def banner(alerts: Alerts, boards: list[BoardSpec], lang: Lang) -> None:

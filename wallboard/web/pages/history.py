@@ -13,7 +13,7 @@ from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.services.aftercall import CdrService
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import desk_page
+from wallboard.web.pages.layout import desk_page, forbidden
 from wallboard.web.session import Session
 
 __all__ = ["register"]
@@ -259,9 +259,18 @@ def register(session: Session, history: CdrService) -> None:
         lang = desk_page(session, request)
         if isinstance(lang, RedirectResponse):
             return lang
-        days, today = await history.days_in(session.scope())
+        scope = session.scope()
+        queue = queue or None  # 0: all queues, as the picker says
+        days, today = await history.days_in(scope)
         t_day = days.get(today, DayHistory(today))
         names = _queue_names(days)
+        # A queue outside the reader's boards, or none we know: said in words, no error.
+        if queue is not None and not scope.shows_queue(queue):
+            forbidden(lang)
+            return None
+        if queue is not None and queue not in names:
+            ui.label(f"{t('no_queue', lang)}: {queue}").classes("text-2xl p-4 wb-not-found")
+            return None
         _header(names, queue, lang)
         qid = queue or None
         _offered_chart(days, today, qid, lang)

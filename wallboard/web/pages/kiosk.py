@@ -74,6 +74,8 @@ def register(
                     ui.navigate.reload()
 
             ui.timer(_TOKEN_CHECK_SECONDS, still_valid)
+        else:  # a signed-in lead's kiosk: redrawn or sent away once her scope changed
+            session.guard(scope)
         if after is not None:
             banner(after.alerts, [specs[b] for b in allowed], lang)  # open alerts, along the top
             ticker(after.messages, allowed)  # messages to the floor, along the bottom

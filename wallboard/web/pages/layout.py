@@ -73,16 +73,25 @@ def desk_page_about(
 
 
 def desk_spec(publisher: Publisher, spec: BoardSpec, scope: Scope) -> BoardSpec:
-    """The board as this reader may see it: masked unless they may see numbers.
+    """The board as this reader may see it: masked unless they may see numbers, and
+    naming another queue (an agent's call) only when it is one of the reader's.
 
-    The publisher sends one payload per board to every tab, so a reader whose masking
-    differs from the board's gets a board of their own (`<name>~masked`/`~numbers`).
+    The publisher sends one payload per board to every tab, so a reader whose masking or
+    queues differ from the board's gets a board of their own (`<name>~masked`,
+    `~numbers`, `~q<ids>`/`~qall`): each payload is built from its reader's scope.
     """
     mask = not scope.numbers
-    if spec.mask == mask:
+    names = spec.names
+    if spec.queues is not None:  # a board of every queue names every queue anyway
+        names = None if scope.queues is None else frozenset(scope.queues - spec.queues)
+    if spec.mask == mask and spec.names == names:
         return spec
-    name = f"{spec.name}~{'masked' if mask else 'numbers'}"
-    return publisher.ensure(name, replace(spec, name=name, mask=mask))
+    name = spec.name
+    if spec.mask != mask:
+        name += f"~{'masked' if mask else 'numbers'}"
+    if spec.names != names:
+        name += "~q" + ("all" if names is None else ",".join(str(q) for q in sorted(names)))
+    return publisher.ensure(name, replace(spec, name=name, mask=mask, names=names))
 
 
 def board_config(

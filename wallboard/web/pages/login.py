@@ -82,8 +82,8 @@ class LoginGate:
         """Answer 429 or pass on."""
         if scope["type"] == "http" and scope["path"] == "/login" and scope["method"] == "POST":
             client = scope.get("client")
-            key = f"addr:{client[0] if client else '?'}"
-            wait = self.session.throttle.wait((key,), time.monotonic())
+            keys = self.session.throttle.address(client[0] if client else "?")
+            wait = self.session.throttle.wait(keys, time.monotonic())
             if wait > 0:
                 await _send_wait(send, self.session.default_lang, math.ceil(wait))
                 return

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.core.clock import zone
+from wallboard.core.scope import Scope
 from wallboard.errors import WallboardError
 from wallboard.services.messages import MAX_LENGTH, FloorMessages
 from wallboard.web.boards import BoardSpec, board_title
@@ -66,11 +67,19 @@ def ticker(messages: FloorMessages, boards: list[str]) -> None:
 
 
 def _running(
-    messages: FloorMessages, specs: dict[str, BoardSpec], lang: Lang, tz: str, remove: object
+    messages: FloorMessages,
+    specs: dict[str, BoardSpec],
+    who: tuple[Lang, Scope, str],
+    remove: object,
 ) -> None:
+    """The running messages the reader's boards show (admins: all), naming her boards only."""
+    lang, scope, tz = who
     for m in messages.active():
+        if m.boards and not any(scope.shows_board(b) for b in m.boards):
+            continue  # another team's: not hers to read
         until = datetime.fromtimestamp(m.until, zone(tz)).strftime("%H:%M")
-        names = ", ".join(board_title(specs[b], lang) for b in m.boards if b in specs)
+        mine = [b for b in m.boards if b in specs and scope.shows_board(b)]
+        names = ", ".join(board_title(specs[b], lang) for b in mine)
         with ui.row().classes("items-center gap-4 wb-message"):
             ui.label(m.text).props('dir="auto"').classes("text-lg")
             ui.label(f"{names or t('all_board', lang)} · {t('until', lang)} {until} · {m.author}")
@@ -113,20 +122,20 @@ def register(
         def draw() -> None:
             listing.clear()
             with listing:
-                _running(messages, specs, lang, timezone, remove)
+                _running(messages, specs, (lang, scope, timezone), remove)
 
         async def remove(mid: int) -> None:
-            try:
-                await messages.remove(mid, scope)
+            try:  # her scope as of now, not as the page was built
+                await messages.remove(mid, session.who()[1])
             except WallboardError as e:
                 ui.notify(f"{t('failed', lang)}: {e}", type="negative")
             draw()
 
         async def send() -> None:
-            user = session.user() or ""
+            user, now = session.who()
             try:
                 await messages.post(
-                    user, scope, text.value or "", float(minutes.value), tuple(boards.value or ())
+                    user, now, text.value or "", float(minutes.value), tuple(boards.value or ())
                 )
             except WallboardError as e:
                 ui.notify(f"{t('failed', lang)}: {e}", type="negative")

@@ -49,10 +49,12 @@ def _ago(since: float) -> str:
 
 @dataclass(slots=True)
 class _Caller:
-    """Who calls back, from which extension: the signed-in lead, or typed in (open mode)."""
+    """Who calls back, from which extension: the signed-in lead from one of her phones
+    (her user record's; the field only shows it), or typed in (open mode)."""
 
     who: ui.input
-    ext: ui.number
+    ext: ui.number | ui.select
+    now: Callable[[], tuple[str, Scope]]  # the reader as of the press (`Session.who`)
 
 
 def _figures(items: list[WorkItem], lang: Lang) -> None:
@@ -106,13 +108,18 @@ class _Worklist:
         self.shown: tuple[str, int] | None = None  # the worklist version drawn
 
     async def call_back(self, item: WorkItem) -> None:
-        lang, who, ext = self.view.lang, self.caller.who.value, self.caller.ext.value
+        # The lead and her scope as they are now, not as the page was built; her phone is
+        # checked against her record by `Actions`, whatever the field holds.
+        actor, scope = self.caller.now()
+        lang, ext = self.view.lang, self.caller.ext.value
+        typed = self.caller.who.value if self.caller.who.enabled else ""  # the open mode's
+        who = actor or typed
         if not who or ext is None:
             ui.notify(t("need_name_and_extension", lang), type="warning")
             return
         target = (item.call_id, item.number, item.queue_id)
         try:
-            await self.actions.call_back(str(who), int(ext), target, self.view.scope)
+            await self.actions.call_back(str(who), int(ext), target, scope)
         except WallboardError as e:
             ui.notify(f"{t('callback_failed_notice', lang)}: {e}", type="negative")
         else:
@@ -230,24 +237,31 @@ def _done_items(done: list[WorkItem], view: _View) -> None:
 
 
 def _caller_inputs(session: Session, user: str, ext: int | None, lang: Lang) -> _Caller:
-    """The title row: who calls back, from which extension (a signed-in lead: their own)."""
+    """The title row: who calls back, from which extension (a signed-in lead: her own,
+    from her user record; never a field she edits)."""
     signed_in = session.user()
-    if signed_in is not None:
-        # A signed-in lead calls back as themself, from their configured extension.
-        user = signed_in
-        lead = session.access.users.get(signed_in)
-        if lead is not None and lead.extension is not None and ext is None:
-            ext = lead.extension
+    phones = session.scope().phones
     with ui.row().classes("items-center w-full"):
         ui.label(t("abandoned_callers", lang)).classes("text-3xl")
         ui.space()
-        who = ui.input(t("team_lead", lang), value=user).props("dark dense outlined")
+        who = ui.input(t("team_lead", lang), value=signed_in or user).props("dark dense outlined")
+        my_ext: ui.number | ui.select
+        if signed_in is None or phones is None:  # open mode or an admin: typed (any phone)
+            record = session.access.users.get(signed_in or "")
+            if ext is None and record is not None:
+                ext = record.extension
+            my_ext = ui.number(t("my_extension", lang), value=ext, format="%d")
+        elif len(phones) > 1:  # several desks an admin allowed her: pick one of them
+            my_ext = ui.select(sorted(phones), value=min(phones), label=t("my_extension", lang))
+        else:
+            mine = min(phones) if phones else None
+            my_ext = ui.number(t("my_extension", lang), value=mine, format="%d").props("readonly")
+            if mine is None:
+                ui.label(t("no_phone", lang)).classes("text-orange-300 wb-no-phone")
+        my_ext.props("dark dense outlined").classes("wb-my-ext")
         if signed_in is not None:
             who.disable()
-        my_ext = ui.number(t("my_extension", lang), value=ext, format="%d").props(
-            "dark dense outlined"
-        )
-    return _Caller(who, my_ext)
+    return _Caller(who, my_ext, session.who)
 
 
 def register(session: Session, calls: CdrService, actions: Actions, visible: int) -> None:
@@ -262,7 +276,7 @@ def register(session: Session, calls: CdrService, actions: Actions, visible: int
             return lang
         ui.add_body_html(_TICKER)
         ui.run_javascript(f"window.wbSkew = {timebase.now()} - Date.now()/1000")
-        view = _View(lang, session.scope(), visible)
+        view = _View(lang, session.scope(), visible)  # what the page shows; actions ask again
         page = _Worklist(calls, actions, _caller_inputs(session, user, ext, lang), view)
         await page.refresh()
         ui.timer(_REFRESH_SECONDS, page.refresh)

@@ -118,7 +118,7 @@ const AgentTile = {
       const c = this.call;
       if (!c || !c.q) return "";
       const q = this.queues[c.q];
-      return q ? q.n : String(c.q);
+      return q ? q.n : c.qn || "";  // another queue: by the name the server sent, if any
     },
     href() {
       return this.cfg.links ? this.cfg.links.agent + this.a.x : null;
@@ -165,7 +165,7 @@ const KioskTile = {
       const c = this.call;
       if (!c || !c.q) return "";
       const q = this.queues[c.q];
-      return q ? q.n : "";
+      return q ? q.n : c.qn || "";
     },
     style() {
       const b = this.box;
