@@ -21,7 +21,7 @@ from typing import Any
 
 from wallboard.services.intake import CdrIntake
 
-__all__ = ["Asgi", "WebhookRoute", "announce"]
+__all__ = ["Asgi", "WebhookRoute", "announce", "in_front_of_app"]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,29 @@ class WebhookRoute:
             body, rtype = intake.reply(ctype, 2, "application error")
             status = 500
         await _respond(send, status, body, rtype)
+
+
+def in_front_of_app(layer: Callable[[Asgi], Asgi], config: Any, app: Asgi) -> bool:
+    """Put `layer` around `app` where the web server calls it (uvicorn's loaded app, or
+    inside the layers uvicorn wraps it in, such as its proxy-headers one); False when
+    `app` is not found there (then the caller keeps the layer in the app's own stack).
+
+    Why there and not in the app's middleware stack: FastAPI's own `__call__` runs
+    before any middleware and asks, on every request, whether OpenTelemetry is set up
+    (three `os.environ` look-ups). The vendor's CDR needs none of it; behind uvicorn's
+    proxy-headers layer it still sees the client address `[cdr] allow_ips` checks.
+    """
+    holder: Any = config
+    attr = "loaded_app"
+    for _ in range(8):  # uvicorn wraps its app in at most a few layers
+        below = getattr(holder, attr, None)
+        if below is app:
+            setattr(holder, attr, layer(app))
+            return True
+        if below is None:
+            return False
+        holder, attr = below, "app"
+    return False
 
 
 def announce(intake: CdrIntake) -> None:
