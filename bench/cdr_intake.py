@@ -144,7 +144,7 @@ class Server:
                 self.proc.wait()
             self.proc = None
 
-    async def wait_ready(self, timeout: float = 60.0) -> None:
+    async def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as s:
             while time.monotonic() < deadline:
@@ -277,8 +277,6 @@ async def run(
         work.put_nowait((str(cdr["ivruniqueid"]), body, ctype))
         sent_ids.append(str(cdr["ivruniqueid"]))
     tally = Tally()
-    server.start()
-    await server.wait_ready()
     # Warm up (first requests, lazy imports) with CDRs of their own, then time the rest.
     warm: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
     warm_ids: set[str] = set()
@@ -288,7 +286,13 @@ async def run(
         warm.put_nowait((str(cdr["ivruniqueid"]), body, ctype))
         warm_ids.add(str(cdr["ivruniqueid"]))
         sent_ids.append(str(cdr["ivruniqueid"]))
-    await asyncio.gather(*(sender(url, warm, Tally(), 0.0) for _ in range(concurrency)))
+    server.start()
+    try:
+        await server.wait_ready()
+        await asyncio.gather(*(sender(url, warm, Tally(), 0.0) for _ in range(concurrency)))
+    except BaseException:
+        server.stop()  # never leave a server behind (one that did not start in time too)
+        raise
     cpu0, busy0 = _cpu_seconds(server), _busy_seconds(server)
     t0 = time.monotonic()
     senders = [
