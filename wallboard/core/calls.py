@@ -156,7 +156,13 @@ _QUEUE_GAVE_UP = {"ABANDONE", "ABANDON", "TIMEOUT", "EXIT", "CANCEL", "NOANSWER"
 
 def direction(cdr: Cdr) -> CallDirection:
     """The call's direction, from its CDR `type`."""
-    t = _norm_type(cdr)
+    return _direction(cdr.type)
+
+
+# A handful of `type` strings, each CDR asked several times (fold, history, worklist).
+@lru_cache(maxsize=256)
+def _direction(kind: str) -> CallDirection:
+    t = kind.lower().replace(" ", "").replace("_", "")
     if t in _INCOMING_TYPES:
         return CallDirection.INCOMING
     if t in _OUTGOING_TYPES:
