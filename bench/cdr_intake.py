@@ -9,14 +9,20 @@ CDR must be in the database exactly once, with its raw body.
 In the same run, the same senders post to a *minimal* writer (`--minimal-server`: a bare
 aiohttp handler, one SQLite writer thread with WAL, `synchronous=FULL` and group commit,
 no validation beyond finding the id): the ceiling of this machine at that moment, so our
-rate reads as a share of it. Then the login phase measures the webhook's latency (p50,
-p99) with a few senders, first alone and then while clients post wrong passwords to
-`/login` as fast as they are answered.
+rate and CPU per CDR read as a share of it. Three A/B rounds (`--rounds`), each ours then
+the minimal writer, so the load of the moment on a shared machine moves both alike; each
+round prints both servers' rate, CPU per CDR, CPU share and busy share (their event
+loop's time on a CPU or waiting for one). A round whose minimal writer was under 80 %
+busy is marked client-bound and not counted: the load generator, not the server, was the
+limit (the senders speak keep-alive HTTP by hand, so they cost far less per post than the
+servers do). Then the login phase measures the webhook's latency (p50, p99) with a few
+senders, first alone and then while clients post wrong passwords to `/login` as fast as
+they are answered.
 
 `--compare-aiohttp` adds our own intake behind its own aiohttp listener (the design not
 taken: the webhook is a bare ASGI route in front of NiceGUI's middleware instead).
 
-    .venv/bin/python bench/cdr_intake.py            # 10,000 CDRs, 50 senders, 3 kills
+    .venv/bin/python bench/cdr_intake.py            # 3 rounds of 10,000 CDRs, 50 senders
     .venv/bin/python bench/cdr_intake.py --n 2000 --kills 2 --login-seconds 5
 """
 
