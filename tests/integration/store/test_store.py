@@ -425,3 +425,27 @@ async def test_a_retry_to_another_worker_is_stored_once(pg_url: str, tmp_path: P
     finally:
         for w in workers:
             await w.stop()
+
+
+async def test_cdrs_asked_for_just_before_close_are_written_and_answered(tmp_path: Path):
+    """SQLite hands a turn's CDRs to its writer at the end of the turn: a close in that
+    same turn writes them first, and each caller still gets its answer."""
+    from wallboard.store.db import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    store.open()
+    asked = [
+        asyncio.create_task(
+            store.store_cdr(_cdr(ivruniqueid=f"c{i}"), b"{}", source="webhook", **KW)
+        )
+        for i in range(3)
+    ]
+    await asyncio.sleep(0)  # the three are asked for; not yet handed to the writer
+    store.close()
+    answered = await asyncio.wait_for(asyncio.gather(*asked), 60)  # never answered: fails
+    assert [s.new for s in answered] == [True, True, True]
+    store.open()
+    try:
+        assert await store.cdr_count() == 3
+    finally:
+        store.close()
