@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -155,7 +156,13 @@ _QUEUE_GAVE_UP = {"ABANDONE", "ABANDON", "TIMEOUT", "EXIT", "CANCEL", "NOANSWER"
 
 def direction(cdr: Cdr) -> CallDirection:
     """The call's direction, from its CDR `type`."""
-    t = _norm_type(cdr)
+    return _direction(cdr.type)
+
+
+# A handful of `type` strings, each CDR asked several times (fold, history, worklist).
+@lru_cache(maxsize=256)
+def _direction(kind: str) -> CallDirection:
+    t = kind.lower().replace(" ", "").replace("_", "")
     if t in _INCOMING_TYPES:
         return CallDirection.INCOMING
     if t in _OUTGOING_TYPES:
@@ -247,17 +254,25 @@ class TimeRule:
         """The CDR's start as true UTC epoch seconds."""
         if self.mode == "utc":
             return cdr.time
-        local = cdr_utc(cdr.time, self.zone)
-        if self.mode == "local":
-            return local
-        wall = _id_wall_clock(cdr.ivruniqueid)
-        if wall is None:
-            return local
-        # If `time` is true UTC, the id's wall clock is `time` + offset; if it is local, ≈ time.
-        offset = cdr.time - local
-        if abs(wall - (cdr.time + offset)) < abs(wall - cdr.time):
-            return cdr.time
+        return _start(self.zone, self.mode, cdr.time, cdr.ivruniqueid)
+
+
+# Every stored CDR is read by the fold, today's history and the worklist, each asking for
+# its start: remembered, so it is worked out once per CDR (a whole day's rebuild passes
+# through without keeping more than this many).
+@lru_cache(maxsize=4096)
+def _start(zone: str, mode: str, time: int, call_id: str) -> int:
+    local = cdr_utc(time, zone)
+    if mode == "local":
         return local
+    wall = _id_wall_clock(call_id)
+    if wall is None:
+        return local
+    # If `time` is true UTC, the id's wall clock is `time` + offset; if it is local, ≈ time.
+    offset = time - local
+    if abs(wall - (time + offset)) < abs(wall - time):
+        return time
+    return local
 
 
 def to_call_completed(

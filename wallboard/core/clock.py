@@ -95,6 +95,9 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+# Remembered: a stored CDR's day is asked for by the history, the fold and the cache of
+# closed days, each with the same start (the CDR's); worked out once per CDR.
+@lru_cache(maxsize=1024)
 def day_bounds(utc: float, timezone: str, reset_at: time) -> DayBounds:
     """The day containing `utc`, where a day starts at `reset_at` local time in `timezone`."""
     tz = zone(timezone)

@@ -56,6 +56,8 @@ class CdrIntake:
         self.stats = IntakeStats()
         self.rule = TimeRule(settings.day.timezone, self.cfg.time_stamps)
         self._nets = [ipaddress.ip_network(n, strict=False) for n in self.cfg.allow_ips]
+        secret = self.cfg.secret
+        self._secret = b"" if secret is None else secret.get_secret_value().encode()
         # Told the true UTC start of every CDR stored (and of a Call Log row one replaced):
         # the history's cache of closed days forgets that day. Called on the event loop.
         self.on_stored: list[Callable[[int], None]] = []
@@ -91,7 +93,7 @@ class CdrIntake:
         secret = self.cfg.secret
         if secret is None or not secret.get_secret_value():
             return True
-        want = secret.get_secret_value().encode()
+        want = self._secret
         return any(
             given is not None and hmac.compare_digest(given.encode(), want)
             for given in (path_secret, header_secret)
@@ -109,19 +111,20 @@ class CdrIntake:
         Never raises: a body refused for its content is answered `Err 1` and kept in the
         store's quarantine; a store that cannot write answers `Err 2` (the vendor retries).
         """
-        encoding = detect_encoding(content_type, body)
         refused = self.gate() if self.gate is not None else None
-        if refused is not None:
-            return (503, *ack_body(encoding, 2, refused))
+        if refused is not None:  # a standby: the vendor sends it again to the leader
+            return (503, *ack_body(detect_encoding(content_type, body), 2, refused))
         received = timebase.now()
         try:
             cdr, encoding = parse_cdr(body, content_type)
         except PayloadError as e:
+            encoding = detect_encoding(content_type, body)
             return await self._refuse(
                 body, content_type, encoding, received, f"parse error: {e.field}: {e.problem}"
             )
         except Exception as e:  # a decoder's surprise is the body's fault, not a 500
             log.exception("CDR decoding failed unexpectedly")
+            encoding = detect_encoding(content_type, body)
             return await self._refuse(
                 body, content_type, encoding, received, f"unreadable body: {type(e).__name__}"
             )

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from wallboard.core.calls import Cdr, stored_form
 from wallboard.core.worklist import CallbackRow
 from wallboard.errors import StoreContentError, StoreError
+from wallboard.store.cdr_write import CdrBuffer, CdrWrite, settle, upsert_cdrs
 from wallboard.store.rows import (
     PRUNED_TABLES,
     AlertRow,
@@ -276,6 +277,8 @@ def _connect(path: str) -> sqlite3.Connection:
 
 _Op = Callable[[sqlite3.Connection], Any]
 _STOP = object()
+# One item of a batch: an operation and its caller's future, or a CDR (`cdr_write.py`).
+_Item = tuple[_Op, Future[Any]] | CdrWrite
 
 
 class Store:
@@ -293,6 +296,7 @@ class Store:
         # Told how long each commit took, in seconds (the /metrics histogram); writer thread.
         self.on_commit: list[Callable[[float], None]] = []
         self.cdr_rows_read = 0  # CDRs parsed by `cdrs_between`: what a history load costs
+        self._cdrs: CdrBuffer | None = None  # CDRs of this turn of the loop, not handed over
 
     # ------------------------------------------------------------ lifecycle
 
@@ -334,6 +338,8 @@ class Store:
     def close(self, timeout: float = 5.0) -> None:
         """Finish pending writes and stop the threads (waits at most `timeout` for the writer)."""
         if self._writer is not None:
+            if self._cdrs is not None:
+                self._send_cdrs(self._cdrs)  # asked for before the close: written first
             self._queue.put(_STOP)
             self._writer.join(timeout=timeout)
             if self._writer.is_alive():
@@ -360,10 +366,10 @@ class Store:
         stop = False
         while not stop:
             item = self._queue.get()
-            batch: list[tuple[_Op, Future[Any]]] = []
+            batch: list[_Item] = []
             if item is _STOP:
                 break
-            batch.append(item)
+            _add(batch, item)
             while len(batch) < self.batch_max:
                 try:
                     nxt = self._queue.get_nowait()
@@ -372,7 +378,7 @@ class Store:
                 if nxt is _STOP:
                     stop = True
                     break
-                batch.append(nxt)
+                _add(batch, nxt)
             try:
                 self._commit_batch(conn, batch)
             except BaseException as e:  # the thread must live on: fail this batch only
@@ -384,13 +390,27 @@ class Store:
         with contextlib.suppress(sqlite3.Error):
             conn.close()
 
-    def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[_Op, Future[Any]]]) -> None:
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[_Item]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        answers = []  # the CDRs'
         started = time.perf_counter()
         changes = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for op, fut in batch:
+            i = 0
+            while i < len(batch):
+                item = batch[i]
+                if isinstance(item, CdrWrite):
+                    # A run of CDRs: one lookup and one executemany (`cdr_write.py`).
+                    j = i + 1
+                    while j < len(batch) and isinstance(batch[j], CdrWrite):
+                        j += 1
+                    run = [w for w in batch[i:j] if isinstance(w, CdrWrite)]
+                    answers.extend(upsert_cdrs(conn, run))
+                    i = j
+                    continue
+                i += 1
+                op, fut = item
                 conn.execute("SAVEPOINT op")
                 try:
                     value = op(conn)
@@ -410,7 +430,7 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")  # releases the write lock
-            probe = all(op is _probe for op, _ in batch)
+            probe = all(not isinstance(w, CdrWrite) and w[0] is _probe for w in batch)
             self.health.failed(
                 "probe" if probe else "commit", f"{type(e).__name__}: {e}", time.time()
             )
@@ -424,6 +444,7 @@ class Store:
             with contextlib.suppress(Exception):
                 observe(time.perf_counter() - started)
         # Only now, after COMMIT (fsync), does any caller learn its row is stored.
+        settle(answers)
         for fut, value, exc in results:
             if fut.done():
                 continue
@@ -484,37 +505,25 @@ class Store:
             cdr.department_name,
         )
 
-        def op(conn: sqlite3.Connection) -> Stored:
-            previous: int | None = None
-            if source != "calllog":
-                # The Call Log may stamp the call differently (another day near midnight):
-                # whoever caches a day's figures must forget that day too. One lookup in the
-                # unique index, inside the same transaction.
-                found = conn.execute(
-                    "SELECT time FROM cdr WHERE ivruniqueid=? AND type=? AND source='calllog'",
-                    (cdr.ivruniqueid, cdr.type),
-                ).fetchone()
-                previous = None if found is None else int(found[0])
-            cur = conn.execute(
-                "INSERT INTO cdr (ivruniqueid, received, source, encoding,"
-                " content_type, raw, parsed, time, type, status, caller, target, queueid,"
-                " department) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                # A webhook CDR replaces a Call Log backfill row of the same call: it has
-                # more (queue id, wait, aiData). Anything else already stored is a repeat.
-                " ON CONFLICT (ivruniqueid, type) DO UPDATE SET received=excluded.received,"
-                " source=excluded.source, encoding=excluded.encoding,"
-                " content_type=excluded.content_type, raw=excluded.raw, parsed=excluded.parsed,"
-                " time=excluded.time, status=excluded.status, caller=excluded.caller,"
-                " target=excluded.target, queueid=excluded.queueid,"
-                " department=excluded.department"
-                " WHERE cdr.source = 'calllog' AND excluded.source != 'calllog'",
-                row,
-            )
-            new = cur.rowcount == 1
-            return Stored(new, previous if new else None)
+        if self._writer is None:
+            raise StoreError("store is not open")
+        loop = asyncio.get_running_loop()
+        write = CdrWrite(row, loop.create_future(), loop)
+        # The CDRs of this turn of the loop go to the writer together (`cdr_write.py`).
+        buffer = self._cdrs
+        if buffer is None or buffer.loop is not loop:
+            buffer = self._cdrs = CdrBuffer(loop)
+            loop.call_soon(self._send_cdrs, buffer)
+        buffer.writes.append(write)
+        return await write.fut
 
-        stored: Stored = await self._write(op)
-        return stored
+    def _send_cdrs(self, buffer: CdrBuffer) -> None:
+        if buffer.sent:
+            return
+        buffer.sent = True
+        if self._cdrs is buffer:
+            self._cdrs = None
+        self._queue.put(buffer.writes)
 
     async def cdrs_between(self, start: int, end: int) -> list[CdrRow]:
         """CDRs whose `time` is in [start, end), oldest first."""
@@ -1037,11 +1046,20 @@ def _owner(p: Path) -> str:
     return f"owned by uid {st.st_uid}, mode {mode:04o}; the wallboard runs as uid {os.getuid()}"
 
 
-def _fail(batch: list[tuple[_Op, Future[Any]]], exc: BaseException) -> None:
+def _add(batch: list[_Item], item: Any) -> None:
+    """One item from the writer's queue into the batch (a list: a turn's CDRs)."""
+    if isinstance(item, list):
+        batch.extend(item)
+    else:
+        batch.append(item)
+
+
+def _fail(batch: list[_Item], exc: BaseException) -> None:
     """Fail every caller of a batch that has no answer yet."""
-    for _, fut in batch:
-        if not fut.done():
-            fut.set_exception(exc)
+    settle([(w, None, exc) for w in batch if isinstance(w, CdrWrite)])
+    for item in batch:
+        if not isinstance(item, CdrWrite) and not item[1].done():
+            item[1].set_exception(exc)
 
 
 def dumps_detail(detail: dict[str, object]) -> str:

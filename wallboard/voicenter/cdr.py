@@ -159,29 +159,37 @@ def _check_scalar(where: str, v: Any, text_limit: int) -> None:
 
 
 def check_limits(data: dict[str, Any]) -> None:
-    """Depth, size, string, integer and encoding limits over a decoded body (no recursion)."""
-    count = 0
+    """Depth, size, string, integer and encoding limits over a decoded body (no recursion).
+
+    Every CDR passes here, so the common values (short ASCII text, small integers) are
+    judged in place, and a name for the error is made only when there is an error.
+    """
+    count = 1
     stack: list[tuple[str, Any, int, int]] = [("(body)", data, 1, LIMITS.max_field)]
     while stack:
         where, v, depth, text_limit = stack.pop()
-        count += 1
-        if count > LIMITS.max_values:
-            raise PayloadError(_EVENT, "(body)", f"more than {LIMITS.max_values} values")
-        if isinstance(v, dict | list):
-            if depth > LIMITS.max_depth:
-                raise PayloadError(_EVENT, where, f"nested deeper than {LIMITS.max_depth}")
-            items = v.items() if isinstance(v, dict) else enumerate(v)
-            for k, child in items:
-                key = str(k)
-                if isinstance(k, str):
-                    _check_string(f"{where}.(key)", k, LIMITS.max_key)
-                # Our modelled fields are short; aiData's transcript and fields we do not
-                # model (kept in the raw body) may be long.
-                limit = text_limit if depth == 1 and key in _SHORT else LIMITS.max_text
-                name = key if depth == 1 else f"{where}.{key}"[:120]
+        if depth > LIMITS.max_depth:
+            raise PayloadError(_EVENT, where, f"nested deeper than {LIMITS.max_depth}")
+        items = v.items() if isinstance(v, dict) else enumerate(v)
+        for k, child in items:
+            count += 1
+            if count > LIMITS.max_values:
+                raise PayloadError(_EVENT, "(body)", f"more than {LIMITS.max_values} values")
+            if isinstance(k, str) and (len(k) > LIMITS.max_key or not k.isascii()):
+                _check_string(f"{where}.(key)", k, LIMITS.max_key)
+            # Our modelled fields are short; aiData's transcript and fields we do not model
+            # (kept in the raw body) may be long.
+            limit = text_limit if depth == 1 and k in _SHORT else LIMITS.max_text
+            kind = type(child)
+            if (kind is str and len(child) <= limit and child.isascii()) or (
+                kind is int and LIMITS.int_min <= child <= LIMITS.int_max
+            ):
+                continue
+            name = str(k) if depth == 1 else f"{where}.{k}"[:120]
+            if isinstance(child, dict | list):
                 stack.append((name, child, depth + 1, limit))
-        else:
-            _check_scalar(where, v, text_limit)
+            else:
+                _check_scalar(name, child, limit)
 
 
 def _check_ranges(cdr: Cdr) -> None:
@@ -227,6 +235,12 @@ def parse_cdr(body: bytes, content_type: str = "") -> tuple[Cdr, Encoding]:
 
 def ack_body(encoding: Encoding, err: int, desc: str) -> tuple[bytes, str]:
     """The reply the vendor expects (Err 0 OK / 1 parse error / 2 application error)."""
+    if err == 0 and desc == "OK":
+        return _OK[encoding]  # nearly every reply: made once
+    return _ack_body(encoding, err, desc)
+
+
+def _ack_body(encoding: Encoding, err: int, desc: str) -> tuple[bytes, str]:
     # Whatever the reason quotes of a hostile body, the reply itself must encode.
     desc = desc[:500].encode("utf-8", "backslashreplace").decode("utf-8")
     if encoding is Encoding.XMLRPC:
@@ -236,3 +250,6 @@ def ack_body(encoding: Encoding, err: int, desc: str) -> tuple[bytes, str]:
         form = urlencode({"Err": err, "Errdesc": desc}).encode()
         return form, "application/x-www-form-urlencoded"
     return json.dumps({"Err": err, "Errdesc": desc}).encode(), "application/json"
+
+
+_OK = {e: _ack_body(e, 0, "OK") for e in Encoding}

@@ -50,7 +50,7 @@ from wallboard.web.pages.login import LoginGate
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import SecureCookies, Session
 from wallboard.web.site import Prefixed, Site, SiteRouter
-from wallboard.web.webhook import Asgi, WebhookRoute, announce
+from wallboard.web.webhook import Asgi, WebhookRoute, announce, in_front_of_app
 
 __all__ = ["STATIC", "Services", "register", "serve", "stop_serving"]
 
@@ -202,7 +202,17 @@ def _in_front(sites: list[_Registered]) -> None:
     def build_in_front() -> Asgi:
         inner = build()
         if len(sites) == 1:
-            return _wrap(inner, sites[0].front)
+            front = sites[0].front
+            # The webhook goes further out still: in front of FastAPI itself (the stack
+            # is built on the lifespan's first call, after uvicorn loaded the app).
+            config = getattr(getattr(Server, "instance", None), "config", None)
+            if (
+                front
+                and isinstance(front[-1], WebhookLayer)
+                and in_front_of_app(front[-1], config, app)
+            ):
+                front = front[:-1]
+            return _wrap(inner, front)
         return SiteRouter(
             {r.services.settings.web.port: _wrap(Prefixed(r.site, inner), r.front) for r in sites}
         )

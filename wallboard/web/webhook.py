@@ -21,7 +21,7 @@ from typing import Any
 
 from wallboard.services.intake import CdrIntake
 
-__all__ = ["Asgi", "WebhookRoute", "announce"]
+__all__ = ["Asgi", "WebhookRoute", "announce", "in_front_of_app"]
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,19 @@ Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def _headers(scope: Scope, names: tuple[bytes, ...]) -> list[str | None]:
+    """The first value of each of `names`, in one pass over the request's headers."""
+    found: list[str | None] = [None] * len(names)
     for k, v in scope["headers"]:
-        if k == name:
-            return bytes(v).decode("latin-1")
-    return None
+        if k in names:
+            i = names.index(k)
+            if found[i] is None:
+                found[i] = bytes(v).decode("latin-1")
+    return found
 
 
-async def _read_limited(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+async def _read_limited(receive: Receive, declared: str | None, limit: int) -> bytes | None:
     """The request body, or None when it exceeds `limit` bytes (stops reading at once)."""
-    declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
@@ -82,7 +85,8 @@ class WebhookRoute:
         cfg = intake.cfg
         self.path = cfg.path.rstrip("/") or "/"
         self.prefix = self.path.rstrip("/") + "/"
-        self.header = cfg.secret_header.lower().encode("latin-1")
+        header = cfg.secret_header.lower().encode("latin-1")
+        self.wanted = (b"content-type", header, b"content-length")
         self.enabled = intake.secured or cfg.allow_unauthenticated
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +100,8 @@ class WebhookRoute:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         intake = self.intake
-        ctype = _header(scope, b"content-type") or ""
+        ctype_found, secret, length = _headers(scope, self.wanted)
+        ctype = ctype_found or ""
         rest = path[len(self.prefix) :] if path != self.path else None
         if rest is not None and (not rest or "/" in rest):
             body, rtype = intake.reply(ctype, 1, "not found")  # the path is not logged
@@ -113,13 +118,13 @@ class WebhookRoute:
             return
         client = scope.get("client")
         ip = client[0] if client else None
-        if not intake.allowed_ip(ip) or not intake.authorised(rest, _header(scope, self.header)):
+        if not intake.allowed_ip(ip) or not intake.authorised(rest, secret):
             intake.stats.refused += 1
             log.warning("CDR post refused from %s (address or secret)", ip)
             body, rtype = intake.reply(ctype, 2, "forbidden")
             await _respond(send, 403, body, rtype)
             return
-        raw = await _read_limited(scope, receive, intake.cfg.max_body_bytes)
+        raw = await _read_limited(receive, length, intake.cfg.max_body_bytes)
         if raw is None:
             intake.stats.parse_errors += 1
             body, rtype = intake.reply(ctype, 1, "body too large")
@@ -132,6 +137,29 @@ class WebhookRoute:
             body, rtype = intake.reply(ctype, 2, "application error")
             status = 500
         await _respond(send, status, body, rtype)
+
+
+def in_front_of_app(layer: Callable[[Asgi], Asgi], config: Any, app: Asgi) -> bool:
+    """Put `layer` around `app` where the web server calls it (uvicorn's loaded app, or
+    inside the layers uvicorn wraps it in, such as its proxy-headers one); False when
+    `app` is not found there (then the caller keeps the layer in the app's own stack).
+
+    Why there and not in the app's middleware stack: FastAPI's own `__call__` runs
+    before any middleware and asks, on every request, whether OpenTelemetry is set up
+    (three `os.environ` look-ups). The vendor's CDR needs none of it; behind uvicorn's
+    proxy-headers layer it still sees the client address `[cdr] allow_ips` checks.
+    """
+    holder: Any = config
+    attr = "loaded_app"
+    for _ in range(8):  # uvicorn wraps its app in at most a few layers
+        below = getattr(holder, attr, None)
+        if below is app:
+            setattr(holder, attr, layer(app))
+            return True
+        if below is None:
+            return False
+        holder, attr = below, "app"
+    return False
 
 
 def announce(intake: CdrIntake) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from wallboard.store.rows import (
     PruneBefore,
     Pruned,
     StatusChangeRow,
+    Stored,
 )
 from wallboard.store.select import make_store
 from wallboard.voicenter.cdr import parse_cdr
@@ -70,6 +72,53 @@ async def test_stored_once_and_a_webhook_cdr_replaces_the_call_log_row(store: Cd
     assert found is not None
     row, raw = found
     assert raw == body and row.source == "webhook" and row.cdr.time == 2_000
+
+
+async def test_cdrs_asked_for_together_are_answered_as_one_after_the_other(store: CdrStore):
+    """Many CDRs at once (one group commit on SQLite): each answered as if stored alone,
+    repeats and a Call Log row replaced within the same commit included."""
+    body = (CDR / "incoming-queue-answer.json").read_bytes()
+    await store.store_cdr(_cdr(ivruniqueid="old-log", time=500), b"{}", source="calllog", **KW)
+    await store.store_cdr(_cdr(ivruniqueid="old-hook", time=500), body, source="webhook", **KW)
+    asked = [
+        ("a", 1_000, "webhook"),
+        ("b", 1_000, "webhook"),
+        ("a", 1_000, "webhook"),  # a repeat of one asked for in the same commit
+        ("old-hook", 1_000, "webhook"),  # a repeat of one stored before
+        ("log", 900, "calllog"),
+        ("log", 1_100, "webhook"),  # replaces the Call Log row asked for just before
+        ("log", 1_100, "webhook"),
+        ("old-log", 600, "webhook"),  # replaces the Call Log row stored before
+        ("old-log", 700, "calllog"),  # never downgraded
+    ]
+    got = await asyncio.gather(
+        *(
+            store.store_cdr(_cdr(ivruniqueid=cid, time=t), body, source=src, **KW)
+            for cid, t, src in asked
+        )
+    )
+    new = [(a[0], s.replaced_time) for a, s in zip(asked, got, strict=True) if s.new]
+    if isinstance(store, PostgresStore):
+        # Concurrent statements on a pool: the order among them is the server's.
+        assert [x for x in new if x[0] != "log"] == [("a", None), ("b", None), ("old-log", 500)]
+    else:
+        assert new == [("a", None), ("b", None), ("log", None), ("log", 900), ("old-log", 500)]
+    assert await store.cdr_count() == 5
+    for cid, t in (("log", 1_100), ("old-log", 600)):
+        found = await store.cdr(cid)
+        assert found is not None and found[0].source == "webhook" and found[0].cdr.time == t
+
+
+async def test_a_refused_row_among_many_fails_that_row_only(store: CdrStore):
+    too_big = _cdr(ivruniqueid="big").model_copy(update={"queueid": 2**63})
+    cdrs = [_cdr(ivruniqueid="one"), too_big, _cdr(ivruniqueid="two"), _cdr(ivruniqueid="one")]
+    got = await asyncio.gather(
+        *(store.store_cdr(c, b"{}", source="webhook", **KW) for c in cdrs),
+        return_exceptions=True,
+    )
+    assert isinstance(got[1], StoreContentError)
+    assert [isinstance(g, Stored) and g.new for g in got] == [True, False, True, False]
+    assert await store.cdr_count() == 2 and store.health.healthy
 
 
 async def test_two_legs_are_kept_and_leg1_is_the_call(store: CdrStore):
@@ -442,3 +491,27 @@ async def test_postgresql_that_refuses_writes_is_unready_until_a_write_commits(p
         assert store.health.healthy
     finally:
         await store.stop()
+
+
+async def test_cdrs_asked_for_just_before_close_are_written_and_answered(tmp_path: Path):
+    """SQLite hands a turn's CDRs to its writer at the end of the turn: a close in that
+    same turn writes them first, and each caller still gets its answer."""
+    from wallboard.store.db import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    store.open()
+    asked = [
+        asyncio.create_task(
+            store.store_cdr(_cdr(ivruniqueid=f"c{i}"), b"{}", source="webhook", **KW)
+        )
+        for i in range(3)
+    ]
+    await asyncio.sleep(0)  # the three are asked for; not yet handed to the writer
+    store.close()
+    answered = await asyncio.wait_for(asyncio.gather(*asked), 60)  # never answered: fails
+    assert [s.new for s in answered] == [True, True, True]
+    store.open()
+    try:
+        assert await store.cdr_count() == 3
+    finally:
+        store.close()
