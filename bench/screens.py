@@ -53,6 +53,8 @@ def start_demo(
         cmd += ["--scenario", args.scenario]
     if args.start:
         cmd += ["--start", args.start]
+    if getattr(args, "config", None):
+        cmd += ["--config", str(args.config)]
     log_path = work / f"demo-{lang}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(cmd, cwd=work, env=full_env, stdout=log, stderr=subprocess.STDOUT)

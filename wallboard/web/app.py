@@ -147,6 +147,7 @@ def _after_call_pages(
     service.editor.user_listeners.append(session.access.set_ui_users)
     admin.register(session, service.editor, publisher)
     watch = service.alerts
+    publisher.board_alerts = alerts.board_alerts(watch)  # kiosks' strip, tiles' markers
     session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
     if services.actions is not None:
         worklist.register(session, service, services.actions, visible)

@@ -23,6 +23,7 @@ __all__ = [
     "QueueModel",
     "agent_json",
     "board_specs",
+    "board_tally",
     "board_title",
     "floor_json",
     "mask_number",
@@ -266,8 +267,8 @@ def queue_json(
     }
 
 
-def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
-    """The board's floor header: today's service level over all its queues, and its sample."""
+def board_tally(state: State, spec: BoardSpec) -> QueueTally:
+    """Today's counts over all the board's queues (what its floor service level is of)."""
     total = QueueTally()
     if state.day:
         for qid, t in state.day.queues.items():
@@ -276,6 +277,12 @@ def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
                 total.answered_within_sl += t.answered_within_sl
                 total.abandoned += t.abandoned
                 total.short_abandoned += t.short_abandoned
+    return total
+
+
+def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
+    """The board's floor header: today's service level over all its queues, and its sample."""
+    total = board_tally(state, spec)
     sample = kpis.sl_sample(total)
     sl = kpis.service_level(total) if sample >= min_calls else None
     return {"sl": None if sl is None else round(sl, 4), "n": sample, "few": sample < min_calls}

@@ -96,6 +96,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sl_risk": ("At risk", "בסיכון"),
     "level_warn": ("Warning", "אזהרה"),
     "level_alarm": ("Alarm", "התראה"),
+    "alert_word": ("Alert", "התרעה"),
+    "alerts_open": ("alerts", "התרעות"),
     "sound_off": ("Sound off — click to enable", "הצליל כבוי — לחצו להפעלה"),
     "more": ("more", "נוספים"),
     "few_calls": (

@@ -32,6 +32,9 @@ function fmtDuration(secs) {
   return `${m}:${ss}`;
 }
 
+// Only an agent's time in status is judged here: its level is a plain function of a server
+// time (no hold), so every page agrees from its first frame. Queue and floor levels come
+// from the server with the time each began (web/levels.py).
 function levelOf(value, lv, lowerIsWorse) {
   if (value === null || value === undefined || !lv) return "ok";
   const [warn, alarm] = lv;
@@ -216,6 +219,8 @@ export default {
       unit: 0,
       soundOff: false,
       floor: null,
+      alerts: [], // open alerts of this board: { id, q, x, n, t, th, ack }
+      alertsHidden: 0, // names the strip had no room for ("+3")
     };
   },
   created() {
@@ -224,9 +229,9 @@ export default {
     this.queues = {};
     this.offset = null; // server now − browser now, seconds
     this.lastMessage = Date.now();
-    this.alarmed = new Set();
-    this.queueLevels = {};
-    this.held = {}; // level shown per (queue, metric): { lv, next, since } (hysteresis)
+    this.lv = { q: {}, floor: {} }; // the server's levels: metric → [level, since]
+    this.opened = null; // when this page opened, in the server's clock
+    this.flashed = {}; // queue → the start of the alarm it last flashed for
     this.order = []; // extensions in their current place; re-sorted every resortSeconds
     this.sortedAt = 0;
     this.flashUntil = {};
@@ -307,6 +312,10 @@ export default {
       const f = this.floor;
       return { waiting, first, sl: f ? f.sl : null, few: f ? f.few : true, n: f ? f.n : 0 };
     },
+    openAlerts() {
+      // The strip names the alerts nobody acknowledged yet, oldest first.
+      return this.alerts.filter((a) => !a.ack);
+    },
     agentTotal() {
       this.version;
       return Object.keys(this.agents).length;
@@ -369,17 +378,31 @@ export default {
         this.unit = u;
       }
     },
-    hold(key, raw) {
-      // A level must hold for holdSeconds before it shows, and clear the same way, so a
-      // number on the edge does not flap (docs/metrics.md, "Few calls").
-      const now = Date.now();
-      const ms = (this.config.holdSeconds ?? 0) * 1000;
-      let h = this.held[key];
-      if (!h) h = this.held[key] = { lv: ms ? "ok" : raw, next: raw, since: now };
-      if (raw === h.lv) { h.next = raw; return h.lv; }
-      if (raw !== h.next) { h.next = raw; h.since = now; }
-      if (now - h.since >= ms) h.lv = raw;
-      return h.lv;
+    fitAlerts() {
+      // The strip names as many open alerts as fit, then "+N": a name is never cut.
+      const box = this.$el.querySelector && this.$el.querySelector(".wb-alerts-names");
+      if (!box) return;
+      const names = [...box.children];
+      for (const n of names) n.hidden = false;
+      const r = box.getBoundingClientRect();
+      let hidden = 0;
+      for (const n of names) {
+        const b = n.getBoundingClientRect();
+        if (b.left < r.left - 1 || b.right > r.right + 1) { n.hidden = true; hidden += 1; }
+      }
+      if (hidden !== this.alertsHidden) {
+        this.alertsHidden = hidden; // "+N" takes room: fit again once it shows
+        this.$nextTick(() => this.fitAlerts());
+      }
+    },
+    alertOf(qid) {
+      // The queue's open alert, if any ("ack": seen by a lead; the tile keeps a small marker).
+      const a = this.alerts.find((x) => x.q === qid);
+      return a ? (a.ack ? "ack" : "open") : null;
+    },
+    agentAlert(x) {
+      const a = this.alerts.find((y) => y.x === x);
+      return a ? (a.ack ? "ack" : "open") : null;
     },
     prepareSound() {
       try {
@@ -410,6 +433,13 @@ export default {
       // Keep the smallest network delay seen (largest offset); re-anchor on a real jump.
       if (this.offset === null || Math.abs(offset - this.offset) > 1) this.offset = offset;
       else this.offset = Math.max(this.offset, offset);
+      // A level that began before this page opened is painted, never flashed or sounded.
+      if (this.opened === null) this.opened = d.now - performance.now() / 1000;
+      if (d.lv) this.lv = d.lv;
+      if (d.alerts) {
+        this.alerts = d.alerts;
+        this.$nextTick(() => this.fitAlerts());
+      }
       this.head = { conn: d.conn, shift: d.shift, callbacks: d.callbacks || null };
       if (d.full) {
         this.agents = {};
@@ -439,30 +469,17 @@ export default {
       if (serverT === null || serverT === undefined || !this.head) return "";
       return this.fmtTime.format(new Date((serverT - this.head.shift) * 1000));
     },
-    queueThresholds(id) {
-      return this.config.thresholds.queues[String(id)] || this.config.thresholds.queue;
-    },
-    statLevels(q, longestNow) {
-      const th = this.queueThresholds(q.id);
-      const t = q.today;
-      const raw = {
-        waiting_now: levelOf(t.waiting_now, th.waiting, false),
-        longest_waiting_now: levelOf(longestNow, th.longest, false),
-        // "—" below the minimum of calls (the server sends null): never a red tile.
-        service_level: levelOf(t.service_level === null ? null : t.service_level * 100, th.sl, true),
-        abandon_rate: levelOf(t.abandon_rate === null ? null : t.abandon_rate * 100, th.abandon, false),
-      };
-      const out = {};
-      for (const [k, lv] of Object.entries(raw)) out[k] = this.hold(`${q.id}:${k}`, lv);
-      return out;
-    },
-    floorLevels(f, longest) {
-      const th = this.config.thresholds.queue;
-      return {
-        waiting_now: this.hold("floor:waiting", levelOf(f.waiting, th.waiting, false)),
-        longest_waiting_now: this.hold("floor:longest", levelOf(longest, th.longest, false)),
-        service_level: this.hold("floor:sl", levelOf(f.sl === null ? null : f.sl * 100, th.sl, true)),
-      };
+    newAlarm(key, levels) {
+      // The newest start among the alarms of `levels`, if it is after this page opened and
+      // not flashed yet: then (only then) the tile flashes and the kiosk beeps.
+      let newest = null;
+      for (const [lv, since] of Object.values(levels)) {
+        if (lv === "alarm" && since !== null && (newest === null || since > newest)) newest = since;
+      }
+      if (newest === null || this.opened === null || newest <= this.opened) return false;
+      if (this.flashed[key] === newest) return false;
+      this.flashed[key] = newest;
+      return true;
     },
     atRisk(q) {
       return slAtRisk(q.waiting.map((w) => w.joined), q.ar, q.sl_threshold, this.serverNow());
@@ -592,9 +609,9 @@ export default {
         }
       }
       for (const q of Object.values(this.queues)) {
-        const levels = this.statLevels(q, this.longestNow(q));
+        const levels = this.lv.q[q.id] || {};
         let worst = "ok";
-        for (const [k, lv] of Object.entries(levels)) {
+        for (const [k, [lv]] of Object.entries(levels)) {
           if (RANK[lv] > RANK[worst]) worst = lv;
           const el = root.querySelector(`[data-q="${q.id}"] [data-metric="${k}"]`);
           if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
@@ -610,15 +627,15 @@ export default {
           const word = worst === "ok" ? "" : `${MARK[worst]} ${this.levelWord(worst)}`;
           if (badge && badge.textContent !== word) badge.textContent = word;
         }
-        if (worst === "alarm" && !this.alarmed.has(q.id)) {
-          this.alarmed.add(q.id);
-          // Every alarm flashes; it sounds when it begins, even on a board rotated out.
+        if (this.newAlarm(q.id, levels)) {
+          // A new alarm flashes and sounds when it begins, even on a board rotated out.
           this.flashUntil[q.id] = Date.now() + 4000;
           if (this.config.sound) this.beep();
-        } else if (worst !== "alarm") this.alarmed.delete(q.id);
+        }
       }
       if (this.config.kiosk) this.floorTick(root, now);
       this.updateBanner(now);
+      if (this.alerts.length) this.fitAlerts();
     },
     kioskTick() {
       this.measure();
@@ -635,8 +652,7 @@ export default {
     floorTick(root, now) {
       const f = this.floorFigures;
       const longest = f.first === null ? null : Math.max(0, now - f.first);
-      const levels = this.floorLevels(f, longest);
-      for (const [k, lv] of Object.entries(levels)) {
+      for (const [k, [lv]] of Object.entries(this.lv.floor || {})) {
         const el = root.querySelector(`.wb-floor [data-metric="${k}"]`);
         if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
       }
@@ -680,6 +696,17 @@ export default {
        v-show="visible" :data-board="config.board">
     <div class="wb-banner" v-if="banner" role="alert" :data-kind="bannerKind">⚠ {{ banner }}</div>
     <template v-if="config.kiosk">
+    <div class="wb-alerts" v-if="openAlerts.length" role="status" :data-n="openAlerts.length">
+      <span class="wb-alerts-icon" aria-hidden="true">⚠</span>
+      <bdi class="wb-alerts-one" dir="auto" v-if="openAlerts.length === 1">{{
+        config.lang === 'he' ? openAlerts[0].th : openAlerts[0].t }}</bdi>
+      <template v-else>
+        <span class="wb-alerts-count">{{ openAlerts.length }} {{ s.alerts_open }}:</span>
+        <span class="wb-alerts-names"><bdi v-for="a in openAlerts" :key="a.id" dir="auto"
+          class="wb-alerts-name">{{ a.n }}</bdi></span>
+        <span class="wb-alerts-more" v-if="alertsHidden">+{{ alertsHidden }}</span>
+      </template>
+    </div>
     <header class="wb-ktop">
       <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
       <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
@@ -703,9 +730,11 @@ export default {
     <section class="wb-queues wb-kqueues" v-if="has('queues') && queueList.length"
              :style="{ gridTemplateColumns: 'repeat(' + queueCols + ', minmax(0, 1fr))' }">
       <div v-for="q in queueList" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
-           :data-few="q.few ? 1 : null">
+           :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <div class="wb-kq-head">
           <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
+          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">🔔<span
+            class="wb-bw" v-if="alertOf(q.id) === 'open'"> {{ s.alert_word }}</span></span>
           <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⚑ {{ s.sl_risk }}</span>
           <span class="wb-badge wb-badge-lv"></span>
         </div>
@@ -722,7 +751,7 @@ export default {
     <section class="wb-kagents" v-if="has('agents')" :data-shown="kiosk.tiles.length"
              :data-more="kiosk.more" :data-out="kiosk.out">
       <kiosk-tile v-for="t in kiosk.tiles" :key="t.a.x" :a="t.a" :box="t.box" :cfg="config"
-                  :queues="queues"></kiosk-tile>
+                  :queues="queues" :data-alert="agentAlert(t.a.x)"></kiosk-tile>
       <div class="wb-more" v-if="kiosk.grid && (kiosk.more || kiosk.out)" :style="{
              transform: 'translate(' + kiosk.moreBox.x + 'px,' + kiosk.moreBox.y + 'px)',
              width: kiosk.moreBox.w + 'px', height: kiosk.moreBox.h + 'px',
@@ -765,7 +794,7 @@ export default {
     </div>
     <section class="wb-queues" v-if="has('queues') && queueList.length">
       <div v-for="q in queueList" :key="q.id" class="wb-queue" :data-q="q.id"
-           :data-few="q.few ? 1 : null">
+           :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <component :is="config.links ? 'a' : 'div'" :href="config.links ? config.links.queue + q.id : null"
                    class="wb-queue-name">{{ q.n }}</component>
         <div class="wb-stats">
@@ -792,7 +821,7 @@ export default {
     </section>
     <section class="wb-agents" v-if="has('agents')">
       <agent-tile v-for="a in agentList" :key="a.x" :a="a" :cfg="config" :queues="queues"
-                  :now="serverNow"></agent-tile>
+                  :now="serverNow" :data-alert="agentAlert(a.x)"></agent-tile>
     </section>
     </template>
     <div class="wb-explain" v-if="explain" role="dialog" @click="explain = null">
