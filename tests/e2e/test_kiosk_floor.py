@@ -106,9 +106,45 @@ CLS = """(ms) => new Promise((done) => {
 })"""
 
 
+# Nothing lies over the board: the element at the centre of every floor figure, queue tile
+# and agent tile is that element (or inside it); the alerts' strip stays within a tenth of
+# the height.
+UNCOVERED = """() => {
+  const covered = [];
+  const els = [...document.querySelectorAll('.wb-fig, .wb-kq, .wb-ktile')];
+  for (const e of els) {
+    const r = e.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!hit || !e.contains(hit)) covered.push(`${e.className} under ${hit && hit.className}`);
+  }
+  const strip = document.querySelector('.wb-alerts');
+  return { checked: els.length, covered, figs: document.querySelectorAll('.wb-fig').length,
+    queues: document.querySelectorAll('.wb-kq').length,
+    strip: strip ? strip.getBoundingClientRect().height : null, text: strip && strip.innerText,
+    n: strip && Number(strip.dataset.n),
+    names: [...document.querySelectorAll('.wb-alerts-name')].filter((e) => !e.hidden).length,
+    marked: document.querySelectorAll('.wb-kq[data-alert="open"]').length };
+}"""
+
 COUNTS = (
     "['shown', 'more', 'out'].map(k => Number(document.querySelector('.wb-kagents').dataset[k]))"
 )
+
+
+# Alerts open on most queues at once: a service level under 95 % with a single call counted
+# (and the issue's "more than 5 waiting").
+ALERT_RULES = """
+[alerts.rules.sl]
+metric = "service_level"
+fire = 95
+clear = 96
+min_sample = 1
+
+[alerts.rules.waiting]
+metric = "waiting"
+fire = 5
+clear = 3
+"""
 
 
 def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -119,8 +155,15 @@ def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
         "[[surge]]\nat_minutes = 0\nduration_minutes = 30\nfactor = 3.0\n",
         encoding="utf-8",
     )
+    config = work / "alerts.toml"
+    config.write_text(ALERT_RULES, encoding="utf-8")
     args = argparse.Namespace(
-        seed=13, agents=AGENTS, queues=QUEUES, scenario=str(scenario), start="11:30"
+        seed=13,
+        agents=AGENTS,
+        queues=QUEUES,
+        scenario=str(scenario),
+        start="11:30",
+        config=str(config),
     )
     env = {
         # Latin names on a Hebrew board: they must be cut at their own end.
@@ -186,7 +229,11 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
         ctx, page = _kiosk(browser, f"{url}/kiosk", w, h)
         page.wait_for_selector(".wb-ktile", timeout=SLOW)
         page.wait_for_function(f"() => {COUNTS}.reduce((a, b) => a + b) === {AGENTS}", timeout=SLOW)
-        page.wait_for_timeout(1500)  # clocks ticked, levels settled
+        # At least 5 alerts open (judged every 2 s), named in the strip.
+        page.wait_for_function(
+            "() => Number(document.querySelector('.wb-alerts')?.dataset.n) >= 5", timeout=SLOW
+        )
+        page.wait_for_timeout(1500)  # clocks ticked, the strip fitted
         page.screenshot(path=str(SHOTS / f"kiosk-floor-{lang}-{w}x{h}.png"))
         # One reading of the page: tiles drawn, and the board's own counts beside them.
         tiles_drawn, shown, more, out = page.evaluate(
@@ -203,6 +250,16 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
             "els => els.map(e => e.getBoundingClientRect()).map(r => [r.right, r.bottom])"
         )
         assert all(r <= w + 1 and b <= h + 1 for r, b in tiles), "a tile is off screen"
+        seen = page.evaluate(UNCOVERED)
+        print(f"{lang} {w}x{h}: strip {seen['strip']:.0f} px: {seen['text']!r}; {more} not shown")
+        assert not seen["covered"], seen["covered"][:5]
+        assert seen["figs"] == 6 and seen["queues"] == QUEUES and seen["marked"] >= 5
+        assert seen["strip"] <= 0.1 * h
+        # As many names as fit, whole, then "+N" for the rest: every open alert counted.
+        hidden = seen["n"] - seen["names"]
+        assert seen["names"] >= 1 and (hidden == 0 or seen["text"].endswith(f"+{hidden}"))
+        # At least 95 % of the working agents (all but the logged out) have a tile.
+        assert shown >= 0.95 * (shown + more), (shown, more)
         scale = w / 1920
         numbers = _font(page, ".wb-fig .wb-val")
         labels = _font(page, ".wb-fig .wb-lbl")

@@ -97,6 +97,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "level_warn": ("Warning", "אזהרה"),
     "level_alarm": ("Alarm", "התראה"),
     "alert_word": ("Alert", "התרעה"),
+    "call_word": ("call", "שיחה"),
     "alerts_open": ("alerts", "התרעות"),
     "sound_off": ("Sound off — click to enable", "הצליל כבוי — לחצו להפעלה"),
     "more": ("more", "נוספים"),

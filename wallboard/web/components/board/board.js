@@ -110,6 +110,13 @@ const TILE = {
     icon() {
       return ICON[this.a.s] || "?";
     },
+    callLonger() {
+      // One clock per agent: time in the current status. The call's own duration shows
+      // (labelled "call 3:37") only when it differs: the call began before this status (a
+      // hold, then talking again), so a long call never looks short.
+      const c = this.call;
+      return c && c.since < this.a.since - 1 ? c : null;
+    },
   },
 };
 
@@ -149,7 +156,8 @@ const AgentTile = {
         <bdi class="wb-q" dir="auto" v-if="queueName">{{ queueName }}</bdi>
         <!-- Cut at its start, never its last digits: an RTL box (cut at its left) around an LTR run. -->
         <bdi class="wb-num" dir="rtl"><bdi dir="ltr">{{ call.num }}</bdi></bdi>
-        <span class="wb-clock" :data-since="call.since">{{ clock(call.since) }}</span>
+        <span class="wb-calldur" v-if="callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since">{{ clock(call.since) }}</span></span>
       </div>
       <div class="wb-missed" v-if="a.missed" :title="cfg.metrics.agent_missed.formula">
         {{ cfg.strings.missed }}: <b>{{ a.missed }}</b>
@@ -186,13 +194,16 @@ const KioskTile = {
       </div>
       <div class="wb-kline wb-status" v-if="box.mode >= 2">
         <span class="wb-status-name">{{ statusName }}</span>
-        <bdi class="wb-q" dir="auto" v-if="box.mode === 2 && where">{{ where }}</bdi>
+        <span class="wb-calldur" v-if="box.mode === 2 && callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since"></span></span>
+        <bdi class="wb-q" dir="auto" v-else-if="box.mode === 2 && where">{{ where }}</bdi>
         <span class="wb-clock" v-if="box.mode === 3" :data-since="a.since" :data-th="a.k"></span>
       </div>
       <div class="wb-kline wb-call" v-if="box.mode === 3 && call">
         <span class="wb-dir">{{ call.dir === 'incoming' ? cfg.strings.incoming : cfg.strings.outgoing }}</span>
         <bdi class="wb-q" dir="auto">{{ where }}</bdi>
-        <span class="wb-clock" :data-since="call.since"></span>
+        <span class="wb-calldur" v-if="callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since"></span></span>
       </div>
     </div>`,
 };
@@ -702,8 +713,8 @@ export default {
         config.lang === 'he' ? openAlerts[0].th : openAlerts[0].t }}</bdi>
       <template v-else>
         <span class="wb-alerts-count">{{ openAlerts.length }} {{ s.alerts_open }}:</span>
-        <span class="wb-alerts-names"><bdi v-for="a in openAlerts" :key="a.id" dir="auto"
-          class="wb-alerts-name">{{ a.n }}</bdi></span>
+        <span class="wb-alerts-names"><span v-for="(a, i) in openAlerts" :key="a.id"
+          class="wb-alerts-name"><bdi dir="auto">{{ a.n }}</bdi>{{ i + 1 !== openAlerts.length ? "," : "" }}</span></span>
         <span class="wb-alerts-more" v-if="alertsHidden">+{{ alertsHidden }}</span>
       </template>
     </div>
