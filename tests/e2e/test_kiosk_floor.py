@@ -121,9 +121,23 @@ UNCOVERED = """() => {
   return { checked: els.length, covered, figs: document.querySelectorAll('.wb-fig').length,
     queues: document.querySelectorAll('.wb-kq').length,
     strip: strip ? strip.getBoundingClientRect().height : null, text: strip && strip.innerText,
-    n: strip && Number(strip.dataset.n),
+    n: document.querySelectorAll('.wb-alerts-name').length,
     names: [...document.querySelectorAll('.wb-alerts-name')].filter((e) => !e.hidden).length,
     marked: document.querySelectorAll('.wb-kq[data-alert="open"]').length };
+}"""
+
+# Type sizes a person reads from across the room, and badges that show a cut word.
+LEGIBLE = """() => {
+  const px = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.offsetWidth > 0)
+    .map((e) => parseFloat(getComputedStyle(e).fontSize));
+  const least = (sel) => Math.min(...px(sel));
+  const cut = [...document.querySelectorAll('.wb-badge, .wb-badge *')]
+    .filter((e) => e.offsetWidth > 0 && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent);
+  const rest = document.querySelector('.wb-kq-rest');
+  return { figure: least('.wb-kq .wb-val'), label: least('.wb-kq .wb-lbl, .wb-rest-names'),
+    name: least('.wb-ktile .wb-name'), clock: least('.wb-ktile .wb-clock'), cut,
+    tiles: document.querySelectorAll('.wb-kq:not(.wb-kq-rest)').length,
+    rest: rest ? Number(rest.dataset.rest) : 0, restText: rest && rest.innerText };
 }"""
 
 COUNTS = (
@@ -261,6 +275,14 @@ def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
         # At least 95 % of the working agents (all but the logged out) have a tile.
         assert shown >= 0.95 * (shown + more), (shown, more)
         scale = w / 1920
+        # Legible at 1080p (and twice that at 4K): queue figures, labels, agents' names and
+        # clocks; queues that get no tile are counted in the compact place, none lost.
+        got = page.evaluate(LEGIBLE)
+        print(f"{lang} {w}x{h}: {got}")
+        assert got["figure"] >= 28 * scale and got["label"] >= 14 * scale
+        assert got["name"] >= 16 * scale and got["clock"] >= 16 * scale
+        assert not got["cut"], got["cut"][:5]
+        assert got["tiles"] + got["rest"] == QUEUES
         numbers = _font(page, ".wb-fig .wb-val")
         labels = _font(page, ".wb-fig .wb-lbl")
         print(

@@ -98,6 +98,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "level_alarm": ("Alarm", "התראה"),
     "alert_word": ("Alert", "התרעה"),
     "call_word": ("call", "שיחה"),
+    "queues_on_target": ("queues on target", "תורים ביעד"),
+    "queues_more": ("more queues", "תורים נוספים"),
     "alerts_open": ("alerts", "התרעות"),
     "sound_off": ("Sound off — click to enable", "הצליל כבוי — לחצו להפעלה"),
     "more": ("more", "נוספים"),

@@ -45,6 +45,7 @@ function levelOf(value, lv, lowerIsWorse) {
 }
 
 const RANK = { ok: 0, warn: 1, alarm: 2 };
+const QUEUE_MIN_U = 12; // a kiosk queue tile's least width, in viewport units (board.css)
 const MARK = { ok: "", warn: "▲", alarm: "⚠" };
 
 // Who matters first when not every agent fits (and the "status" order): ringing, then the
@@ -67,16 +68,18 @@ function slAtRisk(joined, rate, threshold, now) {
 
 // The kiosk's agent grid: the fewest rows (so the largest type) in which every tile fits,
 // richer tiles while there is room. u is one viewport unit (px); fonts stay between
-// 0.62u (≈12 px at 1080p, the densest grid of 200 agents) and 1.5u.
+// AGENT_MIN_U (≈16 px at 1080p: names and clocks read from across the room even with 200
+// agents) and 1.5u; who does not fit at the least size is counted in "+N more".
 const MODES = [
   { mode: 3, lines: 3.9, chars: 15 },
   { mode: 2, lines: 2.6, chars: 14 },
   { mode: 1, lines: 1.5, chars: 14 },
 ];
+const AGENT_MIN_U = 0.84;
 function gridFor(n, W, H, u) {
   const gap = Math.max(2, Math.round(0.3 * u));
   const fmax = 1.5 * u;
-  const fmin = 0.62 * u;
+  const fmin = AGENT_MIN_U * u;
   const fit = (rows, m, f) => {
     const cols = Math.max(1, Math.floor((W + gap) / (f * m.chars + gap)));
     return { rows, cols, gap, mode: m.mode, f,
@@ -227,11 +230,13 @@ export default {
       clockText: "",
       orderVersion: 0,
       area: { w: 0, h: 0 },
+      queueRows: 2, // kiosk: rows of queue tiles (one when a second would squeeze the agents)
       unit: 0,
       soundOff: false,
       floor: null,
       alerts: [], // open alerts of this board: { id, q, x, n, t, th, ack }
       alertsHidden: 0, // names the strip had no room for ("+3")
+      lvVersion: 0,
     };
   },
   created() {
@@ -324,8 +329,17 @@ export default {
       return { waiting, first, sl: f ? f.sl : null, few: f ? f.few : true, n: f ? f.n : 0 };
     },
     openAlerts() {
-      // The strip names the alerts nobody acknowledged yet, oldest first.
+      // The strip counts the alerts nobody acknowledged yet, oldest first.
       return this.alerts.filter((a) => !a.ack);
+    },
+    alertNames() {
+      // ... and names each queue or agent once (two rules may fire about one queue).
+      const seen = new Map();
+      for (const a of this.openAlerts) {
+        const key = a.q !== null ? `q${a.q}` : `x${a.x}`;
+        if (!seen.has(key)) seen.set(key, { key, n: a.n });
+      }
+      return [...seen.values()];
     },
     agentTotal() {
       this.version;
@@ -337,10 +351,36 @@ export default {
       for (const a of Object.values(this.agents)) c[category(a.s)] += 1;
       return c;
     },
-    queueCols() {
-      // Queue tiles sized from their number: one row up to 6, else rows of up to 10.
-      const n = Object.keys(this.queues).length || 1;
-      return n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10));
+    kioskQueues() {
+      // Queue tiles never shrink below legible (figures 1.5u ≈ 28 px and labels 0.75u ≈ 14 px
+      // at 1080p): one row up to 6, else rows of up to 10 tiles at least QUEUE_MIN_U wide, two
+      // rows at most. More queues than places: those that need attention most keep a tile
+      // (alarm, warning, an open alert), in name order; the rest share one compact place.
+      this.version;
+      this.lvVersion;
+      const list = this.queueList;
+      const n = list.length || 1;
+      const u = this.unit || window.innerWidth / 100;
+      const W = this.area.w || window.innerWidth;
+      const gap = 0.4 * u;
+      const fit = Math.max(1, Math.floor((W + gap) / (QUEUE_MIN_U * u + gap)));
+      const cols = Math.min(fit, n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10)));
+      const cap = cols * this.queueRows;
+      if (n <= cap) return { cols, tiles: list, rest: [] };
+      const need = (q) => {
+        let worst = 0;
+        for (const [lv] of Object.values(this.lv.q[q.id] || {})) worst = Math.max(worst, RANK[lv]);
+        return worst * 2 + (this.alertOf(q.id) === "open" ? 1 : 0);
+      };
+      const keep = new Set(list.map((q) => [need(q), q]).sort((a, b) => b[0] - a[0])
+        .slice(0, cap - 1).map(([, q]) => q.id)); // a stable sort: name order within a need
+      return { cols, tiles: list.filter((q) => keep.has(q.id)),
+        rest: list.filter((q) => !keep.has(q.id)).map((q) => ({ q, need: need(q) })) };
+    },
+    restText() {
+      const rest = this.kioskQueues.rest;
+      if (rest.every((r) => r.need === 0)) return `${rest.length} ${this.s.queues_on_target}`;
+      return `+${rest.length} ${this.s.queues_more}`;
     },
     queueList() {
       this.version;
@@ -370,6 +410,24 @@ export default {
       const place = new Map(this.order.map((x, i) => [x, i]));
       return list.sort((a, b) => (place.get(a.x) ?? 1e9) - (place.get(b.x) ?? 1e9) || cmp(a, b));
     },
+    pickQueueRows(w, h, u) {
+      // A second row of queue tiles only while every agent on the floor still gets a tile at
+      // the least legible size below it: the agents' room with 1 or 2 rows, from this one.
+      const tile = this.$el.querySelector(".wb-kqueues > .wb-kq");
+      if (!tile) return;
+      const gap = 0.4 * u;
+      const rowH = tile.offsetHeight + gap;
+      const shown = this.$el.querySelectorAll(".wb-kqueues > .wb-kq").length;
+      const now = Math.ceil(shown / this.kioskQueues.cols);
+      const agents = Object.values(this.agents);
+      const n = agents.filter((a) => a.s !== "logged_out").length + 1; // + the "logged out" place
+      const fits = (rows) => {
+        const g = gridFor(n, w, h + (now - rows) * rowH, u);
+        return g.rows * g.cols >= n && g.f >= AGENT_MIN_U * u - 0.01;
+      };
+      const rows = fits(2) ? 2 : 1;
+      if (rows !== this.queueRows) this.queueRows = rows;
+    },
     cell(g, i) {
       const col = i % g.cols;
       const row = Math.floor(i / g.cols);
@@ -388,6 +446,7 @@ export default {
         this.area = { w, h };
         this.unit = u;
       }
+      this.pickQueueRows(w, h, u);
     },
     fitAlerts() {
       // The strip names as many open alerts as fit, then "+N": a name is never cut.
@@ -446,7 +505,10 @@ export default {
       else this.offset = Math.max(this.offset, offset);
       // A level that began before this page opened is painted, never flashed or sounded.
       if (this.opened === null) this.opened = d.now - performance.now() / 1000;
-      if (d.lv) this.lv = d.lv;
+      if (d.lv) {
+        this.lv = d.lv;
+        this.lvVersion += 1;
+      }
       if (d.alerts) {
         this.alerts = d.alerts;
         this.$nextTick(() => this.fitAlerts());
@@ -635,8 +697,10 @@ export default {
           const flash = Date.now() < (this.flashUntil[q.id] || 0) ? "1" : "";
           if (tile.dataset.flash !== flash) tile.dataset.flash = flash;
           const badge = tile.querySelector(".wb-badge-lv");
-          const word = worst === "ok" ? "" : `${MARK[worst]} ${this.levelWord(worst)}`;
-          if (badge && badge.textContent !== word) badge.textContent = word;
+          if (badge && badge.textContent !== MARK[worst]) {
+            badge.textContent = MARK[worst];
+            badge.dataset.word = this.levelWord(worst); // shown beside it where there is room
+          }
         }
         if (this.newAlarm(q.id, levels)) {
           // A new alarm flashes and sounds when it begins, even on a board rotated out.
@@ -713,8 +777,8 @@ export default {
         config.lang === 'he' ? openAlerts[0].th : openAlerts[0].t }}</bdi>
       <template v-else>
         <span class="wb-alerts-count">{{ openAlerts.length }} {{ s.alerts_open }}:</span>
-        <span class="wb-alerts-names"><span v-for="(a, i) in openAlerts" :key="a.id"
-          class="wb-alerts-name"><bdi dir="auto">{{ a.n }}</bdi>{{ i + 1 !== openAlerts.length ? "," : "" }}</span></span>
+        <span class="wb-alerts-names"><span v-for="(a, i) in alertNames" :key="a.key"
+          class="wb-alerts-name"><bdi dir="auto">{{ a.n }}</bdi>{{ i + 1 !== alertNames.length ? "," : "" }}</span></span>
         <span class="wb-alerts-more" v-if="alertsHidden">+{{ alertsHidden }}</span>
       </template>
     </div>
@@ -739,14 +803,16 @@ export default {
         <bdi class="wb-val">{{ counts[k] }}</bdi><span class="wb-lbl">{{ s[k] }}</span></div>
     </section>
     <section class="wb-queues wb-kqueues" v-if="has('queues') && queueList.length"
-             :style="{ gridTemplateColumns: 'repeat(' + queueCols + ', minmax(0, 1fr))' }">
-      <div v-for="q in queueList" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
+             :class="{ narrow: kioskQueues.cols > 6 }"
+             :style="{ gridTemplateColumns: 'repeat(' + kioskQueues.cols + ', minmax(0, 1fr))' }">
+      <div v-for="q in kioskQueues.tiles" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
            :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <div class="wb-kq-head">
           <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
-          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">🔔<span
+          <!-- Narrow tiles: a badge is its shape alone, never a cut word. -->
+          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">!<span
             class="wb-bw" v-if="alertOf(q.id) === 'open'"> {{ s.alert_word }}</span></span>
-          <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⚑ {{ s.sl_risk }}</span>
+          <span class="wb-badge wb-badge-risk" :title="s.sl_risk">⚑<span class="wb-bw"> {{ s.sl_risk }}</span></span>
           <span class="wb-badge wb-badge-lv"></span>
         </div>
         <div class="wb-stats">
@@ -757,6 +823,11 @@ export default {
             <span class="wb-lbl">{{ st.lbl }}</span>
           </div>
         </div>
+      </div>
+      <div class="wb-kq wb-kq-rest" v-if="kioskQueues.rest.length" :data-rest="kioskQueues.rest.length">
+        <b class="wb-rest-n">{{ restText }}</b>
+        <span class="wb-rest-names"><bdi v-for="r in kioskQueues.rest" :key="r.q.id" dir="auto"
+          :data-need="r.need">{{ r.q.n }}</bdi></span>
       </div>
     </section>
     <section class="wb-kagents" v-if="has('agents')" :data-shown="kiosk.tiles.length"
