@@ -54,6 +54,76 @@ function byStatus(a, b) {
   return (ORDER[a.s] ?? 9) - (ORDER[b.s] ?? 9) || a.since - b.since || a.x - b.x;
 }
 
+// The "status" order of a still board: agents in contiguous groups (on a call, available, on
+// a break, logged out), and a tile moves only when its agent's group changes. An agent who
+// changes group crosses each boundary by trading places with the tile at that boundary (the
+// last or first of the segment it leaves), so within a group the order holds and the few
+// other tiles that move are those at a boundary — mostly agents who themselves just arrived
+// there. Newcomers join at the end of their group; who leaves is replaced the same way.
+const GONE = 4;
+function groupOf(s) {
+  if (ON_CALL.has(s)) return 0;
+  if (s === "available") return 1;
+  if (s === "break") return 2;
+  return 3;
+}
+class Places {
+  constructor() {
+    this.slots = []; // extensions in place order
+    this.group = new Map(); // extension → group of its segment
+    this.counts = [0, 0, 0, 0, 0];
+  }
+  start(g) {
+    let i = 0;
+    for (let k = 0; k < g; k++) i += this.counts[k];
+    return i;
+  }
+  swap(i, j) {
+    const s = this.slots;
+    [s[i], s[j]] = [s[j], s[i]];
+  }
+  move(x, to) {
+    let g = this.group.get(x);
+    let i = this.slots.indexOf(x);
+    while (g < to) { // to the end of its segment, which becomes the next one's start
+      const end = this.start(g + 1) - 1;
+      this.swap(i, end);
+      i = end;
+      this.counts[g] -= 1;
+      this.counts[g + 1] += 1;
+      g += 1;
+    }
+    while (g > to) {
+      const first = this.start(g);
+      this.swap(i, first);
+      i = first;
+      this.counts[g] -= 1;
+      this.counts[g - 1] += 1;
+      g -= 1;
+    }
+    this.group.set(x, g);
+  }
+  update(agents) {
+    for (const x of [...this.slots]) {
+      const a = agents[String(x)];
+      const to = a ? groupOf(a.s) : GONE;
+      if (to !== this.group.get(x)) this.move(x, to);
+    }
+    while (this.counts[GONE]) { // the gone sit at the very end
+      this.group.delete(this.slots.pop());
+      this.counts[GONE] -= 1;
+    }
+    const fresh = Object.values(agents).filter((a) => !this.group.has(a.x)).sort(byStatus);
+    for (const a of fresh) {
+      this.slots.push(a.x);
+      this.group.set(a.x, GONE);
+      this.counts[GONE] += 1;
+      this.move(a.x, groupOf(a.s));
+    }
+    return new Map(this.slots.map((x, i) => [x, i]));
+  }
+}
+
 // kpis.sl_at_risk, applied here every second (docs/metrics.md, "Erlang C"): the k-th caller
 // in line is answered in about k / answer rate seconds; past the SL threshold by then?
 function slAtRisk(joined, rate, threshold, now) {
@@ -248,7 +318,8 @@ export default {
     this.lv = { q: {}, floor: {} }; // the server's levels: metric → [level, since]
     this.opened = null; // when this page opened, in the server's clock
     this.flashed = {}; // queue → the start of the alarm it last flashed for
-    this.order = []; // extensions in their current place; re-sorted every resortSeconds
+    this.order = []; // by time: extensions in their current place; re-sorted every resortSeconds
+    this.places = new Places(); // by status: places that change only with an agent's group
     this.sortedAt = 0;
     this.flashUntil = {};
   },
@@ -366,15 +437,17 @@ export default {
       const fit = Math.max(1, Math.floor((W + gap) / (QUEUE_MIN_U * u + gap)));
       const cols = Math.min(fit, n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10)));
       const cap = cols * this.queueRows;
-      if (n <= cap) return { cols, tiles: list, rest: [] };
+      if (n <= cap) return { cols, span: 0, tiles: list, rest: [] };
       const need = (q) => {
         let worst = 0;
         for (const [lv] of Object.values(this.lv.q[q.id] || {})) worst = Math.max(worst, RANK[lv]);
         return worst * 2 + (this.alertOf(q.id) === "open" ? 1 : 0);
       };
+      // The compact place takes two columns when it names more than a few queues.
+      const span = n - (cap - 1) > 4 && cols > 3 ? 2 : 1;
       const keep = new Set(list.map((q) => [need(q), q]).sort((a, b) => b[0] - a[0])
-        .slice(0, cap - 1).map(([, q]) => q.id)); // a stable sort: name order within a need
-      return { cols, tiles: list.filter((q) => keep.has(q.id)),
+        .slice(0, cap - span).map(([, q]) => q.id)); // a stable sort: name order within a need
+      return { cols, span, tiles: list.filter((q) => keep.has(q.id)),
         rest: list.filter((q) => !keep.has(q.id)).map((q) => ({ q, need: need(q) })) };
     },
     restText() {
@@ -395,13 +468,18 @@ export default {
   },
   methods: {
     placed(list) {
-      // A still board: tiles keep their place between re-sorts (at most every
-      // resortSeconds); newcomers join at the end; name and extension orders never move.
+      // A still board: in the status order a tile moves only when its agent's group changes
+      // (Places); by time, tiles keep their place between re-sorts (at most every
+      // resortSeconds); name and extension orders never move.
       const by = this.sortBy;
       const name = (a, b) => a.n.localeCompare(b.n, this.config.lang);
       if (by === "name") return list.sort(name);
       if (by === "extension") return list.sort((a, b) => a.x - b.x);
-      const cmp = by === "time" ? (a, b) => a.since - b.since || name(a, b) : byStatus;
+      if (by === "status") {
+        const at = this.places.update(this.agents);
+        return list.sort((a, b) => at.get(a.x) - at.get(b.x));
+      }
+      const cmp = (a, b) => a.since - b.since || name(a, b);
       const due = Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000;
       if (due) {
         this.order = Object.values(this.agents).sort(cmp).map((a) => a.x);
@@ -714,7 +792,8 @@ export default {
     },
     kioskTick() {
       this.measure();
-      if (Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000) this.orderVersion += 1;
+      const resort = (this.config.resortSeconds ?? 10) * 1000;
+      if (this.sortBy === "time" && Date.now() - this.sortedAt >= resort) this.orderVersion += 1;
       // Burn-in care: the whole board moves a few pixels every shiftSeconds, round a square.
       const px = this.config.shiftPixels || 0;
       if (px && this.$el.style) {
@@ -824,7 +903,8 @@ export default {
           </div>
         </div>
       </div>
-      <div class="wb-kq wb-kq-rest" v-if="kioskQueues.rest.length" :data-rest="kioskQueues.rest.length">
+      <div class="wb-kq wb-kq-rest" v-if="kioskQueues.rest.length" :data-rest="kioskQueues.rest.length"
+           :style="{ gridColumn: 'span ' + kioskQueues.span }">
         <b class="wb-rest-n">{{ restText }}</b>
         <span class="wb-rest-names"><bdi v-for="r in kioskQueues.rest" :key="r.q.id" dir="auto"
           :data-need="r.need">{{ r.q.n }}</bdi></span>
