@@ -50,7 +50,7 @@ class BoardLevels:
         return [s.level, None if s.since is None else round(s.since, 3)]
 
     def _figures(
-        self, key: str, th: QueueThresholds, joined: list[float], t: QueueTally, now: float
+        self, key: str, th: QueueThresholds, joined: list[int], t: QueueTally, now: float
     ) -> JSON:
         wait, count = _line(th.longest_wait_seconds), _line(th.waiting)
         first = min(joined) if joined else None
@@ -71,7 +71,7 @@ class BoardLevels:
     def update(self, state: State, now: float) -> JSON:
         """Judge every figure of this board at `now` (server clock)."""
         queues: JSON = {}
-        floor_joined: list[float] = []
+        floor_joined: list[int] = []
         for q in state.queues.values():
             if not self.spec.shows_queue(q.queue_id):
                 continue
@@ -89,4 +89,3 @@ class BoardLevels:
 def _tally(state: State, q: Queue) -> QueueTally:
     day = state.day
     return day.queues.get(q.queue_id, QueueTally()) if day else QueueTally()
-

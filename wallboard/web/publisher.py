@@ -21,7 +21,6 @@ from wallboard.core.health import last_proof_of_life
 from wallboard.core.models import Changes
 from wallboard.runtime import metrics, timebase
 from wallboard.runtime.hub import FirstChange, Hub
-from wallboard.web.levels import BoardLevels
 from wallboard.web.boards import (
     BoardSpec,
     Membership,
@@ -31,6 +30,7 @@ from wallboard.web.boards import (
     queue_json,
     queue_model,
 )
+from wallboard.web.levels import BoardLevels
 from wallboard.web.site import Site
 
 __all__ = ["BoardSink", "Publisher"]

@@ -25,7 +25,6 @@ __all__ = ["board_alerts", "desk_watch", "register"]
 _LOOK_EVERY = 2.0  # seconds between a page's looks at new alerts (they are judged as often)
 
 
-
 def _text(a: Alert, lang: Lang) -> str:
     return a.text_he if lang == "he" else a.text
 
