@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -19,6 +19,8 @@ from bench.screens import start_demo, stop
 from tests.e2e.conftest import SHOTS
 
 pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
 
 AGENTS = 200
 QUEUES = 20
@@ -69,7 +71,7 @@ MEASURE = """async ([text, numbers]) => {
 # an alarm once cut "Technical" to "T…"): every tile is given both for one synchronous
 # measurement, then put back; each name's shown width against min(its width, half the head).
 QUEUE_NAMES = """() => {
-  const tiles = [...document.querySelectorAll('.wb-kq')];
+  const tiles = [...document.querySelectorAll('.wb-kq:not(.wb-kq-rest)')];
   const badge = (t) => t.querySelector('.wb-badge-lv');
   const saved = tiles.map((t) => [t.dataset.risk, t.dataset.lv, badge(t).textContent]);
   for (const t of tiles) {
@@ -235,94 +237,158 @@ def _more_when_the_room_runs_out(page: Any) -> None:
     print(f"squeezed: {shown} tiles, +{more} more; {calling} of {on_call} on a call shown")
 
 
+def _fits(page: Any, lang: str, w: int, h: int) -> None:
+    """Everything measured of one kiosk page at one size."""
+    page.wait_for_selector(".wb-ktile", timeout=SLOW)
+    page.wait_for_function(f"() => {COUNTS}.reduce((a, b) => a + b) === {AGENTS}", timeout=SLOW)
+    # At least 5 alerts open (judged every 2 s), named in the strip.
+    page.wait_for_function(
+        "() => Number(document.querySelector('.wb-alerts')?.dataset.n) >= 5", timeout=SLOW
+    )
+    page.wait_for_timeout(1500)  # clocks ticked, the strip fitted
+    page.screenshot(path=str(SHOTS / f"kiosk-floor-{lang}-{w}x{h}.png"))
+    # One reading of the page: tiles drawn, and the board's own counts beside them.
+    tiles_drawn, shown, more, out = page.evaluate(
+        f"() => [document.querySelectorAll('.wb-ktile').length, ...{COUNTS}]"
+    )
+    # Every agent who is not logged out is a tile or counted in "+N more".
+    assert tiles_drawn == shown > 0
+    assert shown + more + out == AGENTS
+    assert not page.locator('.wb-ktile[data-state="logged_out"]').count()
+    if more:
+        assert page.locator(".wb-more-n").inner_text().startswith(f"+{more}")
+    # Every tile lies inside the screen.
+    tiles = page.locator(".wb-ktile, .wb-more").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect()).map(r => [r.right, r.bottom])"
+    )
+    assert all(r <= w + 1 and b <= h + 1 for r, b in tiles), "a tile is off screen"
+    seen = page.evaluate(UNCOVERED)
+    print(f"{lang} {w}x{h}: strip {seen['strip']:.0f} px: {seen['text']!r}; {more} not shown")
+    assert not seen["covered"], seen["covered"][:5]
+    assert seen["figs"] == 6 and seen["queues"] > 1 and seen["marked"] >= 5
+    assert seen["strip"] <= 0.1 * h
+    # As many names as fit, whole, then "+N" for the rest: every open alert counted.
+    hidden = seen["n"] - seen["names"]
+    assert seen["names"] >= 1 and (hidden == 0 or seen["text"].endswith(f"+{hidden}"))
+    # At least 95 % of the working agents (all but the logged out) have a tile.
+    assert shown >= 0.95 * (shown + more), (shown, more)
+    scale = w / 1920
+    # Legible at 1080p (and twice that at 4K): queue figures, labels, agents' names and
+    # clocks; queues that get no tile are counted in the compact place, none lost.
+    got = page.evaluate(LEGIBLE)
+    print(f"{lang} {w}x{h}: {got}")
+    assert got["figure"] >= 28 * scale and got["label"] >= 14 * scale
+    assert got["name"] >= 16 * scale and got["clock"] >= 16 * scale
+    assert not got["cut"], got["cut"][:5]
+    assert got["tiles"] + got["rest"] == QUEUES and not got["hidden"], got["hidden"]
+    numbers = _font(page, ".wb-fig .wb-val")
+    labels = _font(page, ".wb-fig .wb-lbl")
+    print(
+        f"{lang} {w}x{h}: {shown} tiles, +{more} more, {out} logged out; "
+        f"floor numbers {numbers:.1f} px, labels {labels:.1f} px"
+    )
+    assert numbers >= 90 * scale and labels >= 24 * scale
+    found = page.evaluate(MEASURE, [TEXT, NUMBERS])
+    assert found["texts"] > shown
+    assert not found["overlaps"], found["overlaps"][:5]
+    assert not found["clipped"], found["clipped"][:5]
+    cut = page.evaluate(QUEUE_NAMES)
+    assert not cut, cut[:5]
+    # Latin names cut on a Hebrew board are cut at their own end (left-to-right).
+    assert set(page.evaluate(NAMES)) <= {"ltr"}
+    # Fewer calls than the minimum: "—" for service level, never a red tile for it.
+    if lang == "he":
+        assert page.locator(".wb-kq[data-few]").count() == got["tiles"]
+        assert page.locator('.wb-fig[data-metric="service_level"] .wb-val').inner_text() == "—"
+    for q in page.locator(".wb-kq[data-few]").all():
+        sl = q.locator('[data-metric="service_level"]')
+        assert sl.locator(".wb-val").inner_text() == "—"
+        assert sl.get_attribute("data-lv") in (None, "ok")
+
+
+def _again_after_a_reload(page: Any, check: Callable[[], T]) -> T:
+    """`check()`, and once more if the page reloaded meanwhile: NiceGUI reloads a tab whose
+    socket missed its handshake, which a machine loaded by other work can make happen."""
+    from playwright.sync_api import Error
+
+    try:
+        return check()
+    except Error as e:
+        if "Execution context was destroyed" not in str(e):
+            raise
+    page.wait_for_selector(".wb-ktile", timeout=SLOW)
+    return check()
+
+
 def test_kiosk_fits_the_floor_at_1080p_and_4k(browser: Any, demo: Any) -> None:
     lang, url = demo
     for w, h in ((1920, 1080), (3840, 2160)):
         ctx, page = _kiosk(browser, f"{url}/kiosk", w, h)
-        page.wait_for_selector(".wb-ktile", timeout=SLOW)
-        page.wait_for_function(f"() => {COUNTS}.reduce((a, b) => a + b) === {AGENTS}", timeout=SLOW)
-        # At least 5 alerts open (judged every 2 s), named in the strip.
-        page.wait_for_function(
-            "() => Number(document.querySelector('.wb-alerts')?.dataset.n) >= 5", timeout=SLOW
-        )
-        page.wait_for_timeout(1500)  # clocks ticked, the strip fitted
-        page.screenshot(path=str(SHOTS / f"kiosk-floor-{lang}-{w}x{h}.png"))
-        # One reading of the page: tiles drawn, and the board's own counts beside them.
-        tiles_drawn, shown, more, out = page.evaluate(
-            f"() => [document.querySelectorAll('.wb-ktile').length, ...{COUNTS}]"
-        )
-        # Every agent who is not logged out is a tile or counted in "+N more".
-        assert tiles_drawn == shown > 0
-        assert shown + more + out == AGENTS
-        assert not page.locator('.wb-ktile[data-state="logged_out"]').count()
-        if more:
-            assert page.locator(".wb-more-n").inner_text().startswith(f"+{more}")
-        # Every tile lies inside the screen.
-        tiles = page.locator(".wb-ktile, .wb-more").evaluate_all(
-            "els => els.map(e => e.getBoundingClientRect()).map(r => [r.right, r.bottom])"
-        )
-        assert all(r <= w + 1 and b <= h + 1 for r, b in tiles), "a tile is off screen"
-        seen = page.evaluate(UNCOVERED)
-        print(f"{lang} {w}x{h}: strip {seen['strip']:.0f} px: {seen['text']!r}; {more} not shown")
-        assert not seen["covered"], seen["covered"][:5]
-        assert seen["figs"] == 6 and seen["queues"] > 1 and seen["marked"] >= 5
-        assert seen["strip"] <= 0.1 * h
-        # As many names as fit, whole, then "+N" for the rest: every open alert counted.
-        hidden = seen["n"] - seen["names"]
-        assert seen["names"] >= 1 and (hidden == 0 or seen["text"].endswith(f"+{hidden}"))
-        # At least 95 % of the working agents (all but the logged out) have a tile.
-        assert shown >= 0.95 * (shown + more), (shown, more)
-        scale = w / 1920
-        # Legible at 1080p (and twice that at 4K): queue figures, labels, agents' names and
-        # clocks; queues that get no tile are counted in the compact place, none lost.
-        got = page.evaluate(LEGIBLE)
-        print(f"{lang} {w}x{h}: {got}")
-        assert got["figure"] >= 28 * scale and got["label"] >= 14 * scale
-        assert got["name"] >= 16 * scale and got["clock"] >= 16 * scale
-        assert not got["cut"], got["cut"][:5]
-        assert got["tiles"] + got["rest"] == QUEUES and not got["hidden"], got["hidden"]
-        numbers = _font(page, ".wb-fig .wb-val")
-        labels = _font(page, ".wb-fig .wb-lbl")
-        print(
-            f"{lang} {w}x{h}: {shown} tiles, +{more} more, {out} logged out; "
-            f"floor numbers {numbers:.1f} px, labels {labels:.1f} px"
-        )
-        assert numbers >= 90 * scale and labels >= 24 * scale
-        found = page.evaluate(MEASURE, [TEXT, NUMBERS])
-        assert found["texts"] > shown
-        assert not found["overlaps"], found["overlaps"][:5]
-        assert not found["clipped"], found["clipped"][:5]
-        cut = page.evaluate(QUEUE_NAMES)
-        assert not cut, cut[:5]
-        # Latin names cut on a Hebrew board are cut at their own end (left-to-right).
-        assert set(page.evaluate(NAMES)) <= {"ltr"}
-        # Fewer calls than the minimum: "—" for service level, never a red tile for it.
-        if lang == "he":
-            assert page.locator(".wb-kq[data-few]").count() == QUEUES
-            assert page.locator('.wb-fig[data-metric="service_level"] .wb-val').inner_text() == "—"
-        for q in page.locator(".wb-kq[data-few]").all():
-            sl = q.locator('[data-metric="service_level"]')
-            assert sl.locator(".wb-val").inner_text() == "—"
-            assert sl.get_attribute("data-lv") in (None, "ok")
+        _again_after_a_reload(page, lambda: _fits(page, lang, w, h))  # noqa: B023
         if (lang, w) == ("en", 1920):
-            _more_when_the_room_runs_out(page)
+            _again_after_a_reload(page, lambda: _more_when_the_room_runs_out(page))  # noqa: B023
         ctx.close()
 
 
+# The desk board's layout shift over `ms`, started now and read later (window.wbDesk), so it
+# runs beside the kiosk's measurement.
+DESK_CLS = """(ms) => { window.wbDesk = new Promise((done) => {
+  let cls = 0, shifts = 0;
+  const po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) { cls += e.value; shifts += 1; }
+  });
+  po.observe({ type: 'layout-shift', buffered: false });
+  setTimeout(() => { po.disconnect(); done({ cls, shifts }); }, ms);
+}); }"""
+
+# A phone: the page no wider than the screen, and every text shown at 14 px or more.
+PHONE = """() => {
+  const small = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const n = walk.currentNode, e = n.parentElement;
+    if (!n.textContent.trim() || !e.getClientRects().length) continue;
+    const cs = getComputedStyle(e);
+    if (cs.visibility === 'hidden') continue;
+    const px = parseFloat(cs.fontSize);
+    if (px < 14) small.push(`${e.className}: ${n.textContent.trim().slice(0, 20)} ${px}px`);
+  }
+  return { width: document.documentElement.scrollWidth, screen: innerWidth, small };
+}"""
+
+
 def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
+    """Kiosk and desk board side by side over the same 30 s of surge; a phone meanwhile."""
     lang, url = demo  # in both languages: a mirrored layout must be as still
+    desk_ctx, desk = _kiosk(browser, f"{url}/board/all")
+    desk.wait_for_selector(".wb-tile", timeout=SLOW)
     ctx, page = _kiosk(browser, f"{url}/kiosk")
     page.wait_for_selector(".wb-ktile", timeout=SLOW)
     page.wait_for_timeout(3000)
+    desk.evaluate(DESK_CLS, 30_000)
     # 30 s rather than the minute of the goal, to keep the suite short: ~50 status changes
     # of the surge; bench/kiosk_cls.py measures longer.
-    got = page.evaluate(STILL, 30_000)
-    print(f"{lang}, over 30 s: {report(got)}")
+    got = _again_after_a_reload(page, lambda: page.evaluate(STILL, 30_000))
+    print(f"{lang}, kiosk over 30 s: {report(got)}")
     assert got["cls"] <= 0.05
     # A tile moves only when its agent's status group changes: of the tiles whose agent
     # kept its status, at most 10 % moved.
     assert got["still"] > 0 and got["moved"] <= 0.1 * got["still"], got
+    shift = desk.evaluate("() => window.wbDesk")
+    print(
+        f"{lang}, desk board over the same 30 s: CLS {shift['cls']:.4f} ({shift['shifts']} shifts)"
+    )
+    assert shift["cls"] <= 0.05
+    desk_ctx.close()
     ctx.close()
+    phone_ctx, phone = _kiosk(browser, f"{url}/board/all", 390, 844)
+    phone.wait_for_selector(".wb-tile", timeout=SLOW)
+    phone.wait_for_timeout(1000)
+    fit = phone.evaluate(PHONE)
+    phone.screenshot(path=str(SHOTS / f"board-phone-{lang}-390x844.png"))
+    print(f"{lang}, phone: {fit['width']} px wide on a {fit['screen']} px screen")
+    assert fit["width"] <= fit["screen"] and not fit["small"], fit["small"][:10]
+    phone_ctx.close()
 
 
 def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:

@@ -821,9 +821,16 @@ export default {
       let text = "";
       let kind = "";
       const h = this.head;
+      // The page's own socket (NiceGUI's): down, it says so at the next tick (within 1 s),
+      // not only once the server has been quiet for `lostAfter`.
+      const socketDown = window.socket && !window.socket.connected;
       if (quiet > lostAfter) {
         const t = this.fmtTime.format(new Date(this.lastMessage));
         text = `${s.server_lost} ${t}`;
+        kind = "lost";
+      } else if (socketDown) {
+        const t = this.fmtTime.format(new Date(this.lastMessage));
+        text = `${s.reconnecting} · ${s.data_of} ${t}`;
         kind = "lost";
       } else if (h && h.conn.state !== "connected") {
         const lost = h.conn.link === "cluster" ? s.cluster_down : s.vendor_down;
@@ -846,7 +853,7 @@ export default {
     },
   },
   template: `
-  <div class="wb" :class="{ 'wb-kiosk': config.kiosk }" :dir="config.dir" :lang="config.lang"
+  <div class="wb" :class="{ 'wb-kiosk': config.kiosk, 'wb-stale': bannerKind !== '' }" :dir="config.dir" :lang="config.lang"
        v-show="visible" :data-board="config.board">
     <div class="wb-banner" v-if="banner" role="alert" :data-kind="bannerKind">⚠ {{ banner }}</div>
     <template v-if="config.kiosk">
@@ -971,7 +978,7 @@ export default {
       </div>
     </section>
     <section class="wb-waiting" v-if="has('waiting') && queueList.length && (waitingList.length || !config.kiosk)">
-      <h2>{{ s.waiting_calls }}</h2>
+      <h2>{{ s.waiting_calls }} <bdi class="wb-waiting-n">({{ waitingList.length }})</bdi></h2>
       <div v-if="!waitingList.length" class="wb-none">{{ s.no_waiting }}</div>
       <ol v-else>
         <li v-for="w in waitingList" :key="w.id" class="wb-wait">
