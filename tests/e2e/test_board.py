@@ -120,6 +120,19 @@ new MutationObserver((ms) => { for (const m of ms) if (m.target.dataset.flash ==
   window.wbFlashes.push(m.target.dataset.q); })
   .observe(document, { subtree: true, attributes: true, attributeFilter: ['data-flash'] });
 """
+# When the page's socket closes, and how long until its banner says "Reconnecting" (ms).
+WATCH_SOCKET = """() => {
+  window.wbSaid = null;
+  window.socket.on('disconnect', () => {
+    const lost = performance.now();
+    const look = () => {
+      const b = document.querySelector('.wb-banner');
+      if (b && b.textContent.includes('Reconnecting')) window.wbSaid = performance.now() - lost;
+      else setTimeout(look, 50);
+    };
+    look();
+  });
+}"""
 LONGEST_102 = '.wb-queue[data-q="102"] [data-metric="longest_waiting_now"]'
 # Milliseconds from the page's start until queue 102's longest wait reads "alarm".
 ALARM_AT = f"() => document.querySelector('{LONGEST_102}[data-lv=\"alarm\"]') && performance.now()"
@@ -169,7 +182,13 @@ def test_a_level_is_the_servers_and_survives_a_restart(browser: Any, app_server:
 
     from playwright.sync_api import expect
 
+    page.evaluate(WATCH_SOCKET)
     app_server.stop()
+    # The page says "reconnecting" within 3 s of losing its socket; later, "lost since".
+    look = "() => window.wbSaid === null ? null : [window.wbSaid]"
+    said = page.wait_for_function(look, timeout=30_000).json_value()[0]
+    print(f"'reconnecting' shown {said:.0f} ms after the socket closed")
+    assert said <= 3000
     expect(page.locator(".wb-banner")).to_contain_text("lost", timeout=30_000)
     page.screenshot(path=str(SHOTS / "kiosk-server-lost-1920x1080.png"))
     app_server.start()
