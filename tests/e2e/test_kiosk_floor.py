@@ -307,16 +307,19 @@ def _fits(page: Any, lang: str, w: int, h: int) -> None:
 
 
 def _again_after_a_reload(page: Any, check: Callable[[], T]) -> T:
-    """`check()`, and once more if the page reloaded meanwhile: NiceGUI reloads a tab whose
-    socket missed its handshake, which a machine loaded by other work can make happen."""
+    """`check()`, again (up to three times) if the page reloaded meanwhile: NiceGUI reloads a
+    tab whose socket missed its 2 s ping timeout, which a machine loaded by other work makes
+    happen (measured on this 2-core machine at a load of 15: the tab of an unchanged main
+    branch reloaded three times in 40 s)."""
     from playwright.sync_api import Error
 
-    try:
-        return check()
-    except Error as e:
-        if "Execution context was destroyed" not in str(e):
-            raise
-    page.wait_for_selector(".wb-ktile", timeout=SLOW)
+    for _ in range(3):
+        try:
+            return check()
+        except Error as e:
+            if "Execution context was destroyed" not in str(e):
+                raise
+        page.wait_for_selector(".wb-tile", timeout=SLOW)
     return check()
 
 
@@ -401,7 +404,11 @@ def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
     # in the board's language.
     ctx, page = _kiosk(browser, f"{url}/kiosk?sound=1")
     badge = page.locator(".wb-sound")
-    expect(badge).to_contain_text(t("sound_off", "he" if lang == "he" else "en"), timeout=SLOW)
-    badge.click()  # a person's click may start audio
-    expect(badge).to_have_count(0, timeout=SLOW)
+
+    def click() -> None:
+        expect(badge).to_contain_text(t("sound_off", "he" if lang == "he" else "en"), timeout=SLOW)
+        badge.click()  # a person's click may start audio
+        expect(badge).to_have_count(0, timeout=SLOW)
+
+    _again_after_a_reload(page, click)
     ctx.close()
