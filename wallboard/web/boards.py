@@ -302,8 +302,9 @@ def _queue_levels(t: QueueThresholds) -> JSON:
 
 
 def thresholds_json(settings: Settings, spec: BoardSpec | None = None) -> JSON:
-    """Warn/alarm levels for the browser, which colours the ticking numbers itself (a
-    board's own levels for a queue win over the configured ones)."""
+    """Warn/alarm levels for the browser (a board's own levels for a queue win over the
+    configured ones): it judges agents' time in status with them; queue and floor levels
+    are judged on the server with the same lines (web/levels.py) and sent with the state."""
     th = settings.thresholds
     queues = {**th.queues, **dict(spec.levels if spec is not None else ())}
     return {

@@ -78,3 +78,21 @@ async def test_a_boards_open_alerts_name_its_own_queues_only() -> None:
     ]
     other = replace(specs[DEFAULT_BOARD], queues=frozenset({8}))
     assert of(other) == []
+
+
+def test_a_boards_own_levels_judge_its_queues() -> None:
+    from wallboard.config import BoardSettings
+    from wallboard.web.levels import BoardLevels
+    from wallboard.web.pages.admin import parse_levels
+
+    b = BoardSettings.model_validate({"thresholds": parse_levels("7 waiting=5/9")})
+    spec = board_specs(Settings(), {"vip": b})["vip"]
+    hub = _hub()
+    now = time.time()
+    assert (
+        BoardLevels(Settings(), spec).update(hub.state, now)["q"]["7"]["waiting_now"][0] == "warn"
+    )
+    plain = board_specs(Settings())[DEFAULT_BOARD]
+    assert (
+        BoardLevels(Settings(), plain).update(hub.state, now)["q"]["7"]["waiting_now"][0] == "alarm"
+    )
