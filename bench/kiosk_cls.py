@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.screens import CHROMIUM, start_demo, stop
+from bench.screens import CHROMIUM, start_demo, stop, surge_now
 
 # Over `ms`: the cumulative layout shift, and how many agent tiles moved (their transform
 # changed) among those whose agent kept the same status all along (the still-board goal: a
@@ -71,16 +71,11 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        (work / "surge.toml").write_text(
-            'name = "surge-now"\ndescription = "surge at once"\n\n'
-            "[[surge]]\nat_minutes = 0\nduration_minutes = 60\nfactor = 3.0\n",
-            encoding="utf-8",
-        )
         demo = argparse.Namespace(
             seed=13,
             agents=args.agents,
             queues=args.queues,
-            scenario=str(work / "surge.toml"),
+            scenario=str(surge_now(work)),
             start="11:30",
         )
         proc, url = start_demo(demo, "en", work, {"WALLBOARD_SIMULATOR_HISTORY_DAYS": "0"})

@@ -69,6 +69,18 @@ def start_demo(
     return proc, f"http://127.0.0.1:{port}"
 
 
+def surge_now(work: Path, minutes: int = 60) -> Path:
+    """A scenario file in `work`: calls triple from the first minute, for `minutes` (the
+    bundled `surge` begins 5 minutes in, too late for a screenshot or a measurement)."""
+    path = work / "surge-now.toml"
+    path.write_text(
+        'name = "surge-now"\ndescription = "surge at once"\n\n'
+        f"[[surge]]\nat_minutes = 0\nduration_minutes = {minutes}\nfactor = 3.0\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then kill after 10 s."""
     if proc.poll() is not None:
@@ -157,17 +169,11 @@ min_sample = 10
 def _surge(work: Path, args: argparse.Namespace) -> None:
     """The kiosk of 200 agents and 20 queues in a surge, with alerts open."""
     (work / "alerts.toml").write_text(_ALERTS, encoding="utf-8")
-    # The bundled surge begins 5 minutes in: this one at once, for the half hour shown.
-    (work / "surge-now.toml").write_text(
-        'name = "surge-now"\ndescription = "surge at once"\n\n'
-        "[[surge]]\nat_minutes = 0\nduration_minutes = 30\nfactor = 3.0\n",
-        encoding="utf-8",
-    )
     surge = argparse.Namespace(
         seed=13,
         agents=200,
         queues=20,
-        scenario=str(work / "surge-now.toml"),
+        scenario=str(surge_now(work)),
         start="11:30",
         config=str(work / "alerts.toml"),
     )

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bench.kiosk_cls import STILL, report
-from bench.screens import start_demo, stop
+from bench.screens import start_demo, stop, surge_now
 from tests.e2e.conftest import SHOTS
 
 pytestmark = pytest.mark.e2e
@@ -162,13 +162,7 @@ clear = 3
 
 
 def _start_demo(work: Path, lang: str) -> tuple[subprocess.Popen[bytes], str]:
-    # A surge from the first minute (the bundled one starts 5 minutes in).
-    scenario = work / "surge-now.toml"
-    scenario.write_text(
-        'name = "surge-now"\ndescription = "surge at once"\n\n'
-        "[[surge]]\nat_minutes = 0\nduration_minutes = 30\nfactor = 3.0\n",
-        encoding="utf-8",
-    )
+    scenario = surge_now(work, 30)  # a surge from the first minute
     config = work / "alerts.toml"
     config.write_text(ALERT_RULES, encoding="utf-8")
     args = argparse.Namespace(
