@@ -320,6 +320,7 @@ export default {
     this.flashed = {}; // queue → the start of the alarm it last flashed for
     this.order = []; // by time: extensions in their current place; re-sorted every resortSeconds
     this.places = new Places(); // by status: places that change only with an agent's group
+    this.lastGrid = null; // the kiosk's agent grid, kept while it still fits (no re-flow)
     this.sortedAt = 0;
     this.flashUntil = {};
   },
@@ -375,7 +376,14 @@ export default {
       const here = this.placed(all.filter((a) => a.s !== "logged_out"));
       const { w, h } = this.area;
       if (!w || !h) return { tiles: [], more: 0, out, grid: null };
-      let grid = gridFor(here.length + (out ? 1 : 0), w, h, this.unit);
+      const n = here.length + (out ? 1 : 0);
+      // The grid holds while it still fits everyone and is not two rows too roomy: an agent
+      // who logs in or out must not re-flow (move) every tile at a capacity's edge.
+      const last = this.lastGrid;
+      const holds = last && last.w === w && last.h === h && last.u === this.unit
+        && last.g.rows * last.g.cols >= n && (last.g.rows - 2) * last.g.cols < n;
+      let grid = holds ? last.g : gridFor(n, w, h, this.unit);
+      if (!holds) this.lastGrid = { w, h, u: this.unit, g: grid };
       let cap = grid.rows * grid.cols;
       let shown = here;
       if (here.length + (out ? 1 : 0) > cap) {
