@@ -903,10 +903,10 @@ export default {
            :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <div class="wb-kq-head">
           <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
-          <!-- Narrow tiles: a badge is its shape alone, never a cut word. -->
-          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">!<span
-            class="wb-bw" v-if="alertOf(q.id) === 'open'"> {{ s.alert_word }}</span></span>
-          <span class="wb-badge wb-badge-risk" :title="s.sl_risk">⚑<span class="wb-bw"> {{ s.sl_risk }}</span></span>
+          <!-- A badge is never a cut word: "at risk" and an alert are their shape and colour
+               (the strip names the alerts); the level's word shows where the tile is wide. -->
+          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">!</span>
+          <span class="wb-badge wb-badge-risk" :title="s.sl_risk">⚑</span>
           <span class="wb-badge wb-badge-lv"></span>
         </div>
         <div class="wb-stats">
