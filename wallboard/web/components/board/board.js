@@ -897,7 +897,7 @@ export default {
         <bdi class="wb-val">{{ counts[k] }}</bdi><span class="wb-lbl">{{ s[k] }}</span></div>
     </section>
     <section class="wb-queues wb-kqueues" v-if="has('queues') && queueList.length"
-             :class="{ narrow: kioskQueues.cols > 6 }"
+             :class="{ narrow: kioskQueues.cols > 5 }"
              :style="{ gridTemplateColumns: 'repeat(' + kioskQueues.cols + ', minmax(0, 1fr))' }">
       <div v-for="q in kioskQueues.tiles" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
            :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
