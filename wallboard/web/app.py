@@ -282,6 +282,7 @@ def serve(
         language="he" if settings.web.language == "he" else "en-US",
         reload=False,
         show=False,
+        reconnect_timeout=settings.web.reconnect_seconds,
         show_welcome_message=False,
         storage_secret=_storage_secret(settings.web.storage_secret),
         # The cookie lives as long as the server honours the login (not Starlette's 14 days).
