@@ -321,6 +321,7 @@ export default {
     this.order = []; // by time: extensions in their current place; re-sorted every resortSeconds
     this.places = new Places(); // by status: places that change only with an agent's group
     this.lastGrid = null; // the kiosk's agent grid, kept while it still fits (no re-flow)
+    this.queueTiles = null; // the kiosk's queues that have a tile when not all do
     this.sortedAt = 0;
     this.flashUntil = {};
   },
@@ -453,8 +454,13 @@ export default {
       };
       // The compact place takes two columns when it names more than a few queues.
       const span = n - (cap - 1) > 4 && cols > 3 ? 2 : 1;
-      const keep = new Set(list.map((q) => [need(q), q]).sort((a, b) => b[0] - a[0])
-        .slice(0, cap - span).map(([, q]) => q.id)); // a stable sort: name order within a need
+      // Within a need, the queues that have a tile keep it (then name order): a tile gives
+      // its place only to a queue that needs attention more.
+      const had = this.queueTiles || new Set();
+      const rank = (q) => need(q) * 2 + (had.has(q.id) ? 1 : 0);
+      const keep = new Set(list.map((q) => [rank(q), q]).sort((a, b) => b[0] - a[0])
+        .slice(0, cap - span).map(([, q]) => q.id)); // a stable sort: name order within a rank
+      this.queueTiles = keep;
       return { cols, span, tiles: list.filter((q) => keep.has(q.id)),
         rest: list.filter((q) => !keep.has(q.id)).map((q) => ({ q, need: need(q) })) };
     },
