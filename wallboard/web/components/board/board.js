@@ -513,11 +513,13 @@ export default {
       const now = Math.ceil(shown / this.kioskQueues.cols);
       const agents = Object.values(this.agents);
       const n = agents.filter((a) => a.s !== "logged_out").length + 1; // + the "logged out" place
-      const fits = (rows) => {
-        const g = gridFor(n, w, h + (now - rows) * rowH, u);
-        return g.rows * g.cols >= n && g.f >= AGENT_MIN_U * u - 0.01;
+      const fits = (rows, m) => {
+        const g = gridFor(m, w, h + (now - rows) * rowH, u);
+        return g.rows * g.cols >= m && g.f >= AGENT_MIN_U * u - 0.01;
       };
-      const rows = fits(2) ? 2 : 1;
+      // A second row comes back only with room for ten more agents: a floor at the edge
+      // must not flip the rows (and move every tile) as one agent logs in and out.
+      const rows = fits(2, this.queueRows === 2 ? n : n + 10) ? 2 : 1;
       if (rows !== this.queueRows) this.queueRows = rows;
     },
     cell(g, i) {
