@@ -328,7 +328,7 @@ export default {
   mounted() {
     if (!INSTANCES.has(this.config.board)) INSTANCES.set(this.config.board, new Set());
     INSTANCES.get(this.config.board).add(this);
-    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer = setInterval(() => this.tick(true), 1000);
     this.fmtTime = new Intl.DateTimeFormat(this.config.lang === "he" ? "he-IL" : "en-GB", {
       timeZone: this.config.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
     });
@@ -539,6 +539,7 @@ export default {
       if (w !== this.area.w || h !== this.area.h || u !== this.unit) {
         this.area = { w, h };
         this.unit = u;
+        if (this.alerts.length) this.$nextTick(() => this.fitAlerts()); // new width
       }
       this.pickQueueRows(w, h, u);
     },
@@ -747,7 +748,8 @@ export default {
         console.warn("alarm sound unavailable", e);
       }
     },
-    tick() {
+    tick(second = false) {
+      // Every second (`second`), and after each delta (new tiles get their colour at once).
       const now = this.serverNow();
       const root = this.$el;
       if (!root || !root.querySelectorAll) return;
@@ -756,7 +758,8 @@ export default {
       if (rot && this.config.slots > 1) {
         this.visible = Math.floor(Date.now() / 1000 / rot) % this.config.slots === this.config.slot;
       }
-      if (this.config.kiosk) this.kioskTick();
+      // Reading the layout forces it: once a second is enough (a resize is observed).
+      if (this.config.kiosk && second) this.kioskTick();
       const agentTh = this.config.thresholds.agent;
       for (const el of root.querySelectorAll("[data-since]")) {
         const since = Number(el.dataset.since);
@@ -804,7 +807,6 @@ export default {
       }
       if (this.config.kiosk) this.floorTick(root, now);
       this.updateBanner(now);
-      if (this.alerts.length) this.fitAlerts();
     },
     kioskTick() {
       this.measure();
