@@ -103,7 +103,9 @@ NAMES = """() => [...document.querySelectorAll('.wb-ktile .wb-name, .wb-kq .wb-q
 # Nothing lies over the board: the element at the centre of every floor figure, queue tile
 # and agent tile is that element (or inside it); the alerts' strip stays within a tenth of
 # the height.
-UNCOVERED = """() => {
+UNCOVERED = """async () => {
+  const gliding = () => document.getAnimations().some((a) => a.transitionProperty === 'transform');
+  for (let i = 0; i < 100 && gliding(); i++) await new Promise((r) => setTimeout(r, 50));
   const covered = [];
   const els = [...document.querySelectorAll('.wb-fig, .wb-kq, .wb-ktile')];
   for (const e of els) {
@@ -311,7 +313,7 @@ def _again_after_a_reload(page: Any, check: Callable[[], T]) -> T:
         try:
             return check()
         except Error as e:
-            if "Execution context was destroyed" not in str(e):
+            if "Execution context was destroyed" not in str(e) and "navigat" not in str(e):
                 raise
         page.wait_for_selector(".wb-tile", timeout=SLOW)
     return check()
@@ -372,6 +374,10 @@ def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
     # kept its status, at most 10 % moved.
     assert got["still"] > 0 and got["moved"] <= 0.1 * got["still"], got
     shift = desk.evaluate("() => window.wbDesk")
+    if shift is None:  # the desk's tab reloaded meanwhile (see _again_after_a_reload)
+        desk.wait_for_selector(".wb-tile", timeout=SLOW)
+        desk.evaluate(DESK_CLS, 30_000)
+        shift = desk.evaluate("() => window.wbDesk")
     print(
         f"{lang}, desk board over the same 30 s: CLS {shift['cls']:.4f} ({shift['shifts']} shifts)"
     )
