@@ -1,4 +1,6 @@
-"""Screenshots of the demo for the README: desk board, kiosk at 1080p (and 4K), Hebrew board.
+"""Screenshots of the demo for the README: desk board, kiosk at 1080p (and 4K), Hebrew board,
+the desk board on a phone (390×844), and the kiosk of 200 agents / 20 queues in a surge with
+alerts open (`kiosk-surge-en-1920x1080.png`; `--no-surge` leaves it out).
 
 Starts `wallboard demo` as a subprocess (its own port, the bundled simulator, a fixed seed),
 opens Debian chromium through Playwright and writes PNGs. Run from the repository root:
@@ -53,6 +55,8 @@ def start_demo(
         cmd += ["--scenario", args.scenario]
     if args.start:
         cmd += ["--start", args.start]
+    if getattr(args, "config", None):
+        cmd += ["--config", str(args.config)]
     log_path = work / f"demo-{lang}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(cmd, cwd=work, env=full_env, stdout=log, stderr=subprocess.STDOUT)
@@ -63,6 +67,18 @@ def start_demo(
             raise RuntimeError(f"demo did not start: {log_path.read_text()}")
         time.sleep(0.3)
     return proc, f"http://127.0.0.1:{port}"
+
+
+def surge_now(work: Path, minutes: int = 60) -> Path:
+    """A scenario file in `work`: calls triple from the first minute, for `minutes` (the
+    bundled `surge` begins 5 minutes in, too late for a screenshot or a measurement)."""
+    path = work / "surge-now.toml"
+    path.write_text(
+        'name = "surge-now"\ndescription = "surge at once"\n\n'
+        f"[[surge]]\nat_minutes = 0\nduration_minutes = {minutes}\nfactor = 3.0\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -111,12 +127,16 @@ def main() -> None:
         help="seconds to let the floor fill (alarms hold 10 s before they show)",
     )
     ap.add_argument("--all", action="store_true", help="also 4K and the Hebrew kiosk")
+    ap.add_argument(
+        "--no-surge", action="store_true", help="without the 200 agents / 20 queues surge shot"
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("en", "he"):
             shots = [(f"kiosk-{lang}-1920x1080.png", "/kiosk", 1920, 1080)]
             shots.append((f"board-{lang}-1920x1080.png", "/board/all", 1920, 1080))
+            shots.append((f"board-phone-{lang}-390x844.png", "/board/all", 390, 844))
             if args.all:
                 shots.append((f"kiosk-{lang}-3840x2160.png", "/kiosk", 3840, 2160))
             elif lang == "he":
@@ -126,6 +146,44 @@ def main() -> None:
                 shoot(url, shots, args.out, args.settle)
             finally:
                 stop(proc)
+        if not args.no_surge:
+            _surge(Path(tmp), args)
+
+
+# Two alert rules, as a supervisor would set them: more than 5 waiting; service level under
+# 70 % once 10 calls are counted.
+_ALERTS = """
+[alerts.rules.waiting]
+metric = "waiting"
+fire = 5
+clear = 3
+
+[alerts.rules.sl]
+metric = "service_level"
+fire = 70
+clear = 75
+min_sample = 10
+"""
+
+
+def _surge(work: Path, args: argparse.Namespace) -> None:
+    """The kiosk of 200 agents and 20 queues in a surge, with alerts open."""
+    (work / "alerts.toml").write_text(_ALERTS, encoding="utf-8")
+    surge = argparse.Namespace(
+        seed=13,
+        agents=200,
+        queues=20,
+        scenario=str(surge_now(work)),
+        start="11:30",
+        config=str(work / "alerts.toml"),
+    )
+    env = {"WALLBOARD_SIMULATOR_HISTORY_DAYS": "0"}
+    proc, url = start_demo(surge, "en", work, env)
+    try:
+        # Long enough for the surge to fill the queues and the alerts to fire.
+        shoot(url, [("kiosk-surge-en-1920x1080.png", "/kiosk", 1920, 1080)], args.out, 30.0)
+    finally:
+        stop(proc)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,11 @@ class WebSettings(_Section):
     port: int = Field(8080, ge=1, le=65535)
     language: Literal["en", "he"] = "en"
     stale_after_seconds: float = Field(30.0, gt=0)
+    # How long a tab's socket may be silent before the server gives the tab up (NiceGUI's
+    # reconnect timeout; its ping timeout is 0.4 of it). At NiceGUI's 3 s a TV or a loaded
+    # machine that stalls 2 s is dropped and the page reloads, blank for a moment; the board
+    # says "reconnecting" on its own within a second of losing the socket either way.
+    reconnect_seconds: float = Field(10.0, ge=3, le=120)
     storage_secret: SecretStr | None = None
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks); from anyone else those headers are ignored. Empty: no proxy.

@@ -25,6 +25,7 @@ from aiohttp import web
 from tests.e2e.conftest import SHOTS, App, _free_port
 from tests.e2e.feed import Feed
 from wallboard.web.auth import hash_password
+from wallboard.web.pages.messages import TICKER_SPEED
 
 pytestmark = pytest.mark.e2e
 
@@ -496,6 +497,25 @@ def test_the_agent_page_lists_the_days_status_changes(browser: Any, access_app: 
         ctx.close()
 
 
+# The ticker's speed in px/s (the median of three 0.4 s looks at its transform), and where
+# the shown board ends against where the strip begins.
+TICKER_MOTION = """async () => {
+  const strip = document.querySelector('.wb-ticker');
+  const run = strip.querySelector('.wb-ticker-run');
+  const x = () => [new DOMMatrix(getComputedStyle(run).transform).m41, performance.now()];
+  const speeds = [];
+  for (let i = 0; i < 3; i++) {
+    const [x0, t0] = x();
+    await new Promise((r) => setTimeout(r, 400));
+    const [x1, t1] = x();
+    speeds.push(Math.abs(x1 - x0) / ((t1 - t0) / 1000));
+  }
+  const board = [...document.querySelectorAll('.wb-kiosk')].find((e) => e.offsetHeight > 0);
+  return { speed: speeds.sort((a, b) => a - b)[1], strip_top: strip.getBoundingClientRect().top,
+    board_bottom: board.getBoundingClientRect().bottom };
+}"""
+
+
 def test_a_message_appears_on_the_kiosk_ticker(browser: Any, access_app: App) -> None:
     from playwright.sync_api import expect
 
@@ -518,6 +538,12 @@ def test_a_message_appears_on_the_kiosk_ticker(browser: Any, access_app: App) ->
         box = strip.bounding_box()
         assert box is not None and box["height"] >= 36  # readable from across the room
         kiosk.screenshot(path=str(SHOTS / "kiosk-ticker-1920x1080.png"))
+        # Its own strip (the board ends above it) and a fixed speed whatever the length.
+        got = kiosk.evaluate(TICKER_MOTION)
+        print(f"ticker: {got}")
+        assert got["board_bottom"] <= got["strip_top"] + 1
+        expected = 1920 * TICKER_SPEED
+        assert abs(got["speed"] - expected) <= 0.2 * expected, got
         # A board the message was not for shows none of it.
         ctx2 = _signed_in(browser, access_app, "boss")
         other = ctx2.new_page()
@@ -550,15 +576,17 @@ def test_an_alert_fires_once_and_clears_once(browser: Any, access_app: App, hook
             return [p["text"] for p in hook.posts if "Dana Levi" in p["text"]]
 
         access_app.feed.status(201, "Dana Levi", 3)  # Lunch; the rule fires after 3 s
-        expect(kiosk.locator(".wb-alert-banner")).to_contain_text(
+        # The kiosk's alerts strip (one alert: its whole text) and a marker on her tile.
+        expect(kiosk.locator(".wb-alerts")).to_contain_text(
             "Dana Levi: on break too long", timeout=SLOW
         )
+        expect(kiosk.locator('.wb-tile[data-ext="201"]')).to_have_attribute("data-alert", "open")
         expect(desk.locator(".wb-alert-toast", has_text="Dana Levi")).to_be_visible(timeout=SLOW)
         kiosk.screenshot(path=str(SHOTS / "kiosk-alert-banner-1920x1080.png"))
         time.sleep(2)  # several more judgements while still on break: no repeat
         assert len(dana()) == 1 and dana()[0].startswith("⚠")
         access_app.feed.status(201, "Dana Levi", 1)  # back: clears
-        expect(kiosk.locator(".wb-alert-banner")).not_to_contain_text("Dana Levi", timeout=SLOW)
+        expect(kiosk.locator(".wb-alerts", has_text="Dana Levi")).to_have_count(0, timeout=SLOW)
         deadline = time.monotonic() + 10
         while len(dana()) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -47,6 +47,9 @@ class Alert:
     text: str
     text_he: str
     boards: tuple[str, ...]  # the kiosks that show it (empty: all)
+    label: str = ""  # the queue's or agent's name, for the kiosks' strip
+    # Seen by a team lead: the kiosks' strip leaves it out (its tile keeps a marker).
+    acknowledged: bool = False
 
 
 _NAMES = {
@@ -176,6 +179,7 @@ class Alerts:
             en,
             he,
             tuple(rule.boards),
+            label,
         )
         self.recent = [*self.recent[-(_RECENT - 1) :], alert]
         if ev.fired:

@@ -150,6 +150,7 @@ def _after_call_pages(
     service.editor.user_listeners.append(session.access.set_ui_users)
     admin.register(session, service.editor, publisher)
     watch = service.alerts
+    publisher.board_alerts = alerts.board_alerts(watch)  # kiosks' strip, tiles' markers
     session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
     if services.actions is not None:
         worklist.register(session, service, services.actions, visible)
@@ -308,6 +309,7 @@ def serve(
         language="he" if settings.web.language == "he" else "en-US",
         reload=False,
         show=False,
+        reconnect_timeout=settings.web.reconnect_seconds,
         show_welcome_message=False,
         storage_secret=_storage_secret(settings.web.storage_secret),
         # The cookie lives as long as the server honours the login (not Starlette's 14 days).

@@ -23,6 +23,7 @@ __all__ = [
     "QueueModel",
     "agent_json",
     "board_specs",
+    "board_tally",
     "board_title",
     "floor_json",
     "mask_number",
@@ -282,8 +283,8 @@ def queue_json(
     }
 
 
-def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
-    """The board's floor header: today's service level over all its queues, and its sample."""
+def board_tally(state: State, spec: BoardSpec) -> QueueTally:
+    """Today's counts over all the board's queues (what its floor service level is of)."""
     total = QueueTally()
     if state.day:
         for qid, t in state.day.queues.items():
@@ -292,6 +293,12 @@ def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
                 total.answered_within_sl += t.answered_within_sl
                 total.abandoned += t.abandoned
                 total.short_abandoned += t.short_abandoned
+    return total
+
+
+def floor_json(state: State, spec: BoardSpec, min_calls: int) -> JSON:
+    """The board's floor header: today's service level over all its queues, and its sample."""
+    total = board_tally(state, spec)
     sample = kpis.sl_sample(total)
     sl = kpis.service_level(total) if sample >= min_calls else None
     return {"sl": None if sl is None else round(sl, 4), "n": sample, "few": sample < min_calls}
@@ -311,8 +318,9 @@ def _queue_levels(t: QueueThresholds) -> JSON:
 
 
 def thresholds_json(settings: Settings, spec: BoardSpec | None = None) -> JSON:
-    """Warn/alarm levels for the browser, which colours the ticking numbers itself (a
-    board's own levels for a queue win over the configured ones)."""
+    """Warn/alarm levels for the browser (a board's own levels for a queue win over the
+    configured ones): it judges agents' time in status with them; queue and floor levels
+    are judged on the server with the same lines (web/levels.py) and sent with the state."""
     th = settings.thresholds
     queues = {**th.queues, **dict(spec.levels if spec is not None else ())}
     return {

@@ -23,6 +23,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "no_waiting": ("Nobody waiting", "אין ממתינים"),
     "stale_since": ("Data stale since", "הנתונים לא עודכנו מאז"),
     "server_lost": ("Connection to the wallboard server lost since", "החיבור לשרת נותק מאז"),
+    "reconnecting": ("Reconnecting to the wallboard server", "מתחבר מחדש לשרת"),
+    "data_of": ("figures of", "נתונים מ־"),
     "vendor_down": ("Telephony connection", "חיבור למרכזייה"),
     # A cluster's web node lost its link to the cluster (NATS, or the ingest worker): the
     # data is as stale, but the phone system may be fine.
@@ -96,6 +98,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sl_risk": ("At risk", "בסיכון"),
     "level_warn": ("Warning", "אזהרה"),
     "level_alarm": ("Alarm", "התראה"),
+    "alert_word": ("Alert", "התרעה"),
+    "call_word": ("call", "שיחה"),
+    "queues_on_target": ("queues on target", "תורים ביעד"),
+    "queues_more": ("more queues", "תורים נוספים"),
+    "alerts_open": ("alerts", "התרעות"),
     "sound_off": ("Sound off — click to enable", "הצליל כבוי — לחצו להפעלה"),
     "more": ("more", "נוספים"),
     "few_calls": (

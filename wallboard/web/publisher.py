@@ -30,6 +30,7 @@ from wallboard.web.boards import (
     queue_json,
     queue_model,
 )
+from wallboard.web.levels import BoardLevels
 from wallboard.web.site import Site
 
 __all__ = ["BoardSink", "Publisher"]
@@ -74,6 +75,10 @@ class _Group:
     fresh: set[BoardSink] = field(default_factory=set)
     # What this board's tabs last got for each queue, so unchanged queues are not resent.
     queues_sent: dict[str, JSON] = field(default_factory=dict)
+    # The board's threshold levels (kept while tabs watch: the hold), and what the tabs
+    # last got of them and of the open alerts: sent again only when they change.
+    levels: BoardLevels | None = None
+    marks_sent: JSON = field(default_factory=dict)
 
 
 class Publisher:
@@ -100,6 +105,8 @@ class Publisher:
         self.extras: dict[str, Any] = {}
         # Figures that differ per board (its queues' callbacks), merged over `extras`.
         self.board_extras: Callable[[BoardSpec], JSON] | None = None
+        # The open alerts one board shows (set when alerts are judged in this process).
+        self.board_alerts: Callable[[BoardSpec], list[JSON]] | None = None
         self.ticks = 0
         self._wake = asyncio.Event()  # set by every change, from the start: none is missed
         hub.on_change(self._wake.set)
@@ -113,8 +120,9 @@ class Publisher:
         g = self._groups.get(name)
         if g is None:
             self._groups[name] = _Group(spec)
-        else:
+        elif g.spec != spec:
             g.spec = spec
+            g.levels = None  # judged anew with the board's levels
         return spec
 
     def set_boards(self, specs: dict[str, BoardSpec]) -> None:
@@ -132,6 +140,7 @@ class Publisher:
                 self._groups[name] = _Group(spec)
             elif g.spec != spec:
                 g.spec = spec
+                g.levels = None
                 g.fresh |= g.sinks  # a full snapshot with the new settings
         for name, g in self._groups.items():
             # A reader's variant (`<board>~…`, layout.desk_spec) follows its board at once,
@@ -167,6 +176,10 @@ class Publisher:
         if g is not None:
             g.sinks.discard(sink)
             g.fresh.discard(sink)
+            if not g.sinks:
+                # Nobody watches: its hold is not kept; the next tab's levels are judged
+                # from the state afresh, as after a restart (core/levels.py).
+                g.levels = None
 
     @property
     def tabs(self) -> int:
@@ -222,10 +235,11 @@ class Publisher:
         for g in list(self._groups.values()):  # a page may add a group while we await
             if not g.sinks:
                 continue
+            marks = self._marks(g, local_now)
             if changes or beat:
-                await self._send_delta(g, head, changes, local_now)
+                await self._send_delta(g, head, changes, local_now, marks)
             if g.fresh:
-                await self._send_snapshots(g, head, local_now)
+                await self._send_snapshots(g, {**head, **marks}, local_now)
         if first is not None and changes and self.tabs:
             metrics.PUBLISH_LATENCY.observe(max(0.0, timebase.now() - first))
 
@@ -238,11 +252,26 @@ class Publisher:
             if a is not None:
                 self.membership.observe(a)
 
-    async def _send_delta(self, g: _Group, head: JSON, changes: Changes, local_now: float) -> None:
+    def _marks(self, g: _Group, local_now: float) -> JSON:
+        """The board's levels (`lv`) and open alerts (`alerts`), judged now."""
+        if g.levels is None:
+            g.levels = BoardLevels(self.settings, g.spec)
+        marks: JSON = {"lv": g.levels.update(self.hub.state, self._server_now(local_now))}
+        if self.board_alerts is not None:
+            marks["alerts"] = self.board_alerts(g.spec)
+        return marks
+
+    async def _send_delta(
+        self, g: _Group, head: JSON, changes: Changes, local_now: float, marks: JSON
+    ) -> None:
         """One delta for this board, encoded once, to every tab that has its snapshot."""
         g.seq += 1
         own = self.board_extras(g.spec) if self.board_extras is not None else {}
-        payload = _dumps({**head, **own, **self._delta(g.spec, changes, local_now), "seq": g.seq})
+        # Levels and alerts only when they changed: a tab keeps what it got last.
+        changed = {k: v for k, v in marks.items() if g.marks_sent.get(k) != v}
+        g.marks_sent.update(changed)
+        delta = self._delta(g.spec, changes, local_now)
+        payload = _dumps({**head, **own, **changed, **delta, "seq": g.seq})
         if self.broadcast is not None:
             # Tabs still waiting for their snapshot ignore it (no sequence yet).
             await self.broadcast(g.spec.name, payload)

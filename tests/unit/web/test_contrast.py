@@ -31,3 +31,10 @@ def test_stripes_and_rings_reach_three_to_one_against_tile_and_page() -> None:
         for ground in ("panel", "bg"):
             ratio = _contrast(_colour(stripe), _colour(ground))
             assert ratio >= 3.0, f"--{stripe} on --{ground}: {ratio:.2f}:1"
+
+
+def test_text_reaches_four_and_a_half_to_one_on_every_status_tint() -> None:
+    for tint in ("t-avail", "t-call", "t-ring", "t-brk"):
+        for text in ("text", "tdim"):
+            ratio = _contrast(_colour(text), _colour(tint))
+            assert ratio >= 4.5, f"--{text} on --{tint}: {ratio:.2f}:1"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -19,18 +20,9 @@ from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.layout import desk_page
 from wallboard.web.session import Session, timer_once_connected
 
-__all__ = ["banner", "desk_watch", "register"]
+__all__ = ["board_alerts", "desk_watch", "register"]
 
 _LOOK_EVERY = 2.0  # seconds between a page's looks at new alerts (they are judged as often)
-
-_BANNER_CSS = """
-<style>
-.wb-alert-banner{position:fixed;inset-inline:0;top:0;z-index:60;background:#c62828;color:#fff;
- font-size:clamp(28px,3vw,60px);font-weight:800;padding:.1em .5em;display:flex;gap:1.5em;
- flex-wrap:wrap}
-.wb-alert-banner:empty{display:none}
-</style>
-"""
 
 
 def _text(a: Alert, lang: Lang) -> str:
@@ -69,29 +61,37 @@ def desk_watch(alerts: Alerts, scope: Scope, lang: Lang) -> None:
     timer_once_connected(_LOOK_EVERY, look)
 
 
-def banner(alerts: Alerts, boards: list[BoardSpec], lang: Lang) -> None:
-    """On a kiosk: the open alerts for its boards along the top, until they clear (an
-    alert about a queue or agent its boards do not show is not its business)."""
-    names = [b.name for b in boards]
+def _for_board(a: Alert, spec: BoardSpec) -> bool:
+    """Whether a kiosk of `spec` shows `a` (an alert about a queue or agent the board does not
+    show is not its business)."""
+    if a.boards and spec.name.split("~", 1)[0] not in a.boards:
+        return False
+    if a.queue is not None:
+        return spec.shows_queue(a.queue)
+    return a.extension is not None and spec.shows_agent(a.extension)
 
-    def mine(a: Alert) -> bool:
-        if a.boards and not any(n in a.boards for n in names):
-            return False
-        if a.queue is not None:
-            return any(b.shows_queue(a.queue) for b in boards)
-        return a.extension is not None and any(b.shows_agent(a.extension) for b in boards)
 
-    ui.add_head_html(_BANNER_CSS)
-    strip = ui.html("").classes("wb-alert-banner")
+def board_alerts(alerts: Alerts) -> Callable[[BoardSpec], list[dict[str, Any]]]:
+    """The open alerts one board shows, as its payload's `alerts` (oldest first): the board
+    marks the queue's (or agent's) tile and names them in its strip; an acknowledged alert
+    (`ack`) keeps only the tile's marker."""
 
-    def look() -> None:
-        texts = [_text(a, lang) for a in alerts.active.values() if mine(a)]
-        content = "".join(f'<span dir="auto">{html.escape(x)}</span>' for x in texts)
-        if strip.content != content:
-            strip.content = content
+    def of(spec: BoardSpec) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"{a.rule}:{a.queue if a.queue is not None else a.extension}",
+                "q": a.queue,
+                "x": a.extension,
+                "n": a.label,
+                "t": a.text,
+                "th": a.text_he,
+                "ack": a.acknowledged,
+            }
+            for a in sorted(alerts.active.values(), key=lambda a: a.seq)
+            if _for_board(a, spec)
+        ]
 
-    look()
-    ui.timer(_LOOK_EVERY, look)
+    return of
 
 
 def register(session: Session, service: CdrService, timezone: str) -> None:

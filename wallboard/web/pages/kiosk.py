@@ -9,7 +9,6 @@ from wallboard.config import Settings
 from wallboard.core.scope import Role
 from wallboard.services.aftercall import CdrService
 from wallboard.web.components.board.board import Board
-from wallboard.web.pages.alerts import banner
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
@@ -25,8 +24,8 @@ _TOKEN_CHECK_SECONDS = 10.0  # how soon an open kiosk notices its token was revo
 def register(
     session: Session, publisher: Publisher, settings: Settings, after: CdrService | None
 ) -> None:
-    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1` (with `after`: the alerts'
-    banner and the messages' ticker)."""
+    """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1` (with `after`: the
+    messages' ticker; the open alerts come with the board's state, in its own strip)."""
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
@@ -77,5 +76,4 @@ def register(
         else:  # a signed-in lead's kiosk: redrawn or sent away once her scope changed
             session.guard(scope)
         if after is not None:
-            banner(after.alerts, [specs[b] for b in allowed], lang)  # open alerts, along the top
             ticker(after.messages, allowed)  # messages to the floor, along the bottom

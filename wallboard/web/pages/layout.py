@@ -115,7 +115,6 @@ def board_config(
         "tz": settings.day.timezone,
         "links": None if kiosk else {"agent": "/agent/", "queue": "/queue/"},
         "minCalls": settings.kpi.min_calls,
-        "holdSeconds": settings.thresholds.hold_seconds,
         "resortSeconds": settings.kiosk.resort_seconds,
         # Burn-in care is for TVs left on for months; a desk screen never shifts.
         "shiftPixels": settings.kiosk.shift_pixels if kiosk else 0,

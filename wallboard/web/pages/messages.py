@@ -27,21 +27,50 @@ log = logging.getLogger(__name__)
 _TICKER_EVERY = 2.0  # seconds between a kiosk's looks at the running messages
 _DURATIONS = (15, 30, 60, 120, 240, 480)  # minutes a lead can pick
 
-# A strip along the bottom of the wall screen; the text scrolls in the reading direction.
+# A strip of its own along the bottom of the wall screen: the kiosk board above it is made
+# shorter by the strip's height (nothing is covered), and the text scrolls in the reading
+# direction at a fixed speed whatever its length: TICKER_SPEED of the screen's width per
+# second (≈125 px/s at 1080p), its duration set from the text's width when it changes.
+TICKER_SPEED = 0.065
 _TICKER_CSS = """
 <style>
+:root{--wb-tk-fs:clamp(28px,3.2vw,64px);--wb-tk-h:calc(var(--wb-tk-fs) * 1.5)}
 .wb-ticker{position:fixed;inset-inline:0;bottom:0;z-index:50;overflow:hidden;white-space:nowrap;
- background:#f2c94c;color:#111;font-size:clamp(28px,3.2vw,64px);font-weight:700;padding:.15em 0}
+ background:#f2c94c;color:#111;font-size:var(--wb-tk-fs);line-height:var(--wb-tk-h);
+ height:var(--wb-tk-h);font-weight:700}
 .wb-ticker:empty{display:none}
-.wb-ticker .wb-ticker-run{display:inline-block;padding-inline-start:100%;
- animation:wb-ticker-ltr 28s linear infinite}
-[dir=rtl] .wb-ticker .wb-ticker-run{animation-name:wb-ticker-rtl}
+body:has(.wb-ticker:not(:empty)) .wb-kiosk{height:calc(100vh - var(--wb-tk-h))}
+.wb-ticker .wb-ticker-run{display:inline-block;padding-inline-start:100%}
 .wb-ticker .wb-msg{margin-inline-end:3em}
 @keyframes wb-ticker-ltr{from{transform:translateX(0)}to{transform:translateX(-100%)}}
 @keyframes wb-ticker-rtl{from{transform:translateX(0)}to{transform:translateX(100%)}}
-@media (prefers-reduced-motion: reduce){.wb-ticker .wb-ticker-run{animation:none;padding:0 .5em}}
+@media (prefers-reduced-motion: reduce){.wb-ticker .wb-ticker-run{padding:0 .5em}}
 </style>
-"""
+<script>
+(() => {
+  const fit = (run) => {
+    if (matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    const secs = run.offsetWidth / (innerWidth * SPEED);
+    const name = getComputedStyle(run).direction === "rtl" ? "wb-ticker-rtl" : "wb-ticker-ltr";
+    const anim = `${name} ${secs.toFixed(2)}s linear infinite`;
+    if (run.dataset.anim !== anim) {
+      run.dataset.anim = anim;
+      run.style.animation = anim;
+    }
+  };
+  const seen = new WeakSet();
+  setInterval(() => {
+    for (const strip of document.querySelectorAll(".wb-ticker")) {
+      if (seen.has(strip)) continue;
+      seen.add(strip);
+      const all = () => strip.querySelectorAll(".wb-ticker-run").forEach(fit);
+      new MutationObserver(all).observe(strip, { childList: true, subtree: true });
+      all();
+    }
+  }, 250);
+})();
+</script>
+""".replace("SPEED", str(TICKER_SPEED))
 
 
 def ticker(messages: FloorMessages, boards: list[str]) -> None:

@@ -32,6 +32,9 @@ function fmtDuration(secs) {
   return `${m}:${ss}`;
 }
 
+// Only an agent's time in status is judged here: its level is a plain function of a server
+// time (no hold), so every page agrees from its first frame. Queue and floor levels come
+// from the server with the time each began (web/levels.py).
 function levelOf(value, lv, lowerIsWorse) {
   if (value === null || value === undefined || !lv) return "ok";
   const [warn, alarm] = lv;
@@ -42,12 +45,83 @@ function levelOf(value, lv, lowerIsWorse) {
 }
 
 const RANK = { ok: 0, warn: 1, alarm: 2 };
+const QUEUE_MIN_U = 12; // a kiosk queue tile's least width, in viewport units (board.css)
 const MARK = { ok: "", warn: "▲", alarm: "⚠" };
 
 // Who matters first when not every agent fits (and the "status" order): ringing, then the
 // longest on a call, on a break, then available, logged out last.
 function byStatus(a, b) {
   return (ORDER[a.s] ?? 9) - (ORDER[b.s] ?? 9) || a.since - b.since || a.x - b.x;
+}
+
+// The "status" order of a still board: agents in contiguous groups (on a call, available, on
+// a break, logged out), and a tile moves only when its agent's group changes. An agent who
+// changes group crosses each boundary by trading places with the tile at that boundary (the
+// last or first of the segment it leaves), so within a group the order holds and the few
+// other tiles that move are those at a boundary — mostly agents who themselves just arrived
+// there. Newcomers join at the end of their group; who leaves is replaced the same way.
+const GONE = 4;
+function groupOf(s) {
+  if (ON_CALL.has(s)) return 0;
+  if (s === "available") return 1;
+  if (s === "break") return 2;
+  return 3;
+}
+class Places {
+  constructor() {
+    this.slots = []; // extensions in place order
+    this.group = new Map(); // extension → group of its segment
+    this.counts = [0, 0, 0, 0, 0];
+  }
+  start(g) {
+    let i = 0;
+    for (let k = 0; k < g; k++) i += this.counts[k];
+    return i;
+  }
+  swap(i, j) {
+    const s = this.slots;
+    [s[i], s[j]] = [s[j], s[i]];
+  }
+  move(x, to) {
+    let g = this.group.get(x);
+    let i = this.slots.indexOf(x);
+    while (g < to) { // to the end of its segment, which becomes the next one's start
+      const end = this.start(g + 1) - 1;
+      this.swap(i, end);
+      i = end;
+      this.counts[g] -= 1;
+      this.counts[g + 1] += 1;
+      g += 1;
+    }
+    while (g > to) {
+      const first = this.start(g);
+      this.swap(i, first);
+      i = first;
+      this.counts[g] -= 1;
+      this.counts[g - 1] += 1;
+      g -= 1;
+    }
+    this.group.set(x, g);
+  }
+  update(agents) {
+    for (const x of [...this.slots]) {
+      const a = agents[String(x)];
+      const to = a ? groupOf(a.s) : GONE;
+      if (to !== this.group.get(x)) this.move(x, to);
+    }
+    while (this.counts[GONE]) { // the gone sit at the very end
+      this.group.delete(this.slots.pop());
+      this.counts[GONE] -= 1;
+    }
+    const fresh = Object.values(agents).filter((a) => !this.group.has(a.x)).sort(byStatus);
+    for (const a of fresh) {
+      this.slots.push(a.x);
+      this.group.set(a.x, GONE);
+      this.counts[GONE] += 1;
+      this.move(a.x, groupOf(a.s));
+    }
+    return new Map(this.slots.map((x, i) => [x, i]));
+  }
 }
 
 // kpis.sl_at_risk, applied here every second (docs/metrics.md, "Erlang C"): the k-th caller
@@ -64,16 +138,18 @@ function slAtRisk(joined, rate, threshold, now) {
 
 // The kiosk's agent grid: the fewest rows (so the largest type) in which every tile fits,
 // richer tiles while there is room. u is one viewport unit (px); fonts stay between
-// 0.62u (≈12 px at 1080p, the densest grid of 200 agents) and 1.5u.
+// AGENT_MIN_U (≈16 px at 1080p: names and clocks read from across the room even with 200
+// agents) and 1.5u; who does not fit at the least size is counted in "+N more".
 const MODES = [
   { mode: 3, lines: 3.9, chars: 15 },
   { mode: 2, lines: 2.6, chars: 14 },
   { mode: 1, lines: 1.5, chars: 14 },
 ];
+const AGENT_MIN_U = 0.84;
 function gridFor(n, W, H, u) {
   const gap = Math.max(2, Math.round(0.3 * u));
   const fmax = 1.5 * u;
-  const fmin = 0.62 * u;
+  const fmin = AGENT_MIN_U * u;
   const fit = (rows, m, f) => {
     const cols = Math.max(1, Math.floor((W + gap) / (f * m.chars + gap)));
     return { rows, cols, gap, mode: m.mode, f,
@@ -106,6 +182,13 @@ const TILE = {
     },
     icon() {
       return ICON[this.a.s] || "?";
+    },
+    callLonger() {
+      // One clock per agent: time in the current status. The call's own duration shows
+      // (labelled "call 3:37") only when it differs: the call began before this status (a
+      // hold, then talking again), so a long call never looks short.
+      const c = this.call;
+      return c && c.since < this.a.since - 1 ? c : null;
     },
   },
 };
@@ -146,7 +229,8 @@ const AgentTile = {
         <bdi class="wb-q" dir="auto" v-if="queueName">{{ queueName }}</bdi>
         <!-- Cut at its start, never its last digits: an RTL box (cut at its left) around an LTR run. -->
         <bdi class="wb-num" dir="rtl"><bdi dir="ltr">{{ call.num }}</bdi></bdi>
-        <span class="wb-clock" :data-since="call.since">{{ clock(call.since) }}</span>
+        <span class="wb-calldur" v-if="callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since">{{ clock(call.since) }}</span></span>
       </div>
       <div class="wb-missed" v-if="a.missed" :title="cfg.metrics.agent_missed.formula">
         {{ cfg.strings.missed }}: <b>{{ a.missed }}</b>
@@ -183,13 +267,16 @@ const KioskTile = {
       </div>
       <div class="wb-kline wb-status" v-if="box.mode >= 2">
         <span class="wb-status-name">{{ statusName }}</span>
-        <bdi class="wb-q" dir="auto" v-if="box.mode === 2 && where">{{ where }}</bdi>
+        <span class="wb-calldur" v-if="box.mode === 2 && callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since"></span></span>
+        <bdi class="wb-q" dir="auto" v-else-if="box.mode === 2 && where">{{ where }}</bdi>
         <span class="wb-clock" v-if="box.mode === 3" :data-since="a.since" :data-th="a.k"></span>
       </div>
       <div class="wb-kline wb-call" v-if="box.mode === 3 && call">
         <span class="wb-dir">{{ call.dir === 'incoming' ? cfg.strings.incoming : cfg.strings.outgoing }}</span>
         <bdi class="wb-q" dir="auto">{{ where }}</bdi>
-        <span class="wb-clock" :data-since="call.since"></span>
+        <span class="wb-calldur" v-if="callLonger">{{ cfg.strings.call_word }}
+          <span class="wb-clock" :data-since="call.since"></span></span>
       </div>
     </div>`,
 };
@@ -213,9 +300,13 @@ export default {
       clockText: "",
       orderVersion: 0,
       area: { w: 0, h: 0 },
+      queueRows: 2, // kiosk: rows of queue tiles (one when a second would squeeze the agents)
       unit: 0,
       soundOff: false,
       floor: null,
+      alerts: [], // open alerts of this board: { id, q, x, n, t, th, ack }
+      alertsHidden: 0, // names the strip had no room for ("+3")
+      lvVersion: 0,
     };
   },
   created() {
@@ -224,17 +315,20 @@ export default {
     this.queues = {};
     this.offset = null; // server now − browser now, seconds
     this.lastMessage = Date.now();
-    this.alarmed = new Set();
-    this.queueLevels = {};
-    this.held = {}; // level shown per (queue, metric): { lv, next, since } (hysteresis)
-    this.order = []; // extensions in their current place; re-sorted every resortSeconds
+    this.lv = { q: {}, floor: {} }; // the server's levels: metric → [level, since]
+    this.opened = null; // when this page opened, in the server's clock
+    this.flashed = {}; // queue → the start of the alarm it last flashed for
+    this.order = []; // by time: extensions in their current place; re-sorted every resortSeconds
+    this.places = new Places(); // by status: places that change only with an agent's group
+    this.lastGrid = null; // the kiosk's agent grid, kept while it still fits (no re-flow)
+    this.queueTiles = null; // the kiosk's queues that have a tile when not all do
     this.sortedAt = 0;
     this.flashUntil = {};
   },
   mounted() {
     if (!INSTANCES.has(this.config.board)) INSTANCES.set(this.config.board, new Set());
     INSTANCES.get(this.config.board).add(this);
-    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer = setInterval(() => this.tick(true), 1000);
     this.fmtTime = new Intl.DateTimeFormat(this.config.lang === "he" ? "he-IL" : "en-GB", {
       timeZone: this.config.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
     });
@@ -283,7 +377,14 @@ export default {
       const here = this.placed(all.filter((a) => a.s !== "logged_out"));
       const { w, h } = this.area;
       if (!w || !h) return { tiles: [], more: 0, out, grid: null };
-      let grid = gridFor(here.length + (out ? 1 : 0), w, h, this.unit);
+      const n = here.length + (out ? 1 : 0);
+      // The grid holds while it still fits everyone and is not two rows too roomy: an agent
+      // who logs in or out must not re-flow (move) every tile at a capacity's edge.
+      const last = this.lastGrid;
+      const holds = last && last.w === w && last.h === h && last.u === this.unit
+        && last.g.rows * last.g.cols >= n && (last.g.rows - 2) * last.g.cols < n;
+      let grid = holds ? last.g : gridFor(n, w, h, this.unit);
+      if (!holds) this.lastGrid = { w, h, u: this.unit, g: grid };
       let cap = grid.rows * grid.cols;
       let shown = here;
       if (here.length + (out ? 1 : 0) > cap) {
@@ -307,6 +408,19 @@ export default {
       const f = this.floor;
       return { waiting, first, sl: f ? f.sl : null, few: f ? f.few : true, n: f ? f.n : 0 };
     },
+    openAlerts() {
+      // The strip counts the alerts nobody acknowledged yet, oldest first.
+      return this.alerts.filter((a) => !a.ack);
+    },
+    alertNames() {
+      // ... and names each queue or agent once (two rules may fire about one queue).
+      const seen = new Map();
+      for (const a of this.openAlerts) {
+        const key = a.q !== null ? `q${a.q}` : `x${a.x}`;
+        if (!seen.has(key)) seen.set(key, { key, n: a.n });
+      }
+      return [...seen.values()];
+    },
     agentTotal() {
       this.version;
       return Object.keys(this.agents).length;
@@ -317,10 +431,43 @@ export default {
       for (const a of Object.values(this.agents)) c[category(a.s)] += 1;
       return c;
     },
-    queueCols() {
-      // Queue tiles sized from their number: one row up to 6, else rows of up to 10.
-      const n = Object.keys(this.queues).length || 1;
-      return n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10));
+    kioskQueues() {
+      // Queue tiles never shrink below legible (figures 1.5u ≈ 28 px and labels 0.75u ≈ 14 px
+      // at 1080p): one row up to 6, else rows of up to 10 tiles at least QUEUE_MIN_U wide, two
+      // rows at most. More queues than places: those that need attention most keep a tile
+      // (alarm, warning, an open alert), in name order; the rest share one compact place.
+      this.version;
+      this.lvVersion;
+      const list = this.queueList;
+      const n = list.length || 1;
+      const u = this.unit || window.innerWidth / 100;
+      const W = this.area.w || window.innerWidth;
+      const gap = 0.4 * u;
+      const fit = Math.max(1, Math.floor((W + gap) / (QUEUE_MIN_U * u + gap)));
+      const cols = Math.min(fit, n <= 6 ? n : Math.ceil(n / Math.ceil(n / 10)));
+      const cap = cols * this.queueRows;
+      if (n <= cap) return { cols, span: 0, tiles: list, rest: [] };
+      const need = (q) => {
+        let worst = 0;
+        for (const [lv] of Object.values(this.lv.q[q.id] || {})) worst = Math.max(worst, RANK[lv]);
+        return worst * 2 + (this.alertOf(q.id) === "open" ? 1 : 0);
+      };
+      // The compact place takes two columns when it names more than a few queues.
+      const span = n - (cap - 1) > 4 && cols > 3 ? 2 : 1;
+      // Within a need, the queues that have a tile keep it (then name order): a tile gives
+      // its place only to a queue that needs attention more.
+      const had = this.queueTiles || new Set();
+      const rank = (q) => need(q) * 2 + (had.has(q.id) ? 1 : 0);
+      const keep = new Set(list.map((q) => [rank(q), q]).sort((a, b) => b[0] - a[0])
+        .slice(0, cap - span).map(([, q]) => q.id)); // a stable sort: name order within a rank
+      this.queueTiles = keep;
+      return { cols, span, tiles: list.filter((q) => keep.has(q.id)),
+        rest: list.filter((q) => !keep.has(q.id)).map((q) => ({ q, need: need(q) })) };
+    },
+    restText() {
+      const rest = this.kioskQueues.rest;
+      if (rest.every((r) => r.need === 0)) return `${rest.length} ${this.s.queues_on_target}`;
+      return `+${rest.length} ${this.s.queues_more}`;
     },
     queueList() {
       this.version;
@@ -335,13 +482,18 @@ export default {
   },
   methods: {
     placed(list) {
-      // A still board: tiles keep their place between re-sorts (at most every
-      // resortSeconds); newcomers join at the end; name and extension orders never move.
+      // A still board: in the status order a tile moves only when its agent's group changes
+      // (Places); by time, tiles keep their place between re-sorts (at most every
+      // resortSeconds); name and extension orders never move.
       const by = this.sortBy;
       const name = (a, b) => a.n.localeCompare(b.n, this.config.lang);
       if (by === "name") return list.sort(name);
       if (by === "extension") return list.sort((a, b) => a.x - b.x);
-      const cmp = by === "time" ? (a, b) => a.since - b.since || name(a, b) : byStatus;
+      if (by === "status") {
+        const at = this.places.update(this.agents);
+        return list.sort((a, b) => at.get(a.x) - at.get(b.x));
+      }
+      const cmp = (a, b) => a.since - b.since || name(a, b);
       const due = Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000;
       if (due) {
         this.order = Object.values(this.agents).sort(cmp).map((a) => a.x);
@@ -349,6 +501,26 @@ export default {
       }
       const place = new Map(this.order.map((x, i) => [x, i]));
       return list.sort((a, b) => (place.get(a.x) ?? 1e9) - (place.get(b.x) ?? 1e9) || cmp(a, b));
+    },
+    pickQueueRows(w, h, u) {
+      // A second row of queue tiles only while every agent on the floor still gets a tile at
+      // the least legible size below it: the agents' room with 1 or 2 rows, from this one.
+      const tile = this.$el.querySelector(".wb-kqueues > .wb-kq");
+      if (!tile) return;
+      const gap = 0.4 * u;
+      const rowH = tile.offsetHeight + gap;
+      const shown = this.$el.querySelectorAll(".wb-kqueues > .wb-kq").length;
+      const now = Math.ceil(shown / this.kioskQueues.cols);
+      const agents = Object.values(this.agents);
+      const n = agents.filter((a) => a.s !== "logged_out").length + 1; // + the "logged out" place
+      const fits = (rows, m) => {
+        const g = gridFor(m, w, h + (now - rows) * rowH, u);
+        return g.rows * g.cols >= m && g.f >= AGENT_MIN_U * u - 0.01;
+      };
+      // A second row comes back only with room for ten more agents: a floor at the edge
+      // must not flip the rows (and move every tile) as one agent logs in and out.
+      const rows = fits(2, this.queueRows === 2 ? n : n + 10) ? 2 : 1;
+      if (rows !== this.queueRows) this.queueRows = rows;
     },
     cell(g, i) {
       const col = i % g.cols;
@@ -367,19 +539,35 @@ export default {
       if (w !== this.area.w || h !== this.area.h || u !== this.unit) {
         this.area = { w, h };
         this.unit = u;
+        if (this.alerts.length) this.$nextTick(() => this.fitAlerts()); // new width
+      }
+      this.pickQueueRows(w, h, u);
+    },
+    fitAlerts() {
+      // The strip names as many open alerts as fit, then "+N": a name is never cut.
+      const box = this.$el.querySelector && this.$el.querySelector(".wb-alerts-names");
+      if (!box) return;
+      const names = [...box.children];
+      for (const n of names) n.hidden = false;
+      const r = box.getBoundingClientRect();
+      let hidden = 0;
+      for (const n of names) {
+        const b = n.getBoundingClientRect();
+        if (b.left < r.left - 1 || b.right > r.right + 1) { n.hidden = true; hidden += 1; }
+      }
+      if (hidden !== this.alertsHidden) {
+        this.alertsHidden = hidden; // "+N" takes room: fit again once it shows
+        this.$nextTick(() => this.fitAlerts());
       }
     },
-    hold(key, raw) {
-      // A level must hold for holdSeconds before it shows, and clear the same way, so a
-      // number on the edge does not flap (docs/metrics.md, "Few calls").
-      const now = Date.now();
-      const ms = (this.config.holdSeconds ?? 0) * 1000;
-      let h = this.held[key];
-      if (!h) h = this.held[key] = { lv: ms ? "ok" : raw, next: raw, since: now };
-      if (raw === h.lv) { h.next = raw; return h.lv; }
-      if (raw !== h.next) { h.next = raw; h.since = now; }
-      if (now - h.since >= ms) h.lv = raw;
-      return h.lv;
+    alertOf(qid) {
+      // The queue's open alert, if any ("ack": seen by a lead; the tile keeps a small marker).
+      const a = this.alerts.find((x) => x.q === qid);
+      return a ? (a.ack ? "ack" : "open") : null;
+    },
+    agentAlert(x) {
+      const a = this.alerts.find((y) => y.x === x);
+      return a ? (a.ack ? "ack" : "open") : null;
     },
     prepareSound() {
       try {
@@ -410,6 +598,16 @@ export default {
       // Keep the smallest network delay seen (largest offset); re-anchor on a real jump.
       if (this.offset === null || Math.abs(offset - this.offset) > 1) this.offset = offset;
       else this.offset = Math.max(this.offset, offset);
+      // A level that began before this page opened is painted, never flashed or sounded.
+      if (this.opened === null) this.opened = d.now - performance.now() / 1000;
+      if (d.lv) {
+        this.lv = d.lv;
+        this.lvVersion += 1;
+      }
+      if (d.alerts) {
+        this.alerts = d.alerts;
+        this.$nextTick(() => this.fitAlerts());
+      }
       this.head = { conn: d.conn, shift: d.shift, callbacks: d.callbacks || null };
       if (d.full) {
         this.agents = {};
@@ -439,30 +637,17 @@ export default {
       if (serverT === null || serverT === undefined || !this.head) return "";
       return this.fmtTime.format(new Date((serverT - this.head.shift) * 1000));
     },
-    queueThresholds(id) {
-      return this.config.thresholds.queues[String(id)] || this.config.thresholds.queue;
-    },
-    statLevels(q, longestNow) {
-      const th = this.queueThresholds(q.id);
-      const t = q.today;
-      const raw = {
-        waiting_now: levelOf(t.waiting_now, th.waiting, false),
-        longest_waiting_now: levelOf(longestNow, th.longest, false),
-        // "—" below the minimum of calls (the server sends null): never a red tile.
-        service_level: levelOf(t.service_level === null ? null : t.service_level * 100, th.sl, true),
-        abandon_rate: levelOf(t.abandon_rate === null ? null : t.abandon_rate * 100, th.abandon, false),
-      };
-      const out = {};
-      for (const [k, lv] of Object.entries(raw)) out[k] = this.hold(`${q.id}:${k}`, lv);
-      return out;
-    },
-    floorLevels(f, longest) {
-      const th = this.config.thresholds.queue;
-      return {
-        waiting_now: this.hold("floor:waiting", levelOf(f.waiting, th.waiting, false)),
-        longest_waiting_now: this.hold("floor:longest", levelOf(longest, th.longest, false)),
-        service_level: this.hold("floor:sl", levelOf(f.sl === null ? null : f.sl * 100, th.sl, true)),
-      };
+    newAlarm(key, levels) {
+      // The newest start among the alarms of `levels`, if it is after this page opened and
+      // not flashed yet: then (only then) the tile flashes and the kiosk beeps.
+      let newest = null;
+      for (const [lv, since] of Object.values(levels)) {
+        if (lv === "alarm" && since !== null && (newest === null || since > newest)) newest = since;
+      }
+      if (newest === null || this.opened === null || newest <= this.opened) return false;
+      if (this.flashed[key] === newest) return false;
+      this.flashed[key] = newest;
+      return true;
     },
     atRisk(q) {
       return slAtRisk(q.waiting.map((w) => w.joined), q.ar, q.sl_threshold, this.serverNow());
@@ -563,7 +748,8 @@ export default {
         console.warn("alarm sound unavailable", e);
       }
     },
-    tick() {
+    tick(second = false) {
+      // Every second (`second`), and after each delta (new tiles get their colour at once).
       const now = this.serverNow();
       const root = this.$el;
       if (!root || !root.querySelectorAll) return;
@@ -572,7 +758,8 @@ export default {
       if (rot && this.config.slots > 1) {
         this.visible = Math.floor(Date.now() / 1000 / rot) % this.config.slots === this.config.slot;
       }
-      if (this.config.kiosk) this.kioskTick();
+      // Reading the layout forces it: once a second is enough (a resize is observed).
+      if (this.config.kiosk && second) this.kioskTick();
       const agentTh = this.config.thresholds.agent;
       for (const el of root.querySelectorAll("[data-since]")) {
         const since = Number(el.dataset.since);
@@ -592,9 +779,9 @@ export default {
         }
       }
       for (const q of Object.values(this.queues)) {
-        const levels = this.statLevels(q, this.longestNow(q));
+        const levels = this.lv.q[q.id] || {};
         let worst = "ok";
-        for (const [k, lv] of Object.entries(levels)) {
+        for (const [k, [lv]] of Object.entries(levels)) {
           if (RANK[lv] > RANK[worst]) worst = lv;
           const el = root.querySelector(`[data-q="${q.id}"] [data-metric="${k}"]`);
           if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
@@ -607,22 +794,24 @@ export default {
           const flash = Date.now() < (this.flashUntil[q.id] || 0) ? "1" : "";
           if (tile.dataset.flash !== flash) tile.dataset.flash = flash;
           const badge = tile.querySelector(".wb-badge-lv");
-          const word = worst === "ok" ? "" : `${MARK[worst]} ${this.levelWord(worst)}`;
-          if (badge && badge.textContent !== word) badge.textContent = word;
+          if (badge && badge.textContent !== MARK[worst]) {
+            badge.textContent = MARK[worst];
+            badge.dataset.word = this.levelWord(worst); // shown beside it where there is room
+          }
         }
-        if (worst === "alarm" && !this.alarmed.has(q.id)) {
-          this.alarmed.add(q.id);
-          // Every alarm flashes; it sounds when it begins, even on a board rotated out.
+        if (this.newAlarm(q.id, levels)) {
+          // A new alarm flashes and sounds when it begins, even on a board rotated out.
           this.flashUntil[q.id] = Date.now() + 4000;
           if (this.config.sound) this.beep();
-        } else if (worst !== "alarm") this.alarmed.delete(q.id);
+        }
       }
       if (this.config.kiosk) this.floorTick(root, now);
       this.updateBanner(now);
     },
     kioskTick() {
       this.measure();
-      if (Date.now() - this.sortedAt >= (this.config.resortSeconds ?? 10) * 1000) this.orderVersion += 1;
+      const resort = (this.config.resortSeconds ?? 10) * 1000;
+      if (this.sortBy === "time" && Date.now() - this.sortedAt >= resort) this.orderVersion += 1;
       // Burn-in care: the whole board moves a few pixels every shiftSeconds, round a square.
       const px = this.config.shiftPixels || 0;
       if (px && this.$el.style) {
@@ -635,8 +824,7 @@ export default {
     floorTick(root, now) {
       const f = this.floorFigures;
       const longest = f.first === null ? null : Math.max(0, now - f.first);
-      const levels = this.floorLevels(f, longest);
-      for (const [k, lv] of Object.entries(levels)) {
+      for (const [k, [lv]] of Object.entries(this.lv.floor || {})) {
         const el = root.querySelector(`.wb-floor [data-metric="${k}"]`);
         if (el && el.dataset.lv !== lv) el.dataset.lv = lv;
       }
@@ -651,9 +839,16 @@ export default {
       let text = "";
       let kind = "";
       const h = this.head;
+      // The page's own socket (NiceGUI's): down, it says so at the next tick (within 1 s),
+      // not only once the server has been quiet for `lostAfter`.
+      const socketDown = window.socket && !window.socket.connected;
       if (quiet > lostAfter) {
         const t = this.fmtTime.format(new Date(this.lastMessage));
         text = `${s.server_lost} ${t}`;
+        kind = "lost";
+      } else if (socketDown) {
+        const t = this.fmtTime.format(new Date(this.lastMessage));
+        text = `${s.reconnecting} · ${s.data_of} ${t}`;
         kind = "lost";
       } else if (h && h.conn.state !== "connected") {
         const lost = h.conn.link === "cluster" ? s.cluster_down : s.vendor_down;
@@ -676,10 +871,21 @@ export default {
     },
   },
   template: `
-  <div class="wb" :class="{ 'wb-kiosk': config.kiosk }" :dir="config.dir" :lang="config.lang"
+  <div class="wb" :class="{ 'wb-kiosk': config.kiosk, 'wb-stale': bannerKind !== '' }" :dir="config.dir" :lang="config.lang"
        v-show="visible" :data-board="config.board">
     <div class="wb-banner" v-if="banner" role="alert" :data-kind="bannerKind">⚠ {{ banner }}</div>
     <template v-if="config.kiosk">
+    <div class="wb-alerts" v-if="openAlerts.length" role="status" :data-n="openAlerts.length">
+      <span class="wb-alerts-icon" aria-hidden="true">⚠</span>
+      <bdi class="wb-alerts-one" dir="auto" v-if="openAlerts.length === 1">{{
+        config.lang === 'he' ? openAlerts[0].th : openAlerts[0].t }}</bdi>
+      <template v-else>
+        <span class="wb-alerts-count">{{ openAlerts.length }} {{ s.alerts_open }}:</span>
+        <span class="wb-alerts-names"><span v-for="(a, i) in alertNames" :key="a.key"
+          class="wb-alerts-name"><bdi dir="auto">{{ a.n }}</bdi>{{ i + 1 !== alertNames.length ? "," : "" }}</span></span>
+        <span class="wb-alerts-more" v-if="alertsHidden">+{{ alertsHidden }}</span>
+      </template>
+    </div>
     <header class="wb-ktop">
       <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
       <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
@@ -701,12 +907,16 @@ export default {
         <bdi class="wb-val">{{ counts[k] }}</bdi><span class="wb-lbl">{{ s[k] }}</span></div>
     </section>
     <section class="wb-queues wb-kqueues" v-if="has('queues') && queueList.length"
-             :style="{ gridTemplateColumns: 'repeat(' + queueCols + ', minmax(0, 1fr))' }">
-      <div v-for="q in queueList" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
-           :data-few="q.few ? 1 : null">
+             :class="{ narrow: kioskQueues.cols > 5 }"
+             :style="{ gridTemplateColumns: 'repeat(' + kioskQueues.cols + ', minmax(0, 1fr))' }">
+      <div v-for="q in kioskQueues.tiles" :key="q.id" class="wb-queue wb-kq" :data-q="q.id"
+           :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <div class="wb-kq-head">
           <bdi class="wb-queue-name" dir="auto">{{ q.n }}</bdi>
-          <span class="wb-badge wb-badge-risk" :title="tooltip('sl_at_risk')">⚑ {{ s.sl_risk }}</span>
+          <!-- A badge is never a cut word: "at risk" and an alert are their shape and colour
+               (the strip names the alerts); the level's word shows where the tile is wide. -->
+          <span class="wb-badge wb-badge-alert" v-if="alertOf(q.id)" :title="s.alert_word">!</span>
+          <span class="wb-badge wb-badge-risk" :title="s.sl_risk">⚑</span>
           <span class="wb-badge wb-badge-lv"></span>
         </div>
         <div class="wb-stats">
@@ -718,11 +928,17 @@ export default {
           </div>
         </div>
       </div>
+      <div class="wb-kq wb-kq-rest" v-if="kioskQueues.rest.length" :data-rest="kioskQueues.rest.length"
+           :style="{ gridColumn: 'span ' + kioskQueues.span }">
+        <b class="wb-rest-n">{{ restText }}</b>
+        <span class="wb-rest-names"><bdi v-for="r in kioskQueues.rest" :key="r.q.id" dir="auto"
+          :data-need="r.need">{{ r.q.n }}</bdi></span>
+      </div>
     </section>
     <section class="wb-kagents" v-if="has('agents')" :data-shown="kiosk.tiles.length"
              :data-more="kiosk.more" :data-out="kiosk.out">
       <kiosk-tile v-for="t in kiosk.tiles" :key="t.a.x" :a="t.a" :box="t.box" :cfg="config"
-                  :queues="queues"></kiosk-tile>
+                  :queues="queues" :data-alert="agentAlert(t.a.x)"></kiosk-tile>
       <div class="wb-more" v-if="kiosk.grid && (kiosk.more || kiosk.out)" :style="{
              transform: 'translate(' + kiosk.moreBox.x + 'px,' + kiosk.moreBox.y + 'px)',
              width: kiosk.moreBox.w + 'px', height: kiosk.moreBox.h + 'px',
@@ -765,7 +981,7 @@ export default {
     </div>
     <section class="wb-queues" v-if="has('queues') && queueList.length">
       <div v-for="q in queueList" :key="q.id" class="wb-queue" :data-q="q.id"
-           :data-few="q.few ? 1 : null">
+           :data-few="q.few ? 1 : null" :data-alert="alertOf(q.id)">
         <component :is="config.links ? 'a' : 'div'" :href="config.links ? config.links.queue + q.id : null"
                    class="wb-queue-name">{{ q.n }}</component>
         <div class="wb-stats">
@@ -780,7 +996,7 @@ export default {
       </div>
     </section>
     <section class="wb-waiting" v-if="has('waiting') && queueList.length && (waitingList.length || !config.kiosk)">
-      <h2>{{ s.waiting_calls }}</h2>
+      <h2>{{ s.waiting_calls }} <bdi class="wb-waiting-n">({{ waitingList.length }})</bdi></h2>
       <div v-if="!waitingList.length" class="wb-none">{{ s.no_waiting }}</div>
       <ol v-else>
         <li v-for="w in waitingList" :key="w.id" class="wb-wait">
@@ -792,7 +1008,7 @@ export default {
     </section>
     <section class="wb-agents" v-if="has('agents')">
       <agent-tile v-for="a in agentList" :key="a.x" :a="a" :cfg="config" :queues="queues"
-                  :now="serverNow"></agent-tile>
+                  :now="serverNow" :data-alert="agentAlert(a.x)"></agent-tile>
     </section>
     </template>
     <div class="wb-explain" v-if="explain" role="dialog" @click="explain = null">
