@@ -446,6 +446,10 @@ class SimulatorSettings(_Section):
     # /history has these days of CDRs and agents' times in state are plausible
     # (0: only the last 12 hours, for the times in state).
     history_days: int = Field(7, ge=0, le=31)
+    # And before those days, this many weeks of queue calls by a faster, coarser model of
+    # the same floor (sim/model/archive.py), so the forecast has the same weekday over
+    # several weeks to learn from (0: none).
+    archive_weeks: int = Field(3, ge=0, le=12)
     username: str = "demo"
     password: SecretStr = SecretStr("demo")
     token: SecretStr = SecretStr("demo-token")

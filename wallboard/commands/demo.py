@@ -111,11 +111,26 @@ def _running_floor(
     return model, [c for c in cdrs if float(c.get("time") or 0) < cut] + last
 
 
+def _archive(
+    model: CallCentre, now: float, timezone: str, past: Plan
+) -> Callable[[], list[dict[str, Any]]] | None:
+    """What makes the weeks before the history days, run once the board is open
+    (`sim.warmup.archive`): the same floor's roster and demand, ending where they begin."""
+    if not past.archive_days:
+        return None
+    from wallboard.sim.warmup import archive
+
+    local = datetime.fromtimestamp(now, zone(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    first = midnight - past.history_days * 86400.0  # where the history days begin
+    return lambda: archive(model, past.archive_days, first)
+
+
 def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:
     """The demo's past (`sim.warmup.plan`), and a line saying when a big floor got less."""
     from wallboard.sim.warmup import plan
 
-    past = plan(sim.agents, sim.history_days, "history_days" in asked)
+    past = plan(sim.agents, sim.history_days, "history_days" in asked, sim.archive_weeks)
     if past.history_days < sim.history_days:
         print(
             f"wallboard demo: {sim.agents} agents: {past.history_days} days of history, "
@@ -206,5 +221,13 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for, past, after_stop=remove_store)
+    serve_demo(
+        settings,
+        sim,
+        sim_settings,
+        vendor_for,
+        past,
+        after_stop=remove_store,
+        archive=_archive(model, probe.now, tz, plan),
+    )
     return 0
