@@ -123,10 +123,10 @@ def main() -> None:
             f"naive {_wape(unusual[1], unusual[2]):.1f}%"
         )
     print(f"through the day (today's running ratio applied): {_wape(total[2], total[3]):.1f}%")
-    ours, naive = _wape(total[0], total[3]), _wape(total[1], total[3])
+    ours, base = _wape(total[0], total[3]), _wape(total[1], total[3])
     print(
-        f"forecast WAPE {ours:.1f} % vs seasonal naive {naive:.1f} % "
-        f"(ratio {ours / naive:.2f}; goal ≤ 0.85)"
+        f"forecast WAPE {ours:.1f} % vs seasonal naive {base:.1f} % "
+        f"(ratio {ours / base:.2f}; goal ≤ 0.85)"
     )
 
 

@@ -119,6 +119,9 @@ class KpiSettings(_Section):
     # Below this many calls (answered + abandoned − short abandons) today, a queue's service
     # level and abandon rate show "—": one late call must not read as "SL 0 %".
     min_calls: int = Field(5, ge=0)
+    # Seconds of after-call work (wrap-up, and the ring before an answer) per answered
+    # call: the CDRs carry talk time only, and staffing needs the agents' whole time per call.
+    wrap_seconds: int = Field(0, ge=0)
     queues: dict[int, QueueKpiSettings] = {}
 
 

@@ -32,6 +32,7 @@ from wallboard.services.actions import Actions
 from wallboard.services.alerts import Alerts
 from wallboard.services.editor import BoardEditor
 from wallboard.services.follow import StoreFollower
+from wallboard.services.forecast import ForecastService
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
@@ -120,6 +121,8 @@ class CdrService:
         # /history's days: closed ones from their summaries (written by the writer only),
         # today kept up to date.
         self.history = HistoryDays(self.intake, summarise=writer)
+        # The half-hour forecast and staffing (/forecast): the last weeks' days, today fed.
+        self.forecast = ForecastService(self.intake, settings)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
         self.status_log = StatusLog(hub, self.store)
