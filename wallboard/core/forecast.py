@@ -39,7 +39,7 @@ from wallboard.core.kpis import (
     record_offer,
     today_on_forecast,
 )
-from wallboard.core.models import FoldSettings
+from wallboard.core.models import RECENT_MINUTES, FoldSettings
 
 __all__ = [
     "SLOTS",
@@ -47,6 +47,7 @@ __all__ = [
     "WEEKS",
     "DaySlots",
     "QueueForecast",
+    "TalkMinutes",
     "add_cdr",
     "forecast_queue",
     "running_ratio",
@@ -167,9 +168,10 @@ def _week_total(days: Mapping[str, DaySlots], end: date, queue: int | None) -> i
 
 
 def _level(days: Mapping[str, DaySlots], target: date, weeks_back: int, queue: int) -> float:
-    """How much busier the last 7 days were than the 7 days before `weeks_back` weeks ago."""
+    """How much busier the last 7 days were than the 7 days from the same weekday
+    `weeks_back` weeks ago (1 for last week's: it is the last 7 days)."""
     now = _week_total(days, target, queue)
-    then = _week_total(days, target - timedelta(days=7 * weeks_back), queue)
+    then = _week_total(days, target - timedelta(days=7 * (weeks_back - 1)), queue)
     if not now or not then:
         return 1.0
     low, high = LEVEL_LIMITS
@@ -255,3 +257,35 @@ def running_ratio(forecast: QueueForecast, actual: list[int], upto: int) -> floa
     if upto <= 0 or forecast.weeks == 0:
         return None
     return today_on_forecast(sum(actual[:upto]), sum(forecast.offered[:upto]))
+
+
+class TalkMinutes:
+    """Each queue's answered calls by the minute they ended: (talk seconds, calls), the last
+    `RECENT_MINUTES` only — the handle time of the rolling windows."""
+
+    def __init__(self) -> None:
+        self.queues: dict[int, dict[int, list[int]]] = {}
+
+    def add(self, queue: int, ended: float, talk: int) -> None:
+        """One answered call of `queue` that ended at `ended` (server time)."""
+        m = int(ended // 60)
+        minutes = self.queues.setdefault(queue, {})
+        slot = minutes.get(m)
+        if slot is None:
+            slot = minutes[m] = [0, 0]
+            newest = max(minutes)
+            for old in [k for k in minutes if k <= newest - RECENT_MINUTES]:
+                del minutes[old]
+        slot[0] += max(0, talk)
+        slot[1] += 1
+
+    def window(self, queue: int, server_now: float, length: int, ago: int = 0) -> tuple[int, int]:
+        """(talk seconds, calls) of the `length` minutes before now, `ago` minutes back
+        (as `kpis.window`)."""
+        end = int(server_now // 60) - ago
+        talk = calls = 0
+        for m, (t, n) in self.queues.get(queue, {}).items():
+            if end - length < m <= end:
+                talk += t
+                calls += n
+        return talk, calls

@@ -31,6 +31,7 @@ __all__ = [
     "combine",
     "count_agent_call",
     "erlang_a",
+    "handle_time",
     "longest_waiting_now",
     "patience_rate",
     "record_abandon",
@@ -46,7 +47,9 @@ __all__ = [
     "time_in_status",
     "time_to_callback",
     "today_on_forecast",
+    "trend",
     "wait_probability",
+    "window",
 ]
 
 
@@ -500,6 +503,33 @@ def agents_needed_erlang_a(
     return low
 
 
+def window(
+    minutes: Mapping[int, QueueTally], server_now: float, length: int, ago: int = 0
+) -> QueueTally:
+    """Rolling window = the calls of the `length` minutes before now (minus `ago` minutes):
+    offered by the minute they joined, answered and abandoned by the minute they left the
+    queue, each then read by the definitions above (service level, abandon rate, ...)."""
+    end = int(server_now // 60) - ago
+    return combine(t for m, t in minutes.items() if end - length < m <= end)
+
+
+def handle_time(talk_seconds: float, calls: int) -> float | None:
+    """Handle time (a window's) = Σ talk of a queue's answered calls that ended in it / calls."""
+    return talk_seconds / calls if calls > 0 else None
+
+
+def trend(now: float | None, before: float | None, tolerance: float) -> int:
+    """Trend = +1 if now − before > tolerance, −1 if before − now > tolerance, else 0 (or
+    with either unknown)."""
+    if now is None or before is None:
+        return 0
+    if now - before > tolerance:
+        return 1
+    if before - now > tolerance:
+        return -1
+    return 0
+
+
 # Calls added to both sides of "today on forecast": early in the day, a few calls more or
 # less than forecast do not swing the rest of the day's forecast.
 RATIO_PRIOR = 20.0
@@ -664,6 +694,71 @@ METRICS: dict[str, Metric] = {
             "זמן עד חזרה",
             "mean of (first call-back press − abandon) over abandoned callers called back today",
             "How long an abandoned caller waited for a team lead to call back (worklist).",
+        ),
+        Metric(
+            "forecast_offered",
+            "Forecast",
+            "תחזית",
+            "Σ_k w_k · L_k · offered(same half-hour, same weekday k weeks ago) / Σ_k w_k",
+            "Calls expected per half-hour: the same weekday over the last 4 weeks (weights "
+            "0.35, 0.25, 0.2, 0.2), each scaled by L_k = the last 7 days' calls / the 7 days "
+            "from that week's day; a week's value far from the weeks' median (an unusual day) "
+            "counts as the median.",
+        ),
+        Metric(
+            "forecast_handle",
+            "Forecast handle time",
+            "זמן טיפול צפוי",
+            "(Σ talk + 10 · day mean) / (Σ answered + 10) over the half-hour and its neighbours",
+            "Talk seconds per answered call in that half-hour of the same weekdays, pulled "
+            "towards the queue's mean when a half-hour has few calls.",
+        ),
+        Metric(
+            "today_on_forecast",
+            "Today on forecast",
+            "היום לעומת התחזית",
+            "(offered so far + 20) / (forecast so far + 20)",
+            "Over today's half-hours that are over (and 15 minutes settled): how busy today "
+            "is against its forecast; the rest of today's forecast is scaled by it.",
+        ),
+        Metric(
+            "patience",
+            "Callers' patience",
+            "סבלנות המתקשרים",
+            "abandons with a known wait / Σ wait of answered and abandoned calls",
+            "The rate θ at which waiting callers give up (1/θ: their mean patience), from "
+            "today's and the last 7 days' calls of the queue.",
+        ),
+        Metric(
+            "agents_needed_erlang_a",
+            "Agents needed (Erlang A)",
+            "נציגים נדרשים (ארלנג A)",
+            "least N with Erlang A service level(N, expected calls, handle time, θ) ≥ SL target",
+            "Erlang A counts the callers who give up, so it does not overstate the staff as "
+            "Erlang C does; per half-hour of the rest of the day on /forecast.",
+        ),
+        Metric(
+            "short_hours",
+            "Short of agents",
+            "חוסר בנציגים",
+            "half-hours ahead whose agents needed (Erlang A) exceed the agents logged in now",
+            "Shown as 'short 2 agents 14:00–15:00' (consecutive half-hours together, the "
+            "largest shortage); 'over' when fewer are needed than are in.",
+        ),
+        Metric(
+            "rolling_window",
+            "Last 15 / 30 / 60 minutes",
+            "15 / 30 / 60 הדקות האחרונות",
+            "calls that joined (offered) or left (answered, abandoned) the queue in the window",
+            "Each figure then as defined above (service level, abandon rate), beside the SL "
+            "target; the arrow compares with the window before (▲ up, ▼ down, ▶ steady).",
+        ),
+        Metric(
+            "window_handle",
+            "Handle time",
+            "זמן טיפול",
+            "Σ talk of the queue's answered calls that ended in the window / their number",
+            "From the CDRs, which arrive as calls end.",
         ),
         Metric(
             "time_in_status",

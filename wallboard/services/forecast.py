@@ -1,7 +1,7 @@
 """Where the day is heading: the half-hour forecast and staffing, from the stored CDRs.
 
-The forecast reads the 35 days before today (the same weekday over `forecast.WEEKS` weeks,
-and the 7 days before each for its level) from the store once, folded into half-hour
+The forecast reads the 28 days before today (the same weekday over `forecast.WEEKS` weeks,
+and each week's level) from the store once, folded into half-hour
 tallies (`core.forecast.DaySlots`) off the event loop, and keeps them in memory: a closed
 day changes only when a late CDR for it is stored (`CdrIntake.on_stored`: that day is read
 again at the next look). Today is built once and then fed every CDR stored
@@ -19,20 +19,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from wallboard.config import Settings
-from wallboard.core.calls import Cdr
+from wallboard.core.calls import Cdr, queue_outcome
 from wallboard.core.clock import DayBounds, day_bounds
+from wallboard.core.events import QueueReason
 from wallboard.core.forecast import (
     SLOTS,
     WEEKS,
     DaySlots,
     QueueForecast,
+    TalkMinutes,
     add_cdr,
     forecast_queue,
     running_ratio,
     slot_of,
     sum_forecasts,
 )
-from wallboard.core.kpis import patience_rate
+from wallboard.core.kpis import handle_time, patience_rate
 from wallboard.core.staffing import SlotPlan, plan_day
 from wallboard.services.intake import CdrIntake
 from wallboard.services.today import Today
@@ -40,9 +42,8 @@ from wallboard.store.db import Stored
 
 __all__ = ["LOOKBACK_DAYS", "ForecastService", "Outlook", "QueueOutlook", "floor_outlook"]
 
-# The days a forecast reads: WEEKS weeks of the same weekday, and 7 days before the
-# furthest for its level.
-LOOKBACK_DAYS = 7 * WEEKS + 7
+# The days a forecast reads: WEEKS weeks back (the same weekday, and each week's level).
+LOOKBACK_DAYS = 7 * WEEKS
 PATIENCE_DAYS = 7  # recent days whose abandons (with today's) estimate the patience
 # Calls whose CDR may still be on its way (answered and talking): the half-hours that
 # ended less than this long ago are not yet counted in "today on forecast".
@@ -103,6 +104,7 @@ class ForecastService:
             key=_cdr_key,
             belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
         )
+        self.talk = TalkMinutes()  # answered calls' talk by the minute they ended
         intake.on_stored.append(self.forget)
         intake.on_cdr.append(self._cdr_stored)
 
@@ -118,6 +120,17 @@ class ForecastService:
             self.today.replaced(cdr)
         else:
             self.today.offer(cdr)
+        qid = cdr.queue_id
+        if qid is not None and queue_outcome(cdr) is QueueReason.EXIT:
+            # Its end, as near as the CDR tells: start, wait in the queue, talk.
+            end = self.intake.rule.utc(cdr) + (cdr.seconds_waiting_in_queue or 0) + cdr.duration
+            self.talk.add(qid, end, cdr.duration)
+
+    def handle_window(
+        self, queue: int, server_now: float, length: int, ago: int = 0
+    ) -> float | None:
+        """`kpis.handle_time` of a queue's calls that ended in a rolling window."""
+        return handle_time(*self.talk.window(queue, server_now, length, ago))
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` was stored: its closed day is read again next time."""
