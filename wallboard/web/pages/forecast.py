@@ -142,6 +142,7 @@ def _agents_chart(o: QueueOutlook, now_slot: int, inside: int | None, lang: Lang
             "type": "line",
             "step": "start",
             "data": [p.erlang_a for p in o.plans],
+            "showSymbol": False,
         },
         {
             "name": t("needed_c", lang),
@@ -149,6 +150,7 @@ def _agents_chart(o: QueueOutlook, now_slot: int, inside: int | None, lang: Lang
             "step": "start",
             "data": [p.erlang_c for p in o.plans],
             "lineStyle": {"type": "dashed"},
+            "showSymbol": False,
         },
     ]
     if inside is not None:
@@ -309,8 +311,14 @@ def register(session: Session, outlooks: Outlooks) -> None:
             return lang
         scope = session.scope()
         # The first look of the day reads weeks of CDRs: the page is sent first, then filled.
-        await ui.context.client.connected(timeout=30.0)
+        client = ui.context.client
+        try:
+            await client.connected(timeout=30.0)
+        except TimeoutError:
+            return None  # the reader never connected: nothing to fill
         outlook = await outlooks.outlook()
+        if client.is_deleted:
+            return None  # the reader left while the outlook was made
         known = set(outlook.queues) | set(outlooks.hub.state.queues)
         allowed = sorted(q for q in known if scope.shows_queue(q))
         chosen = queue if queue in allowed else None
@@ -328,10 +336,13 @@ def register(session: Session, outlooks: Outlooks) -> None:
 
         @ui.refreshable
         async def content() -> None:
-            _content(outlooks, await outlooks.outlook(), chosen, allowed, lang)
+            made = await outlooks.outlook()
+            if not client.is_deleted:
+                _content(outlooks, made, chosen, allowed, lang)
 
         with ui.column().classes("w-full p-2 gap-2"):
             await content()
+        # Again each minute (the outlook is made at most once a minute for every reader).
         ui.timer(REFRESH_SECONDS, content.refresh)
         return None
 
@@ -347,6 +358,8 @@ def short_strip(
 
     async def look() -> None:
         outlook = await outlooks.outlook()
+        if strip.is_deleted:
+            return  # the tab closed while the outlook was made
         texts = []
         for q, o in sorted(outlook.queues.items()):
             if queues is not None and q not in queues:
