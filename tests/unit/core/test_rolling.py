@@ -13,7 +13,9 @@ T0 = 1_795_500_000  # a server time on a minute's start (divisible by 60)
 
 def _event(at: int, reason: QueueReason, call: str, waiting: list[tuple[str, int]]) -> QueueChanged:
     calls = tuple(WaitingCallInfo(c, "0501234567", "", joined) for c, joined in waiting)
-    return QueueChanged(float(at), at, reason, reason.value.upper(), call, QueueSnapshot(Q, "Sales", calls))
+    return QueueChanged(
+        float(at), at, reason, reason.value.upper(), call, QueueSnapshot(Q, "Sales", calls)
+    )
 
 
 def _call(hub: Hub, call: str, joined: int, left: int, answered: bool) -> None:

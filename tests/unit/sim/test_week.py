@@ -3,6 +3,7 @@ the coarse model's past weeks, deterministic from the seed."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -54,9 +55,11 @@ def test_noise_and_drift_are_the_seeds_own() -> None:
 
 def test_one_day_in_twenty_three_is_unusual() -> None:
     start = date(2026, 9, 1)
-    unusual = [start + timedelta(days=i) for i in range(92) if is_unusual(1, start + timedelta(days=i))]
+    unusual = [
+        start + timedelta(days=i) for i in range(92) if is_unusual(1, start + timedelta(days=i))
+    ]
     assert len(unusual) in (3, 4, 5)
-    assert all((b - a).days == UNUSUAL_EVERY for a, b in zip(unusual, unusual[1:]))
+    assert all((b - a).days == UNUSUAL_EVERY for a, b in itertools.pairwise(unusual))
     day = datetime.combine(unusual[0], datetime.min.time(), TZ)
     m = CallCentre(ModelConfig(seed=1, start=day.timestamp()))
     q = m.queues[0].queue_id
