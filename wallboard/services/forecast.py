@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -181,7 +181,7 @@ class ForecastService:
             self._closed[key] = day
         self.days_read += len(keys)
 
-    async def outlook(self, now: float, targets: dict[int, float | None]) -> Outlook:
+    async def outlook(self, now: float, targets: Mapping[int, float | None]) -> Outlook:
         """Today's outlook for every queue (cached for a minute; `targets`: SL target per
         queue, its service-level warn level)."""
         cached = self._cached
@@ -199,7 +199,7 @@ class ForecastService:
         days: dict[str, DaySlots],
         key: str,
         now: float,
-        targets: dict[int, float | None],
+        targets: Mapping[int, float | None],
     ) -> Outlook:
         target_day = date.fromisoformat(key)
         today = days.get(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ def _day(day: date, per_half_hour: int, hours: range = range(8, 18)) -> list[byt
 
 
 @pytest.fixture
-async def intake(tmp_path: Path):
+async def intake(tmp_path: Path) -> AsyncIterator[CdrIntake]:
     settings = load_settings(
         None,
         {"WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"), "WALLBOARD_KPI_WRAP_SECONDS": "20"},
@@ -96,6 +97,7 @@ async def test_the_day_ahead_from_the_stored_weeks(intake: CdrIntake) -> None:
     # (11:30–12:00 ended just now: calls still talking have no CDR yet).
     assert outlook.counted == 23
     assert sales.ratio == pytest.approx((7 * 9 + 20) / (7 * 6 + 20))
+    assert sales.ratio is not None
     assert sales.plans[23].expected == pytest.approx(6 * sales.ratio)
     assert sales.patience is not None
     a, c = sales.plans[23].erlang_a, sales.plans[23].erlang_c

@@ -120,6 +120,7 @@ def test_today_on_forecast_and_the_rest_of_the_day() -> None:
     ratio = running_ratio(f, actual, 24)
     assert ratio == pytest.approx((104 + 20) / (80 + 20))
     assert running_ratio(f, actual, 0) is None
+    assert ratio is not None
     plans = plan_day(f, actual, ratio, target=0.8, threshold=20, patience=1 / 150)
     assert plans[30].expected == pytest.approx(10 * ratio)
     assert plans[30].erlang_a is not None and plans[30].erlang_c is not None

@@ -39,7 +39,8 @@ REFRESH_SECONDS = 60.0  # the outlook is made at most once a minute (services/fo
 WINDOWS = (15, 30, 60)
 # Trend arrows: a change smaller than these is "steady".
 _TOLERANCE = {"offered": 0.1, "service_level": 0.02, "abandon_rate": 0.02, "handle": 0.05}
-_ARROW = {1: "▲", -1: "▼", 0: "▶"}
+# ▲ up, ▼ down; steady points the way the line reads.
+_ARROW = {"en": {1: "▲", -1: "▼", 0: "▶"}, "he": {1: "▲", -1: "▼", 0: "◀"}}
 
 
 class Outlooks:
@@ -89,9 +90,15 @@ def logged_in(membership: Membership, state: State, queues: list[int]) -> int | 
     )
 
 
+def _ltr(text: str) -> str:
+    """Times, ranges and "76% / 80%" isolated left to right: in a Hebrew sentence the
+    bidi algorithm would otherwise show 11:00–24:00 as 24:00–11:00."""
+    return f"\u2066{text}\u2069"
+
+
 def _gap_text(g: Gap, lang: Lang) -> str:
     key = "short_span" if g.short else "over_span"
-    return t(key, lang).format(n=abs(g.agents), span=g.span())
+    return t(key, lang).format(n=abs(g.agents), span=_ltr(g.span()))
 
 
 def _ratio_text(o: QueueOutlook, weeks: int, lang: Lang) -> str:
@@ -102,7 +109,7 @@ def _ratio_text(o: QueueOutlook, weeks: int, lang: Lang) -> str:
     pct = round(100 * (o.ratio - 1))
     if pct == 0:
         return t("today_as_forecast", lang)
-    return t("today_on_forecast", lang).format(p=f"{pct:+d}%")
+    return t("today_on_forecast", lang).format(p=_ltr(f"{pct:+d}%"))
 
 
 def _view(outlook: Outlook, queue: int | None, allowed: list[int]) -> QueueOutlook | None:
@@ -183,8 +190,9 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{round(100 * v)}%"
 
 
-def _cell(text: str, now: float | None, before: float | None, key: str) -> str:
-    return f"{text} {_ARROW[kpis.trend(now, before, _tolerance(key, before))]}"
+def _cell(text: str, now: float | None, before: float | None, key: str, lang: Lang) -> str:
+    arrow = _ARROW[lang][kpis.trend(now, before, _tolerance(key, before))]
+    return f"{_ltr(text)} {arrow}"
 
 
 def _tolerance(key: str, before: float | None) -> float:
@@ -200,6 +208,7 @@ def rolling_rows(
     name: Callable[[int], str],
     target: Callable[[int], float | None],
     server_now: float,
+    lang: Lang,
 ) -> list[Row]:
     """Each queue's last 15, 30 and 60 minutes, each against the window before it."""
     day = state.day
@@ -210,7 +219,9 @@ def rolling_rows(
         for length in WINDOWS:
             now_t = kpis.window(minutes, server_now, length)
             then_t = kpis.window(minutes, server_now, length, ago=length)
-            rows.append(_window_row(q, name(q), length, now_t, then_t, goal, service, server_now))
+            rows.append(
+                _window_row(q, name(q), length, now_t, then_t, goal, service, server_now, lang)
+            )
     return rows
 
 
@@ -223,6 +234,7 @@ def _window_row(
     goal: float | None,
     service: ForecastService,
     server_now: float,
+    lang: Lang,
 ) -> Row:
     sl, sl_before = kpis.service_level(now_t), kpis.service_level(then_t)
     ab, ab_before = kpis.abandon_rate(now_t), kpis.abandon_rate(then_t)
@@ -232,10 +244,10 @@ def _window_row(
         "id": f"{q}:{length}",
         "queue": name,
         "window": length,
-        "offered": _cell(str(now_t.offered), now_t.offered, then_t.offered, "offered"),
-        "sl": _cell(f"{_pct(sl)} / {_pct(goal)}", sl, sl_before, "service_level"),
-        "abandon": _cell(_pct(ab), ab, ab_before, "abandon_rate"),
-        "handle": _cell(duration(ht), ht, ht_before, "handle"),
+        "offered": _cell(str(now_t.offered), now_t.offered, then_t.offered, "offered", lang),
+        "sl": _cell(f"{_pct(sl)} / {_pct(goal)}", sl, sl_before, "service_level", lang),
+        "abandon": _cell(_pct(ab), ab, ab_before, "abandon_rate", lang),
+        "handle": _cell(duration(ht), ht, ht_before, "handle", lang),
     }
 
 
@@ -297,6 +309,7 @@ def _content(
         outlooks.name,
         model.target,
         outlooks.server_now(),
+        lang,
     )
     _rolling_table(rows, lang)
 
