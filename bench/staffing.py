@@ -45,12 +45,16 @@ from wallboard.core.kpis import (
     combine,
     patience_rate,
     service_level,
+    service_level_erlang_a,
 )
 from wallboard.core.models import FoldSettings
 from wallboard.sim.model import LOGIN, LOGOUT, CallCentre, ModelConfig
 
 ZONE = "Asia/Jerusalem"
 Staff = Callable[[float], int | None]  # expected calls per second → agents
+
+
+RATES: dict[int, float] = {}  # half-hour → expected calls per second (the demand model's)
 
 
 def _run(config: ModelConfig, day_start: float, staff: Staff) -> tuple[DaySlots, list[int]]:
@@ -64,6 +68,7 @@ def _run(config: ModelConfig, day_start: float, staff: Staff) -> tuple[DaySlots,
         model.advance(t)
         bodies.extend(model.take_cdrs())
         rate = model.demand.rate(q.queue_id, t + SLOT_SECONDS / 2)
+        RATES[s] = rate
         want = min(len(model.agents), staff(rate) or 0) if rate > 0 else 0
         plan.append(want)
         _staff_to(model, want)
@@ -174,6 +179,7 @@ def main() -> None:
     def by_a(rate: float) -> int | None:
         return agents_needed_erlang_a(rate, handle, theta, target, threshold)
 
+    args.handle, args.theta = handle, theta
     results: dict[str, Result] = {}
     for name, staff in (("Erlang C", by_c), ("Erlang A", by_a)):
         runs = []
@@ -190,14 +196,33 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace) -> N
     c, a = results["Erlang C"], results["Erlang A"]
     c_sl, a_sl = c.measured(qid, args.min_calls), a.measured(qid, args.min_calls)
     print(f"SL per half-hour over {args.days} runs of the day (each its own seed):")
-    print(f"{'half-hour':>9} {'calls':>6} {'C agents':>8} {'C SL':>6} {'A agents':>8} {'A SL':>6}")
+    print(
+        f"{'half-hour':>9} {'calls':>6} {'C agents':>8} {'C SL':>6} {'A agents':>8} {'A SL':>6}"
+        f" {'A model':>8}"
+    )
+    predicted = []
     for s in range(SLOTS):
         if s not in a_sl and s not in c_sl:
             continue
         calls = a.slot(qid, s).offered / args.days
         cs = f"{c_sl[s]:.1f}" if s in c_sl else "—"
         as_ = f"{a_sl[s]:.1f}" if s in a_sl else "—"
-        print(f"{slot_label(s):>9} {calls:>6.0f} {c.plan[s]:>8} {cs:>6} {a.plan[s]:>8} {as_:>6}")
+        model = 100 * service_level_erlang_a(
+            a.plan[s], RATES[s], args.handle, args.theta, args.threshold
+        )
+        if s in a_sl:
+            predicted.append((model, a_sl[s]))
+        print(
+            f"{slot_label(s):>9} {calls:>6.0f} {c.plan[s]:>8} {cs:>6} {a.plan[s]:>8} {as_:>6}"
+            f" {model:>8.1f}"
+        )
+    if predicted:
+        mean_model = sum(m for m, _ in predicted) / len(predicted)
+        mean_seen = sum(v for _, v in predicted) / len(predicted)
+        print(
+            f"Erlang A's own SL at its agents, mean over those half-hours: {mean_model:.1f} %; "
+            f"measured {mean_seen:.1f} % (the rest of the gap to the target is whole agents)"
+        )
     for r in (c, a):
         whole = service_level(combine(d.tally(qid) for d in r.days))
         one, one_n = r.within(qid, args, runs=1)

@@ -21,6 +21,7 @@ __all__ = [
     "QueueTally",
     "Spans",
     "abandon_rate",
+    "agent_handle_time",
     "agents_needed",
     "agents_needed_erlang_a",
     "answer_rate",
@@ -31,8 +32,10 @@ __all__ = [
     "combine",
     "count_agent_call",
     "erlang_a",
+    "first_login",
     "handle_time",
     "longest_waiting_now",
+    "occupancy",
     "patience_rate",
     "record_abandon",
     "record_agent_call",
@@ -278,6 +281,36 @@ def time_in_status(
     open_seconds = max(0.0, server_now - max(current_since, day_start))
     out[current] = out.get(current, 0.0) + open_seconds
     return out
+
+
+def agent_handle_time(t: AgentTally) -> float | None:
+    """Agent's handle time = Σ talk of their calls handled today / calls handled (answered
+    incoming and connected outgoing; holds are inside the talk, wrap-up is not in the data)."""
+    return t.talk_seconds / t.handled if t.handled > 0 else None
+
+
+# Statuses in which an agent is busy with a call (status keys, `models.status_key`).
+BUSY_STATUSES = frozenset({"ringing", "dialing", "talking", "hold"})
+
+
+def occupancy(statuses: Mapping[str, float]) -> float | None:
+    """Occupancy = time ringing, dialing, talking or on hold / time logged in (every status
+    but logged out, breaks included) today, from `time_in_status`."""
+    logged_in = sum(v for k, v in statuses.items() if k != "logged_out")
+    if logged_in <= 0:
+        return None
+    return sum(v for k, v in statuses.items() if k in BUSY_STATUSES) / logged_in
+
+
+def first_login(
+    spans: Iterable[tuple[str, float, float]], current: str, current_since: float, day_start: float
+) -> float | None:
+    """First login = start of the day's first status other than logged out (its closed spans,
+    then the open one), not before the day's reset; None if logged out all day."""
+    for key, start, _ in spans:  # in the order they closed: the first is the earliest
+        if key != "logged_out":
+            return max(start, day_start)
+    return max(current_since, day_start) if current != "logged_out" else None
 
 
 def time_to_callback(gaps: Iterable[float]) -> float | None:
@@ -680,6 +713,34 @@ METRICS: dict[str, Metric] = {
             "יוצאות",
             "outgoing and click-to-call calls this agent made today",
             "Each call is counted once, including both legs of a click-to-call.",
+        ),
+        Metric(
+            "agent_handled",
+            "Calls handled",
+            "שיחות שטופלו",
+            "incoming calls answered + outgoing calls connected today",
+            "Each call once; the divisor of the agent's handle time.",
+        ),
+        Metric(
+            "agent_handle_time",
+            "Avg handle time",
+            "זמן טיפול ממוצע",
+            "Σ talk of the calls handled today / calls handled",
+            "Holds are inside the talk; after-call work (wrap-up) is not in the vendor's data.",
+        ),
+        Metric(
+            "occupancy",
+            "Occupancy",
+            "תפוסה",
+            "time ringing, dialing, talking or on hold / time logged in today",
+            "Logged in: every status but logged out, breaks included.",
+        ),
+        Metric(
+            "first_login",
+            "First login",
+            "כניסה ראשונה",
+            "start of the day's first status other than logged out",
+            "From the live status changes since the day's reset (not before it).",
         ),
         Metric(
             "talk_time",
