@@ -54,21 +54,22 @@ ZONE = "Asia/Jerusalem"
 Staff = Callable[[float], int | None]  # expected calls per second → agents
 
 
-RATES: dict[int, float] = {}  # half-hour → expected calls per second (the demand model's)
-
-
-def _run(config: ModelConfig, day_start: float, staff: Staff) -> tuple[DaySlots, list[int]]:
-    """Run one day with `staff(rate)` agents logged in each half-hour; its slots and staffing."""
+def _run(
+    config: ModelConfig, day_start: float, staff: Staff
+) -> tuple[DaySlots, list[int], list[float]]:
+    """Run one day with `staff(rate)` agents logged in each half-hour: its calls by
+    half-hour, the agents in and the expected rate of each half-hour (its own seed's)."""
     model = CallCentre(config)
     q = model.queues[0]
     plan: list[int] = []
+    rates: list[float] = []
     bodies = []
     for s in range(SLOTS):
         t = day_start + s * SLOT_SECONDS
         model.advance(t)
         bodies.extend(model.take_cdrs())
         rate = model.demand.rate(q.queue_id, t + SLOT_SECONDS / 2)
-        RATES[s] = rate
+        rates.append(rate)
         want = min(len(model.agents), staff(rate) or 0) if rate > 0 else 0
         plan.append(want)
         _staff_to(model, want)
@@ -81,7 +82,7 @@ def _run(config: ModelConfig, day_start: float, staff: Staff) -> tuple[DaySlots,
         if day_start <= cdr.time < day_start + SLOTS * SLOT_SECONDS:
             add_cdr(days, cdr, settings)
     (day,) = days.values()
-    return day, plan
+    return day, plan, rates
 
 
 def _staff_to(model: CallCentre, want: int) -> None:
@@ -99,11 +100,22 @@ def _staff_to(model: CallCentre, want: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One method's runs of the day (each with its own seed) and its agents per half-hour."""
+    """One method's runs of the day (each with its own seed: its own noise in the demand),
+    their agents and expected rates per half-hour."""
 
     name: str
     days: list[DaySlots]
-    plan: list[int]
+    plans: list[list[int]]
+    rates: list[list[float]]
+
+    @property
+    def plan(self) -> list[int]:
+        """The first run's agents per half-hour (the others differ by their noise)."""
+        return self.plans[0]
+
+    def agent_hours(self) -> float:
+        """Agent-hours a day, averaged over the runs."""
+        return sum(sum(p) for p in self.plans) / 2 / len(self.plans)
 
     def slot(self, qid: int, s: int, runs: int | None = None) -> QueueTally:
         """A half-hour's calls over the first `runs` runs (None: all)."""
@@ -160,7 +172,7 @@ def main() -> None:
         return agents_needed(rate, nominal, target, threshold)
 
     before = (day - timedelta(days=1)).timestamp()
-    calib, _ = _run(config, before, by_c_nominal)
+    calib, _, _ = _run(config, before, by_c_nominal)
     qid = next(iter(calib.queue_ids()))
     talk = sum(calib.talk(qid, s)[0] for s in range(SLOTS))
     answered = sum(calib.talk(qid, s)[1] for s in range(SLOTS))
@@ -186,7 +198,9 @@ def main() -> None:
         for i in range(args.days):
             run = replace(config, seed=args.seed + 1 + i)
             runs.append(_run(run, start, staff))
-        results[name] = Result(name, [d for d, _ in runs], runs[0][1])
+        results[name] = Result(
+            name, [d for d, _, _ in runs], [p for _, p, _ in runs], [r for _, _, r in runs]
+        )
     took = time.process_time() - t0
     print(f"{1 + 2 * args.days} simulated days of one queue in {took:.1f} s CPU")
     _report(results, qid, args)
@@ -207,8 +221,13 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace) -> N
         calls = a.slot(qid, s).offered / args.days
         cs = f"{c_sl[s]:.1f}" if s in c_sl else "—"
         as_ = f"{a_sl[s]:.1f}" if s in a_sl else "—"
-        model = 100 * service_level_erlang_a(
-            a.plan[s], RATES[s], args.handle, args.theta, args.threshold
+        model = (
+            100
+            * sum(
+                service_level_erlang_a(p[s], r[s], args.handle, args.theta, args.threshold)
+                for p, r in zip(a.plans, a.rates, strict=True)
+            )
+            / len(a.plans)
         )
         if s in a_sl:
             predicted.append((model, a_sl[s]))
@@ -221,18 +240,18 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace) -> N
         mean_seen = sum(v for _, v in predicted) / len(predicted)
         print(
             f"Erlang A's own SL at its agents, mean over those half-hours: {mean_model:.1f} %; "
-            f"measured {mean_seen:.1f} % (the rest of the gap to the target is whole agents)"
+            f"measured {mean_seen:.1f} %"
         )
     for r in (c, a):
         whole = service_level(combine(d.tally(qid) for d in r.days))
         one, one_n = r.within(qid, args, runs=1)
         many, many_n = r.within(qid, args)
         print(
-            f"{r.name}: {sum(r.plan) / 2:.0f} agent-hours a day, SL {100 * (whole or 0):.1f} % "
+            f"{r.name}: {r.agent_hours():.0f} agent-hours a day, SL {100 * (whole or 0):.1f} % "
             f"over the runs; within ±5 points of {args.target:g} %: {many}/{many_n} half-hours "
             f"over {args.days} runs, {one}/{one_n} in the first run alone"
         )
-    a_hours, c_hours = sum(a.plan) / 2, sum(c.plan) / 2
+    a_hours, c_hours = a.agent_hours(), c.agent_hours()
     within, measured = a.within(qid, args)
     share = 100.0 * within / measured if measured else 0.0
     over = 100.0 * (c_hours - a_hours) / a_hours if a_hours else 0.0

@@ -21,7 +21,6 @@ from tests.conftest import CDR
 from tests.e2e.conftest import (
     AGENTS,
     KIOSK_TOKEN,
-    PASSWORD,
     QUEUES,
     SHOTS,
     App,
@@ -29,6 +28,7 @@ from tests.e2e.conftest import (
     write_config,
 )
 from tests.e2e.feed import Feed
+from tests.e2e.test_board import _login
 from wallboard.store.db import Store
 from wallboard.voicenter.cdr import parse_cdr
 
@@ -124,14 +124,6 @@ def forecast_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     app.stop()
 
 
-def _login(page: Any, app: App, target: str) -> None:
-    page.goto(f"{app.url}/login?next={target}")
-    page.get_by_label("User").fill("lead")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{target}", timeout=SLOW)
-
-
 def _box(page: Any, selector: str) -> dict[str, float]:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
@@ -199,19 +191,22 @@ def test_forecast_page_in_hebrew(browser: Any, forecast_app: App) -> None:
     ctx.close()
 
 
+def _sales_short(page: Any) -> Any:
+    """The board's short line: Sales short of agents, nothing of a queue it does not show."""
+    strip = page.locator(".wb-fc-strip")
+    strip.wait_for(state="visible", timeout=SLOW)
+    assert re.search(r"Sales: short \d+ agents", strip.inner_text())
+    assert "Support" not in strip.inner_text()
+    return strip
+
+
 def test_short_hours_on_the_desk_board_and_the_kiosk(browser: Any, forecast_app: App) -> None:
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = ctx.new_page()
     _login(page, forecast_app, "/board/sales")
-    strip = page.locator(".wb-fc-strip")
-    strip.wait_for(state="visible", timeout=SLOW)
-    assert re.search(r"Sales: short \d+ agents", strip.inner_text())
-    assert "Support" not in strip.inner_text()  # not a queue of this board
+    _sales_short(page)
     page.goto(f"{forecast_app.url}/kiosk?boards=sales&token={KIOSK_TOKEN}")
-    strip = page.locator(".wb-fc-strip")
-    strip.wait_for(state="visible", timeout=SLOW)
-    box = strip.bounding_box()
+    box = _sales_short(page).bounding_box()
     assert box is not None and box["height"] < 60  # one compact line
-    assert re.search(r"Sales: short \d+ agents", strip.inner_text())
     page.screenshot(path=str(SHOTS / "kiosk-short-1920x1080.png"))
     ctx.close()

@@ -193,6 +193,11 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"port": 0})
     if "language" not in settings.simulator.model_fields_set:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
+    if "wrap_seconds" not in settings.kpi.model_fields_set:
+        # The simulated floor's after-call work and ring before an answer (sim/model: wrap-up
+        # 20 s on average, rings of 2–9 s), which its CDRs do not carry: for /forecast's staffing.
+        kpi = settings.kpi.model_copy(update={"wrap_seconds": 25})
+        settings = settings.model_copy(update={"kpi": kpi})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
     settings, sim_settings = for_simulator(settings, sim_settings)
     probe = CallCentre(model_config(sim_settings))

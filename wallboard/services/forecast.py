@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,7 +37,7 @@ from wallboard.core.forecast import (
 from wallboard.core.kpis import handle_time, patience_rate
 from wallboard.core.staffing import SlotPlan, plan_day
 from wallboard.services.intake import CdrIntake
-from wallboard.services.today import Today
+from wallboard.services.today import Today, cdr_days, feed_cdr
 from wallboard.store.db import Stored
 
 __all__ = ["LOOKBACK_DAYS", "ForecastService", "Outlook", "QueueOutlook", "floor_outlook"]
@@ -96,13 +96,8 @@ class ForecastService:
         self._cached: Outlook | None = None
         self._cached_at = 0.0
         self.days_read = 0  # closed days read from the store so far (tests, logs)
-        self.today: Today[dict[str, DaySlots], Cdr] = Today(
-            day=self._today_day,
-            new=lambda _: {},
-            load=self._today_cdrs,
-            add=lambda days, cdr: add_cdr(days, cdr, self._fold, intake.rule),
-            key=_cdr_key,
-            belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
+        self.today: Today[dict[str, DaySlots], Cdr] = cdr_days(
+            intake, self._today_day, lambda days, cdr: add_cdr(days, cdr, self._fold, intake.rule)
         )
         self.talk = TalkMinutes()  # answered calls' talk by the minute they ended
         intake.on_stored.append(self.forget)
@@ -112,14 +107,8 @@ class ForecastService:
         assert self._bounds is not None  # `Today.get` runs only from `days`
         return self._bounds
 
-    async def _today_cdrs(self, day: DayBounds) -> list[Cdr]:
-        return [r.cdr for r in await self.intake.rows_between(day.start, day.end)]
-
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
-        if stored.replaced_time is not None:
-            self.today.replaced(cdr)
-        else:
-            self.today.offer(cdr)
+        feed_cdr(self.today, cdr, stored)
         qid = cdr.queue_id
         if qid is not None and queue_outcome(cdr) is QueueReason.EXIT:
             # Its end, as near as the CDR tells: start, wait in the queue, talk.
@@ -274,7 +263,3 @@ def floor_outlook(outlook: Outlook, queues: Iterable[QueueOutlook]) -> QueueOutl
 def _sum(values: Iterable[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
-
-
-def _cdr_key(cdr: Cdr) -> Hashable:
-    return (cdr.ivruniqueid, cdr.type)

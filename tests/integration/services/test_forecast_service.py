@@ -3,25 +3,24 @@ and each reader's queues only."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import CDR
-from wallboard.config import load_settings
-from wallboard.runtime.hub import Hub
+from tests.integration.services import test_history_days as history_tests
 from wallboard.services import forecast as forecast_service
 from wallboard.services.forecast import ForecastService, floor_outlook
 from wallboard.services.intake import CdrIntake
-from wallboard.store.db import Store
 
 pytestmark = pytest.mark.integration
+
+# The store and intake of the history tests (a fixture), and how they post CDRs.
+intake = history_tests.intake
+_post = history_tests._post
 
 BASE = json.loads((CDR / "incoming-queue-answer.json").read_text())
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -60,23 +59,6 @@ def _day(day: date, per_half_hour: int, hours: range = range(8, 18)) -> list[byt
     return out
 
 
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[CdrIntake]:
-    settings = load_settings(
-        None,
-        {"WALLBOARD_STORE_PATH": str(tmp_path / "db.sqlite"), "WALLBOARD_KPI_WRAP_SECONDS": "20"},
-    )
-    store = Store(settings.store.path)
-    store.open()
-    yield CdrIntake(settings, store, Hub(settings.fold_settings()))
-    store.close()
-
-
-async def _post(intake: CdrIntake, bodies: list[bytes]) -> None:
-    replies = await asyncio.gather(*(intake.receive(b, "application/json") for b in bodies))
-    assert all(status == 200 for status, _, _ in replies)
-
-
 async def test_the_day_ahead_from_the_stored_weeks(intake: CdrIntake) -> None:
     past = []
     for k in range(1, 29):
@@ -102,7 +84,7 @@ async def test_the_day_ahead_from_the_stored_weeks(intake: CdrIntake) -> None:
     assert sales.patience is not None
     a, c = sales.plans[23].erlang_a, sales.plans[23].erlang_c
     assert a is not None and c is not None and a <= c
-    assert sales.plans[23].handle == pytest.approx(240 + 20)
+    assert sales.plans[23].handle == pytest.approx(240 + intake.settings.kpi.wrap_seconds)
 
     # A reader of Sales only never gets Support; the floor is the sum of a reader's queues.
     mine = outlook.restrict(frozenset({SALES}))

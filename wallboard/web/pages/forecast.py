@@ -29,7 +29,7 @@ from wallboard.services.forecast import ForecastService, Outlook, QueueOutlook, 
 from wallboard.web.boards import Membership, queue_model
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import desk_page
+from wallboard.web.pages.layout import desk_page, queue_picker
 from wallboard.web.session import Session
 
 __all__ = ["Outlooks", "register", "short_strip"]
@@ -338,14 +338,7 @@ def register(session: Session, outlooks: Outlooks) -> None:
         with ui.row().classes("items-center w-full p-2"):
             ui.label(t("forecast_title", lang)).classes("text-3xl")
             ui.space()
-            options = {0: t("all_queues", lang), **{q: outlooks.name(q) for q in allowed}}
-            ui.select(
-                options,
-                value=chosen or 0,
-                on_change=lambda e: ui.navigate.to(
-                    "/forecast" if not e.value else f"/forecast?queue={e.value}"
-                ),
-            ).classes("w-64").props("dark dense outlined")
+            queue_picker({q: outlooks.name(q) for q in allowed}, chosen, "/forecast", lang)
 
         @ui.refreshable
         async def content() -> None:
