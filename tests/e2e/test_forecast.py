@@ -192,11 +192,18 @@ def test_forecast_page_in_hebrew(browser: Any, forecast_app: App) -> None:
 
 
 def _sales_short(page: Any) -> Any:
-    """The board's short line: Sales short of agents, nothing of a queue it does not show."""
+    """The board's short line: Sales short of agents, nothing of a queue it does not show,
+    on the screen (a wall board fills it: a line below would never be seen), readable."""
     strip = page.locator(".wb-fc-strip")
     strip.wait_for(state="visible", timeout=SLOW)
     assert re.search(r"Sales: short \d+ agents", strip.inner_text())
     assert "Support" not in strip.inner_text()
+    box = strip.bounding_box()
+    view = page.viewport_size
+    assert box is not None and view is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= view["height"]
+    assert strip.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
     return strip
 
 

@@ -353,14 +353,29 @@ def register(session: Session, outlooks: Outlooks) -> None:
         return None
 
 
+# Fixed at the foot of the screen, at the reading end: a wall board fills the screen, so a
+# line below it would never be seen; above the messages' ticker when it runs.
+_STRIP_CSS = """
+<style>
+.wb-fc-strip{position:fixed;bottom:.4em;inset-inline-end:.4em;z-index:55;max-width:60vw;
+ background:#4a1010;color:#ffd7d7;border:1px solid #c62828;border-radius:6px;
+ padding:.15em .6em;font-size:clamp(16px,1.3vw,28px);font-weight:600;white-space:nowrap;
+ overflow:hidden;text-overflow:ellipsis}
+.wb-ticker:not(:empty) ~ .wb-fc-strip{bottom:2.6em}
+</style>
+"""
+
+
 def short_strip(
     outlooks: Outlooks, queues: frozenset[int] | None, lang: Lang, *, compact: bool
 ) -> None:
     """The hours ahead short of agents for these queues (None: all), along a board's foot:
     each queue's first shortage ("Sales: short 2 agents 14:00–15:00"), looked at again every
     minute. `compact` (a kiosk): at most three, one line."""
-    strip = ui.label("").classes("wb-fc-strip text-lg text-red-300 px-2")
+    ui.add_head_html(_STRIP_CSS)
+    strip = ui.label("").classes("wb-fc-strip" + (" wb-fc-compact" if compact else ""))
     strip.props('dir="auto"')
+    strip.set_visibility(False)
 
     async def look() -> None:
         outlook = await outlooks.outlook()
