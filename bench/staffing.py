@@ -143,7 +143,7 @@ class Result:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--agents", type=int, default=40, help="the floor's size (sets the demand)")
-    p.add_argument("--days", type=int, default=5, help="runs of the day, each its own seed")
+    p.add_argument("--days", type=int, default=10, help="runs of the day, each its own seed")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--target", type=float, default=80.0, help="SL target, per cent")
     p.add_argument("--threshold", type=float, default=20.0, help="SL threshold, seconds")

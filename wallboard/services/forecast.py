@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -170,16 +170,16 @@ class ForecastService:
             self._closed[key] = day
         self.days_read += len(keys)
 
-    async def outlook(self, now: float, targets: Mapping[int, float | None]) -> Outlook:
-        """Today's outlook for every queue (cached for a minute; `targets`: SL target per
-        queue, its service-level warn level)."""
+    async def outlook(self, now: float, target: Callable[[int], float | None]) -> Outlook:
+        """Today's outlook for every queue (cached for a minute; `target`: a queue's SL
+        target, its service-level warn level)."""
         cached = self._cached
         if cached is not None and time.monotonic() - self._cached_at < CACHE_SECONDS:
             today = day_bounds(now, self.zone, self._reset).key
             if cached.day == today:
                 return cached
         days, key = await self.days(now)
-        made = await asyncio.to_thread(self._make, days, key, now, targets)
+        made = await asyncio.to_thread(self._make, days, key, now, target)
         self._cached, self._cached_at = made, time.monotonic()
         return made
 
@@ -188,7 +188,7 @@ class ForecastService:
         days: dict[str, DaySlots],
         key: str,
         now: float,
-        targets: Mapping[int, float | None],
+        target: Callable[[int], float | None],
     ) -> Outlook:
         target_day = date.fromisoformat(key)
         today = days.get(key)
@@ -204,7 +204,7 @@ class ForecastService:
             f = forecast_queue(days, target_day, q)
             weeks = max(weeks, f.weeks)
             actual = today.offered(q) if today is not None else [0] * SLOTS
-            out[q] = self._queue(q, f, actual, counted, days, key, targets.get(q))
+            out[q] = self._queue(q, f, actual, counted, days, key, target(q))
         return Outlook(key, now, now_slot, counted, out, weeks)
 
     def _queue(

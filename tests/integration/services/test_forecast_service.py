@@ -68,7 +68,7 @@ async def test_the_day_ahead_from_the_stored_weeks(intake: CdrIntake) -> None:
     service = ForecastService(intake, intake.settings)
     # This morning, 08:00–11:30: 9 calls a half-hour, half again the usual Tuesday's 6.
     await _post(intake, _day(TODAY, 9, range(8, 12)))
-    targets = {SALES: 0.8, SUPPORT: 0.8}
+    targets = {SALES: 0.8, SUPPORT: 0.8}.get
     outlook = await service.outlook(NOW, targets)
     assert outlook.weeks == 4 and outlook.day == TODAY.isoformat()
     assert service.days_read == forecast_service.LOOKBACK_DAYS

@@ -60,12 +60,7 @@ class Outlooks:
 
     async def outlook(self) -> Outlook:
         model = queue_model(self.settings, self.hub.state)
-        targets = {q: model.target(q) for q in self._known()}
-        return await self.service.outlook(self.server_now(), targets)
-
-    def _known(self) -> set[int]:
-        """Queues the live state or the settings know (their SL targets)."""
-        return set(self.hub.state.queues) | set(self.settings.thresholds.queues)
+        return await self.service.outlook(self.server_now(), model.target)
 
     def logged_in(self, queues: list[int]) -> int | None:
         """Agents logged in now among these queues' members (None: no member known)."""
