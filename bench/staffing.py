@@ -20,7 +20,10 @@ Service level per half-hour is measured from the day's CDRs exactly as the board
     .venv/bin/python bench/staffing.py --agents 200 --seed 2 --target 80 --threshold 20
 
 The last line: the share of half-hours within ±5 points of the target with Erlang A
-(goal ≥ 80 %) and how far Erlang C overstaffs.
+(goal ≥ 80 %) and how far Erlang C overstaffs. Beside each half-hour's measured SL is
+Erlang A's own prediction at the agents it chose (averaged over the runs): the two agree
+within a point or two on average, and whole agents put the least N that reaches the
+target a few points above it (at 10–20 agents, one agent is 5–10 points).
 """
 
 from __future__ import annotations
