@@ -171,12 +171,12 @@ def serve_demo(
     vendor_for: Callable[[str], VendorSettings],
     past: list[dict[str, Any]] | None = None,
     after_stop: Callable[[], None] | None = None,
-    archive: Callable[[], list[dict[str, Any]]] | None = None,
+    archive: Sequence[Callable[[], list[dict[str, Any]]]] = (),
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
 
-    `archive` makes the CDRs of the weeks before `past` (for the forecast): made in a
-    thread and stored once the board is open, so the first page does not wait for them.
+    `archive` makes the CDRs of the weeks before `past` (for the forecast), a day each:
+    made in a thread and stored once the board is open, so the first page does not wait.
 
     `vendor_for(base_url)` is the connector's login to the simulator once its address is known;
     `past` are the CDRs of the floor's days before now, stored before the board opens; the
@@ -201,7 +201,7 @@ def serve_demo(
         owner.start("connector", connector.run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
-            if archive is not None:
+            if archive:
                 owner.start("archive", _store_archive(services.after_call, archive, sim_settings))
         web_cfg = settings.web
         print(
@@ -226,20 +226,22 @@ def serve_demo(
 
 async def _store_archive(
     service: aftercall.CdrService,
-    make: Callable[[], list[dict[str, Any]]],
+    makers: Sequence[Callable[[], list[dict[str, Any]]]],
     sim_settings: SimulatorSettings,
 ) -> None:
-    """The demo's archive weeks: made in a thread, then stored as the webhook stores CDRs."""
+    """The demo's archive weeks: each day made in a thread, then stored as the webhook
+    stores CDRs (a day at a time: a stop waits for one day's making at most)."""
     import asyncio
     import time
 
     from wallboard.sim.cdr_poster import encode
 
     t0 = time.monotonic()
-    bodies = await asyncio.to_thread(make)
-    encoded = [encode(body, sim_settings.cdr_format) for body in bodies]
-    bodies.clear()
-    stored = await service.intake.import_bodies(encoded, "simulator")
+    stored = 0
+    for make in makers:
+        bodies = await asyncio.to_thread(make)
+        encoded = [encode(body, sim_settings.cdr_format) for body in bodies]
+        stored += await service.intake.import_bodies(encoded, "simulator")
     log.info("demo: stored %d archive CDRs in %.1f s", stored, time.monotonic() - t0)
 
 

@@ -113,17 +113,17 @@ def _running_floor(
 
 def _archive(
     model: CallCentre, now: float, timezone: str, past: Plan
-) -> Callable[[], list[dict[str, Any]]] | None:
-    """What makes the weeks before the history days, run once the board is open
+) -> list[Callable[[], list[dict[str, Any]]]]:
+    """What makes the weeks before the history days, a day each, run once the board is open
     (`sim.warmup.archive`): the same floor's roster and demand, ending where they begin."""
     if not past.archive_days:
-        return None
+        return []
     from wallboard.sim.warmup import archive
 
     local = datetime.fromtimestamp(now, zone(timezone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     first = midnight - past.history_days * 86400.0  # where the history days begin
-    return lambda: archive(model, past.archive_days, first)
+    return archive(model, past.archive_days, first)
 
 
 def _plan(sim: SimulatorSettings, asked: set[str]) -> Plan:

@@ -8,7 +8,9 @@ minutes ago), and the last days' CDRs, by the same model and seed, for `/history
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from wallboard.sim.calllog import CallLogFile
 from wallboard.sim.model import CallCentre, ModelConfig
@@ -96,15 +98,18 @@ def warmed_up(
     return model, cdrs
 
 
-def archive(model: CallCentre, days: int, before: float) -> list[Json]:
+def archive(model: CallCentre, days: int, before: float) -> list[Callable[[], list[Json]]]:
     """The `days` days of queue calls before `before` (the first CDR kept by `warmed_up`),
-    by the coarse model (`model/archive.py`): the weeks a forecast learns from.
+    by the coarse model (`model/archive.py`): the weeks a forecast learns from. One maker
+    per day, oldest first.
 
-    The demo runs this after the board has opened (it reads only the model's roster and
-    demand, which the running simulator does not change), and stores them then: at 3,000
-    calls a day, three weeks took 20 s to make and 40 s to store on a loaded machine,
-    which the board's first page should not wait for.
+    The demo runs these after the board has opened (they read only the model's roster and
+    demand, which the running simulator does not change), a day at a time in a thread,
+    storing each: three weeks took 20 s to make and 40 s to store on a loaded machine,
+    which the board's first page should not wait for, and a demo stopped meanwhile waits
+    for one day's making at most.
     """
-    if days <= 0:
-        return []
-    return archive_cdrs(model, before - days * 86400.0, before)
+    return [
+        partial(archive_cdrs, model, before - (d + 1) * 86400.0, before - d * 86400.0)
+        for d in reversed(range(max(0, days)))
+    ]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from wallboard.sim.model import CallCentre, ModelConfig
 from wallboard.sim.model.archive import archive_cdrs
 from wallboard.sim.model.demand import UNUSUAL_EVERY, is_unusual
+from wallboard.sim.warmup import archive, plan
 
 TZ = ZoneInfo("Asia/Jerusalem")
 SUNDAY = datetime(2026, 11, 22, tzinfo=TZ)
@@ -83,3 +84,16 @@ def test_archive_weeks_are_deterministic_and_follow_the_week() -> None:
     assert statuses["ABANDONE"] < 0.25 * len(first)
     answered = next(c for c in first if c["status"] == "ANSWER")
     assert answered["type"] == "Queue" and answered["targetextension"]
+
+
+def test_the_demo_gets_archive_weeks_before_its_history_days() -> None:
+    assert plan(40, 7, False, 3).archive_days == 21
+    assert plan(40, 7, True, 3).archive_days == 21
+    assert plan(2000, 7, False, 3).archive_days == 0  # too big for a week: no archive either
+    assert plan(40, 0, True, 3).archive_days == 0
+    before = SUNDAY.timestamp()
+    makers = archive(_model(), 2, before)
+    days = [m() for m in makers]  # oldest first, a day each
+    assert [len(d) > 0 for d in days] == [True, True]
+    assert all(before - 2 * 86400 - 60 <= c["time"] < before - 86400 for c in days[0])
+    assert all(before - 86400 - 60 <= c["time"] < before for c in days[1])
