@@ -123,6 +123,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/admin/users", "/admin/users", None),
     ("/call/{call_id}", "/call/ab-sales-1", "Sales (101)"),
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
+    ("/forecast", "/forecast", None),
     ("/api/state", "/api/state", None),
     ("/healthz", "/healthz", None),
     ("/readyz", "/readyz", None),
@@ -151,6 +152,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/admin/users": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/forecast": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/healthz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
     # For monitors: no caller data in either; /metrics takes a token when one is set

@@ -21,6 +21,7 @@ from tests.conftest import CDR
 from tests.e2e.conftest import (
     AGENTS,
     KIOSK_TOKEN,
+    PASSWORD,
     QUEUES,
     SHOTS,
     App,
@@ -31,6 +32,7 @@ from tests.e2e.feed import Feed
 from tests.e2e.test_board import _login
 from wallboard.store.db import Store
 from wallboard.voicenter.cdr import parse_cdr
+from wallboard.web.auth import hash_password
 
 pytestmark = pytest.mark.e2e
 
@@ -106,6 +108,9 @@ def forecast_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     write_config(work / "wallboard.toml")
     with (work / "wallboard.toml").open("a", encoding="utf-8") as f:
         f.write('\n[cdr]\ntime_stamps = "utc"\n\n[kpi]\nwrap_seconds = 20\n')
+        # A lead of the Sales board only.
+        rina = f'password_hash = "{hash_password(PASSWORD)}"\nboards = ["sales"]\n'
+        f.write(f"\n[auth.users.rina]\n{rina}")
     (work / "data").mkdir()
     _seed(work / "data" / "wallboard.db", _bodies(time.time()))
     feed = Feed(work / "live.jsonl")
@@ -216,4 +221,22 @@ def test_short_hours_on_the_desk_board_and_the_kiosk(browser: Any, forecast_app:
     box = _sales_short(page).bounding_box()
     assert box is not None and box["height"] < 60  # one compact line
     page.screenshot(path=str(SHOTS / "kiosk-short-1920x1080.png"))
+    ctx.close()
+
+
+def test_a_lead_of_one_queue_never_gets_the_other(browser: Any, forecast_app: App) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.goto(f"{forecast_app.url}/login?next=/forecast")
+    page.get_by_label("User").fill("rina")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector(".wb-fc-ratio", timeout=SLOW)
+    # Everything the page holds came over its socket: Support is nowhere in it, not even
+    # asked for by its id (the page shows her queues instead).
+    for path in ("/forecast", "/forecast?queue=102"):
+        page.goto(f"{forecast_app.url}{path}")
+        page.wait_for_selector(".wb-fc-rolling", timeout=SLOW)
+        html = page.content()
+        assert "Sales" in html and "Support" not in html, path
     ctx.close()
