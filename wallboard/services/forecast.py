@@ -92,6 +92,7 @@ class ForecastService:
         self._reset = settings.day.reset_at
         self._closed: dict[str, DaySlots | None] = {}  # closed day → its slots (None: no calls)
         self._lock = asyncio.Lock()
+        self._making = asyncio.Lock()
         self._bounds: DayBounds | None = None
         self._cached: Outlook | None = None
         self._cached_at = 0.0
@@ -106,6 +107,14 @@ class ForecastService:
     def _today_day(self) -> DayBounds:
         assert self._bounds is not None  # `Today.get` runs only from `days`
         return self._bounds
+
+    async def seed_today(self, day: DayBounds, cdrs: list[Cdr]) -> None:
+        """Build today's half-hours from its CDRs read already (at start-up, once for all)."""
+        self._bounds = day
+        await self.today.seed(day, cdrs)
+
+    def _day_key(self, now: float) -> str:
+        return day_bounds(now, self.zone, self._reset).key
 
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
         feed_cdr(self.today, cdr, stored)
@@ -173,15 +182,17 @@ class ForecastService:
     async def outlook(self, now: float, target: Callable[[int], float | None]) -> Outlook:
         """Today's outlook for every queue (cached for a minute; `target`: a queue's SL
         target, its service-level warn level)."""
-        cached = self._cached
-        if cached is not None and time.monotonic() - self._cached_at < CACHE_SECONDS:
-            today = day_bounds(now, self.zone, self._reset).key
-            if cached.day == today:
+        # One making at a time: the tabs that ask meanwhile (every kiosk's short line at
+        # once after a restart) wait for it and share it.
+        async with self._making:
+            cached = self._cached
+            fresh = time.monotonic() - self._cached_at < CACHE_SECONDS
+            if cached is not None and fresh and cached.day == self._day_key(now):
                 return cached
-        days, key = await self.days(now)
-        made = await asyncio.to_thread(self._make, days, key, now, target)
-        self._cached, self._cached_at = made, time.monotonic()
-        return made
+            days, key = await self.days(now)
+            made = await asyncio.to_thread(self._make, days, key, now, target)
+            self._cached, self._cached_at = made, time.monotonic()
+            return made
 
     def _make(
         self,
