@@ -130,7 +130,9 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "needed_c": ("Needed (Erlang C)", "נדרשים (ארלנג C)"),
     "logged_in_now": ("Logged in now", "מחוברים כעת"),
     "short_span": ("short {n} agents {span}", "חסרים {n} נציגים {span}"),
+    "short_span_one": ("short 1 agent {span}", "חסר נציג אחד {span}"),
     "over_span": ("{n} agents over {span}", "{n} נציגים מעבר לנדרש {span}"),
+    "over_span_one": ("1 agent over {span}", "נציג אחד מעבר לנדרש {span}"),
     "staffed_ok": ("Staffed for the rest of the day", "מאויש כנדרש עד סוף היום"),
     "no_members": (
         "Agents logged in unknown: no team lists this queue's agents yet",

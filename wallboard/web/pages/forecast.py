@@ -92,7 +92,7 @@ def _ltr(text: str) -> str:
 
 
 def _gap_text(g: Gap, lang: Lang) -> str:
-    key = "short_span" if g.short else "over_span"
+    key = ("short_span" if g.short else "over_span") + ("_one" if abs(g.agents) == 1 else "")
     return t(key, lang).format(n=abs(g.agents), span=_ltr(g.span()))
 
 
