@@ -273,8 +273,12 @@ def serve_demo(
     past: list[dict[str, Any]] | None = None,
     after_stop: Callable[[], None] | None = None,
     command: str = "demo",
+    archive: Sequence[Callable[[], list[dict[str, Any]]]] = (),
 ) -> None:
     """`wallboard demo`: the simulator, reached through the real connector like the vendor.
+
+    `archive` makes the CDRs of the weeks before `past` (for the forecast), a day each:
+    made in a thread and stored once the board is open, so the first page does not wait.
 
     `vendor_for(base_url)` is the connector's login to the simulator once its address is known;
     `past` are the CDRs of the floor's days before now, stored before the board opens; the
@@ -299,6 +303,8 @@ def serve_demo(
         owner.start("connector", connector.run())
         if services.after_call is not None:  # Click2Call, Call Log → the simulator
             services.after_call.point_at_simulator(url, sim_settings)
+            if archive:
+                owner.start("archive", _store_archive(services.after_call, archive, sim_settings))
         line = (
             f"wallboard {command}: open {web_url(settings.web)}  "
             f"({len(sim.model.agents)} simulated agents, {len(sim.model.queues)} queues, "
@@ -317,6 +323,27 @@ def serve_demo(
         before_stop=stop_simulator,
         after_stop=after_stop,
     )
+
+
+async def _store_archive(
+    service: aftercall.CdrService,
+    makers: Sequence[Callable[[], list[dict[str, Any]]]],
+    sim_settings: SimulatorSettings,
+) -> None:
+    """The demo's archive weeks: each day made in a thread, then stored as the webhook
+    stores CDRs (a day at a time: a stop waits for one day's making at most)."""
+    import asyncio
+    import time
+
+    from wallboard.sim.cdr_poster import encode
+
+    t0 = time.monotonic()
+    stored = 0
+    for make in makers:
+        bodies = await asyncio.to_thread(make)
+        encoded = [encode(body, sim_settings.cdr_format) for body in bodies]
+        stored += await service.intake.import_bodies(encoded, "simulator")
+    log.info("demo: stored %d archive CDRs in %.1f s", stored, time.monotonic() - t0)
 
 
 def serve_ingest(

@@ -127,6 +127,9 @@ class KpiSettings(_Section):
     # Below this many calls (answered + abandoned − short abandons) today, a queue's service
     # level and abandon rate show "—": one late call must not read as "SL 0 %".
     min_calls: int = Field(5, ge=0)
+    # Seconds of after-call work (wrap-up, and the ring before an answer) per answered
+    # call: the CDRs carry talk time only, and staffing needs the agents' whole time per call.
+    wrap_seconds: int = Field(0, ge=0)
     queues: dict[int, QueueKpiSettings] = {}
 
 
@@ -518,6 +521,10 @@ class SimulatorSettings(_Section):
     # /history has these days of CDRs and agents' times in state are plausible
     # (0: only the last 12 hours, for the times in state).
     history_days: int = Field(7, ge=0, le=31)
+    # And before those days, this many weeks of queue calls by a faster, coarser model of
+    # the same floor (sim/model/archive.py), so the forecast has the same weekday over
+    # several weeks to learn from (0: none).
+    archive_weeks: int = Field(3, ge=0, le=12)
     username: str = "demo"
     # The password its account login accepts.
     password: SecretStr = SecretStr("demo")

@@ -122,3 +122,33 @@ class Feed:
         d.update(base)
         d["servertime"] = now
         self._write(frame)
+
+    def queue_call(
+        self, queue_id: int, name: str, call_id: str, joined: int, left: int, *, answered: bool
+    ) -> None:
+        """QueueEvent JOIN at `joined`, then EXIT (answered) or ABANDONED at `left` (server
+        times, epoch seconds)."""
+        template = _fixture("03")
+        for reason, at, calls in (
+            ("JOIN", joined, [call_id]),
+            ("EXIT" if answered else "ABANDONED", left, []),
+        ):
+            frame = copy.deepcopy(template)
+            body = frame[1]
+            body.update(reason=reason, servertime=at, telephonyservertime=at, ivruniqueid=call_id)
+            body["data"] = {
+                "QueueID": queue_id,
+                "QueueName": name,
+                "Calls": [
+                    {
+                        "CallerID": "0501234567",
+                        "CallerName": "",
+                        "IvrUniqueID": c,
+                        "JoinTimeStamp": joined,
+                        "calldurationinterval": joined,
+                        "ivrid": c,
+                    }
+                    for c in calls
+                ],
+            }
+            self._write(frame)

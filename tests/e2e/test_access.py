@@ -144,6 +144,7 @@ ROUTES: list[tuple[str, str, str | None]] = [
     ("/call/{call_id}", "/call/ab-support-1", "Support (102)"),
     ("/call/{call_id}", "/call/out-sales-1", "Extension Outgoing"),  # Dana's, by her SIP name
     ("/call/{call_id}", "/call/out-support-1", "Extension Outgoing"),  # Maya's
+    ("/forecast", "/forecast", None),
     ("/api/state", "/api/state", None),
     ("/healthz", "/healthz", None),
     ("/readyz", "/readyz", None),
@@ -174,6 +175,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/call/ab-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/out-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/call/out-support-1": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/forecast": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/api/state": dict(admin="ok", rina="ok", kiosk="401", anon="401"),
     "/healthz": dict(admin="ok", rina="ok", kiosk="ok", anon="ok"),
     # For monitors: no caller data in either; /metrics takes a token when one is set

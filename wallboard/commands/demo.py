@@ -115,11 +115,26 @@ def _running_floor(
     return model, [c for c in cdrs if float(c.get("time") or 0) < cut] + last
 
 
+def _archive(
+    model: CallCentre, now: float, timezone: str, past: Plan
+) -> list[Callable[[], list[dict[str, Any]]]]:
+    """What makes the weeks before the history days, a day each, run once the board is open
+    (`sim.warmup.archive`): the same floor's roster and demand, ending where they begin."""
+    if not past.archive_days:
+        return []
+    from wallboard.sim.warmup import archive
+
+    local = datetime.fromtimestamp(now, zone(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    first = midnight - past.history_days * 86400.0  # where the history days begin
+    return archive(model, past.archive_days, first)
+
+
 def _plan(sim: SimulatorSettings, asked: set[str], command: str) -> Plan:
     """The demo's past (`sim.warmup.plan`), and a line saying when a big floor got less."""
     from wallboard.sim.warmup import plan
 
-    past = plan(sim.agents, sim.history_days, "history_days" in asked)
+    past = plan(sim.agents, sim.history_days, "history_days" in asked, sim.archive_weeks)
     if past.history_days < sim.history_days:
         print(
             f"wallboard {command}: {sim.agents} agents: {past.history_days} days of history, "
@@ -182,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
         sim_settings = sim_settings.model_copy(update={"port": 0})
     if "language" not in settings.simulator.model_fields_set:
         sim_settings = sim_settings.model_copy(update={"language": settings.web.language})
+    if "wrap_seconds" not in settings.kpi.model_fields_set:
+        # The simulated floor's after-call work and ring before an answer (sim/model: wrap-up
+        # 20 s on average, rings of 2–9 s), which its CDRs do not carry: for /forecast's staffing.
+        kpi = settings.kpi.model_copy(update={"wrap_seconds": 25})
+        settings = settings.model_copy(update={"kpi": kpi})
     # CDRs from the simulator to our webhook; Click2Call and the Call Log to the simulator.
     settings, sim_settings = for_simulator(settings, sim_settings)
     probe = CallCentre(model_config(sim_settings))
@@ -210,5 +230,14 @@ def run(args: argparse.Namespace) -> int:
     def vendor_for(url: str) -> VendorSettings:
         return vendor_settings_for(url, *login)
 
-    serve_demo(settings, sim, sim_settings, vendor_for, past, remove_store, command)
+    serve_demo(
+        settings,
+        sim,
+        sim_settings,
+        vendor_for,
+        past,
+        after_stop=remove_store,
+        command=command,
+        archive=_archive(model, probe.now, tz, plan),
+    )
     return 0

@@ -385,7 +385,7 @@ def _answered_from_queue(state: State, info: CallInfo, changes: Changes) -> None
             continue
         del q.waiting[info.call_id]
         at = info.answered_at or waiting.joined
-        _resolve(state, qid, info.call_id, _EXIT, at - waiting.joined)
+        _resolve(state, qid, info.call_id, _EXIT, at - waiting.joined, at)
         changes.queues.add(qid)
 
 
@@ -405,8 +405,11 @@ def _apply_extensions_snapshot(state: State, event: ExtensionsSnapshot, changes:
 # ---------------------------------------------------------------- queues
 
 
-def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | None) -> None:
-    """Count a call leaving a queue, once per call and queue per day."""
+def _resolve(
+    state: State, qid: int, cid: str, reason: QueueReason, wait: int | None, at: float
+) -> None:
+    """Count a call leaving a queue at server time `at`, once per call and queue per day
+    (in the day's tally, and in its minute's for the rolling windows)."""
     day = state.day
     assert day is not None  # _seen always runs first
     fates = day.queue_calls(qid)
@@ -414,13 +417,13 @@ def _resolve(state: State, qid: int, cid: str, reason: QueueReason, wait: int | 
     fates[cid] = RESOLVED
     if fate is not None and fate != OFFERED:
         return  # counted once per queue and day, however often it loops
-    tally = day.queue(qid)
-    if fate is None:
-        record_offer(tally)
-    if reason is _EXIT:
-        record_answer(tally, wait, state.settings.sl_for(qid))
-    else:
-        record_abandon(tally, wait, state.settings.short_abandon)
+    for tally in (day.queue(qid), day.minute(qid, at)):
+        if fate is None:
+            record_offer(tally)
+        if reason is _EXIT:
+            record_answer(tally, wait, state.settings.sl_for(qid))
+        else:
+            record_abandon(tally, wait, state.settings.short_abandon)
 
 
 def _waiting_list(
@@ -451,6 +454,7 @@ def _apply_queue(state: State, event: QueueChanged, changes: Changes) -> None:
         if fate is None:
             fates[call_id] = OFFERED
             record_offer(day.queue(qid))
+            record_offer(day.minute(qid, event.server_time))
         elif fate == RESOLVED:
             # Back in the same queue (an IVR loop): waiting again, but counted only once.
             fates[call_id] = REJOINED
@@ -475,7 +479,7 @@ def _left_queue(state: State, q: Queue | None, event: QueueChanged, call_id: str
     if was is None:
         was = next((c for c in event.queue.calls if c.call_id == call_id), None)
     wait = event.server_time - was.joined if was is not None else None
-    _resolve(state, event.queue.queue_id, call_id, event.reason, wait)
+    _resolve(state, event.queue.queue_id, call_id, event.reason, wait, event.server_time)
 
 
 def _apply_queues_snapshot(state: State, event: QueuesSnapshot, changes: Changes) -> None:
@@ -527,7 +531,8 @@ def _apply_completed(state: State, event: CallCompleted, changes: Changes) -> No
     if event.queue_id is not None and event.outcome in (QueueReason.EXIT, QueueReason.ABANDONED):
         fate = day.calls.get(event.queue_id, _NO_FATES).get(event.call_id)
         if fate is None or fate == OFFERED:
-            _resolve(state, event.queue_id, event.call_id, event.outcome, event.wait)
+            left = event.started + (event.wait or 0)  # as near as a CDR tells
+            _resolve(state, event.queue_id, event.call_id, event.outcome, event.wait, left)
             changes.queues.add(event.queue_id)
     ext = event.extension
     if ext is None and event.sip_user:

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field, fields
 __all__ = [
     "METRICS",
     "AgentTally",
+    "ErlangA",
     "Metric",
     "QueueTally",
     "Spans",
     "abandon_rate",
+    "agent_handle_time",
     "agents_needed",
+    "agents_needed_erlang_a",
     "answer_rate",
     "arrival_rate",
     "average_handle_time",
@@ -28,19 +31,28 @@ __all__ = [
     "average_wait",
     "combine",
     "count_agent_call",
+    "erlang_a",
+    "first_login",
+    "handle_time",
     "longest_waiting_now",
+    "occupancy",
+    "patience_rate",
     "record_abandon",
     "record_agent_call",
     "record_answer",
     "record_offer",
     "service_level",
     "service_level_erlang",
+    "service_level_erlang_a",
     "sl_at_risk",
     "sl_sample",
     "talk_time",
     "time_in_status",
     "time_to_callback",
+    "today_on_forecast",
+    "trend",
     "wait_probability",
+    "window",
 ]
 
 
@@ -271,6 +283,36 @@ def time_in_status(
     return out
 
 
+def agent_handle_time(t: AgentTally) -> float | None:
+    """Agent's handle time = Σ talk of their calls handled today / calls handled (answered
+    incoming and connected outgoing; holds are inside the talk, wrap-up is not in the data)."""
+    return t.talk_seconds / t.handled if t.handled > 0 else None
+
+
+# Statuses in which an agent is busy with a call (status keys, `models.status_key`).
+BUSY_STATUSES = frozenset({"ringing", "dialing", "talking", "hold"})
+
+
+def occupancy(statuses: Mapping[str, float]) -> float | None:
+    """Occupancy = time ringing, dialing, talking or on hold / time logged in (every status
+    but logged out, breaks included) today, from `time_in_status`."""
+    logged_in = sum(v for k, v in statuses.items() if k != "logged_out")
+    if logged_in <= 0:
+        return None
+    return sum(v for k, v in statuses.items() if k in BUSY_STATUSES) / logged_in
+
+
+def first_login(
+    spans: Iterable[tuple[str, float, float]], current: str, current_since: float, day_start: float
+) -> float | None:
+    """First login = start of the day's first status other than logged out (its closed spans,
+    then the open one), not before the day's reset; None if logged out all day."""
+    for key, start, _ in spans:  # in the order they closed: the first is the earliest
+        if key != "logged_out":
+            return max(start, day_start)
+    return max(current_since, day_start) if current != "logged_out" else None
+
+
 def time_to_callback(gaps: Iterable[float]) -> float | None:
     """Time to callback = mean of (first "call back" press − abandon) over today's called-back."""
     values = [max(0.0, g) for g in gaps]
@@ -349,6 +391,187 @@ def agents_needed(
             return n
         n += 1
     return MAX_AGENTS
+
+
+def patience_rate(tallies: Iterable[QueueTally]) -> float | None:
+    """Patience rate θ = abandons with a known wait / Σ wait of answered and abandoned calls.
+
+    The maximum-likelihood estimate of an exponential patience from calls whose wait is
+    known: an abandon is a patience observed, an answered call a patience known to be at
+    least its wait (Mandelbaum and Zeltyn). 1/θ is the callers' mean patience (seconds).
+    """
+    abandons = 0
+    exposure = 0
+    for t in tallies:
+        abandons += t.abandoned_wait_known
+        exposure += t.answered_wait_total + t.abandoned_wait_total
+    if abandons <= 0 or exposure <= 0:
+        return None
+    return abandons / exposure
+
+
+@dataclass(frozen=True, slots=True)
+class ErlangA:
+    """What Erlang A says of a queue with N agents (each a share of the calls offered)."""
+
+    wait_probability: float
+    abandon_probability: float
+    service_level: float
+
+
+# The stationary distribution is cut where its terms fall below e^-36 (1e-16) of the largest.
+_TAIL = 36.0
+_MAX_QUEUE = 5000
+
+
+def _occupancy(agents: int, rate: float, mu: float, theta: float) -> list[float]:
+    """P(k calls in the system), k = 0, 1, …: the birth-death chain of M/M/N+M, arrivals at
+    `rate`, each of min(k, N) calls served at `mu`, each of max(0, k − N) waiting ones
+    abandoning at `theta`. In logs (a floor of 1,000 agents overflows the plain product)."""
+    logs = [0.0]
+    top = 0.0
+    k = 0
+    log_rate = math.log(rate)
+    while True:
+        k += 1
+        death = min(k, agents) * mu + max(0, k - agents) * theta
+        value = logs[-1] + log_rate - math.log(death)
+        logs.append(value)
+        top = max(top, value)
+        if k > agents and (value < top - _TAIL or k > agents + _MAX_QUEUE):
+            break
+    weights = [math.exp(v - top) for v in logs]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def _served_within(
+    agents: int, mu: float, theta: float, threshold: float, ahead: int
+) -> list[float]:
+    """For m = 0 … ahead − 1 calls ahead in line: P(answered within `threshold`).
+
+    A caller with m ahead moves up at rate Nμ + mθ (an answer, or one ahead giving up) and
+    gives up at θ: answered with probability Nμ / (Nμ + (m + 1)θ), after the sum of the m + 1
+    stages' exponential times (rates Nμ + (i + 1)θ). That sum's distribution at `threshold`
+    for every m at once: uniformisation of the stage chain, backwards.
+    """
+    if ahead <= 0:
+        return []
+    n_mu = agents * mu
+    rates = [n_mu + (i + 1) * theta for i in range(ahead)]
+    top = rates[-1]
+    lam_t = top * threshold
+    steps = int(lam_t + 10.0 * math.sqrt(lam_t) + 10)
+    move = [r / top for r in rates]
+    done = [0.0] * ahead  # P(through every stage within k uniformised steps | m ahead)
+    cdf = [0.0] * ahead
+    weight = math.exp(-lam_t)  # Poisson(k; Λ·threshold), k = 0
+    for k in range(1, steps + 1):
+        weight *= lam_t / k
+        previous = 1.0
+        for m in range(ahead):
+            before = done[m]
+            done[m] = (1.0 - move[m]) * before + move[m] * previous
+            previous = before
+        for m in range(ahead):
+            cdf[m] += weight * done[m]
+    return [n_mu / (n_mu + (m + 1) * theta) * cdf[m] for m in range(ahead)]
+
+
+def erlang_a(agents: int, rate: float, handle: float, patience: float, threshold: float) -> ErlangA:
+    """Erlang A (M/M/N+M): calls at `rate` per second, `handle` seconds each, callers who
+    give up at rate `patience` (θ, `patience_rate`) while waiting, N = `agents`.
+
+    P(wait) = Σ_{k≥N} π_k; P(abandon) = θ · E[calls waiting] / rate; service level =
+    P(answered within threshold) = Σ_{k<N} π_k + Σ_{m≥0} π_{N+m} · P(answered within the
+    threshold with m ahead) — of all calls offered, as the board counts abandons against SL.
+    """
+    if rate <= 0 or handle <= 0:
+        return ErlangA(0.0, 0.0, 1.0)
+    theta = max(patience, 1e-9)  # no abandons seen: practically Erlang C (a queue still bounded)
+    mu = 1.0 / handle
+    if agents <= 0:
+        return ErlangA(1.0, 1.0, 0.0)
+    pi = _occupancy(agents, rate, mu, theta)
+    free = sum(pi[:agents])
+    queue = pi[agents:]
+    waiting = sum(m * p for m, p in enumerate(queue))
+    within = _served_within(agents, mu, theta, threshold, len(queue))
+    sl = free + sum(p * w for p, w in zip(queue, within, strict=True))
+    return ErlangA(1.0 - free, min(1.0, theta * waiting / rate), min(1.0, sl))
+
+
+def service_level_erlang_a(
+    agents: int, rate: float, handle: float, patience: float, threshold: float
+) -> float:
+    """Erlang A service level = P(answered within threshold) with N agents (`erlang_a`)."""
+    return erlang_a(agents, rate, handle, patience, threshold).service_level
+
+
+def agents_needed_erlang_a(
+    rate: float | None,
+    handle: float | None,
+    patience: float | None,
+    target: float,
+    threshold: float,
+) -> int | None:
+    """Agents needed (Erlang A) = least N with Erlang A service level(N) ≥ SL target.
+
+    Callers who give up leave the line, so the line is shorter than Erlang C assumes and
+    fewer agents reach the target; with no patience known (no abandons yet) it is Erlang C.
+    """
+    if rate is None or handle is None or handle <= 0 or rate <= 0:
+        return None
+    if patience is None or patience <= 0:
+        return agents_needed(rate, handle, target, threshold)
+    high = agents_needed(rate, handle, target, threshold) or MAX_AGENTS
+    low = 1
+    # Service level grows with N: the least N that reaches the target, by halving.
+    while low < high:
+        mid = (low + high) // 2
+        if service_level_erlang_a(mid, rate, handle, patience, threshold) >= target:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def window(
+    minutes: Mapping[int, QueueTally], server_now: float, length: int, ago: int = 0
+) -> QueueTally:
+    """Rolling window = the calls of the `length` minutes before now (minus `ago` minutes):
+    offered by the minute they joined, answered and abandoned by the minute they left the
+    queue, each then read by the definitions above (service level, abandon rate, ...)."""
+    end = int(server_now // 60) - ago
+    return combine(t for m, t in minutes.items() if end - length < m <= end)
+
+
+def handle_time(talk_seconds: float, calls: int) -> float | None:
+    """Handle time (a window's) = Σ talk of a queue's answered calls that ended in it / calls."""
+    return talk_seconds / calls if calls > 0 else None
+
+
+def trend(now: float | None, before: float | None, tolerance: float) -> int:
+    """Trend = +1 if now − before > tolerance, −1 if before − now > tolerance, else 0 (or
+    with either unknown)."""
+    if now is None or before is None:
+        return 0
+    if now - before > tolerance:
+        return 1
+    if before - now > tolerance:
+        return -1
+    return 0
+
+
+# Calls added to both sides of "today on forecast": early in the day, a few calls more or
+# less than forecast do not swing the rest of the day's forecast.
+RATIO_PRIOR = 20.0
+
+
+def today_on_forecast(offered: float, forecast: float) -> float:
+    """Today on forecast = (offered so far + 20) / (forecast so far + 20), over today's
+    half-hours that are over; the rest of today's forecast is scaled by it."""
+    return (offered + RATIO_PRIOR) / (forecast + RATIO_PRIOR)
 
 
 def sl_at_risk(
@@ -492,6 +715,34 @@ METRICS: dict[str, Metric] = {
             "Each call is counted once, including both legs of a click-to-call.",
         ),
         Metric(
+            "agent_handled",
+            "Calls handled",
+            "שיחות שטופלו",
+            "incoming calls answered + outgoing calls connected today",
+            "Each call once; the divisor of the agent's handle time.",
+        ),
+        Metric(
+            "agent_handle_time",
+            "Avg handle time",
+            "זמן טיפול ממוצע",
+            "Σ talk of the calls handled today / calls handled",
+            "Holds are inside the talk; after-call work (wrap-up) is not in the vendor's data.",
+        ),
+        Metric(
+            "occupancy",
+            "Occupancy",
+            "תפוסה",
+            "time ringing, dialing, talking or on hold / time logged in today",
+            "Logged in: every status but logged out, breaks included.",
+        ),
+        Metric(
+            "first_login",
+            "First login",
+            "כניסה ראשונה",
+            "start of the day's first status other than logged out",
+            "From the live status changes since the day's reset (not before it).",
+        ),
+        Metric(
             "talk_time",
             "Talk time",
             "זמן שיחה",
@@ -504,6 +755,71 @@ METRICS: dict[str, Metric] = {
             "זמן עד חזרה",
             "mean of (first call-back press − abandon) over abandoned callers called back today",
             "How long an abandoned caller waited for a team lead to call back (worklist).",
+        ),
+        Metric(
+            "forecast_offered",
+            "Forecast",
+            "תחזית",
+            "Σ_k w_k · L_k · offered(same half-hour, same weekday k weeks ago) / Σ_k w_k",
+            "Calls expected per half-hour: the same weekday over the last 4 weeks (weights "
+            "0.35, 0.25, 0.2, 0.2), each scaled by L_k = the last 7 days' calls / the 7 days "
+            "from that week's day; a week's value far from the weeks' median (an unusual day) "
+            "counts as the median.",
+        ),
+        Metric(
+            "forecast_handle",
+            "Forecast handle time",
+            "זמן טיפול צפוי",
+            "(Σ talk + 10 · day mean) / (Σ answered + 10) over the half-hour and its neighbours",
+            "Talk seconds per answered call in that half-hour of the same weekdays, pulled "
+            "towards the queue's mean when a half-hour has few calls.",
+        ),
+        Metric(
+            "today_on_forecast",
+            "Today on forecast",
+            "היום לעומת התחזית",
+            "(offered so far + 20) / (forecast so far + 20)",
+            "Over today's half-hours that are over (and 15 minutes settled): how busy today "
+            "is against its forecast; the rest of today's forecast is scaled by it.",
+        ),
+        Metric(
+            "patience",
+            "Callers' patience",
+            "סבלנות המתקשרים",
+            "abandons with a known wait / Σ wait of answered and abandoned calls",
+            "The rate θ at which waiting callers give up (1/θ: their mean patience), from "
+            "today's and the last 7 days' calls of the queue.",
+        ),
+        Metric(
+            "agents_needed_erlang_a",
+            "Agents needed (Erlang A)",
+            "נציגים נדרשים (ארלנג A)",
+            "least N with Erlang A service level(N, expected calls, handle time, θ) ≥ SL target",
+            "Erlang A counts the callers who give up, so it does not overstate the staff as "
+            "Erlang C does; per half-hour of the rest of the day on /forecast.",
+        ),
+        Metric(
+            "short_hours",
+            "Short of agents",
+            "חוסר בנציגים",
+            "half-hours ahead whose agents needed (Erlang A) exceed the agents logged in now",
+            "Shown as 'short 2 agents 14:00–15:00' (consecutive half-hours together, the "
+            "largest shortage); 'over' when fewer are needed than are in.",
+        ),
+        Metric(
+            "rolling_window",
+            "Last 15 / 30 / 60 minutes",
+            "15 / 30 / 60 הדקות האחרונות",
+            "calls that joined (offered) or left (answered, abandoned) the queue in the window",
+            "Each figure then as defined above (service level, abandon rate), beside the SL "
+            "target; the arrow compares with the window before (▲ up, ▼ down, ▶ steady).",
+        ),
+        Metric(
+            "window_handle",
+            "Handle time",
+            "זמן טיפול",
+            "Σ talk of the queue's answered calls that ended in the window / their number",
+            "From the CDRs, which arrive as calls end.",
         ),
         Metric(
             "time_in_status",

@@ -139,6 +139,9 @@ class Connection:
 
 
 UNMATCHED_MAX: Final = 50_000
+# Minutes of each queue's calls kept for the rolling windows: the longest (60) and the one
+# before it, against which its trend is judged.
+RECENT_MINUTES: Final = 120
 
 # What became of a call in a queue today (`Day.calls`). Plain ints, not an enum: they are
 # read on every queue event.
@@ -164,6 +167,22 @@ class Day:
     # At most UNMATCHED_MAX: a floor's CDRs of users it never sees must not grow all day.
     unmatched: dict[str, list[CallCompleted]] = field(default_factory=dict)
     unmatched_count: int = 0
+    # Each queue's calls by the minute they joined or left it (server time // 60), the last
+    # RECENT_MINUTES only: the rolling windows (`kpis.window`).
+    recent: dict[int, dict[int, QueueTally]] = field(default_factory=dict)
+
+    def minute(self, queue_id: int, server_time: float) -> QueueTally:
+        """The tally of one queue's minute; a new minute drops those too old to matter."""
+        m = int(server_time // 60)
+        minutes = self.recent.get(queue_id)
+        if minutes is None:
+            minutes = self.recent[queue_id] = {}
+        t = minutes.get(m)
+        if t is None:
+            t = minutes[m] = QueueTally()
+            for old in [k for k in minutes if k <= m - RECENT_MINUTES]:
+                del minutes[old]
+        return t
 
     def queue(self, queue_id: int) -> QueueTally:
         t = self.queues.get(queue_id)

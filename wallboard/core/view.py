@@ -51,12 +51,21 @@ def agent_numbers(t: AgentTally, a: Agent | None, day_start: float, server_now: 
         statuses = dict(kpis.time_in_status(t, current, a.state_since, day_start, server_now))
     else:
         statuses = {k: float(v) for k, v in t.status_seconds.items()}
+    first = None
+    if a is not None:
+        first = kpis.first_login(t.spans, current, a.state_since, day_start)
+    occupancy = kpis.occupancy(statuses)
+    aht = kpis.agent_handle_time(t)
     return {
         "answered": t.answered,
         "missed": t.missed,
         "outgoing": t.outgoing,
+        "handled": t.handled,
+        "handle_time": None if aht is None else round(aht, 1),
         "talk_time": round(kpis.talk_time(t, open_answered, server_now), 1),
         "time_in_status": {k: round(v, 1) for k, v in sorted(statuses.items())},
+        "occupancy": None if occupancy is None else round(occupancy, 4),
+        "first_login": first,
     }
 
 

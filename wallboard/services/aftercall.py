@@ -32,6 +32,7 @@ from wallboard.services.actions import Actions
 from wallboard.services.alerts import Alerts
 from wallboard.services.editor import BoardEditor
 from wallboard.services.follow import StoreFollower
+from wallboard.services.forecast import ForecastService
 from wallboard.services.history_days import HistoryDays
 from wallboard.services.intake import CdrIntake
 from wallboard.services.messages import FloorMessages
@@ -120,6 +121,8 @@ class CdrService:
         # /history's days: closed ones from their summaries (written by the writer only),
         # today kept up to date.
         self.history = HistoryDays(self.intake, summarise=writer)
+        # The half-hour forecast and staffing (/forecast): the last weeks' days, today fed.
+        self.forecast = ForecastService(self.intake, settings)
         self.api = VendorApi(api_settings(settings))
         self.tasks = TaskOwner("cdr")
         self.status_log = StatusLog(hub, self.store)
@@ -232,13 +235,14 @@ class CdrService:
             delay = min(delay * 2, longest)
 
     async def _read_today(self) -> tuple[list[CdrRow], list[CallbackRow]]:
-        """Today is read once: folded into today's worklist and history figures, which from
-        then on follow each CDR as it arrives, and (a writer's) fed to its own board — a
-        reader's board is the ingest worker's fold, through NATS."""
+        """Today is read once: folded into today's worklist, history and forecast figures,
+        which from then on follow each CDR as it arrives, and (a writer's) fed to its own
+        board — a reader's board is the ingest worker's fold, through NATS."""
         day = self._today()
         t0 = time.monotonic()
         self.today_worklist.hold()
         self.history.today.hold()
+        self.forecast.today.hold()
         rows = await self.intake.rows_between(day.start, day.end)
         if self.writer:
             await self.intake.replay_today(rows)
@@ -246,6 +250,7 @@ class CdrService:
         presses = await self.store.callbacks_since(day.start)
         await self.today_worklist.seed(day, [*cdrs, *presses])
         await self.history.seed_today(day, cdrs)
+        await self.forecast.seed_today(day, cdrs)
         log.info("read %d stored CDRs of today in %.1f s", len(rows), time.monotonic() - t0)
         return rows, presses
 

@@ -19,7 +19,7 @@ to them, old summaries are built again from the CDRs, not misread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 from wallboard.core.calls import Cdr
 from wallboard.core.clock import DayBounds, day_bounds
@@ -33,7 +33,7 @@ from wallboard.core.history import (
     to_summary,
 )
 from wallboard.services.intake import CdrIntake
-from wallboard.services.today import Today
+from wallboard.services.today import Today, cdr_days, feed_cdr
 from wallboard.store.db import Stored
 
 __all__ = ["HistoryDays"]
@@ -61,13 +61,8 @@ class HistoryDays:
         self.closed_built = 0  # closed days folded from their CDRs so far
         self.summaries_read = 0  # closed days read from their summaries so far
         self._today_bounds: DayBounds | None = None  # set by each load: its `now`'s day
-        self.today: Today[dict[str, DayHistory], Cdr] = Today(
-            day=self._today_day,
-            new=lambda _: {},
-            load=self._today_cdrs,
-            add=lambda days, cdr: add_cdr(days, cdr, self._fold, intake.rule),
-            key=_cdr_key,
-            belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
+        self.today: Today[dict[str, DayHistory], Cdr] = cdr_days(
+            intake, self._today_day, lambda days, cdr: add_cdr(days, cdr, self._fold, intake.rule)
         )
         # Set when a closed day shown lost its figures to a late CDR (the service rebuilds).
         self.stale = asyncio.Event()
@@ -83,19 +78,13 @@ class HistoryDays:
         assert self._today_bounds is not None  # `Today.get` runs only from `_load`
         return self._today_bounds
 
-    async def _today_cdrs(self, day: DayBounds) -> list[Cdr]:
-        return [r.cdr for r in await self.intake.rows_between(day.start, day.end)]
-
     async def seed_today(self, day: DayBounds, cdrs: list[Cdr]) -> None:
         """Build today's figures from its CDRs read already (at start-up)."""
         self._today_bounds = day
         await self.today.seed(day, cdrs)
 
     def _cdr_stored(self, cdr: Cdr, stored: Stored) -> None:
-        if stored.replaced_time is not None:
-            self.today.replaced(cdr)  # a webhook CDR for a Call Log row
-        else:
-            self.today.offer(cdr)
+        feed_cdr(self.today, cdr, stored)
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` (true UTC) was stored: that day is built again."""
@@ -194,10 +183,6 @@ class HistoryDays:
 
         # 20,000 CDRs a day take a second or more to fold: never on the event loop.
         return await asyncio.to_thread(fold)
-
-
-def _cdr_key(cdr: Cdr) -> Hashable:
-    return (cdr.ivruniqueid, cdr.type)  # the store's unique key: a CDR read and announced
 
 
 def _runs(days: list[DayBounds]) -> Iterator[tuple[int, int]]:

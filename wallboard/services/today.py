@@ -16,11 +16,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from wallboard.core.calls import Cdr
 from wallboard.core.clock import DayBounds
+from wallboard.store.db import Stored
 
-__all__ = ["REBUILD_EVERY", "REBUILD_QUIET", "Today"]
+if TYPE_CHECKING:
+    from wallboard.services.intake import CdrIntake
+
+__all__ = ["REBUILD_EVERY", "REBUILD_QUIET", "Today", "cdr_days", "feed_cdr"]
 
 # After `replaced`: the day is read again once no replacement came for `REBUILD_QUIET`
 # seconds (the Call Log backfill has ended), or `REBUILD_EVERY` after the last read at most.
@@ -143,3 +148,34 @@ class Today(Generic[S, I]):
         if generation == self._generation:
             self._state, self._bounds = fresh, bounds
         return fresh
+
+
+D = TypeVar("D")
+
+
+def cdr_days(
+    intake: CdrIntake, day: Callable[[], DayBounds], add: Callable[[dict[str, D], Cdr], None]
+) -> Today[dict[str, D], Cdr]:
+    """Today's figures by day key, built from today's stored CDRs and fed each new one (the
+    history's days, the forecast's half-hours); `feed_cdr` is its listener."""
+
+    async def load(b: DayBounds) -> list[Cdr]:
+        return [r.cdr for r in await intake.rows_between(b.start, b.end)]
+
+    return Today(
+        day=day,
+        new=lambda _: {},
+        load=load,
+        add=add,
+        key=lambda cdr: (cdr.ivruniqueid, cdr.type),  # the store's unique key
+        belongs=lambda cdr, b: b.start <= intake.rule.utc(cdr) < b.end,
+    )
+
+
+def feed_cdr(today: Today[Any, Cdr], cdr: Cdr, stored: Stored) -> None:
+    """A CDR was stored: fold it into `today`; one that replaced a stored row (a webhook
+    CDR for a Call Log row) has the day read again (`Today.replaced`)."""
+    if stored.replaced_time is not None:
+        today.replaced(cdr)
+    else:
+        today.offer(cdr)

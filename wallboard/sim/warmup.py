@@ -8,14 +8,17 @@ minutes ago), and the last days' CDRs, by the same model and seed, for `/history
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from wallboard.sim.calllog import CallLogFile
 from wallboard.sim.model import CallCentre, ModelConfig
+from wallboard.sim.model.archive import archive_cdrs
 from wallboard.sim.model.entities import Json
 from wallboard.sim.scenario import Scenario
 
-__all__ = ["Plan", "plan", "warmed_up"]
+__all__ = ["Plan", "archive", "plan", "warmed_up"]
 
 # Steps of the fast run: the agenda is the same whatever the step; an hour keeps the
 # frames list (discarded) small.
@@ -40,21 +43,26 @@ class Plan:
     history_days: int  # whole days of CDRs for /history (0: none)
     recent_hours: float  # the last hours, run at the demo's own pace
     settle_hours: float  # run and thrown away first (only needed under history)
+    archive_days: int = 0  # before the history days: queue calls by the coarse model
 
 
-def plan(agents: int, history_days: int, asked: bool) -> Plan:
+def plan(agents: int, history_days: int, asked: bool, archive_weeks: int = 0) -> Plan:
     """The past to run for a floor of `agents`: `history_days` as asked, else within budget.
 
     Without history days there is nothing for the settling run to protect (it keeps a fresh
-    model's first, busier day out of the 7-day averages), so it is skipped.
+    model's first, busier day out of the 7-day averages), so it is skipped. The archive
+    weeks (for the forecast) come with the history days: a floor too big for a week of
+    history gets none unless the history days were asked for.
     """
+    archive = archive_weeks * 7
     if asked:
-        return Plan(history_days, RECENT_HOURS, SETTLE_HOURS if history_days else 0.0)
+        settle = SETTLE_HOURS if history_days else 0.0
+        return Plan(history_days, RECENT_HOURS, settle, archive if history_days else 0)
     hours = BUDGET_AGENT_HOURS / max(1, agents)
     spare = hours - RECENT_HOURS - SETTLE_HOURS
     days = min(history_days, max(0, int(spare // 24.0)))
     if days:
-        return Plan(days, RECENT_HOURS, SETTLE_HOURS)
+        return Plan(days, RECENT_HOURS, SETTLE_HOURS, archive if days == history_days else 0)
     recent = min(RECENT_HOURS, max(MIN_RECENT_HOURS, hours))
     return Plan(0, recent, 0.0)
 
@@ -88,3 +96,20 @@ def warmed_up(
     model.quiet = False
     model.start_scenario(config.scenario, start)
     return model, cdrs
+
+
+def archive(model: CallCentre, days: int, before: float) -> list[Callable[[], list[Json]]]:
+    """The `days` days of queue calls before `before` (the first CDR kept by `warmed_up`),
+    by the coarse model (`model/archive.py`): the weeks a forecast learns from. One maker
+    per day, oldest first.
+
+    The demo runs these after the board has opened (they read only the model's roster and
+    demand, which the running simulator does not change), a day at a time in a thread,
+    storing each: three weeks took 20 s to make and 40 s to store on a loaded machine,
+    which the board's first page should not wait for, and a demo stopped meanwhile waits
+    for one day's making at most.
+    """
+    return [
+        partial(archive_cdrs, model, before - (d + 1) * 86400.0, before - d * 86400.0)
+        for d in reversed(range(max(0, days)))
+    ]

@@ -39,6 +39,7 @@ from wallboard.web.pages import (
     audit,
     board,
     call,
+    forecast,
     history,
     kiosk,
     login,
@@ -97,10 +98,14 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     session = Session(settings, Access(settings), publisher.specs, site)
     api.register(hub, settings, session, services.after_call)
     ops.register(hub, settings, services.after_call, site, services.role)
-    board.register(session, publisher, settings)
+    # The day's outlook (/forecast, and the "short" line of boards and kiosks).
+    outlooks = None
+    if service is not None:
+        outlooks = forecast.Outlooks(service.forecast, hub, publisher.membership, settings)
+    board.register(session, publisher, settings, outlooks)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
-    kiosk.register(session, publisher, settings, services.after_call)
+    kiosk.register(session, publisher, settings, services.after_call, outlooks)
     login.register(session)
     # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
     front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]
@@ -110,6 +115,8 @@ def register(services: Services, site: Site | None = None) -> _Registered:
             announce(service.intake)
             front.append(WebhookLayer(service.intake))
         _after_call_pages(services, service, session, publisher)
+        if outlooks is not None:
+            forecast.register(session, outlooks)
     return _Registered(services, site, publisher, session, front)
 
 

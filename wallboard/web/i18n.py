@@ -49,6 +49,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "all": ("All", "הכל"),
     "boards": ("Boards", "לוחות"),
     "history": ("History", "היסטוריה"),
+    "forecast": ("Forecast", "תחזית"),
     "callbacks": ("Callbacks", "חזרה ללקוחות"),
     "login": ("Log in", "כניסה"),
     "logout": ("Log out", "יציאה"),
@@ -117,6 +118,37 @@ _STRINGS: dict[str, tuple[str, str]] = {
 # found by the same `t`; kept apart only so `strings` does not send them to every board.
 # Keys must not repeat `_STRINGS` ones: a page reuses those ("history", "queue", ...).
 _PAGE_STRINGS: dict[str, tuple[str, str]] = {
+    # /forecast, and the "short" line on boards and kiosks
+    "forecast_title": ("Where the day is heading", "לאן היום הולך"),
+    "today_on_forecast": ("Today {p} on forecast so far", "היום {p} לעומת התחזית עד כה"),
+    "today_as_forecast": ("Today as forecast so far", "היום כמו התחזית עד כה"),
+    "no_forecast": (
+        "No forecast yet: it needs the same weekday in the weeks before",
+        "אין תחזית עדיין: נדרש אותו יום בשבוע מהשבועות הקודמים",
+    ),
+    "forecast_weeks": ("from {n} weeks of the same weekday", "מ־{n} שבועות של אותו יום בשבוע"),
+    "as_of": ("as of {t}", "נכון ל־{t}"),
+    "offered_by_half_hour": ("Calls offered per half-hour", "שיחות נכנסות לפי חצי שעה"),
+    "offered_actual": ("Offered", "הוצעו"),
+    "forecast_line": ("Forecast", "תחזית"),
+    "expected_line": ("Expected at today's pace", "צפי לפי הקצב של היום"),
+    "agents_by_half_hour": ("Agents per half-hour", "נציגים לפי חצי שעה"),
+    "needed_a": ("Needed (Erlang A)", "נדרשים (ארלנג A)"),
+    "needed_c": ("Needed (Erlang C)", "נדרשים (ארלנג C)"),
+    "logged_in_now": ("Logged in now", "מחוברים כעת"),
+    "short_span": ("short {n} agents {span}", "חסרים {n} נציגים {span}"),
+    "short_span_one": ("short 1 agent {span}", "חסר נציג אחד {span}"),
+    "over_span": ("{n} agents over {span}", "{n} נציגים מעבר לנדרש {span}"),
+    "over_span_one": ("1 agent over {span}", "נציג אחד מעבר לנדרש {span}"),
+    "staffed_ok": ("Staffed for the rest of the day", "מאויש כנדרש עד סוף היום"),
+    "no_members": (
+        "Agents logged in unknown: no team lists this queue's agents yet",
+        "מספר המחוברים לא ידוע: אף צוות עוד לא מונה את נציגי התור",
+    ),
+    "patience": ("Callers' patience ≈ {t} (from abandons)", "סבלנות המתקשרים ≈ {t} (לפי נטישות)"),
+    "rolling": ("The last 15, 30 and 60 minutes", "15, 30 ו־60 הדקות האחרונות"),
+    "window_min": ("Minutes", "דקות"),
+    "sl_vs_target": ("Service level / target", "רמת שירות / יעד"),
     # /history
     "all_queues": ("All queues", "כל התורים"),
     "offered_by_hour": ("Calls offered by hour", "שיחות לפי שעה"),

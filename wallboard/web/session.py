@@ -209,6 +209,7 @@ class Session:
             for b in self.visible_boards():
                 ui.link(board_title(self.boards[b], lang), f"/board/{b}")
             ui.link(t("history", lang), "/history")
+            ui.link(t("forecast", lang), "/forecast")
             ui.link(t("callbacks", lang), "/worklist")
             ui.link(t("audit_log", lang), "/audit")
             ui.link(t("messages", lang), "/messages")

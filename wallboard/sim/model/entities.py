@@ -58,6 +58,9 @@ class ModelConfig:
     ai_share: float = 0.3  # answered calls whose CDR carries aiData
     flat_curve: bool = False  # ignore the daily curve (constant peak-level traffic)
     language: str = "en"  # "he": agents and queues named in Hebrew
+    # False: no shifts or breaks are planned; agents are logged in and out from outside
+    # (the Login/Logout API, a staffing plan in bench/staffing.py).
+    rostered: bool = True
     scenario: Scenario = field(default_factory=Scenario)
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from wallboard.sim.model.calllog import CallLog, MemoryCallLog
 from wallboard.sim.model.cdrs import build_cdrs
+from wallboard.sim.model.demand import Demand
 from wallboard.sim.model.engine import Agenda
 from wallboard.sim.model.entities import (
     ANSWERED_ELSEWHERE,
@@ -106,6 +107,8 @@ class CallCentre:
         self.by_ext = {a.extension: a for a in self.agents}
         self.by_sip = {a.sip.lower(): a for a in self.agents}
         self._plan_shifts()
+        # After the shifts are drawn: the demand follows the roster as planned.
+        self.demand = Demand(self.config, self.queues, self.zone)
         for q in self.queues:
             self._at(self.now + self.rng.expovariate(1.0) * 5, self._arrival, q)
         self.start_scenario(self.config.scenario, self.config.start)
@@ -115,8 +118,11 @@ class CallCentre:
         cfg, rng, t0 = self.config, self.rng, self.config.start
         for a in self.agents:
             begin, end = first_shift(a, cfg, rng, self.zone, t0)
-            self._plan_shift(a, begin, end)
-            self._at(t0 + rng.expovariate(cfg.outgoing_per_hour / 3600.0), self._agent_dials, a)
+            if cfg.rostered:
+                self._plan_shift(a, begin, end)
+            if cfg.outgoing_per_hour > 0:
+                first = t0 + rng.expovariate(cfg.outgoing_per_hour / 3600.0)
+                self._at(first, self._agent_dials, a)
 
     def _plan_shift(self, a: SimAgent, begin: float, end: float) -> None:
         """One shift: log in, a short break, lunch, another break, log out (then the next)."""
@@ -140,7 +146,7 @@ class CallCentre:
     def _shift_end(self, a: SimAgent, begin: float, end: float) -> None:
         """Log out at the end of a shift and plan the next one."""
         self._shift(a, False)
-        self._plan_shift(a, *next_shift(a, self.config, self.rng, begin, end))
+        self._plan_shift(a, *next_shift(a, self.config, self.rng, self.zone, begin, end))
 
     def start_scenario(self, sc: Scenario, t0: float) -> None:
         """Schedule a scenario's changes, its minutes counted from `t0`."""
@@ -208,12 +214,18 @@ class CallCentre:
         """Arrivals per second into `q` at time `t`.
 
         The roster is built to the forecast (the shifts above), so traffic follows the
-        agents on shift: the daily curve, at the target utilisation. Breaks, lunch and
-        scenarios then make the real floor busier or quieter than planned.
+        roster as planned (`demand.Demand`: the daily curve at the target utilisation,
+        the week's rhythm, noise, drift and the odd unusual day); who is actually in,
+        breaks, lunch and scenarios then make the floor busier or quieter than planned.
+        With a flat curve (daytime traffic at any hour) traffic follows the agents on
+        shift now instead.
         """
         cfg = self.config
-        handle = cfg.mean_talk + cfg.mean_wrap + 8.0
-        return cfg.utilisation * q.staffed / handle * self.surge.get(q.queue_id, 1.0)
+        surge = self.surge.get(q.queue_id, 1.0)
+        if cfg.flat_curve:
+            handle = cfg.mean_talk + cfg.mean_wrap + 8.0
+            return cfg.utilisation * q.staffed / handle * surge
+        return self.demand.rate(q.queue_id, t) * surge
 
     def _arrival(self, q: SimQueue, arrive: bool = True) -> None:
         rng = self.rng

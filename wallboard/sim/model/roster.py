@@ -10,6 +10,7 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from wallboard.sim.model.demand import staffing_share
 from wallboard.sim.model.entities import (
     BREAK_CODES,
     LOGOUT,
@@ -146,14 +147,19 @@ def first_shift(
         end = begin + hours * 3600 + rng.uniform(-600, 900)
         if end > t0:
             break
-    if begin <= t0 and rng.random() >= cfg.logged_in_share:
-        begin += 86400  # off today (sick, holiday): back tomorrow
+    if begin <= t0 and rng.random() >= _share(cfg, zone, begin):
+        begin += 86400  # off today (sick, holiday, fewer needed that day): back tomorrow
         end += 86400
     return begin, end
 
 
+def _share(cfg: ModelConfig, zone: ZoneInfo, begin: float) -> float:
+    """The chance to work the shift that begins at `begin` (by its weekday)."""
+    return staffing_share(cfg, datetime.fromtimestamp(begin, zone).weekday())
+
+
 def next_shift(
-    a: SimAgent, cfg: ModelConfig, rng: random.Random, begin: float, end: float
+    a: SimAgent, cfg: ModelConfig, rng: random.Random, zone: ZoneInfo, begin: float, end: float
 ) -> tuple[float, float]:
     """(begin, end) of the agent's shift after the one from `begin` to `end`."""
     if cfg.flat_curve:
@@ -161,8 +167,12 @@ def next_shift(
         return nxt, nxt + rng.uniform(6 * 3600, 9 * 3600)
     nxt = begin + 86400 + rng.uniform(-600, 600)
     nxt_end = nxt + a.shift[1] * 3600 + rng.uniform(-600, 900)
-    if rng.random() >= cfg.logged_in_share:
-        nxt, nxt_end = nxt + 86400, nxt_end + 86400  # a day off
+    # Days off (sick, holiday, fewer needed on that weekday): each day drawn for itself, so
+    # a Friday skipped is not a Saturday worked.
+    for _ in range(7):
+        if rng.random() < _share(cfg, zone, nxt):
+            break
+        nxt, nxt_end = nxt + 86400, nxt_end + 86400
     return nxt, nxt_end
 
 

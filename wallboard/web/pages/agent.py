@@ -24,7 +24,7 @@ from wallboard.services.aftercall import CdrService
 from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
-from wallboard.web.i18n import Lang, status_names, t
+from wallboard.web.i18n import Lang, metric_texts, status_names, t
 from wallboard.web.pages.layout import (
     board_config,
     desk_page_about,
@@ -109,11 +109,27 @@ def _today_rows(
     tally = day.agents.get(ext, AgentTally()) if day else AgentTally()
     nums = agent_numbers(tally, a, start, sn)
     names = status_names(settings, lang)
+    labels = metric_texts(lang)
+    occupancy, first = nums["occupancy"], nums["first_login"]
+    local = zone(settings.day.timezone)
     rows: list[dict[str, object]] = [
         {"k": t("answered", lang), "v": nums["answered"]},
         {"k": t("missed", lang), "v": nums["missed"]},
         {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
+        {"k": labels["agent_handled"]["label"], "v": nums["handled"]},
+        {"k": labels["agent_handle_time"]["label"], "v": duration(nums["handle_time"])},
         {"k": t("talk_time", lang), "v": duration(nums["talk_time"])},
+        {
+            "k": labels["occupancy"]["label"],
+            "v": "—" if occupancy is None else f"{round(100 * occupancy)}%",
+        },
+        {
+            "k": labels["first_login"]["label"],
+            # The server's clock, shifted to ours like every time on the page.
+            "v": "—"
+            if first is None
+            else f"{datetime.fromtimestamp(first - hub.state.clock.shift, local):%H:%M}",
+        },
     ]
     return rows + [
         {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()

@@ -7,8 +7,11 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core.scope import Scope
+from wallboard.web.boards import BoardSpec
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import t
+from wallboard.web.pages.forecast import Outlooks, short_strip
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
@@ -16,8 +19,10 @@ from wallboard.web.session import Session
 __all__ = ["register"]
 
 
-def register(session: Session, publisher: Publisher, settings: Settings) -> None:
-    """Register `/` and `/board/{name}`."""
+def register(
+    session: Session, publisher: Publisher, settings: Settings, outlooks: Outlooks | None = None
+) -> None:
+    """Register `/` and `/board/{name}` (with `outlooks`: the hours short of agents below)."""
     specs = publisher.specs
 
     @session.site.page("/")
@@ -53,4 +58,13 @@ def register(session: Session, publisher: Publisher, settings: Settings) -> None
         Board(publisher, spec.name, board_config(settings, spec, lang, kiosk=False)).classes(
             "w-full"
         )
+        if outlooks is not None:  # the forecast's hours short of agents (pages/forecast.py)
+            short_strip(outlooks, _queues(spec, scope), lang, compact=False)
         return None
+
+
+def _queues(spec: BoardSpec, scope: Scope) -> frozenset[int] | None:
+    """The queues a board shows to this reader (None: all)."""
+    if spec.queues is None:
+        return scope.queues
+    return spec.queues if scope.queues is None else spec.queues & scope.queues

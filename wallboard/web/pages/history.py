@@ -13,7 +13,7 @@ from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.services.aftercall import CdrService
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import desk_page, forbidden
+from wallboard.web.pages.layout import desk_page, forbidden, queue_picker
 from wallboard.web.session import Session
 
 __all__ = ["register"]
@@ -85,17 +85,7 @@ def _header(names: dict[int, str], queue: int | None, lang: Lang) -> None:
     with ui.row().classes("items-center w-full"):
         ui.label(t("history", lang)).classes("text-3xl")
         ui.space()
-        options = {
-            0: t("all_queues", lang),
-            **{q: f"{n} ({q})" for q, n in sorted(names.items())},
-        }
-        ui.select(
-            options,
-            value=queue or 0,
-            on_change=lambda e: ui.navigate.to(
-                "/history" if not e.value else f"/history?queue={e.value}"
-            ),
-        ).classes("w-64").props("dark dense outlined")
+        queue_picker({q: f"{n} ({q})" for q, n in sorted(names.items())}, queue, "/history", lang)
         ui.button("CSV", on_click=lambda: ui.navigate.to("/history.csv")).props("outline")
 
 

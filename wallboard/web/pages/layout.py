@@ -26,6 +26,7 @@ __all__ = [
     "figures_table",
     "forbidden",
     "head",
+    "queue_picker",
 ]
 
 
@@ -135,3 +136,13 @@ def figures_table(rows: list[dict[str, Any]]) -> None:
         ],
         rows=rows,
     ).props("dark flat hide-header").classes("max-w-lg")
+
+
+def queue_picker(names: dict[int, str], queue: int | None, path: str, lang: Lang) -> None:
+    """All queues or one (`names`: the reader's): choosing one opens `path?queue=<id>`."""
+    options: dict[int, str] = {0: t("all_queues", lang), **names}
+    ui.select(
+        options,
+        value=queue or 0,
+        on_change=lambda e: ui.navigate.to(path if not e.value else f"{path}?queue={e.value}"),
+    ).classes("w-64").props("dark dense outlined")
