@@ -127,7 +127,7 @@ LEGIBLE = """() => {
   const px = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.offsetWidth > 0)
     .map((e) => parseFloat(getComputedStyle(e).fontSize));
   const least = (sel) => Math.min(...px(sel));
-  const cut = [...document.querySelectorAll('.wb-badge, .wb-badge *')]
+  const cut = [...document.querySelectorAll('.wb-badge, .wb-badge *, .wb-kq .wb-lbl')]
     .filter((e) => e.offsetWidth > 0 && e.scrollWidth > e.clientWidth + 1)
     .map((e) => e.textContent);
   const rest = document.querySelector('.wb-kq-rest');

@@ -95,6 +95,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "k_longest": ("Longest wait", "המתנה ארוכה"),
     "k_sl": ("Service level", "רמת שירות"),
     "k_agents": ("Avail. / needed", "זמינים / נדרשים"),
+    # A queue tile's own labels: a tile is a quarter of the width of a floor figure, and
+    # a cut word ("Service l…") is what a wall must never show.
+    "kq_longest": ("Longest", "הארוכה"),
+    "kq_sl": ("SL", "רמת שירות"),
+    "kq_agents": ("Avail./need", "זמין/נדרש"),
     "sl_today": ("Service level today", "רמת שירות היום"),
     "sl_risk": ("At risk", "בסיכון"),
     "level_warn": ("Warning", "אזהרה"),

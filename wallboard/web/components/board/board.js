@@ -666,9 +666,9 @@ export default {
       return [
         { key: "waiting_now", value: String(t.waiting_now), lbl: this.s.k_waiting },
         { key: "longest_waiting_now", value: ln === null ? "—" : fmtDuration(ln), since: first,
-          lbl: this.s.k_longest },
-        { key: "service_level", value: this.pct(t.service_level), lbl: this.s.k_sl },
-        { key: "agents_needed", value: this.availNeed(q), lbl: this.s.k_agents },
+          lbl: this.s.kq_longest },
+        { key: "service_level", value: this.pct(t.service_level), lbl: this.s.kq_sl },
+        { key: "agents_needed", value: this.availNeed(q), lbl: this.s.kq_agents },
       ];
     },
     pct(v) {
