@@ -1,6 +1,7 @@
 """`/forecast`: where the day is heading — forecast against actual calls per half-hour, the
 agents needed (Erlang A and C) against those logged in, the hours short or over, and each
-queue's rolling windows. Also the compact "short" line the desk boards and kiosks show.
+queue's rolling windows. Also the "short" line the desk boards show (not the kiosk, where
+nothing may lie over the floor).
 
 Everything drawn is built from the reader's scope: a queue outside it is never named,
 counted or sent (the floor's figures are the sums of the reader's queues).

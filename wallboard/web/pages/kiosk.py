@@ -9,7 +9,6 @@ from wallboard.config import Settings
 from wallboard.core.scope import Role
 from wallboard.services.aftercall import CdrService
 from wallboard.web.components.board.board import Board
-from wallboard.web.pages.forecast import Outlooks, short_strip
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
@@ -27,7 +26,6 @@ def register(
     publisher: Publisher,
     settings: Settings,
     after: CdrService | None,
-    outlooks: Outlooks | None = None,
 ) -> None:
     """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1` (with `after`: the
     messages' ticker; the open alerts come with the board's state, in its own strip)."""
@@ -82,11 +80,3 @@ def register(
             session.guard(scope)
         if after is not None:
             ticker(after.messages, allowed)  # messages to the floor, along the bottom
-        if outlooks is not None:  # the forecast's hours short of agents, compactly
-            shown = [specs[b].queues for b in allowed]
-            queues: frozenset[int] | None = frozenset()
-            for q in shown:
-                queues = None if q is None or queues is None else queues | q
-            if scope.queues is not None:
-                queues = scope.queues if queues is None else queues & scope.queues
-            short_strip(outlooks, queues, lang, compact=True)
