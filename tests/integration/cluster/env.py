@@ -72,13 +72,27 @@ def abandoned_cdr(call_id: str) -> bytes:
     return json.dumps(body).encode()
 
 
-def _web_base(nodes: int) -> int:
-    """A free run of `nodes` ports."""
+def _web_base(nodes: int, taken: set[int]) -> int:
+    """A free run of `nodes` ports, none of them `taken` (then taken too)."""
     for _ in range(50):
         base = free_port()
-        if base + nodes < 65535 and all(_free(base + k) for k in range(nodes)):
+        run = range(base, base + nodes)
+        if base + nodes < 65535 and not taken.intersection(run) and all(_free(p) for p in run):
+            taken.update(run)
             return base
     raise RuntimeError("no run of free ports")
+
+
+def fresh_port(taken: set[int]) -> int:
+    """A free port none of `taken` (then taken too). A port is only chosen here, bound later
+    by the process it is for: the kernel may offer the same free port twice meanwhile (CI
+    once gave an account's simulator and its web node one port)."""
+    for _ in range(50):
+        port = free_port()
+        if port not in taken:
+            taken.add(port)
+            return port
+    raise RuntimeError("no free port")
 
 
 def _free(port: int) -> bool:
@@ -125,8 +139,16 @@ class Cluster:
         self.extra = extra  # more TOML for every account's settings file (users, [api])
         self.nats = NatsServer(store_dir=workdir / "nats")
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.taken: set[int] = set()  # every port handed out for this cluster
         for a in accounts:
-            a.web_port = _web_base(nodes)
+            if a.sim_port in self.taken:
+                a.sim_port = fresh_port(self.taken)
+            self.taken.add(a.sim_port)
+            if a.ingest_port in self.taken:
+                a.ingest_port = fresh_port(self.taken)
+            self.taken.add(a.ingest_port)
+        for a in accounts:
+            a.web_port = _web_base(nodes, self.taken)
         self.config = workdir / "cluster.toml"
         self._write_config()
 

@@ -32,13 +32,13 @@ from tests.integration.cluster.env import (
     Account,
     Cluster,
     abandoned_cdr,
+    fresh_port,
     get_json,
     nginx_conf,
     set_speed,
     wait_match,
     wait_up,
 )
-from tests.integration.vendor_env import free_port
 from wallboard.cluster.roles import LEASE_LOST_EXIT
 
 pytestmark = pytest.mark.integration
@@ -152,7 +152,11 @@ async def test_one_writer_per_account_and_the_standby_takes_over(tmp_path: Path,
     acme = Account("acme", agents=10, queues=2, seed=11)
     cluster = Cluster(tmp_path, [acme], 1, pg_url)
     # The second worker of the account: the same cluster file but its own webhook port.
-    port_a, port_b, hook_port = acme.ingest_port, free_port(), free_port()
+    port_a, port_b, hook_port = (
+        acme.ingest_port,
+        fresh_port(cluster.taken),
+        fresh_port(cluster.taken),
+    )
     text = cluster.config.read_text()
     config_b = tmp_path / "cluster-b.toml"
     config_b.write_text(text.replace(f"ingest_port = {port_a}", f"ingest_port = {port_b}"))
