@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -25,6 +26,16 @@ def realtime(name: str) -> str:
 @pytest.fixture
 def realtime_dir() -> Path:
     return REALTIME
+
+
+def cannot(why: str) -> NoReturn:
+    """What this machine cannot do (a tool, a mount): a failure in CI, where `make test` has
+    installed everything and runs as root, a skip on a developer's machine."""
+    import os
+
+    if os.environ.get("CI"):
+        pytest.fail(why)
+    pytest.skip(why)
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

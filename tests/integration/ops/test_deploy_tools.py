@@ -28,6 +28,7 @@ import yaml
 from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
 
+from tests.conftest import cannot
 from tests.integration.vendor_env import free_port
 from tests.unit.test_deploy import SYSTEM_UNITS
 from wallboard import cli
@@ -52,10 +53,7 @@ def need(tool: str, package: str) -> str:
     )
     if found is not None:
         return found
-    why = f"{tool} is not installed: `make deploy-tools` installs Debian's {package}"
-    if os.environ.get("CI"):
-        pytest.fail(why)
-    pytest.skip(why)
+    cannot(f"{tool} is not installed: `make deploy-tools` installs Debian's {package}")
 
 
 def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import CDR, subprocess_env
+from tests.conftest import CDR, cannot, subprocess_env
 from tests.integration.ops.test_metrics import _free_port, parse
 from wallboard.errors import StoreError
 from wallboard.store.db import Store
@@ -46,7 +46,7 @@ def tmpfs(where: Path, size: str) -> Iterator[Path]:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill (mount needs root): {done.stderr.strip()}")
+        cannot(f"cannot mount a tmpfs to fill (mount needs root): {done.stderr.strip()}")
     try:
         yield where
     finally:
@@ -262,7 +262,7 @@ def test_a_database_the_service_may_not_read_stops_the_server(tmp_path: Path) ->
     if os.geteuid() == 0:  # root reads any file: run it as root without that power
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("root reads any file, and there is no setpriv to drop that")
+            cannot("root reads any file, and there is no setpriv to drop that")
         prefix = (setpriv, "--bounding-set=-dac_override,-dac_read_search")
     line = _one_line(_run_server(tmp_path, prefix, WALLBOARD_STORE_PATH=str(db)), str(db))
     assert "permission denied (owned by uid 65534, mode 0600" in line
