@@ -1,0 +1,174 @@
+"""How often a rule would have fired today: today's queue calls and breaks replayed through
+the same judge as the live check (`core.alerts.judge`: hysteresis, one open alert per
+subject), so a lead sees what a level means before she saves it.
+
+Each subject (a queue, or an agent for break length) is judged on its own timeline: at
+every moment its figure changes (a call joins or leaves, a break ends), and every `step`
+seconds between them for the figures that grow by themselves (longest wait, a break's
+length). The live check looks every `[alerts] every_seconds`; a sampled figure may cross
+its level a few seconds later here, never fewer times at a change (a call's join or end).
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from wallboard.core.alerts import Reading, Rule, judge
+from wallboard.core.kpis import QueueTally, record_abandon, record_answer, service_level
+
+__all__ = ["BreakSpan", "Firing", "PreviewRule", "QueueCall", "would_have_fired"]
+
+STEP = 10.0  # seconds between looks at a figure that grows between events
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCall:
+    """One call that waited in a queue today: when it joined, how long it waited (None:
+    unknown, counted at its join), and whether an agent answered it."""
+
+    queue: int
+    joined: float
+    wait: int | None
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BreakSpan:
+    """One agent's break today (end None: still on it)."""
+
+    extension: int
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRule:
+    """The rule as the preview needs it, and the day's counting rules."""
+
+    metric: str
+    fire: float
+    clear: float
+    min_sample: int = 10
+    queues: frozenset[int] = frozenset()  # empty: every queue
+    sl_threshold: Callable[[int], int] = lambda _q: 20
+    short_abandon: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """The rule fired about `subject` at `at` (and `cleared` then, None: still open now)."""
+
+    subject: int
+    at: float
+    value: float
+    cleared: float | None
+
+
+def _grid(start: float, end: float, step: float) -> Iterator[float]:
+    k = 1
+    while start + k * step <= end:
+        yield start + k * step
+        k += 1
+
+
+def _queue_values(
+    rule: PreviewRule, calls: list[QueueCall], start: float, now: float, step: float
+) -> Iterator[tuple[float, float | None]]:
+    """(time, figure) of one queue through the day: a sweep over its joins and leaves."""
+    calls = sorted(calls, key=lambda c: c.joined)
+    leaves = sorted(range(len(calls)), key=lambda i: calls[i].joined + (calls[i].wait or 0))
+    moments = {c.joined for c in calls} | {c.joined + (c.wait or 0) for c in calls}
+    if rule.metric == "longest_wait":
+        moments.update(_grid(start, now, step))
+    joined_n = left_n = 0
+    waiting: list[tuple[float, int]] = []  # a heap of (joined, index); gone ones skipped
+    gone: set[int] = set()
+    tally = QueueTally()
+    for t in sorted(m for m in moments if start <= m <= now):
+        while joined_n < len(calls) and calls[joined_n].joined <= t:
+            heapq.heappush(waiting, (calls[joined_n].joined, joined_n))
+            joined_n += 1
+        while left_n < len(leaves):
+            c = calls[leaves[left_n]]
+            if c.joined + (c.wait or 0) > t:
+                break
+            gone.add(leaves[left_n])
+            if c.answered:
+                record_answer(tally, c.wait, rule.sl_threshold(c.queue))
+            else:
+                record_abandon(tally, c.wait, rule.short_abandon)
+            left_n += 1
+        while waiting and waiting[0][1] in gone:
+            heapq.heappop(waiting)
+        yield t, _queue_figure(rule, tally, waiting, joined_n - left_n, t)
+
+
+def _queue_figure(
+    rule: PreviewRule, tally: QueueTally, waiting: list[tuple[float, int]], n: int, t: float
+) -> float | None:
+    """The figure as `services.alerts` reads it live (the same minimum sample for SL)."""
+    if rule.metric == "waiting":
+        return float(n)
+    if rule.metric == "longest_wait":
+        return max(0.0, t - waiting[0][0]) if waiting else 0.0
+    if tally.answered + tally.abandoned - tally.short_abandoned < rule.min_sample:
+        return None
+    sl = service_level(tally)
+    return None if sl is None else round(sl * 100, 1)
+
+
+def _break_values(
+    spans: list[BreakSpan], start: float, now: float, step: float
+) -> Iterator[tuple[float, float | None]]:
+    """(time, seconds on break) of one agent: grid points, and the end of each break."""
+    spans = sorted(spans, key=lambda s: s.start)
+    moments = set(_grid(start, now, step))
+    moments.update(s.end for s in spans if s.end is not None)
+    moments.update(s.start for s in spans)
+    for t in sorted(m for m in moments if start <= m <= now):
+        on = [s for s in spans if s.start <= t and (s.end is None or t < s.end)]
+        yield t, (t - on[-1].start) if on else 0.0
+
+
+def _judge(rule: PreviewRule, subject: int, values: Iterable[tuple[float, float | None]]) -> list[Firing]:
+    rules = {"r": Rule("r", rule.metric == "service_level", rule.fire, rule.clear)}
+    open_: set[tuple[str, int]] = set()
+    out: list[Firing] = []
+    for t, v in values:
+        for ev in judge(rules, [Reading("r", subject, v, "")], open_):
+            if ev.fired:
+                out.append(Firing(subject, t, ev.value or 0.0, None))
+            elif out:
+                last = out[-1]
+                out[-1] = Firing(last.subject, last.at, last.value, t)
+    return out
+
+
+def would_have_fired(
+    rule: PreviewRule,
+    calls: Iterable[QueueCall],
+    breaks: Iterable[BreakSpan],
+    start: float,
+    now: float,
+    step: float = STEP,
+) -> list[Firing]:
+    """Every time the rule would have fired between `start` (the day's) and `now`, in
+    order of time, each with when it would have cleared."""
+    out: list[Firing] = []
+    if rule.metric == "break_seconds":
+        by_agent: dict[int, list[BreakSpan]] = {}
+        for s in breaks:
+            by_agent.setdefault(s.extension, []).append(s)
+        for ext, spans in by_agent.items():
+            out += _judge(rule, ext, _break_values(spans, start, now, step))
+    else:
+        by_queue: dict[int, list[QueueCall]] = {}
+        for c in calls:
+            if not rule.queues or c.queue in rule.queues:
+                by_queue.setdefault(c.queue, []).append(c)
+        for qid, qcalls in by_queue.items():
+            out += _judge(rule, qid, _queue_values(rule, qcalls, start, now, step))
+    return sorted(out, key=lambda f: (f.at, f.subject))
