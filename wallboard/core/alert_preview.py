@@ -133,7 +133,9 @@ def _break_values(
         yield t, (t - on[-1].start) if on else 0.0
 
 
-def _judge(rule: PreviewRule, subject: int, values: Iterable[tuple[float, float | None]]) -> list[Firing]:
+def _judge(
+    rule: PreviewRule, subject: int, values: Iterable[tuple[float, float | None]]
+) -> list[Firing]:
     rules = {"r": Rule("r", rule.metric == "service_level", rule.fire, rule.clear)}
     open_: set[tuple[str, int]] = set()
     out: list[Firing] = []

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 
-__all__ = ["METRICS", "MESSAGE_MAX", "Problem", "RuleDraft", "RuleRights", "check_rule"]
+__all__ = ["MESSAGE_MAX", "METRICS", "Problem", "RuleDraft", "RuleRights", "check_rule"]
 
 # What a rule may watch; `low`: fires when the figure falls below its level (the rest rise).
 METRICS: dict[str, bool] = {
@@ -62,7 +63,7 @@ class Problem:
 
     field: str
     code: str
-    args: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = _field(default_factory=dict)
 
 
 def _number(

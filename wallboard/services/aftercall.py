@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from wallboard.config import Settings, SimulatorSettings
+from wallboard.core.alert_preview import Firing
+from wallboard.core.alert_rules import RuleDraft
 from wallboard.core.calls import Cdr
 from wallboard.core.clock import DayBounds, day_bounds
 from wallboard.core.history import DayHistory, restrict
@@ -29,6 +31,9 @@ from wallboard.runtime import heap, timebase
 from wallboard.runtime.hub import Hub
 from wallboard.runtime.tasks import TaskOwner
 from wallboard.services.actions import Actions
+from wallboard.services.alert_acks import AlertDesk
+from wallboard.services.alert_rules import AlertRuleEditor, day_breaks, day_calls
+from wallboard.services.alert_rules import preview as alert_preview
 from wallboard.services.alerts import Alerts
 from wallboard.services.editor import BoardEditor
 from wallboard.services.follow import StoreFollower
@@ -130,6 +135,9 @@ class CdrService:
         # A reader judges the rules for its own desks and kiosks; the writer logs and posts.
         self.alerts = Alerts(settings, hub, self.store, deliver=writer)
         self.editor = BoardEditor(settings, self.store)
+        # Alert rules made in /alerts (in force at once), and the leads' acks and snoozes.
+        self.alert_rules = AlertRuleEditor(settings, self.store, self.alerts.set_ui_rules)
+        self.alert_desk = AlertDesk(self.alerts, self.store)
         # Today's worklist: built from the store once a day, then fed each CDR and press.
         self.today_worklist: Today[Worklist, Cdr | CallbackRow] = Today(
             day=self._today,
@@ -155,9 +163,11 @@ class CdrService:
         )
 
     async def _reload_workspace(self) -> None:
-        """Boards, tokens, users and messages changed in the store: read them again."""
+        """Boards, tokens, users, messages and alert rules changed in the store: read them
+        again."""
         await self.editor.load(seed=False)
         await self.messages.load()
+        await self.alert_rules.load()
 
     def pressed(self, row: CallbackRow) -> None:
         """A press stored here. With a shared store the follower reads it back (at once),
@@ -199,6 +209,7 @@ class CdrService:
             await self.follower.mark()  # before the reads below: no later write is missed
         await self.messages.load()
         await self.editor.load(seed=self.writer)  # the TOML boards are stored by a writer
+        await self.alert_rules.load()
         if self._preload:  # the demo's past days, stored before today is read
             t0 = time.monotonic()
             stored = await self.intake.import_bodies(self._preload, "simulator")
@@ -350,6 +361,17 @@ class CdrService:
         """Today's fired and cleared alerts, newest first."""
         start, _ = self.intake.today_bounds()
         return await self.store.alerts_since(start)
+
+    async def alert_preview(self, draft: RuleDraft) -> list[Firing]:
+        """How often (and when) a draft rule would have fired today: today's stored calls
+        and the board's breaks, up to now (server time)."""
+        start, _ = self.intake.today_bounds()
+        local = timebase.now()
+        state = self.hub.state
+        server_now = state.clock.now(local) or local
+        calls = day_calls(await self.intake.rows_between(start, server_now + 1), self.intake.rule)
+        breaks = day_breaks(state, server_now)
+        return await alert_preview(draft, self.settings, calls, breaks, (start, server_now))
 
     async def call(self, call_id: str) -> CallRecord | None:
         """One stored call by its `ivruniqueid`, or None."""

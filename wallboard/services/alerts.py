@@ -91,6 +91,11 @@ def readings(rules: dict[str, AlertRule], state: State, server_now: float) -> It
             yield Reading(name, qid, _queue_value(rule, state, qid, server_now), q.name or str(qid))
 
 
+def _judged(rules: dict[str, AlertRule]) -> dict[str, Rule]:
+    """What `judge` needs of each rule."""
+    return {n: Rule(n, r.metric == "service_level", r.fire, r.clear) for n, r in rules.items()}
+
+
 def _figure(metric: str, value: float | None) -> str:
     if value is None:
         return ""
@@ -130,10 +135,10 @@ class Alerts:
         self.hub = hub
         self.store = store
         self._clock = clock
-        self._rules = {
-            n: Rule(n, r.metric == "service_level", r.fire, r.clear)
-            for n, r in self.settings.rules.items()
-        }
+        # The rules in force: the configuration file's, and those made in /alerts
+        # (`set_ui_rules`, live: no restart).
+        self.rules: dict[str, AlertRule] = dict(self.settings.rules)
+        self._rules = _judged(self.rules)
         self._open: set[tuple[str, int]] = set()
         self._labels: dict[tuple[str, int], str] = {}
         self.recent: list[Alert] = []
@@ -155,14 +160,14 @@ class Alerts:
         state = self.hub.state
         local = self._clock()
         server_now = state.clock.now(local) or local
-        events = judge(self._rules, readings(self.settings.rules, state, server_now), self._open)
+        events = judge(self._rules, readings(self.rules, state, server_now), self._open)
         out = []
         for ev in events:
             out.append(await self._deliver(ev, local))
         return out
 
     async def _deliver(self, ev: AlertEvent, at: float) -> Alert:
-        rule = self.settings.rules[ev.rule]
+        rule = self.rules[ev.rule]
         key = (ev.rule, ev.subject)
         label = ev.label or self._labels.get(key, str(ev.subject))
         self._labels[key] = label
@@ -205,23 +210,54 @@ class Alerts:
         url = self.settings.webhook_url
         if url is None or not url.get_secret_value():
             return
-        if self._http is None:
-            timeout = aiohttp.ClientTimeout(total=_WEBHOOK_TIMEOUT)
-            self._http = aiohttp.ClientSession(timeout=timeout)
         try:
-            async with self._http.post(url.get_secret_value(), json={"text": text}) as r:
+            async with self._session().post(url.get_secret_value(), json={"text": text}) as r:
                 if r.status >= 300:
                     log.warning("alert webhook answered HTTP %s", r.status)
         except (aiohttp.ClientError, TimeoutError) as e:
             # The URL holds the webhook's secret: never logged.
             log.warning("alert webhook not reached: %s", type(e).__name__)
 
+    def set_ui_rules(self, ui: dict[str, AlertRule]) -> None:
+        """The rules made in /alerts, in force from the next check (the file's keep their
+        names: the editor refuses those). A rule gone takes its open alerts with it, without
+        a "back to normal": nothing was judged back."""
+        self.rules = {**ui, **self.settings.rules}
+        self._rules = _judged(self.rules)
+        for key in [k for k in self._open if k[0] not in self.rules]:
+            self._open.discard(key)
+            self.active.pop(key, None)
+
+    async def test_webhook(self) -> str | None:
+        """Post a test message to the webhook now: None when it took it, else why not (in
+        words, never the URL: it holds the webhook's secret)."""
+        url = self.settings.webhook_url
+        if url is None or not url.get_secret_value():
+            return "no webhook is set ([alerts] webhook_url)"
+        text = "wallboard: a test of the alert webhook (nothing is wrong)"
+        try:
+            async with self._session().post(url.get_secret_value(), json={"text": text}) as r:
+                if r.status >= 300:
+                    return f"the webhook answered HTTP {r.status}"
+        except TimeoutError:
+            return f"the webhook did not answer within {_WEBHOOK_TIMEOUT:g} s"
+        except aiohttp.ClientError as e:
+            return f"the webhook was not reached ({type(e).__name__})"
+        return None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            timeout = aiohttp.ClientTimeout(total=_WEBHOOK_TIMEOUT)
+            self._http = aiohttp.ClientSession(timeout=timeout)
+        return self._http
+
     async def run(self) -> None:
-        """The alerts task: judge every `[alerts] every_seconds`."""
-        if not self._rules:
-            return
+        """The alerts task: judge every `[alerts] every_seconds` (with no rule, nothing
+        to judge: a rule made in /alerts later is judged from then on)."""
         while True:
             await asyncio.sleep(self.settings.every_seconds)
+            if not self._rules:
+                continue
             try:
                 await self.check()
             except WallboardError as e:

@@ -205,6 +205,18 @@ class CdrStore(Protocol):
         """Delete a user made in the UI: she cannot sign in any more."""
         ...
 
+    async def alert_rules(self) -> list[BoardRow]:
+        """Alert rules made in /alerts: (name, rule JSON, who, when)."""
+        ...
+
+    async def save_alert_rule(self, row: BoardRow) -> None:
+        """Create or replace an alert rule made in /alerts."""
+        ...
+
+    async def delete_alert_rule(self, name: str) -> None:
+        """Delete an alert rule made in /alerts."""
+        ...
+
 
 class SharedStore(CdrStore, Protocol):
     """A store other processes write too: what they wrote can be read since a cursor.

@@ -222,6 +222,15 @@ _MIGRATIONS: tuple[str, ...] = (
         WHERE lo <= OLD.time AND hi > OLD.time AND lo > OLD.time - 259200;
     END;
     """,
+    # 2: alert rules made in /alerts (services/alert_rules.py), as board_def keeps boards.
+    """
+    CREATE TABLE IF NOT EXISTS alert_rule (
+        name TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -912,6 +921,37 @@ class Store:
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM app_user WHERE name = ?", (name,))
+
+        await self._write(op)
+
+    async def alert_rules(self) -> list[BoardRow]:
+        """Alert rules made in /alerts: (name, rule JSON, who, when)."""
+
+        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
+            cur = conn.execute(
+                "SELECT name, body, updated_by, updated_at FROM alert_rule ORDER BY name"
+            )
+            return [BoardRow(*r) for r in cur]
+
+        return await self._read(fn)
+
+    async def save_alert_rule(self, row: BoardRow) -> None:
+        """Create or replace an alert rule made in /alerts."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO alert_rule (name, body, updated_by, updated_at)"
+                " VALUES (?,?,?,?)",
+                (row.name, row.body, row.updated_by, row.updated_at),
+            )
+
+        await self._write(op)
+
+    async def delete_alert_rule(self, name: str) -> None:
+        """Delete an alert rule made in /alerts."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM alert_rule WHERE name = ?", (name,))
 
         await self._write(op)
 

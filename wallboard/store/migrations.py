@@ -272,4 +272,22 @@ CREATE TABLE store_probe (
 );
 """,
     ),
+    Migration(
+        7,
+        "alert_rule",
+        """
+-- Alert rules made in /alerts (services/alert_rules.py), as board_def keeps boards; a
+-- change raises the workspace's version, so every process of the account takes it up.
+CREATE TABLE alert_rule (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (account, name)
+);
+CREATE TRIGGER workspace_alert_rule AFTER INSERT OR UPDATE OR DELETE ON alert_rule
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+""",
+    ),
 )

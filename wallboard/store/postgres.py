@@ -99,7 +99,7 @@ FROM (SELECT 1) AS one LEFT JOIN (
 ORDER BY w.written, w.id
 """
 
-# "Create or replace" of a named row (board_def, app_user): SQLite's INSERT OR REPLACE.
+# "Create or replace" of a named row (board_def, app_user, alert_rule): SQLite's INSERT OR REPLACE.
 _UPSERT_NAMED = """
 INSERT INTO {table} (account, name, body, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5)
 ON CONFLICT (account, name) DO UPDATE SET body=excluded.body,
@@ -656,6 +656,22 @@ class PostgresStore:
         """Delete a user made in the UI: she cannot sign in any more."""
         await self._execute("DELETE FROM app_user WHERE account=$1 AND name=$2", self.account, name)
 
+    # ------------------------------------------------------------ workspace: alert rules
+
+    async def alert_rules(self) -> list[BoardRow]:
+        """Alert rules made in /alerts: (name, rule JSON, who, when)."""
+        return await self._named_rows("alert_rule")
+
+    async def save_alert_rule(self, row: BoardRow) -> None:
+        """Create or replace an alert rule made in /alerts."""
+        await self._execute(_UPSERT_NAMED.format(table="alert_rule"), *self._named(row))
+
+    async def delete_alert_rule(self, name: str) -> None:
+        """Delete an alert rule made in /alerts."""
+        await self._execute(
+            "DELETE FROM alert_rule WHERE account=$1 AND name=$2", self.account, name
+        )
+
     # ------------------------------------------------------------ what others wrote
 
     async def written_cursor(self) -> int:
@@ -698,7 +714,8 @@ class PostgresStore:
         return [r for r in found if r[1] is not None], int(found[0][0])
 
     async def workspace_version(self) -> int:
-        """Raised by every change of this account's boards, tokens, UI users and messages."""
+        """Raised by every change of this account's boards, tokens, UI users, messages and
+        alert rules."""
         found = await self._fetch(
             "SELECT version FROM workspace_version WHERE account=$1", self.account
         )
@@ -711,7 +728,7 @@ class PostgresStore:
         return (self.account, *astuple(row))
 
     async def _named_rows(self, table: str) -> list[BoardRow]:
-        """The rows of a (name, body, who, when) table (board_def, app_user), by name."""
+        """The rows of a (name, body, who, when) table (board_def, app_user, alert_rule)."""
         found = await self._fetch(
             f"SELECT name, body, updated_by, updated_at FROM {table} WHERE account=$1 {_BY_NAME}",
             self.account,

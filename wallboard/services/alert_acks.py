@@ -1,0 +1,137 @@
+"""Open alerts handled by a team lead: acknowledged (who, when, an optional note) or snoozed
+for 15, 30 or 60 minutes. A handled alert leaves the kiosks' strip (its tile keeps the
+marker); a snooze ends by itself, and the alert is back if still open. Both go to the audit
+log. The right is checked when the action runs, with the reader's scope as of then (her
+page may be hours old: she may have been deleted or narrowed since).
+
+Kept in memory with the open alerts they are about (`Alerts.active`): an alert that
+clears, and fires again later, is a new alert, shown again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wallboard.core.scope import Role, Scope
+from wallboard.errors import ActionDenied
+from wallboard.runtime import timebase
+from wallboard.services.alerts import Alert, Alerts
+from wallboard.store.base import CdrStore
+from wallboard.store.db import dumps_detail
+from wallboard.store.rows import AuditRow
+
+__all__ = ["SNOOZE_MINUTES", "AlertDesk", "Handled", "alert_id"]
+
+SNOOZE_MINUTES = (15, 30, 60)
+NOTE_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What a lead did about one open alert (`until` None: acknowledged for good)."""
+
+    seq: int  # the firing it is about
+    by: str
+    at: float
+    note: str
+    until: float | None
+
+
+def alert_id(a: Alert) -> str:
+    """The alert's id as boards and pages name it: 'rule:subject'."""
+    return f"{a.rule}:{a.queue if a.queue is not None else a.extension}"
+
+
+def may_handle(a: Alert, scope: Scope) -> bool:
+    """Whether this reader may acknowledge or snooze `a`: a signed-in lead whose boards show
+    its queue (or agent) and, for an alert meant for some boards only, one of those."""
+    if not scope.user or scope.role not in (Role.LEAD, Role.ADMIN):
+        return False
+    if a.queue is not None:
+        if not scope.shows_queue(a.queue):
+            return False
+    elif not scope.shows_agent(a.extension):
+        return False
+    return not a.boards or scope.boards is None or any(scope.shows_board(b) for b in a.boards)
+
+
+class AlertDesk:
+    """Acknowledgements and snoozes of the open alerts."""
+
+    def __init__(
+        self, alerts: Alerts, store: CdrStore, clock: Callable[[], float] = timebase.now
+    ) -> None:
+        self.alerts = alerts
+        self.store = store
+        self._clock = clock
+        self._handled: dict[str, Handled] = {}
+
+    def _open(self, aid: str) -> Alert | None:
+        for a in self.alerts.active.values():
+            if alert_id(a) == aid:
+                return a
+        return None
+
+    def handled(self, a: Alert) -> Handled | None:
+        """What was done about this firing, if anything (an ended snooze: nothing)."""
+        h = self._handled.get(alert_id(a))
+        if h is None or h.seq != a.seq:
+            return None
+        if h.until is not None and h.until <= self._clock():
+            return None
+        return h
+
+    def quiet(self, a: Alert) -> bool:
+        """Whether the kiosks' strip leaves `a` out now (acknowledged, or snoozed)."""
+        return a.acknowledged or self.handled(a) is not None
+
+    async def acknowledge(self, actor: str, scope: Scope, aid: str, note: str = "") -> Handled:
+        """Acknowledge an open alert (it stays off the strip until it clears)."""
+        return await self._handle(actor, scope, aid, note, None)
+
+    async def snooze(
+        self, actor: str, scope: Scope, aid: str, minutes: int, note: str = ""
+    ) -> Handled:
+        """Snooze an open alert for 15, 30 or 60 minutes."""
+        if minutes not in SNOOZE_MINUTES:
+            raise ActionDenied(f"a snooze lasts {', '.join(map(str, SNOOZE_MINUTES))} minutes")
+        return await self._handle(actor, scope, aid, note, minutes)
+
+    async def _handle(
+        self, actor: str, scope: Scope, aid: str, note: str, minutes: int | None
+    ) -> Handled:
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise ActionDenied(f"the note is longer than {NOTE_MAX} characters")
+        a = self._open(aid)
+        action = "alert_ack" if minutes is None else "alert_snooze"
+        detail: dict[str, object] = {"note": note} if note else {}
+        if minutes is not None:
+            detail["minutes"] = minutes
+        if a is None:
+            raise ActionDenied("this alert is no longer open")
+        if not actor or not may_handle(a, scope):
+            await self._audit(actor, action, aid, {**detail, "error": "not allowed"}, ok=False)
+            raise ActionDenied("only a signed-in team lead of its boards may handle this alert")
+        now = self._clock()
+        until = None if minutes is None else now + minutes * 60
+        h = Handled(a.seq, actor, now, note, until)
+        # Written first: an action the audit log does not hold did not happen.
+        await self._audit(actor, action, aid, {**detail, "alert": a.text})
+        self._handled[aid] = h
+        self._forget_closed()
+        return h
+
+    def _forget_closed(self) -> None:
+        """Drop what was done about alerts that have cleared since."""
+        live = {alert_id(a): a.seq for a in self.alerts.active.values()}
+        for aid in [k for k, h in self._handled.items() if live.get(k) != h.seq]:
+            del self._handled[aid]
+
+    async def _audit(
+        self, actor: str, action: str, target: str, detail: dict[str, object], ok: bool = True
+    ) -> None:
+        await self.store.add_audit(
+            AuditRow(self._clock(), actor, action, target, dumps_detail(detail), ok)
+        )
