@@ -147,7 +147,7 @@ def _after_call_pages(
     call.register(session, service, tz, visible)
     audit.register(session, service, tz)
     messages.register(session, service.messages, publisher.specs, tz)
-    alerts.register(session, service, tz)
+    alerts.register(session, service, publisher.specs, tz)
     # Boards, kiosk tokens and users from the editor, in force without a restart (made on
     # another process of the account: once its follower reads the change).
     service.editor.listeners.append(
@@ -157,7 +157,8 @@ def _after_call_pages(
     service.editor.user_listeners.append(session.access.set_ui_users)
     admin.register(session, service.editor, publisher)
     watch = service.alerts
-    publisher.board_alerts = alerts.board_alerts(watch)  # kiosks' strip, tiles' markers
+    # Kiosks' strip, tiles' markers; what a lead acknowledged or snoozed keeps the marker only.
+    publisher.board_alerts = alerts.board_alerts(watch, service.alert_desk.quiet)
     session.nav_extras.append(lambda lang: alerts.desk_watch(watch, session.scope(), lang))
     if services.actions is not None:
         worklist.register(session, service, services.actions, visible)

@@ -1,9 +1,10 @@
-"""Alerts for people: a desk's notifications, the kiosk's banner, and `/alerts` (the log)."""
+"""Alerts for people: a desk's notifications, the kiosk's banner, and `/alerts`: the open
+alerts (acknowledge, snooze: `alert_open`), the rules (`alert_rules`) and today's log."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from wallboard.services.aftercall import CdrService
 from wallboard.services.alerts import Alert, Alerts
 from wallboard.web.boards import BoardSpec
 from wallboard.web.i18n import Lang, t
+from wallboard.web.pages.alert_open import open_alerts, webhook_test
+from wallboard.web.pages.alert_rules import rules_section
 from wallboard.web.pages.layout import desk_page
 from wallboard.web.session import Session, timer_once_connected
 
@@ -71,10 +74,12 @@ def _for_board(a: Alert, spec: BoardSpec) -> bool:
     return a.extension is not None and spec.shows_agent(a.extension)
 
 
-def board_alerts(alerts: Alerts) -> Callable[[BoardSpec], list[dict[str, Any]]]:
+def board_alerts(
+    alerts: Alerts, quiet: Callable[[Alert], bool] | None = None
+) -> Callable[[BoardSpec], list[dict[str, Any]]]:
     """The open alerts one board shows, as its payload's `alerts` (oldest first): the board
-    marks the queue's (or agent's) tile and names them in its strip; an acknowledged alert
-    (`ack`) keeps only the tile's marker."""
+    marks the queue's (or agent's) tile and names them in its strip; an acknowledged or
+    snoozed alert (`ack`, from `quiet`) keeps only the tile's marker."""
 
     def of(spec: BoardSpec) -> list[dict[str, Any]]:
         return [
@@ -85,7 +90,7 @@ def board_alerts(alerts: Alerts) -> Callable[[BoardSpec], list[dict[str, Any]]]:
                 "n": a.label,
                 "t": a.text,
                 "th": a.text_he,
-                "ack": a.acknowledged,
+                "ack": a.acknowledged or (quiet is not None and quiet(a)),
             }
             for a in sorted(alerts.active.values(), key=lambda a: a.seq)
             if _for_board(a, spec)
@@ -94,8 +99,11 @@ def board_alerts(alerts: Alerts) -> Callable[[BoardSpec], list[dict[str, Any]]]:
     return of
 
 
-def register(session: Session, service: CdrService, timezone: str) -> None:
-    """Register `/alerts`: today's fired and cleared alerts of the reader's scope."""
+def register(
+    session: Session, service: CdrService, specs: Mapping[str, BoardSpec], timezone: str
+) -> None:
+    """Register `/alerts`: the open alerts, the rules, today's fired and cleared alerts of
+    the reader's scope."""
 
     @session.site.page("/alerts")
     async def alerts_page(request: Request) -> RedirectResponse | None:
@@ -103,7 +111,10 @@ def register(session: Session, service: CdrService, timezone: str) -> None:
         if isinstance(lang, RedirectResponse):
             return lang
         scope = session.scope()
-        rules = service.settings.alerts.rules
+        open_alerts(service.alert_desk, session, lang, timezone)
+        rules_section(service, session, specs, lang, timezone)
+        webhook_test(service.alert_desk, session, lang)
+        rules = service.alerts.rules
         rows = []
         for r in await service.alert_log():
             agent = r.rule in rules and rules[r.rule].metric == "break_seconds"
@@ -117,7 +128,7 @@ def register(session: Session, service: CdrService, timezone: str) -> None:
                     "text": r.text,
                 }
             )
-        ui.label(t("alert_log", lang)).classes("text-3xl p-2")
+        ui.label(t("alert_log", lang)).classes("text-2xl p-2")
         cols = [
             {"name": k, "label": t(f"alert_{k}", lang), "field": k, "align": "left"}
             for k in ("at", "state", "rule", "text")
