@@ -253,10 +253,24 @@ def test_an_admin_makes_a_rule_by_name_and_it_is_in_force_at_once(
         kiosk = kiosk_ctx.new_page()
         kiosk.goto(f"{alert_app.url}/kiosk?boards=sales&token={TOKEN}")
         kiosk.locator(".wb-tile").first.wait_for(timeout=SLOW)
+        # A break today of a few seconds, for the preview below.
+        alert_app.feed.status(205, "Maya Katz", LUNCH)
         page = ctx.new_page()
         page.goto(f"{alert_app.url}/alerts")
+        page.wait_for_timeout(2500)
+        alert_app.feed.status(205, "Maya Katz", AVAILABLE)
         page.locator(".wb-rule-new").click()
         form = page.locator(".wb-rule-form")
+        # "How often today?" for a break rule of 1 s: today's breaks counted.
+        form.locator(".wb-rule-metric").click()
+        page.get_by_role("option", name="Time on break (seconds)").click()
+        form.locator(".wb-rule-fire input").fill("1")
+        form.locator(".wb-rule-clear input").fill("0")
+        form.locator(".wb-rule-preview").click()
+        expect(form.locator(".wb-preview-result")).to_contain_text("Would have fired", timeout=SLOW)
+        page.screenshot(path=str(SHOTS / "alerts-rule-preview-en.png"), full_page=True)
+        form.locator(".wb-rule-metric").click()
+        page.get_by_role("option", name="Callers waiting").click()
         form.locator(".wb-rule-name input").fill("sales-queue")
         form.locator(".wb-rule-fire input").fill("0")
         form.locator(".wb-rule-clear input").fill("3")  # above the level: refused
@@ -320,6 +334,17 @@ def test_the_rule_form_in_hebrew(browser: Any, alert_app: App) -> None:
         # A lead's rule names one of her boards.
         expect(form.locator(".wb-rule-boards")).to_contain_text("יש לבחור לפחות לוח אחד שלך")
         assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+        # Each error takes its own lines: none lies over the field below it.
+        overlap = page.evaluate(
+            """() => {
+              const box = (s) => document.querySelector(s).getBoundingClientRect();
+              const msg = box('.wb-rule-name .q-field__messages');
+              const boards = box('.wb-rule-boards .q-field__messages');
+              return [msg.height > 0 && msg.bottom <= box('.wb-rule-fire').top,
+                      boards.height > 0 && boards.bottom <= box('.wb-rule-message').top];
+            }"""
+        )
+        assert overlap == [True, True]
         page.screenshot(path=str(SHOTS / "alerts-rule-form-he.png"), full_page=True)
     finally:
         ctx.close()

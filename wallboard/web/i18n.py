@@ -316,6 +316,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
         "הודעה בעברית (ריק: לפי הכלל)",
     ),
     "every_board": ("every board", "כל הלוחות"),
+    "rule_levels_text": ("alert at {fire}, clear at {clear}", "התראה ב-{fire}, ביטול ב-{clear}"),
     "rule_saved": ("Rule saved: in force now", "הכלל נשמר ופועל מעכשיו"),
     "rule_deleted": ("Rule deleted", "הכלל נמחק"),
     "rule_fix": ("Please fix the fields marked below.", "יש לתקן את השדות המסומנים."),

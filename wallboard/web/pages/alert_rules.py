@@ -64,19 +64,19 @@ def _rule_queues(service: CdrService) -> set[int]:
 
 
 def _where(rule: AlertRule, page: _Page) -> str:
-    names = page.service.hub.state.queues
+    """Which queues (not for an agent's rule) and which boards' kiosks, by name."""
+    names, specs, lang = page.service.hub.state.queues, page.specs, page.lang
     qs = ", ".join(names[q].name if q in names else str(q) for q in rule.queues)
-    bs = ", ".join(
-        board_title(page.specs[b], page.lang) if b in page.specs else b for b in rule.boards
-    )
-    return f"{qs or t('all_board', page.lang)} · {bs or t('all_board', page.lang)}"
+    bs = ", ".join(board_title(specs[b], lang) if b in specs else b for b in rule.boards)
+    if rule.metric == "break_seconds":  # about agents: its queues do not matter
+        return bs or t("every_board", lang)
+    return f"{qs or t('all_queues', lang)} · {bs or t('every_board', lang)}"
 
 
 def _shown(rule: AlertRule, scope: Scope) -> bool:
     """A lead sees the rules for every board and those naming one of hers."""
-    return (
-        scope.role is not Role.LEAD or not rule.boards or any(map(scope.shows_board, rule.boards))
-    )
+    mine = any(map(scope.shows_board, rule.boards))
+    return scope.role is not Role.LEAD or not rule.boards or mine
 
 
 def _num(v: Any) -> float | None:
@@ -218,13 +218,27 @@ class _Form:
         self.result.text = self.preview_text(firings)
 
     def preview_text(self, firings: list[Firing]) -> str:
+        """How many times, and when and about whom the first few."""
         lang = self.page.lang
         if not firings:
             return t("preview_none", lang)
         tz = zone(self.page.tz)
-        times = [datetime.fromtimestamp(f.at, tz).strftime("%H:%M") for f in firings]
-        when = ", ".join(times[:_PREVIEW_LISTED]) + (" …" if len(times) > _PREVIEW_LISTED else "")
-        return t("preview_fired", lang).format(n=len(firings), when=when)
+        state = self.page.service.hub.state
+        agent = self.metric.value == "break_seconds"
+
+        def about(f: Firing) -> str:
+            if agent:
+                a = state.agents.get(f.subject)
+                return a.record.display_name if a is not None else str(f.subject)
+            q = state.queues.get(f.subject)
+            return q.name if q is not None else str(f.subject)
+
+        seen = [
+            f"{datetime.fromtimestamp(f.at, tz).strftime('%H:%M')} {about(f)}"
+            for f in firings[:_PREVIEW_LISTED]
+        ]
+        more = " …" if len(firings) > _PREVIEW_LISTED else ""
+        return t("preview_fired", lang).format(n=len(firings), when=", ".join(seen) + more)
 
 
 def _rule_row(page: _Page, name: str, rule: AlertRule, actions: dict[str, Any] | None) -> None:
@@ -232,7 +246,8 @@ def _rule_row(page: _Page, name: str, rule: AlertRule, actions: dict[str, Any] |
     with ui.row().classes("wb-rule items-center gap-4 w-full").props(f'data-rule="{name}"'):
         ui.label(name).classes("text-lg font-mono w-40")
         ui.label(t(f"metric_{rule.metric}", lang)).classes("w-56")
-        ui.label(f"{rule.fire:g} → {rule.clear:g}").classes("w-28").props("dir=ltr")
+        levels = t("rule_levels_text", lang).format(fire=f"{rule.fire:g}", clear=f"{rule.clear:g}")
+        ui.label(levels).classes("w-48 wb-rule-levels")
         ui.label(_where(rule, page)).classes("w-96")
         if actions is None:
             ui.label(t("from_config", lang)).classes("opacity-70")
@@ -254,6 +269,9 @@ def rules_section(
 ) -> None:
     """The rules in force, and (admins, leads) the form to make or change one."""
     page = _Page(service, session, specs, lang, tz)
+    # A field's error in the flow, not laid over the field below it (Quasar's default):
+    # a long message (Hebrew, a narrow number field) takes the lines it needs.
+    ui.add_css(".wb-rule-form .q-field__bottom{position:static;transform:none}")
     scope = session.scope()
     editor = service.alert_rules
     may_make = bool(scope.user) and scope.role in (Role.ADMIN, Role.LEAD)
