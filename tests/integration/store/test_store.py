@@ -372,6 +372,23 @@ async def test_users_are_replaced_and_deleted(store: CdrStore):
     assert [u.name for u in await store.users()] == ["rina"]
 
 
+async def test_alert_rules_are_replaced_and_deleted(store: CdrStore):
+    shared = isinstance(store, PostgresStore)
+    version = await store.workspace_version() if shared else 0
+    await store.save_alert_rule(BoardRow("busy", '{"fire":5}', "boss", 1.0))
+    if shared:  # every process of the account takes the change up (services/follow.py)
+        assert await store.workspace_version() > version
+    await store.save_alert_rule(BoardRow("slow", '{"fire":60}', "rina", 2.0))
+    await store.save_alert_rule(BoardRow("busy", '{"fire":7}', "rina", 3.0))
+    assert await store.alert_rules() == [
+        BoardRow("busy", '{"fire":7}', "rina", 3.0),
+        BoardRow("slow", '{"fire":60}', "rina", 2.0),
+    ]
+    await store.delete_alert_rule("slow")
+    await store.delete_alert_rule("nobody")
+    assert [r.name for r in await store.alert_rules()] == ["busy"]
+
+
 async def test_postgres_accounts_never_see_each_others_workspace(pg_url: str):
     acme, globex = PostgresStore(pg_url, "acme"), PostgresStore(pg_url, "globex")
     await acme.start()

@@ -1,4 +1,4 @@
-""""How often would this rule have fired today": a hand-built day replayed through the
+""" "How often would this rule have fired today": a hand-built day replayed through the
 live check's judge (`core.alert_preview.would_have_fired`)."""
 
 from __future__ import annotations
@@ -69,9 +69,7 @@ def test_longest_wait_is_looked_at_between_events() -> None:
 def test_service_level_needs_its_sample_and_clears_above_its_clear_level() -> None:
     wait = [5, 5, 5, 30, 5, 5, 5]  # the fourth abandoned after 30 s
     calls = [QueueCall(101, T + 100 * i, w, i != 3) for i, w in enumerate(wait)]
-    rule = PreviewRule(
-        "service_level", fire=80, clear=85, min_sample=4, sl_threshold=lambda _q: 20
-    )
+    rule = PreviewRule("service_level", fire=80, clear=85, min_sample=4, sl_threshold=lambda _q: 20)
     got = would_have_fired(rule, calls, [], T, T + 1000)
     # 3 of 4 = 75 % (fires when the abandon ends at 330 s); 4/5 = 80, 5/6 = 83.3 stay under
     # the clear level; 6/7 = 85.7 at 605 s clears it.

@@ -63,10 +63,13 @@ def test_a_good_rule_has_no_problems() -> None:
             {"metric": "service_level", "fire": 80.0, "clear": 70.0},
             [("clear", "clear_below")],
         ),
-        ({"metric": "service_level", "fire": 120.0, "clear": 130.0}, [
-            ("fire", "over"),
-            ("clear", "over"),
-        ]),
+        (
+            {"metric": "service_level", "fire": 120.0, "clear": 130.0},
+            [
+                ("fire", "over"),
+                ("clear", "over"),
+            ],
+        ),
         (
             {"metric": "service_level", "fire": 80.0, "clear": 85.0, "min_sample": 2.5},
             [("min_sample", "whole_number")],
