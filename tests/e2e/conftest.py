@@ -144,16 +144,28 @@ language = "he"
     )
 
 
+def launch(
+    work: Path,
+    waiting: dict[int, list[tuple[str, int]]],
+    agents: list[tuple[int, str, int, int]],
+    queues: dict[int, str] = QUEUES,
+) -> App:
+    """The app started on a free port, on `work`'s wallboard.toml, fed a floor of these
+    queues, waiting callers and agents (stop it with `App.stop`)."""
+    feed = Feed(work / "live.jsonl")
+    feed.login(queues, waiting)
+    feed.agents(agents)
+    port = _free_port()
+    app = App(f"http://127.0.0.1:{port}", feed, port, work, None)  # type: ignore[arg-type]
+    app.start()
+    return app
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     work = tmp_path_factory.mktemp("wallboard-e2e")
     write_config(work / "wallboard.toml")
-    feed = Feed(work / "live.jsonl")
-    feed.login(QUEUES, {101: [("0501234567", 40)], 102: []})
-    feed.agents(AGENTS)
-    port = _free_port()
-    app = App(f"http://127.0.0.1:{port}", feed, port, work, None)  # type: ignore[arg-type]
-    app.start()
+    app = launch(work, {101: [("0501234567", 40)], 102: []}, AGENTS)
     yield app
     app.stop()
 

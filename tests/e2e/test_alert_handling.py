@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, App, _free_port
-from tests.e2e.feed import Feed
+from tests.e2e.conftest import SHOTS, App, launch
 from tests.e2e.test_access import Hook
 from wallboard.web.auth import hash_password
 
@@ -109,12 +108,7 @@ def alert_app(tmp_path_factory: pytest.TempPathFactory, hook: Hook) -> Iterator[
         hook_port=hook.port, password_hash=hash_password(PASSWORD), secret=SECRET, token=TOKEN
     )
     (work / "wallboard.toml").write_text(config, encoding="utf-8")
-    feed = Feed(work / "live.jsonl")
-    feed.login(QUEUES, {101: [("0501234567", 40)], 102: []})
-    feed.agents(AGENTS)
-    port = _free_port()
-    app = App(f"http://127.0.0.1:{port}", feed, port, work, None)  # type: ignore[arg-type]
-    app.start()
+    app = launch(work, {101: [("0501234567", 40)], 102: []}, AGENTS, QUEUES)
     yield app
     app.stop()
 

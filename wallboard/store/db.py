@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -244,6 +245,24 @@ def _migrate(conn: sqlite3.Connection) -> None:
         if have < version:
             conn.executescript(f"BEGIN; {script} PRAGMA user_version = {version}; COMMIT;")
             log.info("database schema migrated to version %d", version)
+
+
+# The (name, body, who, when) tables of the workspace (app_user, alert_rule): one way to
+# read, replace and delete a row of each. `table` is one of ours, never a caller's text.
+def _named_rows(conn: sqlite3.Connection, table: str) -> list[BoardRow]:
+    cur = conn.execute(f"SELECT name, body, updated_by, updated_at FROM {table} ORDER BY name")
+    return [BoardRow(*r) for r in cur]
+
+
+def _save_named(conn: sqlite3.Connection, table: str, row: BoardRow) -> None:
+    conn.execute(
+        f"INSERT OR REPLACE INTO {table} (name, body, updated_by, updated_at) VALUES (?,?,?,?)",
+        (row.name, row.body, row.updated_by, row.updated_at),
+    )
+
+
+def _delete_named(conn: sqlite3.Connection, table: str, name: str) -> None:
+    conn.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
 
 
 def _incremental_vacuum(conn: sqlite3.Connection, path: str) -> None:
@@ -895,65 +914,27 @@ class Store:
 
     async def users(self) -> list[BoardRow]:
         """Users made in the UI: (name, settings JSON with the password hash, who, when)."""
-
-        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
-            cur = conn.execute(
-                "SELECT name, body, updated_by, updated_at FROM app_user ORDER BY name"
-            )
-            return [BoardRow(*r) for r in cur]
-
-        return await self._read(fn)
+        return await self._read(functools.partial(_named_rows, table="app_user"))
 
     async def save_user(self, row: BoardRow) -> None:
         """Create or replace a user made in the UI."""
-
-        def op(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO app_user (name, body, updated_by, updated_at)"
-                " VALUES (?,?,?,?)",
-                (row.name, row.body, row.updated_by, row.updated_at),
-            )
-
-        await self._write(op)
+        await self._write(functools.partial(_save_named, table="app_user", row=row))
 
     async def delete_user(self, name: str) -> None:
         """Delete a user made in the UI: she cannot sign in any more."""
-
-        def op(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM app_user WHERE name = ?", (name,))
-
-        await self._write(op)
+        await self._write(functools.partial(_delete_named, table="app_user", name=name))
 
     async def alert_rules(self) -> list[BoardRow]:
         """Alert rules made in /alerts: (name, rule JSON, who, when)."""
-
-        def fn(conn: sqlite3.Connection) -> list[BoardRow]:
-            cur = conn.execute(
-                "SELECT name, body, updated_by, updated_at FROM alert_rule ORDER BY name"
-            )
-            return [BoardRow(*r) for r in cur]
-
-        return await self._read(fn)
+        return await self._read(functools.partial(_named_rows, table="alert_rule"))
 
     async def save_alert_rule(self, row: BoardRow) -> None:
         """Create or replace an alert rule made in /alerts."""
-
-        def op(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO alert_rule (name, body, updated_by, updated_at)"
-                " VALUES (?,?,?,?)",
-                (row.name, row.body, row.updated_by, row.updated_at),
-            )
-
-        await self._write(op)
+        await self._write(functools.partial(_save_named, table="alert_rule", row=row))
 
     async def delete_alert_rule(self, name: str) -> None:
         """Delete an alert rule made in /alerts."""
-
-        def op(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM alert_rule WHERE name = ?", (name,))
-
-        await self._write(op)
+        await self._write(functools.partial(_delete_named, table="alert_rule", name=name))
 
     # ------------------------------------------------------------ upkeep
 

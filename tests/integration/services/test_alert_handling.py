@@ -6,8 +6,6 @@ the webhook's test post against a local receiver."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -39,14 +37,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = Store(tmp_path / "wb.sqlite")
-    s.open()
-    yield s
-    s.close()
 
 
 def _hub() -> Hub:

@@ -3,9 +3,6 @@ messages to the floor."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from wallboard.config import BoardSettings, Settings
@@ -17,14 +14,6 @@ from wallboard.store.db import Store
 
 ADMIN = Scope(Role.ADMIN, "boss", act=True)
 RINA = Scope(Role.LEAD, "rina", frozenset({"sales"}), frozenset({101}), None, act=True)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = Store(tmp_path / "wb.sqlite")
-    s.open()
-    yield s
-    s.close()
 
 
 async def test_toml_boards_are_the_first_runs_defaults_then_the_database_rules(
