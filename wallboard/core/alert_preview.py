@@ -3,16 +3,18 @@ the same judge as the live check (`core.alerts.judge`: hysteresis, one open aler
 subject), so a lead sees what a level means before she saves it.
 
 Each subject (a queue, or an agent for break length) is judged on its own timeline: at
-every moment its figure changes (a call joins or leaves, a break ends), and every `step`
-seconds between them for the figures that grow by themselves (longest wait, a break's
-length). The live check looks every `[alerts] every_seconds`; a sampled figure may cross
-its level a few seconds later here, never fewer times at a change (a call's join or end).
+every moment its figure changes (a call joins or leaves, a break starts or ends); a figure
+that grows by itself between them (the longest wait, a break's length) is looked at as if
+every `step` seconds, which needs only the first look after it passes the level: it
+cannot fall back before the next change. The live check looks every `[alerts]
+every_seconds`; here a growing figure may cross its level up to `step` seconds later.
 Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -67,27 +69,28 @@ class Firing:
     cleared: float | None
 
 
-def _grid(start: float, end: float, step: float) -> Iterator[float]:
-    k = 1
-    while start + k * step <= end:
-        yield start + k * step
-        k += 1
+def _first_look_after(at: float, start: float, step: float) -> float:
+    """The first look (every `step` from `start`) strictly after `at`."""
+    return start + (math.floor((at - start) / step) + 1) * step
 
 
 def _queue_values(
     rule: PreviewRule, calls: list[QueueCall], start: float, now: float, step: float
 ) -> Iterator[tuple[float, float | None]]:
-    """(time, figure) of one queue through the day: a sweep over its joins and leaves."""
+    """(time, figure) of one queue through the day: a sweep over its joins and leaves.
+
+    Between two of them only the longest wait moves, upward: the one look that matters
+    there is the first after it passes the level (it cannot fall back before a leave).
+    """
     calls = sorted(calls, key=lambda c: c.joined)
     leaves = sorted(range(len(calls)), key=lambda i: calls[i].joined + (calls[i].wait or 0))
     moments = {c.joined for c in calls} | {c.joined + (c.wait or 0) for c in calls}
-    if rule.metric == "longest_wait":
-        moments.update(_grid(start, now, step))
     joined_n = left_n = 0
     waiting: list[tuple[float, int]] = []  # a heap of (joined, index); gone ones skipped
     gone: set[int] = set()
     tally = QueueTally()
-    for t in sorted(m for m in moments if start <= m <= now):
+    ordered = sorted(m for m in moments if start <= m <= now)
+    for i, t in enumerate(ordered):
         while joined_n < len(calls) and calls[joined_n].joined <= t:
             heapq.heappush(waiting, (calls[joined_n].joined, joined_n))
             joined_n += 1
@@ -104,6 +107,11 @@ def _queue_values(
         while waiting and waiting[0][1] in gone:
             heapq.heappop(waiting)
         yield t, _queue_figure(rule, tally, waiting, joined_n - left_n, t)
+        if rule.metric == "longest_wait" and waiting:
+            look = _first_look_after(max(t, waiting[0][0] + rule.fire), start, step)
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else now + step
+            if look < nxt and look <= now:
+                yield look, look - waiting[0][0]
 
 
 def _queue_figure(
@@ -121,16 +129,20 @@ def _queue_figure(
 
 
 def _break_values(
-    spans: list[BreakSpan], start: float, now: float, step: float
+    rule: PreviewRule, spans: list[BreakSpan], start: float, now: float, step: float
 ) -> Iterator[tuple[float, float | None]]:
-    """(time, seconds on break) of one agent: grid points, and the end of each break."""
-    spans = sorted(spans, key=lambda s: s.start)
-    moments = set(_grid(start, now, step))
-    moments.update(s.end for s in spans if s.end is not None)
-    moments.update(s.start for s in spans)
-    for t in sorted(m for m in moments if start <= m <= now):
-        on = [s for s in spans if s.start <= t and (s.end is None or t < s.end)]
-        yield t, (t - on[-1].start) if on else 0.0
+    """(time, seconds on break) of one agent: each break's start, the first look after
+    its length passes the level (it only grows until the break ends), and its end."""
+    for s in sorted(spans, key=lambda s: s.start):
+        end = now if s.end is None else min(s.end, now)
+        if end < start or s.start > now:
+            continue
+        yield max(s.start, start), 0.0
+        look = max(_first_look_after(s.start + rule.fire, start, step), start + step)
+        if look < end or (s.end is None and look <= now):
+            yield look, look - s.start
+        if s.end is not None and s.end <= now:
+            yield s.end, 0.0
 
 
 def _judge(
@@ -165,7 +177,7 @@ def would_have_fired(
         for s in breaks:
             by_agent.setdefault(s.extension, []).append(s)
         for ext, spans in by_agent.items():
-            out += _judge(rule, ext, _break_values(spans, start, now, step))
+            out += _judge(rule, ext, _break_values(rule, spans, start, now, step))
     else:
         by_queue: dict[int, list[QueueCall]] = {}
         for c in calls:
