@@ -93,6 +93,7 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/nats_kv.py
 	$(BIN)/python bench/cluster.py
 	$(BIN)/python bench/kiosk_cls.py
+	$(BIN)/python bench/alert_preview.py
 
 # The settings reference, from the settings model (tests/unit/test_config_reference.py
 # fails while it is stale): run after adding or changing a key.
