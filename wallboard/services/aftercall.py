@@ -163,11 +163,12 @@ class CdrService:
         )
 
     async def _reload_workspace(self) -> None:
-        """Boards, tokens, users, messages and alert rules changed in the store: read them
-        again."""
+        """Boards, tokens, users, messages, alert rules and acknowledgements changed in the
+        store: read them again."""
         await self.editor.load(seed=False)
         await self.messages.load()
         await self.alert_rules.load()
+        await self.alert_desk.load()
 
     def pressed(self, row: CallbackRow) -> None:
         """A press stored here. With a shared store the follower reads it back (at once),
@@ -210,6 +211,7 @@ class CdrService:
         await self.messages.load()
         await self.editor.load(seed=self.writer)  # the TOML boards are stored by a writer
         await self.alert_rules.load()
+        await self.alert_desk.load()
         if self._preload:  # the demo's past days, stored before today is read
             t0 = time.monotonic()
             stored = await self.intake.import_bodies(self._preload, "simulator")

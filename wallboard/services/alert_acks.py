@@ -4,14 +4,20 @@ marker); a snooze ends by itself, and the alert is back if still open. Both go t
 log. The right is checked when the action runs, with the reader's scope as of then (her
 page may be hours old: she may have been deleted or narrowed since).
 
-Kept in memory with the open alerts they are about (`Alerts.active`): an alert that
-clears, and fires again later, is a new alert, shown again.
+Stored (`alert_ack`, one row per rule and subject), so every process of the account —
+a cluster's web nodes each judge the rules for their own kiosks — reads it back
+(`load`, on a workspace change). An action is about the firing open when it was taken:
+an alert that clears and fires again later is a new alert, shown again. Each process
+judges on its own beat (`[alerts] every_seconds`), so another process's firing of the
+same alert may come up to two beats (and 5 s) after the action, and still be it.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied
@@ -19,9 +25,11 @@ from wallboard.runtime import timebase
 from wallboard.services.alerts import Alert, Alerts
 from wallboard.store.base import CdrStore
 from wallboard.store.db import dumps_detail
-from wallboard.store.rows import AuditRow
+from wallboard.store.rows import AuditRow, BoardRow
 
 __all__ = ["SNOOZE_MINUTES", "AlertDesk", "Handled", "alert_id"]
+
+log = logging.getLogger(__name__)
 
 SNOOZE_MINUTES = (15, 30, 60)
 NOTE_MAX = 200
@@ -31,7 +39,6 @@ NOTE_MAX = 200
 class Handled:
     """What a lead did about one open alert (`until` None: acknowledged for good)."""
 
-    seq: int  # the firing it is about
     by: str
     at: float
     note: str
@@ -66,6 +73,17 @@ class AlertDesk:
         self.store = store
         self._clock = clock
         self._handled: dict[str, Handled] = {}
+        self._same_firing = 2 * alerts.settings.every_seconds + 5.0
+
+    async def load(self) -> None:
+        """Read what leads did (again: another process of the account did something)."""
+        found: dict[str, Handled] = {}
+        for r in await self.store.alert_acks():
+            try:
+                found[r.name] = Handled(**json.loads(r.body))
+            except (ValueError, TypeError):
+                log.warning("alert acknowledgement %r not readable: left out", r.name)
+        self._handled = found
 
     def _open(self, aid: str) -> Alert | None:
         for a in self.alerts.active.values():
@@ -76,8 +94,8 @@ class AlertDesk:
     def handled(self, a: Alert) -> Handled | None:
         """What was done about this firing, if anything (an ended snooze: nothing)."""
         h = self._handled.get(alert_id(a))
-        if h is None or h.seq != a.seq:
-            return None
+        if h is None or a.at > h.at + self._same_firing:
+            return None  # about an earlier firing of it
         if h.until is not None and h.until <= self._clock():
             return None
         return h
@@ -116,18 +134,12 @@ class AlertDesk:
             raise ActionDenied("only a signed-in team lead of its boards may handle this alert")
         now = self._clock()
         until = None if minutes is None else now + minutes * 60
-        h = Handled(a.seq, actor, now, note, until)
+        h = Handled(actor, max(now, a.at), note, until)
         # Written first: an action the audit log does not hold did not happen.
         await self._audit(actor, action, aid, {**detail, "alert": a.text})
+        await self.store.save_alert_ack(BoardRow(aid, json.dumps(asdict(h)), actor, now))
         self._handled[aid] = h
-        self._forget_closed()
         return h
-
-    def _forget_closed(self) -> None:
-        """Drop what was done about alerts that have cleared since."""
-        live = {alert_id(a): a.seq for a in self.alerts.active.values()}
-        for aid in [k for k, h in self._handled.items() if live.get(k) != h.seq]:
-            del self._handled[aid]
 
     async def _audit(
         self, actor: str, action: str, target: str, detail: dict[str, object], ok: bool = True

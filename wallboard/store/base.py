@@ -217,6 +217,14 @@ class CdrStore(Protocol):
         """Delete an alert rule made in /alerts."""
         ...
 
+    async def alert_acks(self) -> list[BoardRow]:
+        """What leads did about open alerts: (alert id, what JSON, who, when)."""
+        ...
+
+    async def save_alert_ack(self, row: BoardRow) -> None:
+        """Record an acknowledgement or a snooze (it replaces the alert's last one)."""
+        ...
+
 
 class SharedStore(CdrStore, Protocol):
     """A store other processes write too: what they wrote can be read since a cursor.

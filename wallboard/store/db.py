@@ -223,9 +223,16 @@ _MIGRATIONS: tuple[str, ...] = (
         WHERE lo <= OLD.time AND hi > OLD.time AND lo > OLD.time - 259200;
     END;
     """,
-    # 2: alert rules made in /alerts (services/alert_rules.py), as board_def keeps boards.
+    # 2: alert rules made in /alerts (services/alert_rules.py), as board_def keeps boards;
+    # what leads did about open alerts (services/alert_acks.py), one row per rule and subject.
     """
     CREATE TABLE IF NOT EXISTS alert_rule (
+        name TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS alert_ack (
         name TEXT PRIMARY KEY,
         body TEXT NOT NULL,
         updated_by TEXT NOT NULL,
@@ -247,7 +254,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             log.info("database schema migrated to version %d", version)
 
 
-# The (name, body, who, when) tables of the workspace (app_user, alert_rule): one way to
+# The (name, body, who, when) tables of the workspace (app_user, alert_rule, alert_ack): one way to
 # read, replace and delete a row of each. `table` is one of ours, never a caller's text.
 def _named_rows(conn: sqlite3.Connection, table: str) -> list[BoardRow]:
     cur = conn.execute(f"SELECT name, body, updated_by, updated_at FROM {table} ORDER BY name")
@@ -935,6 +942,14 @@ class Store:
     async def delete_alert_rule(self, name: str) -> None:
         """Delete an alert rule made in /alerts."""
         await self._write(functools.partial(_delete_named, table="alert_rule", name=name))
+
+    async def alert_acks(self) -> list[BoardRow]:
+        """What leads did about open alerts: (alert id, what JSON, who, when)."""
+        return await self._read(functools.partial(_named_rows, table="alert_ack"))
+
+    async def save_alert_ack(self, row: BoardRow) -> None:
+        """Record an acknowledgement or a snooze (it replaces the alert's last one)."""
+        await self._write(functools.partial(_save_named, table="alert_ack", row=row))
 
     # ------------------------------------------------------------ upkeep
 

@@ -274,7 +274,7 @@ CREATE TABLE store_probe (
     ),
     Migration(
         7,
-        "alert_rule",
+        "alert_rule, alert_ack",
         """
 -- Alert rules made in /alerts (services/alert_rules.py), as board_def keeps boards; a
 -- change raises the workspace's version, so every process of the account takes it up.
@@ -287,6 +287,18 @@ CREATE TABLE alert_rule (
     PRIMARY KEY (account, name)
 );
 CREATE TRIGGER workspace_alert_rule AFTER INSERT OR UPDATE OR DELETE ON alert_rule
+    FOR EACH ROW EXECUTE FUNCTION workspace_changed();
+-- What leads did about open alerts (services/alert_acks.py), one row per rule and subject:
+-- every web node's kiosks leave an acknowledged or snoozed alert off their strip.
+CREATE TABLE alert_ack (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (account, name)
+);
+CREATE TRIGGER workspace_alert_ack AFTER INSERT OR UPDATE OR DELETE ON alert_ack
     FOR EACH ROW EXECUTE FUNCTION workspace_changed();
 """,
     ),

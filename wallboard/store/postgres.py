@@ -672,6 +672,14 @@ class PostgresStore:
             "DELETE FROM alert_rule WHERE account=$1 AND name=$2", self.account, name
         )
 
+    async def alert_acks(self) -> list[BoardRow]:
+        """What leads did about open alerts: (alert id, what JSON, who, when)."""
+        return await self._named_rows("alert_ack")
+
+    async def save_alert_ack(self, row: BoardRow) -> None:
+        """Record an acknowledgement or a snooze (it replaces the alert's last one)."""
+        await self._execute(_UPSERT_NAMED.format(table="alert_ack"), *self._named(row))
+
     # ------------------------------------------------------------ what others wrote
 
     async def written_cursor(self) -> int:

@@ -387,6 +387,12 @@ async def test_alert_rules_are_replaced_and_deleted(store: CdrStore):
     await store.delete_alert_rule("slow")
     await store.delete_alert_rule("nobody")
     assert [r.name for r in await store.alert_rules()] == ["busy"]
+    version = await store.workspace_version() if shared else 0
+    await store.save_alert_ack(BoardRow("busy:7", '{"by":"rina"}', "rina", 4.0))
+    await store.save_alert_ack(BoardRow("busy:7", '{"by":"dana"}', "dana", 5.0))
+    assert await store.alert_acks() == [BoardRow("busy:7", '{"by":"dana"}', "dana", 5.0)]
+    if shared:
+        assert await store.workspace_version() > version
 
 
 async def test_postgres_accounts_never_see_each_others_workspace(pg_url: str):
