@@ -3,9 +3,10 @@ day, per figure, and the time to turn the day's stored CDRs into its queue calls
 
 A synthetic day (seeded): `--calls` queue calls over `--queues` queues from 08:00 to 20:00
 with bursts every hour (waits of 0–240 s, a fifth abandoned), and `--agents` agents with
-five breaks each. Each rule is judged on every call's join and end and every 10 s between
-(`core.alert_preview`); the figure printed is the best of `--runs` passes, as `timeit`
-advises on a shared machine (other processes only slow a pass down).
+five breaks each. Each rule is judged on every call's join and end, looking every 2 s
+between (`core.alert_preview`, as the live check's default); the figure printed is the
+best of `--runs` passes, as `timeit` advises on a shared machine (other processes only
+slow a pass down).
 
     .venv/bin/python bench/alert_preview.py
     .venv/bin/python bench/alert_preview.py --calls 50000 --queues 40 --agents 2000

@@ -5,9 +5,8 @@ subject), so a lead sees what a level means before she saves it.
 Each subject (a queue, or an agent for break length) is judged on its own timeline: at
 every moment its figure changes (a call joins or leaves, a break starts or ends); a figure
 that grows by itself between them (the longest wait, a break's length) is looked at as if
-every `step` seconds, which needs only the first look after it passes the level: it
-cannot fall back before the next change. The live check looks every `[alerts]
-every_seconds`; here a growing figure may cross its level up to `step` seconds later.
+every `step` seconds (the live check's `[alerts] every_seconds`), which needs only the
+first look after it passes the level: it cannot fall back before the next change.
 Pure: no I/O, no clock.
 """
 
@@ -23,7 +22,7 @@ from wallboard.core.kpis import QueueTally, record_abandon, record_answer, servi
 
 __all__ = ["BreakSpan", "Firing", "PreviewRule", "QueueCall", "would_have_fired"]
 
-STEP = 10.0  # seconds between looks at a figure that grows between events
+STEP = 2.0  # seconds between looks: `[alerts] every_seconds`' default, as the live check
 
 
 @dataclass(frozen=True, slots=True)

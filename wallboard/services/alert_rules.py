@@ -203,4 +203,5 @@ async def preview(
         short_abandon=fold.short_abandon,
     )
     start, now = bounds
-    return await asyncio.to_thread(would_have_fired, rule, calls, breaks, start, now)
+    step = settings.alerts.every_seconds  # looked at as often as the live check looks
+    return await asyncio.to_thread(would_have_fired, rule, calls, breaks, start, now, step)
