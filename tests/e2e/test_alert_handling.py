@@ -161,6 +161,7 @@ def test_a_lead_acknowledges_one_alert_and_snoozes_another(
         avi = page.locator('.wb-open-alert[data-id="long_break:202"]')
         expect(dana).to_be_visible(timeout=SLOW)
         expect(avi).to_be_visible(timeout=SLOW)
+        expect(dana).to_have_attribute("data-ext", "201")  # her tile on the boards
         page.screenshot(path=str(SHOTS / f"alerts-open-{lang}.png"), full_page=True)
         # Step: acknowledge Dana's, with a note.
         dana.locator(".wb-ack-note input").fill("called her, back at 13:00")
