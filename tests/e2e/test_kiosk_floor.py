@@ -7,6 +7,7 @@ every check is measured from the page (computed styles, bounding boxes, Performa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -395,6 +396,7 @@ def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
 
 
 def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
+    from playwright.sync_api import TimeoutError as ClickTimeout
     from playwright.sync_api import expect
 
     from wallboard.web.i18n import t
@@ -407,7 +409,11 @@ def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
 
     def click() -> None:
         expect(badge).to_contain_text(t("sound_off", "he" if lang == "he" else "en"), timeout=SLOW)
-        badge.click()  # a person's click may start audio
+        # A click that a re-laid-out header caught instead is a person's gesture too: Chromium
+        # then starts the board's audio itself and the badge leaves before Playwright's retry
+        # could land on it. The claim checked next is the same.
+        with contextlib.suppress(ClickTimeout):
+            badge.click(timeout=SLOW)  # a person's click may start audio
         expect(badge).to_have_count(0, timeout=SLOW)
 
     _again_after_a_reload(page, click)

@@ -887,9 +887,11 @@ export default {
       </template>
     </div>
     <header class="wb-ktop">
-      <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
+      <!-- First in the row: its place depends on no text that changes (the last event's age
+           beside it resized the title and moved the button under a pointer). -->
       <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
         🔇 {{ s.sound_off }}</button>
+      <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
       <div class="wb-count wb-callbacks" v-if="head && head.callbacks" :data-open="head.callbacks.open">
         <b>{{ head.callbacks.open }}</b> {{ s.callbacks_open }}</div>
       <div class="wb-last">{{ lastEventText }}</div>
