@@ -138,7 +138,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "lv_waiting": ("Waiting", "ממתינים"),
     "lv_longest": ("Longest, s", "הארוכה, שנ׳"),
     "lv_sl": ("SL %", "רמת שירות %"),
-    "lv_abandon": ("Abandoned %", "נטישה %"),
+    "lv_abandon": ("Abandon %", "נטישה %"),
     "built_in": ("built in", "מובנה"),
     "not_in_nav": ("not in the navigation", "לא בסרגל הניווט"),
     "show_on_tv": ("Show on a TV", "הצגה בטלוויזיה"),

@@ -116,7 +116,10 @@ class _BoardsPage:
         if draft is None:
             return
         spec = board_specs(self.editor.settings, {self.preview_name: draft})[self.preview_name]
-        spec = self.publisher.ensure(self.preview_name, replace(spec, name=self.preview_name))
+        # Titled as the board will be (not by the preview's own name, "preview:<admin>").
+        title = draft.title or (self.form.name.value or "").strip() or t("preview", self.lang)
+        spec = replace(spec, name=self.preview_name, title=title)
+        spec = self.publisher.ensure(self.preview_name, spec)
         config = board_config(self.editor.settings, spec, self.lang, kiosk=False, links=None)
         with self.preview:
             Board(self.publisher, self.preview_name, config).classes("w-full")

@@ -59,7 +59,7 @@ class _Levels:
         self.settings, self.lang, self.changed = settings, lang, changed
         self.values: dict[tuple[str, str, str], float | None] = {}  # (queue, level, warn|alarm)
         self.queues: list[tuple[str, int]] = []  # (label, id) in the order chosen
-        self.box = ui.column().classes("w-full max-w-3xl gap-1 wb-f-levels")
+        self.box = ui.column().classes("w-full gap-1 wb-f-levels")
 
     def defaults(self, queue: int) -> QueueThresholds:
         th = self.settings.thresholds
@@ -75,7 +75,8 @@ class _Levels:
                 self._row(label, self.defaults(qid))
 
     def _row(self, queue: str, d: QueueThresholds) -> None:
-        with ui.row().classes("items-center gap-2 wb-level-row").props(f'data-queue="{queue}"'):
+        row = ui.row().classes("items-center gap-2 no-wrap wb-level-row")
+        with row.props(f'data-queue="{queue}"'):
             ui.label(queue).classes("w-40 font-bold").props("dir=auto")
             for level, word in _LEVELS.items():
                 for which, mark in (("warn", "▲"), ("alarm", "⚠")):
@@ -84,8 +85,8 @@ class _Levels:
                         f"{t(word, self.lang)} {mark}",
                         value=self.values.get((queue, level, which)),
                         placeholder="—" if default is None else f"{default:g}",
-                    ).props(f"dark outlined dense data-level={level}-{which}")
-                    field.classes("w-28")
+                    ).props(f"dark outlined dense stack-label data-level={level}-{which}")
+                    field.classes("w-24")
                     field.on_value_change(lambda e, k=(queue, level, which): self._set(k, e.value))
 
     def _set(self, key: tuple[str, str, str], value: float | None) -> None:

@@ -85,9 +85,10 @@ class _Panel:
 
     def _copyable(self, text: str, css: str, label: str) -> None:
         with ui.row().classes("w-full items-center no-wrap gap-2"):
-            ui.input(label, value=text).props("readonly outlined dense dir=ltr").classes(
-                f"grow font-mono {css}"
-            )
+            # A text area: the whole address or command wraps into view, to read or check.
+            ui.textarea(label, value=text).props(
+                "readonly outlined dense autogrow dir=ltr"
+            ).classes(f"grow font-mono {css}")
             ui.button(t("copy", self.lang), on_click=lambda: self._copy(text)).props(
                 "outline dense"
             ).classes(f"{css}-copy")
@@ -136,6 +137,6 @@ def tv_button(
     if scope.role is not Role.OPEN and not editor.may_manage(actor, scope, board):
         return
     panel = _Panel(editor, who, board, base_url(request), lang)
-    ui.button(f"📺 {t('show_on_tv', lang)}", on_click=panel.open).props(
+    ui.button(t("show_on_tv", lang), icon="tv", on_click=panel.open).props(
         "flat dense" if dense else "outline"
     ).classes("wb-tv-button").props(f'data-board="{board}"')
