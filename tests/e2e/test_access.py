@@ -623,9 +623,21 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         form = page.locator(".wb-board-form")
         form.get_by_label("Name (in the address)").fill("vip")
         form.get_by_label("Title").fill("VIP line")
-        form.get_by_label("Queues (ids; empty: all)").fill("102")
+        # Picked by name, never by id.
+        page.locator(".wb-f-queues input").fill("Supp")
+        page.get_by_role("option", name="Support", exact=True).click()
+        page.keyboard.press("Escape")
         # The board's own levels: nothing on this queue is an alarm here (elsewhere: SL 0 %).
-        page.locator(".wb-f-levels textarea").fill("102 waiting=5/9 longest=-/- sl=-/- abandon=-/-")
+        # Each field shows the level in force until one is typed.
+        row = page.locator('.wb-level-row[data-queue="Support"]')
+        assert row.locator('[data-level="waiting-warn"]').get_attribute("placeholder") == "3"
+        for level, value in [
+            ("waiting-warn", "5"), ("waiting-alarm", "9"),
+            ("longest_wait_seconds-warn", "99999"), ("longest_wait_seconds-alarm", "99999"),
+            ("service_level_percent-warn", "0"), ("service_level_percent-alarm", "0"),
+            ("abandon_rate_percent-warn", "101"), ("abandon_rate_percent-alarm", "101"),
+        ]:  # fmt: skip
+            row.locator(f'[data-level="{level}"]').fill(value)
         # The live preview shows the draft from the live floor before it is saved.
         preview = page.locator(".wb-preview")
         expect(preview.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)

@@ -140,6 +140,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "lv_sl": ("SL %", "רמת שירות %"),
     "lv_abandon": ("Abandon %", "נטישה %"),
     "built_in": ("built in", "מובנה"),
+    "open_board": ("Open", "פתיחה"),
     "not_in_nav": ("not in the navigation", "לא בסרגל הניווט"),
     "show_on_tv": ("Show on a TV", "הצגה בטלוויזיה"),
     "tv_title": ("Show on a TV", "הצגה בטלוויזיה"),

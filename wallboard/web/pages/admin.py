@@ -84,6 +84,7 @@ class _BoardsPage:
                     self._buttons(name)
 
     def _buttons(self, name: str) -> None:
+        ui.link(t("open_board", self.lang), f"/board/{name}").classes("wb-open-board")
         ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props("flat dense")
         ui.button(t("duplicate", self.lang), on_click=lambda _, n=name: self.duplicate(n)).props(
             "flat dense"

@@ -45,11 +45,9 @@ def live_lists(state: State, settings: Settings, boards: Mapping[str, BoardSetti
 
 def _picker(options: dict[Any, str], label: str, css: str) -> ui.select:
     """A searchable multi-select with chips: type a few letters, pick, see what is chosen."""
-    return (
-        ui.select(sorted(options.values(), key=str.casefold), multiple=True, value=[], label=label)
-        .props("dark outlined use-chips use-input input-debounce=0 options-dense")
-        .classes(f"w-full {css}")
-    )
+    names = sorted(options.values(), key=str.casefold)
+    picker = ui.select(names, multiple=True, with_input=True, value=[], label=label)
+    return picker.props("dark outlined use-chips options-dense").classes(f"w-full {css}")
 
 
 class _Levels:
