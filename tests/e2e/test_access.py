@@ -670,6 +670,46 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         ctx.close()
 
 
+def test_a_lead_puts_her_board_on_a_tv_and_only_hers(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    tv_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/board/sales")
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        address = page.locator(".wb-tv-url textarea")
+        expect(address).to_have_value(re.compile(r"/kiosk\?boards=sales&token=.{20,}$"))
+        url = address.input_value()
+        tv = tv_ctx.new_page()
+        tv.goto(url)
+        expect(tv.locator('.wb-queue[data-q="101"]')).to_have_count(1, timeout=SLOW)
+        assert tv.locator('.wb-queue[data-q="102"]').count() == 0
+        # Clicked again (another day, another tab): the same address, not a new token.
+        page.reload()
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        expect(page.locator(".wb-tv-url textarea")).to_have_value(url, timeout=SLOW)
+        # Not her board: no button, nothing of it.
+        page.goto(f"{access_app.url}/board/floor")
+        page.locator(".wb-forbidden").wait_for(timeout=SLOW)
+        assert page.locator(".wb-tv-button").count() == 0
+        # Revoked on the same panel: the TV goes blank.
+        page.goto(f"{access_app.url}/board/sales")
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        page.locator(".wb-tv-revoke").click()
+        page.locator(".wb-tv-revoked").wait_for(timeout=SLOW)
+        tv.locator(".wb-forbidden").wait_for(timeout=25_000)
+        page.goto(f"{access_app.url}/audit")
+        expect(page.locator(".wb-audit")).to_contain_text("token_revoke", timeout=SLOW)
+        expect(page.locator(".wb-audit")).to_contain_text("token_create")
+    finally:
+        tv_ctx.close()
+        ctx.close()
+    token = url.rsplit("token=", 1)[1]
+    assert token not in (access_app.workdir / "app.log").read_text(encoding="utf-8")
+
+
 def test_an_admin_makes_a_scoped_user_who_can_sign_in(browser: Any, access_app: App) -> None:
     from playwright.sync_api import expect
 

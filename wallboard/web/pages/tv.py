@@ -22,19 +22,30 @@ from wallboard.errors import WallboardError
 from wallboard.services.editor import BoardEditor
 from wallboard.web.i18n import Lang, t
 
-__all__ = ["base_url", "kiosk_address", "kiosk_command", "qr_svg", "tv_button"]
+__all__ = [
+    "CHROMIUM_SWITCHES",
+    "base_url",
+    "kiosk_address",
+    "kiosk_command",
+    "qr_svg",
+    "tv_button",
+]
 
 Who = Callable[[], tuple[str, Scope]]
 
-# Full screen, no "restore pages?" bubble or error dialogs after a power cut, and alarm
-# sounds allowed without a click (nobody clicks a TV).
-_CHROMIUM = [
-    "chromium",
+# The switches of deploy/wallboard-kiosk.service (a test holds them equal; why each one:
+# there): full screen, no error dialogs or "restore pages?" after a power cut, no keyring
+# prompt, alarm sounds without a click (nobody clicks a TV), no translation bar, no update
+# checks.
+CHROMIUM_SWITCHES = (
     "--kiosk",
     "--noerrdialogs",
-    "--disable-session-crashed-bubble",
+    "--hide-crash-restore-bubble",
+    "--password-store=basic",
     "--autoplay-policy=no-user-gesture-required",
-]
+    "--disable-features=Translate,HttpsUpgrades",
+    "--check-for-update-interval=31536000",
+)
 
 
 def base_url(request: Request) -> str:
@@ -51,7 +62,7 @@ def kiosk_address(base: str, board: str, token: str | None) -> str:
 
 def kiosk_command(address: str) -> str:
     """The one line a kiosk PC runs (or puts in its autostart) to show the board."""
-    return shlex.join([*_CHROMIUM, address])
+    return shlex.join(["chromium", *CHROMIUM_SWITCHES, address])
 
 
 def qr_svg(address: str) -> str:
