@@ -5,13 +5,12 @@ audited, and only for who may manage the board."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
+from tests.integration.services.test_workspace import ADMIN, RINA, store
 from wallboard.config import BoardSettings, Settings, TeamSettings, WebSettings
 from wallboard.core.picks import Lists
 from wallboard.core.scope import Role, Scope
@@ -20,8 +19,8 @@ from wallboard.services.editor import BoardEditor, by_names
 from wallboard.store.db import Store
 from wallboard.web.boards import board_specs
 
-ADMIN = Scope(Role.ADMIN, "boss", act=True)
-RINA = Scope(Role.LEAD, "rina", frozenset({"sales"}), frozenset({101}), None, act=True)
+__all__ = ["store"]  # the workspace tests' store fixture (a real SQLite file)
+
 OPEN = Scope(Role.OPEN, act=True)
 LISTS = Lists(
     queues={101: "Sales", 102: "Support", 103: "Billing"},
@@ -36,14 +35,6 @@ SETTINGS = Settings(
         "back": TeamSettings(name="Back office", extensions=[202], queues=[103]),
     },
 )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = Store(tmp_path / "wb.sqlite")
-    s.open()
-    yield s
-    s.close()
 
 
 def _form(**over: Any) -> dict[str, Any]:
