@@ -80,6 +80,11 @@ def make_a_board(lead: Lead) -> None:
     # The preview follows: her two queues, the others gone.
     preview = page.locator(".wb-preview")
     expect(preview.locator(".wb-queue")).to_have_count(2, timeout=SLOW)
+    # Each chosen queue's levels: fields side by side, each showing the level in force.
+    fields = page.locator(".wb-level-row input")
+    expect(fields).to_have_count(16)
+    assert all(fields.nth(i).get_attribute("placeholder") for i in range(16))
+    assert page.evaluate(OVERLAPS, ".wb-level-row label") == []
     lead.shot("editor")
     page.locator(".wb-save").click()
     expect(page.locator(".wb-board-row", has_text="front")).to_contain_text("rina", timeout=SLOW)
@@ -102,6 +107,10 @@ def open_on_a_kiosk(lead: Lead) -> None:
     assert page.locator(".wb-tv-qr img").get_attribute("src") == qr_svg(lead.kiosk_address)
     command = page.locator(".wb-tv-command textarea").input_value()
     assert command.startswith("chromium --kiosk ") and lead.kiosk_address in command
+    seen = page.evaluate(PANEL)
+    assert seen["inside"], seen  # the whole panel on a desk screen, nothing to scroll to
+    assert seen["qr"][0] == seen["qr"][1] >= 200, seen  # square, big enough for a camera
+    assert seen["cut"] == [] and seen["overlaps"] == [], seen  # address and command whole
     lead.shot("tv")
     tv = lead.browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
@@ -133,6 +142,39 @@ def why_on_break(lead: Lead) -> None:
     expect(page.get_by_text(name).first).to_be_visible(timeout=SLOW)
     expect(page.get_by_text(reason).first).to_be_visible(timeout=SLOW)
     lead.shot("agent")
+
+
+# Boxes of `sel` that overlap one another (two labels' text on top of each other).
+OVERLAPS = """(sel) => {
+  const els = [...document.querySelectorAll(sel)].filter((e) => e.offsetWidth > 0);
+  const boxes = els.map((e) => e.getBoundingClientRect());
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) out.push([i, j]);
+  }
+  return out;
+}"""
+# The TV panel as a lead sees it: inside the window, the QR code's size, the address and
+# command shown whole (no text scrolled out of its box), no part over another.
+PANEL = """() => {
+  const box = (s) => document.querySelector(s).getBoundingClientRect();
+  const p = box('.wb-tv-panel');
+  const qr = box('.wb-tv-qr');
+  const cut = [...document.querySelectorAll('.wb-tv-panel textarea')]
+    .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+    .map((e) => e.value);
+  const parts = ['.wb-tv-url', '.wb-tv-qr', '.wb-tv-command', '.wb-tv-revoke'].map(box);
+  const overlaps = [];
+  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+    const a = parts[i], b = parts[j];
+    if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) overlaps.push([i, j]);
+  }
+  return { inside: p.left >= 0 && p.top >= 0 && p.right <= innerWidth && p.bottom <= innerHeight,
+    qr: [Math.round(qr.width), Math.round(qr.height)], cut, overlaps };
+}"""
 
 
 STEPS: list[tuple[str, Callable[[Lead], None]]] = [

@@ -117,7 +117,7 @@ class _Panel:
             )
             self._copyable(address, "wb-tv-url", t("tv_address", self.lang))
             with ui.row().classes("items-start gap-4 no-wrap"):
-                ui.image(qr_svg(address)).classes("w-56 h-56 wb-tv-qr").props("no-spinner")
+                ui.image(qr_svg(address)).classes("w-56 h-56 shrink-0 wb-tv-qr").props("no-spinner")
                 ui.label(t("tv_qr", self.lang)).classes("opacity-80 max-w-xs")
             self._copyable(kiosk_command(address), "wb-tv-command", t("tv_command", self.lang))
             with ui.row().classes("gap-2"):
