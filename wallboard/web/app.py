@@ -102,7 +102,8 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     outlooks = None
     if service is not None:
         outlooks = forecast.Outlooks(service.forecast, hub, publisher.membership, settings)
-    board.register(session, publisher, settings, outlooks)
+    editor = service.editor if service is not None else None
+    board.register(session, publisher, settings, outlooks, editor)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
     kiosk.register(session, publisher, settings, services.after_call)

@@ -123,6 +123,50 @@ _STRINGS: dict[str, tuple[str, str]] = {
 # found by the same `t`; kept apart only so `strings` does not send them to every board.
 # Keys must not repeat `_STRINGS` ones: a page reuses those ("history", "queue", ...).
 _PAGE_STRINGS: dict[str, tuple[str, str]] = {
+    # The board editor by name (pages/board_form.py) and "Show on a TV" (pages/tv.py)
+    "board_queues_named": ("Queues (none: all)", "תורים (ריק: כולם)"),
+    "board_agents": ("More agents", "נציגים נוספים"),
+    "board_queue_agents": (
+        "Only the agents who answer these queues",
+        "רק הנציגים שעונים לתורים האלה",
+    ),
+    "board_nav": ("In the navigation bar", "בסרגל הניווט"),
+    "board_levels_named": (
+        "Levels of each queue (empty: the level in force, shown grey)",
+        "ספים לכל תור (ריק: הסף הקיים, באפור)",
+    ),
+    "lv_waiting": ("Waiting", "ממתינים"),
+    "lv_longest": ("Longest, s", "הארוכה, שנ׳"),
+    "lv_sl": ("SL %", "רמת שירות %"),
+    "lv_abandon": ("Abandon %", "נטישה %"),
+    "built_in": ("built in", "מובנה"),
+    "open_board": ("Open", "פתיחה"),
+    "not_in_nav": ("not in the navigation", "לא בסרגל הניווט"),
+    "show_on_tv": ("Show on a TV", "הצגה בטלוויזיה"),
+    "tv_title": ("Show on a TV", "הצגה בטלוויזיה"),
+    "tv_secret": (
+        "Anyone with this address sees this board: share it like a password. "
+        "Revoke it when a TV is gone.",
+        "כל מי שיש לו את הכתובת רואה את הלוח: שתפו אותה כמו סיסמה. בטלו אותה כשמסך יוצא משימוש.",
+    ),
+    "tv_open_mode": (
+        "Open mode (no users): this address needs no token. Add users to protect the boards.",
+        "מצב פתוח (אין משתמשים): הכתובת לא צריכה אסימון. הוסיפו משתמשים כדי להגן על הלוחות.",
+    ),
+    "tv_address": ("Kiosk address", "כתובת הקיוסק"),
+    "tv_qr": (
+        "Scan it with the TV's browser (or a phone, then cast it).",
+        "סרקו בדפדפן של הטלוויזיה (או בטלפון ומשם לשדר).",
+    ),
+    "tv_command": ("On a kiosk PC, run", "במחשב קיוסק, הריצו"),
+    "tv_revoke": ("Revoke this address", "ביטול הכתובת"),
+    "tv_revoked": (
+        "Revoked: TVs showing it go blank within 10 seconds.",
+        "בוטלה: מסכים שמציגים אותה יתרוקנו תוך 10 שניות.",
+    ),
+    "copy": ("Copy", "העתקה"),
+    "copied": ("Copied", "הועתק"),
+    "close": ("Close", "סגירה"),
     # /forecast, and the "short" line on boards and kiosks
     "forecast_title": ("Where the day is heading", "לאן היום הולך"),
     "today_on_forecast": ("Today {p} on forecast so far", "היום {p} לעומת התחזית עד כה"),
@@ -228,18 +272,12 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "board_edit": ("Board", "לוח"),
     "board_name": ("Name (in the address)", "שם (בכתובת)"),
     "board_title": ("Title", "כותרת"),
-    "board_queues": ("Queues (ids; empty: all)", "תורים (מזהים; ריק: כולם)"),
-    "board_extensions": ("Extensions", "שלוחות"),
     "board_teams": ("Teams", "צוותים"),
     "board_departments": ("Departments", "מחלקות"),
     "board_widgets": ("Widgets", "רכיבים"),
     "board_sort": ("Sort agents by", "מיון נציגים לפי"),
     "board_language": ("Language", "שפה"),
     "board_sound": ("Sound", "צליל"),
-    "board_levels": (
-        "Queue levels (warn/alarm), one line per queue",
-        "ספי התראה לתור (אזהרה/אזעקה), שורה לכל תור",
-    ),
     "save": ("Save", "שמירה"),
     "saved": ("Saved", "נשמר"),
     "new_board": ("New board", "לוח חדש"),

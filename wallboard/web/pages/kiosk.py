@@ -47,7 +47,8 @@ def register(
     @session.site.page("/kiosk")
     def kiosk_page(request: Request) -> None:
         qp = request.query_params
-        wanted = [b for b in (qp.get("boards") or "").split(",") if b] or list(specs)
+        asked = [b for b in (qp.get("boards") or "").split(",") if b]
+        wanted = asked or [n for n, spec in specs.items() if spec.nav]
         allowed = allowed_boards(qp.get("token"), wanted)
         rotate = rotate_seconds(qp.get("rotate"))
         first = specs[allowed[0]] if allowed else None
