@@ -315,6 +315,10 @@ class CdrService:
         sips = self._sips(scope)
         return {k: restrict(d, scope.queues, sips) for k, d in days.items()}, today
 
+    def departments_of(self, days: dict[str, DayHistory]) -> dict[int, str]:
+        """Each queue's department in these days (configured by its team, else learned)."""
+        return self.history.departments_of(days.values())
+
     def _sips(self, scope: Scope) -> frozenset[str] | None:
         """The SIP users (history's agent key) of the scope's extensions, as seen live."""
         if scope.extensions is None:
