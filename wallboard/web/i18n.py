@@ -299,6 +299,15 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "ok": ("done", "בוצע"),
     "called_back_not_reached": ("called back, not reached yet", "חזרו אליו, טרם הושג"),
     "times_today": ("× today", "× היום"),
+    # /worklist's filters and pages
+    "wl_board": ("Board", "לוח"),
+    "wl_all_boards": ("All my boards", "כל הלוחות שלי"),
+    "wl_newest_first": ("Newest first", "החדשים קודם"),
+    "wl_oldest_first": ("Oldest first", "הוותיקים קודם"),
+    "wl_waiting_by_queue": ("To call back, by queue", "לחזור אליהם, לפי תור"),
+    "wl_all": ("All", "הכל"),
+    "wl_no_queue": ("No queue", "ללא תור"),
+    "wl_shown": ("{a}–{b} of {n}", "{a}–{b} מתוך {n}"),
     # The vendor's CDR `status` codes, in words (docs/voicenter.md, "CDR notification").
     "cdr_ANSWER": ("Answered", "נענתה"),
     "cdr_NOANSWER": ("Not answered", "לא נענתה"),
