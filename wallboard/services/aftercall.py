@@ -350,6 +350,10 @@ class CdrService:
         start, _ = self.intake.today_bounds()
         return await self.store.status_changes(extension, start, limit)
 
+    def watched_since(self, extension: int) -> float | None:
+        """When this process first saw the agent (true UTC): its status spans start there."""
+        return self.status_log.seen_at(extension)
+
     async def alert_log(self) -> list[AlertRow]:
         """Today's fired and cleared alerts, newest first."""
         start, _ = self.intake.today_bounds()

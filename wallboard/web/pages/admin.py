@@ -20,7 +20,7 @@ from wallboard.web.auth import hash_password
 from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import board_config, desk_page, forbidden
+from wallboard.web.pages.layout import board_config, desk_page, forbidden, needs_users
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -394,7 +394,10 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
             return lang
         scope, actor = session.scope(), session.user()
         if not scope.admin or actor is None:  # the editor checks again on every save
-            forbidden(lang)
+            if session.access.open:  # nobody could be an admin yet: say how to add one
+                needs_users("na_admin", lang)
+            else:
+                forbidden(lang)
             return None
         title, build = builders[what]
         ui.label(t(title, lang)).classes("text-3xl p-2")

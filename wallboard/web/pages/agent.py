@@ -1,10 +1,17 @@
-"""`/agent/{ext}`: one agent's live row, today's figures and (for a lead) a status change."""
+"""`/agent/{ext}`: one agent's live row, today's figures and (for a lead) a status change.
+
+Two kinds of figures, labelled as such: calls are the whole day's (call records, with
+the live calls not yet recorded), status times are spans the wallboard saw, so they
+start when it first saw the agent ("since the wallboard connected at 09:30"). A status
+that began before then reads "on Lunch since before 09:30 (connected at 09:30)".
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -30,6 +37,7 @@ from wallboard.web.pages.layout import (
     desk_page_about,
     desk_spec,
     figures_table,
+    needs_users,
 )
 from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
@@ -71,13 +79,16 @@ def register(
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
             _timeline(hub, settings, a, ext, lang)
-            ui.label(t("today", lang)).classes("text-xl")
-            figures_table(_today_rows(hub, settings, a, ext, lang))
+            watched = _watched(hub, settings, changes, ext)
+            _status_now(hub, settings, a, watched, lang)
+            _figures(hub, settings, a, ext, (watched, lang))
             if changes is not None:
-                await _last_changes(changes, settings, ext, lang)
+                await _last_changes(changes, settings, ext, (watched, lang))
             actor = session.user()
             if actions is not None and scope.act and actor is not None and actions.may_act(actor):
                 _status_control(actions, settings, session.who, ext, a.record.status_code, lang)
+            elif actions is not None and session.access.open:  # it would be refused: say why
+                needs_users("na_status", lang)
         return None
 
 
@@ -98,27 +109,87 @@ def _spec(a: Agent, ext: int, lang: Lang, settings: Settings) -> BoardSpec:
     )
 
 
-def _today_rows(
-    hub: Hub, settings: Settings, a: Agent, ext: int, lang: Lang
-) -> list[dict[str, object]]:
-    """Today's calls and time in each status, as name/figure rows."""
+def _watched(hub: Hub, settings: Settings, changes: CdrService | None, ext: int) -> float | None:
+    """Since when (true UTC) the wallboard saw this agent today: None when it saw her all
+    day (first seen before the day began) or cannot say (no `[cdr]`, no status log)."""
+    seen = changes.watched_since(ext) if changes is not None else None
+    day = hub.state.day
+    if seen is None or day is None:
+        return None
+    return seen if seen > day.bounds.start else None
+
+
+def _hhmm(settings: Settings, utc: float) -> str:
+    return datetime.fromtimestamp(utc, zone(settings.day.timezone)).strftime("%H:%M")
+
+
+def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, lang: Lang) -> None:
+    """The current status and since when; one that began before the wallboard saw the agent
+    says so (its start is the vendor's word, not a span we saw)."""
+    key = status_key(a.state, a.break_code)
+    names = status_names(settings, lang)
+    name = names.get(key, names.get(key.split(":", 1)[0], key))
+    began = hub.state.clock.to_utc(a.state_since)
+    if watched is not None and began < watched:
+        at = _hhmm(settings, watched)
+        text = t("status_since_before", lang).format(s=name, t=at)
+    else:
+        text = t("status_since", lang).format(s=name, t=_hhmm(settings, began))
+    ui.label(text).classes("text-lg wb-status-now").props('dir="auto"')
+
+
+def _figures(
+    hub: Hub, settings: Settings, a: Agent, ext: int, about: tuple[float | None, Lang]
+) -> None:
+    """Today's calls (the whole day) and time in each status (what the wallboard saw),
+    each under a title that says which."""
+    watched, lang = about
     day = hub.state.day
     now = timebase.now()
     sn = hub.state.clock.now(now) or now
     start = (day.bounds.start + hub.state.clock.shift) if day else 0.0
     tally = day.agents.get(ext, AgentTally()) if day else AgentTally()
     nums = agent_numbers(tally, a, start, sn)
-    names = status_names(settings, lang)
+    with ui.row().classes("gap-12 items-start"):
+        with ui.column().classes("wb-calls-day"):
+            ui.label(t("calls_whole_day", lang)).classes("text-xl")
+            figures_table(_call_rows(nums, lang))
+        with ui.column().classes("wb-status-spans"):
+            title = (
+                t("status_time_today", lang)
+                if watched is None
+                else t("status_time_since", lang).format(t=_hhmm(settings, watched))
+            )
+            ui.label(title).classes("text-xl")
+            figures_table(_status_rows(hub, settings, nums, lang))
+
+
+def _call_rows(nums: dict[str, Any], lang: Lang) -> list[dict[str, object]]:
+    """The day's calls: answered, missed, outgoing, handled, handle and talk time."""
     labels = metric_texts(lang)
-    occupancy, first = nums["occupancy"], nums["first_login"]
-    local = zone(settings.day.timezone)
-    rows: list[dict[str, object]] = [
+    return [
         {"k": t("answered", lang), "v": nums["answered"]},
         {"k": t("missed", lang), "v": nums["missed"]},
         {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
         {"k": labels["agent_handled"]["label"], "v": nums["handled"]},
         {"k": labels["agent_handle_time"]["label"], "v": duration(nums["handle_time"])},
         {"k": t("talk_time", lang), "v": duration(nums["talk_time"])},
+    ]
+
+
+def _status_rows(
+    hub: Hub, settings: Settings, nums: dict[str, Any], lang: Lang
+) -> list[dict[str, object]]:
+    """Time in each status seen, with what is made of it: occupancy and first login."""
+    names = status_names(settings, lang)
+    labels = metric_texts(lang)
+    occupancy, first = nums["occupancy"], nums["first_login"]
+    local = zone(settings.day.timezone)
+    rows: list[dict[str, object]] = [
+        {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
+    ]
+    return [
+        *rows,
         {
             "k": labels["occupancy"]["label"],
             "v": "—" if occupancy is None else f"{round(100 * occupancy)}%",
@@ -131,14 +202,20 @@ def _today_rows(
             else f"{datetime.fromtimestamp(first - hub.state.clock.shift, local):%H:%M}",
         },
     ]
-    return rows + [
-        {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
-    ]
 
 
-async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang: Lang) -> None:
-    """Today's last status changes with their reason names, and who made ours; refreshed."""
+async def _last_changes(
+    changes: CdrService, settings: Settings, ext: int, about: tuple[float | None, Lang]
+) -> None:
+    """Today's last status changes with their reason names, and who made ours; refreshed.
+    None since the wallboard connected today says so, not "none today"."""
+    watched, lang = about
     ui.label(t("last_changes", lang)).classes("text-xl")
+    empty = (
+        t("no_changes", lang)
+        if watched is None
+        else t("no_changes_since", lang).format(t=_hhmm(settings, watched))
+    )
     names = settings.statuses.names
 
     def name(code: int) -> str:
@@ -151,7 +228,7 @@ async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang:
         for k in ("at", "to", "from", "by")
     ]
     table = ui.table(columns=cols, rows=[]).classes("max-w-2xl wb-changes")
-    table.props(f'dark dense flat no-data-label="{t("no_changes", lang)}"')
+    table.props(f'dark dense flat no-data-label="{empty}"')
 
     async def refresh() -> None:
         try:

@@ -26,8 +26,15 @@ __all__ = [
     "figures_table",
     "forbidden",
     "head",
+    "needs_users",
     "queue_picker",
 ]
+
+# How to add the first user, the same on every page that needs one (docs/access.md): the
+# command, the config key, where it is explained. Not translated: they are typed as is.
+_ADD_USER_TOML = (
+    '[auth.users.dana]\npassword_hash = "<what wallboard hash-password printed>"\nadmin = true'
+)
 
 
 def head(lang: Lang) -> None:
@@ -56,6 +63,18 @@ def desk_page(session: Session, request: Request) -> Lang | RedirectResponse:
 def forbidden(lang: Lang) -> None:
     """What a reader sees of a page outside their boards: that, and nothing of it."""
     ui.label(t("forbidden", lang)).classes("text-2xl p-4 wb-forbidden")
+
+
+def needs_users(what: str, lang: Lang) -> None:
+    """In open mode (no users), instead of a form that would be refused: that `what` (an
+    i18n key: "post a message", ...) needs a signed-in team lead, and how to add users."""
+    with ui.card().classes("max-w-3xl wb-needs-users").props("dark flat bordered"):
+        ui.label(t("needs_users", lang).format(what=t(what, lang))).classes("text-lg")
+        ui.label(t("add_users_steps", lang))
+        ui.code("wallboard hash-password", language="bash").classes("w-full")
+        ui.code(_ADD_USER_TOML, language="toml").classes("w-full")
+        ui.label(t("add_users_then", lang))
+        ui.markdown(t("add_users_docs", lang)).classes("wb-needs-users-docs")
 
 
 def desk_page_about(

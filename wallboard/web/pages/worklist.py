@@ -108,6 +108,7 @@ class _Choice:
     done: int = 1
     user: str = ""
     ext: int | None = None
+    lang: str = ""  # `?lang=`, when the address asked for one
 
     def url(self, **change: object) -> str:
         """This page's address with `change` made (a new filter starts at page 1)."""
@@ -115,6 +116,7 @@ class _Choice:
         query: dict[str, object] = {"board": c.board, "queue": c.queue, "user": c.user}
         query |= {"ext": c.ext, "order": "" if c.newest_first else "oldest"}
         query |= {"page": c.page if c.page > 1 else "", "done": c.done if c.done > 1 else ""}
+        query["lang"] = c.lang
         kept = {k: v for k, v in query.items() if v not in ("", None)}
         return "/worklist" + (f"?{urlencode(kept)}" if kept else "")
 
@@ -258,6 +260,11 @@ def normalize(i: WorkItem) -> str:
     return i.number
 
 
+# A count per queue as a chip that opens the queue; the chosen one filled.
+_CHIP = "wb-queue-count text-base text-white no-underline px-3 py-1 rounded-full border"
+_CHOSEN = " wb-chosen bg-blue-700 border-blue-400"
+
+
 def _queue_counts(counts: dict[int | None, int], items: list[WorkItem], view: _View) -> None:
     """The callers waiting in each of the reader's queues, most first; each opens its queue."""
     lang, choice = view.lang, view.choice
@@ -265,11 +272,11 @@ def _queue_counts(counts: dict[int | None, int], items: list[WorkItem], view: _V
     ui.label(f"{t('wl_waiting_by_queue', lang)}:").classes("text-lg")
     ui.link(
         f"{t('wl_all', lang)} · {sum(counts.values())}", choice.url(queue=None, page=1, done=1)
-    ).classes("wb-queue-count" + (" wb-chosen" if choice.queue is None else ""))
+    ).classes(_CHIP + (_CHOSEN if choice.queue is None else ""))
     for q, n in sorted(counts.items(), key=lambda qn: (-qn[1], names.get(qn[0], ""))):
         name = t("wl_no_queue", lang) if q is None else names.get(q) or str(q)
         link = ui.link(f"{name} · {n}", choice.url(queue=q, page=1, done=1) if q else "")
-        link.classes("wb-queue-count" + (" wb-chosen" if q == choice.queue else ""))
+        link.classes(_CHIP + (_CHOSEN if q is not None and q == choice.queue else ""))
         link.props(f'data-queue="{q or ""}" data-count="{n}"')
 
 
@@ -428,7 +435,8 @@ def register(session: Session, calls: CdrService, actions: Actions, visible: int
         if outside_board or (queue is not None and not scope.shows_queue(queue)):
             forbidden(lang)
             return None
-        choice = _Choice(board, queue, order != "oldest", page, done, user, ext)
+        asked = request.query_params.get("lang", "")
+        choice = _Choice(board, queue, order != "oldest", page, done, user, ext, asked)
         in_board, listed = _filters(scope, spec, choice)
         view = _View(lang, scope, visible, choice, in_board, listed)
         ui.add_body_html(_TICKER)
