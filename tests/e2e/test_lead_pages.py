@@ -35,7 +35,9 @@ AGENTS = [
     (201, "Dana Levi", 1, 300),
     (202, "Avi Cohen", 3, 1900),  # at lunch since 31 minutes before the wallboard started
     (205, "Maya Katz", 1, 600),
+    (206, "Omer Friedman", 3, 0),  # at lunch since a time the vendor does not say
 ]
+UNKNOWN_SINCE = 206
 SALES_CALLERS, SUPPORT_CALLERS = 40, 20  # 60 waiting: three pages of 25
 PAGE = 25
 
@@ -124,10 +126,20 @@ def _abandon(n: int, queue: int, ago: int) -> bytes:
     return json.dumps(body).encode()
 
 
+class _Feed(Feed):
+    """The recording, with one agent whose status start the vendor leaves out (0)."""
+
+    def _ext(self, ext: int, name: str, status: int, since_ago: int = 0) -> dict[str, Any]:
+        e = super()._ext(ext, name, status, since_ago)
+        if ext == UNKNOWN_SINCE:
+            e["representativeUpdated"] = 0
+        return e
+
+
 def _start(work: Path, users: str) -> App:
     config = CONFIG.format(tz=TZ, secret=SECRET, users=users)
     (work / "wallboard.toml").write_text(config, encoding="utf-8")
-    feed = Feed(work / "live.jsonl")
+    feed = _Feed(work / "live.jsonl")
     feed.login(QUEUES, {101: [], 102: []})
     feed.agents(AGENTS)
     port = _free_port()
@@ -287,6 +299,17 @@ def test_a_lead_filters_only_within_her_boards(browser: Any, lead_app: App) -> N
         ctx.close()
 
 
+HHMM = r"(\d\d:\d\d)"
+# The current status, as the page says it: (agent, language) → pattern; the connect time
+# is the last group.
+NOW_LINES = {
+    (UNKNOWN_SINCE, "en"): rf"On Lunch since before {HHMM} \(connected at {HHMM}\)",
+    (UNKNOWN_SINCE, "he"): rf"הפסקת צהריים מאז לפני {HHMM} \(הלוח התחבר ב־{HHMM}\)",
+    (202, "en"): rf"On Lunch since {HHMM} \(before the wallboard connected at {HHMM}\)",
+    (202, "he"): rf"הפסקת צהריים מאז {HHMM} \(לפני שהלוח התחבר ב־{HHMM}\)",
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_a_status_from_before_the_wallboard_connected(
     browser: Any, lead_app: App, lang: str
@@ -296,40 +319,48 @@ def test_a_status_from_before_the_wallboard_connected(
     ctx = _signed_in(browser, lead_app, "boss")
     try:
         page = ctx.new_page()
-        page.goto(f"{lead_app.url}/agent/202?lang={lang}")
-        now = page.locator(".wb-status-now")
-        expect(now).to_be_visible(timeout=SLOW)
-        text = now.inner_text()
-        if lang == "en":
-            m = re.fullmatch(
-                r"On Lunch since before (\d\d:\d\d) \(connected at (\d\d:\d\d)\)", text
-            )
-        else:
-            m = re.fullmatch(
-                r"הפסקת צהריים מאז לפני (\d\d:\d\d) \(הלוח התחבר ב־(\d\d:\d\d)\)", text
-            )
-        assert m is not None, text
-        assert m.group(1) == m.group(2)
-        connected = m.group(1)
-        # The figures say which is which: the day's calls, the statuses since the connect.
-        calls = page.locator(".wb-calls-day").inner_text()
-        spans = page.locator(".wb-status-spans").inner_text()
-        assert ("whole day" if lang == "en" else "כל היום") in calls
-        assert connected in spans.splitlines()[0]
-        assert ("Talk time" if lang == "en" else "זמן שיחה") in calls
-        assert ("Lunch" if lang == "en" else "הפסקת צהריים") in spans
-        assert ("Talk time" if lang == "en" else "זמן שיחה") not in spans
-        # No "No status changes today": none since the wallboard connected, said so.
-        changes = page.locator(".wb-changes")
-        expect(changes).to_contain_text(connected, timeout=SLOW)
-        assert "today" not in changes.inner_text()
-        a, b = _box(page, ".wb-calls-day"), _box(page, ".wb-status-spans")
-        assert not _overlap(a, b)
-        size = now.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
-        assert size >= 16
-        page.screenshot(path=str(SHOTS / f"agent-before-connect-{lang}.png"), full_page=True)
+        for ext in (UNKNOWN_SINCE, 202):
+            page.goto(f"{lead_app.url}/agent/{ext}?lang={lang}")
+            now = page.locator(".wb-status-now")
+            expect(now).to_be_visible(timeout=SLOW)
+            m = re.fullmatch(NOW_LINES[ext, lang], now.inner_text())
+            assert m is not None, now.inner_text()
+            connected = m.group(2)
+            if ext == UNKNOWN_SINCE:
+                assert m.group(1) == connected
+            else:  # the vendor's start, 31 minutes before the connect
+                assert m.group(1) < connected
+            _figures_add_up(page, lang, connected)
+            shot = f"agent-before-connect-{ext}-{lang}.png"
+            page.screenshot(path=str(SHOTS / shot), full_page=True)
     finally:
         ctx.close()
+
+
+def _figures_add_up(page: Any, lang: str, connected: str) -> None:
+    """The day's calls and the statuses since the connect, each titled as which; no
+    "no status changes today" for an agent at lunch since before the connect."""
+    from playwright.sync_api import expect
+
+    calls = page.locator(".wb-calls-day").inner_text()
+    spans = page.locator(".wb-status-spans").inner_text()
+    assert ("whole day" if lang == "en" else "כל היום") in calls.splitlines()[0]
+    assert connected in spans.splitlines()[0]
+    talk = "Talk time" if lang == "en" else "זמן שיחה"
+    assert talk in calls and talk not in spans
+    assert ("Lunch" if lang == "en" else "הפסקת צהריים") in spans
+    # Lunch since the connect: minutes, not the half hour before it.
+    lunch = page.locator(".wb-status-spans tr").first.locator("td").last.inner_text()
+    minutes = int(lunch.split(":")[0]) if lunch.count(":") == 1 else 60
+    assert minutes < 30, lunch
+    first_login = page.locator(".wb-status-spans tr").last.inner_text()
+    assert ("before" if lang == "en" else "לפני") in first_login
+    changes = page.locator(".wb-changes")
+    expect(changes).to_contain_text(connected, timeout=SLOW)
+    assert ("today" if lang == "en" else "היום") not in changes.inner_text()
+    assert not _overlap(_box(page, ".wb-calls-day"), _box(page, ".wb-status-spans"))
+    size = page.locator(".wb-status-now").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 16
 
 
 @pytest.mark.parametrize("lang", ["en", "he"])

@@ -299,6 +299,11 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
         "On {s} since before {t} (connected at {t})",
         "{s} מאז לפני {t} (הלוח התחבר ב־{t})",
     ),
+    "status_since_known_before": (
+        "On {s} since {a} (before the wallboard connected at {t})",
+        "{s} מאז {a} (לפני שהלוח התחבר ב־{t})",
+    ),
+    "before_time": ("before {t}", "לפני {t}"),
     "calls_whole_day": ("Calls today (whole day)", "שיחות היום (כל היום)"),
     "status_time_today": ("Time in each status today", "זמן בכל סטטוס היום"),
     "status_time_since": (

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core import kpis
 from wallboard.core.clock import zone
 from wallboard.core.kpis import AgentTally
 from wallboard.core.models import Agent, status_key
@@ -41,11 +42,11 @@ from wallboard.web.pages.layout import (
 )
 from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
-from wallboard.web.session import Session
+from wallboard.web.session import Session, timer_once_connected
 
 __all__ = ["register"]
 
-_CHANGES_EVERY = 5.0  # seconds between reads of the agent's last status changes
+_CHANGES_EVERY = 5.0  # seconds between reads of the agent's figures and status changes
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,7 @@ def register(
             Board(publisher, spec.name, config).classes("w-full")
             _timeline(hub, settings, a, ext, lang)
             watched = _watched(hub, settings, changes, ext)
-            _status_now(hub, settings, a, watched, lang)
-            _figures(hub, settings, a, ext, (watched, lang))
+            _live_figures(hub, settings, ext, (watched, lang))
             if changes is not None:
                 await _last_changes(changes, settings, ext, (watched, lang))
             actor = session.user()
@@ -123,45 +123,71 @@ def _hhmm(settings: Settings, utc: float) -> str:
     return datetime.fromtimestamp(utc, zone(settings.day.timezone)).strftime("%H:%M")
 
 
+def _live_figures(hub: Hub, settings: Settings, ext: int, about: tuple[float | None, Lang]) -> None:
+    """The current status line and the figures, drawn again every few seconds while the
+    page is open (a status changes, a call ends, the minutes go by)."""
+    holder = ui.column().classes("gap-2 w-full")
+
+    def draw() -> None:
+        a = hub.state.agents.get(ext)
+        if a is None:
+            return  # gone from the account: the last figures stay
+        holder.clear()
+        with holder:
+            _status_now(hub, settings, a, about[0], about[1])
+            _figures(hub, settings, a, ext, about)
+
+    draw()
+    timer_once_connected(_CHANGES_EVERY, draw)
+
+
 def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, lang: Lang) -> None:
-    """The current status and since when; one that began before the wallboard saw the agent
-    says so (its start is the vendor's word, not a span we saw)."""
+    """The current status and since when. One that began before the wallboard first saw
+    the agent says so: "since before 09:30" when the vendor did not say when it began,
+    its start and the connect time when it did."""
     key = status_key(a.state, a.break_code)
     names = status_names(settings, lang)
     name = names.get(key, names.get(key.split(":", 1)[0], key))
-    began = hub.state.clock.to_utc(a.state_since)
-    if watched is not None and began < watched:
+    began = _hhmm(settings, hub.state.clock.to_utc(a.state_since))
+    if watched is not None and not a.since_known:
+        text = t("status_since_before", lang).format(s=name, t=_hhmm(settings, watched))
+    elif watched is not None and hub.state.clock.to_utc(a.state_since) < watched:
         at = _hhmm(settings, watched)
-        text = t("status_since_before", lang).format(s=name, t=at)
+        text = t("status_since_known_before", lang).format(s=name, a=began, t=at)
     else:
-        text = t("status_since", lang).format(s=name, t=_hhmm(settings, began))
+        text = t("status_since", lang).format(s=name, t=began)
     ui.label(text).classes("text-lg wb-status-now").props('dir="auto"')
 
 
 def _figures(
     hub: Hub, settings: Settings, a: Agent, ext: int, about: tuple[float | None, Lang]
 ) -> None:
-    """Today's calls (the whole day) and time in each status (what the wallboard saw),
-    each under a title that says which."""
+    """Today's calls (the whole day) and time in each status (the spans the wallboard saw:
+    from the day's start, or from when it first saw the agent), each titled as which."""
     watched, lang = about
     day = hub.state.day
     now = timebase.now()
+    shift = hub.state.clock.shift
     sn = hub.state.clock.now(now) or now
-    start = (day.bounds.start + hub.state.clock.shift) if day else 0.0
+    start = (day.bounds.start + shift) if day else 0.0
     tally = day.agents.get(ext, AgentTally()) if day else AgentTally()
     nums = agent_numbers(tally, a, start, sn)
+    seen_from = start if watched is None else watched + shift  # the server's clock
+    current = status_key(a.state, a.break_code)
+    statuses = dict(kpis.time_in_status_seen(tally, current, a.state_since, seen_from, sn))
+    first = kpis.first_login(tally.spans, current, a.state_since, start)
     with ui.row().classes("gap-12 items-start"):
         with ui.column().classes("wb-calls-day"):
             ui.label(t("calls_whole_day", lang)).classes("text-xl")
             figures_table(_call_rows(nums, lang))
         with ui.column().classes("wb-status-spans"):
-            title = (
-                t("status_time_today", lang)
-                if watched is None
-                else t("status_time_since", lang).format(t=_hhmm(settings, watched))
-            )
-            ui.label(title).classes("text-xl")
-            figures_table(_status_rows(hub, settings, nums, lang))
+            if watched is None:
+                ui.label(t("status_time_today", lang)).classes("text-xl")
+            else:
+                since = t("status_time_since", lang).format(t=_hhmm(settings, watched))
+                ui.label(since).classes("text-xl")
+            rows = _status_rows(settings, statuses, lang)
+            figures_table([*rows, _first_login_row(settings, first, seen_from, shift, lang)])
 
 
 def _call_rows(nums: dict[str, Any], lang: Lang) -> list[dict[str, object]]:
@@ -178,30 +204,32 @@ def _call_rows(nums: dict[str, Any], lang: Lang) -> list[dict[str, object]]:
 
 
 def _status_rows(
-    hub: Hub, settings: Settings, nums: dict[str, Any], lang: Lang
+    settings: Settings, statuses: dict[str, float], lang: Lang
 ) -> list[dict[str, object]]:
-    """Time in each status seen, with what is made of it: occupancy and first login."""
+    """Time in each status seen, and the occupancy made of those same times."""
     names = status_names(settings, lang)
-    labels = metric_texts(lang)
-    occupancy, first = nums["occupancy"], nums["first_login"]
-    local = zone(settings.day.timezone)
+    occupancy = kpis.occupancy(statuses)
     rows: list[dict[str, object]] = [
-        {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
+        {"k": names.get(k, k), "v": duration(round(v, 1))} for k, v in sorted(statuses.items())
     ]
-    return [
-        *rows,
-        {
-            "k": labels["occupancy"]["label"],
-            "v": "—" if occupancy is None else f"{round(100 * occupancy)}%",
-        },
-        {
-            "k": labels["first_login"]["label"],
-            # The server's clock, shifted to ours like every time on the page.
-            "v": "—"
-            if first is None
-            else f"{datetime.fromtimestamp(first - hub.state.clock.shift, local):%H:%M}",
-        },
-    ]
+    label = metric_texts(lang)["occupancy"]["label"]
+    return [*rows, {"k": label, "v": "—" if occupancy is None else f"{round(100 * occupancy)}%"}]
+
+
+def _first_login_row(
+    settings: Settings, first: float | None, seen_from: float, shift: float, lang: Lang
+) -> dict[str, object]:
+    """First login today; one before the wallboard saw the agent as "before 09:30"."""
+    label = metric_texts(lang)["first_login"]["label"]
+    if first is None:
+        return {"k": label, "v": "—"}
+    at = _hhmm(settings, first - shift)  # the server's clock, shifted to ours
+    if first < seen_from:
+        return {
+            "k": label,
+            "v": t("before_time", lang).format(t=_hhmm(settings, seen_from - shift)),
+        }
+    return {"k": label, "v": at}
 
 
 async def _last_changes(
