@@ -395,3 +395,29 @@ def test_open_mode_offers_no_form_that_would_be_refused(
         assert page.locator(".wb-needs-users").count() == 0
     finally:
         ctx.close()
+
+
+def test_history_counts_abandons_in_their_queues_departments(browser: Any, lead_app: App) -> None:
+    """The abandoned calls (their CDRs name no agent) count in the department of the team
+    that answers their queue, not all in "—"."""
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, lead_app, "boss")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{lead_app.url}/history")
+        table = page.locator(".wb-departments")
+        expect(table).to_contain_text("Sales Department", timeout=SLOW)
+        rows = {
+            r.locator("td").first.inner_text(): r.locator("td").all_inner_texts()
+            for r in table.locator("tbody tr").all()
+        }
+        assert set(rows) == {"Sales Department", "Support Department"}
+        # department, offered, answered, abandoned, …, abandon rate (all abandoned here)
+        assert rows["Sales Department"][1:4] == [str(SALES_CALLERS), "0", str(SALES_CALLERS)]
+        assert rows["Support Department"][3] == str(SUPPORT_CALLERS)
+        assert "100.0%" in rows["Sales Department"]
+        table.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "history-departments.png"))
+    finally:
+        ctx.close()

@@ -332,7 +332,8 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "add_users_then": (
         "Restart the wallboard and sign in; an admin then adds team leads under Users "
         "(/admin/users).",
-        "הפעילו מחדש את הלוח והתחברו; מנהל מוסיף אחר כך ראשי צוות בדף המשתמשים (/admin/users).",
+        "הפעילו מחדש את הלוח והתחברו; מנהל מוסיף אחר כך ראשי צוות בדף המשתמשים "
+        "(\u2066/admin/users\u2069).",
     ),
     "add_users_docs": (
         "Explained in `docs/access.md` (who sees and does what) and `docs/configuration.md` "

@@ -205,7 +205,12 @@ def _departments_table(t_day: DayHistory, of_queue: dict[int, str], lang: Lang) 
     ui.label(t("departments_today", lang)).classes("text-xl mt-4")
     ui.table(
         columns=[
-            {"name": "department", "label": t("department", lang), "field": "department"},
+            {
+                "name": "department",
+                "label": t("department", lang),
+                "field": "department",
+                "align": "left",
+            },
             *_figure_columns(lang),
         ],
         rows=[{"department": k} | _fmt_row(v) for k, v in departments(t_day, of_queue).items()],

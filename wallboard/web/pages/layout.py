@@ -71,8 +71,11 @@ def needs_users(what: str, lang: Lang) -> None:
     with ui.card().classes("max-w-3xl wb-needs-users").props("dark flat bordered"):
         ui.label(t("needs_users", lang).format(what=t(what, lang))).classes("text-lg")
         ui.label(t("add_users_steps", lang))
-        ui.code("wallboard hash-password", language="bash").classes("w-full")
-        ui.code(_ADD_USER_TOML, language="toml").classes("w-full")
+        # Typed as is, so left to right on a Hebrew page too.
+        for text, language in (("wallboard hash-password", "bash"), (_ADD_USER_TOML, "toml")):
+            ui.code(text, language=language).classes("w-full").props('dir="ltr"').style(
+                "direction:ltr;text-align:left"
+            )
         ui.label(t("add_users_then", lang))
         ui.markdown(t("add_users_docs", lang)).classes("wb-needs-users-docs")
 
