@@ -8,7 +8,6 @@ come in through the CDR webhook, as the vendor sends them.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import urllib.request
@@ -22,15 +21,15 @@ import pytest
 
 from tests.e2e.conftest import SHOTS, App, _free_port
 from tests.e2e.feed import Feed
+from tests.e2e.test_access import PASSWORD, _cdr, _signed_in
 from wallboard.web.auth import hash_password
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "lead-pages-pass"
 SECRET = "cdr-secret-lp"
 SLOW = 20_000
 TZ = "Asia/Jerusalem"
-QUEUES = {101: "Sales", 102: "Support"}
+QUEUES = {101: "Sales", 102: "Support"}  # as test_access's `_cdr` names them
 AGENTS = [
     (201, "Dana Levi", 1, 300),
     (202, "Avi Cohen", 3, 1900),  # at lunch since 31 minutes before the wallboard started
@@ -106,26 +105,6 @@ def _ages() -> list[tuple[int, int]]:
     return [(queues[i], 30 + step * rank) for rank, i in enumerate(order)]
 
 
-def _abandon(n: int, queue: int, ago: int) -> bytes:
-    body = json.loads(
-        (Path(__file__).parents[1] / "fixtures/cdr/incoming-queue-answer.json").read_text()
-    )
-    body.update(
-        ivruniqueid=f"lp-{n}",
-        caller=f"05{queue}{n:06d}",
-        status="ABANDONE",
-        queueid=queue,
-        queuename=QUEUES[queue],
-        time=int(time.time()) - ago,
-        seconds_waiting_in_queue=45,
-        representative_name="",
-        representative_code="",
-        targetextension="",
-        duration=0,
-    )
-    return json.dumps(body).encode()
-
-
 class _Feed(Feed):
     """The recording, with one agent whose status start the vendor leaves out (0)."""
 
@@ -158,7 +137,7 @@ def lead_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         for n, (queue, ago) in enumerate(_ages()):
             req = urllib.request.Request(
                 f"{app.url}/vendor/cdr/{SECRET}",
-                data=_abandon(n, queue, ago),
+                data=_cdr(f"lp-{n}", f"05{queue}{n:06d}", queue, ago),
                 headers={"Content-Type": "application/json"},
             )
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -173,18 +152,6 @@ def open_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     app = _start(tmp_path_factory.mktemp("wallboard-open-mode"), "")
     yield app
     app.stop()
-
-
-def _signed_in(browser: Any, app: App, user: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    page.goto(f"{app.url}/login?next=/healthz")
-    page.get_by_label("User").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/healthz", timeout=SLOW)
-    page.close()
-    return ctx
 
 
 def _numbers(page: Any) -> list[str]:
