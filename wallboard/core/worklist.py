@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Generic, TypeVar
 
 from wallboard.core.calls import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_ABANDONED_AT = attrgetter("abandoned_at")
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -86,7 +88,10 @@ class WorkItem:
     @property
     def waiting(self) -> bool:
         """Still to call back: not reached, and nobody placed a call back yet."""
-        return not self.closed and not any(c.ok for c in self.callbacks)
+        if self.reached_at is not None:
+            return False
+        # Asked of every caller on each redraw: most have no press, so no generator.
+        return not self.callbacks or not any(c.ok for c in self.callbacks)
 
     @property
     def first_callback_at(self) -> float | None:
@@ -190,9 +195,14 @@ class WorklistFilter:
         return self.queues is None or (item.queue_id is not None and item.queue_id in self.queues)
 
     def apply(self, items: Iterable[WorkItem]) -> list[WorkItem]:
-        """The callers kept, by abandon time in the chosen order (a tie: by number)."""
-        kept = [i for i in items if self.keeps(i)]
-        kept.sort(key=lambda i: (i.abandoned_at, i.number), reverse=self.newest_first)
+        """The callers kept, by abandon time in the chosen order (a tie: as given)."""
+        queues = self.queues
+        if queues is None:
+            kept = list(items)
+        else:
+            kept = [i for i in items if i.queue_id is not None and i.queue_id in queues]
+        # Stable, also reversed; `Worklist.items` comes newest first, so this is one pass.
+        kept.sort(key=_ABANDONED_AT, reverse=self.newest_first)
         return kept
 
 

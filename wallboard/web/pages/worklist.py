@@ -206,7 +206,8 @@ class _Worklist:
         items = await self.calls.worklist()
         self.counts.clear()
         with self.counts:
-            _queue_counts(waiting_by_queue(view.in_board.apply(items)), items, view)
+            counts = waiting_by_queue(i for i in items if view.in_board.keeps(i))
+            _queue_counts(counts, items, view)
         listed = view.listed.apply(items)  # in the chosen order
         self.figures.clear()
         with self.figures:
