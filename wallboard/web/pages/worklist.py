@@ -275,10 +275,13 @@ def _queue_counts(counts: dict[int | None, int], items: list[WorkItem], view: _V
         f"{t('wl_all', lang)} · {sum(counts.values())}", choice.url(queue=None, page=1, done=1)
     ).classes(_CHIP + (_CHOSEN if choice.queue is None else ""))
     for q, n in sorted(counts.items(), key=lambda qn: (-qn[1], names.get(qn[0], ""))):
-        name = t("wl_no_queue", lang) if q is None else names.get(q) or str(q)
-        link = ui.link(f"{name} · {n}", choice.url(queue=q, page=1, done=1) if q else "")
-        link.classes(_CHIP + (_CHOSEN if q is not None and q == choice.queue else ""))
-        link.props(f'data-queue="{q or ""}" data-count="{n}"')
+        chip: ui.link | ui.label
+        if q is None:  # calls without a queue: counted, not a filter of their own
+            chip = ui.label(f"{t('wl_no_queue', lang)} · {n}").classes(_CHIP)
+        else:
+            chip = ui.link(f"{names.get(q) or q} · {n}", choice.url(queue=q, page=1, done=1))
+            chip.classes(_CHIP + (_CHOSEN if q == choice.queue else ""))
+        chip.props(f'data-queue="{q or ""}" data-count="{n}"')
 
 
 def _pager(number: int, pages: int, total: int, view: _View, which: str) -> None:
