@@ -124,24 +124,40 @@ def _hhmm(settings: Settings, utc: float) -> str:
 
 
 def _live_figures(hub: Hub, settings: Settings, ext: int, about: tuple[float | None, Lang]) -> None:
-    """The current status line and the figures, drawn again every few seconds while the
-    page is open (a status changes, a call ends, the minutes go by)."""
-    holder = ui.column().classes("gap-2 w-full")
+    """The current status line and the figures, each titled as what it covers; updated in
+    place every few seconds while the page is open (a status changes, a call ends, the
+    minutes go by)."""
+    watched, lang = about
+    now_line = ui.label("").classes("text-lg wb-status-now").props('dir="auto"')
+    with ui.row().classes("gap-12 items-start"):
+        with ui.column().classes("wb-calls-day"):
+            ui.label(t("calls_whole_day", lang)).classes("text-xl")
+            calls = figures_table([])
+        with ui.column().classes("wb-status-spans"):
+            if watched is None:
+                ui.label(t("status_time_today", lang)).classes("text-xl")
+            else:
+                since = t("status_time_since", lang).format(t=_hhmm(settings, watched))
+                ui.label(since).classes("text-xl")
+            statuses = figures_table([])
 
     def draw() -> None:
         a = hub.state.agents.get(ext)
         if a is None:
             return  # gone from the account: the last figures stay
-        holder.clear()
-        with holder:
-            _status_now(hub, settings, a, about[0], about[1])
-            _figures(hub, settings, a, ext, about)
+        now_line.text = _status_now(hub, settings, a, watched, lang)
+        for table, rows in zip(
+            (calls, statuses), _figures(hub, settings, a, ext, about), strict=True
+        ):
+            if table.rows != rows:
+                table.rows = rows
+                table.update()
 
     draw()
     timer_once_connected(_CHANGES_EVERY, draw)
 
 
-def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, lang: Lang) -> None:
+def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, lang: Lang) -> str:
     """The current status and since when. One that began before the wallboard first saw
     the agent says so: "since before 09:30" when the vendor did not say when it began,
     its start and the connect time when it did."""
@@ -150,20 +166,21 @@ def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, l
     name = names.get(key, names.get(key.split(":", 1)[0], key))
     began = _hhmm(settings, hub.state.clock.to_utc(a.state_since))
     if watched is not None and not a.since_known:
-        text = t("status_since_before", lang).format(s=name, t=_hhmm(settings, watched))
-    elif watched is not None and hub.state.clock.to_utc(a.state_since) < watched:
+        return t("status_since_before", lang).format(s=name, t=_hhmm(settings, watched))
+    if watched is not None and hub.state.clock.to_utc(a.state_since) < watched:
         at = _hhmm(settings, watched)
-        text = t("status_since_known_before", lang).format(s=name, a=began, t=at)
-    else:
-        text = t("status_since", lang).format(s=name, t=began)
-    ui.label(text).classes("text-lg wb-status-now").props('dir="auto"')
+        return t("status_since_known_before", lang).format(s=name, a=began, t=at)
+    return t("status_since", lang).format(s=name, t=began)
+
+
+Rows = list[dict[str, object]]
 
 
 def _figures(
     hub: Hub, settings: Settings, a: Agent, ext: int, about: tuple[float | None, Lang]
-) -> None:
+) -> tuple[Rows, Rows]:
     """Today's calls (the whole day) and time in each status (the spans the wallboard saw:
-    from the day's start, or from when it first saw the agent), each titled as which."""
+    from the day's start, or from when it first saw the agent)."""
     watched, lang = about
     day = hub.state.day
     now = timebase.now()
@@ -176,18 +193,9 @@ def _figures(
     current = status_key(a.state, a.break_code)
     statuses = dict(kpis.time_in_status_seen(tally, current, a.state_since, seen_from, sn))
     first = kpis.first_login(tally.spans, current, a.state_since, start)
-    with ui.row().classes("gap-12 items-start"):
-        with ui.column().classes("wb-calls-day"):
-            ui.label(t("calls_whole_day", lang)).classes("text-xl")
-            figures_table(_call_rows(nums, lang))
-        with ui.column().classes("wb-status-spans"):
-            if watched is None:
-                ui.label(t("status_time_today", lang)).classes("text-xl")
-            else:
-                since = t("status_time_since", lang).format(t=_hhmm(settings, watched))
-                ui.label(since).classes("text-xl")
-            rows = _status_rows(settings, statuses, lang)
-            figures_table([*rows, _first_login_row(settings, first, seen_from, shift, lang)])
+    rows = _status_rows(settings, statuses, lang)
+    first_row = _first_login_row(settings, first, seen_from, shift, lang)
+    return _call_rows(nums, lang), [*rows, first_row]
 
 
 def _call_rows(nums: dict[str, Any], lang: Lang) -> list[dict[str, object]]:

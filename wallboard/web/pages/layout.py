@@ -149,15 +149,19 @@ def board_config(
     }
 
 
-def figures_table(rows: list[dict[str, Any]]) -> None:
+def figures_table(rows: list[dict[str, Any]]) -> ui.table:
     """A two-column table, name and figure (rows of {"k": ..., "v": ...}), no header."""
-    ui.table(
-        columns=[
-            {"name": "k", "label": "", "field": "k", "align": "left"},
-            {"name": "v", "label": "", "field": "v", "align": "right"},
-        ],
-        rows=rows,
-    ).props("dark flat hide-header").classes("max-w-lg")
+    return (
+        ui.table(
+            columns=[
+                {"name": "k", "label": "", "field": "k", "align": "left"},
+                {"name": "v", "label": "", "field": "v", "align": "right"},
+            ],
+            rows=rows,
+        )
+        .props("dark flat hide-header")
+        .classes("max-w-lg")
+    )
 
 
 def queue_picker(names: dict[int, str], queue: int | None, path: str, lang: Lang) -> None:
