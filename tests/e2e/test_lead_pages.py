@@ -21,6 +21,7 @@ import pytest
 
 from tests.e2e.conftest import SHOTS, App, _free_port
 from tests.e2e.feed import Feed
+from tests.e2e.test_access import CONFIG as ACCESS_CONFIG
 from tests.e2e.test_access import PASSWORD, _cdr, _signed_in
 from wallboard.web.auth import hash_password
 
@@ -66,30 +67,14 @@ time_stamps = "utc"
 backfill = false
 
 {users}
-
-[teams.sales]
-extensions = [201, 202]
-queues = [101]
-department = "Sales Department"
-
-[teams.support]
-extensions = [205]
-queues = [102]
-department = "Support Department"
-
-[boards.floor]
-title = "Whole floor"
-
-[boards.sales]
-title = "Sales team"
-teams = ["sales"]
-queues = [101]
-
-[boards.support]
-title = "Support team"
-teams = ["support"]
-queues = [102]
 """
+# test_access's teams and boards (Sales, Support, the whole floor), each team with its
+# department: the history's departments follow the teams that answer each queue.
+TEAMS_AND_BOARDS = (
+    ACCESS_CONFIG[ACCESS_CONFIG.index("[teams.sales]") :]
+    .replace("[teams.sales]\n", '[teams.sales]\ndepartment = "Sales Department"\n')
+    .replace("[teams.support]\n", '[teams.support]\ndepartment = "Support Department"\n')
+)
 
 
 def _ages() -> list[tuple[int, int]]:
@@ -116,7 +101,7 @@ class _Feed(Feed):
 
 
 def _start(work: Path, users: str) -> App:
-    config = CONFIG.format(tz=TZ, secret=SECRET, users=users)
+    config = CONFIG.format(tz=TZ, secret=SECRET, users=users) + TEAMS_AND_BOARDS
     (work / "wallboard.toml").write_text(config, encoding="utf-8")
     feed = _Feed(work / "live.jsonl")
     feed.login(QUEUES, {101: [], 102: []})
