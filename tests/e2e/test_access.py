@@ -762,8 +762,13 @@ def test_the_worklist_holds_still_while_a_lead_works(browser: Any, access_app: A
             assert r.status == 200
         cards = page.locator(".wb-item")
         expect(cards).to_have_count(before + 1, timeout=SLOW)  # within one refresh (5 s)
-        assert page.locator(".wb-item").first.evaluate("e => e.dataset.mark") == "kept"
-        # Oldest waiting first: the newcomer joins at the end, nothing under the pointer moves.
+        # Newest first (the default): the newcomer joins at the top; the card that was
+        # first is moved down, the same DOM node (not a rebuilt list).
+        expect(cards.first).to_contain_text("333")
+        assert cards.nth(1).evaluate("e => e.dataset.mark") == "kept"
+        # Oldest first: the newcomer is at the end, nothing under the pointer moves.
+        page.goto(f"{access_app.url}/worklist?order=oldest")
+        expect(cards).to_have_count(before + 1, timeout=SLOW)
         expect(cards.last).to_contain_text("333")
     finally:
         ctx.close()

@@ -48,6 +48,7 @@ __all__ = [
     "sl_sample",
     "talk_time",
     "time_in_status",
+    "time_in_status_seen",
     "time_to_callback",
     "today_on_forecast",
     "trend",
@@ -281,6 +282,27 @@ def time_in_status(
     open_seconds = max(0.0, server_now - max(current_since, day_start))
     out[current] = out.get(current, 0.0) + open_seconds
     return out
+
+
+def time_in_status_seen(
+    t: AgentTally, current: str, current_since: float, seen_from: float, server_now: float
+) -> Mapping[str, float]:
+    """Time per status seen = `time_in_status` from `seen_from` on (when the wallboard first
+    saw the agent, after the day's reset): each closed span's part after it + the open one.
+
+    The closed spans' sums keep every second of a span, also those before `seen_from` that
+    the vendor's "since" told of; those are taken off again here, span by span. Only the
+    first spans can begin before `seen_from`, and the spans' cap drops the last ones, not
+    the first, so the result is exact.
+    """
+    out: dict[str, float] = {k: float(v) for k, v in t.status_seconds.items()}
+    for key, start, end in t.spans:
+        if start >= seen_from:
+            break  # in the order they closed: the later ones began later still
+        out[key] = max(0.0, out.get(key, 0.0) - (min(end, seen_from) - start))
+    open_seconds = max(0.0, server_now - max(current_since, seen_from))
+    out[current] = out.get(current, 0.0) + open_seconds
+    return {k: v for k, v in out.items() if v > 0 or k == current}
 
 
 def agent_handle_time(t: AgentTally) -> float | None:

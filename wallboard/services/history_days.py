@@ -14,13 +14,17 @@ Today is built from the store once (at the first load, and again after the day c
 and then fed every CDR stored (`services/today.py`), so a load does not parse today either.
 A summary's format follows the tallies' fields (`history.SUMMARY_FORMAT`): after a change
 to them, old summaries are built again from the CDRs, not misread.
+
+Departments: a call counts in its queue's department (`history.departments`), the one a
+`[teams.<name>]` answering the queue names, else the one learned from the days shown.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from wallboard.config import TeamSettings
 from wallboard.core.calls import Cdr
 from wallboard.core.clock import DayBounds, day_bounds
 from wallboard.core.history import (
@@ -30,6 +34,7 @@ from wallboard.core.history import (
     build_history,
     compact,
     from_summary,
+    queue_departments,
     to_summary,
 )
 from wallboard.services.intake import CdrIntake
@@ -51,6 +56,7 @@ class HistoryDays:
         self.summarise = summarise
         self._fold = intake.settings.fold_settings()
         self.zone = intake.settings.day.timezone
+        self._configured = _team_departments(intake.settings.teams.values())
         self._reset = intake.settings.day.reset_at
         # Closed day → its figures (None: it has no CDRs). Only days the page shows.
         self._closed: dict[str, DayHistory | None] = {}
@@ -73,6 +79,10 @@ class HistoryDays:
     def days_built(self) -> int:
         """Days folded from CDRs so far: closed ones, and today once per day (or rebuild)."""
         return self.closed_built + self.today.builds
+
+    def departments_of(self, days: Iterable[DayHistory]) -> dict[int, str]:
+        """Each queue's department in `days`: configured by its team, else learned."""
+        return queue_departments(days, self._configured)
 
     def _today_day(self) -> DayBounds:
         assert self._today_bounds is not None  # `Today.get` runs only from `_load`
@@ -183,6 +193,16 @@ class HistoryDays:
 
         # 20,000 CDRs a day take a second or more to fold: never on the event loop.
         return await asyncio.to_thread(fold)
+
+
+def _team_departments(teams: Iterable[TeamSettings]) -> dict[int, str]:
+    """Queue → the department of the first team (in the config's order) that answers it."""
+    out: dict[int, str] = {}
+    for team in teams:
+        if team.department:
+            for q in team.queues:
+                out.setdefault(q, team.department)
+    return out
 
 
 def _runs(days: list[DayBounds]) -> Iterator[tuple[int, int]]:

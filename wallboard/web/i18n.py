@@ -328,6 +328,26 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "change_by": ("By", "על ידי"),
     "by_phone": ("phone system", "המרכזייה"),
     "no_changes": ("No status changes today", "אין שינויי סטטוס היום"),
+    "no_changes_since": (
+        "No status changes since the wallboard connected at {t}",
+        "אין שינויי סטטוס מאז שהלוח התחבר ב־{t}",
+    ),
+    "status_since": ("On {s} since {t}", "{s} מאז {t}"),
+    "status_since_before": (
+        "On {s} since before {t} (connected at {t})",
+        "{s} מאז לפני {t} (הלוח התחבר ב־{t})",
+    ),
+    "status_since_known_before": (
+        "On {s} since {a} (before the wallboard connected at {t})",
+        "{s} מאז {a} (לפני שהלוח התחבר ב־{t})",
+    ),
+    "before_time": ("before {t}", "לפני {t}"),
+    "calls_whole_day": ("Calls today (whole day)", "שיחות היום (כל היום)"),
+    "status_time_today": ("Time in each status today", "זמן בכל סטטוס היום"),
+    "status_time_since": (
+        "Time in each status since the wallboard connected at {t}",
+        "זמן בכל סטטוס מאז שהלוח התחבר ב־{t}",
+    ),
     "audit_at": ("When", "מתי"),
     "audit_actor": ("Who", "מי"),
     "audit_action": ("Action", "פעולה"),
@@ -337,6 +357,42 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "ok": ("done", "בוצע"),
     "called_back_not_reached": ("called back, not reached yet", "חזרו אליו, טרם הושג"),
     "times_today": ("× today", "× היום"),
+    # Open mode (no users): what a page that needs a signed-in lead says instead of its form
+    "needs_users": (
+        "No users are set up (open mode), so nobody can {what} here: it needs a signed-in "
+        "team lead.",
+        "לא הוגדרו משתמשים (מצב פתוח), ולכן אי אפשר {what} כאן: נדרש ראש צוות מחובר.",
+    ),
+    "add_users_steps": (
+        "To add the first user, make a password hash, then add the user to the config file:",
+        "כדי להוסיף את המשתמש הראשון, צרו גיבוב של הסיסמה והוסיפו את המשתמש לקובץ ההגדרות:",
+    ),
+    "add_users_then": (
+        "Restart the wallboard and sign in; an admin then adds team leads under Users "
+        "(/admin/users).",
+        "הפעילו מחדש את הלוח והתחברו; מנהל מוסיף אחר כך ראשי צוות בדף המשתמשים "
+        "(\u2066/admin/users\u2069).",
+    ),
+    "add_users_docs": (
+        "Explained in `docs/access.md` (who sees and does what) and `docs/configuration.md` "
+        "(`[auth.users.<name>]`).",
+        "הסבר ב־`docs/access.md` (מי רואה ועושה מה) וב־`docs/configuration.md` "
+        "(`[auth.users.<name>]`).",
+    ),
+    "na_sign_in": ("sign in", "להתחבר"),
+    "open_boards": ("Open the boards (no sign-in needed)", "לפתיחת הלוחות (בלי התחברות)"),
+    "na_post": ("post a message to the floor", "לפרסם הודעה לרצפה"),
+    "na_status": ("change an agent's status", "לשנות סטטוס של נציג"),
+    "na_admin": ("edit boards, kiosk tokens or users", "לערוך לוחות, אסימוני קיוסק או משתמשים"),
+    # /worklist's filters and pages
+    "wl_board": ("Board", "לוח"),
+    "wl_all_boards": ("All my boards", "כל הלוחות שלי"),
+    "wl_newest_first": ("Newest first", "החדשים קודם"),
+    "wl_oldest_first": ("Oldest first", "הוותיקים קודם"),
+    "wl_waiting_by_queue": ("To call back, by queue", "לחזור אליהם, לפי תור"),
+    "wl_all": ("All", "הכל"),
+    "wl_no_queue": ("No queue", "ללא תור"),
+    "wl_shown": ("{a}–{b} of {n}", "{a}–{b} מתוך {n}"),
     # The vendor's CDR `status` codes, in words (docs/voicenter.md, "CDR notification").
     "cdr_ANSWER": ("Answered", "נענתה"),
     "cdr_NOANSWER": ("Not answered", "לא נענתה"),

@@ -22,7 +22,7 @@ from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.board_form import BoardForm, live_lists
-from wallboard.web.pages.layout import board_config, desk_page, forbidden
+from wallboard.web.pages.layout import board_config, desk_page, forbidden, needs_users
 from wallboard.web.pages.tv import tv_button
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
@@ -314,7 +314,10 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
             return lang
         scope, actor = session.scope(), session.user()
         if not scope.admin or actor is None:  # the editor checks again on every save
-            forbidden(lang)
+            if session.access.open:  # nobody could be an admin yet: say how to add one
+                needs_users("na_admin", lang)
+            else:
+                forbidden(lang)
             return None
         title, build = builders[what]
         ui.label(t(title, lang)).classes("text-3xl p-2")
