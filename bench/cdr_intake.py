@@ -19,9 +19,8 @@ servers do). Then the login phase measures the webhook's latency (p50, p99) with
 senders, first alone and then while clients post wrong passwords to `/login` as fast as
 they are answered.
 
-Our server takes the CDRs on the webhook's own listener (`[cdr] port`, aiohttp's bare
-HTTP server), as deploy/ routes them; `--compare-web-port` also times the same server
-taking them on the web port (the ASGI route in front of NiceGUI, uvicorn's HTTP).
+`--compare-aiohttp` adds our own intake behind its own aiohttp listener (the design not
+taken: the webhook is a bare ASGI route in front of NiceGUI's middleware instead).
 
     .venv/bin/python bench/cdr_intake.py            # 3 rounds of 10,000 CDRs, 50 senders
     .venv/bin/python bench/cdr_intake.py --n 2000 --kills 2 --login-seconds 5
@@ -107,11 +106,8 @@ class Server:
         log: Path,
         extra_env: dict[str, str] | None = None,
         command: list[str] | None = None,
-        cdr_port: int | None = None,
     ) -> None:
         self.db, self.port, self.log = db, port, log
-        # Where CDRs are posted: the webhook's own listener (`[cdr] port`), or the web port.
-        self.cdr_port = port if cdr_port is None else cdr_port
         self.extra_env = extra_env or {}
         self.command = command or [sys.executable, "-m", "wallboard.cli", "cdr-server"]
         self.proc: subprocess.Popen[bytes] | None = None
@@ -127,7 +123,6 @@ class Server:
             "WALLBOARD_DATA_DIR": str(self.db.parent / "data"),
             "WALLBOARD_CDR_SECRET": SECRET,
             "WALLBOARD_CDR_BACKFILL": "false",
-            "WALLBOARD_CDR_PORT": str(self.cdr_port if self.cdr_port != self.port else 0),
             **self.extra_env,
         }
         with self.log.open("ab") as out:
@@ -157,17 +152,12 @@ class Server:
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
-        # The webhook's own listener opens after the web port: wait for both.
-        urls = [f"http://127.0.0.1:{self.port}/healthz"]
-        if self.cdr_port != self.port:
-            urls.append(f"http://127.0.0.1:{self.cdr_port}/")
         async with aiohttp.ClientSession() as s:
             while time.monotonic() < deadline:
                 try:
-                    for url in urls:
-                        async with s.get(url) as r:
-                            await r.read()
-                    return
+                    async with s.get(f"http://127.0.0.1:{self.port}/healthz") as r:
+                        await r.read()
+                        return
                 except aiohttp.ClientError:
                     await asyncio.sleep(0.1)
         raise RuntimeError(f"server did not start; see {self.log}")
@@ -281,14 +271,9 @@ async def run(
     db = workdir / "cdr.sqlite"
     port = free_port()
     variant = variant or ("minimal-server" if minimal else "")
-    if variant in ("", "web-port"):  # ours: on the webhook's own listener, or the web port
-        command = None
-        cdr_port = port if variant == "web-port" else free_port()
-    else:
-        command = [sys.executable, __file__, f"--{variant}", str(port), str(db)]
-        cdr_port = port
-    server = Server(db, port, workdir / "server.log", command=command, cdr_port=cdr_port)
-    url = f"http://127.0.0.1:{cdr_port}/vendor/cdr"
+    command = [sys.executable, __file__, f"--{variant}", str(port), str(db)] if variant else None
+    server = Server(db, port, workdir / "server.log", command=command)
+    url = f"http://127.0.0.1:{port}/vendor/cdr"
     now = int(time.time())
     work: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
     sent_ids = []
@@ -476,6 +461,37 @@ def minimal_server(port: int, db: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
+def aiohttp_intake_server(port: int, db: str) -> None:
+    """Our own intake (limits, store, fold) behind its own aiohttp listener instead of the
+    ASGI route in front of NiceGUI: the other way the webhook could be served."""
+    from aiohttp import web
+
+    from wallboard.config import load_settings
+    from wallboard.runtime.hub import Hub
+    from wallboard.services.intake import CdrIntake
+    from wallboard.store.db import Store
+
+    settings = load_settings(None, {"WALLBOARD_STORE_PATH": db, "WALLBOARD_CDR_SECRET": SECRET})
+    store = Store(db)
+    store.open()
+    intake = CdrIntake(settings, store, Hub(settings.fold_settings()))
+
+    async def cdr(request: web.Request) -> web.Response:
+        if not intake.authorised(None, request.headers.get("X-Wallboard-Secret")):
+            return web.Response(status=403)
+        ctype = request.headers.get("Content-Type", "")
+        status, body, rtype = await intake.receive(await request.read(), ctype)
+        return web.Response(status=status, body=body, headers={"Content-Type": rtype})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=settings.cdr.max_body_bytes)
+    app.router.add_post("/vendor/cdr", cdr)
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
 # ---------------------------------------------------------------- logins while CDRs arrive
 
 
@@ -591,13 +607,19 @@ def main() -> int:
     p.add_argument("--guessers", type=int, default=4)
     p.add_argument("--minimal-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     p.add_argument(
-        "--compare-web-port",
+        "--aiohttp-intake-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS
+    )
+    p.add_argument(
+        "--compare-aiohttp",
         action="store_true",
-        help="also time our server taking CDRs on the web port (the ASGI route)",
+        help="also time our intake behind its own aiohttp listener (the alternative design)",
     )
     args = p.parse_args()
     if args.minimal_server:
         minimal_server(int(args.minimal_server[0]), args.minimal_server[1])
+        return 0
+    if args.aiohttp_intake_server:
+        aiohttp_intake_server(int(args.aiohttp_intake_server[0]), args.aiohttp_intake_server[1])
         return 0
     with tempfile.TemporaryDirectory(prefix="cdr-bench-") as d:
         dirs = {k: Path(d) / k for k in ("killed", "login")}
@@ -608,10 +630,10 @@ def main() -> int:
         # says more than either's best.
         ours_rounds: list[dict[str, float]] = []
         minimal_rounds: list[dict[str, float]] = []
-        web_port_rounds: list[dict[str, float]] = []
+        aiohttp_rounds: list[dict[str, float]] = []
         variants = [("", ours_rounds), ("minimal-server", minimal_rounds)]
-        if args.compare_web_port:
-            variants.append(("web-port", web_port_rounds))
+        if args.compare_aiohttp:
+            variants.append(("aiohttp-intake-server", aiohttp_rounds))
         for r in range(args.rounds):
             for variant, out in variants:
                 workdir = Path(d) / f"{variant or 'ours'}-{r}"
@@ -632,15 +654,10 @@ def main() -> int:
             else {}
         )
     counted = report_rounds(ours_rounds, minimal_rounds)
-    for r, (w, b) in enumerate(zip(web_port_rounds, minimal_rounds, strict=False)):
-        cpu_ratio = w["server_cpu_ms_per_cdr"] / max(0.001, b["server_cpu_ms_per_cdr"])
-        print(
-            f"round {r + 1}, ours on the web port: {w['cdrs_per_second']}/s"
-            f" {w['server_cpu_ms_per_cdr']} ms CPU/CDR (busy {w['server_busy_share']:.0%}):"
-            f" {w['cdrs_per_second'] / max(0.1, b['cdrs_per_second']):.0%} of the minimal"
-            f" writer's rate, {cpu_ratio:.2f}×"
-            " its CPU per CDR"
-        )
+    if aiohttp_rounds:
+        best = max(aiohttp_rounds, key=lambda x: x["cdrs_per_second"])
+        rates = ", ".join(str(x["cdrs_per_second"]) for x in aiohttp_rounds)
+        print(f"our intake behind its own aiohttp listener: {rates}/s;", json.dumps(best))
     print(f"kill -9 ×{args.kills}:", json.dumps(killed))
     if login:
         print("webhook while guessing logins:", json.dumps(login))
@@ -650,7 +667,7 @@ def main() -> int:
         and r["stray_rows"] == 0
         and r["raw_body_mismatch"] == 0
         and r["acknowledged"] == r["cdrs"]
-        for r in (*ours_rounds, *minimal_rounds, *web_port_rounds, killed)
+        for r in (*ours_rounds, *minimal_rounds, *aiohttp_rounds, killed)
     )
     print(
         f"exactly-once (every round, and through kill -9 ×{args.kills}): {'OK' if ok else 'FAILED'}"

@@ -380,12 +380,6 @@ class CdrSettings(_Section):
     allow_unauthenticated: bool = False
     # The header that may carry the secret instead of the path.
     secret_header: str = "X-Wallboard-Secret"
-    # Also answer the webhook on this port of `[web] host`, on its own plain HTTP listener
-    # (0: only on `[web] port`). It costs about a third less CPU per CDR than the web
-    # port's (no ASGI server, one write per reply); the web port keeps answering the
-    # webhook too, so a vendor URL not moved yet loses nothing. Route `path` to it in the
-    # reverse proxy (deploy/nginx, deploy/caddy).
-    port: int = Field(0, ge=0, le=65535)
     # Source addresses or networks allowed to post (empty: any).
     allow_ips: list[str] = []
     max_body_bytes: int = Field(1_000_000, gt=0)
@@ -616,15 +610,6 @@ class Settings(_Section):
     metrics: MetricsSettings = MetricsSettings()
     log: LogSettings = LogSettings()
 
-    @model_validator(mode="after")
-    def _cdr_port(self) -> Settings:
-        if self.cdr.port and self.cdr.port == self.web.port:
-            raise ValueError(
-                f"cdr.port {self.cdr.port} is [web] port too: give the webhook's listener"
-                " another port, or 0 to answer the webhook on the web port only"
-            )
-        return self
-
     def fold_settings(self) -> FoldSettings:
         """What the pure fold needs from all this."""
         return FoldSettings(
@@ -748,9 +733,7 @@ def _problems(
         problem = err["msg"]
         if err["type"] == "extra_forbidden":
             problem = "unknown key (see `wallboard init-config` for the documented example)"
-        var = from_env.get(tuple(str(p) for p in loc[:2])) or (
-            from_env.get((str(loc[0]),)) if loc else None  # a check across sections: no loc
-        )
+        var = from_env.get(tuple(str(p) for p in loc[:2])) or from_env.get((str(loc[0]),))
         source = f"environment variable {var}" if var else where
         out.append((source, _key(loc), problem))
     return out

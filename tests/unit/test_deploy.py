@@ -179,23 +179,6 @@ def test_nginx_examples_tell_the_origin_check_the_site():
         assert "proxy_set_header X-Forwarded-Proto $scheme;" in text, conf
 
 
-def test_the_cdr_webhook_goes_to_its_own_listener_with_the_web_port_standing_by():
-    """`[cdr] port = 8081` (docs/operations.md): the proxies send the webhook's path there,
-    and to the web port (which answers it too) only when 8081 refuses the connection."""
-    nginx = (DEPLOY / "nginx" / "wallboard.conf").read_text(encoding="utf-8")
-    upstream = re.search(r"upstream wallboard_cdr \{(.*?)\}", nginx, re.S)
-    assert upstream is not None
-    assert "server 127.0.0.1:8081;" in upstream.group(1)
-    assert "server 127.0.0.1:8080 backup;" in upstream.group(1)
-    location = re.search(r"location /vendor/cdr \{(.*?)\}", nginx, re.S)
-    assert location is not None
-    assert "proxy_pass http://wallboard_cdr;" in location.group(1)
-    assert "X-Forwarded-For $proxy_add_x_forwarded_for;" in location.group(1)
-    caddy = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
-    assert re.search(r"reverse_proxy /vendor/cdr\* 127\.0\.0\.1:8081 127\.0\.0\.1:8080 \{", caddy)
-    assert "lb_policy first" in caddy
-
-
 def test_caddy_example_proxies_to_the_wallboard():
     conf = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
     assert _blocks_balance(conf)

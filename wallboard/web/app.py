@@ -52,7 +52,6 @@ from wallboard.web.publisher import Publisher
 from wallboard.web.session import SecureCookies, Session
 from wallboard.web.site import Prefixed, Site, SiteRouter
 from wallboard.web.webhook import Asgi, WebhookRoute, announce, in_front_of_app
-from wallboard.web.webhook_listener import WebhookListener
 
 __all__ = ["STATIC", "Services", "register", "serve", "stop_serving"]
 
@@ -192,17 +191,6 @@ def _same_site(accounts: Sequence[Services]) -> None:
     csrf.install(allowed, exempt_prefix=first.settings.cdr.path if webhook else "")
 
 
-def _own_listeners(accounts: Sequence[Services]) -> list[WebhookListener]:
-    """The webhook's own listener (`[cdr] port`) of each account that takes CDRs."""
-    out = []
-    for s in accounts:
-        service = s.after_call
-        if s.settings.cdr.port and service is not None and service.writer:
-            web = s.settings.web
-            out.append(WebhookListener(service.intake, web.host, web.trusted_proxies))
-    return out
-
-
 def _wrap(inner: Asgi, layers: list[Callable[[Asgi], Asgi]]) -> Asgi:
     for layer in layers:
         inner = layer(inner)
@@ -297,25 +285,12 @@ def serve(
     _same_site(accounts)
     owner = TaskOwner("web")
     settings = accounts[0].settings
-    listeners = _own_listeners(accounts)
 
     async def start() -> None:
         if on_startup is not None:
             await on_startup()
         if Server.instance.should_exit:  # the start failed (`stop_serving`): nothing more to start
             return
-        for listener in listeners:  # after the store opened: every CDR taken can be stored
-            try:
-                await listener.start()
-            except OSError as e:
-                log.error(
-                    "CDR webhook's port %s:%d cannot be opened ([cdr] port): %s",
-                    listener.host,
-                    listener.port,
-                    e,
-                )
-                stop_serving()
-                return
         for r in sites:
             name = f"{r.site.account}:" if many else ""
             owner.start(f"{name}publisher", r.publisher.run())
@@ -327,8 +302,6 @@ def serve(
         owner.start("listen", listen_also(settings.web.host, more))
 
     async def stop() -> None:
-        for listener in listeners:  # before the store closes: posts in flight are stored
-            await listener.stop()
         await owner.close()
         if on_shutdown is not None:
             await on_shutdown()

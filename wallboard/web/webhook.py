@@ -21,7 +21,7 @@ from typing import Any
 
 from wallboard.services.intake import CdrIntake
 
-__all__ = ["Answer", "Asgi", "WebhookDoor", "WebhookRoute", "announce", "in_front_of_app"]
+__all__ = ["Asgi", "WebhookRoute", "announce", "in_front_of_app"]
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,10 @@ def _headers(scope: Scope, names: tuple[bytes, ...]) -> list[str | None]:
     return found
 
 
-async def _read_limited(receive: Receive, limit: int) -> bytes | None:
+async def _read_limited(receive: Receive, declared: str | None, limit: int) -> bytes | None:
     """The request body, or None when it exceeds `limit` bytes (stops reading at once)."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -74,91 +76,67 @@ async def _respond(send: Send, status: int, body: bytes, ctype: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-Answer = tuple[int, bytes, str]  # HTTP status, reply body, reply content type
-
-
-class WebhookDoor:
-    """What the webhook decides before and after reading a body, whichever HTTP server
-    carries it: the ASGI route on the web port (`WebhookRoute`) or the webhook's own
-    aiohttp listener (`webhook_listener.py`). One place, so both answer alike."""
-
-    def __init__(self, intake: CdrIntake) -> None:
-        self.intake = intake
-        cfg = intake.cfg
-        self.path = cfg.path.rstrip("/") or "/"
-        self.prefix = self.path.rstrip("/") + "/"
-        self.limit = cfg.max_body_bytes
-        self.enabled = intake.secured or cfg.allow_unauthenticated
-
-    def ours(self, path: str) -> bool:
-        """Whether `path` is the webhook's (`[cdr] path` or `path/<secret>`)."""
-        return path == self.path or path.startswith(self.prefix)
-
-    def refuse(
-        self, method: str, path: str, ctype: str, secret: str | None, ip: str | None
-    ) -> Answer | None:
-        """The answer to a post refused before its body is read, or None to read it."""
-        intake = self.intake
-        rest = path[len(self.prefix) :] if path != self.path else None
-        if rest is not None and (not rest or "/" in rest):
-            return (404, *intake.reply(ctype, 1, "not found"))  # the path is not logged
-        if method != "POST":
-            return (405, *intake.reply(ctype, 1, "method not allowed: POST only"))
-        if not self.enabled:
-            # Err 2: the vendor keeps retrying, so nothing is lost once a secret is set.
-            return (503, *intake.reply(ctype, 2, "webhook not configured"))
-        if not intake.allowed_ip(ip) or not intake.authorised(rest, secret):
-            intake.stats.refused += 1
-            log.warning("CDR post refused from %s (address or secret)", ip)
-            return (403, *intake.reply(ctype, 2, "forbidden"))
-        return None
-
-    def too_large(self, declared: str | None) -> bool:
-        """Whether the declared Content-Length already exceeds `[cdr] max_body_bytes`."""
-        return declared is not None and declared.isdigit() and int(declared) > self.limit
-
-    async def take(self, raw: bytes | None, ctype: str) -> Answer:
-        """The answer to a body read (None: it exceeded the limit): stored, then acked."""
-        intake = self.intake
-        if raw is None:
-            intake.stats.parse_errors += 1
-            return (413, *intake.reply(ctype, 1, "body too large"))
-        try:
-            return await intake.receive(raw, ctype)
-        except Exception:  # belt and braces: never a bare 500 page
-            log.exception("CDR intake failed")
-            return (500, *intake.reply(ctype, 2, "application error"))
-
-
 class WebhookRoute:
     """ASGI: `[cdr] path` (and `path/<secret>`) answered here, the rest passed to `inner`."""
 
     def __init__(self, intake: CdrIntake, inner: Asgi) -> None:
-        self.door = WebhookDoor(intake)
+        self.intake = intake
         self.inner = inner
-        header = intake.cfg.secret_header.lower().encode("latin-1")
+        cfg = intake.cfg
+        self.path = cfg.path.rstrip("/") or "/"
+        self.prefix = self.path.rstrip("/") + "/"
+        header = cfg.secret_header.lower().encode("latin-1")
         self.wanted = (b"content-type", header, b"content-length")
+        self.enabled = intake.secured or cfg.allow_unauthenticated
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one ASGI connection."""
         if scope["type"] == "http":
             path: str = scope["path"]
-            if self.door.ours(path):
+            if path == self.path or path.startswith(self.prefix):
                 await self._handle(scope, receive, send, path)
                 return
         await self.inner(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        door = self.door
+        intake = self.intake
         ctype_found, secret, length = _headers(scope, self.wanted)
         ctype = ctype_found or ""
+        rest = path[len(self.prefix) :] if path != self.path else None
+        if rest is not None and (not rest or "/" in rest):
+            body, rtype = intake.reply(ctype, 1, "not found")  # the path is not logged
+            await _respond(send, 404, body, rtype)
+            return
+        if scope["method"] != "POST":
+            body, rtype = intake.reply(ctype, 1, "method not allowed: POST only")
+            await _respond(send, 405, body, rtype)
+            return
+        if not self.enabled:
+            # Err 2: the vendor keeps retrying, so nothing is lost once a secret is set.
+            body, rtype = intake.reply(ctype, 2, "webhook not configured")
+            await _respond(send, 503, body, rtype)
+            return
         client = scope.get("client")
         ip = client[0] if client else None
-        answer = door.refuse(scope["method"], path, ctype, secret, ip)
-        if answer is None:
-            raw = None if door.too_large(length) else await _read_limited(receive, door.limit)
-            answer = await door.take(raw, ctype)
-        await _respond(send, *answer)
+        if not intake.allowed_ip(ip) or not intake.authorised(rest, secret):
+            intake.stats.refused += 1
+            log.warning("CDR post refused from %s (address or secret)", ip)
+            body, rtype = intake.reply(ctype, 2, "forbidden")
+            await _respond(send, 403, body, rtype)
+            return
+        raw = await _read_limited(receive, length, intake.cfg.max_body_bytes)
+        if raw is None:
+            intake.stats.parse_errors += 1
+            body, rtype = intake.reply(ctype, 1, "body too large")
+            await _respond(send, 413, body, rtype)
+            return
+        try:
+            status, body, rtype = await intake.receive(raw, ctype)
+        except Exception:  # belt and braces: never a bare 500 page
+            log.exception("CDR intake failed")
+            body, rtype = intake.reply(ctype, 2, "application error")
+            status = 500
+        await _respond(send, status, body, rtype)
 
 
 def in_front_of_app(layer: Callable[[Asgi], Asgi], config: Any, app: Asgi) -> bool:
