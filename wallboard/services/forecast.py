@@ -20,7 +20,7 @@ from datetime import date
 
 from wallboard.config import Settings
 from wallboard.core.calls import Cdr, queue_outcome
-from wallboard.core.clock import DayBounds, day_bounds
+from wallboard.core.clock import DayBounds, DayFinder, day_bounds
 from wallboard.core.events import QueueReason
 from wallboard.core.forecast import (
     SLOTS,
@@ -90,6 +90,7 @@ class ForecastService:
         self._fold = settings.fold_settings()
         self.zone = settings.day.timezone
         self._reset = settings.day.reset_at
+        self._day_of = DayFinder(self.zone, self._reset)  # once per stored CDR
         self._closed: dict[str, DaySlots | None] = {}  # closed day → its slots (None: no calls)
         self._lock = asyncio.Lock()
         self._making = asyncio.Lock()
@@ -132,7 +133,7 @@ class ForecastService:
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` was stored: its closed day is read again next time."""
-        key = day_bounds(utc, self.zone, self._reset).key
+        key = self._day_of(utc).key
         if self._closed.pop(key, None) is not None or key in self._closed:
             self._cached = None
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 
 from wallboard.config import TeamSettings
 from wallboard.core.calls import Cdr
-from wallboard.core.clock import DayBounds, day_bounds
+from wallboard.core.clock import DayBounds, DayFinder, day_bounds
 from wallboard.core.history import (
     SUMMARY_FORMAT,
     DayHistory,
@@ -58,6 +58,7 @@ class HistoryDays:
         self.zone = intake.settings.day.timezone
         self._configured = _team_departments(intake.settings.teams.values())
         self._reset = intake.settings.day.reset_at
+        self._day_of = DayFinder(self.zone, self._reset)  # once per stored CDR
         # Closed day → its figures (None: it has no CDRs). Only days the page shows.
         self._closed: dict[str, DayHistory | None] = {}
         # Day → the change count when a CDR for it was last stored (see `load`).
@@ -98,7 +99,7 @@ class HistoryDays:
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` (true UTC) was stored: that day is built again."""
-        key = day_bounds(utc, self.zone, self._reset).key
+        key = self._day_of(utc).key
         self._changes += 1
         self._changed[key] = self._changes
         if key in self._closed:  # a closed day shown (today is kept up to date instead)
