@@ -283,7 +283,8 @@ const KioskTile = {
 
 export default {
   components: { AgentTile, KioskTile },
-  props: { config: Object },
+  // `short`: the forecast's hours short of agents (web/pages/forecast.py), set by the server.
+  props: { config: Object, short: { type: String, default: "" } },
   data() {
     return {
       version: 0,
@@ -888,6 +889,7 @@ export default {
     </div>
     <header class="wb-ktop">
       <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
+      <bdi class="wb-short" v-if="short" :dir="config.dir" :title="short">{{ short }}</bdi>
       <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
         🔇 {{ s.sound_off }}</button>
       <div class="wb-count wb-callbacks" v-if="head && head.callbacks" :data-open="head.callbacks.open">
@@ -951,6 +953,7 @@ export default {
     <template v-else>
     <header class="wb-head">
       <h1 class="wb-title">{{ config.title }}</h1>
+      <bdi class="wb-short" v-if="short" :dir="config.dir" :title="short">{{ short }}</bdi>
       <div class="wb-summary" v-if="has('summary')">
         <component :is="config.kiosk ? 'div' : 'button'"
                 v-for="k in ['available', 'on_call', 'on_break', 'logged_out']" :key="k"
