@@ -31,6 +31,7 @@ about eight times the CPU of the default 40 (its dispatch looks at every member)
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -56,17 +57,19 @@ from wallboard.core.models import FoldSettings
 from wallboard.sim.model import LOGIN, LOGOUT, CallCentre, ModelConfig
 
 ZONE = "Asia/Jerusalem"
-Staff = Callable[[float], int | None]  # expected calls per second → agents
+# Expected calls per second → agents; a fraction (16.4) is agent-time: one agent more for
+# that share of the half-hour (17 for its first 40 %, then 16).
+Staff = Callable[[float], float | None]
 
 
 def _run(
     config: ModelConfig, day_start: float, staff: Staff
-) -> tuple[DaySlots, list[int], list[float]]:
+) -> tuple[DaySlots, list[float], list[float]]:
     """Run one day with `staff(rate)` agents logged in each half-hour: its calls by
     half-hour, the agents in and the expected rate of each half-hour (its own seed's)."""
     model = CallCentre(config)
     q = model.queues[0]
-    plan: list[int] = []
+    plan: list[float] = []
     rates: list[float] = []
     bodies = []
     for s in range(SLOTS):
@@ -77,7 +80,12 @@ def _run(
         rates.append(rate)
         want = min(len(model.agents), staff(rate) or 0) if rate > 0 else 0
         plan.append(want)
-        _staff_to(model, want)
+        whole = math.floor(want)
+        _staff_to(model, math.ceil(want))
+        if want > whole:  # agent-time: the extra agent for the first share of the half-hour
+            model.advance(t + (want - whole) * SLOT_SECONDS)
+            bodies.extend(model.take_cdrs())
+            _staff_to(model, whole)
     model.advance(day_start + SLOTS * SLOT_SECONDS + 3600)  # the last calls end
     bodies.extend(model.take_cdrs())
     settings = FoldSettings(timezone=ZONE)
@@ -110,11 +118,11 @@ class Result:
 
     name: str
     days: list[DaySlots]
-    plans: list[list[int]]
+    plans: list[list[float]]
     rates: list[list[float]]
 
     @property
-    def plan(self) -> list[int]:
+    def plan(self) -> list[float]:
         """The first run's agents per half-hour (the others differ by their noise)."""
         return self.plans[0]
 
@@ -211,9 +219,17 @@ def _floor(agents: int, args: argparse.Namespace) -> str:
     def by_a(rate: float) -> int | None:
         return agents_needed_erlang_a(rate, handle, theta, target, threshold)
 
+    def by_a_time(rate: float) -> float | None:
+        return _agent_time(rate, handle, theta, target, threshold)
+
     args.handle, args.theta = handle, theta
     results: dict[str, Result] = {}
-    for name, staff in (("Erlang C", by_c), ("Erlang A", by_a)):
+    methods: tuple[tuple[str, Staff], ...] = (
+        ("Erlang C", by_c),
+        ("Erlang A", by_a),
+        ("Erlang A, agent-time", by_a_time),
+    )
+    for name, staff in methods:
         runs = [
             _run(replace(config, seed=args.seed + 1 + i), day.timestamp(), staff)
             for i in range(args.days)
@@ -222,8 +238,23 @@ def _floor(agents: int, args: argparse.Namespace) -> str:
             name, [d for d, _, _ in runs], [p for _, p, _ in runs], [r for _, _, r in runs]
         )
     took = time.process_time() - t0
-    print(f"{1 + 2 * args.days} simulated days of one queue in {took:.1f} s CPU")
+    print(f"{1 + 3 * args.days} simulated days of one queue in {took:.1f} s CPU")
     return _report(results, qid, args, agents)
+
+
+def _agent_time(
+    rate: float, handle: float, theta: float | None, target: float, threshold: float
+) -> float | None:
+    """Erlang A's agents as agent-time: N − 1 + f, the extra agent for the share f of the
+    half-hour that brings the time-weighted SL, f·SL(N) + (1 − f)·SL(N − 1), to the target
+    (an experiment: what whole agents cost in accuracy; the board shows whole agents)."""
+    n = agents_needed_erlang_a(rate, handle, theta, target, threshold)
+    if n is None or theta is None or n <= 1:
+        return n
+    hi = service_level_erlang_a(n, rate, handle, theta, threshold)
+    lo = service_level_erlang_a(n - 1, rate, handle, theta, threshold)
+    share = (target - lo) / (hi - lo) if hi > lo else 1.0
+    return n - 1 + min(1.0, max(0.0, share))
 
 
 def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agents: int) -> str:
@@ -245,7 +276,7 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agen
         model = (
             100
             * sum(
-                service_level_erlang_a(p[s], r[s], args.handle, args.theta, args.threshold)
+                service_level_erlang_a(int(p[s]), r[s], args.handle, args.theta, args.threshold)
                 for p, r in zip(a.plans, a.rates, strict=True)
             )
             / len(a.plans)
@@ -269,7 +300,7 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agen
             f"{above} of {len(predicted)} half-hours have Erlang A's own SL more than 5 points "
             f"over the target at the least whole number of agents that reaches it"
         )
-    for r in (c, a):
+    for r in results.values():
         whole = service_level(combine(d.tally(qid) for d in r.days))
         one, one_n = r.within(qid, args, runs=1)
         many, many_n = r.within(qid, args)
@@ -282,11 +313,12 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agen
     within, measured = a.within(qid, args)
     share = 100.0 * within / measured if measured else 0.0
     over = 100.0 * (c_hours - a_hours) / a_hours if a_hours else 0.0
-    sizes = [a.plan[s] for s in a.measured(qid, args.min_calls)] or [0]  # those measured
+    sizes = [int(a.plan[s]) for s in a.measured(qid, args.min_calls)] or [0]  # measured
+    t_within, t_measured = results["Erlang A, agent-time"].within(qid, args)
     return (
         f"{agents} agents (queue of {min(sizes)}–{max(sizes)} agents): {share:.0f} % of "
-        f"{measured} half-hours, Erlang C staffs {c_hours - a_hours:.1f} agent-hours a day "
-        f"more (+{over:.1f} %)"
+        f"{measured} half-hours ({100 * t_within / max(1, t_measured):.0f} % as agent-time), "
+        f"Erlang C staffs {c_hours - a_hours:.1f} agent-hours a day more (+{over:.1f} %)"
     )
 
 

@@ -263,7 +263,9 @@ class TeamSettings(_Section):
     queues: list[int] = []
 
 
-Widget = Literal["summary", "queues", "waiting", "agents"]
+# "agent_figures" (opt-in, desk boards): each agent tile also shows calls handled, handle
+# time and occupancy.
+Widget = Literal["summary", "queues", "waiting", "agents", "agent_figures"]
 
 
 class BoardSettings(_Section):

@@ -111,6 +111,9 @@ def forecast_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         # A lead of the Sales board only.
         rina = f'password_hash = "{hash_password(PASSWORD)}"\nboards = ["sales"]\n'
         f.write(f"\n[auth.users.rina]\n{rina}")
+        # A desk board with each agent's day on its tile.
+        f.write('\n[boards.figures]\ntitle = "Sales figures"\nteams = ["sales"]\n')
+        f.write('widgets = ["summary", "agents", "agent_figures"]\n')
     (work / "data").mkdir()
     _seed(work / "data" / "wallboard.db", _bodies(time.time()))
     feed = Feed(work / "live.jsonl")
@@ -270,6 +273,69 @@ def test_short_hours_in_the_layout_of_desk_and_kiosk(
     page.locator(".wb-ktile").first.wait_for(timeout=SLOW)
     _short_in_layout(page, ".wb-ktop", lang, kiosk=True)
     page.screenshot(path=str(SHOTS / f"short-kiosk-{lang}-{w}.png"))
+    ctx.close()
+
+
+# Each tile's figures as shown, and whether the line stays inside its tile and clear of
+# the tile's other lines.
+_FIGURES = """() => [...document.querySelectorAll('.wb-tile')].map((tile) => {
+  const f = tile.querySelector('.wb-afig');
+  if (!f) return { x: tile.dataset.ext, f: null };
+  const r = f.getBoundingClientRect(), t = tile.getBoundingClientRect();
+  const lines = [...tile.querySelectorAll('.wb-tile-top, .wb-status, .wb-call, .wb-missed')]
+    .map((e) => e.getBoundingClientRect());
+  return { x: tile.dataset.ext, text: f.innerText,
+    bold: [...f.querySelectorAll('b')].map((b) => b.innerText),
+    inside: r.left >= t.left - 1 && r.right <= t.right + 1
+      && r.top >= t.top - 1 && r.bottom <= t.bottom + 1,
+    clear: lines.every((l) => l.bottom <= r.top + 1 || l.top >= r.bottom - 1),
+    font: parseFloat(getComputedStyle(f).fontSize) };
+})"""
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_agent_figures_on_desk_tiles_match_the_agent_numbers(
+    browser: Any, forecast_app: App, lang: str
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    _login(page, forecast_app, "/board/figures")
+    page.goto(f"{forecast_app.url}/board/figures?lang={lang}")
+    page.locator(".wb-afig .wb-occ").first.wait_for(timeout=SLOW)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.wb-occ')].every((e) => e.textContent)",
+        timeout=SLOW,
+    )
+    shown = {int(f["x"]): f for f in page.evaluate(_FIGURES)}
+    api = page.request.get(f"{forecast_app.url}/api/state").json()
+    today = {a["extension"]: a["today"] for a in api["agents"]}
+    assert shown and set(shown) <= set(today)
+    handled = 0
+    for ext, f in shown.items():
+        n = today[ext]
+        calls, aht, occ = f["bold"]
+        # One definition: the tile shows the agent's own numbers (core/view.agent_numbers).
+        assert int(calls) == n["handled"], (ext, f, n)
+        assert aht == _clock(n["handle_time"]), (ext, f, n)
+        if n["occupancy"] is None:
+            assert occ == "—"
+        else:  # ticking in the browser: within a point or two of the server's a moment ago
+            assert abs(int(occ.rstrip("%")) - 100 * n["occupancy"]) <= 2, (ext, f, n)
+        assert f["inside"] and f["clear"] and f["font"] >= 14, f
+        word = "calls" if lang == "en" else "שיחות"
+        assert word in f["text"]
+        handled += n["handled"]
+    assert handled > 0  # today's answered calls (the seeded CDRs) are on the tiles
+    page.screenshot(path=str(SHOTS / f"agent-figures-{lang}-1920.png"))
     ctx.close()
 
 

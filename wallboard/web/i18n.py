@@ -106,6 +106,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "level_alarm": ("Alarm", "התראה"),
     "alert_word": ("Alert", "התרעה"),
     "call_word": ("call", "שיחה"),
+    # A desk tile's day figures (widget "agent_figures"): short, the tooltips say the rest.
+    "fig_calls": ("calls", "שיחות"),
+    "fig_aht": ("AHT", "זמן טיפול"),
+    "fig_occ": ("occ.", "תפוסה"),
     "queues_on_target": ("queues on target", "תורים ביעד"),
     "queues_more": ("more queues", "תורים נוספים"),
     "alerts_open": ("alerts", "התרעות"),

@@ -45,6 +45,8 @@ function levelOf(value, lv, lowerIsWorse) {
 }
 
 const RANK = { ok: 0, warn: 1, alarm: 2 };
+// Statuses busy with a call (kpis.BUSY_STATUSES): occupancy's numerator.
+const BUSY = new Set(["ringing", "dialing", "talking", "hold"]);
 const QUEUE_MIN_U = 12; // a kiosk queue tile's least width, in viewport units (board.css)
 const MARK = { ok: "", warn: "▲", alarm: "⚠" };
 
@@ -211,6 +213,7 @@ const AgentTile = {
     clock(since) {
       return fmtDuration(this.now() - since);
     },
+    fmtDuration,
   },
   template: `
     <component :is="href ? 'a' : 'div'" :href="href" class="wb-tile" :class="'st-' + a.s"
@@ -234,6 +237,14 @@ const AgentTile = {
       </div>
       <div class="wb-missed" v-if="a.missed" :title="cfg.metrics.agent_missed.formula">
         {{ cfg.strings.missed }}: <b>{{ a.missed }}</b>
+      </div>
+      <!-- The day's figures (widget "agent_figures"); occupancy ticks (board.tick). -->
+      <div class="wb-afig" v-if="a.f">
+        <span :title="cfg.metrics.agent_handled.label"><b>{{ a.f[0] }}</b> {{ cfg.strings.fig_calls }}</span>
+        <span :title="cfg.metrics.agent_handle_time.label">{{ cfg.strings.fig_aht }}
+          <b>{{ a.f[1] === null ? "—" : fmtDuration(a.f[1]) }}</b></span>
+        <span :title="cfg.metrics.occupancy.label">{{ cfg.strings.fig_occ }}
+          <b class="wb-occ" :data-occ="a.f.slice(2).join(' ')" :data-k="a.k"></b></span>
       </div>
     </component>`,
 };
@@ -778,6 +789,15 @@ export default {
           const tile = el.closest(".wb-tile");
           if (tile && tile.dataset.lv !== lv) tile.dataset.lv = lv;
         }
+      }
+      for (const el of root.querySelectorAll(".wb-occ")) {
+        // kpis.occupancy: busy / logged in today, the closed seconds plus the open status.
+        const [busy, inside, from] = el.dataset.occ.split(" ").map(Number);
+        const k = el.dataset.k;
+        const open = Math.max(0, now - from);
+        const den = inside + (k === "logged_out" ? 0 : open);
+        const text = den > 0 ? `${Math.round((100 * (busy + (BUSY.has(k) ? open : 0))) / den)}%` : "—";
+        if (el.textContent !== text) el.textContent = text;
       }
       for (const q of Object.values(this.queues)) {
         const levels = this.lv.q[q.id] || {};
