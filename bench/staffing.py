@@ -259,12 +259,13 @@ def _agent_time(
 
 def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agents: int) -> str:
     """The table and each method's figures; the summary line of this floor size."""
-    c, a = results["Erlang C"], results["Erlang A"]
+    c, a, at = results["Erlang C"], results["Erlang A"], results["Erlang A, agent-time"]
     c_sl, a_sl = c.measured(qid, args.min_calls), a.measured(qid, args.min_calls)
+    t_sl = at.measured(qid, args.min_calls)
     print(f"SL per half-hour over {args.days} runs of the day (each its own seed):")
     print(
         f"{'half-hour':>9} {'calls':>6} {'C agents':>8} {'C SL':>6} {'A agents':>8} {'A SL':>6}"
-        f" {'A model':>8}"
+        f" {'A model':>8} {'A time':>6} {'its SL':>6}"
     )
     predicted = []
     for s in range(SLOTS):
@@ -283,9 +284,10 @@ def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agen
         )
         if s in a_sl:
             predicted.append((model, a_sl[s]))
+        ts = f"{t_sl[s]:.1f}" if s in t_sl else "—"
         print(
             f"{slot_label(s):>9} {calls:>6.0f} {c.plan[s]:>8} {cs:>6} {a.plan[s]:>8} {as_:>6}"
-            f" {model:>8.1f}"
+            f" {model:>8.1f} {at.plan[s]:>6.1f} {ts:>6}"
         )
     if predicted:
         mean_model = sum(m for m, _ in predicted) / len(predicted)
