@@ -1,7 +1,7 @@
 """Staffing by Erlang A and by Erlang C, run through the simulator: the service level each gets.
 
 One queue of the simulated floor (its real week's demand: `sim/model/demand.py`) through a
-weekday, three times, with agents logged in and out each half-hour by the Login/Logout API
+weekday, with agents logged in and out each half-hour by the Login/Logout API
 (`ModelConfig(rostered=False)`: no shifts or breaks of its own):
 
 1. a calibration day (the day before, staffed by Erlang C): its CDRs give the handle time
@@ -9,7 +9,14 @@ weekday, three times, with agents logged in and out each half-hour by the Login/
    CDRs do not carry) and the callers' patience (`kpis.patience_rate`), as the board
    estimates them from stored days;
 2. the day staffed each half-hour with `kpis.agents_needed` (Erlang C);
-3. the same day staffed with `kpis.agents_needed_erlang_a` (Erlang A).
+3. the same day staffed with `kpis.agents_needed_erlang_a` (Erlang A, whole agents);
+4. the same day staffed with `kpis.agent_time_erlang_a` (Erlang A as agent-time, as the
+   /forecast chart shows it: 16.4 is 17 agents for the first 40 % of the half-hour, then
+   16).
+
+Each of 2–4 is run `--days` times (30), each run its own seed (its own noise in the
+demand): a half-hour's SL pooled over the runs, so that its calls' noise (a few points
+over 10 runs) does not hide the method's own error.
 
 The arrival rate per half-hour is the simulator's own expected rate (the demand model's),
 so what is measured is the staffing method, not the forecast's error (bench/forecast.py).
@@ -20,7 +27,8 @@ Service level per half-hour is measured from the day's CDRs exactly as the board
     .venv/bin/python bench/staffing.py --agents 40 200 --seed 2 --target 80 --threshold 20
 
 The last line: for each floor size, the share of half-hours within ±5 points of the
-target with Erlang A (goal ≥ 80 %) and how far Erlang C overstaffs. Beside each
+target with Erlang A, whole agents and as agent-time (goal ≥ 80 %), and how far Erlang C
+overstaffs. Beside each
 half-hour's measured SL is Erlang A's own prediction at the agents it chose (averaged
 over the runs), and the report counts the half-hours where that prediction at the least
 whole N is already more than 5 points over the target (at 10–20 agents, one agent is
@@ -46,6 +54,7 @@ from wallboard.core.calls import Cdr
 from wallboard.core.forecast import SLOT_SECONDS, SLOTS, DaySlots, add_cdr, slot_label
 from wallboard.core.kpis import (
     QueueTally,
+    agent_time_erlang_a,
     agents_needed,
     agents_needed_erlang_a,
     combine,
@@ -162,7 +171,7 @@ def main() -> None:
         default=[40],
         help="the floor's sizes (each sets the demand of its one queue)",
     )
-    p.add_argument("--days", type=int, default=10, help="runs of the day, each its own seed")
+    p.add_argument("--days", type=int, default=30, help="runs of the day, each its own seed")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--target", type=float, default=80.0, help="SL target, per cent")
     p.add_argument("--threshold", type=float, default=20.0, help="SL threshold, seconds")
@@ -220,7 +229,7 @@ def _floor(agents: int, args: argparse.Namespace) -> str:
         return agents_needed_erlang_a(rate, handle, theta, target, threshold)
 
     def by_a_time(rate: float) -> float | None:
-        return _agent_time(rate, handle, theta, target, threshold)
+        return agent_time_erlang_a(rate, handle, theta, target, threshold)
 
     args.handle, args.theta = handle, theta
     results: dict[str, Result] = {}
@@ -240,21 +249,6 @@ def _floor(agents: int, args: argparse.Namespace) -> str:
     took = time.process_time() - t0
     print(f"{1 + 3 * args.days} simulated days of one queue in {took:.1f} s CPU")
     return _report(results, qid, args, agents)
-
-
-def _agent_time(
-    rate: float, handle: float, theta: float | None, target: float, threshold: float
-) -> float | None:
-    """Erlang A's agents as agent-time: N − 1 + f, the extra agent for the share f of the
-    half-hour that brings the time-weighted SL, f·SL(N) + (1 − f)·SL(N − 1), to the target
-    (an experiment: what whole agents cost in accuracy; the board shows whole agents)."""
-    n = agents_needed_erlang_a(rate, handle, theta, target, threshold)
-    if n is None or theta is None or n <= 1:
-        return n
-    hi = service_level_erlang_a(n, rate, handle, theta, threshold)
-    lo = service_level_erlang_a(n - 1, rate, handle, theta, threshold)
-    share = (target - lo) / (hi - lo) if hi > lo else 1.0
-    return n - 1 + min(1.0, max(0.0, share))
 
 
 def _report(results: dict[str, Result], qid: int, args: argparse.Namespace, agents: int) -> str:

@@ -143,6 +143,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "expected_line": ("Expected at today's pace", "צפי לפי הקצב של היום"),
     "agents_by_half_hour": ("Agents per half-hour", "נציגים לפי חצי שעה"),
     "needed_a": ("Needed (Erlang A)", "נדרשים (ארלנג A)"),
+    "needed_a_time": ("Agent-time (Erlang A)", "זמן נציגים (ארלנג A)"),
     "needed_c": ("Needed (Erlang C)", "נדרשים (ארלנג C)"),
     "logged_in_now": ("Logged in now", "מחוברים כעת"),
     "short_span": ("short {n} agents {span}", "חסרים {n} נציגים {span}"),

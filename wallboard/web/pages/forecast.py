@@ -149,6 +149,16 @@ def _agents_chart(o: QueueOutlook, now_slot: int, inside: int | None, lang: Lang
             "showSymbol": False,
         },
         {
+            "name": t("needed_a_time", lang),
+            "type": "line",
+            "step": "start",
+            "data": [
+                None if p.erlang_a_time is None else round(p.erlang_a_time, 1) for p in o.plans
+            ],
+            "lineStyle": {"type": "dotted"},
+            "showSymbol": False,
+        },
+        {
             "name": t("needed_c", lang),
             "type": "line",
             "step": "start",
