@@ -263,9 +263,9 @@ class TeamSettings(_Section):
     queues: list[int] = []
 
 
-# "agent_figures" (opt-in, desk boards): each agent tile also shows calls handled, handle
-# time and occupancy.
-Widget = Literal["summary", "queues", "waiting", "agents", "agent_figures"]
+# Opt-in, desk boards: "agent_figures" (each agent tile also shows calls handled, handle
+# time and occupancy), "top" (the day's five agents with the most calls answered).
+Widget = Literal["summary", "queues", "waiting", "agents", "agent_figures", "top"]
 
 
 class BoardSettings(_Section):

@@ -113,7 +113,7 @@ def forecast_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         f.write(f"\n[auth.users.rina]\n{rina}")
         # A desk board with each agent's day on its tile.
         f.write('\n[boards.figures]\ntitle = "Sales figures"\nteams = ["sales"]\n')
-        f.write('widgets = ["summary", "agents", "agent_figures"]\n')
+        f.write('widgets = ["summary", "top", "agents", "agent_figures"]\n')
     (work / "data").mkdir()
     _seed(work / "data" / "wallboard.db", _bodies(time.time()))
     feed = Feed(work / "live.jsonl")
@@ -335,6 +335,20 @@ def test_agent_figures_on_desk_tiles_match_the_agent_numbers(
         assert word in f["text"]
         handled += n["handled"]
     assert handled > 0  # today's answered calls (the seeded CDRs) are on the tiles
+    # Widget "top": the day's agents with the most calls answered, most first.
+    rows = page.locator(".wb-top-row")
+    ranked = sorted(
+        (a for a in api["agents"] if a["today"]["answered"] > 0),
+        key=lambda a: (-a["today"]["answered"], a["name"]),
+    )[:5]
+    assert rows.count() == len(ranked) > 0
+    for i, a in enumerate(ranked):
+        row = rows.nth(i)
+        assert int(row.get_attribute("data-ext") or 0) == a["extension"]
+        assert int(row.locator(".wb-top-n").inner_text()) == a["today"]["answered"]
+    top = page.locator(".wb-top").bounding_box()
+    first = page.locator(".wb-tile").first.bounding_box()
+    assert top is not None and first is not None and top["y"] + top["height"] <= first["y"]
     page.screenshot(path=str(SHOTS / f"agent-figures-{lang}-1920.png"))
     ctx.close()
 

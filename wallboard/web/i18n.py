@@ -110,6 +110,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "fig_calls": ("calls", "שיחות"),
     "fig_aht": ("AHT", "זמן טיפול"),
     "fig_occ": ("occ.", "תפוסה"),
+    "top_of_day": ("Top of the day", "המובילים היום"),
     "queues_on_target": ("queues on target", "תורים ביעד"),
     "queues_more": ("more queues", "תורים נוספים"),
     "alerts_open": ("alerts", "התרעות"),

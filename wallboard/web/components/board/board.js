@@ -433,6 +433,12 @@ export default {
       }
       return [...seen.values()];
     },
+    topAgents() {
+      // Widget "top": the day's five with the most calls answered (then by name).
+      this.version;
+      return Object.values(this.agents).filter((a) => a.answered > 0)
+        .sort((a, b) => b.answered - a.answered || a.n.localeCompare(b.n)).slice(0, 5);
+    },
     agentTotal() {
       this.version;
       return Object.keys(this.agents).length;
@@ -1028,6 +1034,15 @@ export default {
           <span class="wb-clock" :data-since="w.joined">{{ clock(w.joined) }}</span>
         </li>
       </ol>
+    </section>
+    <section class="wb-top" v-if="has('top') && topAgents.length">
+      <h2>{{ s.top_of_day }}</h2>
+      <ol><li v-for="a in topAgents" :key="a.x" class="wb-top-row" :data-ext="a.x">
+        <bdi class="wb-name" dir="auto">{{ a.n }}</bdi>
+        <span :title="config.metrics.agent_answered.label"><b class="wb-top-n">{{ a.answered }}</b> {{ s.answered }}</span>
+        <span v-if="a.f && a.f[1] !== null" :title="config.metrics.agent_handle_time.label">{{ s.fig_aht }}
+          <b>{{ fmtDur(a.f[1]) }}</b></span>
+      </li></ol>
     </section>
     <section class="wb-agents" v-if="has('agents')">
       <agent-tile v-for="a in agentList" :key="a.x" :a="a" :cfg="config" :queues="queues"
