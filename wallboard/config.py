@@ -264,7 +264,9 @@ class TeamSettings(_Section):
     queues: list[int] = []
 
 
-Widget = Literal["summary", "queues", "waiting", "agents"]
+# Opt-in, desk boards: "agent_figures" (each agent tile also shows calls handled, handle
+# time and occupancy), "top" (the day's five agents with the most calls answered).
+Widget = Literal["summary", "queues", "waiting", "agents", "agent_figures", "top"]
 
 
 # The built-in board of every queue and agent: it always exists, whatever the editor saved

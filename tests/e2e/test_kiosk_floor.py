@@ -29,7 +29,8 @@ SLOW = 60_000  # generous: a loaded machine must not fail a test by being slow
 
 # Every text box on the kiosk that a person reads: no two may overlap.
 TEXT = (
-    ".wb-ktop .wb-title bdi, .wb-ktop .wb-last, .wb-ktop .wb-callbacks, .wb-fig .wb-val, "
+    ".wb-ktop .wb-title bdi, .wb-ktop .wb-short, .wb-ktop .wb-last, .wb-ktop .wb-callbacks, "
+    ".wb-fig .wb-val, "
     ".wb-fig .wb-lbl, .wb-kq .wb-queue-name, .wb-kq .wb-badge, .wb-kq .wb-val, .wb-kq .wb-lbl, "
     ".wb-ktile .wb-icon, .wb-ktile .wb-name, .wb-ktile .wb-clock, .wb-ktile .wb-status-name, "
     ".wb-ktile .wb-q, .wb-ktile .wb-dir, .wb-more > *"

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from wallboard.config import Settings
 from wallboard.core.calls import Cdr, queue_outcome
@@ -267,11 +268,15 @@ def floor_outlook(outlook: Outlook, queues: Iterable[QueueOutlook]) -> QueueOutl
                 f.handle[s],
                 _sum(p.erlang_c for p in parts),
                 _sum(p.erlang_a for p in parts),
+                _sum(p.erlang_a_time for p in parts),
             )
         )
     return QueueOutlook(None, f, tuple(actual), ratio, None, None, 0.0, tuple(plans))
 
 
-def _sum(values: Iterable[int | None]) -> int | None:
+_N = TypeVar("_N", int, float)
+
+
+def _sum(values: Iterable[_N | None]) -> _N | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None

@@ -196,7 +196,21 @@ def agent_json(a: Agent, state: State, spec: BoardSpec, visible: int) -> JSON:
         "calls": calls,
         "missed": t.missed,
         "answered": t.answered,
+        **({"f": agent_figures(a, t, state)} if "agent_figures" in spec.widgets else {}),
     }
+
+
+def agent_figures(a: Agent, t: AgentTally, state: State) -> list[float | int | None]:
+    """A desk tile's day figures: calls handled, handle time (`kpis.agent_handle_time`), and
+    what occupancy (`kpis.occupancy`) ticks from in the browser: the closed seconds busy
+    and logged in today, and when the open status began (not before the day's reset)."""
+    closed = t.status_seconds
+    busy = sum(v for k, v in closed.items() if k in kpis.BUSY_STATUSES)
+    logged_in = sum(v for k, v in closed.items() if k != "logged_out")
+    start = state.day.bounds.start if state.day is not None else a.state_since
+    aht = kpis.agent_handle_time(t)
+    return [t.handled, None if aht is None else round(aht), busy, logged_in,
+            max(a.state_since, start)]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
