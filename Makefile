@@ -85,6 +85,7 @@ bench: $(BIN)/.installed node-deps
 	$(BIN)/python bench/cdr_intake.py
 	$(BIN)/python bench/cdr_store.py
 	$(BIN)/python bench/history_load.py
+	$(BIN)/python bench/worklist_page.py
 	$(BIN)/python bench/simulator.py
 	$(BIN)/python bench/eio3_receive.py
 	$(BIN)/python bench/failover.py

@@ -29,6 +29,7 @@ from wallboard.core.models import DEFAULT_STATUS_NAMES, FoldSettings
 from wallboard.errors import ConfigError
 
 __all__ = [
+    "ALL_BOARD",
     "ApiSettings",
     "AuthSettings",
     "BoardSettings",
@@ -263,7 +264,14 @@ class TeamSettings(_Section):
     queues: list[int] = []
 
 
-Widget = Literal["summary", "queues", "waiting", "agents"]
+# Opt-in, desk boards: "agent_figures" (each agent tile also shows calls handled, handle
+# time and occupancy), "top" (the day's five agents with the most calls answered).
+Widget = Literal["summary", "queues", "waiting", "agents", "agent_figures", "top"]
+
+
+# The built-in board of every queue and agent: it always exists, whatever the editor saved
+# (saving "all" changes it, e.g. hides it from the navigation; deleting it brings it back).
+ALL_BOARD = "all"
 
 
 class BoardSettings(_Section):
@@ -286,6 +294,11 @@ class BoardSettings(_Section):
     mask_callers: bool | None = None  # None: [privacy] mask_callers
     # This board's own warn/alarm levels for some queues (over `[thresholds.queues]`).
     thresholds: dict[int, QueueThresholds] = {}
+    # Agents: only those of the teams that answer its queues (`[teams.*] queues`), besides
+    # any picked; with no team answering them, every agent (who answers is not known).
+    queue_agents: bool = False
+    # Listed in the desk pages' navigation (off: a board for a TV, or "all" out of the way).
+    nav: bool = True
 
 
 class PrivacySettings(_Section):

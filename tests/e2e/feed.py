@@ -63,7 +63,7 @@ class Feed:
         self._write(frame)
 
     def _ext(self, ext: int, name: str, status: int, since_ago: int = 0) -> dict[str, Any]:
-        e = copy.deepcopy(self._ext_template)
+        e: dict[str, Any] = copy.deepcopy(self._ext_template)
         now = int(time.time())
         e.update(
             {

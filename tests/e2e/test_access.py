@@ -623,9 +623,21 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
         form = page.locator(".wb-board-form")
         form.get_by_label("Name (in the address)").fill("vip")
         form.get_by_label("Title").fill("VIP line")
-        form.get_by_label("Queues (ids; empty: all)").fill("102")
+        # Picked by name, never by id.
+        page.locator(".wb-f-queues input").fill("Supp")
+        page.get_by_role("option", name="Support", exact=True).click()
+        page.keyboard.press("Escape")
         # The board's own levels: nothing on this queue is an alarm here (elsewhere: SL 0 %).
-        page.locator(".wb-f-levels textarea").fill("102 waiting=5/9 longest=-/- sl=-/- abandon=-/-")
+        # Each field shows the level in force until one is typed.
+        row = page.locator('.wb-level-row[data-queue="Support"]')
+        assert row.locator('[data-level="waiting-warn"]').get_attribute("placeholder") == "3"
+        for level, value in [
+            ("waiting-warn", "5"), ("waiting-alarm", "9"),
+            ("longest_wait_seconds-warn", "99999"), ("longest_wait_seconds-alarm", "99999"),
+            ("service_level_percent-warn", "0"), ("service_level_percent-alarm", "0"),
+            ("abandon_rate_percent-warn", "101"), ("abandon_rate_percent-alarm", "101"),
+        ]:  # fmt: skip
+            row.locator(f'[data-level="{level}"]').fill(value)
         # The live preview shows the draft from the live floor before it is saved.
         preview = page.locator(".wb-preview")
         expect(preview.get_by_text("VIP line").first).to_be_visible(timeout=SLOW)
@@ -656,6 +668,46 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
     finally:
         kiosk_ctx.close()
         ctx.close()
+
+
+def test_a_lead_puts_her_board_on_a_tv_and_only_hers(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    tv_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/board/sales")
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        address = page.locator(".wb-tv-url textarea")
+        expect(address).to_have_value(re.compile(r"/kiosk\?boards=sales&token=.{20,}$"))
+        url = address.input_value()
+        tv = tv_ctx.new_page()
+        tv.goto(url)
+        expect(tv.locator('.wb-queue[data-q="101"]')).to_have_count(1, timeout=SLOW)
+        assert tv.locator('.wb-queue[data-q="102"]').count() == 0
+        # Clicked again (another day, another tab): the same address, not a new token.
+        page.reload()
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        expect(page.locator(".wb-tv-url textarea")).to_have_value(url, timeout=SLOW)
+        # Not her board: no button, nothing of it.
+        page.goto(f"{access_app.url}/board/floor")
+        page.locator(".wb-forbidden").wait_for(timeout=SLOW)
+        assert page.locator(".wb-tv-button").count() == 0
+        # Revoked on the same panel: the TV goes blank.
+        page.goto(f"{access_app.url}/board/sales")
+        page.locator(".wb-board-tools .wb-tv-button").click()
+        page.locator(".wb-tv-revoke").click()
+        page.locator(".wb-tv-revoked").wait_for(timeout=SLOW)
+        tv.locator(".wb-forbidden").wait_for(timeout=25_000)
+        page.goto(f"{access_app.url}/audit")
+        expect(page.locator(".wb-audit")).to_contain_text("token_revoke", timeout=SLOW)
+        expect(page.locator(".wb-audit")).to_contain_text("token_create")
+    finally:
+        tv_ctx.close()
+        ctx.close()
+    token = url.rsplit("token=", 1)[1]
+    assert token not in (access_app.workdir / "app.log").read_text(encoding="utf-8")
 
 
 def test_an_admin_makes_a_scoped_user_who_can_sign_in(browser: Any, access_app: App) -> None:
@@ -710,8 +762,13 @@ def test_the_worklist_holds_still_while_a_lead_works(browser: Any, access_app: A
             assert r.status == 200
         cards = page.locator(".wb-item")
         expect(cards).to_have_count(before + 1, timeout=SLOW)  # within one refresh (5 s)
-        assert page.locator(".wb-item").first.evaluate("e => e.dataset.mark") == "kept"
-        # Oldest waiting first: the newcomer joins at the end, nothing under the pointer moves.
+        # Newest first (the default): the newcomer joins at the top; the card that was
+        # first is moved down, the same DOM node (not a rebuilt list).
+        expect(cards.first).to_contain_text("333")
+        assert cards.nth(1).evaluate("e => e.dataset.mark") == "kept"
+        # Oldest first: the newcomer is at the end, nothing under the pointer moves.
+        page.goto(f"{access_app.url}/worklist?order=oldest")
+        expect(cards).to_have_count(before + 1, timeout=SLOW)
         expect(cards.last).to_contain_text("333")
     finally:
         ctx.close()

@@ -281,8 +281,9 @@ def test_agent_and_queue_detail_pages(desk: Any, app_server: App) -> None:
     desk.wait_for_url("**/agent/205", timeout=SLOW)
     expect(desk.get_by_text("Agent Maya Katz · 205")).to_be_visible(timeout=SLOW)
     expect(desk.locator(".wb-tile")).to_have_count(1, timeout=SLOW)
-    # The first table is today's figures (the second: the day's status changes).
-    expect(desk.locator("table").first).to_contain_text("Administrative")
+    # The whole day's calls come first; the time in each status the wallboard saw, next.
+    expect(desk.locator("table").first).to_contain_text("Answered")
+    expect(desk.locator("table").nth(1)).to_contain_text("Administrative")
     # The day as a bar of status spans, each saying what and when in words.
     span = desk.locator('.wb-timeline [data-status="break:5"]').last
     expect(span).to_have_attribute("title", re.compile(r"Administrative \d\d:\d\d–"))

@@ -7,6 +7,7 @@ every check is measured from the page (computed styles, bounding boxes, Performa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +29,8 @@ SLOW = 60_000  # generous: a loaded machine must not fail a test by being slow
 
 # Every text box on the kiosk that a person reads: no two may overlap.
 TEXT = (
-    ".wb-ktop .wb-title bdi, .wb-ktop .wb-last, .wb-ktop .wb-callbacks, .wb-fig .wb-val, "
+    ".wb-ktop .wb-title bdi, .wb-ktop .wb-short, .wb-ktop .wb-last, .wb-ktop .wb-callbacks, "
+    ".wb-fig .wb-val, "
     ".wb-fig .wb-lbl, .wb-kq .wb-queue-name, .wb-kq .wb-badge, .wb-kq .wb-val, .wb-kq .wb-lbl, "
     ".wb-ktile .wb-icon, .wb-ktile .wb-name, .wb-ktile .wb-clock, .wb-ktile .wb-status-name, "
     ".wb-ktile .wb-q, .wb-ktile .wb-dir, .wb-more > *"
@@ -395,6 +397,7 @@ def test_busy_floor_is_still(browser: Any, demo: Any) -> None:
 
 
 def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
+    from playwright.sync_api import TimeoutError as ClickTimeout
     from playwright.sync_api import expect
 
     from wallboard.web.i18n import t
@@ -407,7 +410,11 @@ def test_sound_says_when_it_cannot_play(browser: Any, demo: Any) -> None:
 
     def click() -> None:
         expect(badge).to_contain_text(t("sound_off", "he" if lang == "he" else "en"), timeout=SLOW)
-        badge.click()  # a person's click may start audio
+        # A click that a re-laid-out header caught instead is a person's gesture too: Chromium
+        # then starts the board's audio itself and the badge leaves before Playwright's retry
+        # could land on it. The claim checked next is the same.
+        with contextlib.suppress(ClickTimeout):
+            badge.click(timeout=SLOW)  # a person's click may start audio
         expect(badge).to_have_count(0, timeout=SLOW)
 
     _again_after_a_reload(page, click)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from wallboard.web.pages.tv import CHROMIUM_SWITCHES
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 # The units that serve boards (Type=notify, a watchdog, 1,000+ open tabs).
@@ -18,15 +20,8 @@ SERVERS = [
     "cluster/wallboard-ingest@.service",
 ]
 SYSTEM_UNITS = [*SERVERS, "wallboard-backup.service", "cluster/nats.service"]
-KIOSK_FLAGS = [
-    "--kiosk",
-    "--noerrdialogs",
-    "--hide-crash-restore-bubble",
-    "--password-store=basic",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-features=Translate,HttpsUpgrades",
-    "--check-for-update-interval=31536000",
-]
+# The TV's switches, one definition: "Show on a TV" gives the same one-line command.
+KIOSK_FLAGS = CHROMIUM_SWITCHES
 
 
 def unit(name: str) -> dict[str, dict[str, list[str]]]:

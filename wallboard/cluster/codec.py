@@ -1,7 +1,10 @@
 """The live state as key-value entries, and back: what the ingest worker writes to NATS.
 
 One bucket per account; one key per agent (`agent.<ext>`, with today's tallies), per
-queue (`queue.<id>`, with today's tallies), per waiting call (`call.<queue>.<id>`), plus
+queue (`queue.<id>`, with today's tallies and its newest minute's), per queue with calls in
+the last two hours (`recent.<id>`: those minutes, for the rolling windows; rewritten once a
+minute at most, the newest minute travelling with the queue meanwhile), per waiting call
+(`call.<queue>.<id>`), plus
 `link` (the vendor link's health and the server clock), `day` (the day's bounds) and, for
 an account whose ingest worker runs the simulator, `sim.url` (where it serves: the web
 nodes send their REST actions there).
@@ -39,14 +42,17 @@ __all__ = [
     "decode_day",
     "decode_link",
     "decode_queue",
+    "decode_recent",
     "decode_sim_url",
     "encode_agent",
     "encode_call",
     "encode_day",
     "encode_link",
     "encode_queue",
+    "encode_recent",
     "encode_sim_url",
     "queue_key",
+    "recent_key",
     "split_call_key",
 ]
 
@@ -68,6 +74,11 @@ def agent_key(extension: int) -> str:
 def queue_key(queue_id: int) -> str:
     """The key of one queue (its name and today's tallies; waiting calls are keys of their own)."""
     return f"queue.{queue_id}"
+
+
+def recent_key(queue_id: int) -> str:
+    """The key of one queue's recent minutes (`Day.recent`: the rolling windows)."""
+    return f"recent.{queue_id}"
 
 
 def call_key(queue_id: int, call_id: str) -> str:
@@ -141,10 +152,19 @@ def _tally(t: list[Any]) -> AgentTally:
     )
 
 
-def encode_queue(q: Queue, tally: QueueTally | None, ev: float | None = None) -> bytes:
-    """One queue's name and today's tallies (`ev` as for an agent)."""
+def encode_queue(
+    q: Queue,
+    tally: QueueTally | None,
+    ev: float | None = None,
+    minute: tuple[int, QueueTally] | None = None,
+) -> bytes:
+    """One queue's name and today's tallies (`ev` as for an agent); `minute`: its newest
+    minute (server time // 60) and that minute's tally, for the rolling windows."""
     t = None if tally is None else list(_tally_fields(tally))
-    return _dumps({"n": q.name, "t": t, "ev": ev})
+    v: JSON = {"n": q.name, "t": t, "ev": ev}
+    if minute is not None:
+        v["m"] = [minute[0], *_tally_fields(minute[1])]
+    return _dumps(v)
 
 
 def _tally_fields(t: QueueTally) -> tuple[int, ...]:
@@ -155,11 +175,25 @@ def _tally_fields(t: QueueTally) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def decode_queue(queue_id: int, data: bytes) -> tuple[Queue, QueueTally | None, float | None]:
-    """A queue (no waiting calls yet), its tally and `ev`."""
+def decode_queue(
+    queue_id: int, data: bytes
+) -> tuple[Queue, QueueTally | None, float | None, tuple[int, QueueTally] | None]:
+    """A queue (no waiting calls yet), its tally, `ev` and its newest minute's tally."""
     v = json.loads(data)
     t = v["t"]
-    return Queue(queue_id, v["n"], {}), None if t is None else QueueTally(*t), v.get("ev")
+    m = v.get("m")
+    minute = None if m is None else (int(m[0]), QueueTally(*m[1:]))
+    return Queue(queue_id, v["n"], {}), None if t is None else QueueTally(*t), v.get("ev"), minute
+
+
+def encode_recent(minutes: dict[int, QueueTally]) -> bytes:
+    """One queue's tallies by the minute (`Day.recent`), oldest first."""
+    return _dumps([[m, *_tally_fields(minutes[m])] for m in sorted(minutes)])
+
+
+def decode_recent(data: bytes) -> dict[int, QueueTally]:
+    """A queue's tallies by the minute, from `encode_recent`'s bytes."""
+    return {int(v[0]): QueueTally(*v[1:]) for v in json.loads(data)}
 
 
 def encode_call(c: WaitingCallInfo, order: int) -> bytes:

@@ -24,7 +24,8 @@ from nats.js.kv import KeyValue
 
 from wallboard.cluster import codec
 from wallboard.cluster.lease import EPOCH_KEY, Fence, NotLeading
-from wallboard.core.models import Changes, State
+from wallboard.core.kpis import QueueTally
+from wallboard.core.models import Changes, Day, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
 
@@ -76,6 +77,7 @@ class KvPublisher:
         self.full_pending = True  # the first round writes everything (fresh start)
         self.waiting_for_snapshot = True  # …once the vendor's snapshots are in
         self._calls: dict[int, set[str]] = {}  # waiting calls written, per queue
+        self._recent: dict[int, int] = {}  # per queue: the newest minute its `recent.` key had
         self._day_key: str | None = None
         self._order = 0  # waiting calls' places, counted up as they are written
         self._last_link = 0.0
@@ -150,10 +152,14 @@ class KvPublisher:
                 a, day.agents.get(ext) if day else None
             )
         self._calls = {}
+        self._recent = {}
         for qid, q in state.queues.items():
             values[codec.queue_key(qid)] = codec.encode_queue(
-                q, day.queues.get(qid) if day else None
+                q, day.queues.get(qid) if day else None, None, _newest(day, qid)
             )
+            if day is not None and (minutes := day.recent.get(qid)):
+                values[codec.recent_key(qid)] = codec.encode_recent(minutes)
+                self._recent[qid] = max(minutes)
             self._calls[qid] = set(q.waiting)
             for cid, c in q.waiting.items():
                 values[codec.call_key(qid, cid)] = codec.encode_call(c, self._next_order())
@@ -193,14 +199,22 @@ class KvPublisher:
         ops: list[Coroutine[Any, Any, None]] = []
         if q is None:
             ops.append(self._delete(codec.queue_key(qid)))
+            if self._recent.pop(qid, None) is not None:
+                ops.append(self._delete(codec.recent_key(qid)))
             now_waiting: dict[str, object] = {}
         else:
+            newest = _newest(day, qid)
             ops.append(
                 self._put(
                     codec.queue_key(qid),
-                    codec.encode_queue(q, day.queues.get(qid) if day else None, self._ev),
+                    codec.encode_queue(q, day.queues.get(qid) if day else None, self._ev, newest),
                 )
             )
+            # The minutes before travel once per minute at most, when a new one begins
+            # (a web node that starts later reads them there); the newest rides along.
+            if day is not None and newest is not None and self._recent.get(qid) != newest[0]:
+                ops.append(self._put(codec.recent_key(qid), codec.encode_recent(day.recent[qid])))
+                self._recent[qid] = newest[0]
             now_waiting = dict(q.waiting)
             for cid in now_waiting:  # in queue order, so the counter follows it
                 if cid not in before:
@@ -234,3 +248,12 @@ class KvPublisher:
         else:
             await self.kv.delete(key)
         self.deletes += 1
+
+
+def _newest(day: Day | None, qid: int) -> tuple[int, QueueTally] | None:
+    """A queue's newest minute and its tally (`Day.recent`), if it has any."""
+    minutes = day.recent.get(qid) if day is not None else None
+    if not minutes:
+        return None
+    m = max(minutes)
+    return m, minutes[m]

@@ -28,7 +28,7 @@ from wallboard.cluster import codec
 from wallboard.core.clock import DayBounds
 from wallboard.core.events import ConnectionState, LinkAlive
 from wallboard.core.kpis import AgentTally, QueueTally
-from wallboard.core.models import Changes, Day, Queue, State
+from wallboard.core.models import RECENT_MINUTES, Changes, Day, Queue, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 
@@ -73,6 +73,9 @@ class Mirror:
         self.synced = asyncio.Event()  # set while the copy is current
         self._agent_tallies: dict[int, AgentTally] = {}
         self._queue_tallies: dict[int, QueueTally] = {}
+        # Each queue's tallies by the minute (`Day.recent`: the rolling windows): the
+        # `recent.` key's minutes, the newest one kept current by the queue's key.
+        self._recent: dict[int, dict[int, QueueTally]] = {}
         self._order: dict[str, int] = {}  # waiting call → its place (codec.encode_call)
         self._last_ev: float | None = None
         self._pending_ev: float | None = None
@@ -184,10 +187,12 @@ class Mirror:
         state.agents.clear()
         state.queues.clear()
         self._agent_tallies, self._queue_tallies = {}, {}
+        self._recent = {}
         self._order = {}
         self._bounds = _NO_DAY
         self.link_at = None
-        order = {"day": 0, "link": 1, "queue": 2, "call": 3, "agent": 4}
+        # A queue's minutes before its key: the key's newest minute is the later word.
+        order = {"day": 0, "link": 1, "recent": 2, "queue": 3, "call": 4, "agent": 5}
         entries.sort(key=lambda e: order.get(e.key.split(".", 1)[0], 5))
         for e in entries:
             self._apply(e, quiet=True)
@@ -212,6 +217,8 @@ class Mirror:
             self._queue(int(rest), value, ch)
         elif kind == "call":
             self._call(e.key, value, ch)
+        elif kind == "recent":
+            self._minutes(int(rest), value)
         elif value is not None and e.key == codec.LINK:
             self._link(value, ch)
         elif value is not None and e.key == codec.DAY:
@@ -239,8 +246,9 @@ class Mirror:
         if value is None:
             queues.pop(qid, None)
             self._queue_tallies.pop(qid, None)
+            self._recent.pop(qid, None)
             return
-        q, tally, ev = codec.decode_queue(qid, value)
+        q, tally, ev, minute = codec.decode_queue(qid, value)
         self._note(ev)
         old = queues.get(qid)
         if old is not None:
@@ -248,6 +256,20 @@ class Mirror:
         queues[qid] = q
         if tally is not None:
             self._queue_tallies[qid] = tally
+        if minute is not None:
+            m, t = minute
+            minutes = self._recent.setdefault(qid, {})
+            minutes[m] = t
+            for gone in [k for k in minutes if k <= m - RECENT_MINUTES]:
+                del minutes[gone]  # as `Day.minute` drops them at the ingest worker
+
+    def _minutes(self, qid: int, value: bytes | None) -> None:
+        """A queue's recent minutes (no change to the board: only /forecast reads them)."""
+        if value is None:
+            self._recent.pop(qid, None)
+            return
+        # Written in the same round as the queue's key, or before it: never older than it.
+        self._recent[qid] = codec.decode_recent(value)
 
     def _call(self, key: str, value: bytes | None, ch: Changes) -> None:
         qid, cid = codec.split_call_key(key)
@@ -294,7 +316,7 @@ class Mirror:
 
     def _rebuild_day(self) -> None:
         state: State = self.hub.state
-        state.day = Day(self._bounds, self._queue_tallies, self._agent_tallies)
+        state.day = Day(self._bounds, self._queue_tallies, self._agent_tallies, recent=self._recent)
 
     def _note(self, ev: float | None) -> None:
         """Tell the board publisher when the ingest worker got this write's oldest event, so

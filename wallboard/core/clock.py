@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["DayBounds", "ServerClock", "day_bounds", "detect_shift", "zone"]
+__all__ = ["DayBounds", "DayFinder", "ServerClock", "day_bounds", "detect_shift", "zone"]
 
 # Re-anchor the clock backwards only when our estimate runs this far ahead of the server:
 # smaller differences are the 1 s resolution of `servertime`, not a real disagreement.
@@ -111,3 +111,22 @@ def day_bounds(utc: float, timezone: str, reset_at: time) -> DayBounds:
         start=int(start_local.timestamp()),
         end=int(end_local.timestamp()),
     )
+
+
+@dataclass(slots=True)
+class DayFinder:
+    """`day_bounds` for one zone and reset time, with the last day found remembered: nearly
+    every CDR stored belongs to the day of the one before, and working a day out (zone
+    look-ups, two datetimes) cost more than the rest of telling a listener about it."""
+
+    timezone: str
+    reset_at: time
+    last: DayBounds | None = None
+
+    def __call__(self, utc: float) -> DayBounds:
+        """The day containing `utc` (as `day_bounds`)."""
+        last = self.last
+        if last is not None and last.start <= utc < last.end:
+            return last
+        found = self.last = day_bounds(utc, self.timezone, self.reset_at)
+        return found

@@ -2,6 +2,12 @@
 
 Every count goes through the `record_*` functions of `core/kpis.py`, the same ones the
 live fold uses, so a number in history means exactly what it means on the live board.
+
+A call's department is its queue's (`departments`): an abandoned call's CDR names no
+agent and so no department, and counting it under its own CDR's department put every
+abandon in "—". A queue's department is the configured one (`[teams]`) or else the one
+whose agents answered most of its calls in the days shown (`queue_departments`); a call
+in a queue with neither is counted in its agent's department, and only then in "—".
 """
 
 from __future__ import annotations
@@ -36,17 +42,22 @@ from wallboard.core.kpis import (
 from wallboard.core.models import FoldSettings
 
 __all__ = [
+    "NO_DEPARTMENT",
     "SUMMARY_FORMAT",
     "DayHistory",
     "add_cdr",
     "build_history",
     "compact",
     "csv_export",
+    "departments",
     "from_summary",
+    "queue_departments",
     "queue_row",
     "restrict",
     "to_summary",
 ]
+
+NO_DEPARTMENT = "—"  # a call whose queue and agent have no known department
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -60,7 +71,10 @@ class DayHistory:
     total: QueueTally = field(default_factory=QueueTally)
     queues: dict[int, QueueTally] = field(default_factory=dict)
     queue_names: dict[int, str] = field(default_factory=dict)
-    departments: dict[str, QueueTally] = field(default_factory=dict)
+    # Per (queue, the department its CDR names: the answering agent's, "" for none). Which
+    # department a call counts in is decided when read (`departments`): an abandon comes
+    # before the answered calls that tell its queue's department.
+    queue_departments: dict[tuple[int, str], QueueTally] = field(default_factory=dict)
     hours: dict[int, QueueTally] = field(default_factory=dict)
     hour_queues: dict[tuple[int, int], QueueTally] = field(default_factory=dict)
     agents: dict[str, AgentTally] = field(default_factory=dict)
@@ -103,7 +117,7 @@ def add_cdr(
     if day is None:
         day = days[bounds.key] = DayHistory(bounds.key)
     hour = datetime.fromtimestamp(ev.started, zone(settings.timezone)).hour
-    dept = cdr.department_name or "—"
+    dept = cdr.department_name
     ai = ai_insights(cdr)
     if ai is not None and ai.category:
         day.categories[ai.category] += 1
@@ -117,7 +131,7 @@ def add_cdr(
             tallies = (
                 day.total,
                 day.queues.setdefault(qid, QueueTally()),
-                day.departments.setdefault(dept, QueueTally()),
+                day.queue_departments.setdefault((qid, dept), QueueTally()),
                 day.hours.setdefault(hour, QueueTally()),
                 day.hour_queues.setdefault((hour, qid), QueueTally()),
             )
@@ -127,7 +141,7 @@ def add_cdr(
         name = cdr.representative_name or cdr.targetextension_name or cdr.callerextension_name
         if name:
             day.agent_names[sip] = name
-        day.agent_departments.setdefault(sip, dept)
+        day.agent_departments.setdefault(sip, dept or NO_DEPARTMENT)
         incoming = ev.direction.value == "incoming"
         outgoing = ev.direction.value in ("outgoing", "click2call")
         answered, talk = ev.answered, ev.talk_seconds
@@ -193,7 +207,7 @@ def to_summary(day: DayHistory) -> str:
         "total": _q(day.total),
         "queues": [[k, _q(t)] for k, t in day.queues.items()],
         "queue_names": [[k, v] for k, v in day.queue_names.items()],
-        "departments": [[k, _q(t)] for k, t in day.departments.items()],
+        "queue_departments": [[q, d, _q(t)] for (q, d), t in day.queue_departments.items()],
         "hours": [[k, _q(t)] for k, t in day.hours.items()],
         "hour_queues": [[h, q, _q(t)] for (h, q), t in day.hour_queues.items()],
         "agents": [[k, _a(t)] for k, t in day.agents.items()],
@@ -220,7 +234,7 @@ def from_summary(text: str) -> DayHistory:
         total=q(d["total"]),
         queues={k: q(v) for k, v in d["queues"]},
         queue_names={k: v for k, v in d["queue_names"]},
-        departments={k: q(v) for k, v in d["departments"]},
+        queue_departments={(k, dept): q(v) for k, dept, v in d["queue_departments"]},
         hours={k: q(v) for k, v in d["hours"]},
         hour_queues={(h, k): q(v) for h, k, v in d["hour_queues"]},
         agents={k: a(v) for k, v in d["agents"]},
@@ -254,8 +268,35 @@ def queue_row(t: QueueTally) -> dict[str, str | int]:
     }
 
 
-def csv_export(days: dict[str, DayHistory]) -> str:
-    """All days as CSV: one row per day × (all | queue | department | agent)."""
+def queue_departments(
+    days: Iterable[DayHistory], configured: Mapping[int, str] | None = None
+) -> dict[int, str]:
+    """Each queue's department: `configured` (from `[teams]`), else the department whose
+    agents answered most of its calls over `days` (a tie: the first by name)."""
+    answered: dict[int, Counter[str]] = {}
+    for day in days:
+        for (q, dept), t in day.queue_departments.items():
+            if dept and t.answered:
+                answered.setdefault(q, Counter())[dept] += t.answered
+    out = {q: max(sorted(c), key=lambda d: c[d]) for q, c in answered.items()}
+    out.update({q: d for q, d in (configured or {}).items() if d})
+    return out
+
+
+def departments(day: DayHistory, of_queue: Mapping[int, str]) -> dict[str, QueueTally]:
+    """The day's queue calls by department: each in its queue's (`queue_departments`), else
+    its agent's, else `NO_DEPARTMENT`; the sums of `kpis.combine`, so rates come from them."""
+    parts: dict[str, list[QueueTally]] = {}
+    for (q, dept), t in day.queue_departments.items():
+        parts.setdefault(of_queue.get(q) or dept or NO_DEPARTMENT, []).append(t)
+    return {d: combine(ts) for d, ts in sorted(parts.items())}
+
+
+def csv_export(days: dict[str, DayHistory], of_queue: Mapping[int, str] | None = None) -> str:
+    """All days as CSV: one row per day × (all | queue | department | agent); a queue's
+    department from `of_queue` (`queue_departments`; None: learned from these days)."""
+    if of_queue is None:
+        of_queue = queue_departments(days.values())
     out = io.StringIO()
     w = csv.writer(out)
     qcols = list(queue_row(QueueTally()).keys())
@@ -267,7 +308,7 @@ def csv_export(days: dict[str, DayHistory]) -> str:
         for qid, t in sorted(d.queues.items()):
             name = d.queue_names.get(qid, "")
             w.writerow([key, "queue", qid, name, *queue_row(t).values(), "", "", ""])
-        for dept, t in sorted(d.departments.items()):
+        for dept, t in departments(d, of_queue).items():
             w.writerow([key, "department", "", dept, *queue_row(t).values(), "", "", ""])
         for sip, a in sorted(d.agents.items()):
             blanks = [""] * len(qcols)
@@ -285,8 +326,8 @@ def restrict(
 ) -> DayHistory:
     """The day as a team lead limited to some queues and agents sees it (None: all).
 
-    The day's total and hours become the sums of the allowed queues (`kpis.combine`);
-    departments and AI categories cut across queues, so a limited reader gets none.
+    The day's total, hours and departments become the sums of the allowed queues
+    (`kpis.combine`); AI categories cut across queues, so a limited reader gets none.
     """
     if queues is None and sips is None:
         return day
@@ -302,6 +343,7 @@ def restrict(
     out.queue_names = _pick(day.queue_names, ok_q)
     out.total = combine(out.queues.values())
     out.hour_queues = _pick(day.hour_queues, lambda k: ok_q(k[1]))
+    out.queue_departments = _pick(day.queue_departments, lambda k: ok_q(k[0]))
     by_hour: dict[int, list[QueueTally]] = {}
     for (h, _q), t in out.hour_queues.items():
         by_hour.setdefault(h, []).append(t)

@@ -3,7 +3,8 @@
 For each half-hour of today, the forecast's offered calls (scaled by how today is running,
 `kpis.today_on_forecast`) and handle time give the agents needed for the queue's SL target
 by Erlang C (`kpis.agents_needed`) and by Erlang A (`kpis.agents_needed_erlang_a`, callers
-who give up at the patience estimated from today's and recent abandons). Against the agents
+who give up at the patience estimated from today's and recent abandons; also as agent-time,
+`kpis.agent_time_erlang_a`). Against the agents
 logged in now, the hours ahead that are short or over ("short 2 agents 14:00–15:00").
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallboard.core.forecast import SLOT_SECONDS, SLOTS, QueueForecast, slot_label
-from wallboard.core.kpis import agents_needed, agents_needed_erlang_a
+from wallboard.core.kpis import agent_time_erlang_a, agents_needed, agents_needed_erlang_a
 
 __all__ = ["Gap", "SlotPlan", "gaps", "plan_day"]
 
@@ -28,6 +29,7 @@ class SlotPlan:
     handle: float | None
     erlang_c: int | None
     erlang_a: int | None
+    erlang_a_time: float | None = None  # Erlang A's agents as agent-time (16.4)
 
     @property
     def label(self) -> str:
@@ -73,11 +75,14 @@ def plan_day(
         talk = forecast.handle[s]
         handle = None if talk is None else talk + extra_handle
         rate = expected / SLOT_SECONDS if expected > 0 else None
-        need_c = need_a = None
+        need_c = need_a = time_a = None
         if target is not None and rate is not None and handle is not None:
             need_c = agents_needed(rate, handle, target, threshold)
             need_a = agents_needed_erlang_a(rate, handle, patience, target, threshold)
-        out.append(SlotPlan(s, forecast.offered[s], expected, actual[s], handle, need_c, need_a))
+            time_a = agent_time_erlang_a(rate, handle, patience, target, threshold, need_a)
+        out.append(
+            SlotPlan(s, forecast.offered[s], expected, actual[s], handle, need_c, need_a, time_a)
+        )
     return out
 
 

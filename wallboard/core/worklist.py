@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Generic, TypeVar
 
 from wallboard.core.calls import Cdr, TimeRule, direction, is_c2c_leg2, queue_outcome
 from wallboard.core.events import CallDirection, QueueReason
@@ -23,13 +27,20 @@ from wallboard.core.kpis import time_to_callback as kpi_time_to_callback
 
 __all__ = [
     "CallbackRow",
+    "Page",
     "WorkItem",
     "Worklist",
+    "WorklistFilter",
     "build_worklist",
     "callback_figures",
     "normalize_number",
+    "page_of",
     "time_to_callback",
+    "waiting_by_queue",
 ]
+
+T = TypeVar("T")
+_ABANDONED_AT = attrgetter("abandoned_at")
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -73,6 +84,14 @@ class WorkItem:
     def closed(self) -> bool:
         """Reached since the abandon: nothing left to do."""
         return self.reached_at is not None
+
+    @property
+    def waiting(self) -> bool:
+        """Still to call back: not reached, and nobody placed a call back yet."""
+        if self.reached_at is not None:
+            return False
+        # Asked of every caller on each redraw: most have no press, so no generator.
+        return not self.callbacks or not any(c.ok for c in self.callbacks)
 
     @property
     def first_callback_at(self) -> float | None:
@@ -158,6 +177,59 @@ def callback_figures(items: Iterable[WorkItem]) -> dict[str, int | None]:
         "open": sum(1 for i in items if not i.closed),
         "ttc": None if ttc is None else round(ttc),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistFilter:
+    """Which callers a worklist page lists, and in which order.
+
+    `queues` is what the reader chose (a board's queues, one queue) already cut to her
+    scope by the page (None: every queue, calls without a queue too).
+    """
+
+    queues: frozenset[int] | None = None
+    newest_first: bool = True
+
+    def keeps(self, item: WorkItem) -> bool:
+        """Whether this caller is one the filter lists."""
+        return self.queues is None or (item.queue_id is not None and item.queue_id in self.queues)
+
+    def apply(self, items: Iterable[WorkItem]) -> list[WorkItem]:
+        """The callers kept, by abandon time in the chosen order (a tie: as given)."""
+        queues = self.queues
+        if queues is None:
+            kept = list(items)
+        else:
+            kept = [i for i in items if i.queue_id is not None and i.queue_id in queues]
+        # Stable, also reversed; `Worklist.items` comes newest first, so this is one pass.
+        kept.sort(key=_ABANDONED_AT, reverse=self.newest_first)
+        return kept
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list: its items, which page (1-based) of how many, and the total."""
+
+    items: tuple[T, ...]
+    number: int
+    pages: int
+    total: int
+
+
+def page_of(items: Sequence[T], number: int, size: int) -> Page[T]:
+    """Page `number` (1-based) of `items` in pages of `size`; a number out of range gives
+    the nearest page (a list that shrank under an open page shows its last page)."""
+    if size < 1:
+        raise ValueError(f"a page holds at least one item, not {size}")
+    pages = max(1, math.ceil(len(items) / size))
+    number = min(max(1, number), pages)
+    start = (number - 1) * size
+    return Page(tuple(items[start : start + size]), number, pages, len(items))
+
+
+def waiting_by_queue(items: Iterable[WorkItem]) -> dict[int | None, int]:
+    """How many callers wait for a call back in each queue (None: calls without one)."""
+    return dict(Counter(i.queue_id for i in items if i.waiting))
 
 
 @dataclass(frozen=True, slots=True)

@@ -328,6 +328,10 @@ class CdrService:
         sips = self._sips(scope)
         return {k: restrict(d, scope.queues, sips) for k, d in days.items()}, today
 
+    def departments_of(self, days: dict[str, DayHistory]) -> dict[int, str]:
+        """Each queue's department in these days (configured by its team, else learned)."""
+        return self.history.departments_of(days.values())
+
     def _sips(self, scope: Scope) -> frozenset[str] | None:
         """The SIP users (history's agent key) of the scope's extensions, as seen live."""
         if scope.extensions is None:
@@ -358,6 +362,10 @@ class CdrService:
         """Today's status changes of one agent, newest first (who made ours)."""
         start, _ = self.intake.today_bounds()
         return await self.store.status_changes(extension, start, limit)
+
+    def watched_since(self, extension: int) -> float | None:
+        """When this process first saw the agent (true UTC): its status spans start there."""
+        return self.status_log.seen_at(extension)
 
     async def alert_log(self) -> list[AlertRow]:
         """Today's fired and cleared alerts, newest first."""

@@ -1,8 +1,11 @@
 """Boards and kiosk tokens made in the browser (`/admin`): stored with who and when; the
-TOML boards are the first run's defaults. Only an admin may change them."""
+TOML boards are the first run's defaults. Only an admin may change boards; a board's TV
+token ("Show on a TV") may be made and revoked by whoever may manage that board: an
+admin, or a lead for one of her own boards."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -14,15 +17,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wallboard.config import BoardSettings, Settings, UserSettings
-from wallboard.core.scope import Scope
+from wallboard.config import ALL_BOARD, BoardSettings, Settings, UserSettings
+from wallboard.core.picks import Lists, UnknownNames, resolve
+from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied
 from wallboard.runtime import timebase
 from wallboard.store.base import CdrStore
 from wallboard.store.db import dumps_detail
 from wallboard.store.rows import AuditRow, BoardRow, KioskTokenRow
 
-__all__ = ["BoardEditor"]
+__all__ = ["BoardEditor", "by_names"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,31 @@ def _user_json(user: UserSettings) -> str:
     data = user.model_dump(mode="json")
     data["password_hash"] = user.password_hash.get_secret_value()
     return json.dumps(data)
+
+
+_TV = "tv-"  # the name of a token made by "Show on a TV" starts so
+_TV_CONTEXT = b"wallboard tv kiosk token\0"
+
+
+def by_names(form: dict[str, Any], lists: Lists) -> dict[str, Any]:
+    """A board as the editor's form has it (queues, agents, teams, departments and each
+    queue's levels by name) → the board's fields (ids); an unknown name is refused."""
+    try:
+        queues = resolve("queue", form.get("queues", []), lists.queues)
+        levels = form.get("thresholds", {})
+        level_ids = resolve("queue", list(levels), lists.queues)
+        data = {
+            **form,
+            "queues": queues,
+            "extensions": resolve("agent", form.get("agents", []), lists.agents),
+            "teams": resolve("team", form.get("teams", []), lists.teams),
+            "departments": resolve("department", form.get("departments", []), lists.departments),
+            "thresholds": dict(zip(level_ids, levels.values(), strict=True)),
+        }
+    except UnknownNames as e:
+        raise ActionDenied(str(e)) from None
+    data.pop("agents", None)
+    return data
 
 
 def _hash(token: str) -> str:
@@ -58,6 +87,13 @@ class BoardEditor:
         self.listeners: list[Listener] = []
         self.users: dict[str, UserSettings] = {}  # made in the UI (the TOML ones stay)
         self.user_listeners: list[Callable[[dict[str, UserSettings]], None]] = []
+        # A TV token is derived from its name with this key, so "Show on a TV" can show it
+        # again while only its hash is stored (without the signing secret, a random key:
+        # the tokens then cannot be shown again after a restart, and a new one is made).
+        secret = settings.web.storage_secret
+        self._tv_key = (
+            secret.get_secret_value().encode("utf-8") if secret else secrets.token_bytes(32)
+        )
 
     async def load(self, seed: bool = True) -> None:
         """Read the boards, the tokens and the users (again: the store changed elsewhere).
@@ -101,7 +137,7 @@ class BoardEditor:
         if password_hash is None and old is None:
             raise ActionDenied("a new user needs a password")
         secret = password_hash or (old.password_hash.get_secret_value() if old else "")
-        unknown = [b for b in data.get("boards", []) if b not in self.boards]
+        unknown = [b for b in data.get("boards", []) if not self.exists(b)]
         if unknown:
             raise ActionDenied(f"no such boards: {', '.join(unknown)}")
         try:
@@ -140,6 +176,26 @@ class BoardEditor:
         if not actor or not scope.admin:
             raise ActionDenied("only an admin may change boards, users and kiosk tokens")
 
+    @staticmethod
+    def may_manage(actor: str, scope: Scope, board: str) -> bool:
+        """Whether this reader may put this board on a TV: an admin, or a signed-in lead
+        for one of her boards (a token never shows more than its maker may see)."""
+        if not actor:
+            return False
+        return scope.admin or (scope.role is Role.LEAD and scope.shows_board(board))
+
+    def exists(self, board: str) -> bool:
+        """Whether a board of this name is in force (the built-in "all" always is)."""
+        return board in self.boards or board == ALL_BOARD
+
+    async def save_by_names(
+        self, actor: str, scope: Scope, name: str, form: dict[str, Any], lists: Lists
+    ) -> BoardSettings:
+        """`save` from the editor's form, whose queues, agents, teams, departments and
+        levels are names from the live `lists` (docs/boards.md, "The board editor")."""
+        self._admin(actor, scope)
+        return await self.save(actor, scope, name, by_names(form, lists))
+
     async def save(
         self, actor: str, scope: Scope, name: str, data: dict[str, Any]
     ) -> BoardSettings:
@@ -163,12 +219,13 @@ class BoardEditor:
         return board
 
     async def duplicate(self, actor: str, scope: Scope, name: str, new_name: str) -> None:
-        """A copy of a board under a new name."""
-        if name not in self.boards:
+        """A copy of a board under a new name (the built-in "all" too)."""
+        source = self.boards.get(name, BoardSettings() if name == ALL_BOARD else None)
+        if source is None:
             raise ActionDenied(f"no board {name!r}")
-        if new_name in self.boards:
+        if self.exists(new_name):
             raise ActionDenied(f"board {new_name!r} exists already")
-        await self.save(actor, scope, new_name, self.boards[name].model_dump())
+        await self.save(actor, scope, new_name, source.model_dump())
 
     async def delete(self, actor: str, scope: Scope, name: str) -> None:
         """Delete a board (kiosks showing it say so; its history of changes stays)."""
@@ -188,7 +245,7 @@ class BoardEditor:
         self._admin(actor, scope)
         if not _NAME.match(name) or name in self.tokens or name in self.settings.kiosk.tokens:
             raise ActionDenied(f"token name {name!r}: new, lower-case letters, digits, - and _")
-        unknown = [b for b in boards if b not in self.boards]
+        unknown = [b for b in boards if not self.exists(b)]
         if unknown:
             raise ActionDenied(f"no such boards: {', '.join(unknown)}")
         token = secrets.token_urlsafe(24)
@@ -219,3 +276,54 @@ class BoardEditor:
             if hmac.compare_digest(digest, row.token_hash) and row.revoked_at is None:
                 found = (row.name, row.boards)
         return found
+
+    def _tv_token(self, name: str) -> str:
+        digest = hmac.new(self._tv_key, _TV_CONTEXT + name.encode("utf-8"), "sha256").digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
+
+    def _tv_rows(self, board: str) -> list[KioskTokenRow]:
+        return [
+            r
+            for r in self.tokens.values()
+            if r.name.startswith(_TV) and r.boards == (board,) and r.revoked_at is None
+        ]
+
+    def tv_token(self, actor: str, scope: Scope, board: str) -> str | None:
+        """The board's TV token in force, when this reader may manage the board (else
+        None; also when there is none, or it was made under another signing secret)."""
+        if not self.may_manage(actor, scope, board):
+            return None
+        for row in self._tv_rows(board):
+            token = self._tv_token(row.name)
+            if hmac.compare_digest(_hash(token), row.token_hash):
+                return token
+        return None
+
+    async def show_on_tv(self, actor: str, scope: Scope, board: str) -> str:
+        """The board's TV token: the one in force, or a new one (stored hashed, audited)."""
+        if not self.may_manage(actor, scope, board):
+            raise ActionDenied(f"only an admin or a lead of board {board!r} may put it on a TV")
+        if not self.exists(board):
+            raise ActionDenied(f"no board {board!r}")
+        token = self.tv_token(actor, scope, board)
+        if token is not None:
+            return token
+        name = f"{_TV}{board[:28]}-{secrets.token_hex(4)}"  # new each time: a new token
+        token = self._tv_token(name)
+        row = KioskTokenRow(name, _hash(token), (board,), actor, self._clock(), None)
+        await self.store.add_kiosk_token(row)
+        await self._audit(actor, "token_create", name, {"boards": [board], "tv": True})
+        self.tokens[name] = row
+        return token
+
+    async def revoke_tv(self, actor: str, scope: Scope, board: str) -> None:
+        """Revoke the board's TV tokens: its TVs open nothing from now on (within 10 s)."""
+        if not self.may_manage(actor, scope, board):
+            raise ActionDenied(f"only an admin or a lead of board {board!r} may revoke its TV")
+        now = self._clock()
+        for row in self._tv_rows(board):
+            await self.store.revoke_kiosk_token(row.name, now)
+            await self._audit(actor, "token_revoke", row.name, {"boards": [board], "tv": True})
+            self.tokens[row.name] = KioskTokenRow(
+                row.name, row.token_hash, row.boards, row.created_by, row.created_at, now
+            )

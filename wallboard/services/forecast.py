@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from wallboard.config import Settings
 from wallboard.core.calls import Cdr, queue_outcome
-from wallboard.core.clock import DayBounds, day_bounds
+from wallboard.core.clock import DayBounds, DayFinder, day_bounds
 from wallboard.core.events import QueueReason
 from wallboard.core.forecast import (
     SLOTS,
@@ -90,6 +91,7 @@ class ForecastService:
         self._fold = settings.fold_settings()
         self.zone = settings.day.timezone
         self._reset = settings.day.reset_at
+        self._day_of = DayFinder(self.zone, self._reset)  # once per stored CDR
         self._closed: dict[str, DaySlots | None] = {}  # closed day → its slots (None: no calls)
         self._lock = asyncio.Lock()
         self._making = asyncio.Lock()
@@ -132,7 +134,7 @@ class ForecastService:
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` was stored: its closed day is read again next time."""
-        key = day_bounds(utc, self.zone, self._reset).key
+        key = self._day_of(utc).key
         if self._closed.pop(key, None) is not None or key in self._closed:
             self._cached = None
 
@@ -266,11 +268,15 @@ def floor_outlook(outlook: Outlook, queues: Iterable[QueueOutlook]) -> QueueOutl
                 f.handle[s],
                 _sum(p.erlang_c for p in parts),
                 _sum(p.erlang_a for p in parts),
+                _sum(p.erlang_a_time for p in parts),
             )
         )
     return QueueOutlook(None, f, tuple(actual), ratio, None, None, 0.0, tuple(plans))
 
 
-def _sum(values: Iterable[int | None]) -> int | None:
+_N = TypeVar("_N", int, float)
+
+
+def _sum(values: Iterable[_N | None]) -> _N | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None

@@ -14,15 +14,19 @@ Today is built from the store once (at the first load, and again after the day c
 and then fed every CDR stored (`services/today.py`), so a load does not parse today either.
 A summary's format follows the tallies' fields (`history.SUMMARY_FORMAT`): after a change
 to them, old summaries are built again from the CDRs, not misread.
+
+Departments: a call counts in its queue's department (`history.departments`), the one a
+`[teams.<name>]` answering the queue names, else the one learned from the days shown.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from wallboard.config import TeamSettings
 from wallboard.core.calls import Cdr
-from wallboard.core.clock import DayBounds, day_bounds
+from wallboard.core.clock import DayBounds, DayFinder, day_bounds
 from wallboard.core.history import (
     SUMMARY_FORMAT,
     DayHistory,
@@ -30,6 +34,7 @@ from wallboard.core.history import (
     build_history,
     compact,
     from_summary,
+    queue_departments,
     to_summary,
 )
 from wallboard.services.intake import CdrIntake
@@ -51,7 +56,9 @@ class HistoryDays:
         self.summarise = summarise
         self._fold = intake.settings.fold_settings()
         self.zone = intake.settings.day.timezone
+        self._configured = _team_departments(intake.settings.teams.values())
         self._reset = intake.settings.day.reset_at
+        self._day_of = DayFinder(self.zone, self._reset)  # once per stored CDR
         # Closed day → its figures (None: it has no CDRs). Only days the page shows.
         self._closed: dict[str, DayHistory | None] = {}
         # Day → the change count when a CDR for it was last stored (see `load`).
@@ -74,6 +81,10 @@ class HistoryDays:
         """Days folded from CDRs so far: closed ones, and today once per day (or rebuild)."""
         return self.closed_built + self.today.builds
 
+    def departments_of(self, days: Iterable[DayHistory]) -> dict[int, str]:
+        """Each queue's department in `days`: configured by its team, else learned."""
+        return queue_departments(days, self._configured)
+
     def _today_day(self) -> DayBounds:
         assert self._today_bounds is not None  # `Today.get` runs only from `_load`
         return self._today_bounds
@@ -88,7 +99,7 @@ class HistoryDays:
 
     def forget(self, utc: float) -> None:
         """A CDR that started at `utc` (true UTC) was stored: that day is built again."""
-        key = day_bounds(utc, self.zone, self._reset).key
+        key = self._day_of(utc).key
         self._changes += 1
         self._changed[key] = self._changes
         if key in self._closed:  # a closed day shown (today is kept up to date instead)
@@ -183,6 +194,16 @@ class HistoryDays:
 
         # 20,000 CDRs a day take a second or more to fold: never on the event loop.
         return await asyncio.to_thread(fold)
+
+
+def _team_departments(teams: Iterable[TeamSettings]) -> dict[int, str]:
+    """Queue → the department of the first team (in the config's order) that answers it."""
+    out: dict[int, str] = {}
+    for team in teams:
+        if team.department:
+            for q in team.queues:
+                out.setdefault(q, team.department)
+    return out
 
 
 def _runs(days: list[DayBounds]) -> Iterator[tuple[int, int]]:

@@ -1,5 +1,10 @@
 """Every agent status change, stored: from the vendor's events, and who made it when it
-came from our own action (the agent page lists them with their reason names)."""
+came from our own action (the agent page lists them with their reason names).
+
+It also knows when this process first saw each agent (`seen_at`): status spans and
+changes exist only from then on, so the agent page says "since the wallboard connected"
+and reads a status that began before as "on Lunch since before 09:30 (connected at
+09:30)" rather than "no status changes today"."""
 
 from __future__ import annotations
 
@@ -38,14 +43,23 @@ class StatusLog:
         self._last: dict[int, int] = {}
         self._buffer: list[StatusChangeRow] = []
         self._expected: dict[int, _Expected] = {}
+        # Extension → when this process first saw it (true UTC): its first sight is no
+        # change, and no status before it is known to us but by the vendor's word.
+        self._seen: dict[int, float] = {}
+        now = timebase.now()
         for ext, a in hub.state.agents.items():
             self._last[ext] = a.record.status_code
+            self._seen[ext] = now
         hub.subscribe(self._on_event)
 
     def expect(self, extension: int, status_code: int, actor: str) -> None:
         """Our action asked for this change: when the events show it, it was `actor`."""
         until = timebase.now() + _EXPECT_SECONDS
         self._expected[extension] = _Expected(status_code, actor, until)
+
+    def seen_at(self, extension: int) -> float | None:
+        """When this process first saw the agent on `extension` (true UTC), or None."""
+        return self._seen.get(extension)
 
     def _on_event(self, event: DomainEvent) -> None:
         if isinstance(event, ExtensionChanged):
@@ -61,6 +75,8 @@ class StatusLog:
         code = agent.record.status_code
         before = self._last.get(extension)
         self._last[extension] = code
+        if before is None:
+            self._seen[extension] = timebase.now()
         if before is None or before == code:
             return  # first sight (a restart) is not a change
         at = self.hub.state.clock.to_utc(agent.state_since)  # server domain → true UTC

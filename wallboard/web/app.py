@@ -102,10 +102,11 @@ def register(services: Services, site: Site | None = None) -> _Registered:
     outlooks = None
     if service is not None:
         outlooks = forecast.Outlooks(service.forecast, hub, publisher.membership, settings)
-    board.register(session, publisher, settings, outlooks)
+    editor = service.editor if service is not None else None
+    board.register(session, publisher, settings, outlooks, editor)
     agent.register(session, publisher, hub, settings, services.actions, services.after_call)
     queue.register(session, publisher, hub, settings)
-    kiosk.register(session, publisher, settings, services.after_call)
+    kiosk.register(session, publisher, settings, services.after_call, outlooks)
     login.register(session)
     # Cheap refusals first: a throttled login guess never reaches NiceGUI's middleware.
     front: list[Callable[[Asgi], Asgi]] = [SecureCookies, functools.partial(LoginGate, session)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wallboard.config import BoardSettings, Level, QueueThresholds, Settings
+from wallboard.config import ALL_BOARD, BoardSettings, Level, QueueThresholds, Settings
 from wallboard.core import kpis
 from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
@@ -34,7 +34,7 @@ __all__ = [
 
 JSON = dict[str, Any]
 
-DEFAULT_BOARD = "all"
+DEFAULT_BOARD = ALL_BOARD
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,7 @@ class BoardSpec:
     # they see more (None: every queue). A board shared by every reader names only its
     # own; `web/pages/layout.desk_spec` makes a reader's variant (docs/access.md).
     names: frozenset[int] | None = frozenset()
+    nav: bool = True  # listed in the desk pages' navigation
 
     def shows_agent(self, extension: int) -> bool:
         return self.extensions is None or extension in self.extensions
@@ -71,10 +72,15 @@ class BoardSpec:
 def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
     exts: set[int] = set(b.extensions)
     queues: set[int] = set(b.queues)
+    answering: set[int] = set()  # the agents of the teams that answer its queues
     for team_name, team in settings.teams.items():
         if team_name in b.teams or (team.department and team.department in b.departments):
             exts |= set(team.extensions)
-    picks_agents = bool(b.extensions or b.teams or b.departments)
+        if queues & set(team.queues):
+            answering |= set(team.extensions)
+    by_queue = b.queue_agents and bool(answering)
+    exts |= answering if by_queue else set()
+    picks_agents = bool(b.extensions or b.teams or b.departments or by_queue)
     return BoardSpec(
         name=name,
         title=b.title or name,
@@ -86,16 +92,18 @@ def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
         sound=b.sound,
         mask=settings.privacy.mask_callers if b.mask_callers is None else b.mask_callers,
         levels=tuple(sorted(b.thresholds.items())),
+        nav=b.nav,
     )
 
 
 def board_specs(
     settings: Settings, boards: dict[str, BoardSettings] | None = None
 ) -> dict[str, BoardSpec]:
-    """Every board (the configured ones, or `boards` from the editor); with none, one
-    board 'all' showing everything."""
+    """Every board (the configured ones, or `boards` from the editor), and always the
+    built-in 'all' showing everything (after them: `/` still opens the first configured
+    one) unless one of them is 'all' itself."""
     found = dict(settings.boards if boards is None else boards)
-    found = found or {DEFAULT_BOARD: BoardSettings(title="")}
+    found.setdefault(DEFAULT_BOARD, BoardSettings(title=""))
     return {name: _spec(name, b, settings) for name, b in found.items()}
 
 
@@ -188,7 +196,21 @@ def agent_json(a: Agent, state: State, spec: BoardSpec, visible: int) -> JSON:
         "calls": calls,
         "missed": t.missed,
         "answered": t.answered,
+        **({"f": agent_figures(a, t, state)} if "agent_figures" in spec.widgets else {}),
     }
+
+
+def agent_figures(a: Agent, t: AgentTally, state: State) -> list[float | int | None]:
+    """A desk tile's day figures: calls handled, handle time (`kpis.agent_handle_time`), and
+    what occupancy (`kpis.occupancy`) ticks from in the browser: the closed seconds busy
+    and logged in today, and when the open status began (not before the day's reset)."""
+    closed = t.status_seconds
+    busy = sum(v for k, v in closed.items() if k in kpis.BUSY_STATUSES)
+    logged_in = sum(v for k, v in closed.items() if k != "logged_out")
+    start = state.day.bounds.start if state.day is not None else a.state_since
+    aht = kpis.agent_handle_time(t)
+    return [t.handled, None if aht is None else round(aht), busy, logged_in,
+            max(a.state_since, start)]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

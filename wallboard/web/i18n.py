@@ -106,6 +106,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "level_alarm": ("Alarm", "התראה"),
     "alert_word": ("Alert", "התרעה"),
     "call_word": ("call", "שיחה"),
+    # A desk tile's day figures (widget "agent_figures"): short, the tooltips say the rest.
+    "fig_calls": ("calls", "שיחות"),
+    "fig_aht": ("AHT", "זמן טיפול"),
+    "fig_occ": ("occ.", "תפוסה"),
+    "top_of_day": ("Top of the day", "המובילים היום"),
     "queues_on_target": ("queues on target", "תורים ביעד"),
     "queues_more": ("more queues", "תורים נוספים"),
     "alerts_open": ("alerts", "התרעות"),
@@ -123,6 +128,50 @@ _STRINGS: dict[str, tuple[str, str]] = {
 # found by the same `t`; kept apart only so `strings` does not send them to every board.
 # Keys must not repeat `_STRINGS` ones: a page reuses those ("history", "queue", ...).
 _PAGE_STRINGS: dict[str, tuple[str, str]] = {
+    # The board editor by name (pages/board_form.py) and "Show on a TV" (pages/tv.py)
+    "board_queues_named": ("Queues (none: all)", "תורים (ריק: כולם)"),
+    "board_agents": ("More agents", "נציגים נוספים"),
+    "board_queue_agents": (
+        "Only the agents who answer these queues",
+        "רק הנציגים שעונים לתורים האלה",
+    ),
+    "board_nav": ("In the navigation bar", "בסרגל הניווט"),
+    "board_levels_named": (
+        "Levels of each queue (empty: the level in force, shown grey)",
+        "ספים לכל תור (ריק: הסף הקיים, באפור)",
+    ),
+    "lv_waiting": ("Waiting", "ממתינים"),
+    "lv_longest": ("Longest, s", "הארוכה, שנ׳"),
+    "lv_sl": ("SL %", "רמת שירות %"),
+    "lv_abandon": ("Abandon %", "נטישה %"),
+    "built_in": ("built in", "מובנה"),
+    "open_board": ("Open", "פתיחה"),
+    "not_in_nav": ("not in the navigation", "לא בסרגל הניווט"),
+    "show_on_tv": ("Show on a TV", "הצגה בטלוויזיה"),
+    "tv_title": ("Show on a TV", "הצגה בטלוויזיה"),
+    "tv_secret": (
+        "Anyone with this address sees this board: share it like a password. "
+        "Revoke it when a TV is gone.",
+        "כל מי שיש לו את הכתובת רואה את הלוח: שתפו אותה כמו סיסמה. בטלו אותה כשמסך יוצא משימוש.",
+    ),
+    "tv_open_mode": (
+        "Open mode (no users): this address needs no token. Add users to protect the boards.",
+        "מצב פתוח (אין משתמשים): הכתובת לא צריכה אסימון. הוסיפו משתמשים כדי להגן על הלוחות.",
+    ),
+    "tv_address": ("Kiosk address", "כתובת הקיוסק"),
+    "tv_qr": (
+        "Scan it with the TV's browser (or a phone, then cast it).",
+        "סרקו בדפדפן של הטלוויזיה (או בטלפון ומשם לשדר).",
+    ),
+    "tv_command": ("On a kiosk PC, run", "במחשב קיוסק, הריצו"),
+    "tv_revoke": ("Revoke this address", "ביטול הכתובת"),
+    "tv_revoked": (
+        "Revoked: TVs showing it go blank within 10 seconds.",
+        "בוטלה: מסכים שמציגים אותה יתרוקנו תוך 10 שניות.",
+    ),
+    "copy": ("Copy", "העתקה"),
+    "copied": ("Copied", "הועתק"),
+    "close": ("Close", "סגירה"),
     # /forecast, and the "short" line on boards and kiosks
     "forecast_title": ("Where the day is heading", "לאן היום הולך"),
     "today_on_forecast": ("Today {p} on forecast so far", "היום {p} לעומת התחזית עד כה"),
@@ -139,6 +188,7 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "expected_line": ("Expected at today's pace", "צפי לפי הקצב של היום"),
     "agents_by_half_hour": ("Agents per half-hour", "נציגים לפי חצי שעה"),
     "needed_a": ("Needed (Erlang A)", "נדרשים (ארלנג A)"),
+    "needed_a_time": ("Agent-time (Erlang A)", "זמן נציגים (ארלנג A)"),
     "needed_c": ("Needed (Erlang C)", "נדרשים (ארלנג C)"),
     "logged_in_now": ("Logged in now", "מחוברים כעת"),
     "short_span": ("short {n} agents {span}", "חסרים {n} נציגים {span}"),
@@ -228,18 +278,12 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "board_edit": ("Board", "לוח"),
     "board_name": ("Name (in the address)", "שם (בכתובת)"),
     "board_title": ("Title", "כותרת"),
-    "board_queues": ("Queues (ids; empty: all)", "תורים (מזהים; ריק: כולם)"),
-    "board_extensions": ("Extensions", "שלוחות"),
     "board_teams": ("Teams", "צוותים"),
     "board_departments": ("Departments", "מחלקות"),
     "board_widgets": ("Widgets", "רכיבים"),
     "board_sort": ("Sort agents by", "מיון נציגים לפי"),
     "board_language": ("Language", "שפה"),
     "board_sound": ("Sound", "צליל"),
-    "board_levels": (
-        "Queue levels (warn/alarm), one line per queue",
-        "ספי התראה לתור (אזהרה/אזעקה), שורה לכל תור",
-    ),
     "save": ("Save", "שמירה"),
     "saved": ("Saved", "נשמר"),
     "new_board": ("New board", "לוח חדש"),
@@ -375,6 +419,26 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "change_by": ("By", "על ידי"),
     "by_phone": ("phone system", "המרכזייה"),
     "no_changes": ("No status changes today", "אין שינויי סטטוס היום"),
+    "no_changes_since": (
+        "No status changes since the wallboard connected at {t}",
+        "אין שינויי סטטוס מאז שהלוח התחבר ב־{t}",
+    ),
+    "status_since": ("On {s} since {t}", "{s} מאז {t}"),
+    "status_since_before": (
+        "On {s} since before {t} (connected at {t})",
+        "{s} מאז לפני {t} (הלוח התחבר ב־{t})",
+    ),
+    "status_since_known_before": (
+        "On {s} since {a} (before the wallboard connected at {t})",
+        "{s} מאז {a} (לפני שהלוח התחבר ב־{t})",
+    ),
+    "before_time": ("before {t}", "לפני {t}"),
+    "calls_whole_day": ("Calls today (whole day)", "שיחות היום (כל היום)"),
+    "status_time_today": ("Time in each status today", "זמן בכל סטטוס היום"),
+    "status_time_since": (
+        "Time in each status since the wallboard connected at {t}",
+        "זמן בכל סטטוס מאז שהלוח התחבר ב־{t}",
+    ),
     "audit_at": ("When", "מתי"),
     "audit_actor": ("Who", "מי"),
     "audit_action": ("Action", "פעולה"),
@@ -384,6 +448,42 @@ _PAGE_STRINGS: dict[str, tuple[str, str]] = {
     "ok": ("done", "בוצע"),
     "called_back_not_reached": ("called back, not reached yet", "חזרו אליו, טרם הושג"),
     "times_today": ("× today", "× היום"),
+    # Open mode (no users): what a page that needs a signed-in lead says instead of its form
+    "needs_users": (
+        "No users are set up (open mode), so nobody can {what} here: it needs a signed-in "
+        "team lead.",
+        "לא הוגדרו משתמשים (מצב פתוח), ולכן אי אפשר {what} כאן: נדרש ראש צוות מחובר.",
+    ),
+    "add_users_steps": (
+        "To add the first user, make a password hash, then add the user to the config file:",
+        "כדי להוסיף את המשתמש הראשון, צרו גיבוב של הסיסמה והוסיפו את המשתמש לקובץ ההגדרות:",
+    ),
+    "add_users_then": (
+        "Restart the wallboard and sign in; an admin then adds team leads under Users "
+        "(/admin/users).",
+        "הפעילו מחדש את הלוח והתחברו; מנהל מוסיף אחר כך ראשי צוות בדף המשתמשים "
+        "(\u2066/admin/users\u2069).",
+    ),
+    "add_users_docs": (
+        "Explained in `docs/access.md` (who sees and does what) and `docs/configuration.md` "
+        "(`[auth.users.<name>]`).",
+        "הסבר ב־`docs/access.md` (מי רואה ועושה מה) וב־`docs/configuration.md` "
+        "(`[auth.users.<name>]`).",
+    ),
+    "na_sign_in": ("sign in", "להתחבר"),
+    "open_boards": ("Open the boards (no sign-in needed)", "לפתיחת הלוחות (בלי התחברות)"),
+    "na_post": ("post a message to the floor", "לפרסם הודעה לרצפה"),
+    "na_status": ("change an agent's status", "לשנות סטטוס של נציג"),
+    "na_admin": ("edit boards, kiosk tokens or users", "לערוך לוחות, אסימוני קיוסק או משתמשים"),
+    # /worklist's filters and pages
+    "wl_board": ("Board", "לוח"),
+    "wl_all_boards": ("All my boards", "כל הלוחות שלי"),
+    "wl_newest_first": ("Newest first", "החדשים קודם"),
+    "wl_oldest_first": ("Oldest first", "הוותיקים קודם"),
+    "wl_waiting_by_queue": ("To call back, by queue", "לחזור אליהם, לפי תור"),
+    "wl_all": ("All", "הכל"),
+    "wl_no_queue": ("No queue", "ללא תור"),
+    "wl_shown": ("{a}–{b} of {n}", "{a}–{b} מתוך {n}"),
     # The vendor's CDR `status` codes, in words (docs/voicenter.md, "CDR notification").
     "cdr_ANSWER": ("Answered", "נענתה"),
     "cdr_NOANSWER": ("Not answered", "לא נענתה"),

@@ -135,10 +135,15 @@ class Session:
         """Whether this browser has a named user who could take supervisor actions."""
         return not self.access.open and self.user() is not None
 
-    def visible_boards(self) -> list[str]:
-        """The configured boards this browser's user may see, in configured order."""
+    def visible_boards(self, nav: bool = False) -> list[str]:
+        """The boards this browser's user may see, in configured order (`nav`: only those
+        listed in the navigation)."""
         scope = self.scope()
-        return [b for b in self.boards if scope.desk and scope.shows_board(b)]
+        return [
+            b
+            for b, spec in self.boards.items()
+            if scope.desk and scope.shows_board(b) and (spec.nav or not nav)
+        ]
 
     def scope(self, token: str | None = None) -> Scope:
         """What this browser may see and do: the one rule every route asks (docs/access.md).
@@ -206,7 +211,7 @@ class Session:
         self.guard(self.scope())
         board_head()  # the nav's styles; harmless where the page already linked them
         with ui.element("nav").classes("wb-nav w-full"):
-            for b in self.visible_boards():
+            for b in self.visible_boards(nav=True):
                 ui.link(board_title(self.boards[b], lang), f"/board/{b}")
             ui.link(t("history", lang), "/history")
             ui.link(t("forecast", lang), "/forecast")

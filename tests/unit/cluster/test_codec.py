@@ -28,7 +28,7 @@ def test_agents_queues_calls_link_and_day_round_trip():
         shown = ("answered", "missed", "outgoing", "talk_seconds", "status_seconds")
         assert [getattr(tally, f) for f in shown] == [getattr(t, f) for f in shown]
     for qid, q in s.queues.items():
-        back_q, qt, _ = codec.decode_queue(qid, codec.encode_queue(q, s.day.queues.get(qid)))
+        back_q, qt, _, _ = codec.decode_queue(qid, codec.encode_queue(q, s.day.queues.get(qid)))
         assert (back_q.queue_id, back_q.name) == (q.queue_id, q.name) and qt == s.day.queues.get(
             qid
         )
@@ -60,3 +60,19 @@ def test_the_simulators_address_travels_bare_or_not_at_all():
         assert codec.decode_sim_url(codec.encode_sim_url(bad)) is None, bad
     for junk in (b"", b"\xff", b"[]", b'"http://127.0.0.1:1"', b'{"url": 5}', b"{}"):
         assert codec.decode_sim_url(junk) is None, junk
+
+
+def test_a_queues_minutes_round_trip_for_the_rolling_windows():
+    hub = _hub()
+    day = hub.state.day
+    assert day is not None
+    day.minute(7, 600.0).offered = 3
+    newest = day.minute(7, 660.0)
+    newest.offered, newest.answered, newest.answered_within_sl = 2, 1, 1
+    minutes = day.recent[7]
+    assert codec.decode_recent(codec.encode_recent(minutes)) == minutes
+    q = hub.state.queues[7]
+    *_, minute = codec.decode_queue(7, codec.encode_queue(q, None, None, (11, newest)))
+    assert minute == (11, newest)
+    *_, none = codec.decode_queue(7, codec.encode_queue(q, None))
+    assert none is None  # a queue with no minute yet carries none

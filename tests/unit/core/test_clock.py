@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from wallboard.core.clock import ServerClock, day_bounds, detect_shift
+from wallboard.core.clock import DayFinder, ServerClock, day_bounds, detect_shift
 
 
 def test_detects_utc_and_shifted_conventions():
@@ -48,3 +48,17 @@ def test_day_reset_at_six_in_the_morning():
     at_reset = 1_795_406_400
     assert day_bounds(at_reset - 1, "Asia/Jerusalem", time(6, 0)).key == "2026-11-22"
     assert day_bounds(at_reset, "Asia/Jerusalem", time(6, 0)).key == "2026-11-23"
+
+
+def test_day_finder_agrees_with_day_bounds_across_days_and_dst():
+    """The remembered day is reused only inside it: every moment, in any order, gets the
+    day `day_bounds` gives, also around Israel's spring change (2026-03-27, 02:00)."""
+    find = DayFinder("Asia/Jerusalem", time(6, 0))
+    start = 1_774_400_000  # 2026-03-25, two days before the change
+    moments = [start + k * 1_799 for k in range(300)]  # every ~30 min over ~6 days
+    moments += moments[::-7]  # and back in time, jumping between days
+    for t in moments:
+        assert find(t) == day_bounds(t, "Asia/Jerusalem", time(6, 0)), t
+    day = find(start)
+    assert find(day.end - 1) is day  # the same day: not worked out again
+    assert find(day.end) != day

@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from wallboard.core import kpis
 from wallboard.core.kpis import (
     QueueTally,
     agents_needed,
@@ -97,3 +98,23 @@ def test_patience_rate_counts_answered_waits_as_patience_at_least_that_long() ->
     )
     assert patience_rate([t]) == pytest.approx(2 / 390)
     assert patience_rate([QueueTally(answered_wait_total=50, answered_wait_known=5)]) is None
+
+
+def test_agent_time_puts_the_time_weighted_service_level_on_the_target():
+    rate, handle, theta = 150 / 1800, 212.0, 1 / 387
+    n = kpis.agents_needed_erlang_a(rate, handle, theta, 0.8, 20)
+    time_a = kpis.agent_time_erlang_a(rate, handle, theta, 0.8, 20)
+    assert n is not None and time_a is not None and n - 1 < time_a <= n
+    share = time_a - (n - 1)
+    high = kpis.service_level_erlang_a(n, rate, handle, theta, 20)
+    low = kpis.service_level_erlang_a(n - 1, rate, handle, theta, 20)
+    assert low < 0.8 <= high  # whole agents: over the target
+    assert share * high + (1 - share) * low == pytest.approx(0.8, abs=1e-9)
+    # N already known: the same, without the search.
+    assert kpis.agent_time_erlang_a(rate, handle, theta, 0.8, 20, n) == time_a
+    # No patience known: Erlang C's agents, interpolated the same way.
+    c = kpis.agents_needed(rate, handle, 0.8, 20)
+    time_c = kpis.agent_time_erlang_a(rate, handle, None, 0.8, 20)
+    assert c is not None and time_c is not None and c - 1 < time_c <= c
+    assert kpis.agent_time_erlang_a(None, handle, theta, 0.8, 20) is None
+    assert kpis.agent_time_erlang_a(rate, None, theta, 0.8, 20) is None

@@ -24,5 +24,6 @@ def test_every_metric_function_states_its_formula():
         kpis.longest_waiting_now,
         kpis.talk_time,
         kpis.time_in_status,
+        kpis.time_in_status_seen,
     ):
         assert fn.__doc__ and "=" in fn.__doc__.splitlines()[0], fn.__name__

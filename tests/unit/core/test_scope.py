@@ -45,9 +45,11 @@ def test_restrict_keeps_only_the_scope() -> None:
     d.queue_names = {101: "Sales", 102: "Support"}
     d.hour_queues = {(9, 101): QueueTally(offered=3), (9, 102): QueueTally(offered=7)}
     d.agents = {"s1": AgentTally(answered=2), "s2": AgentTally(answered=4)}
-    d.departments = {"Support": QueueTally(offered=7)}
+    d.queue_departments = {(101, "Sales"): QueueTally(offered=3), (102, ""): QueueTally(offered=7)}
     r = restrict(d, frozenset({101}), frozenset({"s1"}))
     assert r.total.offered == 3 and r.hours[9].offered == 3
     assert set(r.queues) == {101} and r.queue_names == {101: "Sales"}
-    assert set(r.agents) == {"s1"} and r.departments == {}
+    assert set(r.agents) == {"s1"}
+    # Departments are sums of queues too: only hers are left.
+    assert set(r.queue_departments) == {(101, "Sales")}
     assert restrict(d, None, None) is d

@@ -83,9 +83,8 @@ async def test_a_boards_open_alerts_name_its_own_queues_only() -> None:
 def test_a_boards_own_levels_judge_its_queues() -> None:
     from wallboard.config import BoardSettings
     from wallboard.web.levels import BoardLevels
-    from wallboard.web.pages.admin import parse_levels
 
-    b = BoardSettings.model_validate({"thresholds": parse_levels("7 waiting=5/9")})
+    b = BoardSettings.model_validate({"thresholds": {7: {"waiting": {"warn": 5, "alarm": 9}}}})
     spec = board_specs(Settings(), {"vip": b})["vip"]
     hub = _hub()
     now = time.time()

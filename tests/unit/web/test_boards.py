@@ -229,22 +229,19 @@ def test_the_default_board_title_is_translated() -> None:
     assert board_title(spec, "he") == "כל התורים"
 
 
-def test_a_boards_own_queue_levels_win_and_round_trip() -> None:
+def test_a_boards_own_queue_levels_win() -> None:
     from wallboard.config import BoardSettings
+    from wallboard.core.picks import Lists
+    from wallboard.services.editor import by_names
     from wallboard.web.boards import thresholds_json
-    from wallboard.web.pages.admin import format_levels, parse_levels
 
-    text = "102 waiting=5/9 longest=-/- sl=-/- abandon=1/2"
-    b = BoardSettings.model_validate({"thresholds": parse_levels(text)})
-    assert format_levels(b) == "102 waiting=5/9 longest=-/- sl=-/- abandon=1/2"
+    levels = {"waiting": {"warn": 5, "alarm": 9}, "abandon_rate_percent": {"warn": 1, "alarm": 2}}
+    form = {"queues": ["VIP"], "thresholds": {"VIP": levels}}
+    b = BoardSettings.model_validate(by_names(form, Lists(queues={102: "VIP"})))
     spec = board_specs(Settings(), {"vip": b})["vip"]
     got = thresholds_json(Settings(), spec)["queues"]["102"]
-    assert got["waiting"] == [5, 9] and got["sl"] == [None, None]
+    assert got["waiting"] == [5, 9] and got["abandon"] == [1, 2] and got["sl"] == [80, 70]
     assert "102" not in thresholds_json(Settings())["queues"]
-    import pytest
-
-    with pytest.raises(ValueError, match="line 2"):
-        parse_levels("101 waiting=1/2\n101 colour=red")
 
 
 def test_few_calls_show_no_service_level_and_erlang_figures_come_along() -> None:

@@ -1,5 +1,6 @@
-"""`/admin/boards` and `/admin/tokens`: an admin builds boards (with a live preview) and
-makes kiosk tokens (shown once, stored hashed, revocable), without a restart."""
+"""`/admin/boards` and `/admin/tokens`: an admin builds boards by name (with a live
+preview, `board_form.py`) and puts them on TVs (`tv.py`), or makes kiosk tokens (shown
+once, stored hashed, revocable), without a restart."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from wallboard.config import BoardSettings, UserSettings
+from wallboard.config import ALL_BOARD, BoardSettings, UserSettings
 from wallboard.core.scope import Scope
 from wallboard.errors import WallboardError
-from wallboard.services.editor import BoardEditor
+from wallboard.services.editor import BoardEditor, by_names
 from wallboard.web.auth import hash_password
 from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import board_config, desk_page, forbidden
+from wallboard.web.pages.board_form import BoardForm, live_lists
+from wallboard.web.pages.layout import board_config, desk_page, forbidden, needs_users
+from wallboard.web.pages.tv import tv_button
 from wallboard.web.publisher import Publisher
 from wallboard.web.session import Session
 
@@ -30,175 +33,82 @@ Who = Callable[[], tuple[str, Scope]]  # the admin as of now (`Session.who`)
 
 _MIN_PASSWORD = 10  # characters; the hash is scrypt, but a short password is guessed
 _PREVIEW_EVERY = 2.0  # seconds between the preview's fresh pictures
-_WIDGETS = ["summary", "queues", "waiting", "agents"]
-
-
-def _ints(text: str) -> list[int]:
-    return [int(p) for p in text.replace(",", " ").split() if p.strip().isdigit()]
-
-
-# The per-queue levels box: one line per queue, "101 waiting=3/6 longest=60/120 sl=80/70".
-_LEVEL_KEYS = {
-    "waiting": "waiting",
-    "longest": "longest_wait_seconds",
-    "sl": "service_level_percent",
-    "abandon": "abandon_rate_percent",
-}
-
-
-def _level(v: str) -> float | None:
-    return None if v in ("", "-") else float(v)
-
-
-def parse_levels(text: str) -> dict[str, dict[str, dict[str, float | None]]]:
-    """The levels box → `thresholds` of a board; a bad line is named (ValueError)."""
-    out: dict[str, dict[str, dict[str, float | None]]] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            queue = str(int(parts[0]))
-            levels = {}
-            for p in parts[1:]:
-                key, _, pair = p.partition("=")
-                warn, _, alarm = pair.partition("/")
-                levels[_LEVEL_KEYS[key]] = {"warn": _level(warn), "alarm": _level(alarm)}
-        except (ValueError, KeyError):
-            raise ValueError(f"queue levels, line {n}: {line.strip()!r}") from None
-        out[queue] = levels
-    return out
-
-
-def format_levels(board: BoardSettings) -> str:
-    """A board's `thresholds` as the levels box shows them."""
-    names = {v: k for k, v in _LEVEL_KEYS.items()}
-    lines = []
-    for q, th in sorted(board.thresholds.items()):
-        pairs = []
-        for field, lv in th.model_dump().items():
-            w, a = ("-" if x is None else f"{x:g}" for x in (lv["warn"], lv["alarm"]))
-            pairs.append(f"{names[field]}={w}/{a}")
-        lines.append(f"{q} " + " ".join(pairs))
-    return "\n".join(lines)
-
-
-def _words(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
-
-
-class _Form:
-    """The board form: its inputs, read into the settings a board is saved with."""
-
-    def __init__(self, teams: list[str], lang: Lang) -> None:
-        with ui.grid(columns=2).classes("gap-2 w-full max-w-3xl wb-board-form"):
-            self.name = ui.input(t("board_name", lang)).props("dark outlined").classes("wb-f-name")
-            self.title = ui.input(t("board_title", lang)).props("dark outlined dir=auto")
-            self.queues = (
-                ui.input(t("board_queues", lang)).props("dark outlined").classes("wb-f-queues")
-            )
-            self.extensions = ui.input(t("board_extensions", lang)).props("dark outlined")
-            self.teams = ui.select(teams, multiple=True, value=[], label=t("board_teams", lang))
-            self.departments = ui.input(t("board_departments", lang)).props("dark outlined")
-            self.widgets = ui.select(
-                _WIDGETS, multiple=True, value=list(_WIDGETS), label=t("board_widgets", lang)
-            )
-            self.sort = ui.select(
-                ["status", "name", "extension", "time"], value="status", label=t("board_sort", lang)
-            )
-            self.language = ui.select(
-                {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
-            )
-            self.sound = ui.switch(t("board_sound", lang))
-        self.levels = (
-            ui.textarea(
-                t("board_levels", lang), placeholder="101 waiting=3/6 longest=60/120 sl=80/70"
-            )
-            .props("dark outlined autogrow")
-            .classes("w-full max-w-3xl font-mono wb-f-levels")
-        )
-
-    def read(self) -> dict[str, Any]:
-        return {
-            "title": self.title.value or "",
-            "queues": _ints(self.queues.value or ""),
-            "extensions": _ints(self.extensions.value or ""),
-            "teams": list(self.teams.value or []),
-            "departments": _words(self.departments.value or ""),
-            "widgets": list(self.widgets.value or []),
-            "sort": self.sort.value,
-            "language": self.language.value or None,
-            "sound": bool(self.sound.value),
-            "thresholds": parse_levels(self.levels.value or ""),
-        }
-
-    def fill(self, name: str, b: BoardSettings) -> None:
-        self.name.value = name
-        self.title.value = b.title
-        self.queues.value = ", ".join(str(q) for q in b.queues)
-        self.extensions.value = ", ".join(str(x) for x in b.extensions)
-        self.teams.value = list(b.teams)
-        self.departments.value = ", ".join(b.departments)
-        self.widgets.value = list(b.widgets)
-        self.sort.value = b.sort
-        self.language.value = b.language or ""
-        self.sound.value = b.sound
-        self.levels.value = format_levels(b)
 
 
 class _BoardsPage:
     """One open editor: the list, the form and the preview."""
 
-    def __init__(self, editor: BoardEditor, publisher: Publisher, who: Who, lang: Lang) -> None:
-        self.editor, self.publisher, self.lang = editor, publisher, lang
+    def __init__(
+        self, editor: BoardEditor, publisher: Publisher, who: Who, lang: Lang, request: Request
+    ) -> None:
+        self.editor, self.publisher, self.lang, self.request = editor, publisher, lang, request
         self.who = who  # asked on every save: the admin as she is then
         self.preview_name = f"preview:{who()[0]}"
+        self.lists = live_lists(publisher.hub.state, editor.settings, editor.boards)
         self.listing = ui.column().classes("w-full")
         ui.label(t("board_edit", lang)).classes("text-xl mt-4")
-        self.form = _Form(sorted(editor.settings.teams), lang)
+        self.form = BoardForm(editor.settings, self.lists, lang)
         with ui.row().classes("gap-2"):
             ui.button(t("save", lang), on_click=self.save).classes("wb-save")
             ui.button(t("new_board", lang), on_click=self.clear).props("outline")
         self.error = ui.label("").classes("text-red-400 wb-form-error")
         ui.label(t("preview", lang)).classes("text-xl mt-4")
         self.preview = ui.column().classes("w-full wb-preview")
-        for el in vars(self.form).values():
-            el.on_value_change(lambda _: self.show_preview())
+        self.form.listeners.append(self.show_preview)
         self.draw_list()
-        self.show_preview()
+        self.clear()
         ui.timer(_PREVIEW_EVERY, lambda: self.publisher.resync_all(self.preview_name))
+
+    def _boards(self) -> list[tuple[str, BoardSettings]]:
+        """The saved boards, and the built-in "all" unless it was saved (it always exists)."""
+        found = dict(self.editor.boards)
+        found.setdefault(ALL_BOARD, BoardSettings())
+        return sorted(found.items())
 
     def draw_list(self) -> None:
         self.listing.clear()
         with self.listing:
-            for name, b in sorted(self.editor.boards.items()):
+            for name, b in self._boards():
                 who, when = self.editor.updated.get(name, ("config", 0.0))
                 stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M") if when else ""
                 with ui.row().classes("items-center gap-4 wb-board-row"):
                     ui.label(name).classes("font-mono text-lg")
-                    ui.label(b.title).props("dir=auto")
-                    ui.label(f"{who} · {stamp}").classes("opacity-70")
-                    ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props(
-                        "flat dense"
-                    )
-                    ui.button(
-                        t("duplicate", self.lang), on_click=lambda _, n=name: self.duplicate(n)
-                    ).props("flat dense")
-                    ui.button(
-                        t("delete", self.lang), on_click=lambda _, n=name: self.delete(n)
-                    ).props("flat dense color=negative")
+                    title = b.title or (t("all_board", self.lang) if name == ALL_BOARD else "")
+                    ui.label(title).props("dir=auto")
+                    if name not in self.editor.boards:
+                        ui.label(t("built_in", self.lang)).classes("opacity-70")
+                    else:
+                        ui.label(f"{who} · {stamp}").classes("opacity-70")
+                    if not b.nav:
+                        ui.label(t("not_in_nav", self.lang)).classes("opacity-70")
+                    self._buttons(name)
+
+    def _buttons(self, name: str) -> None:
+        ui.link(t("open_board", self.lang), f"/board/{name}").classes("wb-open-board")
+        ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props("flat dense")
+        ui.button(t("duplicate", self.lang), on_click=lambda _, n=name: self.duplicate(n)).props(
+            "flat dense"
+        )
+        if name in self.editor.boards:  # the built-in "all" cannot go
+            ui.button(t("delete", self.lang), on_click=lambda _, n=name: self.delete(n)).props(
+                "flat dense color=negative"
+            )
+        tv_button(self.editor, self.who, name, self.request, self.lang, dense=True)
 
     def edit(self, name: str) -> None:
-        self.form.fill(name, self.editor.boards[name])
+        self.form.fill(name, dict(self._boards())[name])
 
     def clear(self) -> None:
         self.form.fill("", BoardSettings())
 
     def _draft(self) -> BoardSettings | None:
         try:
-            return BoardSettings.model_validate(self.form.read())
-        except ValueError:
+            board = BoardSettings.model_validate(by_names(self.form.read(), self.lists))
+        except (ValueError, WallboardError) as e:
+            self.error.text = str(e)
             return None
+        self.error.text = ""
+        return board
 
     def show_preview(self) -> None:
         """The board as it would look, from the live floor, while the form is edited."""
@@ -207,34 +117,39 @@ class _BoardsPage:
         if draft is None:
             return
         spec = board_specs(self.editor.settings, {self.preview_name: draft})[self.preview_name]
-        spec = self.publisher.ensure(self.preview_name, replace(spec, name=self.preview_name))
+        # Titled as the board will be (not by the preview's own name, "preview:<admin>").
+        title = draft.title or (self.form.name.value or "").strip() or t("preview", self.lang)
+        spec = replace(spec, name=self.preview_name, title=title)
+        spec = self.publisher.ensure(self.preview_name, spec)
         config = board_config(self.editor.settings, spec, self.lang, kiosk=False, links=None)
         with self.preview:
             Board(self.publisher, self.preview_name, config).classes("w-full")
         self.publisher.resync_all(self.preview_name)
 
-    async def _do(self, work: Any) -> None:
+    async def _do(self, work: Any) -> bool:
         try:
             await work
         except WallboardError as e:
             self.error.text = str(e)
             ui.notify(f"{t('failed', self.lang)}: {e}", type="negative")
-            return
+            return False
         self.error.text = ""
         ui.notify(t("saved", self.lang), type="positive")
         self.draw_list()
+        return True
 
     async def save(self) -> None:
         name = (self.form.name.value or "").strip()
-        try:
-            data = self.form.read()
-        except ValueError as e:
-            self.error.text = str(e)
-            return
-        await self._do(self.editor.save(*self.who(), name, data))
+        await self._do(self.editor.save_by_names(*self.who(), name, self.form.read(), self.lists))
 
     async def duplicate(self, name: str) -> None:
-        await self._do(self.editor.duplicate(*self.who(), name, f"{name}-copy"))
+        """A copy under a free name, opened in the form to be changed."""
+        new, n = f"{name}-copy", 1
+        while self.editor.exists(new):
+            n += 1
+            new = f"{name}-copy-{n}"
+        if await self._do(self.editor.duplicate(*self.who(), name, new)):
+            self.edit(new)
 
     async def delete(self, name: str) -> None:
         await self._do(self.editor.delete(*self.who(), name))
@@ -245,9 +160,10 @@ def _tokens(editor: BoardEditor, who: Who, lang: Lang) -> None:
     listing = ui.column().classes("w-full")
     with ui.row().classes("items-center gap-2"):
         name = ui.input(t("token_name", lang)).props("dark outlined").classes("wb-token-name")
-        boards = ui.select(
-            sorted(editor.boards), multiple=True, value=[], label=t("token_boards", lang)
-        ).classes("w-80 wb-token-boards")
+        every = sorted({*editor.boards, ALL_BOARD})
+        boards = ui.select(every, multiple=True, value=[], label=t("token_boards", lang)).classes(
+            "w-80 wb-token-boards"
+        )
         make = ui.button(t("make_token", lang))
     shown = ui.label("").classes("font-mono text-xl wb-new-token")
 
@@ -316,9 +232,10 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
         name = ui.input(t("user", lang)).props("dark outlined")
         display = ui.input(t("user_display", lang)).props("dark outlined dir=auto")
         password = ui.input(t("password", lang), password=True).props("dark outlined")
-        boards = ui.select(
-            sorted(editor.boards), multiple=True, value=[], label=t("user_boards", lang)
-        ).classes("wb-user-boards")
+        every = sorted({*editor.boards, ALL_BOARD})
+        boards = ui.select(every, multiple=True, value=[], label=t("user_boards", lang)).classes(
+            "wb-user-boards"
+        )
         language = ui.select(
             {"": "—", "en": "English", "he": "עברית"}, value="", label=t("board_language", lang)
         )
@@ -382,10 +299,13 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
     """Register `/admin/boards`, `/admin/tokens` and `/admin/users`, for admins only."""
     # Each action asks `session.who` when it runs: an admin demoted or deleted since the
     # page was built can no longer act from it (the editor refuses).
-    builders: dict[str, tuple[str, Callable[[Lang], object]]] = {
-        "boards": ("boards_admin", lambda lang: _BoardsPage(editor, publisher, session.who, lang)),
-        "tokens": ("tokens_admin", lambda lang: _tokens(editor, session.who, lang)),
-        "users": ("users_admin", lambda lang: _users(editor, session, lang)),
+    builders: dict[str, tuple[str, Callable[[Lang, Request], object]]] = {
+        "boards": (
+            "boards_admin",
+            lambda lang, req: _BoardsPage(editor, publisher, session.who, lang, req),
+        ),
+        "tokens": ("tokens_admin", lambda lang, _: _tokens(editor, session.who, lang)),
+        "users": ("users_admin", lambda lang, _: _users(editor, session, lang)),
     }
 
     def page(request: Request, what: str) -> RedirectResponse | None:
@@ -394,11 +314,14 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
             return lang
         scope, actor = session.scope(), session.user()
         if not scope.admin or actor is None:  # the editor checks again on every save
-            forbidden(lang)
+            if session.access.open:  # nobody could be an admin yet: say how to add one
+                needs_users("na_admin", lang)
+            else:
+                forbidden(lang)
             return None
         title, build = builders[what]
         ui.label(t(title, lang)).classes("text-3xl p-2")
-        build(lang)
+        build(lang, request)
         return None
 
     @session.site.page("/admin/boards")

@@ -1,16 +1,24 @@
-"""`/agent/{ext}`: one agent's live row, today's figures and (for a lead) a status change."""
+"""`/agent/{ext}`: one agent's live row, today's figures and (for a lead) a status change.
+
+Two kinds of figures, labelled as such: calls are the whole day's (call records, with
+the live calls not yet recorded), status times are spans the wallboard saw, so they
+start when it first saw the agent ("since the wallboard connected at 09:30"). A status
+that began before then reads "on Lunch since before 09:30 (connected at 09:30)".
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import Settings
+from wallboard.core import kpis
 from wallboard.core.clock import zone
 from wallboard.core.kpis import AgentTally
 from wallboard.core.models import Agent, status_key
@@ -30,14 +38,15 @@ from wallboard.web.pages.layout import (
     desk_page_about,
     desk_spec,
     figures_table,
+    needs_users,
 )
 from wallboard.web.pages.timeline import status_timeline
 from wallboard.web.publisher import Publisher
-from wallboard.web.session import Session
+from wallboard.web.session import Session, timer_once_connected
 
 __all__ = ["register"]
 
-_CHANGES_EVERY = 5.0  # seconds between reads of the agent's last status changes
+_CHANGES_EVERY = 5.0  # seconds between reads of the agent's figures and status changes
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +80,15 @@ def register(
             config = board_config(settings, spec, lang, kiosk=False, links=None)
             Board(publisher, spec.name, config).classes("w-full")
             _timeline(hub, settings, a, ext, lang)
-            ui.label(t("today", lang)).classes("text-xl")
-            figures_table(_today_rows(hub, settings, a, ext, lang))
+            watched = _watched(hub, settings, changes, ext)
+            _live_figures(hub, settings, ext, (watched, lang))
             if changes is not None:
-                await _last_changes(changes, settings, ext, lang)
+                await _last_changes(changes, settings, ext, (watched, lang))
             actor = session.user()
             if actions is not None and scope.act and actor is not None and actions.may_act(actor):
                 _status_control(actions, settings, session.who, ext, a.record.status_code, lang)
+            elif actions is not None and session.access.open:  # it would be refused: say why
+                needs_users("na_status", lang)
         return None
 
 
@@ -98,47 +109,149 @@ def _spec(a: Agent, ext: int, lang: Lang, settings: Settings) -> BoardSpec:
     )
 
 
-def _today_rows(
-    hub: Hub, settings: Settings, a: Agent, ext: int, lang: Lang
-) -> list[dict[str, object]]:
-    """Today's calls and time in each status, as name/figure rows."""
+def _watched(hub: Hub, settings: Settings, changes: CdrService | None, ext: int) -> float | None:
+    """Since when (true UTC) the wallboard saw this agent today: None when it saw her all
+    day (first seen before the day began) or cannot say (no `[cdr]`, no status log)."""
+    seen = changes.watched_since(ext) if changes is not None else None
+    day = hub.state.day
+    if seen is None or day is None:
+        return None
+    return seen if seen > day.bounds.start else None
+
+
+def _hhmm(settings: Settings, utc: float) -> str:
+    return datetime.fromtimestamp(utc, zone(settings.day.timezone)).strftime("%H:%M")
+
+
+def _live_figures(hub: Hub, settings: Settings, ext: int, about: tuple[float | None, Lang]) -> None:
+    """The current status line and the figures, each titled as what it covers; updated in
+    place every few seconds while the page is open (a status changes, a call ends, the
+    minutes go by)."""
+    watched, lang = about
+    now_line = ui.label("").classes("text-lg wb-status-now").props('dir="auto"')
+    with ui.row().classes("gap-12 items-start"):
+        with ui.column().classes("wb-calls-day"):
+            ui.label(t("calls_whole_day", lang)).classes("text-xl")
+            calls = figures_table([])
+        with ui.column().classes("wb-status-spans"):
+            if watched is None:
+                ui.label(t("status_time_today", lang)).classes("text-xl")
+            else:
+                since = t("status_time_since", lang).format(t=_hhmm(settings, watched))
+                ui.label(since).classes("text-xl")
+            statuses = figures_table([])
+
+    def draw() -> None:
+        a = hub.state.agents.get(ext)
+        if a is None:
+            return  # gone from the account: the last figures stay
+        now_line.text = _status_now(hub, settings, a, watched, lang)
+        for table, rows in zip(
+            (calls, statuses), _figures(hub, settings, a, ext, about), strict=True
+        ):
+            if table.rows != rows:
+                table.rows = rows
+                table.update()
+
+    draw()
+    timer_once_connected(_CHANGES_EVERY, draw)
+
+
+def _status_now(hub: Hub, settings: Settings, a: Agent, watched: float | None, lang: Lang) -> str:
+    """The current status and since when. One that began before the wallboard first saw
+    the agent says so: "since before 09:30" when the vendor did not say when it began,
+    its start and the connect time when it did."""
+    key = status_key(a.state, a.break_code)
+    names = status_names(settings, lang)
+    name = names.get(key, names.get(key.split(":", 1)[0], key))
+    began = _hhmm(settings, hub.state.clock.to_utc(a.state_since))
+    if watched is not None and not a.since_known:
+        return t("status_since_before", lang).format(s=name, t=_hhmm(settings, watched))
+    if watched is not None and hub.state.clock.to_utc(a.state_since) < watched:
+        at = _hhmm(settings, watched)
+        return t("status_since_known_before", lang).format(s=name, a=began, t=at)
+    return t("status_since", lang).format(s=name, t=began)
+
+
+Rows = list[dict[str, object]]
+
+
+def _figures(
+    hub: Hub, settings: Settings, a: Agent, ext: int, about: tuple[float | None, Lang]
+) -> tuple[Rows, Rows]:
+    """Today's calls (the whole day) and time in each status (the spans the wallboard saw:
+    from the day's start, or from when it first saw the agent)."""
+    watched, lang = about
     day = hub.state.day
     now = timebase.now()
+    shift = hub.state.clock.shift
     sn = hub.state.clock.now(now) or now
-    start = (day.bounds.start + hub.state.clock.shift) if day else 0.0
+    start = (day.bounds.start + shift) if day else 0.0
     tally = day.agents.get(ext, AgentTally()) if day else AgentTally()
     nums = agent_numbers(tally, a, start, sn)
-    names = status_names(settings, lang)
+    seen_from = start if watched is None else watched + shift  # the server's clock
+    current = status_key(a.state, a.break_code)
+    statuses = dict(kpis.time_in_status_seen(tally, current, a.state_since, seen_from, sn))
+    first = kpis.first_login(tally.spans, current, a.state_since, start)
+    rows = _status_rows(settings, statuses, lang)
+    first_row = _first_login_row(settings, first, seen_from, shift, lang)
+    return _call_rows(nums, lang), [*rows, first_row]
+
+
+def _call_rows(nums: dict[str, Any], lang: Lang) -> list[dict[str, object]]:
+    """The day's calls: answered, missed, outgoing, handled, handle and talk time."""
     labels = metric_texts(lang)
-    occupancy, first = nums["occupancy"], nums["first_login"]
-    local = zone(settings.day.timezone)
-    rows: list[dict[str, object]] = [
+    return [
         {"k": t("answered", lang), "v": nums["answered"]},
         {"k": t("missed", lang), "v": nums["missed"]},
         {"k": t("outgoing_calls", lang), "v": nums["outgoing"]},
         {"k": labels["agent_handled"]["label"], "v": nums["handled"]},
         {"k": labels["agent_handle_time"]["label"], "v": duration(nums["handle_time"])},
         {"k": t("talk_time", lang), "v": duration(nums["talk_time"])},
-        {
-            "k": labels["occupancy"]["label"],
-            "v": "—" if occupancy is None else f"{round(100 * occupancy)}%",
-        },
-        {
-            "k": labels["first_login"]["label"],
-            # The server's clock, shifted to ours like every time on the page.
-            "v": "—"
-            if first is None
-            else f"{datetime.fromtimestamp(first - hub.state.clock.shift, local):%H:%M}",
-        },
-    ]
-    return rows + [
-        {"k": names.get(k, k), "v": duration(v)} for k, v in nums["time_in_status"].items()
     ]
 
 
-async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang: Lang) -> None:
-    """Today's last status changes with their reason names, and who made ours; refreshed."""
+def _status_rows(
+    settings: Settings, statuses: dict[str, float], lang: Lang
+) -> list[dict[str, object]]:
+    """Time in each status seen, and the occupancy made of those same times."""
+    names = status_names(settings, lang)
+    occupancy = kpis.occupancy(statuses)
+    rows: list[dict[str, object]] = [
+        {"k": names.get(k, k), "v": duration(round(v, 1))} for k, v in sorted(statuses.items())
+    ]
+    label = metric_texts(lang)["occupancy"]["label"]
+    return [*rows, {"k": label, "v": "—" if occupancy is None else f"{round(100 * occupancy)}%"}]
+
+
+def _first_login_row(
+    settings: Settings, first: float | None, seen_from: float, shift: float, lang: Lang
+) -> dict[str, object]:
+    """First login today; one before the wallboard saw the agent as "before 09:30"."""
+    label = metric_texts(lang)["first_login"]["label"]
+    if first is None:
+        return {"k": label, "v": "—"}
+    at = _hhmm(settings, first - shift)  # the server's clock, shifted to ours
+    if first < seen_from:
+        return {
+            "k": label,
+            "v": t("before_time", lang).format(t=_hhmm(settings, seen_from - shift)),
+        }
+    return {"k": label, "v": at}
+
+
+async def _last_changes(
+    changes: CdrService, settings: Settings, ext: int, about: tuple[float | None, Lang]
+) -> None:
+    """Today's last status changes with their reason names, and who made ours; refreshed.
+    None since the wallboard connected today says so, not "none today"."""
+    watched, lang = about
     ui.label(t("last_changes", lang)).classes("text-xl")
+    empty = (
+        t("no_changes", lang)
+        if watched is None
+        else t("no_changes_since", lang).format(t=_hhmm(settings, watched))
+    )
     names = settings.statuses.names
 
     def name(code: int) -> str:
@@ -151,7 +264,7 @@ async def _last_changes(changes: CdrService, settings: Settings, ext: int, lang:
         for k in ("at", "to", "from", "by")
     ]
     table = ui.table(columns=cols, rows=[]).classes("max-w-2xl wb-changes")
-    table.props(f'dark dense flat no-data-label="{t("no_changes", lang)}"')
+    table.props(f'dark dense flat no-data-label="{empty}"')
 
     async def refresh() -> None:
         try:

@@ -1,7 +1,7 @@
 """`/forecast`: where the day is heading — forecast against actual calls per half-hour, the
 agents needed (Erlang A and C) against those logged in, the hours short or over, and each
-queue's rolling windows. Also the "short" line the desk boards show (not the kiosk, where
-nothing may lie over the floor).
+queue's rolling windows. Also the "short" line of desk boards and kiosks, in the board's
+own header (nothing may lie over the floor).
 
 Everything drawn is built from the reader's scope: a queue outside it is never named,
 counted or sent (the floor's figures are the sums of the reader's queues).
@@ -28,12 +28,13 @@ from wallboard.runtime import timebase
 from wallboard.runtime.hub import Hub
 from wallboard.services.forecast import ForecastService, Outlook, QueueOutlook, floor_outlook
 from wallboard.web.boards import Membership, queue_model
+from wallboard.web.components.board.board import Board
 from wallboard.web.fmt import duration
 from wallboard.web.i18n import Lang, t
 from wallboard.web.pages.layout import desk_page, queue_picker
 from wallboard.web.session import Session
 
-__all__ = ["Outlooks", "register", "short_strip"]
+__all__ = ["Outlooks", "register", "short_line", "short_text"]
 
 Row = dict[str, Any]
 REFRESH_SECONDS = 60.0  # the outlook is made at most once a minute (services/forecast.py)
@@ -145,6 +146,16 @@ def _agents_chart(o: QueueOutlook, now_slot: int, inside: int | None, lang: Lang
             "type": "line",
             "step": "start",
             "data": [p.erlang_a for p in o.plans],
+            "showSymbol": False,
+        },
+        {
+            "name": t("needed_a_time", lang),
+            "type": "line",
+            "step": "start",
+            "data": [
+                None if p.erlang_a_time is None else round(p.erlang_a_time, 1) for p in o.plans
+            ],
+            "lineStyle": {"type": "dotted"},
             "showSymbol": False,
         },
         {
@@ -349,50 +360,50 @@ def register(session: Session, outlooks: Outlooks) -> None:
         return None
 
 
-# Fixed at the foot of the screen, at the reading end: a wall board fills the screen, so a
-# line below it would never be seen; above the messages' ticker when it runs.
-_STRIP_CSS = """
-<style>
-.wb-fc-strip{position:fixed;bottom:.4em;inset-inline-end:.4em;z-index:55;max-width:60vw;
- background:#4a1010;color:#ffd7d7;border:1px solid #c62828;border-radius:6px;
- padding:.15em .6em;font-size:clamp(16px,1.3vw,28px);font-weight:600;white-space:nowrap;
- overflow:hidden;text-overflow:ellipsis}
-.wb-ticker:not(:empty) ~ .wb-fc-strip{bottom:2.6em}
-</style>
-"""
+def short_text(
+    outlooks: Outlooks,
+    outlook: Outlook,
+    queues: frozenset[int] | None,
+    lang: Lang,
+    *,
+    compact: bool,
+) -> str:
+    """Each queue's first shortage ahead ("Sales: short 2 agents 14:00–15:00"), for these
+    queues (None: all). `compact` (a kiosk): the first one and how many more ("+2")."""
+    texts = []
+    for q, o in sorted(outlook.queues.items()):
+        if queues is not None and q not in queues:
+            continue
+        inside = outlooks.logged_in([q])
+        if inside is None:
+            continue
+        short = [g for g in gaps(list(o.plans), inside, outlook.now_slot) if g.short]
+        if short:
+            # The queue's name isolated: a Latin name must not turn a Hebrew line around.
+            texts.append(f"\u2068{outlooks.name(q)}\u2069: {_gap_text(short[0], lang)}")
+    if compact and len(texts) > 1:
+        return f"{texts[0]} +{len(texts) - 1}"
+    return " · ".join(texts)
 
 
-def short_strip(
-    outlooks: Outlooks, queues: frozenset[int] | None, lang: Lang, *, compact: bool
+def short_line(
+    board: Board,
+    outlooks: Outlooks,
+    queues: frozenset[int] | None,
+    lang: Lang,
+    *,
+    compact: bool,
 ) -> None:
-    """The hours ahead short of agents for these queues (None: all), along a board's foot:
-    each queue's first shortage ("Sales: short 2 agents 14:00–15:00"), looked at again every
-    minute. `compact` (a kiosk): at most three, one line."""
-    ui.add_head_html(_STRIP_CSS)
-    strip = ui.label("").classes("wb-fc-strip" + (" wb-fc-compact" if compact else ""))
-    strip.props('dir="auto"')
-    strip.set_visibility(False)
+    """The hours ahead short of agents in the board's own header (board.js: `short`), so
+    it takes a place of the layout and covers nothing; looked at again every minute."""
 
     async def look() -> None:
         outlook = await outlooks.outlook()
-        if strip.is_deleted:
+        if board.is_deleted:
             return  # the tab closed while the outlook was made
-        texts = []
-        for q, o in sorted(outlook.queues.items()):
-            if queues is not None and q not in queues:
-                continue
-            inside = outlooks.logged_in([q])
-            if inside is None:
-                continue
-            short = [g for g in gaps(list(o.plans), inside, outlook.now_slot) if g.short]
-            if short:
-                texts.append(f"{outlooks.name(q)}: {_gap_text(short[0], lang)}")
-        if compact:
-            texts = texts[:3]
-        text = " · ".join(texts)
-        if strip.text != text:
-            strip.text = text
-        strip.set_visibility(bool(text))
+        text = short_text(outlooks, outlook, queues, lang, compact=compact)
+        if board.props.get("short", "") != text:
+            board.props["short"] = text  # sent to the tab (NiceGUI's props are observed)
 
     ui.timer(0.1, look, once=True)
     ui.timer(REFRESH_SECONDS, look)

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from nicegui import ui
 
-from wallboard.core.history import DayHistory, csv_export, queue_row
+from wallboard.core.history import DayHistory, csv_export, departments, queue_row
 from wallboard.core.kpis import METRICS, QueueTally
 from wallboard.services.aftercall import CdrService
 from wallboard.web.fmt import duration
@@ -200,16 +200,22 @@ def _agent_chart(
     _chart(None, series, "h-64")
 
 
-def _departments_table(t_day: DayHistory, lang: Lang) -> None:
+def _departments_table(t_day: DayHistory, of_queue: dict[int, str], lang: Lang) -> None:
+    """Today's queue calls by their queue's department (its agent's, when it has none)."""
     ui.label(t("departments_today", lang)).classes("text-xl mt-4")
     ui.table(
         columns=[
-            {"name": "department", "label": t("department", lang), "field": "department"},
+            {
+                "name": "department",
+                "label": t("department", lang),
+                "field": "department",
+                "align": "left",
+            },
             *_figure_columns(lang),
         ],
-        rows=[{"department": k} | _fmt_row(v) for k, v in sorted(t_day.departments.items())],
+        rows=[{"department": k} | _fmt_row(v) for k, v in departments(t_day, of_queue).items()],
         row_key="department",
-    ).classes("w-full").props(_props(lang))
+    ).classes("w-full wb-departments").props(_props(lang))
 
 
 def _categories_chart(t_day: DayHistory, lang: Lang) -> None:
@@ -237,7 +243,7 @@ def register(session: Session, history: CdrService) -> None:
             return Response("log in first (/login)", status_code=401)
         days, _ = await history.days_in(scope)  # the reader's queues and agents only
         return Response(
-            csv_export(days),
+            csv_export(days, history.departments_of(days)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="wallboard-history.csv"'},
         )
@@ -267,6 +273,6 @@ def register(session: Session, history: CdrService) -> None:
         _queue_table(days, qid, names, lang)
         _agents_table(t_day, today, lang)
         _agent_chart(days, today, agent, queue, lang)
-        _departments_table(t_day, lang)
+        _departments_table(t_day, history.departments_of(days), lang)
         _categories_chart(t_day, lang)
         return None

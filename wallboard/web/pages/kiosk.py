@@ -9,6 +9,8 @@ from wallboard.config import Settings
 from wallboard.core.scope import Role
 from wallboard.services.aftercall import CdrService
 from wallboard.web.components.board.board import Board
+from wallboard.web.pages.board import board_queues
+from wallboard.web.pages.forecast import Outlooks, short_line
 from wallboard.web.pages.layout import board_config, desk_spec, forbidden, head
 from wallboard.web.pages.messages import ticker
 from wallboard.web.publisher import Publisher
@@ -26,9 +28,11 @@ def register(
     publisher: Publisher,
     settings: Settings,
     after: CdrService | None,
+    outlooks: Outlooks | None = None,
 ) -> None:
     """Register `/kiosk?token=..&boards=a,b&rotate=S&lang=..&sound=0|1` (with `after`: the
-    messages' ticker; the open alerts come with the board's state, in its own strip)."""
+    messages' ticker; the open alerts come with the board's state, in its own strip; with
+    `outlooks`: the hours short of agents, compact, in each board's header)."""
     specs = publisher.specs
 
     def allowed_boards(token: str | None, wanted: list[str]) -> list[str]:
@@ -47,7 +51,8 @@ def register(
     @session.site.page("/kiosk")
     def kiosk_page(request: Request) -> None:
         qp = request.query_params
-        wanted = [b for b in (qp.get("boards") or "").split(",") if b] or list(specs)
+        asked = [b for b in (qp.get("boards") or "").split(",") if b]
+        wanted = asked or [n for n, spec in specs.items() if spec.nav]
         allowed = allowed_boards(qp.get("token"), wanted)
         rotate = rotate_seconds(qp.get("rotate"))
         first = specs[allowed[0]] if allowed else None
@@ -66,7 +71,9 @@ def register(
             if qp.get("sound") in ("0", "1"):  # the TV's URL may turn alarm sounds on or off
                 extra["sound"] = qp.get("sound") == "1"
             config = board_config(settings, spec, blang, kiosk=True, **extra)
-            Board(publisher, spec.name, config).classes("w-full")
+            element = Board(publisher, spec.name, config).classes("w-full")
+            if outlooks is not None:
+                short_line(element, outlooks, board_queues(spec, scope), blang, compact=True)
         token = qp.get("token")
         if token is not None:
 

@@ -26,8 +26,15 @@ __all__ = [
     "figures_table",
     "forbidden",
     "head",
+    "needs_users",
     "queue_picker",
 ]
+
+# How to add the first user, the same on every page that needs one (docs/access.md): the
+# command, the config key, where it is explained. Not translated: they are typed as is.
+_ADD_USER_TOML = (
+    '[auth.users.dana]\npassword_hash = "<what wallboard hash-password printed>"\nadmin = true'
+)
 
 
 def head(lang: Lang) -> None:
@@ -56,6 +63,21 @@ def desk_page(session: Session, request: Request) -> Lang | RedirectResponse:
 def forbidden(lang: Lang) -> None:
     """What a reader sees of a page outside their boards: that, and nothing of it."""
     ui.label(t("forbidden", lang)).classes("text-2xl p-4 wb-forbidden")
+
+
+def needs_users(what: str, lang: Lang) -> None:
+    """In open mode (no users), instead of a form that would be refused: that `what` (an
+    i18n key: "post a message", ...) needs a signed-in team lead, and how to add users."""
+    with ui.card().classes("max-w-3xl wb-needs-users").props("dark flat bordered"):
+        ui.label(t("needs_users", lang).format(what=t(what, lang))).classes("text-lg")
+        ui.label(t("add_users_steps", lang))
+        # Typed as is, so left to right on a Hebrew page too.
+        for text, language in (("wallboard hash-password", "bash"), (_ADD_USER_TOML, "toml")):
+            ui.code(text, language=language).classes("w-full").props('dir="ltr"').style(
+                "direction:ltr;text-align:left"
+            )
+        ui.label(t("add_users_then", lang))
+        ui.markdown(t("add_users_docs", lang)).classes("wb-needs-users-docs")
 
 
 def desk_page_about(
@@ -127,15 +149,19 @@ def board_config(
     }
 
 
-def figures_table(rows: list[dict[str, Any]]) -> None:
+def figures_table(rows: list[dict[str, Any]]) -> ui.table:
     """A two-column table, name and figure (rows of {"k": ..., "v": ...}), no header."""
-    ui.table(
-        columns=[
-            {"name": "k", "label": "", "field": "k", "align": "left"},
-            {"name": "v", "label": "", "field": "v", "align": "right"},
-        ],
-        rows=rows,
-    ).props("dark flat hide-header").classes("max-w-lg")
+    return (
+        ui.table(
+            columns=[
+                {"name": "k", "label": "", "field": "k", "align": "left"},
+                {"name": "v", "label": "", "field": "v", "align": "right"},
+            ],
+            rows=rows,
+        )
+        .props("dark flat hide-header")
+        .classes("max-w-lg")
+    )
 
 
 def queue_picker(names: dict[int, str], queue: int | None, path: str, lang: Lang) -> None:

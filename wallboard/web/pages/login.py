@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import ui
 
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import head
+from wallboard.web.pages.layout import head, needs_users
 from wallboard.web.session import Session
 from wallboard.web.webhook import Asgi, Receive, Scope, Send
 
@@ -109,6 +109,11 @@ def register(session: Session) -> None:
         target = safe_target(request.query_params.get("next", "/"))
         lang = session.lang(request, _asked_lang(target))
         head(lang)
+        if session.access.open:  # nobody could sign in: no form, how to add users instead
+            with ui.column().classes("m-auto mt-24 gap-3"):
+                needs_users("na_sign_in", lang)
+                ui.link(t("open_boards", lang), target)
+            return
         failed = request.query_params.get("failed") == "1"
         with (
             ui.element("form").props('method="post" action="/login"').classes("m-auto mt-24"),

@@ -17,7 +17,7 @@ from wallboard.errors import WallboardError
 from wallboard.services.messages import MAX_LENGTH, FloorMessages
 from wallboard.web.boards import BoardSpec, board_title
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.layout import desk_page
+from wallboard.web.pages.layout import desk_page, needs_users
 from wallboard.web.session import Session
 
 __all__ = ["register", "ticker"]
@@ -117,6 +117,29 @@ def _running(
             )
 
 
+Form = tuple[ui.button, tuple[ui.input, ui.select, ui.select]]
+
+
+def _form(mine: dict[str, str], lang: Lang) -> Form:
+    """The message's text, how long it runs, which boards; and its "Post" button."""
+    with ui.column().classes("gap-2 p-2 max-w-3xl w-full"):
+        text = (
+            ui.input(t("message_text", lang))
+            .props(f"dark outlined dir=auto maxlength={MAX_LENGTH} counter")
+            .classes("w-full wb-message-text")
+        )
+        with ui.row().classes("items-center gap-4"):
+            minutes = ui.select(
+                {m: f"{m} {t('minutes_short', lang)}" for m in _DURATIONS},
+                value=60,
+                label=t("for_how_long", lang),
+            ).classes("w-40")
+            boards = ui.select(mine, multiple=True, value=[], label=t("message_boards", lang))
+            boards.classes("w-80 wb-message-boards")
+            post = ui.button(t("post", lang))
+    return post, (text, minutes, boards)
+
+
 def register(
     session: Session, messages: FloorMessages, specs: dict[str, BoardSpec], timezone: str
 ) -> None:
@@ -130,22 +153,11 @@ def register(
         scope = session.scope()
         mine = {b: board_title(s, lang) for b, s in specs.items() if scope.shows_board(b)}
         ui.label(t("messages", lang)).classes("text-3xl p-2")
-        with ui.column().classes("gap-2 p-2 max-w-3xl w-full"):
-            text = (
-                ui.input(t("message_text", lang))
-                .props(f"dark outlined dir=auto maxlength={MAX_LENGTH} counter")
-                .classes("w-full wb-message-text")
-            )
-            with ui.row().classes("items-center gap-4"):
-                minutes = ui.select(
-                    {m: f"{m} {t('minutes_short', lang)}" for m in _DURATIONS},
-                    value=60,
-                    label=t("for_how_long", lang),
-                ).classes("w-40")
-                boards = ui.select(
-                    mine, multiple=True, value=[], label=t("message_boards", lang)
-                ).classes("w-80 wb-message-boards")
-                post = ui.button(t("post", lang))
+        if session.access.open:  # a message needs an author: no form that would be refused
+            needs_users("na_post", lang)
+            form = None
+        else:
+            form = _form(mine, lang)
         listing = ui.column().classes("p-2 w-full")
 
         def draw() -> None:
@@ -160,7 +172,7 @@ def register(
                 ui.notify(f"{t('failed', lang)}: {e}", type="negative")
             draw()
 
-        async def send() -> None:
+        async def send(text: ui.input, minutes: ui.select, boards: ui.select) -> None:
             user, now = session.who()
             try:
                 await messages.post(
@@ -173,6 +185,8 @@ def register(
             ui.notify(t("posted", lang), type="positive")
             draw()
 
-        post.on_click(send)
+        if form is not None:
+            post, fields = form
+            post.on_click(lambda: send(*fields))
         draw()
         return None

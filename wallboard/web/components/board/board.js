@@ -45,6 +45,8 @@ function levelOf(value, lv, lowerIsWorse) {
 }
 
 const RANK = { ok: 0, warn: 1, alarm: 2 };
+// Statuses busy with a call (kpis.BUSY_STATUSES): occupancy's numerator.
+const BUSY = new Set(["ringing", "dialing", "talking", "hold"]);
 const QUEUE_MIN_U = 12; // a kiosk queue tile's least width, in viewport units (board.css)
 const MARK = { ok: "", warn: "▲", alarm: "⚠" };
 
@@ -211,6 +213,7 @@ const AgentTile = {
     clock(since) {
       return fmtDuration(this.now() - since);
     },
+    fmtDuration,
   },
   template: `
     <component :is="href ? 'a' : 'div'" :href="href" class="wb-tile" :class="'st-' + a.s"
@@ -234,6 +237,14 @@ const AgentTile = {
       </div>
       <div class="wb-missed" v-if="a.missed" :title="cfg.metrics.agent_missed.formula">
         {{ cfg.strings.missed }}: <b>{{ a.missed }}</b>
+      </div>
+      <!-- The day's figures (widget "agent_figures"); occupancy ticks (board.tick). -->
+      <div class="wb-afig" v-if="a.f">
+        <span :title="cfg.metrics.agent_handled.label"><b>{{ a.f[0] }}</b> {{ cfg.strings.fig_calls }}</span>
+        <span :title="cfg.metrics.agent_handle_time.label">{{ cfg.strings.fig_aht }}
+          <b>{{ a.f[1] === null ? "—" : fmtDuration(a.f[1]) }}</b></span>
+        <span :title="cfg.metrics.occupancy.label">{{ cfg.strings.fig_occ }}
+          <b class="wb-occ" :data-occ="a.f.slice(2).join(' ')" :data-k="a.k"></b></span>
       </div>
     </component>`,
 };
@@ -283,7 +294,8 @@ const KioskTile = {
 
 export default {
   components: { AgentTile, KioskTile },
-  props: { config: Object },
+  // `short`: the forecast's hours short of agents (web/pages/forecast.py), set by the server.
+  props: { config: Object, short: { type: String, default: "" } },
   data() {
     return {
       version: 0,
@@ -420,6 +432,12 @@ export default {
         if (!seen.has(key)) seen.set(key, { key, n: a.n });
       }
       return [...seen.values()];
+    },
+    topAgents() {
+      // Widget "top": the day's five with the most calls answered (then by name).
+      this.version;
+      return Object.values(this.agents).filter((a) => a.answered > 0)
+        .sort((a, b) => b.answered - a.answered || a.n.localeCompare(b.n)).slice(0, 5);
     },
     agentTotal() {
       this.version;
@@ -778,6 +796,15 @@ export default {
           if (tile && tile.dataset.lv !== lv) tile.dataset.lv = lv;
         }
       }
+      for (const el of root.querySelectorAll(".wb-occ")) {
+        // kpis.occupancy: busy / logged in today, the closed seconds plus the open status.
+        const [busy, inside, from] = el.dataset.occ.split(" ").map(Number);
+        const k = el.dataset.k;
+        const open = Math.max(0, now - from);
+        const den = inside + (k === "logged_out" ? 0 : open);
+        const text = den > 0 ? `${Math.round((100 * (busy + (BUSY.has(k) ? open : 0))) / den)}%` : "—";
+        if (el.textContent !== text) el.textContent = text;
+      }
       for (const q of Object.values(this.queues)) {
         const levels = this.lv.q[q.id] || {};
         let worst = "ok";
@@ -887,9 +914,12 @@ export default {
       </template>
     </div>
     <header class="wb-ktop">
-      <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
+      <!-- First in the row: its place depends on no text that changes (the last event's age
+           beside it resized the title and moved the button under a pointer). -->
       <button class="wb-sound" v-if="config.sound && soundOff" @click="enableSound" role="alert">
         🔇 {{ s.sound_off }}</button>
+      <h1 class="wb-title"><bdi dir="auto">{{ config.title }}</bdi></h1>
+      <bdi class="wb-short" v-if="short" :dir="config.dir" :title="short">{{ short }}</bdi>
       <div class="wb-count wb-callbacks" v-if="head && head.callbacks" :data-open="head.callbacks.open">
         <b>{{ head.callbacks.open }}</b> {{ s.callbacks_open }}</div>
       <div class="wb-last">{{ lastEventText }}</div>
@@ -951,6 +981,7 @@ export default {
     <template v-else>
     <header class="wb-head">
       <h1 class="wb-title">{{ config.title }}</h1>
+      <bdi class="wb-short" v-if="short" :dir="config.dir" :title="short">{{ short }}</bdi>
       <div class="wb-summary" v-if="has('summary')">
         <component :is="config.kiosk ? 'div' : 'button'"
                 v-for="k in ['available', 'on_call', 'on_break', 'logged_out']" :key="k"
@@ -1005,6 +1036,15 @@ export default {
           <span class="wb-clock" :data-since="w.joined">{{ clock(w.joined) }}</span>
         </li>
       </ol>
+    </section>
+    <section class="wb-top" v-if="has('top') && topAgents.length">
+      <h2>{{ s.top_of_day }}</h2>
+      <ol><li v-for="a in topAgents" :key="a.x" class="wb-top-row" :data-ext="a.x">
+        <bdi class="wb-name" dir="auto">{{ a.n }}</bdi>
+        <span :title="config.metrics.agent_answered.label"><b class="wb-top-n">{{ a.answered }}</b> {{ s.answered }}</span>
+        <span v-if="a.f && a.f[1] !== null" :title="config.metrics.agent_handle_time.label">{{ s.fig_aht }}
+          <b>{{ fmtDur(a.f[1]) }}</b></span>
+      </li></ol>
     </section>
     <section class="wb-agents" v-if="has('agents')">
       <agent-tile v-for="a in agentList" :key="a.x" :a="a" :cfg="config" :queues="queues"
