@@ -387,8 +387,9 @@ class _Decoder(Generic[M]):
         self.model = model
         self.convert = convert
         # One decoder per event, made once: it holds msgspec's compiled plan for the type.
+        frame_type: Any = tuple[str, model]  # type: ignore[valid-type]  # made at run time
         decode: Callable[[str | bytes], tuple[str, M]] = msgspec.json.Decoder(
-            tuple[str, model], strict=False  # type: ignore[valid-type]
+            frame_type, strict=False
         ).decode
         to_model = msgspec.convert
 
