@@ -2,7 +2,7 @@
 
 The node test server (tests/node/server.js) writes pre-encoded 1.2 KB ExtensionEvents as
 fast as it can; we receive them with `Eio3Socket` and (a) only decode the JSON, (b) parse
-them into domain events (pydantic, from the text), (c) fold them into the hub as the
+them into domain events (msgspec, from the text), (c) fold them into the hub as the
 connector does. Wall rate is bounded by the node sender on a shared 2-core machine; the
 client's own capacity is events per CPU second of this process.
 
