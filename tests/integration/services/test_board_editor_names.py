@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from tests.integration.services.test_workspace import ADMIN, RINA, store
+from tests.integration.services.test_workspace import ADMIN, RINA
 from wallboard.config import BoardSettings, Settings, TeamSettings, WebSettings
 from wallboard.core.picks import Lists
 from wallboard.core.scope import Role, Scope
@@ -18,8 +18,6 @@ from wallboard.errors import ActionDenied
 from wallboard.services.editor import BoardEditor, by_names
 from wallboard.store.db import Store
 from wallboard.web.boards import board_specs
-
-__all__ = ["store"]  # the workspace tests' store fixture (a real SQLite file)
 
 OPEN = Scope(Role.OPEN, act=True)
 LISTS = Lists(
