@@ -169,7 +169,9 @@ class Tab:
                     self.upstream.append(float(at.group(1)) - float(ev.group(1)))
 
     async def ack(self) -> None:
-        if self.sio.connected and not self.peer:
+        # The peer ignores it, but it is sent there too: a python-socketio client that
+        # sends nothing for its ping interval + 5 s stops sending at all (pongs included).
+        if self.sio.connected:
             await self.sio.emit(
                 "ack", {"client_id": self.client_id, "next_message_id": self.next_id}
             )
@@ -220,6 +222,7 @@ async def _clients(
     delivery: list[float] = []
     tabs = [Tab(url, latencies, delivery, peer=peer) for _ in range(n)]
     loop = asyncio.get_running_loop()
+    acks = asyncio.create_task(_ack_loop(tabs, min(5.0, seconds / 10)), name="acks")
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=20)) as http:
         for i in range(0, n, 10):
             await asyncio.gather(*(t.open(http) for t in tabs[i : i + 10]))
@@ -232,13 +235,7 @@ async def _clients(
     delivery.clear()
     msgs0 = sum(t.messages for t in tabs)
     t0, own0 = time.monotonic(), time.process_time()
-    # Each tab acknowledges what it got every few seconds on its own schedule, as a
-    # browser does: a tenth of them at a time (bench/cluster.py says why).
-    step, turn = min(5.0, seconds / 10) / 10, 0
-    while time.monotonic() - t0 < seconds:
-        await asyncio.gather(*(t.ack() for t in tabs[turn % 10 :: 10]))
-        turn += 1
-        await asyncio.sleep(step)
+    await asyncio.sleep(seconds)
     own = (time.process_time() - own0) / (time.monotonic() - t0) * 100
     conn.send(
         {
@@ -249,9 +246,23 @@ async def _clients(
             "deltas": sum(t.deltas for t in tabs),
             "gaps": sum(t.gaps for t in tabs),
             "without_snapshot": sum(t.seq is None for t in tabs),
+            "disconnected": sum(not t.sio.connected for t in tabs),
         }
     )
+    acks.cancel()
     await asyncio.gather(*(t.close() for t in tabs), return_exceptions=True)
+
+
+async def _ack_loop(tabs: list[Tab], every: float) -> None:
+    """Each tab acknowledges what it got every few seconds on its own schedule, as a
+    browser does: a tenth of them at a time (bench/cluster.py says why). From the first
+    tab's opening on: a tab that sends nothing while the others open stops answering the
+    server's pings (python-socketio's client), and is dropped."""
+    turn = 0
+    while True:
+        await asyncio.gather(*(t.ack() for t in tabs[turn % 10 :: 10]), return_exceptions=True)
+        turn += 1
+        await asyncio.sleep(every / 10)
 
 
 def _client_process(
@@ -312,6 +323,7 @@ async def phase(
         "deltas_in_sequence": sum(r["deltas"] for r in results),
         "deltas_lost_or_out_of_order": sum(r["gaps"] for r in results),
         "tabs_without_snapshot": sum(r["without_snapshot"] for r in results),
+        "tabs_disconnected": sum(r["disconnected"] for r in results),
         "latency_samples": len(lat),
         "latency_p50_ms": _pct(lat, 0.50),
         "latency_p99_ms": _pct(lat, 0.99),
@@ -373,9 +385,11 @@ async def project_phase(
     recorder = Tab(url, [], [], record=record)
     async with aiohttp.ClientSession() as http:
         await recorder.open(http)
+    acks = asyncio.create_task(_ack_loop([recorder] * 10, 5.0), name="recorder-acks")
     try:
         result = await phase(url, pid, n, args)
     finally:
+        acks.cancel()
         await recorder.close()
     return result, record
 

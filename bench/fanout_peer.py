@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -73,7 +74,14 @@ async def main(port: int, recording: Path) -> None:
         raise SystemExit("fanout_peer: the recording holds no delta")
     peer = Peer(snapshot, deltas)
     server = uvicorn.Server(
-        uvicorn.Config(peer.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            peer.app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws=os.environ.get("FANOUT_PEER_WS", "auto"),
+        )
     )
     replaying = asyncio.create_task(peer.replay(), name="peer-replay")
     try:
