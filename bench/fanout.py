@@ -282,7 +282,9 @@ async def phase(
         mine, theirs = ctx.Pipe()
         share = n // procs_n + (i < n % procs_n)
         proc = ctx.Process(
-            target=_client_process, args=(url, share, peer, args.warmup, args.seconds, theirs)
+            target=_client_process,
+            args=(url, share, peer, args.warmup, args.seconds, theirs),
+            daemon=True,  # ends with the bench, even one interrupted
         )
         proc.start()
         pipes.append(mine)

@@ -31,7 +31,7 @@ _LOSE_ONE = """ext => {
 
 
 @pytest.mark.parametrize(
-    ("lang", "ext", "name"), [("en", 203, "Noa Mizrahi"), ("he", 205, "Maya Katz")]
+    ("lang", "ext", "name"), [("en", 201, "Dana Levi"), ("he", 204, "Yossi Ben David")]
 )
 def test_a_lost_delta_is_noticed_and_a_snapshot_mends_the_board(
     browser: Any, app_server: App, lang: str, ext: int, name: str
