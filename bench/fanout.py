@@ -1,13 +1,20 @@
-"""Fan-out benchmark: N headless board clients on one board of 2,000 agents at 100 events/s.
+"""Fan-out benchmark: N headless board clients on one board of 2,000 agents at 100 events/s,
+against a peer in the same run.
 
 Starts the real app (`wallboard replay --follow --serve`) as a subprocess, feeds it wire
 frames by appending to its recording, and connects N socket.io clients that speak NiceGUI's
 protocol exactly as a browser tab does (page request, then the websocket with the tab's
-client id). Prints, per N: the server's CPU (% of one core), its memory (RSS, with the
-trend over the run) and event-to-browser latency p50/p99 — from the server's receive
-stamp of the oldest event in a delta to the client holding that delta.
+client id), in `--client-procs` processes. One more tab records the deltas it gets; then
+the peer (bench/fanout_peer.py: a bare python-socketio server under uvicorn) replays those
+same deltas at the same times, one emit to a room each, to N clients of its own. Every
+client checks the sequence numbers (after its snapshot, each delta the next one: none
+lost, none out of order). Prints, per N and per server: CPU (% of one core, and per 100
+tabs), memory (RSS, with the trend over the run), event-to-tab latency p50/p99 (from the
+server's receive stamp of the oldest event in a delta; for the peer, from its send) and
+the delivery part of it (from the delta's send); then project/peer ratios. The machine's
+load average is printed with each figure: only ratios within one run compare.
 
-    .venv/bin/python bench/fanout.py --clients 50 200 --seconds 60
+    .venv/bin/python bench/fanout.py --clients 200 500 1000 --seconds 60
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ EV = re.compile(r'"ev":([0-9.]+|null)')
 AT = re.compile(r'"at":([0-9.]+)')
 FULL = re.compile(r'"full":(true|false)')
 TICK = os.sysconf("SC_CLK_TCK")
+RECONNECT = 10.0  # [web] reconnect_seconds (its default): the pings of both servers
 
 
 def _free_port() -> int:
@@ -359,7 +367,15 @@ async def run_peer(
     _save_recording(record, recording)
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "fanout_peer.py"), str(port), str(recording)],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "fanout_peer.py"),
+            str(port),
+            str(recording),
+            # The project's pings, as NiceGUI derives them from the reconnect timeout.
+            str(max(RECONNECT * 0.8, 4)),
+            str(max(RECONNECT * 0.4, 2)),
+        ],
         cwd=work,
     )
     url = f"http://127.0.0.1:{port}"
@@ -438,6 +454,7 @@ async def main() -> int:
 async def run(work: Path, args: argparse.Namespace) -> int:
     (work / "wallboard.toml").write_text(
         f"[web]\npublish_interval_seconds = {args.interval}\nstale_after_seconds = 30\n"
+        f"reconnect_seconds = {RECONNECT}\n"
         f'[kiosk.tokens.bench]\ntoken = "{TOKEN}"\n',
         encoding="utf-8",
     )

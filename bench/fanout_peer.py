@@ -9,7 +9,10 @@ time it is sent ("ev" and "at") and numbered anew ("seq"); a connecting client j
 room and gets the recorded snapshot numbered like the deltas that follow it. What the
 project spends beyond this — the fold, the publisher, NiceGUI — is what the ratios show.
 
-    .venv/bin/python bench/fanout_peer.py PORT RECORDING
+    .venv/bin/python bench/fanout_peer.py PORT RECORDING PING_INTERVAL PING_TIMEOUT
+
+The pings are the project's (NiceGUI derives them from `[web] reconnect_seconds`): a tab
+that does not answer in time is dropped by either server alike.
 """
 
 from __future__ import annotations
@@ -35,8 +38,15 @@ def _code(payload: dict[str, Any]) -> str:
 
 
 class Peer:
-    def __init__(self, snapshot: dict[str, Any], deltas: list[tuple[float, dict[str, Any]]]):
-        self.sio = socketio.AsyncServer(async_mode="asgi")
+    def __init__(
+        self,
+        snapshot: dict[str, Any],
+        deltas: list[tuple[float, dict[str, Any]]],
+        pings: tuple[float, float],
+    ) -> None:
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", ping_interval=pings[0], ping_timeout=pings[1]
+        )
         self.app = socketio.ASGIApp(self.sio)
         self.snapshot = snapshot
         self.deltas = deltas
@@ -66,13 +76,13 @@ class Peer:
             start += span
 
 
-async def main(port: int, recording: Path) -> None:
+async def main(port: int, recording: Path, pings: tuple[float, float]) -> None:
     lines = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
     snapshot = lines[0]["payload"]
     deltas = [(float(x["t"]), x["payload"]) for x in lines[1:]]
     if not deltas:
         raise SystemExit("fanout_peer: the recording holds no delta")
-    peer = Peer(snapshot, deltas)
+    peer = Peer(snapshot, deltas, pings)
     server = uvicorn.Server(
         uvicorn.Config(
             peer.app,
@@ -91,4 +101,4 @@ async def main(port: int, recording: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2])))
+    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2]), (float(sys.argv[3]), float(sys.argv[4]))))
