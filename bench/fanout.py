@@ -36,8 +36,11 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import socketio
@@ -279,21 +282,17 @@ def _client_process(
     asyncio.run(_clients(url, n, peer, warmup, seconds, conn))
 
 
-async def phase(
-    url: str, pid: int, n: int, args: argparse.Namespace, *, peer: bool = False
-) -> dict[str, object]:
-    """N tabs of one server (the app or the peer), in `--client-procs` processes."""
-    procs_n = max(1, min(args.client_procs, n))
+async def start_clients(
+    target: Callable[..., None], work: list[tuple[Any, ...]]
+) -> tuple[list[Connection], list[BaseProcess]]:
+    """One client process per item of `work` (its arguments; a pipe end is added last);
+    returns once each has opened its tabs, having told them all to go."""
     ctx = multiprocessing.get_context("spawn")
     pipes, procs = [], []
-    for i in range(procs_n):
+    for item in work:
         mine, theirs = ctx.Pipe()
-        share = n // procs_n + (i < n % procs_n)
-        proc = ctx.Process(
-            target=_client_process,
-            args=(url, share, peer, args.warmup, args.seconds, theirs),
-            daemon=True,  # ends with the bench, even one interrupted
-        )
+        # Daemonic: they end with the bench, even an interrupted one.
+        proc = ctx.Process(target=target, args=(*item, theirs), daemon=True)
         proc.start()
         pipes.append(mine)
         procs.append(proc)
@@ -302,6 +301,28 @@ async def phase(
         await loop.run_in_executor(None, pipe.recv)  # "open"
     for pipe in pipes:
         pipe.send("go")
+    return pipes, procs
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """End a server the bench started: asked, then told."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+async def phase(
+    url: str, pid: int, n: int, args: argparse.Namespace, *, peer: bool = False
+) -> dict[str, object]:
+    """N tabs of one server (the app or the peer), in `--client-procs` processes."""
+    k = max(1, min(args.client_procs, n))
+    shares = [n // k + (i < n % k) for i in range(k)]
+    work = [(url, share, peer, args.warmup, args.seconds) for share in shares]
+    pipes, procs = await start_clients(_client_process, work)
+    loop = asyncio.get_running_loop()
     await asyncio.sleep(args.warmup)
     cpu0, t0 = _cpu_seconds(pid), time.monotonic()
     rss: list[tuple[float, float]] = []
@@ -386,12 +407,7 @@ async def run_peer(
             await asyncio.sleep(0.1)
         return await phase(url, proc.pid, n, args, peer=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_server(proc)
         recording.unlink()
 
 
@@ -483,7 +499,7 @@ async def run(work: Path, args: argparse.Namespace) -> int:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    stop = asyncio.Event()
+    done = asyncio.Event()
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
@@ -499,7 +515,7 @@ async def run(work: Path, args: argparse.Namespace) -> int:
             f"loadavg {Path('/proc/loadavg').read_text().strip()}",
             flush=True,
         )
-        feeding = asyncio.create_task(feeder(feed, args.agents, args.rate, stop), name="feeder")
+        feeding = asyncio.create_task(feeder(feed, args.agents, args.rate, done), name="feeder")
         idle0, t0 = _cpu_seconds(proc.pid), time.monotonic()
         await asyncio.sleep(10)
         idle = (_cpu_seconds(proc.pid) - idle0) / (time.monotonic() - t0) * 100
@@ -522,19 +538,14 @@ async def run(work: Path, args: argparse.Namespace) -> int:
             peer = await run_peer(work, n, record, args)
             print(json.dumps(peer), flush=True)
             summary.append(_ratios(result, peer))
-        stop.set()
+        done.set()
         sent = await feeding
         print(f"events fed: {sent}", flush=True)
         for line in summary:
             print("project / peer:", json.dumps(line), flush=True)
     finally:
-        stop.set()
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        done.set()
+        stop_server(proc)
         log.close()
     return 0
 
