@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import gc
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -95,21 +94,9 @@ async def measure(
     loop for all of them would queue each delta behind hundreds of others)."""
     urls = [url for urls, _ in groups.values() for url in urls]
     n = max(1, min(args.client_procs, len(urls)))
-    ctx = multiprocessing.get_context("spawn")
-    pipes, procs = [], []
-    for i in range(n):
-        mine, theirs = ctx.Pipe()
-        p = ctx.Process(
-            target=_client_process, args=(urls[i::n], args.warmup, args.seconds, theirs)
-        )
-        p.start()
-        pipes.append(mine)
-        procs.append(p)
+    work = [(urls[i::n], args.warmup, args.seconds) for i in range(n)]
+    pipes, procs = await fanout.start_clients(_client_process, work)
     loop = asyncio.get_running_loop()
-    for pipe in pipes:
-        await loop.run_in_executor(None, pipe.recv)  # "open"
-    for pipe in pipes:
-        pipe.send("go")
     await asyncio.sleep(args.warmup)
     cpu0 = {g: sum(fanout._cpu_seconds(p) for p in pids) for g, (_, pids) in groups.items()}
     t0 = time.monotonic()

@@ -28,6 +28,7 @@ from wallboard.core.kpis import QueueTally
 from wallboard.core.models import Changes, Day, State
 from wallboard.runtime import timebase
 from wallboard.runtime.hub import ChangeTap, FirstChange, Hub
+from wallboard.runtime.pace import Pace
 
 __all__ = ["KvPublisher", "bucket_name"]
 
@@ -93,15 +94,15 @@ class KvPublisher:
         heartbeat), not on a fixed timer: the web nodes' own publishers already coalesce,
         and a timer here would add up to `interval` to every event's way to a screen."""
         loop = asyncio.get_running_loop()
-        last = loop.time() - self.interval
+        pace = Pace(self.interval, _GATHER)  # the board publisher's rule (runtime/pace.py)
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(LINK_EVERY):
                     await self._wake.wait()
             if self._wake.is_set():  # let the rest of a burst (one call's events) arrive
-                await asyncio.sleep(max(_GATHER, last + self.interval - loop.time()))
+                await asyncio.sleep(max(0.0, pace.due(loop.time()) - loop.time()))
             self._wake.clear()
-            last = loop.time()
+            pace.sent(loop.time())
             try:
                 await self.round()
             except NotLeading:
