@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from tests.integration.services.test_workspace import ADMIN, RINA, store
+from tests.integration.services.test_workspace import ADMIN, RINA
 from wallboard.config import BoardSettings, Settings, TeamSettings, WebSettings
 from wallboard.core.picks import Lists
 from wallboard.core.scope import Role, Scope
@@ -19,7 +19,6 @@ from wallboard.services.editor import BoardEditor, by_names
 from wallboard.store.db import Store
 from wallboard.web.boards import board_specs
 
-__all__ = ["store"]  # the workspace tests' store fixture (a real SQLite file)
 
 OPEN = Scope(Role.OPEN, act=True)
 LISTS = Lists(
@@ -82,8 +81,8 @@ async def test_a_board_by_names_shows_its_queues_and_their_agents(store: Store) 
     with pytest.raises(ActionDenied, match="no queue named 'Nope'"):
         await editor.save_by_names("boss", ADMIN, "bad", _form(queues=["Nope"]), LISTS)
     assert "bad" not in editor.boards  # nothing saved, nothing lost
-    with pytest.raises(ActionDenied, match="only an admin"):
-        await editor.save_by_names("rina", RINA, "two", _form(), LISTS)
+    with pytest.raises(ActionDenied, match="not on your boards: queue Billing"):
+        await editor.save_by_names("rina", RINA, "two-more", _form(), LISTS)
 
 
 async def test_all_queues_survives_saving_hiding_and_deleting_boards(store: Store) -> None:
