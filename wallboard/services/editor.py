@@ -201,7 +201,7 @@ class BoardEditor:
         if self.exists(board) and not self.may_change(actor, scope, board):
             raise ActionDenied(f"board {board!r} is not yours: a lead changes only boards she made")
 
-    def _inside(self, scope: Scope, board: BoardSettings, lists: Lists | None) -> None:
+    def check_inside(self, scope: Scope, board: BoardSettings, lists: Lists | None) -> None:
         """Refuse a lead's board that shows a queue or an agent outside her scope."""
         if scope.admin:
             return
@@ -256,7 +256,7 @@ class BoardEditor:
             err = e.errors()[0]
             key = ".".join(str(p) for p in err["loc"]) or "(board)"
             raise ActionDenied(f"{key}: {err['msg']}") from None
-        self._inside(scope, board, lists)
+        self.check_inside(scope, board, lists)
         action = "edit" if name in self.boards else "create"
         # A lead's board stays hers whoever edits it later; a lead's new board is hers.
         owner = self.owners.get(name) or ("" if scope.admin or action == "edit" else actor)

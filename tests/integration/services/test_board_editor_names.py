@@ -19,7 +19,6 @@ from wallboard.services.editor import BoardEditor, by_names
 from wallboard.store.db import Store
 from wallboard.web.boards import board_specs
 
-
 OPEN = Scope(Role.OPEN, act=True)
 LISTS = Lists(
     queues={101: "Sales", 102: "Support", 103: "Billing"},

@@ -17,7 +17,6 @@ from wallboard.services.editor import BoardEditor
 from wallboard.store.db import Store
 from wallboard.web.boards import board_specs
 
-
 # The configuration's boards: Rina leads "front" (Sales and Support), Dana "back" (Billing).
 BOARDS = {
     "front": BoardSettings(queues=[101, 102], extensions=[201]),

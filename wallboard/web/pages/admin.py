@@ -114,6 +114,8 @@ class _BoardsPage:
     def _draft(self) -> BoardSettings | None:
         try:
             board = BoardSettings.model_validate(by_names(self.form.read(), self.lists))
+            # A lead's draft wider than her scope is not drawn: the preview would show it.
+            self.editor.check_inside(self.who()[1], board, self.lists)
         except (ValueError, WallboardError) as e:
             self.error.text = str(e)
             return None
