@@ -612,6 +612,16 @@ def test_an_alert_fires_once_and_clears_once(browser: Any, access_app: App, hook
         ctx.close()
 
 
+def _new_board(page: Any, name: tuple[str, str], queue: tuple[str, str]) -> None:
+    """The editor's form: a board's name and title, and a queue found by a few letters."""
+    form = page.locator(".wb-board-form")
+    form.get_by_label("Name (in the address)").fill(name[0])
+    form.get_by_label("Title").fill(name[1])
+    page.locator(".wb-f-queues input").fill(queue[0])
+    page.get_by_role("option", name=queue[1], exact=True).click()
+    page.keyboard.press("Escape")
+
+
 def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_app: App) -> None:
     from playwright.sync_api import expect
 
@@ -620,13 +630,7 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
     try:
         page = ctx.new_page()
         page.goto(f"{access_app.url}/admin/boards")
-        form = page.locator(".wb-board-form")
-        form.get_by_label("Name (in the address)").fill("vip")
-        form.get_by_label("Title").fill("VIP line")
-        # Picked by name, never by id.
-        page.locator(".wb-f-queues input").fill("Supp")
-        page.get_by_role("option", name="Support", exact=True).click()
-        page.keyboard.press("Escape")
+        _new_board(page, ("vip", "VIP line"), ("Supp", "Support"))  # by name, never by id
         # The board's own levels: nothing on this queue is an alarm here (elsewhere: SL 0 %).
         # Each field shows the level in force until one is typed.
         row = page.locator('.wb-level-row[data-queue="Support"]')
@@ -736,12 +740,7 @@ def test_a_lead_makes_a_board_of_her_own_queues_only(browser: Any, access_app: A
         expect(page.get_by_role("option")).to_have_count(2, timeout=SLOW)
         assert sorted(page.get_by_role("option").all_inner_texts()) == ["Avi Cohen", "Dana Levi"]
         page.keyboard.press("Escape")
-        form = page.locator(".wb-board-form")
-        form.get_by_label("Name (in the address)").fill("rina-tv")
-        form.get_by_label("Title").fill("Rina's TV")
-        page.locator(".wb-f-queues input").fill("Sal")
-        page.get_by_role("option", name="Sales", exact=True).click()
-        page.keyboard.press("Escape")
+        _new_board(page, ("rina-tv", "Rina's TV"), ("Sal", "Sales"))
         expect(page.locator(".wb-preview .wb-queue")).to_have_count(1, timeout=SLOW)
         page.get_by_role("button", name="Save").click()
         mine = page.locator(".wb-board-row", has_text="rina-tv")
