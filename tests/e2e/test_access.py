@@ -168,7 +168,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "/audit": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/messages": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
     "/alerts": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
-    "/admin/boards": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
+    "/admin/boards": dict(admin="ok", rina="ok", kiosk="login", anon="login"),  # her boards
     "/admin/tokens": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/admin/users": dict(admin="ok", rina="forbidden", kiosk="login", anon="login"),
     "/call/ab-sales-1": dict(admin="ok", rina="ok", kiosk="login", anon="login"),
@@ -612,6 +612,16 @@ def test_an_alert_fires_once_and_clears_once(browser: Any, access_app: App, hook
         ctx.close()
 
 
+def _new_board(page: Any, name: tuple[str, str], queue: tuple[str, str]) -> None:
+    """The editor's form: a board's name and title, and a queue found by a few letters."""
+    form = page.locator(".wb-board-form")
+    form.get_by_label("Name (in the address)").fill(name[0])
+    form.get_by_label("Title").fill(name[1])
+    page.locator(".wb-f-queues input").fill(queue[0])
+    page.get_by_role("option", name=queue[1], exact=True).click()
+    page.keyboard.press("Escape")
+
+
 def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_app: App) -> None:
     from playwright.sync_api import expect
 
@@ -620,13 +630,7 @@ def test_an_admin_builds_a_board_and_a_new_kiosk_shows_it(browser: Any, access_a
     try:
         page = ctx.new_page()
         page.goto(f"{access_app.url}/admin/boards")
-        form = page.locator(".wb-board-form")
-        form.get_by_label("Name (in the address)").fill("vip")
-        form.get_by_label("Title").fill("VIP line")
-        # Picked by name, never by id.
-        page.locator(".wb-f-queues input").fill("Supp")
-        page.get_by_role("option", name="Support", exact=True).click()
-        page.keyboard.press("Escape")
+        _new_board(page, ("vip", "VIP line"), ("Supp", "Support"))  # by name, never by id
         # The board's own levels: nothing on this queue is an alarm here (elsewhere: SL 0 %).
         # Each field shows the level in force until one is typed.
         row = page.locator('.wb-level-row[data-queue="Support"]')
@@ -708,6 +712,53 @@ def test_a_lead_puts_her_board_on_a_tv_and_only_hers(browser: Any, access_app: A
         ctx.close()
     token = url.rsplit("token=", 1)[1]
     assert token not in (access_app.workdir / "app.log").read_text(encoding="utf-8")
+
+
+def test_a_lead_makes_a_board_of_her_own_queues_only(browser: Any, access_app: App) -> None:
+    from playwright.sync_api import expect
+
+    ctx = _signed_in(browser, access_app, "rina")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{access_app.url}/board/sales")  # the editor is on her nav
+        expect(page.get_by_role("link", name="Boards", exact=True)).to_be_visible(timeout=SLOW)
+        page.get_by_role("link", name="Boards", exact=True).click()
+        # Her boards only: not "All queues", not the floor's, not Support's.
+        rows = page.locator(".wb-board-row .font-mono")
+        expect(rows).to_have_count(1, timeout=SLOW)
+        assert rows.all_inner_texts() == ["sales"]
+        # The configuration's board is not hers to change: no edit, no delete.
+        row = page.locator(".wb-board-row", has_text="sales")
+        assert row.get_by_role("button", name="Edit").count() == 0
+        assert row.get_by_role("button", name="Delete").count() == 0
+        # The pickers list only what she sees.
+        page.locator(".wb-f-queues").click()
+        expect(page.get_by_role("option")).to_have_count(1, timeout=SLOW)
+        assert page.get_by_role("option").all_inner_texts() == ["Sales"]
+        page.keyboard.press("Escape")
+        page.locator(".wb-f-agents").click()
+        expect(page.get_by_role("option")).to_have_count(2, timeout=SLOW)
+        assert sorted(page.get_by_role("option").all_inner_texts()) == ["Avi Cohen", "Dana Levi"]
+        page.keyboard.press("Escape")
+        _new_board(page, ("rina-tv", "Rina's TV"), ("Sal", "Sales"))
+        expect(page.locator(".wb-preview .wb-queue")).to_have_count(1, timeout=SLOW)
+        page.get_by_role("button", name="Save").click()
+        mine = page.locator(".wb-board-row", has_text="rina-tv")
+        expect(mine).to_contain_text("rina", timeout=SLOW)
+        page.screenshot(path=str(SHOTS / "lead-board-editor.png"), full_page=True)
+        # Hers: on her nav, and hers to delete (the list then holds her one board again).
+        page.goto(f"{access_app.url}/board/rina-tv")
+        expect(page.get_by_role("link", name="Rina's TV", exact=True)).to_be_visible(timeout=SLOW)
+        assert page.locator('.wb-queue[data-q="102"]').count() == 0
+        page.goto(f"{access_app.url}/admin/boards")
+        page.locator(".wb-board-row", has_text="rina-tv").get_by_role(
+            "button", name="Delete"
+        ).click()
+        expect(page.locator(".wb-board-row .font-mono")).to_have_count(1, timeout=SLOW)
+        page.goto(f"{access_app.url}/audit")
+        expect(page.locator(".wb-audit")).to_contain_text("board_delete", timeout=SLOW)
+    finally:
+        ctx.close()
 
 
 def test_an_admin_makes_a_scoped_user_who_can_sign_in(browser: Any, access_app: App) -> None:
@@ -796,6 +847,7 @@ WIRE_PAGES = [
     "/call/out-sales-1",
     "/call/out-support-1",
     "/admin/users",
+    "/admin/boards",  # a lead's editor: her boards, her queues and agents to pick from
 ]
 # Dana (Sales) answers a caller of the Support queue while the pages are open: her tile is
 # her lead's, the queue is not.

@@ -34,11 +34,21 @@ PASSWORD = "first day at work"
 # Her two queues, as the demo names them in each language (sim/model/names.py).
 QUEUES = {"en": ("Sales", "Support"), "he": ("מכירות", "תמיכה")}
 ALL_QUEUES = 4
-# The lead runs her centre's wallboard, so she is its admin: the board editor is an admin's.
+# She is a team lead, not an admin: an admin gave her the board of her team's three queues
+# (the demo's queue ids: sim/model/roster.py), and she makes her own boards inside it.
+TEAM = "Rina's team"
 CONFIG = """
+[boards.team]
+title = "{team}"
+queues = [12345600, 12345601, 12345602]
+
 [auth.users.rina]
 password_hash = "{hash}"
 name = "Rina"
+boards = ["team"]
+
+[auth.users.boss]
+password_hash = "{hash}"
 admin = true
 """
 
@@ -69,6 +79,8 @@ def make_a_board(lead: Lead) -> None:
 
     page = lead.page
     page.get_by_role("link", name=lead.words("boards_admin"), exact=True).click()
+    # Her boards only: her team's, not "All queues" (not hers to see).
+    expect(page.locator(".wb-board-row .font-mono")).to_have_text(["team"], timeout=SLOW)
     form = page.locator(".wb-board-form")
     form.get_by_label(lead.words("board_name")).fill("front")
     form.get_by_label(lead.words("board_title")).fill(" + ".join(QUEUES[lead.lang]))
@@ -186,12 +198,12 @@ def _snooze(row: Any) -> None:
 
 
 def why_on_break(lead: Lead) -> None:
-    """(4) An agent is on a break: from the "All queues" board to her page, which says what
+    """(4) An agent is on a break: from her team's board to the agent's page, which says what
     break it is."""
     from playwright.sync_api import expect
 
     page = lead.page
-    page.get_by_role("link", name=lead.words("all_board"), exact=True).click()
+    page.get_by_role("link", name=TEAM, exact=True).click()
     on_break = page.locator('.wb-tile[data-state="break"]').first
     on_break.wait_for(timeout=SLOW)
     reason = on_break.locator(".wb-status-name").inner_text().strip()
@@ -250,7 +262,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     lang = str(request.param)
     work = tmp_path_factory.mktemp(f"first-lead-{lang}")
     config = work / "lead.toml"
-    config.write_text(CONFIG.format(hash=hash_password(PASSWORD)), encoding="utf-8")
+    config.write_text(CONFIG.format(hash=hash_password(PASSWORD), team=TEAM), encoding="utf-8")
     # Lunch time: agents on a break to ask about.
     args = argparse.Namespace(
         seed=11, agents=30, queues=ALL_QUEUES, scenario="", start="12:40", config=str(config)
@@ -280,10 +292,7 @@ def test_a_first_time_lead_sets_up_her_board_and_tv(demo: Any, chromium: Any) ->
         page = ctx.new_page()
         lead = Lead(lang, url, chromium, page)
         page.goto(url)  # the one address she was given
-        page.locator('input[name="user"]').fill("rina")
-        page.locator('input[name="password"]').fill(PASSWORD)
-        page.locator('button[type="submit"]').click()
-        page.locator(".wb-nav").wait_for(timeout=SLOW)
+        _sign_in(page, "rina")
         for name, step in STEPS:
             began = time.monotonic()
             step(lead)
@@ -291,9 +300,25 @@ def test_a_first_time_lead_sets_up_her_board_and_tv(demo: Any, chromium: Any) ->
         for name, took in lead.times:
             print(f"first lead ({lang}) step {name}: {took:.1f} s")
         print(f"first lead ({lang}) all steps: {sum(s for _, s in lead.times):.1f} s")
-        # "All queues" still opens, with every queue, after her board was saved.
+        # Her board is in her scope, which is no wider: "All queues" is still not hers.
         page.goto(f"{url}/board/all")
-        expect(page.locator(".wb-queue")).to_have_count(ALL_QUEUES, timeout=SLOW)
-        assert page.get_by_text(lead.words("no_board")).count() == 0
+        page.locator(".wb-forbidden").wait_for(timeout=SLOW)
     finally:
         ctx.close()
+    # "All queues" still opens, with every queue, after her board was saved (the admin's).
+    ctx = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{url}/board/all")
+        _sign_in(page, "boss")
+        expect(page.locator(".wb-queue")).to_have_count(ALL_QUEUES, timeout=SLOW)
+        assert page.get_by_text(t("no_board", "he" if lang == "he" else "en")).count() == 0
+    finally:
+        ctx.close()
+
+
+def _sign_in(page: Any, user: str) -> None:
+    page.locator('input[name="user"]').fill(user)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('button[type="submit"]').click()
+    page.locator(".wb-nav").wait_for(timeout=SLOW)

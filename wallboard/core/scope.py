@@ -8,10 +8,10 @@ actions are allowed, are rights of the person, not of the boards (docs/access.md
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
-__all__ = ["Role", "Scope", "mask_number", "union"]
+__all__ = ["Role", "Scope", "mask_number", "union", "with_own_boards"]
 
 
 class Role(Enum):
@@ -103,3 +103,19 @@ def union(
         else:
             exts |= x
     return (None if all_q else frozenset(queues)), (None if all_x else frozenset(exts))
+
+
+def _within(part: frozenset[int] | None, whole: frozenset[int] | None) -> bool:
+    return whole is None or (part is not None and part <= whole)
+
+
+def with_own_boards(
+    scope: Scope, own: Iterable[tuple[str, frozenset[int] | None, frozenset[int] | None]]
+) -> Scope:
+    """A lead's scope with the boards she made, (name, queues, agents): only those inside
+    her queues and agents, so a board of hers never widens what she sees (narrowed by an
+    admin since, a board of hers that no longer fits drops out of her scope)."""
+    if scope.boards is None:
+        return scope
+    fits = {b for b, q, x in own if _within(q, scope.queues) and _within(x, scope.extensions)}
+    return replace(scope, boards=scope.boards | fits)

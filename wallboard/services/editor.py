@@ -1,7 +1,8 @@
 """Boards and kiosk tokens made in the browser (`/admin`): stored with who and when; the
-TOML boards are the first run's defaults. Only an admin may change boards; a board's TV
-token ("Show on a TV") may be made and revoked by whoever may manage that board: an
-admin, or a lead for one of her own boards."""
+TOML boards are the first run's defaults. An admin may change any board; a team lead makes
+boards inside her scope, which are hers (their owner is stored), and changes or deletes
+only those (docs/access.md). A board's TV token ("Show on a TV") may be made and revoked
+by whoever may manage that board: an admin, or a lead for one of her own boards."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from wallboard.core.picks import Lists, UnknownNames, resolve
 from wallboard.core.scope import Role, Scope
 from wallboard.errors import ActionDenied
 from wallboard.runtime import timebase
+from wallboard.services.reach import board_reach
 from wallboard.store.base import CdrStore
 from wallboard.store.db import dumps_detail
 from wallboard.store.rows import AuditRow, BoardRow, KioskTokenRow
@@ -42,6 +44,7 @@ def _user_json(user: UserSettings) -> str:
     return json.dumps(data)
 
 
+_OWNER = "owner"  # the key of a lead's board's owner in its stored body (not a setting)
 _TV = "tv-"  # the name of a token made by "Show on a TV" starts so
 _TV_CONTEXT = b"wallboard tv kiosk token\0"
 
@@ -83,6 +86,9 @@ class BoardEditor:
         self._clock = clock
         self.boards: dict[str, BoardSettings] = dict(settings.boards)
         self.updated: dict[str, tuple[str, float]] = {}  # board → (who, when)
+        # board → the lead who made it (admins' and the configuration's have none). Kept
+        # the same mapping, changed in place: the session reads it for her scope.
+        self.owners: dict[str, str] = {}
         self.tokens: dict[str, KioskTokenRow] = {}
         self.listeners: list[Listener] = []
         self.users: dict[str, UserSettings] = {}  # made in the UI (the TOML ones stay)
@@ -110,8 +116,12 @@ class BoardEditor:
                 await self.store.save_board(row, "first run: from the configuration")
             rows = await self.store.boards()
         if rows or (not seed and await self.store.board_changes(1)):
-            self.boards = {r.name: BoardSettings.model_validate_json(r.body) for r in rows}
+            bodies = {r.name: json.loads(r.body) for r in rows}
+            owners = {n: str(body.pop(_OWNER)) for n, body in bodies.items() if _OWNER in body}
+            self.boards = {n: BoardSettings.model_validate(body) for n, body in bodies.items()}
             self.updated = {r.name: (r.updated_by, r.updated_at) for r in rows}
+            self.owners.clear()
+            self.owners.update(owners)
         self.tokens = {t.name: t for t in await self.store.kiosk_tokens()}
         self.users = {
             r.name: UserSettings.model_validate_json(r.body) for r in await self.store.users()
@@ -176,6 +186,42 @@ class BoardEditor:
         if not actor or not scope.admin:
             raise ActionDenied("only an admin may change boards, users and kiosk tokens")
 
+    def may_change(self, actor: str, scope: Scope, board: str) -> bool:
+        """Whether this reader may edit or delete this board: an admin any, a signed-in lead
+        the boards she made (not "all", not the configuration's, not another lead's)."""
+        if not actor:
+            return False
+        return scope.admin or (scope.role is Role.LEAD and self.owners.get(board) == actor)
+
+    def _may_make(self, actor: str, scope: Scope, board: str) -> None:
+        if scope.admin and actor:
+            return
+        if not actor or scope.role is not Role.LEAD:
+            raise ActionDenied("only an admin or a signed-in team lead may change boards")
+        if self.exists(board) and not self.may_change(actor, scope, board):
+            raise ActionDenied(f"board {board!r} is not yours: a lead changes only boards she made")
+
+    def check_inside(self, scope: Scope, board: BoardSettings, lists: Lists | None) -> None:
+        """Refuse a lead's board that shows a queue or an agent outside her scope."""
+        if scope.admin:
+            return
+        reach = board_reach(board, self.settings)
+        names = lists or Lists()
+        for kind, mine, picked, known in (
+            ("queue", scope.queues, reach.queues, names.queues),
+            ("queue", scope.queues, frozenset(board.thresholds), names.queues),
+            ("agent", scope.extensions, reach.extensions, names.agents),
+        ):
+            if mine is None:
+                continue
+            if picked is None:
+                raise ActionDenied(
+                    f"pick your {kind}s: a board of every {kind} is wider than yours"
+                )
+            outside = [known.get(i) or str(i) for i in sorted(picked - mine)]
+            if outside:
+                raise ActionDenied(f"not on your boards: {kind} {', '.join(outside)}")
+
     @staticmethod
     def may_manage(actor: str, scope: Scope, board: str) -> bool:
         """Whether this reader may put this board on a TV: an admin, or a signed-in lead
@@ -193,14 +239,15 @@ class BoardEditor:
     ) -> BoardSettings:
         """`save` from the editor's form, whose queues, agents, teams, departments and
         levels are names from the live `lists` (docs/boards.md, "The board editor")."""
-        self._admin(actor, scope)
-        return await self.save(actor, scope, name, by_names(form, lists))
+        self._may_make(actor, scope, name)
+        return await self.save(actor, scope, name, by_names(form, lists), lists)
 
     async def save(
-        self, actor: str, scope: Scope, name: str, data: dict[str, Any]
+        self, actor: str, scope: Scope, name: str, data: dict[str, Any], lists: Lists | None = None
     ) -> BoardSettings:
-        """Create or replace a board; a bad field is refused with its name."""
-        self._admin(actor, scope)
+        """Create or replace a board; a bad field is refused with its name, a lead's queue
+        or agent outside her scope by its name (from `lists`, else its id)."""
+        self._may_make(actor, scope, name)
         if not _NAME.match(name):
             raise ActionDenied(f"board name {name!r}: lower-case letters, digits, - and _")
         try:
@@ -209,17 +256,26 @@ class BoardEditor:
             err = e.errors()[0]
             key = ".".join(str(p) for p in err["loc"]) or "(board)"
             raise ActionDenied(f"{key}: {err['msg']}") from None
+        self.check_inside(scope, board, lists)
         action = "edit" if name in self.boards else "create"
+        # A lead's board stays hers whoever edits it later; a lead's new board is hers.
+        owner = self.owners.get(name) or ("" if scope.admin or action == "edit" else actor)
+        body = board.model_dump(mode="json") | ({_OWNER: owner} if owner else {})
         now = self._clock()
-        await self.store.save_board(BoardRow(name, board.model_dump_json(), actor, now), action)
-        await self._audit(actor, f"board_{action}", name, {})
+        await self.store.save_board(BoardRow(name, json.dumps(body), actor, now), action)
+        await self._audit(actor, f"board_{action}", name, {"owner": owner} if owner else {})
         self.boards[name] = board
         self.updated[name] = (actor, now)
+        if owner:
+            self.owners[name] = owner
         self._changed()
         return board
 
     async def duplicate(self, actor: str, scope: Scope, name: str, new_name: str) -> None:
-        """A copy of a board under a new name (the built-in "all" too)."""
+        """A copy of a board under a new name (the built-in "all" too; a lead: one of her
+        boards, and the copy, hers, inside her scope)."""
+        if not scope.admin and not scope.shows_board(name):
+            raise ActionDenied(f"no board {name!r}")
         source = self.boards.get(name, BoardSettings() if name == ALL_BOARD else None)
         if source is None:
             raise ActionDenied(f"no board {name!r}")
@@ -229,13 +285,14 @@ class BoardEditor:
 
     async def delete(self, actor: str, scope: Scope, name: str) -> None:
         """Delete a board (kiosks showing it say so; its history of changes stays)."""
-        self._admin(actor, scope)
+        self._may_make(actor, scope, name)
         if name not in self.boards:
             return
         await self.store.delete_board(name, actor, self._clock())
         await self._audit(actor, "board_delete", name, {})
         del self.boards[name]
         self.updated.pop(name, None)
+        self.owners.pop(name, None)
         self._changed()
 
     async def create_token(

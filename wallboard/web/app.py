@@ -156,6 +156,7 @@ def _after_call_pages(
     )
     session.access.more_tokens = service.editor.kiosk
     service.editor.user_listeners.append(session.access.set_ui_users)
+    session.owners = service.editor.owners  # a lead's boards are in her scope
     admin.register(session, service.editor, publisher)
     watch = service.alerts
     # Kiosks' strip, tiles' markers; what a lead acknowledged or snoozed keeps the marker only.

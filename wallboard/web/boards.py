@@ -15,6 +15,7 @@ from wallboard.core.kpis import AgentTally, QueueTally
 from wallboard.core.models import Agent, AgentState, Queue, State, status_key
 from wallboard.core.scope import mask_number
 from wallboard.core.view import agent_view, queue_numbers, queue_view
+from wallboard.services.reach import board_reach
 from wallboard.web.i18n import Lang, t
 
 __all__ = [
@@ -70,23 +71,13 @@ class BoardSpec:
 
 
 def _spec(name: str, b: BoardSettings, settings: Settings) -> BoardSpec:
-    exts: set[int] = set(b.extensions)
-    queues: set[int] = set(b.queues)
-    answering: set[int] = set()  # the agents of the teams that answer its queues
-    for team_name, team in settings.teams.items():
-        if team_name in b.teams or (team.department and team.department in b.departments):
-            exts |= set(team.extensions)
-        if queues & set(team.queues):
-            answering |= set(team.extensions)
-    by_queue = b.queue_agents and bool(answering)
-    exts |= answering if by_queue else set()
-    picks_agents = bool(b.extensions or b.teams or b.departments or by_queue)
+    reach = board_reach(b, settings)
     return BoardSpec(
         name=name,
         title=b.title or name,
         language=b.language or settings.web.language,
-        queues=frozenset(queues) if queues else None,
-        extensions=frozenset(exts) if picks_agents else None,
+        queues=reach.queues,
+        extensions=reach.extensions,
         widgets=tuple(b.widgets),
         sort=b.sort,
         sound=b.sound,

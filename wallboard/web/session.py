@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from wallboard.config import Settings
-from wallboard.core.scope import Role, Scope, union
+from wallboard.core.scope import Role, Scope, union, with_own_boards
 from wallboard.web.auth import Access
 from wallboard.web.boards import BoardSpec, board_title
 from wallboard.web.components.board.board import board_head
@@ -57,6 +57,9 @@ class Session:
         self.site = site if site is not None else Site()  # the account's routes and keys
         self._user_key, self._since_key = self.site.key(_USER_KEY), self.site.key(_SINCE_KEY)
         self.boards = boards  # the configured boards, for the navigation bar
+        # board → the lead who made it (`BoardEditor.owners`, the same mapping): her scope
+        # takes in the boards she made (`core.scope.with_own_boards`).
+        self.owners: Mapping[str, str] = {}
         self._hours = settings.auth.session_hours
         self.default_lang: Lang = settings.web.language
         self.throttle = LoginThrottle(settings.auth.max_failed_logins, 60.0)
@@ -168,6 +171,9 @@ class Session:
         # field. An admin may ring any extension: she sets everyone's phones anyway.
         phones = frozenset(u.phones) | ({u.extension} if u.extension is not None else set())
         scope = self._boards_scope(role, user, boards, numbers=u.show_numbers, act=True)
+        mine = [b for b, owner in self.owners.items() if owner == user and b in self.boards]
+        own = [(b, self.boards[b].queues, self.boards[b].extensions) for b in mine]
+        scope = with_own_boards(scope, own) if role is Role.LEAD else scope
         return replace(scope, phones=None if u.admin else phones)
 
     def who(self) -> tuple[str, Scope]:
@@ -219,8 +225,10 @@ class Session:
             ui.link(t("audit_log", lang), "/audit")
             ui.link(t("messages", lang), "/messages")
             ui.link(t("alert_log", lang), "/alerts")
-            if self.scope().admin:
-                ui.link(t("boards_admin", lang), "/admin/boards")
+            scope = self.scope()
+            if scope.admin or scope.role is Role.LEAD:
+                ui.link(t("boards_admin", lang), "/admin/boards")  # a lead: her own boards
+            if scope.admin:
                 ui.link(t("tokens_admin", lang), "/admin/tokens")
                 ui.link(t("users_admin", lang), "/admin/users")
             ui.space()

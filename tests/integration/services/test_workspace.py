@@ -43,11 +43,13 @@ async def test_toml_boards_are_the_first_runs_defaults_then_the_database_rules(
     assert ("sales", "first run: from the configuration", "config") in changes
 
 
-async def test_only_an_admin_edits_and_bad_fields_are_named(store: Store) -> None:
+async def test_a_lead_cannot_widen_her_scope_and_bad_fields_are_named(store: Store) -> None:
     editor = BoardEditor(Settings(), store)
     await editor.load()
-    with pytest.raises(ActionDenied, match="only an admin"):
+    with pytest.raises(ActionDenied, match="pick your queues: a board of every queue"):
         await editor.save("rina", RINA, "x", {})
+    with pytest.raises(ActionDenied, match="only an admin or a signed-in team lead"):
+        await editor.save("", Scope(Role.OPEN, act=True), "x", {"queues": [101]})
     with pytest.raises(ActionDenied, match="sort"):
         await editor.save("boss", ADMIN, "x", {"sort": "sideways"})
     with pytest.raises(ActionDenied, match="board name"):

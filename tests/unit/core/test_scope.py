@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wallboard.core.history import DayHistory, restrict
 from wallboard.core.kpis import AgentTally, QueueTally, combine, service_level
-from wallboard.core.scope import Role, Scope, mask_number, union
+from wallboard.core.scope import Role, Scope, mask_number, union, with_own_boards
 
 
 def test_union_of_boards_none_means_all() -> None:
@@ -53,3 +53,19 @@ def test_restrict_keeps_only_the_scope() -> None:
     # Departments are sums of queues too: only hers are left.
     assert set(r.queue_departments) == {(101, "Sales")}
     assert restrict(d, None, None) is d
+
+
+def test_a_leads_own_boards_join_her_scope_only_inside_it() -> None:
+    rina = Scope(Role.LEAD, "rina", frozenset({"sales"}), frozenset({101, 102}), frozenset({201}))
+    own = [
+        ("sales-tv", frozenset({101}), frozenset({201})),  # inside: joins
+        ("billing", frozenset({103}), frozenset({201})),  # a queue outside: not hers to see
+        ("everyone", frozenset({101}), None),  # every agent: wider than hers
+        ("every-queue", None, frozenset({201})),  # every queue: wider
+    ]
+    got = with_own_boards(rina, own)
+    assert got.boards == frozenset({"sales", "sales-tv"})
+    assert (got.queues, got.extensions) == (rina.queues, rina.extensions)  # never wider
+    # A lead of every board: already sees them all.
+    everything = Scope(Role.LEAD, "tal")
+    assert with_own_boards(everything, own) == everything

@@ -1,6 +1,7 @@
 """`/admin/boards` and `/admin/tokens`: an admin builds boards by name (with a live
 preview, `board_form.py`) and puts them on TVs (`tv.py`), or makes kiosk tokens (shown
-once, stored hashed, revocable), without a restart."""
+once, stored hashed, revocable), without a restart. A team lead builds her own boards in
+the same editor, from what she may see (docs/access.md)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from wallboard.config import ALL_BOARD, BoardSettings, UserSettings
-from wallboard.core.scope import Scope
+from wallboard.core.scope import Role, Scope
 from wallboard.errors import WallboardError
 from wallboard.services.editor import BoardEditor, by_names
 from wallboard.web.auth import hash_password
 from wallboard.web.boards import board_specs
 from wallboard.web.components.board.board import Board
 from wallboard.web.i18n import Lang, t
-from wallboard.web.pages.board_form import BoardForm, live_lists
+from wallboard.web.pages.board_form import BoardForm, live_lists, scoped_lists
 from wallboard.web.pages.layout import board_config, desk_page, forbidden, needs_users
 from wallboard.web.pages.tv import tv_button
 from wallboard.web.publisher import Publisher
@@ -44,7 +45,9 @@ class _BoardsPage:
         self.editor, self.publisher, self.lang, self.request = editor, publisher, lang, request
         self.who = who  # asked on every save: the admin as she is then
         self.preview_name = f"preview:{who()[0]}"
-        self.lists = live_lists(publisher.hub.state, editor.settings, editor.boards)
+        # A lead picks from what she sees (the editor checks it again on every save).
+        lists = live_lists(publisher.hub.state, editor.settings, editor.boards)
+        self.lists = scoped_lists(lists, who()[1], editor.settings)
         self.listing = ui.column().classes("w-full")
         ui.label(t("board_edit", lang)).classes("text-xl mt-4")
         self.form = BoardForm(editor.settings, self.lists, lang)
@@ -60,10 +63,12 @@ class _BoardsPage:
         ui.timer(_PREVIEW_EVERY, lambda: self.publisher.resync_all(self.preview_name))
 
     def _boards(self) -> list[tuple[str, BoardSettings]]:
-        """The saved boards, and the built-in "all" unless it was saved (it always exists)."""
+        """The saved boards, and the built-in "all" unless it was saved (it always exists);
+        a lead's: only hers."""
         found = dict(self.editor.boards)
         found.setdefault(ALL_BOARD, BoardSettings())
-        return sorted(found.items())
+        scope = self.who()[1]
+        return sorted((n, b) for n, b in found.items() if scope.admin or scope.shows_board(n))
 
     def draw_list(self) -> None:
         self.listing.clear()
@@ -85,11 +90,16 @@ class _BoardsPage:
 
     def _buttons(self, name: str) -> None:
         ui.link(t("open_board", self.lang), f"/board/{name}").classes("wb-open-board")
-        ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props("flat dense")
+        # A lead edits and deletes only the boards she made (the editor refuses the rest).
+        mine = self.editor.may_change(*self.who(), name)
+        if mine:
+            ui.button(t("edit", self.lang), on_click=lambda _, n=name: self.edit(n)).props(
+                "flat dense"
+            )
         ui.button(t("duplicate", self.lang), on_click=lambda _, n=name: self.duplicate(n)).props(
             "flat dense"
         )
-        if name in self.editor.boards:  # the built-in "all" cannot go
+        if mine and name in self.editor.boards:  # the built-in "all" cannot go
             ui.button(t("delete", self.lang), on_click=lambda _, n=name: self.delete(n)).props(
                 "flat dense color=negative"
             )
@@ -104,6 +114,8 @@ class _BoardsPage:
     def _draft(self) -> BoardSettings | None:
         try:
             board = BoardSettings.model_validate(by_names(self.form.read(), self.lists))
+            # A lead's draft wider than her scope is not drawn: the preview would show it.
+            self.editor.check_inside(self.who()[1], board, self.lists)
         except (ValueError, WallboardError) as e:
             self.error.text = str(e)
             return None
@@ -296,7 +308,8 @@ def _users(editor: BoardEditor, session: Session, lang: Lang) -> None:
 
 
 def register(session: Session, editor: BoardEditor, publisher: Publisher) -> None:
-    """Register `/admin/boards`, `/admin/tokens` and `/admin/users`, for admins only."""
+    """Register `/admin/boards` (admins and leads), `/admin/tokens` and `/admin/users`
+    (admins)."""
     # Each action asks `session.who` when it runs: an admin demoted or deleted since the
     # page was built can no longer act from it (the editor refuses).
     builders: dict[str, tuple[str, Callable[[Lang, Request], object]]] = {
@@ -313,7 +326,8 @@ def register(session: Session, editor: BoardEditor, publisher: Publisher) -> Non
         if isinstance(lang, RedirectResponse):
             return lang
         scope, actor = session.scope(), session.user()
-        if not scope.admin or actor is None:  # the editor checks again on every save
+        lead = what == "boards" and scope.role is Role.LEAD  # her own boards
+        if not (scope.admin or lead) or actor is None:  # the editor checks again on every save
             if session.access.open:  # nobody could be an admin yet: say how to add one
                 needs_users("na_admin", lang)
             else:

@@ -13,9 +13,10 @@ from nicegui import ui
 from wallboard.config import BoardSettings, QueueThresholds, Settings
 from wallboard.core.models import State
 from wallboard.core.picks import Lists, labels
+from wallboard.core.scope import Scope
 from wallboard.web.i18n import Lang, t
 
-__all__ = ["BoardForm", "live_lists"]
+__all__ = ["BoardForm", "live_lists", "scoped_lists"]
 
 _WIDGETS = ["summary", "queues", "waiting", "agents"]
 # The levels a board may set per queue, and their words.
@@ -41,6 +42,30 @@ def live_lists(state: State, settings: Settings, boards: Mapping[str, BoardSetti
     teams = {key: team.name or key for key, team in settings.teams.items()}
     departments = {d: d for d in sorted({t.department for t in settings.teams.values()} - {""})}
     return Lists(queues, agents, teams, departments)
+
+
+def scoped_lists(lists: Lists, scope: Scope, settings: Settings) -> Lists:
+    """What this reader may pick: a lead only her queues and agents, the teams whose
+    agents are all hers and the departments of such teams (`BoardEditor.save` refuses
+    anything else anyway, by name)."""
+    if scope.admin:
+        return lists
+    teams = {
+        k: v
+        for k, v in lists.teams.items()
+        if k in settings.teams and all(scope.shows_agent(x) for x in settings.teams[k].extensions)
+    }
+    departments = {
+        d: v
+        for d, v in lists.departments.items()
+        if all(k in teams for k, team in settings.teams.items() if team.department == d)
+    }
+    return Lists(
+        {q: n for q, n in lists.queues.items() if scope.shows_queue(q)},
+        {x: n for x, n in lists.agents.items() if scope.shows_agent(x)},
+        teams,
+        departments,
+    )
 
 
 def _picker(options: dict[Any, str], label: str, css: str) -> ui.select:
