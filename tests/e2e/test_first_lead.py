@@ -120,6 +120,9 @@ def open_on_a_kiosk(lead: Lead) -> None:
     assert page.locator(".wb-tv-qr img").get_attribute("src") == qr_svg(lead.kiosk_address)
     command = page.locator(".wb-tv-command textarea").input_value()
     assert command.startswith("chromium --kiosk ") and lead.kiosk_address in command
+    # The dialog is drawn once its opening transition ends (a loaded machine measured the
+    # QR code's box while it grew: 0 × 0, 196 × 196).
+    page.wait_for_function(DRAWN, arg=".wb-tv-qr", timeout=SLOW)
     seen = page.evaluate(PANEL)
     assert seen["inside"], seen  # the whole panel on a desk screen, nothing to scroll to
     assert seen["qr"][0] == seen["qr"][1] >= 200, seen  # square, big enough for a camera
@@ -227,6 +230,13 @@ OVERLAPS = """(sel) => {
         && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) out.push([i, j]);
   }
   return out;
+}"""
+# `s` laid out, and no transition running in its dialog (the board behind may pulse).
+DRAWN = """(s) => {
+  const e = document.querySelector(s);
+  const box = e && e.closest('.q-dialog__inner');
+  return !!box && e.offsetWidth > 0 && document.getAnimations().every(
+    (a) => a.playState !== 'running' || !box.contains(a.effect && a.effect.target));
 }"""
 # The TV panel as a lead sees it: inside the window, the QR code's size, the address and
 # command shown whole (no text scrolled out of its box), no part over another.
