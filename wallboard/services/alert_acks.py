@@ -73,6 +73,9 @@ class AlertDesk:
         self.store = store
         self._clock = clock
         self._handled: dict[str, Handled] = {}
+        # The firing (its `seq` here) each handling was found to be about in this process:
+        # an alert that clears and fires again within the window below is a new alert.
+        self._firing: dict[str, int] = {}
         self._same_firing = 2 * alerts.settings.every_seconds + 5.0
 
     async def load(self) -> None:
@@ -83,6 +86,9 @@ class AlertDesk:
                 found[r.name] = Handled(**json.loads(r.body))
             except (ValueError, TypeError):
                 log.warning("alert acknowledgement %r not readable: left out", r.name)
+        for aid, h in found.items():
+            if self._handled.get(aid) != h:
+                self._firing.pop(aid, None)  # a new handling: about whichever firing is open
         self._handled = found
 
     def _open(self, aid: str) -> Alert | None:
@@ -93,9 +99,17 @@ class AlertDesk:
 
     def handled(self, a: Alert) -> Handled | None:
         """What was done about this firing, if anything (an ended snooze: nothing)."""
-        h = self._handled.get(alert_id(a))
-        if h is None or a.at > h.at + self._same_firing:
-            return None  # about an earlier firing of it
+        aid = alert_id(a)
+        h = self._handled.get(aid)
+        if h is None:
+            return None
+        about = self._firing.get(aid)
+        if about is None:
+            if a.at > h.at + self._same_firing:
+                return None  # about an earlier firing of it
+            self._firing[aid] = a.seq
+        elif about != a.seq:
+            return None  # the firing it was about cleared; this one is new
         if h.until is not None and h.until <= self._clock():
             return None
         return h
@@ -139,6 +153,7 @@ class AlertDesk:
         await self._audit(actor, action, aid, {**detail, "alert": a.text})
         await self.store.save_alert_ack(BoardRow(aid, json.dumps(asdict(h)), actor, now))
         self._handled[aid] = h
+        self._firing[aid] = a.seq
         return h
 
     async def _audit(

@@ -197,6 +197,15 @@ async def test_every_process_reads_an_ack_and_a_new_firing_is_shown_again(
     alerts.set_ui_rules({"busy": busy})
     await alerts.check()
     assert not desk.quiet(alerts.active[("busy", 7)])
+    # Acknowledged, cleared and fired again a second later (inside the window that lets
+    # another process's firing of the same alert count as the one acknowledged): new, shown.
+    await desk.acknowledge("rina", RINA, "busy:7")
+    assert desk.quiet(alerts.active[("busy", 7)])
+    clock.now += 1
+    alerts.set_ui_rules({})
+    alerts.set_ui_rules({"busy": busy})
+    await alerts.check()
+    assert not desk.quiet(alerts.active[("busy", 7)])
 
 
 async def test_only_a_lead_of_its_boards_handles_an_alert_as_of_now(store: Store) -> None:
